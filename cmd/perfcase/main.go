@@ -1,0 +1,125 @@
+// Command perfcase runs load tests described in YAML scenario files.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// Exit codes are stable and documented in the README.
+const (
+	exitOK      = 0 // every checkpoint passed
+	exitFailed  = 1 // a checkpoint failed: the CI gate
+	exitInvalid = 2 // the scenario or the command line is invalid
+	exitAborted = 3 // the run could not complete
+)
+
+// env is everything a command touches outside itself, so tests can run
+// commands in-process with their own streams and environment.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	lookupEnv      func(string) (string, bool)
+}
+
+// exitError carries an exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageError is a command-line mistake: exit 2 with the message.
+func usageError(format string, args ...any) error {
+	return &exitError{code: exitInvalid, err: fmt.Errorf(format, args...)}
+}
+
+type command struct {
+	summary string
+	run     func(e *env, args []string) error
+}
+
+var commands = map[string]command{
+	"validate": {"check scenario files and summarise them", runValidate},
+	"schema":   {"print the JSON Schema of the scenario language", runSchema},
+	"version":  {"print the version", runVersion},
+}
+
+const version = "0.1.0-dev"
+
+func main() {
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}
+	os.Exit(run(e, os.Args[1:]))
+}
+
+// run dispatches a command line and maps its outcome to an exit code; it is
+// the only place that decides exit codes.
+func run(e *env, args []string) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stdout)
+		if len(args) == 0 {
+			return exitInvalid
+		}
+		return exitOK
+	}
+	cmd, ok := commands[args[0]]
+	if !ok {
+		fmt.Fprintf(e.stderr, "perfcase: unknown command %q\n", args[0])
+		usage(e.stderr)
+		return exitInvalid
+	}
+	err := cmd.run(e, args[1:])
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintf(e.stderr, "perfcase %s: %v\n", args[0], ee.err)
+		}
+		return ee.code
+	}
+	fmt.Fprintf(e.stderr, "perfcase %s: %v\n", args[0], err)
+	return exitAborted
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "perfcase — load tests from YAML scenarios")
+	fmt.Fprintln(w, "\nusage: perfcase <command> [flags] [args]")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'perfcase <command> --help' for a command's flags and an example.")
+	fmt.Fprintln(w, "Exit codes: 0 passed, 1 a checkpoint failed, 2 invalid input, 3 the run could not complete.")
+}
+
+func runVersion(e *env, args []string) error {
+	fmt.Fprintln(e.stdout, "perfcase", version)
+	return nil
+}
+
+// helpRequested reports whether args ask for help; flag.FlagSet handles
+// -h itself, this is for commands that print an example too.
+func helpRequested(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "--help" || a == "-help" {
+			return true
+		}
+		if !strings.HasPrefix(a, "-") {
+			return false
+		}
+	}
+	return false
+}

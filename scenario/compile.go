@@ -1,0 +1,756 @@
+package scenario
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"regexp/syntax"
+	"strconv"
+	"strings"
+
+	"github.com/theory/jsonpath"
+)
+
+// Options are what a compile takes from outside the file.
+type Options struct {
+	// LookupEnv resolves ${env.NAME}; nil means os.LookupEnv.
+	LookupEnv func(string) (string, bool)
+	// Set overrides global variables by name (--set name=value); a name
+	// the file does not define becomes a text variable.
+	Set map[string]string
+	// ReadFile reads data files (CSV, multipart uploads); nil means
+	// os.ReadFile. Paths are relative to the scenario file.
+	ReadFile func(string) ([]byte, error)
+}
+
+// Load parses and compiles a scenario file.
+func Load(path string, opts Options) (*Plan, error) {
+	f, err := ParseFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Compile(f, opts)
+}
+
+// Compile resolves and checks a parsed file and builds its Plan. Every
+// error is reported, sorted by position; nothing in the Plan is usable if
+// an error is returned.
+func Compile(f *File, opts Options) (*Plan, error) {
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = os.LookupEnv
+	}
+	if opts.ReadFile == nil {
+		opts.ReadFile = os.ReadFile
+	}
+	c := &compiler{f: f, opts: opts, dir: filepath.Dir(f.Path), txns: map[string]*Transaction{}}
+	p := &Plan{Name: f.Name, Description: f.Description, Source: f.Path, Parallel: f.Parallel}
+	c.loadGlobals()
+	for _, t := range f.Transactions {
+		c.txns[t.Name] = t
+	}
+	c.checkTransactionGraph()
+	names := map[string]Pos{}
+	for _, cs := range f.Cases {
+		if prev, dup := names[cs.Name]; dup && cs.Name != "" {
+			c.errs.add(cs.Pos, "give each case its own name", "case %q is defined twice (first at %s)", cs.Name, prev)
+		}
+		names[cs.Name] = cs.Pos
+		p.Cases = append(p.Cases, c.compileCase(cs))
+	}
+	c.errs.Sort()
+	c.errs.attachSourceFromFile(f.Path, opts.ReadFile)
+	if err := c.errs.Err(); err != nil {
+		return nil, err
+	}
+	p.Warnings = c.warnings
+	return p, nil
+}
+
+type compiler struct {
+	f        *File
+	opts     Options
+	dir      string
+	errs     ErrorList
+	warnings ErrorList
+	globals  []*VarData
+	txns     map[string]*Transaction
+	// txnBad marks transactions in a cycle, so each cycle is reported once
+	// and compiling does not recurse forever.
+	txnBad map[string]bool
+}
+
+// attachSourceFromFile shows the offending lines of compile errors, which
+// are found after parsing when the source is no longer at hand.
+func (l ErrorList) attachSourceFromFile(path string, read func(string) ([]byte, error)) {
+	if len(l) == 0 || path == "" {
+		return
+	}
+	src, err := read(path)
+	if err != nil {
+		return
+	}
+	l.attachSource(path, src)
+}
+
+func (c *compiler) dataPath(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(c.dir, p)
+}
+
+func (c *compiler) loadGlobals() {
+	defined := map[string]bool{}
+	for _, v := range c.f.Variables {
+		defined[v.Name] = true
+		if contains(ResponseNames, v.Name) {
+			c.errs.add(v.Pos, "rename the variable", "variable name %q is reserved for checks", v.Name)
+		}
+		d := &VarData{Name: v.Name, Type: v.Type, Mode: v.Mode, Share: v.Share, Once: v.Once, Sensitive: v.Sensitive, Min: v.Min, Max: v.Max}
+		if val, ok := c.opts.Set[v.Name]; ok {
+			d.Type, d.Values = VarText, []string{val}
+			c.globals = append(c.globals, d)
+			continue
+		}
+		switch v.Type {
+		case VarText:
+			d.Values = []string{v.Value}
+		case VarList:
+			d.Values = v.Values
+		case VarFile:
+			c.loadCSV(v, d)
+		}
+		c.globals = append(c.globals, d)
+	}
+	for _, name := range sortedKeys(c.opts.Set) {
+		if defined[name] {
+			continue
+		}
+		if !validIdent(name) {
+			c.errs.add(Pos{File: "--set"}, "use letters, digits and _", "--set %s: not a valid variable name", name)
+			continue
+		}
+		c.globals = append(c.globals, &VarData{Name: name, Type: VarText, Values: []string{c.opts.Set[name]}})
+	}
+}
+
+// loadCSV reads a file variable: the header row names the columns, every
+// other row is a value. A file that cannot be read fails the compile.
+func (c *compiler) loadCSV(v *Variable, d *VarData) {
+	path := c.dataPath(v.Path)
+	data, err := c.opts.ReadFile(path)
+	if err != nil {
+		c.errs.add(v.Pos, "the path is relative to the scenario file", "variable %s: cannot read %s: %v", v.Name, v.Path, errUnwrapPath(err))
+		return
+	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	r := csv.NewReader(bytes.NewReader(data))
+	r.Comma = v.Delimiter
+	header, err := r.Read()
+	if err != nil {
+		msg := "the file is empty"
+		if err != io.EOF {
+			msg = err.Error()
+		}
+		c.errs.add(v.Pos, "the first row must name the columns, e.g. user,password", "variable %s: %s: %s", v.Name, v.Path, msg)
+		return
+	}
+	for i, col := range header {
+		header[i] = strings.TrimSpace(col)
+		if !validIdent(header[i]) {
+			c.errs.add(v.Pos, "column names are used as ${"+v.Name+".column}: letters, digits and _", "variable %s: %s: column %d is named %q", v.Name, v.Path, i+1, col)
+		}
+	}
+	d.Columns = header
+	for {
+		row, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				c.errs.add(v.Pos, fmt.Sprintf("every row needs %d fields, like the header", len(header)), "variable %s: %s:%d: %v", v.Name, v.Path, pe.Line, pe.Err)
+			} else {
+				c.errs.add(v.Pos, "", "variable %s: %s: %v", v.Name, v.Path, err)
+			}
+			return
+		}
+		d.Rows = append(d.Rows, row)
+	}
+	if len(d.Rows) == 0 {
+		c.errs.add(v.Pos, "add rows below the header", "variable %s: %s has a header but no rows", v.Name, v.Path)
+	}
+}
+
+// checkTransactionGraph reports references to undefined transactions and
+// cycles, each at the reference that closes it.
+func (c *compiler) checkTransactionGraph() {
+	c.txnBad = map[string]bool{}
+	state := map[string]int{} // 0 new, 1 on the stack, 2 done
+	var visit func(t *Transaction)
+	visit = func(t *Transaction) {
+		state[t.Name] = 1
+		walkSteps(t.Steps, func(s *Step) {
+			if s.Kind != StepTransaction {
+				return
+			}
+			next, ok := c.txns[s.Transaction]
+			if !ok {
+				return // reported where cases compile it
+			}
+			switch state[next.Name] {
+			case 1:
+				c.txnBad[next.Name] = true
+				c.errs.add(s.Pos, "a transaction cannot include itself, directly or through others", "transaction cycle: %s includes %s", t.Name, next.Name)
+			case 0:
+				visit(next)
+			}
+		})
+		state[t.Name] = 2
+	}
+	for _, t := range c.f.Transactions {
+		if state[t.Name] == 0 {
+			visit(t)
+		}
+	}
+}
+
+// walkSteps calls fn on every step of a tree, depth first, without
+// following transaction references.
+func walkSteps(steps []*Step, fn func(*Step)) {
+	for _, s := range steps {
+		fn(s)
+		switch s.Kind {
+		case StepLoop:
+			walkSteps(s.Loop.Steps, fn)
+		case StepIf:
+			for _, b := range s.If.Branches {
+				walkSteps(b.Steps, fn)
+			}
+			walkSteps(s.If.Else, fn)
+		case StepWeighted:
+			for _, b := range s.Weighted.Branches {
+				walkSteps(b.Steps, fn)
+			}
+		case StepThroughput:
+			walkSteps(s.Throughput.Steps, fn)
+		}
+	}
+}
+
+type caseCompiler struct {
+	*compiler
+	cs          *Case
+	plan        *CasePlan
+	slots       []Slot
+	slotIdx     map[string]int
+	reqIDs      map[string]int
+	txnIDs      map[string]int
+	txnNodes    map[string]*TransactionNode
+	txnStack    []string
+	loopDepth   int
+	controllers int
+}
+
+func (c *compiler) compileCase(cs *Case) *CasePlan {
+	cp := &CasePlan{Name: cs.Name, Description: cs.Description, Labels: cs.Labels, Disabled: cs.Disabled,
+		Replicas: cs.Replicas, Pacing: cs.Pacing, LogPolicy: cs.LogPolicy, Stages: cs.Stages, KPIs: cs.KPIs, SLA: cs.SLA}
+	cc := &caseCompiler{compiler: c, cs: cs, plan: cp, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{}}
+	for _, g := range c.globals {
+		cc.addSlot(Slot{Name: g.Name, Global: g})
+	}
+	cc.collectLocals(cs.Setup, map[string]bool{})
+	cc.collectLocals(cs.Steps, map[string]bool{})
+	cp.Setup = cc.nodes(cs.Setup)
+	cp.Steps = cc.nodes(cs.Steps)
+	cp.Slots = cc.slots
+	cp.Controllers = cc.controllers
+	if len(cs.Steps) > 0 && len(cp.Steps) == 0 && !cs.Disabled {
+		c.errs.add(cs.Pos, "enable a step, or disable the case", "case %q: every step is disabled", cs.Name)
+	}
+	for _, r := range cs.SLA {
+		for _, name := range r.Requests {
+			if _, ok := cc.reqIDs[name]; !ok {
+				c.errs.add(r.Pos, didYouMeanOr(name, sortedKeys(cc.reqIDs), "requests: "+strings.Join(sortedKeys(cc.reqIDs), ", ")), "sla rule %q: no request named %q in case %q", r.Name, name, cs.Name)
+			}
+		}
+	}
+	return cp
+}
+
+func (cc *caseCompiler) addSlot(s Slot) {
+	if _, ok := cc.slotIdx[s.Name]; ok {
+		return
+	}
+	cc.slotIdx[s.Name] = len(cc.slots)
+	cc.slots = append(cc.slots, s)
+}
+
+// collectLocals finds the variables a case's steps assign (extraction and
+// data instructions), following transactions, so that any step may refer
+// to them.
+func (cc *caseCompiler) collectLocals(steps []*Step, seen map[string]bool) {
+	walkSteps(steps, func(s *Step) {
+		switch s.Kind {
+		case StepRequest, StepPlugin:
+			for _, e := range s.Request.Extract {
+				cc.local(e.Var, e.Pos)
+			}
+		case StepSet:
+			for _, a := range s.Set.Assigns {
+				cc.local(a.Var, a.Pos)
+			}
+		case StepTransaction:
+			if t, ok := cc.txns[s.Transaction]; ok && !seen[t.Name] {
+				seen[t.Name] = true
+				cc.collectLocals(t.Steps, seen)
+			}
+		}
+	})
+}
+
+func (cc *caseCompiler) local(name string, pos Pos) {
+	if contains(ResponseNames, name) {
+		cc.errs.add(pos, "rename the variable", "variable name %q is reserved for checks", name)
+		return
+	}
+	cc.addSlot(Slot{Name: name})
+}
+
+// resolve implements resolver for the case's templates.
+func (cc *caseCompiler) resolve(name, field string) (int, int, string, bool, error) {
+	if name == "env" {
+		if field == "" {
+			return 0, 0, "", false, &hintError{errors.New("${env} needs a variable name"), "write ${env.NAME}"}
+		}
+		v, ok := cc.opts.LookupEnv(field)
+		if !ok {
+			return 0, 0, "", false, &hintError{fmt.Errorf("environment variable %s is not set", field), fmt.Sprintf("export %s=... before running, or define a variable and pass --set", field)}
+		}
+		return 0, 0, v, true, nil
+	}
+	i, ok := cc.slotIdx[name]
+	if !ok {
+		names := make([]string, 0, len(cc.slots))
+		for _, s := range cc.slots {
+			names = append(names, s.Name)
+		}
+		return 0, 0, "", false, &hintError{fmt.Errorf("unknown variable %q", name), didYouMeanOr(name, names, "define it under variables:, extract it, or set it with a set: step")}
+	}
+	g := cc.slots[i].Global
+	if g != nil && g.Type == VarFile {
+		if field == "" {
+			if len(g.Columns) == 1 {
+				return i, 0, "", false, nil
+			}
+			return 0, 0, "", false, &hintError{fmt.Errorf("file variable %q has several columns; name one", name), fmt.Sprintf("columns: %s, e.g. ${%s.%s}", strings.Join(g.Columns, ", "), name, firstOr(g.Columns, "column"))}
+		}
+		for ci, col := range g.Columns {
+			if col == field {
+				return i, ci, "", false, nil
+			}
+		}
+		if len(g.Columns) == 0 {
+			return i, 0, "", false, nil // the file failed to load; already reported
+		}
+		return 0, 0, "", false, &hintError{fmt.Errorf("file variable %q has no column %q", name, field), didYouMeanOr(field, g.Columns, "columns: "+strings.Join(g.Columns, ", "))}
+	}
+	if field != "" {
+		return 0, 0, "", false, &hintError{fmt.Errorf("variable %q has no fields", name), fmt.Sprintf("only file variables have columns; write ${%s}", name)}
+	}
+	return i, -1, "", false, nil
+}
+
+func firstOr(list []string, def string) string {
+	if len(list) > 0 {
+		return list[0]
+	}
+	return def
+}
+
+// template compiles a template written at pos.
+func (cc *caseCompiler) template(src string, pos Pos) *Template {
+	t, err := parseTemplate(src, cc)
+	if err != nil {
+		te := err.(*templateError)
+		p := pos
+		if p.Line > 0 && !strings.Contains(src[:min(te.offset, len(src))], "\n") {
+			p.Col += te.offset
+		}
+		cc.errs.add(p, te.hint, "%s (in %q)", te.msg, src)
+		return &Template{Src: src, Pos: pos, failed: true}
+	}
+	t.Pos = pos
+	return t
+}
+
+func (cc *caseCompiler) nodes(steps []*Step) []Node {
+	var out []Node
+	for _, s := range steps {
+		n := cc.node(s)
+		if n != nil && !s.Disabled {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func (cc *caseCompiler) node(s *Step) Node {
+	switch s.Kind {
+	case StepRequest, StepPlugin:
+		return cc.request(s)
+	case StepThink:
+		return &ThinkNode{Min: s.Think.Min, Max: s.Think.Max}
+	case StepTransaction:
+		return cc.transaction(s)
+	case StepLoop:
+		l := &LoopNode{Count: s.Loop.Count, Max: s.Loop.Max}
+		l.While = cc.compileExpr(s.Loop.While, ctxFlow, true)
+		cc.loopDepth++
+		l.Steps = cc.nodes(s.Loop.Steps)
+		cc.loopDepth--
+		return l
+	case StepBreak:
+		if cc.loopDepth == 0 {
+			cc.errs.add(s.Pos, "put break inside a loop's steps", "break outside a loop")
+		}
+		return &BreakNode{Cond: cc.compileExpr(s.Break, ctxFlow, true)}
+	case StepIf:
+		n := &IfNode{}
+		for _, b := range s.If.Branches {
+			cond := b.Cond
+			n.Branches = append(n.Branches, CondBranch{Cond: cc.compileExpr(&cond, ctxFlow, true), Steps: cc.nodes(b.Steps)})
+		}
+		n.Else = cc.nodes(s.If.Else)
+		return n
+	case StepSet:
+		n := &SetNode{Once: s.Set.Once, Controller: cc.controller()}
+		for _, a := range s.Set.Assigns {
+			as := AssignSpec{Slot: cc.slotIdx[a.Var], Round: a.Round, Scale: a.Scale}
+			if a.Expr != nil {
+				as.Expr = cc.compileExpr(a.Expr, ctxFlow, false)
+			} else {
+				as.Template = cc.template(a.Template, a.Pos)
+			}
+			n.Assigns = append(n.Assigns, as)
+		}
+		return n
+	case StepRendezvous:
+		r := s.Rendezvous
+		return &RendezvousNode{Controller: cc.controller(), Name: r.Name, Users: r.Users, Timeout: r.Timeout}
+	case StepWeighted:
+		n := &WeightedNode{Controller: cc.controller(), Fixed: s.Weighted.Fixed}
+		for _, b := range s.Weighted.Branches {
+			n.Weights = append(n.Weights, b.Weight)
+			n.Branches = append(n.Branches, cc.nodes(b.Steps))
+		}
+		return n
+	case StepThroughput:
+		t := s.Throughput
+		return &ThroughputNode{Controller: cc.controller(), RPS: t.RPS, Percent: t.Percent, Total: t.Total, Steps: cc.nodes(t.Steps)}
+	}
+	return nil
+}
+
+func (cc *caseCompiler) controller() int {
+	cc.controllers++
+	return cc.controllers - 1
+}
+
+// transaction compiles a transaction reference. A transaction used twice
+// in a case is compiled once and shares its series.
+func (cc *caseCompiler) transaction(s *Step) Node {
+	t, ok := cc.txns[s.Transaction]
+	if !ok {
+		cc.errs.add(s.Pos, didYouMeanOr(s.Transaction, sortedKeys(cc.txns), "define it under transactions:"), "undefined transaction %q", s.Transaction)
+		return nil
+	}
+	if cc.txnBad[t.Name] || contains(cc.txnStack, t.Name) {
+		return nil
+	}
+	if n, ok := cc.txnNodes[t.Name]; ok {
+		return n
+	}
+	n := &TransactionNode{ID: len(cc.plan.Transactions), Name: t.Name}
+	cc.plan.Transactions = append(cc.plan.Transactions, TransactionInfo{Name: t.Name, KPIs: t.KPIs})
+	cc.txnNodes[t.Name] = n
+	cc.txnStack = append(cc.txnStack, t.Name)
+	// A break inside a transaction cannot reach a loop around its use.
+	depth := cc.loopDepth
+	cc.loopDepth = 0
+	n.Steps = cc.nodes(t.Steps)
+	cc.loopDepth = depth
+	cc.txnStack = cc.txnStack[:len(cc.txnStack)-1]
+	return n
+}
+
+func (cc *caseCompiler) headers(kvs []KV) []Header {
+	out := make([]Header, 0, len(kvs))
+	for _, kv := range kvs {
+		if kv.Key == "" {
+			cc.errs.add(kv.Pos, "", "empty name")
+			continue
+		}
+		out = append(out, Header{Key: kv.Key, Value: cc.template(kv.Value, kv.Pos)})
+	}
+	return out
+}
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
+}
+
+func (cc *caseCompiler) request(s *Step) Node {
+	r := s.Request
+	n := &RequestNode{Pos: s.Pos, Protocol: r.Protocol, CheckAny: r.CheckAny, Retry: r.Retry, ContinueOnFailure: r.ContinueOnFailure, KPIs: r.KPIs}
+	name := r.Name
+	switch {
+	case s.Kind == StepPlugin:
+		n.Protocol = "plugin"
+		n.Plugin = &PluginSpec{Name: s.Plugin.Name, Params: cc.headers(s.Plugin.Params)}
+		name = orDefault(name, "plugin "+s.Plugin.Name)
+		cc.warnings.add(s.Pos, "plugin steps are part of the model; running one needs a plugin runtime, planned for a later release", "plugin %q: perfcase has no plugin runtime yet", s.Plugin.Name)
+	case r.HTTP != nil:
+		n.HTTP = cc.httpSpec(r.HTTP)
+		name = orDefault(name, orDefault(r.HTTP.Method, "GET")+" "+r.HTTP.URL)
+	case r.Socket != nil:
+		n.Socket = cc.socketSpec(r.Socket)
+		name = orDefault(name, string(r.Protocol)+" "+r.Socket.Address)
+	case r.WS != nil:
+		n.WS = cc.wsSpec(r.WS)
+		name = orDefault(name, "ws "+r.WS.URL)
+	}
+	n.Name = name
+	id, ok := cc.reqIDs[name]
+	if !ok {
+		id = len(cc.plan.Requests)
+		cc.reqIDs[name] = id
+		cc.plan.Requests = append(cc.plan.Requests, RequestInfo{Name: name, Protocol: n.Protocol})
+	}
+	n.ID = id
+	cc.plan.Requests[id].KPIs = append(cc.plan.Requests[id].KPIs, r.KPIs...)
+	for _, ch := range r.Checks {
+		if spec, ok := cc.check(ch, r.Protocol); ok {
+			n.Checks = append(n.Checks, spec)
+		}
+	}
+	for _, e := range r.Extract {
+		if spec, ok := cc.extract(e); ok {
+			n.Extract = append(n.Extract, spec)
+		}
+	}
+	return n
+}
+
+func (cc *caseCompiler) httpSpec(h *HTTPRequest) *HTTPSpec {
+	sp := &HTTPSpec{
+		Method:         orDefault(h.Method, "GET"),
+		URL:            cc.template(h.URL, h.URLPos),
+		Version:        orDefault(h.Version, "HTTP/1.1"),
+		Headers:        cc.headers(h.Headers),
+		Query:          cc.headers(h.Query),
+		BodyKind:       h.BodyKind,
+		Form:           cc.headers(h.Form),
+		ConnectTimeout: orDefault(h.ConnectTimeout, DefaultConnectTimeout),
+		Timeout:        orDefault(h.Timeout, DefaultTimeout),
+		MaxRedirects:   h.MaxRedirects,
+		TLSVerify:      h.TLSVerify,
+	}
+	switch {
+	case h.MaxRedirects == 0:
+		sp.MaxRedirects = DefaultMaxRedirects
+	case h.MaxRedirects < 0:
+		sp.MaxRedirects = 0
+	}
+	if sp.URL.IsStatic() {
+		u := sp.URL.Static()
+		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			cc.errs.add(h.URLPos, "start the URL with http:// or https://", "url %q has no http:// or https:// scheme", u)
+		}
+	}
+	if h.BodyKind == BodyRaw || h.BodyKind == BodyJSON {
+		sp.Body = cc.template(h.Body, h.BodyPos)
+	}
+	for _, p := range h.Parts {
+		ps := PartSpec{Name: p.Name, ContentType: p.ContentType}
+		if p.File != "" {
+			data, err := cc.opts.ReadFile(cc.dataPath(p.File))
+			if err != nil {
+				cc.errs.add(p.Pos, "the path is relative to the scenario file", "multipart field %s: cannot read %s: %v", p.Name, p.File, errUnwrapPath(err))
+			}
+			ps.FileName, ps.Content = filepath.Base(p.File), data
+		} else {
+			ps.Value = cc.template(p.Value, p.Pos)
+		}
+		sp.Parts = append(sp.Parts, ps)
+	}
+	if (sp.Method == "GET" || sp.Method == "HEAD") && h.BodyKind != BodyNone {
+		cc.warnings.add(h.BodyPos, "most servers ignore it; use POST or PUT", "%s request with a body", sp.Method)
+	}
+	return sp
+}
+
+func (cc *caseCompiler) socketSpec(s *SocketRequest) *SocketSpec {
+	sp := &SocketSpec{
+		Address: cc.template(s.Address, s.AddressPos), Payload: cc.template(s.Payload, s.PayloadPos), Hex: s.Hex,
+		End: s.End, Length: s.Length, Terminator: s.Terminator, Idle: s.Idle,
+		ConnectTimeout: orDefault(s.ConnectTimeout, DefaultConnectTimeout), Timeout: orDefault(s.Timeout, DefaultTimeout), CloseAfter: s.CloseAfter,
+	}
+	if sp.Address.IsStatic() {
+		addr := sp.Address.Static()
+		if _, port, ok := strings.Cut(addr, ":"); !ok || port == "" || strings.Contains(addr, "/") {
+			cc.errs.add(s.AddressPos, "write host:port, e.g. 127.0.0.1:9000", "address %q is not host:port", addr)
+		}
+	}
+	return sp
+}
+
+func (cc *caseCompiler) wsSpec(w *WSRequest) *WSSpec {
+	sp := &WSSpec{URL: cc.template(w.URL, w.URLPos), Headers: cc.headers(w.Headers), Subprotocols: w.Subprotocols,
+		ConnectTimeout: orDefault(w.ConnectTimeout, DefaultConnectTimeout), Timeout: orDefault(w.Timeout, DefaultTimeout),
+		TLSVerify: w.TLSVerify, PerIteration: w.PerIteration}
+	if sp.URL.IsStatic() {
+		u := sp.URL.Static()
+		if !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://") {
+			cc.errs.add(w.URLPos, "start the URL with ws:// or wss://", "url %q has no ws:// or wss:// scheme", u)
+		}
+	}
+	for _, a := range w.Actions {
+		as := WSActionSpec{Kind: a.Kind, Binary: a.Binary, Count: a.Count, Max: a.Max, Timeout: a.Timeout, Code: a.Code}
+		if a.Kind == "send" || a.Kind == "ping" {
+			as.Text = cc.template(a.Text, a.Pos)
+		}
+		as.Until = cc.compileExpr(a.Until, ctxCheck, true)
+		sp.Actions = append(sp.Actions, as)
+	}
+	return sp
+}
+
+var statusClass = regexp.MustCompile(`^[1-5]xx$`)
+
+func (cc *caseCompiler) check(ch *Check, proto Protocol) (CheckSpec, bool) {
+	sp := CheckSpec{Pos: ch.Pos, Subject: ch.Subject, Arg: ch.Arg, Op: ch.Op, Value: ch.Value, Values: ch.Values}
+	if ch.Expr != nil {
+		sp.Src = ch.Expr.Source
+		sp.Program = cc.compileExpr(ch.Expr, ctxCheck, true)
+		return sp, sp.Program != nil
+	}
+	sp.Src = fmt.Sprintf("%s %s %s", ch.Subject, ch.Op, ch.Value)
+	if proto != HTTP && proto != "" && (ch.Subject == "status" || ch.Subject == "header") {
+		cc.errs.add(ch.Pos, "TCP, UDP and WebSocket checks look at the payload: use body or payload", "a %s check does not apply to %s", ch.Subject, proto)
+		return sp, false
+	}
+	if sp.Subject == "payload" {
+		sp.Subject = "body"
+	}
+	numeric := ch.Op == "lt" || ch.Op == "le" || ch.Op == "gt" || ch.Op == "ge"
+	switch ch.Subject {
+	case "status":
+		for _, v := range append([]string{ch.Value}, ch.Values...) {
+			if v == "" || statusClass.MatchString(v) {
+				continue
+			}
+			if code, err := strconv.Atoi(v); err != nil || code < 100 || code > 599 {
+				cc.errs.add(ch.Pos, "a status is 100..599, or a class such as 2xx", "status check: %q is not a status code", v)
+				return sp, false
+			}
+		}
+		if ch.Op == "contains" || ch.Op == "not_contains" || ch.Op == "exists" || ch.Op == "not_exists" {
+			cc.errs.add(ch.Pos, "use equals, not_equals, in, lt, le, gt or ge", "status check cannot use %s", ch.Op)
+			return sp, false
+		}
+	case "rt":
+		if !numeric {
+			cc.errs.add(ch.Pos, "e.g. {rt: true, lt: 300ms}", "rt check needs lt, le, gt or ge")
+			return sp, false
+		}
+		d, err := parseDuration(ch.Value)
+		if err != nil {
+			cc.errs.add(ch.Pos, "e.g. 300ms", "rt check: %q is not a duration", ch.Value)
+			return sp, false
+		}
+		sp.Num = float64(d) / 1e6
+		return sp, true
+	case "jsonpath":
+		p, err := compileJSONPath(ch.Arg)
+		if err != nil {
+			cc.errs.add(ch.Pos, "JSONPath as in RFC 9535, e.g. $.items[0].id or $.items[?@.name=='x'].id", "jsonpath %q: %v", ch.Arg, err)
+			return sp, false
+		}
+		sp.Path = p
+	}
+	if numeric {
+		f, err := strconv.ParseFloat(ch.Value, 64)
+		if err != nil {
+			cc.errs.add(ch.Pos, "", "%s needs a number, got %q", ch.Op, ch.Value)
+			return sp, false
+		}
+		sp.Num = f
+	}
+	if ch.Op == "matches" {
+		re, err := regexp.Compile(ch.Value)
+		if err != nil {
+			cc.errs.add(ch.Pos, "Go RE2 syntax: https://github.com/google/re2/wiki/Syntax", "regex %q: %v", ch.Value, regexErr(err))
+			return sp, false
+		}
+		sp.Re = re
+	}
+	return sp, true
+}
+
+func regexErr(err error) string {
+	var re *syntax.Error
+	if errors.As(err, &re) {
+		return fmt.Sprintf("%s: %s", re.Code, re.Expr)
+	}
+	return err.Error()
+}
+
+// compileJSONPath accepts RFC 9535 paths and, for PerfTest users, the
+// dotted form a.b[0].c, which means $.a.b[0].c.
+func compileJSONPath(p string) (*jsonpath.Path, error) {
+	if !strings.HasPrefix(p, "$") {
+		p = "$." + p
+	}
+	return jsonpath.Parse(p)
+}
+
+func (cc *caseCompiler) extract(e *Extract) (ExtractSpec, bool) {
+	sp := ExtractSpec{Pos: e.Pos, Slot: cc.slotIdx[e.Var], Var: e.Var, From: e.From, Header: e.Header, Match: e.Match, Group: e.Group,
+		Left: e.Left, Right: e.Right, Default: e.Default, Expect: e.Expect}
+	if e.JSONPath != "" {
+		p, err := compileJSONPath(e.JSONPath)
+		if err != nil {
+			cc.errs.add(e.Pos, "JSONPath as in RFC 9535, e.g. $.token or $.items[?@.name=='x'].id", "extract %s: jsonpath %q: %v", e.Var, e.JSONPath, err)
+			return sp, false
+		}
+		sp.Path = p
+	}
+	if e.Regex != "" {
+		re, err := regexp.Compile(e.Regex)
+		if err != nil {
+			cc.errs.add(e.Pos, "Go RE2 syntax", "extract %s: regex %q: %v", e.Var, e.Regex, regexErr(err))
+			return sp, false
+		}
+		if e.Group > re.NumSubexp() {
+			cc.errs.add(e.Pos, "group 0 is the whole match; groups are the (...) in the regex", "extract %s: group %d, but the regex has %d groups", e.Var, e.Group, re.NumSubexp())
+			return sp, false
+		}
+		sp.Re = re
+	}
+	if e.From == "header" && e.Header == "" {
+		cc.errs.add(e.Pos, "add header: Name", "extract %s: which header?", e.Var)
+		return sp, false
+	}
+	return sp, true
+}

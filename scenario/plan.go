@@ -1,0 +1,333 @@
+package scenario
+
+import (
+	"regexp"
+	"time"
+
+	"github.com/expr-lang/expr/vm"
+	"github.com/theory/jsonpath"
+)
+
+// Plan is a compiled scenario: names resolved, templates split, expressions
+// compiled, data files loaded and stages turned into load shapes. It holds
+// no YAML and needs no reflection to run. A Plan is immutable once built
+// and may be shared by every VU.
+type Plan struct {
+	Name        string
+	Description string
+	Source      string // the scenario file
+	Parallel    bool
+	Cases       []*CasePlan
+	// Warnings are problems that do not stop a run, such as a plugin step
+	// that needs a runtime perfcase does not have yet.
+	Warnings ErrorList
+}
+
+// CasePlan is one compiled case.
+type CasePlan struct {
+	Name        string
+	Description string
+	Labels      []string
+	Disabled    bool
+	Replicas    int
+	Pacing      time.Duration
+	LogPolicy   string
+
+	Setup  []Node
+	Steps  []Node
+	Stages []*Stage
+	KPIs   []*KPICheck
+	SLA    []*SLARule
+
+	// Slots are the VU variables, indexed by slot number: globals first,
+	// then variables set by extraction or data instructions.
+	Slots []Slot
+	// Requests and Transactions name the metric series; a node's ID indexes
+	// these lists, so the hot path records by integer.
+	Requests     []RequestInfo
+	Transactions []TransactionInfo
+	// Counters gives every controller that keeps state across VUs (once,
+	// rendezvous, throughput, weighted) its own index.
+	Controllers int
+}
+
+// RequestInfo names a request series ("AW" in PerfTest's report): every
+// request step with the same name adds to one series.
+type RequestInfo struct {
+	Name     string
+	Protocol Protocol
+	KPIs     []*KPICheck
+}
+
+// TransactionInfo names a transaction series and its KPIs.
+type TransactionInfo struct {
+	Name string
+	KPIs []*KPICheck
+}
+
+// Slot is one VU variable. Global variables carry their data; locals start
+// empty.
+type Slot struct {
+	Name   string
+	Global *VarData // nil for locals
+}
+
+// VarData is a global variable with its values loaded.
+type VarData struct {
+	Name      string
+	Type      VarType
+	Mode      ReadMode
+	Share     ShareMode
+	Once      bool
+	Sensitive bool
+	Min, Max  int64    // integer
+	Values    []string // text (one value) and list
+	Columns   []string // file: header row
+	Rows      [][]string
+}
+
+// Len is the number of distinct values a sequential read walks through.
+func (v *VarData) Len() int64 {
+	switch v.Type {
+	case VarInteger:
+		return v.Max - v.Min + 1
+	case VarFile:
+		return int64(len(v.Rows))
+	}
+	return int64(len(v.Values))
+}
+
+// Node is a compiled step. The runner switches on its concrete type.
+type Node interface{ node() }
+
+// Program is a compiled expression with the source it came from.
+type Program struct {
+	Src string
+	Pos Pos
+	P   *vm.Program
+}
+
+// RequestNode sends one request and judges its response.
+type RequestNode struct {
+	Pos      Pos
+	ID       int // index into CasePlan.Requests
+	Name     string
+	Protocol Protocol
+	HTTP     *HTTPSpec
+	Socket   *SocketSpec
+	WS       *WSSpec
+	Plugin   *PluginSpec
+
+	Checks            []CheckSpec
+	CheckAny          bool
+	Retry             Retry
+	Extract           []ExtractSpec
+	ContinueOnFailure bool
+	KPIs              []*KPICheck
+}
+
+// Defaults applied when a request leaves a timeout or the redirect limit
+// unset (PerfTest's response-timeout default is 5000 ms).
+const (
+	DefaultConnectTimeout = 5 * time.Second
+	DefaultTimeout        = 5 * time.Second
+	DefaultMaxRedirects   = 10
+)
+
+// Header is a header or query pair whose value is a template.
+type Header struct {
+	Key   string
+	Value *Template
+}
+
+// HTTPSpec is a compiled HTTP request.
+type HTTPSpec struct {
+	Method         string
+	URL            *Template
+	Version        string
+	Headers        []Header
+	Query          []Header
+	BodyKind       BodyKind
+	Body           *Template // raw and JSON bodies
+	Form           []Header
+	Parts          []PartSpec
+	ConnectTimeout time.Duration
+	Timeout        time.Duration
+	MaxRedirects   int // 0: never follow
+	TLSVerify      bool
+}
+
+// PartSpec is a compiled multipart field; a file's contents are loaded at
+// compile time.
+type PartSpec struct {
+	Name        string
+	Value       *Template
+	FileName    string
+	Content     []byte
+	ContentType string
+}
+
+// SocketSpec is a compiled TCP or UDP request.
+type SocketSpec struct {
+	Address        *Template
+	Payload        *Template
+	Hex            bool
+	End            EndKind
+	Length         int
+	Terminator     string
+	Idle           time.Duration
+	ConnectTimeout time.Duration
+	Timeout        time.Duration
+	CloseAfter     bool
+}
+
+// WSSpec is a compiled WebSocket step.
+type WSSpec struct {
+	URL            *Template
+	Headers        []Header
+	Subprotocols   []string
+	ConnectTimeout time.Duration
+	Timeout        time.Duration
+	TLSVerify      bool
+	PerIteration   bool
+	Actions        []WSActionSpec
+}
+
+// WSActionSpec is one compiled WebSocket action.
+type WSActionSpec struct {
+	Kind    string
+	Text    *Template
+	Binary  bool
+	Count   int
+	Until   *Program
+	Max     int
+	Timeout time.Duration
+	Code    int
+}
+
+// PluginSpec is the hook for plugin requests; no plugin runtime exists yet,
+// so compiling a plan that uses one reports that clearly.
+type PluginSpec struct {
+	Name   string
+	Params []Header
+}
+
+// CheckSpec is a compiled response checkpoint.
+type CheckSpec struct {
+	Pos     Pos
+	Src     string
+	Program *Program // expression form
+	Subject string
+	Arg     string         // header name
+	Path    *jsonpath.Path // jsonpath subject
+	Op      string
+	Value   string
+	Num     float64 // Value as a number, for lt/le/gt/ge and rt
+	Re      *regexp.Regexp
+	Values  []string
+}
+
+// ExtractSpec is a compiled extraction.
+type ExtractSpec struct {
+	Pos     Pos
+	Slot    int
+	Var     string
+	From    string
+	Header  string
+	Path    *jsonpath.Path
+	Re      *regexp.Regexp
+	Match   int
+	Group   int
+	Left    string
+	Right   string
+	Default *string
+	Expect  *string
+}
+
+// ThinkNode pauses the VU for Min, or a uniform time in [Min, Max].
+type ThinkNode struct{ Min, Max time.Duration }
+
+// TransactionNode runs a named transaction, timed and counted as one unit.
+type TransactionNode struct {
+	ID    int // index into CasePlan.Transactions
+	Name  string
+	Steps []Node
+}
+
+// LoopNode repeats Steps Count times, or while While holds (at most Max
+// passes when Max > 0).
+type LoopNode struct {
+	Count int
+	While *Program
+	Max   int
+	Steps []Node
+}
+
+// BreakNode leaves the innermost loop when Cond holds (always when nil).
+type BreakNode struct{ Cond *Program }
+
+// IfNode runs the first branch whose condition holds, else Else.
+type IfNode struct {
+	Branches []CondBranch
+	Else     []Node
+}
+
+// CondBranch is one compiled condition and its steps.
+type CondBranch struct {
+	Cond  *Program
+	Steps []Node
+}
+
+// SetNode is a compiled data instruction. With Once, Controller identifies
+// it so each VU runs it a single time.
+type SetNode struct {
+	Once       bool
+	Controller int
+	Assigns    []AssignSpec
+}
+
+// AssignSpec sets Slot from a template or an expression rounded as asked.
+type AssignSpec struct {
+	Slot     int
+	Template *Template
+	Expr     *Program
+	Round    string
+	Scale    int
+}
+
+// RendezvousNode holds VUs until Users arrive or Timeout passes (0: wait
+// for all live VUs, however long).
+type RendezvousNode struct {
+	Controller int
+	Name       string
+	Users      int
+	Timeout    time.Duration
+}
+
+// WeightedNode picks a branch with probability weight/sum.
+type WeightedNode struct {
+	Controller int
+	Fixed      bool
+	Weights    []int
+	Branches   [][]Node
+}
+
+// ThroughputNode limits its block (one of RPS, Percent, Total is set).
+type ThroughputNode struct {
+	Controller int
+	RPS        float64
+	Percent    float64
+	Total      int64
+	Steps      []Node
+}
+
+func (*RequestNode) node()     {}
+func (*ThinkNode) node()       {}
+func (*TransactionNode) node() {}
+func (*LoopNode) node()        {}
+func (*BreakNode) node()       {}
+func (*IfNode) node()          {}
+func (*SetNode) node()         {}
+func (*RendezvousNode) node()  {}
+func (*WeightedNode) node()    {}
+func (*ThroughputNode) node()  {}

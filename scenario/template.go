@@ -1,0 +1,356 @@
+package scenario
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+)
+
+// A template is text with ${...} references, split into segments once at
+// compile time so that rendering is a walk over the segments that appends
+// to a caller's buffer and allocates nothing.
+//
+// Inside ${...}:
+//
+//	ref   = name [ "." field ]          a variable, a CSV column, env.NAME
+//	      | fname "(" [ arg { "," arg } ] ")"
+//	arg   = ref | "'" text "'" | '"' text '"' | number
+//
+// "$${" writes a literal "${".
+
+// Scope gives a template the values of a VU's variables by slot.
+type Scope interface {
+	// Value returns the current value of a slot; field is -1 for the whole
+	// variable, or a column index of a file variable.
+	Value(slot, field int) string
+}
+
+// FuncEnv is the per-VU state that built-in functions use: their own
+// random source and clock, and scratch space for nested calls. It is not
+// safe for concurrent use; each VU owns one.
+type FuncEnv struct {
+	Rand    *rand.Rand
+	Now     func() time.Time
+	scratch [][]byte
+	depth   int
+}
+
+// NewFuncEnv returns a FuncEnv seeded from seed, using the wall clock.
+func NewFuncEnv(seed uint64) *FuncEnv {
+	return &FuncEnv{Rand: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), Now: time.Now}
+}
+
+type segKind uint8
+
+const (
+	segLit segKind = iota
+	segVar
+	segCall
+)
+
+type segment struct {
+	kind  segKind
+	lit   string
+	slot  int
+	field int
+	fn    *builtin
+	args  []*Template
+}
+
+// Template is a compiled ${...} template. A Template is immutable and safe
+// to share between VUs.
+type Template struct {
+	Src    string
+	Pos    Pos
+	segs   []segment
+	failed bool // did not compile; never treated as static text
+}
+
+// IsStatic reports whether the template has no references, so its text
+// can be used as is.
+func (t *Template) IsStatic() bool {
+	return !t.failed && (len(t.segs) == 0 || len(t.segs) == 1 && t.segs[0].kind == segLit)
+}
+
+// Static returns the text of a static template.
+func (t *Template) Static() string {
+	if len(t.segs) == 0 {
+		return ""
+	}
+	return t.segs[0].lit
+}
+
+// Append renders the template onto dst.
+func (t *Template) Append(dst []byte, s Scope, fe *FuncEnv) []byte {
+	for i := range t.segs {
+		sg := &t.segs[i]
+		switch sg.kind {
+		case segLit:
+			dst = append(dst, sg.lit...)
+		case segVar:
+			dst = append(dst, s.Value(sg.slot, sg.field)...)
+		case segCall:
+			dst = sg.call(dst, s, fe)
+		}
+	}
+	return dst
+}
+
+func (sg *segment) call(dst []byte, s Scope, fe *FuncEnv) []byte {
+	// Arguments render into per-depth scratch buffers owned by the FuncEnv,
+	// reused across calls, so steady-state rendering does not allocate.
+	base := fe.depth * maxArgs
+	fe.depth++
+	for len(fe.scratch) < base+len(sg.args) {
+		fe.scratch = append(fe.scratch, make([]byte, 0, 64))
+	}
+	var argv [maxArgs][]byte
+	for i, a := range sg.args {
+		fe.scratch[base+i] = a.Append(fe.scratch[base+i][:0], s, fe)
+		argv[i] = fe.scratch[base+i]
+	}
+	dst, _ = sg.fn.call(dst, argv[:len(sg.args)], fe)
+	fe.depth--
+	return dst
+}
+
+// maxArgs bounds the arguments of a built-in function.
+const maxArgs = 4
+
+// maxCallDepth bounds nesting of calls inside one ${...}.
+const maxCallDepth = 8
+
+// builtin is a function usable inside ${...}. call appends its result to
+// dst; it must not allocate in steady state and must not keep args.
+type builtin struct {
+	name    string
+	minArgs int
+	maxArgs int
+	pure    bool // same args, same result: folded at compile time when args are literal
+	doc     string
+	call    func(dst []byte, args [][]byte, fe *FuncEnv) ([]byte, error)
+}
+
+// resolver maps a reference inside ${...} to a slot, a field, or a literal
+// value known at compile time (env.NAME, --set values).
+type resolver interface {
+	resolve(name, field string) (slot, fieldIdx int, literal string, isLiteral bool, err error)
+}
+
+// templateError is a problem at an offset inside a template's source.
+type templateError struct {
+	offset int
+	msg    string
+	hint   string
+}
+
+func (e *templateError) Error() string { return e.msg }
+
+// parseTemplate splits src into segments, resolving names with r.
+func parseTemplate(src string, r resolver) (*Template, error) {
+	t := &Template{Src: src}
+	var lit strings.Builder
+	flush := func() {
+		if lit.Len() > 0 {
+			t.segs = append(t.segs, segment{kind: segLit, lit: lit.String()})
+			lit.Reset()
+		}
+	}
+	for i := 0; i < len(src); {
+		if strings.HasPrefix(src[i:], "$${") {
+			lit.WriteString("${")
+			i += 3
+			continue
+		}
+		if !strings.HasPrefix(src[i:], "${") {
+			lit.WriteByte(src[i])
+			i++
+			continue
+		}
+		p := &refParser{src: src, pos: i + 2, r: r}
+		seg, err := p.ref(0)
+		if err != nil {
+			return nil, err
+		}
+		p.space()
+		if p.pos >= len(src) || src[p.pos] != '}' {
+			if p.pos >= len(src) {
+				return nil, &templateError{offset: i, msg: "unclosed ${", hint: "close it with }, or write $${ for a literal ${"}
+			}
+			return nil, &templateError{offset: p.pos, msg: fmt.Sprintf("unexpected %q in ${...}", src[p.pos]), hint: "inside ${...} write a name, name.field, or a function call such as md5(user)"}
+		}
+		i = p.pos + 1
+		if seg.kind == segLit {
+			lit.WriteString(seg.lit)
+			continue
+		}
+		flush()
+		t.segs = append(t.segs, seg)
+	}
+	flush()
+	return t, nil
+}
+
+type refParser struct {
+	src string
+	pos int
+	r   resolver
+}
+
+func (p *refParser) space() {
+	for p.pos < len(p.src) && (p.src[p.pos] == ' ' || p.src[p.pos] == '\t') {
+		p.pos++
+	}
+}
+
+func (p *refParser) ident() string {
+	start := p.pos
+	for p.pos < len(p.src) {
+		c := p.src[p.pos]
+		if c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' && p.pos > start {
+			p.pos++
+			continue
+		}
+		break
+	}
+	return p.src[start:p.pos]
+}
+
+func (p *refParser) ref(depth int) (segment, error) {
+	p.space()
+	start := p.pos
+	if depth > maxCallDepth {
+		return segment{}, &templateError{offset: start, msg: "function calls are nested too deeply"}
+	}
+	if p.pos < len(p.src) && (p.src[p.pos] == '\'' || p.src[p.pos] == '"') {
+		return p.quoted()
+	}
+	if p.pos < len(p.src) && (p.src[p.pos] == '-' || p.src[p.pos] >= '0' && p.src[p.pos] <= '9') {
+		for p.pos < len(p.src) && strings.IndexByte("-+.0123456789", p.src[p.pos]) >= 0 {
+			p.pos++
+		}
+		return segment{kind: segLit, lit: p.src[start:p.pos]}, nil
+	}
+	name := p.ident()
+	if name == "" {
+		return segment{}, &templateError{offset: start, msg: "expected a name inside ${...}", hint: "e.g. ${user_id}, ${acct.user}, ${env.HOST} or ${uuid()}"}
+	}
+	p.space()
+	if p.pos < len(p.src) && p.src[p.pos] == '(' {
+		return p.call(name, start, depth)
+	}
+	field := ""
+	if p.pos < len(p.src) && p.src[p.pos] == '.' {
+		p.pos++
+		field = p.ident()
+		if field == "" {
+			return segment{}, &templateError{offset: p.pos, msg: fmt.Sprintf("expected a field name after %q", name+".")}
+		}
+	}
+	slot, idx, literal, isLit, err := p.r.resolve(name, field)
+	if err != nil {
+		te := &templateError{offset: start, msg: err.Error()}
+		if he, ok := err.(*hintError); ok {
+			te.hint = he.hint
+		}
+		return segment{}, te
+	}
+	if isLit {
+		return segment{kind: segLit, lit: literal}, nil
+	}
+	return segment{kind: segVar, slot: slot, field: idx}, nil
+}
+
+func (p *refParser) quoted() (segment, error) {
+	q := p.src[p.pos]
+	start := p.pos
+	p.pos++
+	var b strings.Builder
+	for p.pos < len(p.src) {
+		c := p.src[p.pos]
+		if c == '\\' && p.pos+1 < len(p.src) {
+			b.WriteByte(p.src[p.pos+1])
+			p.pos += 2
+			continue
+		}
+		if c == q {
+			p.pos++
+			return segment{kind: segLit, lit: b.String()}, nil
+		}
+		b.WriteByte(c)
+		p.pos++
+	}
+	return segment{}, &templateError{offset: start, msg: "unterminated string in ${...}"}
+}
+
+func (p *refParser) call(name string, start, depth int) (segment, error) {
+	fn, ok := builtins[name]
+	if !ok {
+		return segment{}, &templateError{offset: start, msg: fmt.Sprintf("unknown function %q", name), hint: didYouMeanOr(name, builtinNames(), "functions: "+strings.Join(builtinNames(), ", "))}
+	}
+	p.pos++ // (
+	var args []*Template
+	p.space()
+	if p.pos < len(p.src) && p.src[p.pos] == ')' {
+		p.pos++
+	} else {
+		for {
+			argStart := p.pos
+			seg, err := p.ref(depth + 1)
+			if err != nil {
+				return segment{}, err
+			}
+			at := &Template{Src: p.src[argStart:p.pos]}
+			if seg.kind != segLit || seg.lit != "" {
+				at.segs = []segment{seg}
+			}
+			args = append(args, at)
+			p.space()
+			if p.pos >= len(p.src) {
+				return segment{}, &templateError{offset: start, msg: fmt.Sprintf("unclosed call to %s(", name)}
+			}
+			if p.src[p.pos] == ',' {
+				p.pos++
+				continue
+			}
+			if p.src[p.pos] == ')' {
+				p.pos++
+				break
+			}
+			return segment{}, &templateError{offset: p.pos, msg: fmt.Sprintf("expected , or ) in call to %s, got %q", name, p.src[p.pos])}
+		}
+	}
+	if len(args) < fn.minArgs || len(args) > fn.maxArgs {
+		want := fmt.Sprintf("%d", fn.minArgs)
+		if fn.maxArgs != fn.minArgs {
+			want = fmt.Sprintf("%d to %d", fn.minArgs, fn.maxArgs)
+		}
+		return segment{}, &templateError{offset: start, msg: fmt.Sprintf("%s takes %s arguments, got %d", name, want, len(args)), hint: fn.doc}
+	}
+	seg := segment{kind: segCall, fn: fn, args: args}
+	allLit := true
+	for _, a := range args {
+		if !a.IsStatic() {
+			allLit = false
+		}
+	}
+	if allLit {
+		// Literal arguments are checked now, so a bad call fails before the
+		// run, and a pure call is replaced by its value.
+		argv := make([][]byte, len(args))
+		for i, a := range args {
+			argv[i] = []byte(a.Static())
+		}
+		out, err := fn.call(nil, argv, NewFuncEnv(1))
+		if err != nil {
+			return segment{}, &templateError{offset: start, msg: fmt.Sprintf("%s: %v", name, err), hint: fn.doc}
+		}
+		if fn.pure {
+			return segment{kind: segLit, lit: string(out)}, nil
+		}
+	}
+	return seg, nil
+}
+
+func builtinNames() []string { return sortedKeys(builtins) }
