@@ -28,13 +28,24 @@ type Options struct {
 	ReadFile func(string) ([]byte, error)
 }
 
-// Load parses and compiles a scenario file.
+// Load parses and compiles a scenario file. When parsing finds errors the
+// partial tree is still compiled, so that one run reports every problem:
+// undefined names as well as misspelt keys.
 func Load(path string, opts Options) (*Plan, error) {
-	f, err := ParseFile(path)
-	if err != nil {
-		return nil, err
+	f, perr := ParseFile(path)
+	if perr == nil {
+		return Compile(f, opts)
 	}
-	return Compile(f, opts)
+	var list ErrorList
+	if !errors.As(perr, &list) || f == nil || len(f.Cases) == 0 && len(f.Transactions) == 0 {
+		return nil, perr
+	}
+	_, cerr := Compile(f, opts)
+	var more ErrorList
+	if errors.As(cerr, &more) {
+		list = append(list, more...)
+	}
+	return nil, list.normalize()
 }
 
 // Compile resolves and checks a parsed file and builds its Plan. Every
@@ -62,7 +73,7 @@ func Compile(f *File, opts Options) (*Plan, error) {
 		names[cs.Name] = cs.Pos
 		p.Cases = append(p.Cases, c.compileCase(cs))
 	}
-	c.errs.Sort()
+	c.errs = c.errs.normalize()
 	c.errs.attachSourceFromFile(f.Path, opts.ReadFile)
 	if err := c.errs.Err(); err != nil {
 		return nil, err
@@ -271,7 +282,7 @@ func (c *compiler) compileCase(cs *Case) *CasePlan {
 	cp.Steps = cc.nodes(cs.Steps)
 	cp.Slots = cc.slots
 	cp.Controllers = cc.controllers
-	if len(cs.Steps) > 0 && len(cp.Steps) == 0 && !cs.Disabled {
+	if len(cs.Steps) > 0 && allDisabled(cs.Steps) && !cs.Disabled {
 		c.errs.add(cs.Pos, "enable a step, or disable the case", "case %q: every step is disabled", cs.Name)
 	}
 	for _, r := range cs.SLA {
@@ -282,6 +293,15 @@ func (c *compiler) compileCase(cs *Case) *CasePlan {
 		}
 	}
 	return cp
+}
+
+func allDisabled(steps []*Step) bool {
+	for _, s := range steps {
+		if !s.Disabled {
+			return false
+		}
+	}
+	return true
 }
 
 func (cc *caseCompiler) addSlot(s Slot) {

@@ -107,6 +107,21 @@ func (l ErrorList) Error() string {
 	return b.String()
 }
 
+// normalize sorts the list and keeps one error per position: the first
+// one said there is the cause, and what follows from it (a bad number that
+// then reads as zero, say) would only be noise.
+func (l ErrorList) normalize() ErrorList {
+	l.Sort()
+	out := l[:0]
+	for i, e := range l {
+		if i > 0 && e.Pos == l[i-1].Pos && e.Pos.Line > 0 {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
 // Err returns nil for an empty list, so callers can `return errs.Err()`.
 func (l ErrorList) Err() error {
 	if len(l) == 0 {

@@ -33,7 +33,7 @@ func errUnwrapPath(err error) error {
 func Parse(path string, src []byte) (*File, error) {
 	w := &walker{file: path}
 	f := w.parse(src)
-	w.errs.Sort()
+	w.errs = w.errs.normalize()
 	w.errs.attachSource(path, src)
 	if err := w.errs.Err(); err != nil {
 		return f, err

@@ -138,7 +138,13 @@ func (m *mapping) collect(n *yaml.Node, what string, allowed []string, top bool)
 			continue
 		}
 		if !contains(allowed, k.Value) {
-			w.errorf(k, didYouMean(k.Value, allowed), "unknown key %q in %s (expected one of: %s)", k.Value, what, strings.Join(allowed, ", "))
+			expected := strings.Join(allowed, ", ")
+			if what == "step" {
+				// The modifiers are listed where they apply; here the kinds
+				// are what a reader needs.
+				expected = strings.Join(stepKindKeys, ", ") + ", or a modifier such as check or extract"
+			}
+			w.errorf(k, didYouMean(k.Value, allowed), "unknown key %q in %s (expected one of: %s)", k.Value, what, expected)
 			continue
 		}
 		if _, dup := m.vals[k.Value]; dup && top {
