@@ -413,8 +413,12 @@ func (cc *caseCompiler) template(src string, pos Pos) *Template {
 func (cc *caseCompiler) nodes(steps []*Step) []Node {
 	var out []Node
 	for _, s := range steps {
-		n := cc.node(s)
-		if n != nil && !s.Disabled {
+		// A disabled step was checked by the parser; compiling it would
+		// give it a metric series that never gets a sample.
+		if s.Disabled {
+			continue
+		}
+		if n := cc.node(s); n != nil {
 			out = append(out, n)
 		}
 	}

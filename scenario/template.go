@@ -105,12 +105,10 @@ func (sg *segment) call(dst []byte, s Scope, fe *FuncEnv) []byte {
 	for len(fe.scratch) < base+len(sg.args) {
 		fe.scratch = append(fe.scratch, make([]byte, 0, 64))
 	}
-	var argv [maxArgs][]byte
 	for i, a := range sg.args {
 		fe.scratch[base+i] = a.Append(fe.scratch[base+i][:0], s, fe)
-		argv[i] = fe.scratch[base+i]
 	}
-	dst, _ = sg.fn.call(dst, argv[:len(sg.args)], fe)
+	dst, _ = sg.fn.call(dst, fe.scratch[base:base+len(sg.args)], fe)
 	fe.depth--
 	return dst
 }

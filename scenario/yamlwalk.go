@@ -137,6 +137,11 @@ func (m *mapping) collect(n *yaml.Node, what string, allowed []string, top bool)
 			}
 			continue
 		}
+		if top && what == "the scenario" && strings.HasPrefix(k.Value, "x-") {
+			// Extension keys, as in Compose files: a place for anchors
+			// that other parts of the file merge with <<.
+			continue
+		}
 		if !contains(allowed, k.Value) {
 			expected := strings.Join(allowed, ", ")
 			if what == "step" {
