@@ -90,7 +90,7 @@ func (w *walker) asMapping(n *yaml.Node, what string, allowed ...string) *mappin
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
-		w.errorf(n, "", "%s must be a mapping, got %s", what, kindName(n))
+		w.errorf(n, "write key: value pairs, indented under it or in {braces}", "%s must be a mapping, got %s", what, kindName(n))
 		return nil
 	}
 	m := &mapping{w: w, node: n, vals: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
@@ -218,7 +218,7 @@ func (w *walker) scalar(n *yaml.Node, what string) (string, bool) {
 		return "", false
 	}
 	if n.Kind != yaml.ScalarNode || isNull(n) {
-		w.errorf(n, "", "%s must be a single value, got %s", what, kindName(n))
+		w.errorf(n, "quote the value if it contains \": \" or starts with [ or {", "%s must be a single value, got %s", what, kindName(n))
 		return "", false
 	}
 	return n.Value, true
@@ -249,7 +249,7 @@ func (w *walker) integer(n *yaml.Node, what string) int64 {
 	}
 	v, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 0, 64)
 	if err != nil {
-		w.errorf(n, "", "%s must be a whole number, got %q", what, s)
+		w.errorf(n, "write digits only, e.g. 10", "%s must be a whole number, got %q", what, s)
 		return 0
 	}
 	return v
@@ -273,7 +273,7 @@ func (w *walker) number(n *yaml.Node, what string) float64 {
 	}
 	v, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		w.errorf(n, "", "%s must be a number, got %q", what, s)
+		w.errorf(n, "e.g. 10 or 12.5", "%s must be a number, got %q", what, s)
 		return 0
 	}
 	return v
@@ -324,7 +324,7 @@ func (w *walker) strList(n *yaml.Node, what string) []string {
 		return []string{n.Value}
 	}
 	if n.Kind != yaml.SequenceNode {
-		w.errorf(n, "", "%s must be a list, got %s", what, kindName(n))
+		w.errorf(n, "write [a, b] or one \"- item\" per line", "%s must be a list, got %s", what, kindName(n))
 		return nil
 	}
 	out := make([]string, 0, len(n.Content))
@@ -343,7 +343,7 @@ func (w *walker) seq(n *yaml.Node, what string) []*yaml.Node {
 		return nil
 	}
 	if n.Kind != yaml.SequenceNode {
-		w.errorf(n, "", "%s must be a list, got %s", what, kindName(n))
+		w.errorf(n, "write [a, b] or one \"- item\" per line", "%s must be a list, got %s", what, kindName(n))
 		return nil
 	}
 	return n.Content

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCmd runs a command line in-process and returns its exit code and
+// output streams.
+func runCmd(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &out, stderr: &errb, lookupEnv: func(string) (string, bool) { return "", false }}
+	code := run(e, args)
+	return code, out.String(), errb.String()
+}
+
+func writeScenario(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+const validScenario = `name: ok
+variables:
+  base: http://127.0.0.1:8080
+cases:
+  - name: browse
+    steps:
+      - http: {url: "${base}/"}
+      - loop: 2
+        steps: [{http: {name: item, url: "${base}/items/1"}}]
+    stages:
+      - {concurrency: 5, duration: 30s}
+      - {tps: 10, count: 100}
+`
+
+func TestValidateOK(t *testing.T) {
+	p := writeScenario(t, validScenario)
+	code, out, errOut := runCmd(t, "validate", p)
+	if code != exitOK {
+		t.Fatalf("validate exit %d, stderr:\n%s", code, errOut)
+	}
+	want := `case "browse": 3 steps, 2 requests, 2 stages, peak 5 VUs, ~30s + 100 sends`
+	if !strings.Contains(out, p+": ok") || !strings.Contains(out, want) {
+		t.Errorf("validate output:\n%s\nwant it to contain %q", out, want)
+	}
+}
+
+func TestValidateInvalidExits2WithEveryError(t *testing.T) {
+	p := writeScenario(t, `name: bad
+cases:
+  - name: c
+    steps:
+      - thnk: 1s
+      - http: {url: "http://127.0.0.1/${nope}"}
+    stages: [{concurrency: 1}]
+`)
+	code, out, errOut := runCmd(t, "validate", p)
+	if code != exitInvalid {
+		t.Fatalf("validate exit %d, want %d", code, exitInvalid)
+	}
+	for _, want := range []string{p + ":5:9: unknown key \"thnk\"", "did you mean \"think\"?", p + ":6:", "unknown variable \"nope\"", p + ":7:14: stage (concurrency) needs a duration or a count", "perfcase: 3 errors in " + p, "nothing was run"} {
+		if !strings.Contains(errOut, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, errOut)
+		}
+	}
+	if out != "" {
+		t.Errorf("stdout = %q, want nothing for an invalid file", out)
+	}
+}
+
+func TestValidateSetFlag(t *testing.T) {
+	p := writeScenario(t, `name: s
+cases:
+  - name: c
+    steps: [{http: {url: "${target}/"}}]
+    stages: [{concurrency: 1, duration: 1s}]
+`)
+	if code, _, errOut := runCmd(t, "validate", p); code != exitInvalid || !strings.Contains(errOut, `unknown variable "target"`) {
+		t.Errorf("without --set: exit %d, stderr %s", code, errOut)
+	}
+	if code, _, errOut := runCmd(t, "validate", "--set", "target=http://127.0.0.1:1", p); code != exitOK {
+		t.Errorf("with --set: exit %d, stderr %s", code, errOut)
+	}
+}
+
+func TestUsageErrors(t *testing.T) {
+	cases := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, exitInvalid, "usage: perfcase"},
+		{[]string{"nosuch"}, exitInvalid, `unknown command "nosuch"`},
+		{[]string{"validate"}, exitInvalid, "name at least one scenario file"},
+		{[]string{"validate", "--bogus", "x.yaml"}, exitInvalid, "flag provided but not defined"},
+		{[]string{"validate", "--set", "novalue", "x.yaml"}, exitInvalid, "--set wants name=value"},
+		{[]string{"validate", "/no/such/file.yaml"}, exitInvalid, "cannot read scenario"},
+		{[]string{"validate", "--help"}, exitOK, "perfcase validate examples/*.yaml"},
+		{[]string{"help"}, exitOK, "Exit codes"},
+	}
+	for _, tc := range cases {
+		code, out, errOut := runCmd(t, tc.args...)
+		if code != tc.code || !strings.Contains(out+errOut, tc.want) {
+			t.Errorf("perfcase %v: exit %d, output %q; want exit %d containing %q", tc.args, code, out+errOut, tc.code, tc.want)
+		}
+	}
+}
