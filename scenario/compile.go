@@ -604,6 +604,9 @@ func (cc *caseCompiler) httpSpec(h *HTTPRequest) *HTTPSpec {
 	}
 	if h.BodyKind == BodyRaw || h.BodyKind == BodyJSON {
 		sp.Body = cc.template(h.Body, h.BodyPos)
+		// The JSON text was generated from YAML, so every reference in it
+		// sits inside a JSON string.
+		sp.Body.jsonString = h.BodyKind == BodyJSON
 	}
 	for _, p := range h.Parts {
 		ps := PartSpec{Name: p.Name, ContentType: p.ContentType}

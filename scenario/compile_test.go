@@ -146,7 +146,7 @@ func TestTemplatesRender(t *testing.T) {
 		{"header", item.HTTP.Headers[0].Value, "Bearer T"},
 		{"pure function folded", item.HTTP.Query[1].Value, "a+b"},
 		// JSON bodies keep YAML types: true and 3 stay JSON literals.
-		{"json body", login.HTTP.Body, `{"user":"al"ice","password":"pw","remember":true,"n":3}`},
+		{"json body escapes values", login.HTTP.Body, `{"user":"al\"ice","password":"pw","remember":true,"n":3}`},
 	}
 	for _, tc := range cases {
 		if got := string(tc.tpl.Append(nil, scope, fe)); got != tc.want {
@@ -280,3 +280,19 @@ func writeTemp(t *testing.T, src []byte) string {
 	}
 	return p
 }
+
+func TestJSONBodyEscapesFunctionOutput(t *testing.T) {
+	tpl, err := parseTemplate(`{"a":"${upper(a)}","b":"${a}"}`, fuzzResolver{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl.jsonString = true
+	got := string(tpl.Append(nil, quoteScope{}, NewFuncEnv(1)))
+	if want := `{"a":"SAY \"HI\"\n","b":"say \"hi\"\n"}`; got != want {
+		t.Errorf("rendered %s, want %s", got, want)
+	}
+}
+
+type quoteScope struct{}
+
+func (quoteScope) Value(int, int) string { return "say \"hi\"\n" }

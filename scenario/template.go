@@ -34,6 +34,7 @@ type FuncEnv struct {
 	Now     func() time.Time
 	scratch [][]byte
 	depth   int
+	esc     []byte
 }
 
 // NewFuncEnv returns a FuncEnv seeded from seed, using the wall clock.
@@ -65,6 +66,9 @@ type Template struct {
 	Pos    Pos
 	segs   []segment
 	failed bool // did not compile; never treated as static text
+	// jsonString escapes rendered values for the inside of a JSON string,
+	// so a value with a quote or a newline keeps a JSON body valid.
+	jsonString bool
 }
 
 // IsStatic reports whether the template has no references, so its text
@@ -89,9 +93,22 @@ func (t *Template) Append(dst []byte, s Scope, fe *FuncEnv) []byte {
 		case segLit:
 			dst = append(dst, sg.lit...)
 		case segVar:
-			dst = append(dst, s.Value(sg.slot, sg.field)...)
+			if t.jsonString {
+				dst = appendJSONEscaped(dst, s.Value(sg.slot, sg.field))
+			} else {
+				dst = append(dst, s.Value(sg.slot, sg.field)...)
+			}
 		case segCall:
-			dst = sg.call(dst, s, fe)
+			if t.jsonString {
+				// Render into scratch, then escape: a function's output is as
+				// untrusted as a variable's.
+				n := len(dst)
+				dst = sg.call(dst, s, fe)
+				fe.esc = append(fe.esc[:0], dst[n:]...)
+				dst = appendJSONEscaped(dst[:n], fe.esc)
+			} else {
+				dst = sg.call(dst, s, fe)
+			}
 		}
 	}
 	return dst
@@ -352,3 +369,27 @@ func (p *refParser) call(name string, start, depth int) (segment, error) {
 }
 
 func builtinNames() []string { return sortedKeys(builtins) }
+
+// appendJSONEscaped appends s escaped for the inside of a JSON string, as
+// encoding/json would (without HTML escaping).
+func appendJSONEscaped[T string | []byte](dst []byte, s T) []byte {
+	const hex = "0123456789abcdef"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			dst = append(dst, '\\', c)
+		case c == '\n':
+			dst = append(dst, '\\', 'n')
+		case c == '\r':
+			dst = append(dst, '\\', 'r')
+		case c == '\t':
+			dst = append(dst, '\\', 't')
+		case c < 0x20:
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			dst = append(dst, c)
+		}
+	}
+	return dst
+}
