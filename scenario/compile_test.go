@@ -179,7 +179,7 @@ func TestTemplateEscapes(t *testing.T) {
 			t.Errorf("parseTemplate(%q) renders %q, want %q", tc.src, got, tc.want)
 		}
 	}
-	for _, bad := range []string{"${", "${}", "${a", "${a b}", "${md5(}", "${md5('x'}", "${nosuch()}", "${md5()}", "${'open}"} {
+	for _, bad := range []string{"${", "${}", "${a", "${a b}", "${md5(}", "${md5('x'}", "${nosuch()}", "${md5()}", "${'open}", "${md5(1-2)}", "${md5(-)}", "${md5(1.)}"} {
 		if _, err := parseTemplate(bad, r); err == nil {
 			t.Errorf("parseTemplate(%q) succeeded, want an error", bad)
 		}
@@ -296,3 +296,20 @@ func TestJSONBodyEscapesFunctionOutput(t *testing.T) {
 type quoteScope struct{}
 
 func (quoteScope) Value(int, int) string { return "say \"hi\"\n" }
+
+func TestTemplateRuntimeError(t *testing.T) {
+	tpl, err := parseTemplate("<${random_int(1, a)}>", fuzzResolver{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fe := NewFuncEnv(1)
+	if got := string(tpl.Append(nil, fuzzScope{}, fe)); got != "<>" {
+		t.Errorf("rendered %q, want <> (a failed call renders nothing)", got)
+	}
+	if err := fe.Err(); err == nil || !strings.Contains(err.Error(), "random_int") {
+		t.Errorf("fe.Err() = %v, want the random_int failure", err)
+	}
+	if err := fe.Err(); err != nil {
+		t.Errorf("second fe.Err() = %v, want nil once read", err)
+	}
+}

@@ -862,7 +862,7 @@ func (w *walker) set(v *yaml.Node) *Set {
 		}
 		if sc := m.get("scale"); sc != nil {
 			a.Scale = w.nonNegInt(sc, "scale")
-			if a.Scale > 32 {
+			if a.Scale > maxScale {
 				w.errorf(sc, "", "scale is at most 32 decimal places")
 			}
 			if a.Round == "" {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // A template is text with ${...} references, split into segments once at
@@ -16,7 +17,9 @@ import (
 //	ref   = name [ "." field ]          a variable, a CSV column, env.NAME
 //	      | fname "(" [ arg { "," arg } ] ")"
 //	arg   = ref | "'" text "'" | '"' text '"' | number
+//	number = [ "-" ] digit { digit } [ "." digit { digit } ]
 //
+// Inside quotes a backslash makes the next character literal ('it\'s').
 // "$${" writes a literal "${".
 
 // Scope gives a template the values of a VU's variables by slot.
@@ -35,6 +38,16 @@ type FuncEnv struct {
 	scratch [][]byte
 	depth   int
 	esc     []byte
+	err     error
+}
+
+// Err returns the first error a function call met while rendering since
+// the last Err, and clears it. A failing call renders nothing; the runner
+// asks after each request so the failure is counted, not hidden.
+func (fe *FuncEnv) Err() error {
+	err := fe.err
+	fe.err = nil
+	return err
 }
 
 // NewFuncEnv returns a FuncEnv seeded from seed, using the wall clock.
@@ -85,7 +98,8 @@ func (t *Template) Static() string {
 	return t.segs[0].lit
 }
 
-// Append renders the template onto dst.
+// Append renders the template onto dst. fe may be nil only for a template
+// without function calls.
 func (t *Template) Append(dst []byte, s Scope, fe *FuncEnv) []byte {
 	for i := range t.segs {
 		sg := &t.segs[i]
@@ -123,9 +137,15 @@ func (sg *segment) call(dst []byte, s Scope, fe *FuncEnv) []byte {
 		fe.scratch = append(fe.scratch, make([]byte, 0, 64))
 	}
 	for i, a := range sg.args {
-		fe.scratch[base+i] = a.Append(fe.scratch[base+i][:0], s, fe)
+		// A nested call may grow fe.scratch; store after rendering.
+		b := a.Append(fe.scratch[base+i][:0], s, fe)
+		fe.scratch[base+i] = b
 	}
-	dst, _ = sg.fn.call(dst, fe.scratch[base:base+len(sg.args)], fe)
+	var err error
+	dst, err = sg.fn.call(dst, fe.scratch[base:base+len(sg.args)], fe)
+	if err != nil && fe.err == nil {
+		fe.err = fmt.Errorf("%s: %w", sg.fn.name, err)
+	}
 	fe.depth--
 	return dst
 }
@@ -193,7 +213,8 @@ func parseTemplate(src string, r resolver) (*Template, error) {
 			if p.pos >= len(src) {
 				return nil, &templateError{offset: i, msg: "unclosed ${", hint: "close it with }, or write $${ for a literal ${"}
 			}
-			return nil, &templateError{offset: p.pos, msg: fmt.Sprintf("unexpected %q in ${...}", src[p.pos]), hint: "inside ${...} write a name, name.field, or a function call such as md5(user)"}
+			r, _ := utf8.DecodeRuneInString(src[p.pos:])
+			return nil, &templateError{offset: p.pos, msg: fmt.Sprintf("unexpected %q in ${...}", r), hint: "inside ${...} write a name, name.field, or a function call such as md5(user)"}
 		}
 		i = p.pos + 1
 		if seg.kind == segLit {
@@ -241,11 +262,8 @@ func (p *refParser) ref(depth int) (segment, error) {
 	if p.pos < len(p.src) && (p.src[p.pos] == '\'' || p.src[p.pos] == '"') {
 		return p.quoted()
 	}
-	if p.pos < len(p.src) && (p.src[p.pos] == '-' || p.src[p.pos] >= '0' && p.src[p.pos] <= '9') {
-		for p.pos < len(p.src) && strings.IndexByte("-+.0123456789", p.src[p.pos]) >= 0 {
-			p.pos++
-		}
-		return segment{kind: segLit, lit: p.src[start:p.pos]}, nil
+	if p.pos < len(p.src) && (p.src[p.pos] == '-' || isDigit(p.src[p.pos])) {
+		return p.number()
 	}
 	name := p.ident()
 	if name == "" {
@@ -275,6 +293,32 @@ func (p *refParser) ref(depth int) (segment, error) {
 		return segment{kind: segLit, lit: literal}, nil
 	}
 	return segment{kind: segVar, slot: slot, field: idx}, nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func (p *refParser) number() (segment, error) {
+	start := p.pos
+	if p.src[p.pos] == '-' {
+		p.pos++
+	}
+	digits := func() int {
+		n := 0
+		for p.pos < len(p.src) && isDigit(p.src[p.pos]) {
+			p.pos++
+			n++
+		}
+		return n
+	}
+	ok := digits() > 0
+	if ok && p.pos < len(p.src) && p.src[p.pos] == '.' {
+		p.pos++
+		ok = digits() > 0
+	}
+	if !ok {
+		return segment{}, &templateError{offset: start, msg: fmt.Sprintf("%q is not a number", p.src[start:p.pos]), hint: "write numbers like 5, -3 or 2.5, or quote text: '5x'"}
+	}
+	return segment{kind: segLit, lit: p.src[start:p.pos]}, nil
 }
 
 func (p *refParser) quoted() (segment, error) {
@@ -333,7 +377,8 @@ func (p *refParser) call(name string, start, depth int) (segment, error) {
 				p.pos++
 				break
 			}
-			return segment{}, &templateError{offset: p.pos, msg: fmt.Sprintf("expected , or ) in call to %s, got %q", name, p.src[p.pos])}
+			r, _ := utf8.DecodeRuneInString(p.src[p.pos:])
+			return segment{}, &templateError{offset: p.pos, msg: fmt.Sprintf("expected , or ) in call to %s, got %q", name, r)}
 		}
 	}
 	if len(args) < fn.minArgs || len(args) > fn.maxArgs {
