@@ -47,7 +47,7 @@ func TestValidateOK(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("validate exit %d, stderr:\n%s", code, errOut)
 	}
-	want := `case "browse": 3 steps, 2 requests, 2 stages, peak 5 VUs, ~30s + 100 sends`
+	want := `case "browse": 3 steps, 2 requests, 2 stages, peak 5 VUs and 10 TPS, ~30s + 100 sends`
 	if !strings.Contains(out, p+": ok") || !strings.Contains(out, want) {
 		t.Errorf("validate output:\n%s\nwant it to contain %q", out, want)
 	}
@@ -111,5 +111,25 @@ func TestUsageErrors(t *testing.T) {
 		if code != tc.code || !strings.Contains(out+errOut, tc.want) {
 			t.Errorf("perfcase %v: exit %d, output %q; want exit %d containing %q", tc.args, code, out+errOut, tc.code, tc.want)
 		}
+	}
+}
+
+// TestReadmeExampleCommand runs the README's first command,
+// `perfcase validate examples/*.yaml`, in-process: every example must
+// validate, each case with a summary line.
+func TestReadmeExampleCommand(t *testing.T) {
+	files, err := filepath.Glob("../../examples/*.yaml")
+	if err != nil || len(files) < 5 {
+		t.Fatalf("found %d examples (%v), want at least 5", len(files), err)
+	}
+	code, out, errOut := runCmd(t, append([]string{"validate"}, files...)...)
+	if code != exitOK {
+		t.Fatalf("validate examples: exit %d\n%s", code, errOut)
+	}
+	if n := strings.Count(out, ": ok\n"); n != len(files) {
+		t.Errorf("%d of %d examples reported ok:\n%s", n, len(files), out)
+	}
+	if strings.Contains(out, "peak  ") || strings.Contains(out, "peak ,") {
+		t.Errorf("a case summary lacks its peak load:\n%s", out)
 	}
 }

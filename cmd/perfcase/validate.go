@@ -117,7 +117,7 @@ func caseSummary(c *scenario.CasePlan) string {
 		return fmt.Sprintf("case %q: disabled", c.Name)
 	}
 	d, sends := c.EstimatedDuration()
-	est := "~" + d.Round(time.Second).String()
+	est := "~" + shortDuration(d)
 	if sends > 0 {
 		if d > 0 {
 			est += fmt.Sprintf(" + %d sends", sends)
@@ -125,13 +125,22 @@ func caseSummary(c *scenario.CasePlan) string {
 			est = fmt.Sprintf("%d sends", sends)
 		}
 	}
-	peak := 0.0
+	var vus, tps float64
 	for _, s := range c.Stages {
-		if !s.IsRate() {
-			peak = max(peak, s.Peak())
+		if s.IsRate() {
+			tps = max(tps, s.Peak())
+		} else {
+			vus = max(vus, s.Peak())
 		}
 	}
-	return fmt.Sprintf("case %q: %d steps, %d requests, %d stages, peak %g VUs, %s", c.Name, countNodes(c.Setup)+countNodes(c.Steps), len(c.Requests), len(c.Stages), peak, est)
+	var peak []string
+	if vus > 0 {
+		peak = append(peak, fmt.Sprintf("%g VUs", vus))
+	}
+	if tps > 0 {
+		peak = append(peak, fmt.Sprintf("%g TPS", tps))
+	}
+	return fmt.Sprintf("case %q: %d steps, %d requests, %d stages, peak %s, %s", c.Name, countNodes(c.Setup)+countNodes(c.Steps), len(c.Requests), len(c.Stages), strings.Join(peak, " and "), est)
 }
 
 func countNodes(nodes []scenario.Node) int {
@@ -155,4 +164,16 @@ func countNodes(nodes []scenario.Node) int {
 		}
 	}
 	return n
+}
+
+// shortDuration prints 3m rather than Go's 3m0s.
+func shortDuration(d time.Duration) string {
+	s := d.Round(time.Second).String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
