@@ -69,6 +69,9 @@ func (w *walker) parse(src []byte) *File {
 		return f
 	}
 	f.Pos = w.pos(m.node)
+	if !m.has("name") {
+		w.errs.add(f.Pos, "add `name:` at the top; reports are titled with it", "the scenario has no name")
+	}
 	f.Name = w.str(m.get("name"), "name")
 	if n := m.get("description"); n != nil {
 		f.Description = w.str(n, "description")
@@ -88,6 +91,9 @@ func (w *walker) parse(src []byte) *File {
 				f.Cases = append(f.Cases, cs)
 			}
 		}
+	}
+	if m.has("cases") && len(f.Cases) == 0 && len(w.errs) == 0 {
+		w.errs.add(m.keyPos("cases"), "add at least one case", "cases is empty")
 	}
 	if !m.has("cases") {
 		w.errs.add(f.Pos, "add `cases:` with at least one case", "the scenario has no cases")
@@ -146,7 +152,10 @@ func (w *walker) variables(n *yaml.Node) []*Variable {
 		vr := &Variable{Pos: w.pos(k), Name: name, Delimiter: ','}
 		if v.Kind == yaml.ScalarNode {
 			// Shorthand: `base: http://127.0.0.1:8080` is a text variable.
-			vr.Type, vr.Value = VarText, v.Value
+			vr.Type = VarText
+			if !isNull(v) {
+				vr.Value = v.Value
+			}
 			out = append(out, vr)
 			continue
 		}
@@ -351,12 +360,18 @@ func (w *walker) caseNode(n *yaml.Node) *Case {
 		w.errorf(m.node, "add `steps:` with the requests one pass makes", "case %q has no steps", c.Name)
 	}
 	c.Steps = w.steps(m.get("steps"), "steps")
+	if m.has("steps") && len(c.Steps) == 0 && !c.Disabled && len(w.errs) == 0 {
+		w.errs.add(m.keyPos("steps"), "add the requests one pass makes", "case %q has no steps", c.Name)
+	}
 	if s := m.get("stages"); s != nil {
 		for _, sn := range w.seq(s, "stages") {
 			if st := w.stage(sn); st != nil {
 				c.Stages = append(c.Stages, st)
 			}
 		}
+	}
+	if m.has("stages") && len(c.Stages) == 0 && !c.Disabled && len(w.errs) == 0 {
+		w.errs.add(m.keyPos("stages"), "add e.g. {concurrency: 10, duration: 1m}", "case %q has no stages", c.Name)
 	}
 	if !m.has("stages") && !c.Disabled {
 		w.errorf(m.node, "add e.g. `stages: [{concurrency: 10, duration: 1m}]`", "case %q has no stages", c.Name)
@@ -482,11 +497,20 @@ func (w *walker) writeJSON(buf *bytes.Buffer, n *yaml.Node, depth int) {
 				buf.WriteString("false")
 			}
 		case "!!int", "!!float":
-			if json.Valid([]byte(n.Value)) {
-				buf.WriteString(n.Value)
-			} else {
+			// YAML spells numbers more ways than JSON (0x1F, 1_000, .5);
+			// decode and re-encode so the server gets a JSON number.
+			var v any
+			if err := n.Decode(&v); err != nil {
 				writeJSONString(buf, n.Value)
+				break
 			}
+			b, err := json.Marshal(v)
+			if err != nil {
+				w.errorf(n, "JSON has no infinity or NaN; quote it to send text", "json value %s is not a JSON number", n.Value)
+				buf.WriteString("null")
+				break
+			}
+			buf.Write(b)
 		default:
 			writeJSONString(buf, n.Value)
 		}

@@ -121,6 +121,9 @@ func (w *walker) stage(n *yaml.Node) *Stage {
 		wm := w.asMapping(mv, mode, waveKeys...)
 		w.wave(wm, st, mode)
 	}
+	if st.Count > 0 && st.RampUp == 0 && (m.has("start_vus") && st.StartVUs != st.VUs || m.has("start_tps") && st.StartTPS != st.TPS) {
+		w.errorf(m.node, "add ramp_up: how long to climb from the start value", "a count stage with a start value needs ramp_up")
+	}
 	if st.Duration > 0 && st.RampUp > st.Duration {
 		w.errs.add(m.keyPos("ramp_up"), "shorten ramp_up or lengthen the stage", "ramp_up %v is longer than the stage (%v)", st.RampUp, st.Duration)
 	}

@@ -131,7 +131,7 @@ func (w *walker) step(n *yaml.Node, depth int) *Step {
 				continue
 			}
 			cn := em.get("if")
-			s.If.Branches = append(s.If.Branches, Branch{Cond: *w.expr(cn, w.str(cn, "if")), Steps: w.stepsAt(em.get("steps"), "steps", depth+1)})
+			s.If.Branches = append(s.If.Branches, Branch{Cond: *w.expr(cn, w.str(cn, "if")), Steps: w.bodySteps(em, "elif", depth)})
 		}
 		if e := m.get("else"); e != nil {
 			s.If.Else = w.stepsAt(e, "else", depth+1)
@@ -158,7 +158,11 @@ func (w *walker) bodySteps(m *mapping, kind string, depth int) []*Step {
 		w.errorf(m.node, "add `steps:` under it", "%s needs steps", kind)
 		return nil
 	}
-	return w.stepsAt(m.get("steps"), "steps", depth+1)
+	steps := w.stepsAt(m.get("steps"), "steps", depth+1)
+	if len(steps) == 0 && len(w.errs) == 0 {
+		w.errs.add(m.keyPos("steps"), "add at least one step, or remove the "+kind, "%s has no steps", kind)
+	}
+	return steps
 }
 
 var httpKeys = []string{"name", "method", "url", "version", "headers", "query", "body", "json", "form", "multipart", "connect_timeout", "timeout", "redirects", "tls_verify"}
@@ -199,6 +203,9 @@ func (w *walker) request(proto Protocol, v *yaml.Node, step *mapping, pos Pos) *
 		if rt.Kind == yaml.ScalarNode {
 			r.Retry.Count = w.nonNegInt(rt, "retry")
 		} else if rm := w.asMapping(rt, "retry", "count", "interval"); rm != nil {
+			if !rm.has("count") {
+				w.errorf(rm.node, "e.g. retry: {count: 3, interval: 500ms}", "retry needs a count")
+			}
 			r.Retry.Count = w.nonNegInt(rm.get("count"), "retry count")
 			if iv := rm.get("interval"); iv != nil {
 				r.Retry.Interval = w.duration(iv, "retry interval")
@@ -326,7 +333,8 @@ func (w *walker) parts(n *yaml.Node) []Part {
 			k, v := n.Content[i], w.resolve(n.Content[i+1])
 			p := Part{Pos: w.pos(k), Name: k.Value}
 			if v != nil && v.Kind == yaml.MappingNode {
-				w.partBody(v, &p)
+				// The field's name is its key here.
+				w.partBody(w.asMapping(v, "multipart field", "value", "file", "content_type"), &p)
 			} else if v != nil && !isNull(v) {
 				p.Value = w.str(v, "multipart field")
 			}
@@ -339,15 +347,18 @@ func (w *walker) parts(n *yaml.Node) []Part {
 		if pm == nil {
 			continue
 		}
+		if !pm.has("name") {
+			w.errorf(pm.node, "e.g. - {name: avatar, file: data/a.png}", "a multipart field needs a name")
+			continue
+		}
 		p := Part{Pos: w.pos(item), Name: w.str(pm.get("name"), "name")}
-		w.partBody(pm.node, &p)
+		w.partBody(pm, &p)
 		out = append(out, p)
 	}
 	return out
 }
 
-func (w *walker) partBody(n *yaml.Node, p *Part) {
-	m := w.asMapping(n, "multipart field", "name", "value", "file", "content_type")
+func (w *walker) partBody(m *mapping, p *Part) {
 	if m == nil {
 		return
 	}
@@ -577,6 +588,12 @@ func (w *walker) wsAction(n *yaml.Node) (WSAction, bool) {
 		}
 		if mx := rm.get("max"); mx != nil {
 			a.Max = w.nonNegInt(mx, "receive max")
+			if a.Until == nil {
+				w.errs.add(rm.keyPos("max"), "max bounds a receive with until", "receive max applies with until")
+			}
+		}
+		if rm.has("count") && rm.has("until") {
+			w.errorf(rm.node, "receive N messages with count, or until one matches with until (and max to bound it)", "receive takes count or until, not both")
 		}
 		if t := rm.get("timeout"); t != nil {
 			a.Timeout = w.duration(t, "receive timeout")
@@ -635,12 +652,19 @@ func (w *walker) check(n *yaml.Node) *Check {
 			w.errorf(sv, "", "%s check needs the %s", c.Subject, map[string]string{"header": "header name", "jsonpath": "path"}[c.Subject])
 		}
 	default:
-		if len(ops) == 0 && sv.Kind == yaml.ScalarNode && sv.Tag != "!!bool" {
+		isTrue := sv.Kind == yaml.ScalarNode && sv.Tag == "!!bool" && w.boolean(sv, c.Subject)
+		switch {
+		case isTrue:
+		case c.Subject == "rt" || c.Subject == "body" || c.Subject == "payload" || len(ops) > 0 || sv.Tag == "!!bool":
+			// Only status has a value shorthand; elsewhere the subject is
+			// switched on with true and the comparison says the rest.
+			w.errorf(sv, fmt.Sprintf("write {%s: true, %s: ...}", c.Subject, firstOr(ops, "lt")), "%s: %s is not how a %s check is written", c.Subject, kindName(sv), c.Subject)
+			return nil
+		case sv.Kind == yaml.ScalarNode:
 			// {status: 200} is {status: true, equals: 200}.
 			c.Op, c.Value = "equals", sv.Value
 			return c
-		}
-		if sv.Kind == yaml.SequenceNode && len(ops) == 0 {
+		case sv.Kind == yaml.SequenceNode:
 			c.Op, c.Values = "in", w.strList(sv, c.Subject)
 			return c
 		}
@@ -694,6 +718,9 @@ func (w *walker) extracts(n *yaml.Node) []*Extract {
 			}
 		}
 		if h := m.get("header"); h != nil {
+			if m.has("from") && e.From != "header" {
+				w.errs.add(m.keyPos("header"), "drop from:, header: says where to look", "extract %s: header: conflicts with from: %s", e.Var, e.From)
+			}
 			e.From, e.Header = "header", w.str(h, "header")
 		}
 		if j := m.get("jsonpath"); j != nil {
@@ -811,6 +838,9 @@ func (w *walker) loop(v *yaml.Node) *Loop {
 	}
 	if mx := m.get("max"); mx != nil {
 		l.Max = w.nonNegInt(mx, "loop max")
+		if !m.has("while") {
+			w.errs.add(m.keyPos("max"), "max bounds a while loop; a count loop already stops", "loop max applies to while loops")
+		}
 	}
 	return l
 }
