@@ -105,6 +105,9 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"validate", "/no/such/file.yaml"}, exitInvalid, "cannot read scenario"},
 		{[]string{"validate", "--help"}, exitOK, "perfcase validate examples/*.yaml"},
 		{[]string{"help"}, exitOK, "Exit codes"},
+		{[]string{"schema", "--help"}, exitOK, "perfcase schema"},
+		{[]string{"schema", "extra"}, exitInvalid, ""},
+		{[]string{"schema"}, exitOK, `"$schema"`},
 	}
 	for _, tc := range cases {
 		code, out, errOut := runCmd(t, tc.args...)
