@@ -30,13 +30,8 @@ var stepModifiers = map[string][]string{
 	"plugin":      {"check", "check_mode", "extract", "continue_on_failure", "disabled"},
 }
 
-var allStepKeys = func() []string {
-	keys := append([]string{}, stepKindKeys...)
-	for _, k := range []string{"check", "check_mode", "retry", "extract", "continue_on_failure", "kpis", "disabled", "steps", "elif", "else", "once"} {
-		keys = append(keys, k)
-	}
-	return keys
-}()
+var allStepKeys = append(append([]string{}, stepKindKeys...),
+	"check", "check_mode", "retry", "extract", "continue_on_failure", "kpis", "disabled", "steps", "elif", "else", "once")
 
 // maxDepth bounds nesting of controllers (PerfTest allows 10 levels; a
 // little more here), which also keeps the parser's recursion bounded.

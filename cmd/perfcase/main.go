@@ -49,6 +49,8 @@ var commands = map[string]command{
 	"validate": {"check scenario files and summarise them", runValidate},
 	"schema":   {"print the JSON Schema of the scenario language", runSchema},
 	"version":  {"print the version", runVersion},
+	"import":   {"convert a PerfTest case JSON to a scenario", runImport},
+	"export":   {"convert a scenario to PerfTest case JSON", runExport},
 }
 
 const version = "0.1.0-dev"

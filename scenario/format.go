@@ -1,0 +1,904 @@
+package scenario
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// FormatYAML writes f as perfcase YAML, the way a person would write it:
+// defaults left out, short maps (stages, checks, extraction rules) in flow
+// style and step lists in block style. Parse(FormatYAML(f)) gives back f,
+// positions aside. f must be a File the parser could have produced: a step's
+// Kind names the field that is set.
+func FormatYAML(f *File) ([]byte, error) {
+	fm := &formatter{}
+	root := fm.file(f)
+	if fm.err != nil {
+		return nil, fm.err
+	}
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := enc.Encode(&yaml.Node{Kind: yaml.DocumentNode, Content: []*yaml.Node{root}}); err != nil {
+		return nil, fmt.Errorf("formatting %s as YAML: %w", f.Name, err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("formatting %s as YAML: %w", f.Name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+type formatter struct {
+	err error // the first problem; the rest would repeat it
+}
+
+func (fm *formatter) fail(pos Pos, format string, args ...any) {
+	if fm.err == nil {
+		fm.err = &Error{Pos: pos, Msg: fmt.Sprintf(format, args...), Hint: "the File was not built by the parser; fix the code that built it"}
+	}
+}
+
+// Node builders. Strings carry the !!str tag, so the encoder quotes any
+// that would read back as another type ("true", "10", "null").
+
+func yStr(s string) *yaml.Node { return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: s} }
+
+func yInt[T ~int | ~int64](n T) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatInt(int64(n), 10)}
+}
+
+func yNum(v float64) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Value: strconv.FormatFloat(v, 'f', -1, 64)}
+}
+
+func yBool(b bool) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(b)}
+}
+
+func yDur(d time.Duration) *yaml.Node { return yStr(formatDuration(d)) }
+
+// yPlain writes a canonical integer unquoted (status: 200) and anything
+// else as a string.
+func yPlain(s string) *yaml.Node {
+	if n, err := strconv.ParseInt(s, 10, 64); err == nil && strconv.FormatInt(n, 10) == s {
+		return yInt(n)
+	}
+	return yStr(s)
+}
+
+// formatDuration is time.Duration.String without the zero tails ("1m"
+// rather than "1m0s"); time.ParseDuration reads both exactly.
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if t, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = t + "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
+}
+
+type ymap struct{ n *yaml.Node }
+
+func newMap() *ymap { return &ymap{&yaml.Node{Kind: yaml.MappingNode}} }
+
+func (m *ymap) add(key string, v *yaml.Node) *ymap {
+	m.n.Content = append(m.n.Content, yStr(key), v)
+	return m
+}
+
+func (m *ymap) flow() *yaml.Node {
+	m.n.Style = yaml.FlowStyle
+	return m.n
+}
+
+func ySeq(items []*yaml.Node) *yaml.Node {
+	return &yaml.Node{Kind: yaml.SequenceNode, Content: items}
+}
+
+func yStrs(list []string, plain bool) *yaml.Node {
+	s := ySeq(nil)
+	for _, v := range list {
+		if plain {
+			s.Content = append(s.Content, yPlain(v))
+		} else {
+			s.Content = append(s.Content, yStr(v))
+		}
+	}
+	s.Style = yaml.FlowStyle
+	return s
+}
+
+// flowIfShort puts a map or list on one line when it is short and holds
+// nothing that needs a block.
+func flowIfShort(n *yaml.Node) *yaml.Node {
+	if width(n) <= 72 {
+		n.Style = yaml.FlowStyle
+	}
+	return n
+}
+
+const tooWide = 1 << 20
+
+func width(n *yaml.Node) int {
+	if n.Kind == yaml.ScalarNode {
+		if strings.ContainsAny(n.Value, "\n\r") {
+			return tooWide
+		}
+		return len(n.Value) + 4
+	}
+	w := 2
+	for _, c := range n.Content {
+		if c.Kind != yaml.ScalarNode && c.Style != yaml.FlowStyle {
+			return tooWide
+		}
+		w += width(c) + 2
+	}
+	return w
+}
+
+// kvNode writes key/value pairs as a map, or as [{key, value}] when a key
+// repeats, which a map cannot hold.
+func kvNode(list []KV) *yaml.Node {
+	seen := map[string]bool{}
+	m := newMap()
+	for _, kv := range list {
+		if seen[kv.Key] {
+			items := ySeq(nil)
+			for _, kv := range list {
+				items.Content = append(items.Content, newMap().add("key", yStr(kv.Key)).add("value", yStr(kv.Value)).flow())
+			}
+			return items
+		}
+		seen[kv.Key] = true
+		m.add(kv.Key, yStr(kv.Value))
+	}
+	return flowIfShort(m.n)
+}
+
+func (fm *formatter) file(f *File) *yaml.Node {
+	m := newMap().add("name", yStr(f.Name))
+	if f.Description != "" {
+		m.add("description", yStr(f.Description))
+	}
+	if f.Parallel {
+		m.add("parallel", yBool(true))
+	}
+	if len(f.Variables) > 0 {
+		vm := newMap()
+		for _, v := range f.Variables {
+			vm.add(v.Name, fm.variable(v))
+		}
+		m.add("variables", vm.n)
+	}
+	if len(f.Transactions) > 0 {
+		tm := newMap()
+		for _, t := range f.Transactions {
+			tm.add(t.Name, fm.transaction(t))
+		}
+		m.add("transactions", tm.n)
+	}
+	cases := ySeq(nil)
+	for _, c := range f.Cases {
+		cases.Content = append(cases.Content, fm.caseNode(c))
+	}
+	m.add("cases", cases)
+	return m.n
+}
+
+func (fm *formatter) variable(v *Variable) *yaml.Node {
+	options := v.Mode != Sequential || v.Share != ShareCase || v.Sensitive || v.Once
+	m := newMap()
+	switch v.Type {
+	case VarText:
+		if !v.Sensitive {
+			return yStr(v.Value)
+		}
+		m.add("value", yStr(v.Value))
+	case VarInteger:
+		m.add("min", yInt(v.Min)).add("max", yInt(v.Max))
+	case VarList:
+		if !options {
+			return yStrs(v.Values, false)
+		}
+		m.add("values", yStrs(v.Values, false))
+	case VarFile:
+		m.add("path", yStr(v.Path))
+		if v.Delimiter != ',' {
+			m.add("delimiter", yStr(string(v.Delimiter)))
+		}
+	}
+	if v.Mode == Random {
+		m.add("mode", yStr("random"))
+	}
+	if v.Share == ShareVU {
+		m.add("share", yStr("vu"))
+	}
+	if v.Sensitive {
+		m.add("sensitive", yBool(true))
+	}
+	if v.Once {
+		m.add("once", yBool(true))
+	}
+	return m.flow()
+}
+
+func (fm *formatter) transaction(t *Transaction) *yaml.Node {
+	if t.Description == "" && len(t.KPIs) == 0 {
+		return fm.steps(t.Steps)
+	}
+	m := newMap()
+	if t.Description != "" {
+		m.add("description", yStr(t.Description))
+	}
+	m.add("steps", fm.steps(t.Steps))
+	if len(t.KPIs) > 0 {
+		m.add("kpis", kpiNode(t.KPIs))
+	}
+	return m.n
+}
+
+func kpiNode(list []*KPICheck) *yaml.Node {
+	return yStrs(kpiSources(list), false)
+}
+
+func (fm *formatter) caseNode(c *Case) *yaml.Node {
+	m := newMap().add("name", yStr(c.Name))
+	if c.Description != "" {
+		m.add("description", yStr(c.Description))
+	}
+	if len(c.Labels) > 0 {
+		m.add("labels", yStrs(c.Labels, false))
+	}
+	if c.Disabled {
+		m.add("disabled", yBool(true))
+	}
+	if d := c.Doc; d.Preparation != "" || d.Rank != 0 || d.Status != "" || len(d.Steps) > 0 {
+		dm := newMap()
+		if d.Preparation != "" {
+			dm.add("preparation", yStr(d.Preparation))
+		}
+		if d.Rank != 0 {
+			dm.add("rank", yStr(fmt.Sprintf("L%d", d.Rank)))
+		}
+		if d.Status != "" {
+			dm.add("status", yStr(d.Status))
+		}
+		if len(d.Steps) > 0 {
+			steps := ySeq(nil)
+			for _, st := range d.Steps {
+				steps.Content = append(steps.Content, flowIfShort(newMap().add("step", yStr(st.Step)).add("expect", yStr(st.Expect)).n))
+			}
+			dm.add("steps", steps)
+		}
+		m.add("doc", dm.n)
+	}
+	if len(c.Setup) > 0 {
+		m.add("setup", fm.steps(c.Setup))
+	}
+	m.add("steps", fm.steps(c.Steps))
+	if len(c.Stages) > 0 {
+		stages := ySeq(nil)
+		for _, st := range c.Stages {
+			stages.Content = append(stages.Content, fm.stage(st))
+		}
+		m.add("stages", stages)
+	}
+	if len(c.KPIs) > 0 {
+		m.add("kpis", kpiNode(c.KPIs))
+	}
+	if len(c.SLA) > 0 {
+		sla := ySeq(nil)
+		for _, r := range c.SLA {
+			sla.Content = append(sla.Content, fm.slaRule(r))
+		}
+		m.add("sla", sla)
+	}
+	if c.Replicas != 0 {
+		m.add("user_replicas", yInt(c.Replicas))
+	}
+	if c.Pacing != 0 {
+		m.add("pacing", yDur(c.Pacing))
+	}
+	if c.LogPolicy == "case" {
+		m.add("log_policy", yStr("case"))
+	}
+	return m.n
+}
+
+func (fm *formatter) slaRule(r *SLARule) *yaml.Node {
+	if r.KPI == nil {
+		fm.fail(r.Pos, "sla rule %q has no kpi", r.Name)
+		return yStr("")
+	}
+	m := newMap()
+	if r.Name != r.KPI.Source {
+		m.add("name", yStr(r.Name))
+	}
+	m.add("kpi", yStr(r.KPI.Source))
+	if r.Window != 6*time.Second {
+		m.add("window", yDur(r.Window))
+	}
+	if r.Breaches != 1 {
+		m.add("breaches", yInt(r.Breaches))
+	}
+	if len(r.Requests) > 0 {
+		m.add("requests", yStrs(r.Requests, false))
+	}
+	if r.Stop {
+		m.add("action", yStr("stop"))
+	}
+	return m.flow()
+}
+
+func (fm *formatter) stage(st *Stage) *yaml.Node {
+	m := newMap()
+	if st.Name != "" {
+		m.add("name", yStr(st.Name))
+	}
+	switch st.Mode {
+	case ModeConcurrency:
+		m.add("concurrency", yInt(st.VUs))
+		if st.StartVUs != st.VUs {
+			m.add("start_vus", yInt(st.StartVUs))
+		}
+	case ModeTPS:
+		m.add("tps", yNum(st.TPS))
+		if st.StartTPS != st.TPS {
+			m.add("start_tps", yNum(st.StartTPS))
+		}
+		if st.VUs != 0 {
+			m.add("max_vus", yInt(st.VUs))
+		}
+	case ModePeakProbe, ModeStepProbe:
+		pm := newMap().add("start", yInt(st.StartVUs)).add("max", yInt(st.VUs))
+		if st.Mode == ModePeakProbe {
+			pm.add("ramp_up", yDur(st.RampUp))
+		} else {
+			pm.add("step_size", yInt(st.StepSize)).add("step_duration", yDur(st.StepTime))
+		}
+		if st.KPIs != nil {
+			pm.add("kpis", kpiNode(st.KPIs))
+		}
+		if st.StopAtPeak {
+			pm.add("stop_at_peak", yBool(true))
+		}
+		m.add(st.Mode.String(), pm.flow())
+	default:
+		wm := newMap().add("min", yNum(st.Min)).add("max", yNum(st.Max)).add("loops", yInt(st.Loops))
+		if st.Mode == ModeSurgeConcurrency || st.Mode == ModeSurgeTPS {
+			wm.add("hold", yDur(st.Hold))
+		}
+		m.add(st.Mode.String(), wm.flow())
+		if st.VUs != 0 {
+			m.add("max_vus", yInt(st.VUs))
+		}
+	}
+	if st.Count > 0 {
+		m.add("count", yInt(st.Count))
+	} else {
+		m.add("duration", yDur(st.Duration))
+	}
+	if (st.Mode == ModeConcurrency || st.Mode == ModeTPS) && st.RampUp != 0 {
+		m.add("ramp_up", yDur(st.RampUp))
+	}
+	if st.Manual {
+		m.add("manual", yBool(true))
+	}
+	return m.flow()
+}
+
+func (fm *formatter) steps(list []*Step) *yaml.Node {
+	s := ySeq([]*yaml.Node{})
+	for _, st := range list {
+		s.Content = append(s.Content, fm.step(st))
+	}
+	if len(list) == 0 {
+		s.Style = yaml.FlowStyle
+	}
+	return s
+}
+
+func (fm *formatter) step(s *Step) *yaml.Node {
+	m := newMap()
+	switch s.Kind {
+	case StepRequest:
+		if s.Request == nil {
+			fm.fail(s.Pos, "a request step without a request")
+			return m.n
+		}
+		m.add(string(s.Request.Protocol), fm.request(s.Request, s.Pos))
+		fm.requestModifiers(m, s.Request)
+	case StepThink:
+		m.add("think", fm.think(s.Think))
+	case StepTransaction:
+		m.add("transaction", yStr(s.Transaction))
+	case StepLoop:
+		l := s.Loop
+		if l.Count > 0 && l.While == nil && l.Max == 0 {
+			m.add("loop", yInt(l.Count))
+		} else {
+			lm := newMap()
+			if l.Count > 0 {
+				lm.add("count", yInt(l.Count))
+			}
+			if l.While != nil {
+				lm.add("while", yStr(l.While.Source))
+			}
+			if l.Max != 0 {
+				lm.add("max", yInt(l.Max))
+			}
+			m.add("loop", lm.flow())
+		}
+		m.add("steps", fm.steps(l.Steps))
+	case StepBreak:
+		if s.Break == nil {
+			m.add("break", yBool(true))
+		} else {
+			m.add("break", yStr(s.Break.Source))
+		}
+	case StepIf:
+		bs := s.If.Branches
+		if len(bs) == 0 {
+			fm.fail(s.Pos, "an if step without a branch")
+			return m.n
+		}
+		m.add("if", yStr(bs[0].Cond.Source)).add("steps", fm.steps(bs[0].Steps))
+		if len(bs) > 1 {
+			elif := ySeq(nil)
+			for _, b := range bs[1:] {
+				elif.Content = append(elif.Content, newMap().add("if", yStr(b.Cond.Source)).add("steps", fm.steps(b.Steps)).n)
+			}
+			m.add("elif", elif)
+		}
+		if len(s.If.Else) > 0 {
+			m.add("else", fm.steps(s.If.Else))
+		}
+	case StepSet:
+		sm := newMap()
+		for _, a := range s.Set.Assigns {
+			if a.Expr == nil {
+				sm.add(a.Var, yStr(a.Template))
+				continue
+			}
+			am := newMap().add("expr", yStr(a.Expr.Source))
+			if a.Round != "" {
+				am.add("round", yStr(a.Round))
+			}
+			if a.Scale != 0 {
+				am.add("scale", yInt(a.Scale))
+			}
+			sm.add(a.Var, am.flow())
+		}
+		m.add("set", flowIfShort(sm.n))
+		if s.Set.Once {
+			m.add("once", yBool(true))
+		}
+	case StepRendezvous:
+		r := s.Rendezvous
+		rm := newMap().add("name", yStr(r.Name)).add("users", yInt(r.Users))
+		if r.Timeout != 0 {
+			rm.add("timeout", yDur(r.Timeout))
+		}
+		m.add("rendezvous", rm.flow())
+	case StepWeighted:
+		wm := newMap()
+		if s.Weighted.Fixed {
+			wm.add("mode", yStr("fixed"))
+		}
+		branches := ySeq(nil)
+		for _, b := range s.Weighted.Branches {
+			branches.Content = append(branches.Content, newMap().add("weight", yInt(b.Weight)).add("steps", fm.steps(b.Steps)).n)
+		}
+		m.add("weighted", wm.add("branches", branches).n)
+	case StepThroughput:
+		t := s.Throughput
+		tm := newMap()
+		switch {
+		case t.Percent != 0:
+			tm.add("percent", yNum(t.Percent))
+		case t.Total != 0:
+			tm.add("total", yInt(t.Total))
+		default:
+			tm.add("rps", yNum(t.RPS))
+		}
+		m.add("throughput", tm.flow()).add("steps", fm.steps(t.Steps))
+	case StepPlugin:
+		pm := newMap().add("name", yStr(s.Plugin.Name))
+		if len(s.Plugin.Params) > 0 {
+			pm.add("params", kvNode(s.Plugin.Params))
+		}
+		m.add("plugin", flowIfShort(pm.n))
+		if s.Request != nil {
+			fm.requestModifiers(m, s.Request)
+		}
+	default:
+		fm.fail(s.Pos, "unknown step kind %d", s.Kind)
+	}
+	if s.Disabled {
+		m.add("disabled", yBool(true))
+	}
+	return m.n
+}
+
+func (fm *formatter) think(t *Think) *yaml.Node {
+	if t.Max == 0 {
+		return yDur(t.Min)
+	}
+	return newMap().add("min", yDur(t.Min)).add("max", yDur(t.Max)).flow()
+}
+
+func (fm *formatter) request(r *Request, pos Pos) *yaml.Node {
+	m := newMap()
+	if r.Name != "" {
+		m.add("name", yStr(r.Name))
+	}
+	switch {
+	case r.Protocol == HTTP && r.HTTP != nil:
+		fm.httpRequest(m, r.HTTP)
+	case (r.Protocol == TCP || r.Protocol == UDP) && r.Socket != nil:
+		socketRequest(m, r.Protocol, r.Socket)
+	case r.Protocol == WebSocket && r.WS != nil:
+		wsRequest(m, r.WS)
+	default:
+		fm.fail(pos, "a %q request without its packet", r.Protocol)
+	}
+	return flowIfShort(m.n)
+}
+
+func (fm *formatter) httpRequest(m *ymap, h *HTTPRequest) {
+	if h.Method != "" {
+		m.add("method", yStr(h.Method))
+	}
+	m.add("url", yStr(h.URL))
+	if h.Version != "" {
+		m.add("version", yStr(h.Version))
+	}
+	if len(h.Headers) > 0 {
+		m.add("headers", kvNode(h.Headers))
+	}
+	if len(h.Query) > 0 {
+		m.add("query", kvNode(h.Query))
+	}
+	switch h.BodyKind {
+	case BodyRaw:
+		m.add("body", yStr(h.Body))
+	case BodyJSON:
+		n, err := jsonNode(h.Body)
+		if err != nil {
+			fm.fail(h.BodyPos, "json body is not JSON: %v", err)
+			return
+		}
+		m.add("json", flowIfShort(n))
+	case BodyForm:
+		m.add("form", kvNode(h.Form))
+	case BodyMultipart:
+		m.add("multipart", partsNode(h.Parts))
+	}
+	if h.ConnectTimeout != 0 {
+		m.add("connect_timeout", yDur(h.ConnectTimeout))
+	}
+	if h.Timeout != 0 {
+		m.add("timeout", yDur(h.Timeout))
+	}
+	switch {
+	case h.MaxRedirects < 0:
+		m.add("redirects", yBool(false))
+	case h.MaxRedirects > 0:
+		m.add("redirects", yInt(h.MaxRedirects))
+	}
+	if !h.TLSVerify {
+		m.add("tls_verify", yBool(false))
+	}
+}
+
+// partsNode writes multipart fields as a map when their names are unique,
+// else as a list.
+func partsNode(parts []Part) *yaml.Node {
+	field := func(p Part) *ymap {
+		pm := newMap()
+		if p.File != "" {
+			pm.add("file", yStr(p.File))
+		} else if p.Value != "" {
+			pm.add("value", yStr(p.Value))
+		}
+		if p.ContentType != "" {
+			pm.add("content_type", yStr(p.ContentType))
+		}
+		return pm
+	}
+	seen := map[string]bool{}
+	m := newMap()
+	for _, p := range parts {
+		if seen[p.Name] {
+			list := ySeq(nil)
+			for _, p := range parts {
+				pm := newMap().add("name", yStr(p.Name))
+				pm.n.Content = append(pm.n.Content, field(p).n.Content...)
+				list.Content = append(list.Content, pm.flow())
+			}
+			return list
+		}
+		seen[p.Name] = true
+		if p.File == "" && p.ContentType == "" {
+			m.add(p.Name, yStr(p.Value))
+		} else {
+			m.add(p.Name, field(p).flow())
+		}
+	}
+	return flowIfShort(m.n)
+}
+
+func socketRequest(m *ymap, proto Protocol, s *SocketRequest) {
+	m.add("address", yStr(s.Address))
+	if s.Payload != "" {
+		m.add("payload", yStr(s.Payload))
+	}
+	if s.Hex {
+		m.add("hex", yBool(true))
+	}
+	switch s.End {
+	case EndNone:
+		m.add("read", yStr("none"))
+	case EndLength:
+		m.add("read", newMap().add("length", yInt(s.Length)).flow())
+	case EndTerminator:
+		m.add("read", newMap().add("until", yStr(s.Terminator)).flow())
+	case EndIdle:
+		if proto == UDP || s.Idle != 100*time.Millisecond {
+			m.add("read", newMap().add("idle", yDur(s.Idle)).flow())
+		}
+	}
+	if s.ConnectTimeout != 0 {
+		m.add("connect_timeout", yDur(s.ConnectTimeout))
+	}
+	if s.Timeout != 0 {
+		m.add("timeout", yDur(s.Timeout))
+	}
+	if s.CloseAfter {
+		m.add("close", yBool(true))
+	}
+}
+
+func wsRequest(m *ymap, ws *WSRequest) {
+	m.add("url", yStr(ws.URL))
+	if len(ws.Headers) > 0 {
+		m.add("headers", kvNode(ws.Headers))
+	}
+	if len(ws.Subprotocols) > 0 {
+		m.add("subprotocols", yStrs(ws.Subprotocols, false))
+	}
+	if ws.ConnectTimeout != 0 {
+		m.add("connect_timeout", yDur(ws.ConnectTimeout))
+	}
+	if ws.Timeout != 0 {
+		m.add("timeout", yDur(ws.Timeout))
+	}
+	if !ws.TLSVerify {
+		m.add("tls_verify", yBool(false))
+	}
+	if ws.PerIteration {
+		m.add("connection", yStr("iteration"))
+	}
+	if len(ws.Actions) > 0 {
+		actions := ySeq(nil)
+		for _, a := range ws.Actions {
+			actions.Content = append(actions.Content, wsAction(a))
+		}
+		m.add("actions", actions)
+	}
+}
+
+func wsAction(a WSAction) *yaml.Node {
+	m := newMap()
+	switch a.Kind {
+	case "send":
+		if a.Binary {
+			m.add("send_binary", yStr(a.Text))
+		} else {
+			m.add("send", yStr(a.Text))
+		}
+	case "ping":
+		m.add("ping", yStr(a.Text))
+	case "close":
+		m.add("close", yInt(a.Code))
+	case "receive":
+		rm := newMap()
+		if a.Until == nil || a.Count != 0 {
+			rm.add("count", yInt(a.Count))
+		}
+		if a.Until != nil {
+			rm.add("until", yStr(a.Until.Source))
+		}
+		if a.Max != 0 {
+			rm.add("max", yInt(a.Max))
+		}
+		if a.Timeout != 0 {
+			rm.add("timeout", yDur(a.Timeout))
+		}
+		if len(rm.n.Content) == 2 && a.Until == nil {
+			m.add("receive", yInt(a.Count))
+		} else {
+			m.add("receive", rm.flow())
+		}
+	}
+	return m.flow()
+}
+
+// requestModifiers adds a request step's checks, extraction and the rest.
+func (fm *formatter) requestModifiers(m *ymap, r *Request) {
+	if len(r.Checks) > 0 {
+		checks := ySeq(nil)
+		for _, c := range r.Checks {
+			checks.Content = append(checks.Content, checkNode(c))
+		}
+		m.add("check", flowIfShort(checks))
+	}
+	if r.CheckAny {
+		m.add("check_mode", yStr("or"))
+	}
+	switch {
+	case r.Retry.Interval != 0:
+		m.add("retry", newMap().add("count", yInt(r.Retry.Count)).add("interval", yDur(r.Retry.Interval)).flow())
+	case r.Retry.Count != 0:
+		m.add("retry", yInt(r.Retry.Count))
+	}
+	if len(r.Extract) > 0 {
+		em := newMap()
+		for _, e := range r.Extract {
+			em.add(e.Var, extractNode(e))
+		}
+		m.add("extract", em.n)
+	}
+	if r.ContinueOnFailure {
+		m.add("continue_on_failure", yBool(true))
+	}
+	if len(r.KPIs) > 0 {
+		m.add("kpis", kpiNode(r.KPIs))
+	}
+}
+
+func checkNode(c *Check) *yaml.Node {
+	if c.Expr != nil {
+		return yStr(c.Expr.Source)
+	}
+	m := newMap()
+	named := c.Subject == "header" || c.Subject == "jsonpath"
+	switch {
+	case named:
+		m.add(c.Subject, yStr(c.Arg))
+	case c.Op == "equals":
+		// The parser's shorthand: {status: 200}.
+		return m.add(c.Subject, yPlain(c.Value)).flow()
+	case c.Op == "in":
+		return m.add(c.Subject, yStrs(c.Values, true)).flow()
+	default:
+		m.add(c.Subject, yBool(true))
+	}
+	switch c.Op {
+	case "in":
+		m.add("in", yStrs(c.Values, true))
+	case "exists", "not_exists":
+		m.add("exists", yBool(c.Op == "exists"))
+	default:
+		m.add(c.Op, yPlain(c.Value))
+	}
+	return m.flow()
+}
+
+func extractNode(e *Extract) *yaml.Node {
+	m := newMap()
+	switch {
+	case e.Header != "":
+		m.add("header", yStr(e.Header))
+	case e.From != "body":
+		m.add("from", yStr(e.From))
+	}
+	if e.JSONPath != "" {
+		m.add("jsonpath", yStr(e.JSONPath))
+	}
+	if e.Regex != "" {
+		m.add("regex", yStr(e.Regex))
+	}
+	switch {
+	case e.Match == -1:
+		m.add("match", yStr("random"))
+	case e.Match != 1:
+		m.add("match", yInt(e.Match))
+	}
+	if e.Group != 0 {
+		m.add("group", yInt(e.Group))
+	}
+	if e.Left != "" {
+		m.add("left", yStr(e.Left))
+	}
+	if e.Right != "" {
+		m.add("right", yStr(e.Right))
+	}
+	if e.Default != nil {
+		m.add("default", yStr(*e.Default))
+	}
+	if e.Expect != nil {
+		m.add("expect", yStr(*e.Expect))
+	}
+	return m.flow()
+}
+
+// jsonNode turns JSON text into YAML nodes that the parser's json: reading
+// turns back into the same compact text: key order, number spelling and
+// string types are kept.
+func jsonNode(text string) (*yaml.Node, error) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	n, err := readJSONNode(dec, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, fmt.Errorf("more than one JSON value")
+	}
+	return n, nil
+}
+
+func readJSONNode(dec *json.Decoder, depth int) (*yaml.Node, error) {
+	if depth > 100 {
+		return nil, fmt.Errorf("nested too deeply")
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
+		if t == '{' {
+			n.Kind = yaml.MappingNode
+		}
+		for dec.More() {
+			if n.Kind == yaml.MappingNode {
+				k, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				n.Content = append(n.Content, yStr(k.(string)))
+			}
+			v, err := readJSONNode(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, v)
+		}
+		if _, err := dec.Token(); err != nil { // the closing bracket
+			return nil, err
+		}
+		return n, nil
+	case string:
+		return yStr(t), nil
+	case json.Number:
+		tag := "!!int"
+		if strings.ContainsAny(t.String(), ".eE") {
+			tag = "!!float"
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: t.String()}, nil
+	case bool:
+		return yBool(t), nil
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
+}
+
+// canonicalJSON is text as the parser's json: reading writes it, so that an
+// imported json body equals the one its YAML reads back as.
+func canonicalJSON(text string) (string, error) {
+	n, err := jsonNode(text)
+	if err != nil {
+		return "", err
+	}
+	return (&walker{}).jsonText(n), nil
+}

@@ -1,0 +1,480 @@
+// PerfTest case JSON: the CreateCase request body of the CodeArts PerfTest
+// API (reference §4.3.5), and perfcase's conversion between it and File.
+// docs/perftest-json.md is the user-facing version of this comment.
+//
+// Field names and integer codes are PerfTest's. The reference does not spell
+// out some inner shapes; perfcase defines them as follows. All times inside
+// them are integer milliseconds, except stage fields, which are PerfTest's
+// seconds.
+//
+//   - Think time (content_type 1): {"t": 1000} pauses 1 s, PerfTest's own
+//     field name; {"min": 500, "max": 1500} pauses a uniform random time.
+//     It imports as think:, a plain pause. PerfTest's guide gives think time
+//     pacing arithmetic; a user who wants that switches to the case's pacing:.
+//   - Checkpoint (content_type 3): {"mode": "AND"|"OR", "retry_count": n,
+//     "retry_interval": ms, "checks": [{"subject", "key", "operator",
+//     "value", "values"}]} with subject response_code, header (key: the
+//     header), body, jsonpath (key: the path), rt, payload or expression
+//     (value: the expression), and perfcase's operator names. One list, not
+//     the UI's three panels, so that the order of checks survives.
+//   - Extraction (content_type 4), one item per variable: {"name", "range":
+//     body|header|url|response_code|json, "header", "regexp", "match_index",
+//     "exp_index", "json_key", "condition", "jsonpath", "left", "right",
+//     "default", "expected_value"}. json_key is PerfTest's dotted key
+//     a.b[0].c; with a condition a.b[].c = v it becomes the RFC 9535 filter
+//     $.a.b[?@.c=='v']. A JSONPath that has no dotted form is kept in jsonpath.
+//   - Controller data (Contents.data) holds the controller's settings and
+//     its child cards in "contents": data instruction (1) {"mode":
+//     "repeat"|"once", "params": [{"name", "value"} | {"name", "expression",
+//     "round", "scale"}]}; loop (201) {"count"} or {"while", "max"};
+//     condition (202) conditions [{"expression"}], data {"contents", "elif":
+//     [{"conditions", "contents"}], "else"}; VU-percentage (203) {"mode":
+//     "fixed"|"random", "branches": [{"weight", "contents"}]}; throughput
+//     (204) {"rps"|"percent"|"total"}; rendezvous (301) {"name", "users",
+//     "timeout"}; plugin (302) {"name", "params": [{"key", "value"}]}, its
+//     checkpoint and extraction items in the card's content. break has no
+//     PerfTest card: perfcase writes data_type 9001 with {"condition"}.
+//   - Bodies (bodys, also read as bodies): [{"value", "format"}] for a raw
+//     body, format "json" marking perfcase's json: body and "hex" a TCP/UDP
+//     byte stream; [{"key", "value"}] for forms; [{"key", "value"|"file",
+//     "content_type"}] for multipart.
+//   - Anything perfcase has and PerfTest does not (case KPIs, SLA, pacing,
+//     query parameters, redirects, WebSocket actions, ...) sits under a
+//     "perfcase" key of the PerfTest object it belongs to, so a user can
+//     strip those keys to get a pure PerfTest body.
+//   - A request card's items are read in order: a checkpoint or an
+//     extraction belongs to the packet before it. Export writes one request
+//     card per request and puts a think time into the request card beside
+//     it, since PerfTest keeps think times inside request cards.
+//   - The document is one CreateCase body, a QueryCase response wrapping
+//     one in "test_case", or perfcase's wrapper {"name", "description",
+//     "parallel", "variables": [§4.4 variables], "transactions": [§4.5
+//     transactions with an "id"], "cases": [CreateCase bodies]}. Export
+//     always writes the wrapper. A card refers to a transaction by
+//     content_id and selected_temp_name.
+
+package scenario
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// PTDocument is perfcase's wrapper around the cases of one task, with the
+// global variables and transactions they use.
+type PTDocument struct {
+	Name         string          `json:"name"`
+	Description  string          `json:"description,omitempty"`
+	Parallel     bool            `json:"parallel"`
+	Variables    []PTVariable    `json:"variables"`
+	Transactions []PTTransaction `json:"transactions"`
+	Cases        []PTCase        `json:"cases"`
+}
+
+// PTCase is the CreateCase request body (§4.3.5). The ids are read and
+// ignored: PerfTest assigns them.
+type PTCase struct {
+	CaseID           int               `json:"case_id,omitempty"`
+	Name             string            `json:"name"`
+	CaseType         int               `json:"case_type"`
+	Status           *int              `json:"status,omitempty"`
+	Sort             int               `json:"sort,omitempty"`
+	TempID           int               `json:"temp_id,omitempty"`
+	DirectoryID      int               `json:"directory_id,omitempty"`
+	SetupContents    []PTContents      `json:"setup_contents"`
+	Contents         []PTContents      `json:"contents"`
+	ForLoopParams    []json.RawMessage `json:"for_loop_params,omitempty"`
+	IncreaseSetting  []json.RawMessage `json:"increase_setting,omitempty"`
+	Stages           []PTTestCaseStage `json:"stages"`
+	UserReplicas     int               `json:"user_replicas"`
+	CollectLogPolicy int               `json:"collect_log_policy"`
+	LinkAppList      []int             `json:"link_app_list,omitempty"`
+	CaseInfo         *PTCaseDoc        `json:"case_info,omitempty"`
+	Perfcase         json.RawMessage   `json:"perfcase,omitempty"` // PTCaseExt
+}
+
+// PTCaseExt holds a case's perfcase-only settings.
+type PTCaseExt struct {
+	KPIs   []string    `json:"kpis,omitempty"`
+	SLA    []PTSLARule `json:"sla,omitempty"`
+	Pacing int64       `json:"pacing,omitempty"` // ms
+}
+
+// PTSLARule is one SLA rule of a case.
+type PTSLARule struct {
+	Name     string   `json:"name,omitempty"`
+	KPI      string   `json:"kpi"`
+	Window   int64    `json:"window,omitempty"`   // ms; 6000 when absent
+	Breaches int      `json:"breaches,omitempty"` // 1 when absent
+	Requests []string `json:"requests,omitempty"`
+	Action   string   `json:"action,omitempty"` // stop, or flag (the default)
+}
+
+// PTCaseDoc is the text-case information of a case (CaseDoc).
+type PTCaseDoc struct {
+	Description string          `json:"description"`
+	LabelNames  []string        `json:"label_names"`
+	Preparation string          `json:"preparation"`
+	Rank        int             `json:"rank"`
+	StatusCode  *int            `json:"status_code,omitempty"`
+	Steps       []PTCaseDocStep `json:"steps"`
+}
+
+// PTCaseDocStep is one written step of a CaseDoc. The reference's table
+// swaps the two descriptions; the names are what counts.
+type PTCaseDocStep struct {
+	ExpectResult string `json:"expect_result"`
+	TestStep     string `json:"test_step"`
+}
+
+// PTContents is one card of a script.
+type PTContents struct {
+	ContentID        int             `json:"content_id"`
+	SelectedTempName string          `json:"selected_temp_name,omitempty"`
+	Content          []PTContent     `json:"content"`
+	Index            int             `json:"index"`
+	Data             json.RawMessage `json:"data"`
+	DataType         int             `json:"data_type"`
+	Conditions       json.RawMessage `json:"conditions,omitempty"`
+	IsDisabled       bool            `json:"is_disabled"`
+	// IsContinue is not in the reference's tables but in its §4.5.3
+	// example; it is the card's "skip on request failure" switch.
+	IsContinue bool `json:"is_continue,omitempty"`
+}
+
+// PTContent is one item of a card; Content's shape depends on ContentType:
+// PTThink, PTContentInfo, PTCheckpoint or PTExtraction.
+type PTContent struct {
+	Content     json.RawMessage `json:"content"`
+	ContentType int             `json:"content_type"`
+}
+
+// PTContentInfo is a request packet (ContentInfo).
+type PTContentInfo struct {
+	Name               string            `json:"name"`
+	ProtocolType       int               `json:"protocol_type"`
+	Method             string            `json:"method,omitempty"`
+	URL                string            `json:"url"`
+	HTTPVersion        string            `json:"http_version,omitempty"`
+	Headers            []PTContentHeader `json:"headers"`
+	BodyType           int               `json:"body_type"`
+	Bodys              []PTBody          `json:"bodys"`
+	Bodies             []PTBody          `json:"bodies,omitempty"` // read as bodys
+	ConnectTimeout     int64             `json:"connect_timeout,omitempty"`
+	ConnectType        int               `json:"connect_type,omitempty"`
+	ReturnTimeout      int64             `json:"return_timeout,omitempty"`
+	ReturnTimeoutParam string            `json:"return_timeout_param,omitempty"`
+	// The reference types these three as Object; they hold a number, a
+	// number and a string.
+	CheckEndType   json.RawMessage `json:"check_end_type,omitempty"`
+	CheckEndLength json.RawMessage `json:"check_end_length,omitempty"`
+	CheckEndStr    json.RawMessage `json:"check_end_str,omitempty"`
+	// Streaming (HLS/RTMP/HTTP-FLV) fields, which perfcase does not run.
+	RTMPURL     string          `json:"rtmp_url,omitempty"`
+	FLVURL      string          `json:"flv_url,omitempty"`
+	BitrateType int             `json:"bitrate_type,omitempty"`
+	Duration    int             `json:"duration,omitempty"`
+	RetryDelay  int             `json:"retry_delay,omitempty"`
+	RetryTime   int             `json:"retry_time,omitempty"`
+	Perfcase    json.RawMessage `json:"perfcase,omitempty"` // PTRequestExt
+}
+
+// PTContentHeader is a key/value pair (ContentHeader).
+type PTContentHeader struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+// PTBody is one item of bodys.
+type PTBody struct {
+	Key         string `json:"key,omitempty"`
+	Value       string `json:"value"`
+	File        string `json:"file,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+	Format      string `json:"format,omitempty"` // json, hex, or a plain string when empty
+}
+
+// PTRequestExt holds a request's perfcase-only settings.
+type PTRequestExt struct {
+	Query        []PTContentHeader `json:"query,omitempty"`
+	Redirects    int               `json:"redirects,omitempty"` // -1 never; 0 the default
+	TLSVerify    *bool             `json:"tls_verify,omitempty"`
+	Read         string            `json:"read,omitempty"` // none, or idle with Idle
+	Idle         *int64            `json:"idle,omitempty"` // ms
+	Close        bool              `json:"close,omitempty"`
+	KPIs         []string          `json:"kpis,omitempty"`
+	Subprotocols []string          `json:"subprotocols,omitempty"`
+	Connection   string            `json:"connection,omitempty"` // iteration
+	Actions      []PTWSAction      `json:"actions,omitempty"`
+}
+
+// PTWSAction is one WebSocket action.
+type PTWSAction struct {
+	Kind    string  `json:"kind"` // send, receive, ping, close
+	Text    string  `json:"text,omitempty"`
+	Binary  bool    `json:"binary,omitempty"`
+	Count   int     `json:"count,omitempty"`
+	Until   *string `json:"until,omitempty"`
+	Max     int     `json:"max,omitempty"`
+	Timeout int64   `json:"timeout,omitempty"` // ms
+	Code    int     `json:"code,omitempty"`
+}
+
+// PTThink is a think-time item: T, or Min and Max.
+type PTThink struct {
+	T   *int64 `json:"t,omitempty"`
+	Min *int64 `json:"min,omitempty"`
+	Max *int64 `json:"max,omitempty"`
+}
+
+// PTCheckpoint is a checkpoint item.
+type PTCheckpoint struct {
+	Mode          string    `json:"mode"`
+	RetryCount    int       `json:"retry_count,omitempty"`
+	RetryInterval int64     `json:"retry_interval,omitempty"`
+	Checks        []PTCheck `json:"checks"`
+}
+
+// PTCheck is one check of a checkpoint. Value and Values hold strings; a
+// number or a boolean is read as its text, so that {"value": 200} works.
+type PTCheck struct {
+	Subject  string            `json:"subject"`
+	Key      string            `json:"key,omitempty"`
+	Operator string            `json:"operator,omitempty"`
+	Value    json.RawMessage   `json:"value,omitempty"`
+	Values   []json.RawMessage `json:"values,omitempty"`
+}
+
+// PTExtraction is an extraction item.
+type PTExtraction struct {
+	Name          string  `json:"name"`
+	Range         string  `json:"range"`
+	Header        string  `json:"header,omitempty"`
+	Regexp        string  `json:"regexp,omitempty"`
+	MatchIndex    int     `json:"match_index,omitempty"`
+	ExpIndex      int     `json:"exp_index,omitempty"`
+	JSONKey       string  `json:"json_key,omitempty"`
+	Condition     string  `json:"condition,omitempty"`
+	JSONPath      string  `json:"jsonpath,omitempty"`
+	Left          string  `json:"left,omitempty"`
+	Right         string  `json:"right,omitempty"`
+	Default       *string `json:"default,omitempty"`
+	ExpectedValue *string `json:"expected_value,omitempty"`
+}
+
+// PTSetData is the data of a data instruction (data_type 1).
+type PTSetData struct {
+	Mode   string    `json:"mode"`
+	Params []PTParam `json:"params"`
+}
+
+// PTParam is one parameter of a data instruction: Value (a template) or
+// Expression with rounding.
+type PTParam struct {
+	Name       string  `json:"name"`
+	Value      *string `json:"value,omitempty"`
+	Expression *string `json:"expression,omitempty"`
+	Round      string  `json:"round,omitempty"`
+	Scale      int     `json:"scale,omitempty"`
+}
+
+// PTLoopData is the data of a loop (data_type 201).
+type PTLoopData struct {
+	Count    int          `json:"count,omitempty"`
+	While    *string      `json:"while,omitempty"`
+	Max      int          `json:"max,omitempty"`
+	Contents []PTContents `json:"contents"`
+}
+
+// PTCondition is one entry of a condition card's conditions.
+type PTCondition struct {
+	Expression string `json:"expression"`
+}
+
+// PTIfData is the data of a condition (data_type 202); the first branch's
+// condition is the card's conditions field.
+type PTIfData struct {
+	Contents []PTContents `json:"contents"`
+	Elif     []PTElif     `json:"elif,omitempty"`
+	Else     []PTContents `json:"else,omitempty"`
+}
+
+// PTElif is a further branch of a condition.
+type PTElif struct {
+	Conditions []PTCondition `json:"conditions"`
+	Contents   []PTContents  `json:"contents"`
+}
+
+// PTWeightedData is the data of a VU-percentage controller (data_type 203).
+type PTWeightedData struct {
+	Mode     string     `json:"mode"`
+	Branches []PTBranch `json:"branches"`
+}
+
+// PTBranch is a branch of a VU-percentage controller.
+type PTBranch struct {
+	Weight   int          `json:"weight"`
+	Contents []PTContents `json:"contents"`
+}
+
+// PTThroughputData is the data of a throughput controller (data_type 204).
+type PTThroughputData struct {
+	RPS      float64      `json:"rps,omitempty"`
+	Percent  float64      `json:"percent,omitempty"`
+	Total    int64        `json:"total,omitempty"`
+	Contents []PTContents `json:"contents"`
+}
+
+// PTRendezvousData is the data of a rendezvous (data_type 301).
+type PTRendezvousData struct {
+	Name    string `json:"name"`
+	Users   int    `json:"users"`
+	Timeout int64  `json:"timeout,omitempty"` // ms
+}
+
+// PTPluginData is the data of a plugin request (data_type 302).
+type PTPluginData struct {
+	Name   string            `json:"name"`
+	Params []PTContentHeader `json:"params"`
+}
+
+// PTBreakData is the data of perfcase's break card (data_type 9001); null
+// data breaks unconditionally.
+type PTBreakData struct {
+	Condition string `json:"condition"`
+}
+
+// PTTestCaseStage is a pressure stage (TestCaseStage). Times are seconds.
+type PTTestCaseStage struct {
+	Name                  string          `json:"name"`
+	OperateMode           int             `json:"operate_mode"`
+	PressureMode          int             `json:"pressure_mode"`
+	Time                  int64           `json:"time,omitempty"`
+	Count                 int64           `json:"count,omitempty"`
+	StartTime             int64           `json:"start_time,omitempty"`
+	EndTime               int64           `json:"end_time,omitempty"`
+	IssueNum              int             `json:"issue_num,omitempty"`
+	CurrentUserNum        *int            `json:"current_user_num,omitempty"`
+	TPSValue              float64         `json:"tps_value,omitempty"`
+	CurrentTPS            *float64        `json:"current_tps,omitempty"`
+	VoltageRegulatingMode int             `json:"voltage_regulating_mode"`
+	Maximum               float64         `json:"maximum,omitempty"`
+	Minimum               float64         `json:"minimum,omitempty"`
+	LoopCount             int             `json:"loop_count,omitempty"`
+	MaxDuration           int64           `json:"max_duration,omitempty"`
+	RampUp                int64           `json:"ramp_up,omitempty"`
+	PeakLoadKpis          *PTStageKpis    `json:"peak_load_kpis,omitempty"`
+	StepDuration          int64           `json:"step_duration,omitempty"`
+	StepSize              int             `json:"step_size,omitempty"`
+	Perfcase              json.RawMessage `json:"perfcase,omitempty"` // PTStageExt
+}
+
+// PTStageKpis are the stop KPIs of a probing stage (StageKpiItems).
+type PTStageKpis struct {
+	AverageResponseTime *PTStageKpiItem `json:"average_response_time,omitempty"`
+	SuccessRate         *PTStageKpiItem `json:"success_rate,omitempty"`
+}
+
+// PTStageKpiItem is one stop KPI (StageKpiItem).
+type PTStageKpiItem struct {
+	Comparison string  `json:"comparison"`
+	Value      float64 `json:"value"`
+}
+
+// PTStageExt holds a stage's perfcase-only settings. KPIs, when present,
+// is the whole list and wins over peak_load_kpis, which holds only two.
+type PTStageExt struct {
+	KPIs       []string `json:"kpis,omitempty"`
+	StopAtPeak bool     `json:"stop_at_peak,omitempty"`
+}
+
+// PTVariable is a global variable (§4.4).
+type PTVariable struct {
+	Name         string            `json:"name"`
+	VariableType int               `json:"variable_type"`
+	Variable     []json.RawMessage `json:"variable"`
+	VariableMode int               `json:"variable_mode"`
+	ShareMode    int               `json:"share_mode"`
+	IsSensitive  bool              `json:"is_sensitive"`
+	Perfcase     json.RawMessage   `json:"perfcase,omitempty"` // PTVariableExt
+}
+
+// PTVariableExt holds a variable's perfcase-only settings.
+type PTVariableExt struct {
+	Delimiter string `json:"delimiter,omitempty"` // file: one character; "," when absent
+	Once      bool   `json:"once,omitempty"`
+}
+
+// PTTransaction is a transaction (§4.5). ID is local to the document: it is
+// what content_id refers to; PerfTest assigns its own on upload.
+type PTTransaction struct {
+	ID          int             `json:"id,omitempty"`
+	Name        string          `json:"name"`
+	Description string          `json:"description,omitempty"`
+	Contents    []PTContents    `json:"contents"`
+	Perfcase    json.RawMessage `json:"perfcase,omitempty"` // PTTransactionExt
+}
+
+// PTTransactionExt holds a transaction's perfcase-only settings.
+type PTTransactionExt struct {
+	KPIs []string `json:"kpis,omitempty"`
+}
+
+// Integer codes, named for error messages.
+type codeSet map[int]string
+
+func (c codeSet) list() string {
+	keys := make([]int, 0, len(c))
+	for k := range c {
+		keys = append(keys, k)
+	}
+	sort.Ints(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%d %s", k, c[k])
+	}
+	return strings.Join(parts, ", ")
+}
+
+const (
+	dataRequest    = 0
+	dataSet        = 1
+	dataLoop       = 201
+	dataIf         = 202
+	dataWeighted   = 203
+	dataThroughput = 204
+	dataRendezvous = 301
+	dataPlugin     = 302
+	// dataBreak is perfcase's own: PerfTest has no break card.
+	dataBreak = 9001
+)
+
+var (
+	dataTypes     = codeSet{dataRequest: "request card", dataSet: "data instruction", dataLoop: "loop", dataIf: "condition", dataWeighted: "VU-percentage controller", dataThroughput: "throughput controller", dataRendezvous: "rendezvous", dataPlugin: "plugin request", dataBreak: "break (perfcase)"}
+	contentTypes  = codeSet{1: "think time", 2: "request packet", 3: "checkpoint", 4: "variable extraction"}
+	protocolTypes = codeSet{1: "HTTP", 2: "HTTPS", 3: "TCP", 4: "UDP", 7: "HLS/RTMP", 9: "WebSocket", 10: "HTTP-FLV"}
+	bodyTypes     = codeSet{0: "raw string", 1: "multipart/form-data", 3: "x-www-form-urlencoded"}
+	pressureModes = codeSet{0: "concurrency", 1: "TPS", 2: "peak probing", 3: "surge concurrency", 4: "surge TPS", 5: "oscillating concurrency", 6: "oscillating TPS", 7: "smart peak probing"}
+	operateModes  = codeSet{0: "duration", 1: "count"}
+	regulateModes = codeSet{0: "automatic", 1: "manual"}
+	varTypes      = codeSet{1: "integer", 2: "enum", 3: "file", 5: "text"}
+	varModes      = codeSet{0: "sequential", 1: "random"}
+	shareModes    = codeSet{0: "case", 1: "concurrency (per VU)"}
+	caseStatuses  = codeSet{1: "enabled", 2: "disabled"}
+	logPolicies   = codeSet{0: "request", 1: "case"}
+	caseTypes     = codeSet{0: "regular case"}
+	endTypes      = codeSet{1: "by data length", 2: "by terminator"}
+	docStatusCode = codeSet{0: "new", 5: "designing", 6: "testing", 7: "done"}
+)
+
+// ptCheckSubjects are the check subjects of perfcase JSON, keyed by the
+// File's subject; ptSubjectsByName is the other way round.
+var (
+	ptCheckSubjects  = map[string]string{"status": "response_code", "header": "header", "body": "body", "jsonpath": "jsonpath", "rt": "rt", "payload": "payload"}
+	ptSubjectsByName = map[string]string{"response_code": "status", "header": "header", "body": "body", "jsonpath": "jsonpath", "rt": "rt", "payload": "payload"}
+)
+
+// Extraction ranges in perfcase JSON, keyed by the File's From.
+var ptRanges = map[string]string{"body": "body", "header": "header", "url": "url", "status": "response_code"}

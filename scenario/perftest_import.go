@@ -1,0 +1,1333 @@
+package scenario
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// ImportPerfTest converts a PerfTest case JSON, a CreateCase body or
+// perfcase's wrapper document, to a File; name is the file it came from,
+// used in errors and as File.Path. Positions in the File are zero. Every
+// problem found is returned, as an ErrorList whose messages start with the
+// JSON path, e.g. "cases[0].contents[2].data_type: unknown code 999".
+func ImportPerfTest(name string, data []byte) (*File, error) {
+	im := &importer{file: name, txByID: map[int]string{}, txDefined: map[string]bool{}}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		im.jsonError(data, "", err, nil)
+		return nil, im.errs
+	}
+	if top == nil {
+		im.errorf("", "give a CreateCase body {\"name\": ..., \"contents\": [...], \"stages\": [...]} or perfcase's wrapper {\"name\": ..., \"cases\": [...]}", "the document is null")
+		return nil, im.errs
+	}
+	var doc PTDocument
+	base := ""
+	casePath := func(i int) string { return indexPath("cases", i) }
+	switch {
+	case top["cases"] != nil:
+		wrapperKeys := []string{"name", "description", "parallel", "variables", "transactions", "cases"}
+		for _, k := range sortedKeys(top) {
+			if !contains(wrapperKeys, k) {
+				im.errorf(k, "the wrapper holds name, description, parallel, variables, transactions and cases; a case's fields go inside cases", "unknown field %q", k)
+			}
+		}
+		if !im.decode(data, "", &doc, false) {
+			return nil, im.errs
+		}
+	case top["test_case"] != nil:
+		// The QueryCase response (§4.3.7) wraps the case in test_case.
+		base = "test_case"
+		fallthrough
+	default:
+		src := data
+		if base != "" {
+			src = top[base]
+		}
+		var c PTCase
+		if !im.decode(src, base, &c, false) {
+			return nil, im.errs
+		}
+		doc = PTDocument{Name: c.Name, Cases: []PTCase{c}}
+		casePath = func(int) string { return base }
+	}
+	f := im.document(&doc, casePath)
+	if err := im.errs.Err(); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+type importer struct {
+	file      string
+	errs      ErrorList
+	txByID    map[int]string
+	txDefined map[string]bool
+	inline    []*Transaction // transactions defined by cards that carry them
+}
+
+func (im *importer) errorf(path, hint, format string, args ...any) {
+	if path == "" {
+		path = "(top level)"
+	}
+	im.errs.add(Pos{File: im.file}, hint, "%s: %s", path, fmt.Sprintf(format, args...))
+}
+
+func (im *importer) unknownCode(path string, code int, set codeSet) {
+	im.errorf(path, "use one of: "+set.list(), "unknown code %d", code)
+}
+
+func joinPath(base, key string) string {
+	if base == "" {
+		return key
+	}
+	return base + "." + key
+}
+
+func indexPath(base string, i int) string { return fmt.Sprintf("%s[%d]", base, i) }
+
+func isJSONNull(raw json.RawMessage) bool {
+	s := strings.TrimSpace(string(raw))
+	return s == "" || s == "null"
+}
+
+// isEmptyJSON reports whether raw is missing, null, [] or {}: the PerfTest
+// UI writes "conditions": [ ] on every card.
+func isEmptyJSON(raw json.RawMessage) bool {
+	var v any
+	if isJSONNull(raw) || json.Unmarshal(raw, &v) != nil {
+		return isJSONNull(raw)
+	}
+	switch x := v.(type) {
+	case []any:
+		return len(x) == 0
+	case map[string]any:
+		return len(x) == 0
+	}
+	return false
+}
+
+// decode unmarshals raw into v. PerfTest's own objects are read leniently,
+// since real payloads carry fields the reference does not list; shapes
+// perfcase defines are strict, so that a misspelt key is an error.
+func (im *importer) decode(raw json.RawMessage, path string, v any, strict bool) bool {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if strict {
+		dec.DisallowUnknownFields()
+	}
+	if err := dec.Decode(v); err != nil {
+		im.jsonError(raw, path, err, v)
+		return false
+	}
+	return true
+}
+
+func (im *importer) jsonError(data []byte, base string, err error, target any) {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		// Offset counts the byte that broke the syntax.
+		line, col := lineCol(data, max(se.Offset-1, 0))
+		im.errs.add(Pos{File: im.file, Line: line, Col: col}, "check the commas and brackets here; examples copied from the PerfTest reference often keep trailing commas from page breaks", "invalid JSON: %v", se)
+	case errors.As(err, &te):
+		path := joinPath(base, jsonPathAt(data, te.Offset))
+		if base == "" && path == "" {
+			im.errorf("", "give a CreateCase body {\"name\": ..., \"contents\": [...], \"stages\": [...]} or perfcase's wrapper {\"name\": ..., \"cases\": [...]}", "the document must be a JSON object, got %s", te.Value)
+			return
+		}
+		im.errorf(path, "", "expected %s, got %s", jsonTypeName(te.Type), te.Value)
+	default:
+		if name, ok := unknownField(err); ok {
+			fields := jsonFieldNames(target)
+			im.errorf(joinPath(base, jsonKeyPath(data, name)), didYouMeanOr(name, fields, "known fields: "+strings.Join(fields, ", ")), "unknown field %q", name)
+			return
+		}
+		if errors.Is(err, io.EOF) {
+			im.errorf(base, "give the object", "the value is missing")
+			return
+		}
+		im.errorf(base, "", "%v", err)
+	}
+}
+
+func unknownField(err error) (string, bool) {
+	rest, ok := strings.CutPrefix(err.Error(), "json: unknown field ")
+	if !ok {
+		return "", false
+	}
+	name, uerr := strconv.Unquote(rest)
+	return name, uerr == nil
+}
+
+func jsonTypeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "a whole number"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Slice:
+		return "a list"
+	case reflect.Struct, reflect.Map:
+		return "an object"
+	}
+	return t.String()
+}
+
+// jsonFieldNames lists the JSON names of v's fields and of the structs
+// nested in it, for "did you mean" hints.
+func jsonFieldNames(v any) []string {
+	seen := map[reflect.Type]bool{}
+	set := map[string]bool{}
+	var walk func(t reflect.Type)
+	walk = func(t reflect.Type) {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		if t.Kind() != reflect.Struct || seen[t] {
+			return
+		}
+		seen[t] = true
+		for i := 0; i < t.NumField(); i++ {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+			if name != "" && name != "-" {
+				set[name] = true
+			}
+			walk(t.Field(i).Type)
+		}
+	}
+	if v != nil {
+		walk(reflect.TypeOf(v))
+	}
+	return sortedKeys(set)
+}
+
+func lineCol(data []byte, off int64) (int, int) {
+	if off > int64(len(data)) {
+		off = int64(len(data))
+	}
+	before := data[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
+	return line, col
+}
+
+// jsonWalk calls visit for every value of data with its path, the key it
+// has in its object ("" in a list) and the offset just past its first
+// token; it stops when visit returns false.
+func jsonWalk(data []byte, visit func(path, key string, end int64) bool) {
+	type frame struct {
+		obj    bool
+		key    string
+		idx    int
+		hasKey bool
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	var stack []*frame
+	render := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			if f.obj {
+				if b.Len() > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(f.key)
+			} else {
+				fmt.Fprintf(&b, "[%d]", f.idx)
+			}
+		}
+		return b.String()
+	}
+	next := func() {
+		if len(stack) == 0 {
+			return
+		}
+		if top := stack[len(stack)-1]; top.obj {
+			top.hasKey = false
+		} else {
+			top.idx++
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			next()
+			continue
+		}
+		key := ""
+		if len(stack) > 0 {
+			top := stack[len(stack)-1]
+			if top.obj && !top.hasKey {
+				top.key, top.hasKey = tok.(string), true
+				continue
+			}
+			if top.obj {
+				key = top.key
+			}
+		}
+		if !visit(render(), key, dec.InputOffset()) {
+			return
+		}
+		if d, ok := tok.(json.Delim); ok {
+			stack = append(stack, &frame{obj: d == '{'})
+		} else {
+			next()
+		}
+	}
+}
+
+// jsonPathAt is the path of the value a decoding error at off is about:
+// encoding/json reports the offset past a scalar, or past the opening
+// bracket of a container.
+func jsonPathAt(data []byte, off int64) string {
+	found := ""
+	jsonWalk(data, func(path, _ string, end int64) bool {
+		if end >= off {
+			found = path
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// jsonKeyPath is the path of the first value under key name.
+func jsonKeyPath(data []byte, name string) string {
+	found := name
+	jsonWalk(data, func(path, key string, _ int64) bool {
+		if key == name {
+			found = path
+			return false
+		}
+		return true
+	})
+	return found
+}
+
+// jsonScalarText is the text of a JSON string, number or boolean.
+func jsonScalarText(raw json.RawMessage) (string, bool) {
+	s := strings.TrimSpace(string(raw))
+	switch {
+	case s == "":
+		return "", false
+	case s[0] == '"':
+		var out string
+		return out, json.Unmarshal(raw, &out) == nil
+	case s == "true" || s == "false":
+		return s, true
+	case s[0] == '-' || s[0] >= '0' && s[0] <= '9':
+		return s, json.Valid([]byte(s))
+	}
+	return "", false
+}
+
+func (im *importer) millis(path string, ms int64) time.Duration {
+	if ms < 0 {
+		im.errorf(path, "give milliseconds, 0 or more", "must not be negative, got %d", ms)
+		return 0
+	}
+	return time.Duration(ms) * time.Millisecond
+}
+
+func (im *importer) seconds(path string, s int64) time.Duration {
+	if s < 0 {
+		im.errorf(path, "give seconds, 0 or more", "must not be negative, got %d", s)
+		return 0
+	}
+	return time.Duration(s) * time.Second
+}
+
+// document converts the whole document; casePath gives the JSON path of a
+// case, which is "cases[i]" in the wrapper and empty for a bare case.
+func (im *importer) document(doc *PTDocument, casePath func(int) string) *File {
+	f := &File{Path: im.file, Name: doc.Name, Description: doc.Description, Parallel: doc.Parallel}
+	for i := range doc.Variables {
+		if v := im.variable(&doc.Variables[i], indexPath("variables", i)); v != nil {
+			f.Variables = append(f.Variables, v)
+		}
+	}
+	for i, t := range doc.Transactions {
+		if t.ID == 0 {
+			continue
+		}
+		if prev, dup := im.txByID[t.ID]; dup {
+			im.errorf(indexPath("transactions", i)+".id", "give each transaction its own id", "id %d is also transaction %q's", t.ID, prev)
+		}
+		im.txByID[t.ID] = t.Name
+	}
+	for _, t := range doc.Transactions {
+		im.txDefined[t.Name] = true
+	}
+	for i := range doc.Transactions {
+		f.Transactions = append(f.Transactions, im.transaction(&doc.Transactions[i], indexPath("transactions", i)))
+	}
+	for i := range doc.Cases {
+		f.Cases = append(f.Cases, im.caseBody(&doc.Cases[i], casePath(i)))
+	}
+	f.Transactions = append(f.Transactions, im.inline...)
+	return f
+}
+
+func (im *importer) variable(v *PTVariable, path string) *Variable {
+	vr := &Variable{Name: v.Name, Delimiter: ',', Sensitive: v.IsSensitive}
+	switch v.VariableMode {
+	case 0:
+	case 1:
+		vr.Mode = Random
+	default:
+		im.unknownCode(path+".variable_mode", v.VariableMode, varModes)
+	}
+	switch v.ShareMode {
+	case 0:
+	case 1:
+		vr.Share = ShareVU
+	default:
+		im.unknownCode(path+".share_mode", v.ShareMode, shareModes)
+	}
+	vals := make([]string, 0, len(v.Variable))
+	for i, raw := range v.Variable {
+		vals = append(vals, im.scalarText(raw, indexPath(path+".variable", i)))
+	}
+	one := func(what string) string {
+		if len(vals) > 1 {
+			im.errorf(path+".variable", fmt.Sprintf("a %s variable holds one value", what), "has %d values", len(vals))
+		}
+		if len(vals) == 0 {
+			return ""
+		}
+		return vals[0]
+	}
+	switch v.VariableType {
+	case 1:
+		vr.Type = VarInteger
+		if len(vals) != 2 {
+			im.errorf(path+".variable", "an integer variable is [min, max], e.g. [1, 100]", "has %d values, want 2", len(vals))
+			break
+		}
+		for i, p := range []*int64{&vr.Min, &vr.Max} {
+			n, err := strconv.ParseInt(vals[i], 10, 64)
+			if err != nil {
+				im.errorf(indexPath(path+".variable", i), "an integer variable is [min, max], e.g. [1, 100]", "%q is not a whole number", vals[i])
+			}
+			*p = n
+		}
+	case 2:
+		vr.Type, vr.Values = VarList, vals
+	case 3:
+		vr.Type, vr.Path = VarFile, one("file")
+	case 5:
+		vr.Type, vr.Value = VarText, one("text")
+	default:
+		im.unknownCode(path+".variable_type", v.VariableType, varTypes)
+		return nil
+	}
+	if isJSONNull(v.Perfcase) {
+		return vr
+	}
+	var ext PTVariableExt
+	if !im.decode(v.Perfcase, path+".perfcase", &ext, true) {
+		return vr
+	}
+	vr.Once = ext.Once
+	if ext.Delimiter != "" {
+		r := []rune(ext.Delimiter)
+		if len(r) != 1 || vr.Type != VarFile {
+			im.errorf(path+".perfcase.delimiter", "a file variable's delimiter is one character, e.g. \";\"", "%q is not a file variable's delimiter", ext.Delimiter)
+		} else {
+			vr.Delimiter = r[0]
+		}
+	}
+	return vr
+}
+
+func (im *importer) transaction(t *PTTransaction, path string) *Transaction {
+	tx := &Transaction{Name: t.Name, Description: t.Description}
+	tx.Steps = im.cards(t.Contents, path+".contents", t.ID)
+	if !isJSONNull(t.Perfcase) {
+		var ext PTTransactionExt
+		if im.decode(t.Perfcase, path+".perfcase", &ext, true) {
+			tx.KPIs = im.kpis(ext.KPIs, path+".perfcase.kpis")
+		}
+	}
+	return tx
+}
+
+func (im *importer) kpis(list []string, path string) []*KPICheck {
+	var out []*KPICheck
+	for i, s := range list {
+		k, err := ParseKPI(s)
+		if err != nil {
+			im.errorf(indexPath(path, i), "e.g. \"tp99 < 300ms\" or \"success_rate >= 99.5\"", "%v", err)
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+func (im *importer) caseBody(c *PTCase, path string) *Case {
+	cs := &Case{Name: c.Name, LogPolicy: "request", Replicas: c.UserReplicas}
+	if c.CaseType != 0 {
+		im.unknownCode(joinPath(path, "case_type"), c.CaseType, caseTypes)
+	}
+	if c.Status != nil {
+		switch *c.Status {
+		case 1:
+		case 2:
+			cs.Disabled = true
+		case 0:
+			im.errorf(joinPath(path, "status"), "status 0 marks a deleted case: drop the case, or set 1 (enabled) or 2 (disabled)", "the case is deleted")
+		default:
+			im.unknownCode(joinPath(path, "status"), *c.Status, caseStatuses)
+		}
+	}
+	if len(c.IncreaseSetting) > 0 {
+		im.errorf(joinPath(path, "increase_setting"), "express the gradient as stages with start_vus and ramp_up, then remove increase_setting", "the legacy gradient increase is not supported")
+	}
+	if c.UserReplicas < 0 {
+		im.errorf(joinPath(path, "user_replicas"), "give the number of executors, 0 or more", "must not be negative, got %d", c.UserReplicas)
+	}
+	switch c.CollectLogPolicy {
+	case 0:
+	case 1:
+		cs.LogPolicy = "case"
+	default:
+		im.unknownCode(joinPath(path, "collect_log_policy"), c.CollectLogPolicy, logPolicies)
+	}
+	if ci := c.CaseInfo; ci != nil {
+		p := joinPath(path, "case_info")
+		cs.Description, cs.Labels, cs.Doc.Preparation = ci.Description, ci.LabelNames, ci.Preparation
+		if ci.Rank < 0 || ci.Rank > 4 {
+			im.errorf(p+".rank", "use 0 to 4 for L0 to L4", "unknown rank %d", ci.Rank)
+		}
+		cs.Doc.Rank = ci.Rank
+		if ci.StatusCode != nil {
+			s, ok := docStatusCode[*ci.StatusCode]
+			if !ok {
+				im.unknownCode(p+".status_code", *ci.StatusCode, docStatusCode)
+			}
+			cs.Doc.Status = s
+		}
+		for _, st := range ci.Steps {
+			cs.Doc.Steps = append(cs.Doc.Steps, ManualStep{Step: st.TestStep, Expect: st.ExpectResult})
+		}
+	}
+	cs.Setup = im.cards(c.SetupContents, joinPath(path, "setup_contents"), 0)
+	cs.Steps = im.cards(c.Contents, joinPath(path, "contents"), 0)
+	for i := range c.Stages {
+		cs.Stages = append(cs.Stages, im.stage(&c.Stages[i], indexPath(joinPath(path, "stages"), i)))
+	}
+	if !isJSONNull(c.Perfcase) {
+		p := joinPath(path, "perfcase")
+		var ext PTCaseExt
+		if im.decode(c.Perfcase, p, &ext, true) {
+			cs.KPIs = im.kpis(ext.KPIs, p+".kpis")
+			cs.Pacing = im.millis(p+".pacing", ext.Pacing)
+			for i, r := range ext.SLA {
+				if rule := im.slaRule(r, indexPath(p+".sla", i)); rule != nil {
+					cs.SLA = append(cs.SLA, rule)
+				}
+			}
+		}
+	}
+	return cs
+}
+
+func (im *importer) slaRule(r PTSLARule, path string) *SLARule {
+	k, err := ParseKPI(r.KPI)
+	if err != nil {
+		im.errorf(path+".kpi", "e.g. \"avg_rt < 500ms\"", "%v", err)
+		return nil
+	}
+	rule := &SLARule{Name: r.Name, KPI: k, Window: 6 * time.Second, Breaches: 1, Requests: r.Requests}
+	if rule.Name == "" {
+		rule.Name = k.Source
+	}
+	if r.Window != 0 {
+		rule.Window = im.millis(path+".window", r.Window)
+	}
+	if r.Breaches != 0 {
+		rule.Breaches = r.Breaches
+	}
+	switch r.Action {
+	case "", "flag":
+	case "stop":
+		rule.Stop = true
+	default:
+		im.errorf(path+".action", "use stop or flag", "unknown action %q", r.Action)
+	}
+	return rule
+}
+
+func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
+	s := &Stage{Name: st.Name}
+	if _, ok := pressureModes[st.PressureMode]; !ok {
+		im.unknownCode(path+".pressure_mode", st.PressureMode, pressureModes)
+		return s
+	}
+	s.Mode = PressureMode(st.PressureMode)
+	switch st.OperateMode {
+	case 0:
+		s.Duration = im.seconds(path+".time", st.Time)
+	case 1:
+		s.Count = st.Count
+	default:
+		im.unknownCode(path+".operate_mode", st.OperateMode, operateModes)
+	}
+	if _, ok := regulateModes[st.VoltageRegulatingMode]; !ok {
+		im.unknownCode(path+".voltage_regulating_mode", st.VoltageRegulatingMode, regulateModes)
+	}
+	// PerfTest offers manual regulation only to duration stages of the
+	// concurrency and TPS modes; elsewhere the UI's value means nothing.
+	s.Manual = st.VoltageRegulatingMode == 1 && st.OperateMode == 0 && (s.Mode == ModeConcurrency || s.Mode == ModeTPS)
+	var ext PTStageExt
+	if !isJSONNull(st.Perfcase) {
+		im.decode(st.Perfcase, path+".perfcase", &ext, true)
+	}
+	probe := s.Mode == ModePeakProbe || s.Mode == ModeStepProbe
+	if !probe && (len(ext.KPIs) > 0 || ext.StopAtPeak) {
+		im.errorf(path+".perfcase", "remove kpis and stop_at_peak, or use pressure_mode 2 or 7", "kpis and stop_at_peak apply to probing stages")
+	}
+	switch s.Mode {
+	case ModeConcurrency:
+		s.VUs, s.StartVUs = st.IssueNum, st.IssueNum
+		if st.CurrentUserNum != nil {
+			s.StartVUs = *st.CurrentUserNum
+		}
+		s.RampUp = im.seconds(path+".ramp_up", st.RampUp)
+	case ModeTPS:
+		s.TPS, s.StartTPS, s.VUs = st.TPSValue, st.TPSValue, st.IssueNum
+		if st.CurrentTPS != nil {
+			s.StartTPS = *st.CurrentTPS
+		}
+		s.RampUp = im.seconds(path+".ramp_up", st.RampUp)
+	case ModePeakProbe, ModeStepProbe:
+		if st.CurrentUserNum != nil {
+			s.StartVUs = *st.CurrentUserNum
+		}
+		s.VUs = st.IssueNum
+		s.Min, s.Max = float64(s.StartVUs), float64(s.VUs)
+		if s.Mode == ModePeakProbe {
+			s.RampUp = im.seconds(path+".ramp_up", st.RampUp)
+		} else {
+			s.StepSize = st.StepSize
+			s.StepTime = im.seconds(path+".step_duration", st.StepDuration)
+		}
+		s.StopAtPeak = ext.StopAtPeak
+		if ext.KPIs != nil {
+			s.KPIs = im.kpis(ext.KPIs, path+".perfcase.kpis")
+		} else {
+			s.KPIs = im.stageKPIs(st.PeakLoadKpis, path+".peak_load_kpis")
+		}
+	default: // surge and oscillation
+		s.Min, s.Max, s.Loops = st.Minimum, st.Maximum, st.LoopCount
+		if s.Mode == ModeSurgeConcurrency || s.Mode == ModeSurgeTPS {
+			s.Hold = im.seconds(path+".max_duration", st.MaxDuration)
+		}
+		if s.Mode == ModeSurgeTPS || s.Mode == ModeOscillateTPS {
+			s.VUs = st.IssueNum
+		}
+	}
+	return s
+}
+
+func (im *importer) stageKPIs(k *PTStageKpis, path string) []*KPICheck {
+	if k == nil {
+		return nil
+	}
+	var out []*KPICheck
+	add := func(item *PTStageKpiItem, metric, unit, field string) {
+		if item == nil {
+			return
+		}
+		if !contains(kpiOps, item.Comparison) {
+			im.errorf(path+"."+field+".comparison", "use one of <, <=, >, >=, ==, !=", "unknown comparison %q", item.Comparison)
+			return
+		}
+		src := fmt.Sprintf("%s %s %s%s", metric, item.Comparison, strconv.FormatFloat(item.Value, 'f', -1, 64), unit)
+		out = append(out, &KPICheck{Source: src, Metric: metric, Op: item.Comparison, Value: item.Value})
+	}
+	add(k.AverageResponseTime, "avg_rt", "ms", "average_response_time")
+	add(k.SuccessRate, "success_rate", "%", "success_rate")
+	return out
+}
+
+// cards converts a list of cards. A card whose content_id is not zero is a
+// transaction: either a bare reference, or a run of cards carrying the
+// transaction's steps. Inside transaction ownID, cards carry its own id
+// (as in the reference's §4.5.3 example) and are ordinary cards.
+func (im *importer) cards(list []PTContents, path string, ownID int) []*Step {
+	var out []*Step
+	for i := 0; i < len(list); i++ {
+		c := &list[i]
+		if c.ContentID == 0 || c.ContentID == ownID {
+			out = append(out, im.card(c, indexPath(path, i), ownID)...)
+			continue
+		}
+		end := i + 1
+		if carriesSteps(c) {
+			for end < len(list) && list[end].ContentID == c.ContentID && carriesSteps(&list[end]) {
+				end++
+			}
+		}
+		out = append(out, im.transactionCards(list[i:end], path, i))
+		i = end - 1
+	}
+	return out
+}
+
+func (im *importer) transactionCards(group []PTContents, path string, first int) *Step {
+	c := &group[0]
+	p := indexPath(path, first)
+	name := c.SelectedTempName
+	if name == "" {
+		name = im.txByID[c.ContentID]
+	}
+	if name == "" {
+		im.errorf(p+".content_id", "set selected_temp_name to the transaction's name, or add the transaction with this id to transactions", "content_id %d names no transaction", c.ContentID)
+	}
+	s := &Step{Kind: StepTransaction, Transaction: name, Disabled: true}
+	var steps []*Step
+	for k := range group {
+		s.Disabled = s.Disabled && group[k].IsDisabled
+		if carriesSteps(&group[k]) {
+			steps = append(steps, im.card(&group[k], indexPath(path, first+k), c.ContentID)...)
+		}
+	}
+	// Cards that carry a transaction define it when the document does not.
+	if len(steps) > 0 && name != "" && !im.txDefined[name] {
+		im.txDefined[name] = true
+		im.inline = append(im.inline, &Transaction{Name: name, Steps: steps})
+	}
+	return s
+}
+
+// carriesSteps reports whether a transaction card holds steps rather than
+// only referring to its transaction.
+func carriesSteps(c *PTContents) bool { return len(c.Content) > 0 || c.DataType != dataRequest }
+
+// card converts one card; a request card may yield several steps (think
+// times and requests in item order).
+func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
+	kind, known := dataTypes[c.DataType]
+	if !known {
+		im.unknownCode(path+".data_type", c.DataType, dataTypes)
+		return nil
+	}
+	if c.DataType != dataRequest && c.DataType != dataPlugin && len(c.Content) > 0 {
+		im.errorf(path+".content", "move the items into a request card inside the controller's data.contents", "a %s card carries no items", kind)
+	}
+	if c.IsContinue && c.DataType != dataRequest && c.DataType != dataPlugin {
+		im.errorf(path+".is_continue", "remove it", "is_continue applies to request and plugin cards, not to a %s", kind)
+	}
+	if c.DataType != dataIf && !isEmptyJSON(c.Conditions) {
+		im.errorf(path+".conditions", "remove conditions, or set data_type 202", "conditions apply to condition cards (data_type 202)")
+	}
+	var steps []*Step
+	data := path + ".data"
+	needData := func() bool {
+		if isJSONNull(c.Data) {
+			im.errorf(data, "give the controller's settings and its child cards in data", "a %s card needs data", kind)
+			return false
+		}
+		return true
+	}
+	switch c.DataType {
+	case dataRequest:
+		if !isJSONNull(c.Data) {
+			im.errorf(data, "remove data, or set the controller's data_type", "a request card has no data")
+		}
+		steps = im.requestCard(c, path)
+	case dataSet:
+		var d PTSetData
+		if needData() && im.decode(c.Data, data, &d, true) {
+			steps = append(steps, &Step{Kind: StepSet, Set: im.set(&d, data)})
+		}
+	case dataLoop:
+		var d PTLoopData
+		if needData() && im.decode(c.Data, data, &d, true) {
+			l := &Loop{Count: d.Count, Max: d.Max, Steps: im.cards(d.Contents, data+".contents", ownID)}
+			if d.While != nil {
+				l.While = &Expr{Source: *d.While}
+			}
+			steps = append(steps, &Step{Kind: StepLoop, Loop: l})
+		}
+	case dataIf:
+		var d PTIfData
+		var conds []PTCondition
+		if !isJSONNull(c.Conditions) {
+			im.decode(c.Conditions, path+".conditions", &conds, true)
+		}
+		if needData() && im.decode(c.Data, data, &d, true) {
+			f := &If{Branches: []Branch{{Cond: Expr{Source: im.condition(conds, path+".conditions")}, Steps: im.cards(d.Contents, data+".contents", ownID)}}}
+			for i, e := range d.Elif {
+				ep := indexPath(data+".elif", i)
+				f.Branches = append(f.Branches, Branch{Cond: Expr{Source: im.condition(e.Conditions, ep+".conditions")}, Steps: im.cards(e.Contents, ep+".contents", ownID)})
+			}
+			f.Else = im.cards(d.Else, data+".else", ownID)
+			steps = append(steps, &Step{Kind: StepIf, If: f})
+		}
+	case dataWeighted:
+		var d PTWeightedData
+		if needData() && im.decode(c.Data, data, &d, true) {
+			wt := &Weighted{}
+			switch d.Mode {
+			case "fixed":
+				wt.Fixed = true
+			case "random", "":
+			default:
+				im.errorf(data+".mode", "use fixed (drawn once per VU) or random (drawn every pass)", "unknown mode %q", d.Mode)
+			}
+			for i, b := range d.Branches {
+				wt.Branches = append(wt.Branches, WeightedBranch{Weight: b.Weight, Steps: im.cards(b.Contents, indexPath(data+".branches", i)+".contents", ownID)})
+			}
+			steps = append(steps, &Step{Kind: StepWeighted, Weighted: wt})
+		}
+	case dataThroughput:
+		var d PTThroughputData
+		if needData() && im.decode(c.Data, data, &d, true) {
+			steps = append(steps, &Step{Kind: StepThroughput, Throughput: &Throughput{RPS: d.RPS, Percent: d.Percent, Total: d.Total, Steps: im.cards(d.Contents, data+".contents", ownID)}})
+		}
+	case dataRendezvous:
+		var d PTRendezvousData
+		if needData() && im.decode(c.Data, data, &d, true) {
+			steps = append(steps, &Step{Kind: StepRendezvous, Rendezvous: &Rendezvous{Name: d.Name, Users: d.Users, Timeout: im.millis(data+".timeout", d.Timeout)}})
+		}
+	case dataPlugin:
+		var d PTPluginData
+		if needData() && im.decode(c.Data, data, &d, true) {
+			r := &Request{ContinueOnFailure: c.IsContinue}
+			for k, it := range c.Content {
+				ip := indexPath(path+".content", k)
+				switch it.ContentType {
+				case 3:
+					im.checkpoint(it.Content, ip+".content", r)
+				case 4:
+					if e := im.extraction(it.Content, ip+".content"); e != nil {
+						r.Extract = append(r.Extract, e)
+					}
+				default:
+					im.errorf(ip+".content_type", "a plugin card holds checkpoint (3) and extraction (4) items", "a plugin card cannot hold a %s", contentTypes[it.ContentType])
+				}
+			}
+			steps = append(steps, &Step{Kind: StepPlugin, Plugin: &Plugin{Name: d.Name, Params: kvsFromPT(d.Params)}, Request: r})
+		}
+	case dataBreak:
+		s := &Step{Kind: StepBreak}
+		if !isJSONNull(c.Data) {
+			var d PTBreakData
+			if im.decode(c.Data, data, &d, true) {
+				s.Break = &Expr{Source: d.Condition}
+			}
+		}
+		steps = append(steps, s)
+	}
+	for _, s := range steps {
+		s.Disabled = c.IsDisabled
+	}
+	return steps
+}
+
+// condition reads the one expression of a condition branch.
+func (im *importer) condition(conds []PTCondition, path string) string {
+	if len(conds) != 1 {
+		im.errorf(path, "give one expression, e.g. [{\"expression\": \"status == 200\"}]; combine several with && or ||", "has %d entries; perfcase reads one expression", len(conds))
+		if len(conds) == 0 {
+			return ""
+		}
+	}
+	return conds[0].Expression
+}
+
+func kvsFromPT(list []PTContentHeader) []KV {
+	var out []KV
+	for _, h := range list {
+		out = append(out, KV{Key: h.Key, Value: h.Value})
+	}
+	return out
+}
+
+func (im *importer) set(d *PTSetData, path string) *Set {
+	s := &Set{}
+	switch d.Mode {
+	case "repeat", "":
+	case "once":
+		s.Once = true
+	default:
+		im.errorf(path+".mode", "use repeat (every pass) or once (once per VU)", "unknown mode %q", d.Mode)
+	}
+	for i, p := range d.Params {
+		pp := indexPath(path+".params", i)
+		a := Assign{Var: p.Name, Round: p.Round, Scale: p.Scale}
+		switch {
+		case p.Expression != nil && p.Value != nil:
+			im.errorf(pp, "keep value (text with ${...}) or expression (arithmetic), not both", "has both value and expression")
+		case p.Expression != nil:
+			a.Expr = &Expr{Source: *p.Expression}
+			if a.Scale > 0 && a.Round == "" {
+				a.Round = RoundHalfUp
+			}
+		default:
+			if p.Round != "" || p.Scale != 0 {
+				im.errorf(pp, "rounding applies to an expression", "round and scale need expression")
+			}
+			if p.Value != nil {
+				a.Template = *p.Value
+			}
+		}
+		if a.Round != "" && !contains(roundModes, a.Round) {
+			im.errorf(pp+".round", "use one of: "+strings.Join(roundModes, ", "), "unknown round %q", a.Round)
+		}
+		s.Assigns = append(s.Assigns, a)
+	}
+	return s
+}
+
+// requestCard converts a request card's items in order: a checkpoint or an
+// extraction belongs to the packet before it.
+func (im *importer) requestCard(c *PTContents, path string) []*Step {
+	if len(c.Content) == 0 {
+		im.errorf(path+".content", "add a request packet (content_type 2), or remove the card", "the request card is empty")
+		return nil
+	}
+	var steps []*Step
+	var cur *Request
+	checked, sawPacket := false, false
+	for k, it := range c.Content {
+		ip := indexPath(path+".content", k)
+		if isJSONNull(it.Content) {
+			im.errorf(ip+".content", "give the item's content, or remove the item", "the %s is empty", contentTypes[it.ContentType])
+			continue
+		}
+		switch it.ContentType {
+		case 1:
+			if t := im.think(it.Content, ip+".content"); t != nil {
+				steps = append(steps, &Step{Kind: StepThink, Think: t})
+			}
+		case 2:
+			cur, checked, sawPacket = im.packet(it.Content, ip+".content"), false, true
+			if cur != nil {
+				cur.ContinueOnFailure = c.IsContinue
+				steps = append(steps, &Step{Kind: StepRequest, Request: cur})
+			}
+		case 3, 4:
+			if cur == nil {
+				if !sawPacket {
+					im.errorf(ip, "put the request packet (content_type 2) before it in the card", "a %s with no request before it", contentTypes[it.ContentType])
+				}
+				continue
+			}
+			if it.ContentType == 4 {
+				if e := im.extraction(it.Content, ip+".content"); e != nil {
+					cur.Extract = append(cur.Extract, e)
+				}
+				continue
+			}
+			if checked {
+				im.errorf(ip, "merge the checks into one checkpoint item", "the request already has a checkpoint")
+			}
+			checked = true
+			im.checkpoint(it.Content, ip+".content", cur)
+			if cur.Protocol == WebSocket && (cur.Retry != Retry{}) {
+				im.errorf(ip+".content", "remove retry_count and retry_interval", "a WebSocket request has no retry")
+			}
+		default:
+			im.unknownCode(ip+".content_type", it.ContentType, contentTypes)
+		}
+	}
+	return steps
+}
+
+func (im *importer) think(raw json.RawMessage, path string) *Think {
+	var t PTThink
+	if !im.decode(raw, path, &t, true) {
+		return nil
+	}
+	switch {
+	case t.T != nil && t.Min == nil && t.Max == nil:
+		return &Think{Min: im.millis(path+".t", *t.T)}
+	case t.T == nil && t.Min != nil && t.Max != nil:
+		return &Think{Min: im.millis(path+".min", *t.Min), Max: im.millis(path+".max", *t.Max)}
+	}
+	im.errorf(path, "write {\"t\": 1000} for a fixed pause, or {\"min\": 500, \"max\": 1500} for a random one (milliseconds)", "a think time needs t, or min and max")
+	return nil
+}
+
+// packet converts a request packet. Fields that do not apply to the
+// protocol (method on TCP, connect_timeout on UDP, ...) are ignored: the
+// PerfTest UI fills them with defaults.
+func (im *importer) packet(raw json.RawMessage, path string) *Request {
+	var ci PTContentInfo
+	if !im.decode(raw, path, &ci, false) {
+		return nil
+	}
+	r := &Request{Name: ci.Name}
+	card := fmt.Sprintf("request %q", ci.Name)
+	if ci.ReturnTimeoutParam != "" {
+		im.errorf(path+".return_timeout_param", "set return_timeout in milliseconds; perfcase timeouts are fixed durations", "%s: a variable timeout is not supported", card)
+	}
+	bodies := ci.Bodys
+	if len(ci.Bodies) > 0 {
+		if len(ci.Bodys) > 0 {
+			im.errorf(path+".bodies", "keep bodys (or bodies), not both", "%s: bodys and bodies both given", card)
+		}
+		bodies = ci.Bodies
+	}
+	var ext PTRequestExt
+	if !isJSONNull(ci.Perfcase) && !im.decode(ci.Perfcase, path+".perfcase", &ext, true) {
+		return nil
+	}
+	switch ci.ProtocolType {
+	case 1, 2:
+		r.Protocol, r.HTTP = HTTP, im.httpPacket(&ci, bodies, &ext, path)
+	case 3, 4:
+		r.Protocol = TCP
+		if ci.ProtocolType == 4 {
+			r.Protocol = UDP
+		}
+		r.Socket = im.socketPacket(&ci, r.Protocol, bodies, &ext, path)
+	case 9:
+		r.Protocol = WebSocket
+		r.WS = im.wsPacket(&ci, bodies, &ext, path)
+	case 7, 10:
+		im.errorf(path+".protocol_type", "perfcase runs HTTP(S), TCP, UDP and WebSocket; remove this card or keep the case in PerfTest", "%s uses %s, which perfcase does not support", card, protocolTypes[ci.ProtocolType])
+		return nil
+	default:
+		im.unknownCode(path+".protocol_type", ci.ProtocolType, protocolTypes)
+		return nil
+	}
+	allowed := map[Protocol][]string{
+		HTTP:      {"query", "redirects", "tls_verify", "kpis"},
+		TCP:       {"read", "idle", "close", "kpis"},
+		UDP:       {"read", "idle", "kpis"},
+		WebSocket: {"subprotocols", "tls_verify", "connection", "actions", "kpis"},
+	}[r.Protocol]
+	for _, name := range setFields(&ext) {
+		if !contains(allowed, name) {
+			im.errorf(path+".perfcase."+name, "a "+string(r.Protocol)+" request takes: "+strings.Join(allowed, ", "), "%s: %s does not apply to a %s request", card, name, r.Protocol)
+		}
+	}
+	r.KPIs = im.kpis(ext.KPIs, path+".perfcase.kpis")
+	return r
+}
+
+// setFields lists the JSON names of the non-zero fields of a struct.
+func setFields(v any) []string {
+	rv := reflect.ValueOf(v).Elem()
+	var out []string
+	for i := 0; i < rv.NumField(); i++ {
+		if !rv.Field(i).IsZero() {
+			name, _, _ := strings.Cut(rv.Type().Field(i).Tag.Get("json"), ",")
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+func (im *importer) httpPacket(ci *PTContentInfo, bodies []PTBody, ext *PTRequestExt, path string) *HTTPRequest {
+	h := &HTTPRequest{URL: ci.URL, Method: strings.ToUpper(ci.Method), Version: ci.HTTPVersion, TLSVerify: true}
+	// The File spells GET and HTTP/1.1 as "", the defaults.
+	if h.Method == "GET" {
+		h.Method = ""
+	}
+	if h.Version == "HTTP/1.1" {
+		h.Version = ""
+	}
+	h.Headers = kvsFromPT(ci.Headers)
+	h.ConnectTimeout = im.millis(path+".connect_timeout", ci.ConnectTimeout)
+	h.Timeout = im.millis(path+".return_timeout", ci.ReturnTimeout)
+	bp := path + ".bodys"
+	for i, b := range bodies {
+		if b.Format != "" && !(b.Format == "json" && ci.BodyType == 0) {
+			im.errorf(indexPath(bp, i)+".format", "an HTTP body's format is json (perfcase's json: body) or absent", "unknown format %q", b.Format)
+		}
+	}
+	switch ci.BodyType {
+	case 0:
+		switch len(bodies) {
+		case 0:
+		case 1:
+			h.BodyKind, h.Body = BodyRaw, bodies[0].Value
+			if bodies[0].Format == "json" {
+				// Spelled the way the YAML json: key reads back.
+				text, err := canonicalJSON(h.Body)
+				if err != nil {
+					im.errorf(indexPath(bp, 0)+".value", "fix the JSON, or drop \"format\": \"json\" to send it as text", "format json, but the value is not JSON: %v", err)
+				}
+				h.BodyKind, h.Body = BodyJSON, text
+			}
+		default:
+			im.errorf(bp, "a raw body is one item: [{\"value\": \"...\"}]", "a raw body (body_type 0) has %d items", len(bodies))
+		}
+	case 1:
+		h.BodyKind = BodyMultipart
+		for _, b := range bodies {
+			h.Parts = append(h.Parts, Part{Name: b.Key, Value: b.Value, File: b.File, ContentType: b.ContentType})
+		}
+	case 3:
+		h.BodyKind = BodyForm
+		for _, b := range bodies {
+			h.Form = append(h.Form, KV{Key: b.Key, Value: b.Value})
+		}
+	default:
+		im.unknownCode(path+".body_type", ci.BodyType, bodyTypes)
+	}
+	h.Query = kvsFromPT(ext.Query)
+	h.MaxRedirects = ext.Redirects
+	if ext.Redirects < -1 {
+		im.errorf(path+".perfcase.redirects", "give -1 (never follow) or a positive limit", "unknown redirects %d", ext.Redirects)
+	}
+	if ext.TLSVerify != nil {
+		h.TLSVerify = *ext.TLSVerify
+	}
+	return h
+}
+
+func (im *importer) socketPacket(ci *PTContentInfo, proto Protocol, bodies []PTBody, ext *PTRequestExt, path string) *SocketRequest {
+	// The parser's defaults: one reply, read until idle (TCP) or one
+	// datagram (UDP).
+	s := &SocketRequest{Address: ci.URL, End: EndIdle, Idle: 100 * time.Millisecond}
+	if proto == UDP {
+		s.End = EndDatagram
+	} else {
+		s.ConnectTimeout = im.millis(path+".connect_timeout", ci.ConnectTimeout)
+		s.CloseAfter = ext.Close
+	}
+	s.Timeout = im.millis(path+".return_timeout", ci.ReturnTimeout)
+	switch len(bodies) {
+	case 0:
+	case 1:
+		s.Payload = bodies[0].Value
+		switch bodies[0].Format {
+		case "", "string":
+		case "hex":
+			s.Hex = true
+		default:
+			im.errorf(path+".bodys[0].format", "use string or hex", "unknown format %q", bodies[0].Format)
+		}
+	default:
+		im.errorf(path+".bodys", "a TCP/UDP payload is one item: [{\"value\": \"...\"}]", "has %d items", len(bodies))
+	}
+	if !isJSONNull(ci.CheckEndType) {
+		code, ok := im.jsonInt(ci.CheckEndType, path+".check_end_type")
+		switch {
+		case !ok:
+		case code == 1:
+			s.End = EndLength
+			if n, ok := im.jsonInt(ci.CheckEndLength, path+".check_end_length"); ok {
+				s.Length = int(n)
+			}
+		case code == 2:
+			s.End = EndTerminator
+			if t, ok := jsonScalarText(ci.CheckEndStr); ok {
+				s.Terminator = t
+			} else {
+				im.errorf(path+".check_end_str", "give the terminator as a string, e.g. \"\\n\"", "check_end_type 2 needs check_end_str")
+			}
+		default:
+			im.unknownCode(path+".check_end_type", int(code), endTypes)
+		}
+	}
+	if ext.Read != "" && s.End != EndIdle && s.End != EndDatagram {
+		im.errorf(path+".perfcase.read", "keep check_end_type or perfcase.read, not both", "the reply's end is given twice")
+	}
+	switch ext.Read {
+	case "":
+		if ext.Idle != nil {
+			im.errorf(path+".perfcase.idle", "add \"read\": \"idle\"", "idle applies to read idle")
+		}
+	case "none":
+		s.End = EndNone
+	case "idle":
+		if ext.Idle == nil {
+			im.errorf(path+".perfcase.idle", "give the idle time in milliseconds, e.g. \"idle\": 200", "read idle needs idle")
+			break
+		}
+		s.End, s.Idle = EndIdle, im.millis(path+".perfcase.idle", *ext.Idle)
+	default:
+		im.errorf(path+".perfcase.read", "use none or idle", "unknown read %q", ext.Read)
+	}
+	return s
+}
+
+// jsonInt reads a number, or a string holding one: the reference types
+// check_end_length as Object.
+func (im *importer) jsonInt(raw json.RawMessage, path string) (int64, bool) {
+	s, ok := jsonScalarText(raw)
+	n, err := strconv.ParseInt(s, 10, 64)
+	if !ok || err != nil {
+		im.errorf(path, "give a whole number", "expected a whole number, got %s", strings.TrimSpace(string(raw)))
+		return 0, false
+	}
+	return n, true
+}
+
+func (im *importer) wsPacket(ci *PTContentInfo, bodies []PTBody, ext *PTRequestExt, path string) *WSRequest {
+	ws := &WSRequest{URL: ci.URL, Headers: kvsFromPT(ci.Headers), Subprotocols: ext.Subprotocols, TLSVerify: true}
+	ws.ConnectTimeout = im.millis(path+".connect_timeout", ci.ConnectTimeout)
+	ws.Timeout = im.millis(path+".return_timeout", ci.ReturnTimeout)
+	if len(bodies) > 0 {
+		im.errorf(path+".bodys", "write the messages as perfcase.actions: [{\"kind\": \"send\", \"text\": \"...\"}]", "a WebSocket request sends its messages through actions")
+	}
+	if ext.TLSVerify != nil {
+		ws.TLSVerify = *ext.TLSVerify
+	}
+	switch ext.Connection {
+	case "", "vu":
+	case "iteration":
+		ws.PerIteration = true
+	default:
+		im.errorf(path+".perfcase.connection", "use vu (kept across passes) or iteration (new each pass)", "unknown connection %q", ext.Connection)
+	}
+	for i, a := range ext.Actions {
+		ap := indexPath(path+".perfcase.actions", i)
+		act := WSAction{Kind: a.Kind, Text: a.Text, Binary: a.Binary, Count: a.Count, Max: a.Max, Timeout: im.millis(ap+".timeout", a.Timeout), Code: a.Code}
+		if a.Until != nil {
+			act.Until = &Expr{Source: *a.Until}
+		}
+		switch a.Kind {
+		case "send", "ping":
+		case "receive":
+			if act.Count == 0 && act.Until == nil {
+				act.Count = 1
+			}
+		case "close":
+			if act.Code == 0 {
+				act.Code = 1000
+			}
+		default:
+			im.errorf(ap+".kind", "use send, receive, ping or close", "unknown kind %q", a.Kind)
+		}
+		ws.Actions = append(ws.Actions, act)
+	}
+	return ws
+}
+
+func (im *importer) checkpoint(raw json.RawMessage, path string, r *Request) {
+	var cp PTCheckpoint
+	if !im.decode(raw, path, &cp, true) {
+		return
+	}
+	switch strings.ToUpper(cp.Mode) {
+	case "", "AND":
+	case "OR":
+		r.CheckAny = true
+	default:
+		im.errorf(path+".mode", "use AND (all checks pass) or OR (any check passes)", "unknown mode %q", cp.Mode)
+	}
+	r.Retry = Retry{Count: cp.RetryCount, Interval: im.millis(path+".retry_interval", cp.RetryInterval)}
+	if (r.Retry != Retry{}) && r.Protocol == "" {
+		im.errorf(path, "remove retry_count and retry_interval", "a plugin request has no retry")
+	}
+	for i, c := range cp.Checks {
+		cpth := indexPath(path+".checks", i)
+		value := im.scalarText(c.Value, cpth+".value")
+		var values []string
+		for k, raw := range c.Values {
+			values = append(values, im.scalarText(raw, indexPath(cpth+".values", k)))
+		}
+		if c.Subject == "expression" {
+			if c.Key != "" || c.Operator != "" || len(values) > 0 {
+				im.errorf(cpth, "an expression check is {\"subject\": \"expression\", \"value\": \"status == 200\"}", "an expression check takes only value")
+			}
+			r.Checks = append(r.Checks, &Check{Expr: &Expr{Source: value}})
+			continue
+		}
+		subj, ok := ptSubjectsByName[c.Subject]
+		if !ok {
+			im.errorf(cpth+".subject", "use one of: response_code, header, body, jsonpath, rt, payload, expression", "unknown subject %q", c.Subject)
+			continue
+		}
+		if (subj == "header" || subj == "jsonpath") != (c.Key != "") {
+			im.errorf(cpth+".key", "header and jsonpath checks name the header or the path in key; the others have no key", "key does not fit subject %s", c.Subject)
+		}
+		if !contains(checkOps, c.Operator) && c.Operator != "not_exists" {
+			im.errorf(cpth+".operator", "use one of: "+strings.Join(checkOps, ", ")+", not_exists", "unknown operator %q", c.Operator)
+		}
+		if (c.Operator == "in") != (len(values) > 0) || (c.Operator == "in" || strings.HasSuffix(c.Operator, "exists")) && value != "" {
+			im.errorf(cpth, "operator in takes values: [...]; exists and not_exists take nothing; the others take value", "value does not fit operator %s", c.Operator)
+		}
+		r.Checks = append(r.Checks, &Check{Subject: subj, Arg: c.Key, Op: c.Operator, Value: value, Values: values})
+	}
+}
+
+// scalarText reads an optional string, number or boolean as text.
+func (im *importer) scalarText(raw json.RawMessage, path string) string {
+	if isJSONNull(raw) {
+		return ""
+	}
+	s, ok := jsonScalarText(raw)
+	if !ok {
+		im.errorf(path, "give a string or a number", "expected a value, got %s", strings.TrimSpace(string(raw)))
+	}
+	return s
+}
+
+func (im *importer) extraction(raw json.RawMessage, path string) *Extract {
+	var x PTExtraction
+	if !im.decode(raw, path, &x, true) {
+		return nil
+	}
+	e := &Extract{Var: x.Name, From: "body", Match: 1, Regex: x.Regexp, Group: x.ExpIndex, Left: x.Left, Right: x.Right, Default: x.Default, Expect: x.ExpectedValue}
+	switch x.Range {
+	case "body", "":
+	case "header":
+		e.From, e.Header = "header", x.Header
+	case "url":
+		e.From = "url"
+	case "response_code":
+		e.From = "status"
+	case "json":
+		switch {
+		case x.JSONPath != "" && (x.JSONKey != "" || x.Condition != ""):
+			im.errorf(path+".jsonpath", "keep json_key (with condition), or jsonpath", "json_key and jsonpath both given")
+		case x.JSONPath != "":
+			e.JSONPath = x.JSONPath
+		default:
+			p, err := perfTestKeyToJSONPath(x.JSONKey, x.Condition)
+			if err != nil {
+				im.errorf(path+".json_key", "write the key as a.b[0].c, and a condition as a.b[].c = v", "%v", err)
+			}
+			e.JSONPath = p
+		}
+		if x.Regexp != "" || x.Left != "" || x.Right != "" {
+			im.errorf(path, "a json extraction takes json_key; regexp, left and right apply to the other ranges", "range json with regexp, left or right")
+		}
+	default:
+		im.errorf(path+".range", "use one of: body, header, url, response_code, json", "unknown range %q", x.Range)
+	}
+	if x.Range != "header" && x.Header != "" {
+		im.errorf(path+".header", "use range header", "header applies to range header")
+	}
+	if x.Range != "json" && (x.JSONKey != "" || x.Condition != "" || x.JSONPath != "") {
+		im.errorf(path+".range", "use range json", "json_key, condition and jsonpath apply to range json")
+	}
+	switch {
+	case x.MatchIndex == 0:
+	case x.MatchIndex > 0 || x.MatchIndex == -1:
+		e.Match = x.MatchIndex
+	default:
+		im.errorf(path+".match_index", "matches count from 1; -1 picks a random one", "unknown match_index %d", x.MatchIndex)
+	}
+	if x.ExpIndex < 0 {
+		im.errorf(path+".exp_index", "0 is the whole match, n the n-th group", "must not be negative, got %d", x.ExpIndex)
+	}
+	return e
+}
