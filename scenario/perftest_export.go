@@ -425,7 +425,7 @@ func (ex *exporter) packet(r *Request, pos Pos) PTContentInfo {
 		case EndNone:
 			ext.Read = "none"
 		case EndIdle:
-			if r.Protocol == UDP || s.Idle != 100*time.Millisecond {
+			if r.Protocol == UDP || s.Idle != DefaultReadIdle {
 				idle := ex.ms(s.Idle, pos, "read idle")
 				ext.Read, ext.Idle = "idle", &idle
 			}

@@ -1103,7 +1103,7 @@ func (im *importer) httpPacket(ci *PTContentInfo, bodies []PTBody, ext *PTReques
 func (im *importer) socketPacket(ci *PTContentInfo, proto Protocol, bodies []PTBody, ext *PTRequestExt, path string) *SocketRequest {
 	// The parser's defaults: one reply, read until idle (TCP) or one
 	// datagram (UDP).
-	s := &SocketRequest{Address: ci.URL, End: EndIdle, Idle: 100 * time.Millisecond}
+	s := &SocketRequest{Address: ci.URL, End: EndIdle, Idle: DefaultReadIdle}
 	if proto == UDP {
 		s.End = EndDatagram
 	} else {
@@ -1163,6 +1163,9 @@ func (im *importer) socketPacket(ci *PTContentInfo, proto Protocol, bodies []PTB
 		s.End, s.Idle = EndIdle, im.millis(path+".perfcase.idle", *ext.Idle)
 	default:
 		im.errorf(path+".perfcase.read", "use none or idle", "unknown read %q", ext.Read)
+	}
+	if s.End != EndIdle {
+		s.Idle = 0
 	}
 	return s
 }

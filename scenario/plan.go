@@ -132,6 +132,9 @@ const (
 	DefaultConnectTimeout = 5 * time.Second
 	DefaultTimeout        = 5 * time.Second
 	DefaultMaxRedirects   = 10
+	// DefaultReadIdle ends a TCP reply that has no length or terminator:
+	// the reply is complete once nothing arrives for this long.
+	DefaultReadIdle = 100 * time.Millisecond
 )
 
 // Header is a header or query pair whose value is a template.

@@ -3,7 +3,6 @@ package scenario
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -403,12 +402,15 @@ func (w *walker) socketRequest(proto Protocol, v *yaml.Node, r *Request) *Socket
 	}
 	// Default: read one reply the way the protocol suggests.
 	s.End = EndIdle
-	s.Idle = 100 * time.Millisecond
+	s.Idle = DefaultReadIdle
 	if proto == UDP {
 		s.End = EndDatagram
 	}
 	if n := m.get("read"); n != nil {
 		w.readEnd(n, proto, s)
+	}
+	if s.End != EndIdle {
+		s.Idle = 0
 	}
 	if n := m.get("connect_timeout"); n != nil {
 		s.ConnectTimeout = w.duration(n, "connect_timeout")
@@ -759,6 +761,9 @@ func (w *walker) extracts(n *yaml.Node) []*Extract {
 			if set {
 				ways++
 			}
+		}
+		if (m.has("left") || m.has("right")) && e.Left == "" && e.Right == "" {
+			w.errorf(v, "give the text just before the value (left) and/or just after it (right)", "extract %s: left and right are both empty", e.Var)
 		}
 		if ways > 1 {
 			w.errorf(v, "use one of jsonpath, regex, or left/right", "extract %s: more than one way to extract given", e.Var)
