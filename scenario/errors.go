@@ -34,6 +34,10 @@ type Error struct {
 	Hint   string
 	Source string // the offending line, shown under the message
 	Caret  int    // 1-based column of the caret under Source; 0 for none
+	// cause marks a value that could not be read at all: later errors at
+	// the same place follow from it (the value then reads as zero) and
+	// are dropped as noise.
+	cause bool
 }
 
 func (e *Error) Error() string {
@@ -107,14 +111,13 @@ func (l ErrorList) Error() string {
 	return b.String()
 }
 
-// normalize sorts the list and keeps one error per position: the first
-// one said there is the cause, and what follows from it (a bad number that
-// then reads as zero, say) would only be noise.
+// normalize sorts the list and drops what follows from an unreadable
+// value (a bad number that then reads as zero, say), and exact repeats.
 func (l ErrorList) normalize() ErrorList {
 	l.Sort()
 	out := l[:0]
-	for i, e := range l {
-		if i > 0 && e.Pos == l[i-1].Pos && e.Pos.Line > 0 {
+	for _, e := range l {
+		if n := len(out); n > 0 && out[n-1].Pos == e.Pos && e.Pos.Line > 0 && (out[n-1].cause || out[n-1].Msg == e.Msg) {
 			continue
 		}
 		out = append(out, e)

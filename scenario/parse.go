@@ -92,7 +92,7 @@ func (w *walker) parse(src []byte) *File {
 			}
 		}
 	}
-	if m.has("cases") && len(f.Cases) == 0 && len(w.errs) == 0 {
+	if m.has("cases") && w.emptyList(m.get("cases")) {
 		w.errs.add(m.keyPos("cases"), "add at least one case", "cases is empty")
 	}
 	if !m.has("cases") {
@@ -134,12 +134,10 @@ func (w *walker) variables(n *yaml.Node) []*Variable {
 	}
 	var out []*Variable
 	seen := map[string]bool{}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], w.resolve(m.Content[i+1])
-		if v == nil {
-			continue
-		}
-		name := k.Value
+	nm := w.namedMapping(m, "variables", "")
+	for _, key := range nm.order {
+		k, v := nm.keys[key], nm.get(key)
+		name := key
 		if !validIdent(name) {
 			w.errorf(k, "use letters, digits and _, starting with a letter or _", "variable name %q is not a valid name", name)
 			continue
@@ -296,11 +294,9 @@ func (w *walker) transactions(n *yaml.Node) []*Transaction {
 	}
 	var out []*Transaction
 	seen := map[string]bool{}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		k, v := m.Content[i], w.resolve(m.Content[i+1])
-		if v == nil {
-			continue
-		}
+	nm := w.namedMapping(m, "transactions", "")
+	for _, key := range nm.order {
+		k, v := nm.keys[key], nm.get(key)
 		if seen[k.Value] {
 			w.errorf(k, "rename one of them", "transaction %q is defined twice", k.Value)
 			continue
@@ -360,7 +356,7 @@ func (w *walker) caseNode(n *yaml.Node) *Case {
 		w.errorf(m.node, "add `steps:` with the requests one pass makes", "case %q has no steps", c.Name)
 	}
 	c.Steps = w.steps(m.get("steps"), "steps")
-	if m.has("steps") && len(c.Steps) == 0 && !c.Disabled && len(w.errs) == 0 {
+	if m.has("steps") && w.emptyList(m.get("steps")) && !c.Disabled {
 		w.errs.add(m.keyPos("steps"), "add the requests one pass makes", "case %q has no steps", c.Name)
 	}
 	if s := m.get("stages"); s != nil {
@@ -370,7 +366,7 @@ func (w *walker) caseNode(n *yaml.Node) *Case {
 			}
 		}
 	}
-	if m.has("stages") && len(c.Stages) == 0 && !c.Disabled && len(w.errs) == 0 {
+	if m.has("stages") && w.emptyList(m.get("stages")) && !c.Disabled {
 		w.errs.add(m.keyPos("stages"), "add e.g. {concurrency: 10, duration: 1m}", "case %q has no stages", c.Name)
 	}
 	if !m.has("stages") && !c.Disabled {
@@ -468,13 +464,14 @@ func (w *walker) writeJSON(buf *bytes.Buffer, n *yaml.Node, depth int) {
 	switch n.Kind {
 	case yaml.MappingNode:
 		buf.WriteByte('{')
-		for i := 0; i+1 < len(n.Content); i += 2 {
+		nm := w.namedMapping(n, "json object", "")
+		for i, key := range nm.order {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			writeJSONString(buf, n.Content[i].Value)
+			writeJSONString(buf, key)
 			buf.WriteByte(':')
-			w.writeJSON(buf, n.Content[i+1], depth+1)
+			w.writeJSON(buf, nm.vals[key], depth+1)
 		}
 		buf.WriteByte('}')
 	case yaml.SequenceNode:

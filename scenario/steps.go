@@ -153,7 +153,7 @@ func (w *walker) bodySteps(m *mapping, kind string, depth int) []*Step {
 		return nil
 	}
 	steps := w.stepsAt(m.get("steps"), "steps", depth+1)
-	if len(steps) == 0 && len(w.errs) == 0 {
+	if w.emptyList(m.get("steps")) {
 		w.errs.add(m.keyPos("steps"), "add at least one step, or remove the "+kind, "%s has no steps", kind)
 	}
 	return steps
@@ -323,9 +323,10 @@ func (w *walker) parts(n *yaml.Node) []Part {
 	var out []Part
 	if n.Kind == yaml.MappingNode {
 		// {field: value} or {field: {file: path}}.
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], w.resolve(n.Content[i+1])
-			p := Part{Pos: w.pos(k), Name: k.Value}
+		nm := w.namedMapping(n, "multipart", "")
+		for _, key := range nm.order {
+			k, v := nm.keys[key], nm.get(key)
+			p := Part{Pos: w.pos(k), Name: key}
 			if v != nil && v.Kind == yaml.MappingNode {
 				// The field's name is its key here.
 				w.partBody(w.asMapping(v, "multipart field", "value", "file", "content_type"), &p)
@@ -697,8 +698,9 @@ func (w *walker) extracts(n *yaml.Node) []*Extract {
 		return nil
 	}
 	var out []*Extract
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
+	nm := w.namedMapping(n, "extract", "")
+	for _, key := range nm.order {
+		k, v := nm.keys[key], nm.vals[key]
 		e := &Extract{Pos: w.pos(k), Var: k.Value, From: "body", Match: 1}
 		if !validIdent(e.Var) {
 			w.errorf(k, "use letters, digits and _", "%q is not a valid variable name", e.Var)
@@ -857,8 +859,9 @@ func (w *walker) set(v *yaml.Node) *Set {
 		w.errorf(v, "write set: {name: value, total: {expr: \"a + b\", round: half_up, scale: 2}}", "set must be a mapping of variable names to values, got %s", kindName(v))
 		return s
 	}
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		k, val := v.Content[i], w.resolve(v.Content[i+1])
+	nm := w.namedMapping(v, "set", "")
+	for _, key := range nm.order {
+		k, val := nm.keys[key], nm.get(key)
 		a := Assign{Pos: w.pos(k), Var: k.Value}
 		if !validIdent(a.Var) {
 			w.errorf(k, "use letters, digits and _", "%q is not a valid variable name", a.Var)

@@ -44,15 +44,33 @@ func (w *walker) errorf(n *yaml.Node, hint, format string, args ...any) {
 	w.errs.add(w.pos(n), hint, format, args...)
 }
 
-// resolve follows aliases, counting them.
+// causef reports a value that cannot be read as what it should be; see
+// Error.cause.
+func (w *walker) causef(n *yaml.Node, hint, format string, args ...any) {
+	w.errorf(n, hint, format, args...)
+	w.errs[len(w.errs)-1].cause = true
+}
+
+// resolve follows aliases. Only aliases to mappings and lists count
+// against the budget: they are what multiplies work. Past the budget it
+// returns a null node at the alias, so callers never see nil for a node
+// that exists.
 func (w *walker) resolve(n *yaml.Node) *yaml.Node {
 	for n != nil && n.Kind == yaml.AliasNode {
-		w.aliases++
-		if w.aliases > maxAliasExpansions {
-			w.errorf(n, "flatten the file or use fewer anchors", "too many alias expansions (more than %d)", maxAliasExpansions)
-			return nil
+		target := n.Alias
+		if target != nil && (target.Kind == yaml.MappingNode || target.Kind == yaml.SequenceNode) {
+			w.aliases++
+			if w.aliases == maxAliasExpansions+1 {
+				w.errorf(n, "flatten the file or use fewer anchors", "too many alias expansions (more than %d)", maxAliasExpansions)
+			}
+			if w.aliases > maxAliasExpansions {
+				return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n.Line, Column: n.Column}
+			}
 		}
-		n = n.Alias
+		if target == nil {
+			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: n.Line, Column: n.Column}
+		}
+		n = target
 	}
 	return n
 }
@@ -80,6 +98,9 @@ type mapping struct {
 	vals  map[string]*yaml.Node
 	keys  map[string]*yaml.Node
 	order []string
+	// anyKey accepts every key: the mapping is keyed by names the user
+	// chooses (variables, headers, extractions).
+	anyKey bool
 }
 
 // asMapping checks that n is a mapping with only allowed keys (each key
@@ -95,6 +116,24 @@ func (w *walker) asMapping(n *yaml.Node, what string, allowed ...string) *mappin
 	}
 	m := &mapping{w: w, node: n, vals: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
 	m.collect(n, what, allowed, true)
+	return m
+}
+
+// namedMapping reads a mapping keyed by user-chosen names (variables,
+// headers, extractions, JSON objects): any key is accepted, merge keys
+// apply, and a name given twice is an error. It returns nil, after
+// reporting, if n is not a mapping.
+func (w *walker) namedMapping(n *yaml.Node, what, hint string) *mapping {
+	n = w.resolve(n)
+	if n == nil {
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		w.errorf(n, hint, "%s must be a mapping, got %s", what, kindName(n))
+		return nil
+	}
+	m := &mapping{w: w, node: n, vals: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}, anyKey: true}
+	m.collect(n, what, nil, true)
 	return m
 }
 
@@ -126,7 +165,7 @@ func (m *mapping) collect(n *yaml.Node, what string, allowed []string, top bool)
 					w.errorf(v, "", "%s: << must merge a mapping", what)
 					continue
 				}
-				sub := &mapping{w: w, vals: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}}
+				sub := &mapping{w: w, vals: map[string]*yaml.Node{}, keys: map[string]*yaml.Node{}, anyKey: m.anyKey}
 				sub.collect(s, what, allowed, false)
 				for _, key := range sub.order {
 					if _, ok := m.vals[key]; !ok {
@@ -142,7 +181,7 @@ func (m *mapping) collect(n *yaml.Node, what string, allowed []string, top bool)
 			// that other parts of the file merge with <<.
 			continue
 		}
-		if !contains(allowed, k.Value) {
+		if !m.anyKey && !contains(allowed, k.Value) {
 			expected := strings.Join(allowed, ", ")
 			if what == "step" {
 				// The modifiers are listed where they apply; here the kinds
@@ -153,7 +192,7 @@ func (m *mapping) collect(n *yaml.Node, what string, allowed []string, top bool)
 			continue
 		}
 		if _, dup := m.vals[k.Value]; dup && top {
-			w.errorf(k, "remove one of them", "key %q appears twice in %s", k.Value, what)
+			w.errorf(k, "remove one of them", "%q appears twice in %s", k.Value, what)
 			continue
 		}
 		m.vals[k.Value], m.keys[k.Value] = v, k
@@ -218,7 +257,7 @@ func (w *walker) scalar(n *yaml.Node, what string) (string, bool) {
 		return "", false
 	}
 	if n.Kind != yaml.ScalarNode || isNull(n) {
-		w.errorf(n, "quote the value if it contains \": \" or starts with [ or {", "%s must be a single value, got %s", what, kindName(n))
+		w.causef(n, "quote the value if it contains \": \" or starts with [ or {", "%s must be a single value, got %s", what, kindName(n))
 		return "", false
 	}
 	return n.Value, true
@@ -238,7 +277,7 @@ func (w *walker) boolean(n *yaml.Node, what string) bool {
 	case "!!bool":
 		return s == "true" || s == "True" || s == "TRUE" || s == "yes" || s == "on"
 	}
-	w.errorf(n, "write true or false", "%s must be true or false, got %q", what, s)
+	w.causef(n, "write true or false", "%s must be true or false, got %q", what, s)
 	return false
 }
 
@@ -249,7 +288,7 @@ func (w *walker) integer(n *yaml.Node, what string) int64 {
 	}
 	v, err := strconv.ParseInt(strings.ReplaceAll(s, "_", ""), 0, 64)
 	if err != nil {
-		w.errorf(n, "write digits only, e.g. 10", "%s must be a whole number, got %q", what, s)
+		w.causef(n, "write digits only, e.g. 10", "%s must be a whole number, got %q", what, s)
 		return 0
 	}
 	return v
@@ -260,7 +299,7 @@ func (w *walker) integer(n *yaml.Node, what string) int64 {
 func (w *walker) nonNegInt(n *yaml.Node, what string) int {
 	v := w.integer(n, what)
 	if v < 0 || v > math.MaxInt32 {
-		w.errorf(n, "", "%s must be between 0 and %d, got %d", what, math.MaxInt32, v)
+		w.causef(n, "", "%s must be between 0 and %d, got %d", what, math.MaxInt32, v)
 		return 0
 	}
 	return int(v)
@@ -273,7 +312,7 @@ func (w *walker) number(n *yaml.Node, what string) float64 {
 	}
 	v, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
-		w.errorf(n, "e.g. 10 or 12.5", "%s must be a number, got %q", what, s)
+		w.causef(n, "e.g. 10 or 12.5", "%s must be a number, got %q", what, s)
 		return 0
 	}
 	return v
@@ -292,11 +331,11 @@ func (w *walker) duration(n *yaml.Node, what string) time.Duration {
 		if _, nerr := strconv.ParseFloat(s, 64); nerr == nil {
 			hint = fmt.Sprintf("add a unit, e.g. %ss or %sms", s, s)
 		}
-		w.errorf(n, hint, "%s: %q is not a duration", what, s)
+		w.causef(n, hint, "%s: %q is not a duration", what, s)
 		return 0
 	}
 	if d < 0 {
-		w.errorf(n, "", "%s must not be negative", what)
+		w.causef(n, "", "%s must not be negative", what)
 		return 0
 	}
 	return d
@@ -324,7 +363,7 @@ func (w *walker) strList(n *yaml.Node, what string) []string {
 		return []string{n.Value}
 	}
 	if n.Kind != yaml.SequenceNode {
-		w.errorf(n, "write [a, b] or one \"- item\" per line", "%s must be a list, got %s", what, kindName(n))
+		w.causef(n, "write [a, b] or one \"- item\" per line", "%s must be a list, got %s", what, kindName(n))
 		return nil
 	}
 	out := make([]string, 0, len(n.Content))
@@ -359,17 +398,14 @@ func (w *walker) kvs(n *yaml.Node, what string) []KV {
 	var out []KV
 	switch n.Kind {
 	case yaml.MappingNode:
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, v := n.Content[i], w.resolve(n.Content[i+1])
-			if k.Kind != yaml.ScalarNode || v == nil {
-				w.errorf(k, "", "%s: keys must be plain names", what)
-				continue
-			}
+		m := w.namedMapping(n, what, "")
+		for _, key := range m.order {
+			v := m.get(key)
 			val := ""
 			if !isNull(v) {
-				val, _ = w.scalar(v, fmt.Sprintf("%s %q", what, k.Value))
+				val, _ = w.scalar(v, fmt.Sprintf("%s %q", what, key))
 			}
-			out = append(out, KV{Pos: w.valuePos(v), Key: k.Value, Value: val})
+			out = append(out, KV{Pos: w.valuePos(v), Key: key, Value: val})
 		}
 	case yaml.SequenceNode:
 		for _, item := range n.Content {
@@ -401,4 +437,12 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// emptyList reports whether n is an empty list or null: an empty steps:
+// or stages: is a mistake of its own, while a list whose items all failed
+// to parse has been reported already.
+func (w *walker) emptyList(n *yaml.Node) bool {
+	n = w.resolve(n)
+	return n != nil && (isNull(n) || n.Kind == yaml.SequenceNode && len(n.Content) == 0)
 }
