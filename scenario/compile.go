@@ -58,7 +58,7 @@ func Compile(f *File, opts Options) (*Plan, error) {
 	if opts.ReadFile == nil {
 		opts.ReadFile = os.ReadFile
 	}
-	c := &compiler{f: f, opts: opts, dir: filepath.Dir(f.Path), txns: map[string]*Transaction{}}
+	c := &compiler{f: f, opts: opts, dir: filepath.Dir(f.Path), txns: map[string]*Transaction{}, txnUsed: map[string]bool{}}
 	p := &Plan{Name: f.Name, Description: f.Description, Source: f.Path, Parallel: f.Parallel}
 	c.loadGlobals()
 	for _, t := range f.Transactions {
@@ -73,6 +73,7 @@ func Compile(f *File, opts Options) (*Plan, error) {
 		names[cs.Name] = cs.Pos
 		p.Cases = append(p.Cases, c.compileCase(cs))
 	}
+	c.checkUnusedTransactions()
 	c.errs = c.errs.normalize()
 	c.errs.attachSourceFromFile(f.Path, opts.ReadFile)
 	if err := c.errs.Err(); err != nil {
@@ -90,6 +91,7 @@ type compiler struct {
 	warnings ErrorList
 	globals  []*VarData
 	txns     map[string]*Transaction
+	txnUsed  map[string]bool
 	// txnBad marks transactions in a cycle, so each cycle is reported once
 	// and compiling does not recurse forever.
 	txnBad map[string]bool
@@ -119,8 +121,8 @@ func (c *compiler) loadGlobals() {
 	defined := map[string]bool{}
 	for _, v := range c.f.Variables {
 		defined[v.Name] = true
-		if contains(ResponseNames, v.Name) {
-			c.errs.add(v.Pos, "rename the variable", "variable name %q is reserved for checks", v.Name)
+		if reason := reservedName(v.Name); reason != "" {
+			c.errs.add(v.Pos, "rename the variable", "variable name %q is reserved: %s", v.Name, reason)
 		}
 		d := &VarData{Name: v.Name, Type: v.Type, Mode: v.Mode, Share: v.Share, Once: v.Once, Sensitive: v.Sensitive, Min: v.Min, Max: v.Max}
 		if val, ok := c.opts.Set[v.Name]; ok {
@@ -262,7 +264,6 @@ type caseCompiler struct {
 	slots       []Slot
 	slotIdx     map[string]int
 	reqIDs      map[string]int
-	txnIDs      map[string]int
 	txnNodes    map[string]*TransactionNode
 	txnStack    []string
 	loopDepth   int
@@ -272,7 +273,7 @@ type caseCompiler struct {
 func (c *compiler) compileCase(cs *Case) *CasePlan {
 	cp := &CasePlan{Name: cs.Name, Description: cs.Description, Labels: cs.Labels, Disabled: cs.Disabled,
 		Replicas: cs.Replicas, Pacing: cs.Pacing, LogPolicy: cs.LogPolicy, Stages: cs.Stages, KPIs: cs.KPIs, SLA: cs.SLA}
-	cc := &caseCompiler{compiler: c, cs: cs, plan: cp, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{}}
+	cc := &caseCompiler{compiler: c, cs: cs, plan: cp, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{}}
 	for _, g := range c.globals {
 		cc.addSlot(Slot{Name: g.Name, Global: g})
 	}
@@ -336,8 +337,14 @@ func (cc *caseCompiler) collectLocals(steps []*Step, seen map[string]bool) {
 }
 
 func (cc *caseCompiler) local(name string, pos Pos) {
-	if contains(ResponseNames, name) {
-		cc.errs.add(pos, "rename the variable", "variable name %q is reserved for checks", name)
+	if reason := reservedName(name); reason != "" {
+		cc.errs.add(pos, "rename the variable", "variable name %q is reserved: %s", name, reason)
+		return
+	}
+	if i, ok := cc.slotIdx[name]; ok && cc.slots[i].Global != nil {
+		// A step writing a global would make the global's read mode and
+		// sharing meaningless for that VU; PerfTest keeps the two apart.
+		cc.errs.add(pos, "give the extracted or set variable its own name", "%q is a global variable; extraction and set: assign VU variables only", name)
 		return
 	}
 	cc.addSlot(Slot{Name: name})
@@ -413,9 +420,11 @@ func (cc *caseCompiler) template(src string, pos Pos) *Template {
 func (cc *caseCompiler) nodes(steps []*Step) []Node {
 	var out []Node
 	for _, s := range steps {
-		// A disabled step was checked by the parser; compiling it would
-		// give it a metric series that never gets a sample.
+		// A disabled step is checked like any other, but on a throwaway
+		// plan: in the real one it would get a series that never gets a
+		// sample.
 		if s.Disabled {
+			cc.checkOnly(func(tmp *caseCompiler) { tmp.node(s) })
 			continue
 		}
 		if n := cc.node(s); n != nil {
@@ -501,6 +510,7 @@ func (cc *caseCompiler) transaction(s *Step) Node {
 	if n, ok := cc.txnNodes[t.Name]; ok {
 		return n
 	}
+	cc.txnUsed[t.Name] = true
 	n := &TransactionNode{ID: len(cc.plan.Transactions), Name: t.Name}
 	cc.plan.Transactions = append(cc.plan.Transactions, TransactionInfo{Name: t.Name, KPIs: t.KPIs})
 	cc.txnNodes[t.Name] = n
@@ -596,17 +606,24 @@ func (cc *caseCompiler) httpSpec(h *HTTPRequest) *HTTPSpec {
 	case h.MaxRedirects < 0:
 		sp.MaxRedirects = 0
 	}
-	if sp.URL.IsStatic() {
-		u := sp.URL.Static()
+	// An empty URL was reported by the parser as missing.
+	if u := sp.URL.Static(); sp.URL.IsStatic() && u != "" {
 		if !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
 			cc.errs.add(h.URLPos, "start the URL with http:// or https://", "url %q has no http:// or https:// scheme", u)
 		}
 	}
-	if h.BodyKind == BodyRaw || h.BodyKind == BodyJSON {
+	switch h.BodyKind {
+	case BodyRaw:
 		sp.Body = cc.template(h.Body, h.BodyPos)
-		// The JSON text was generated from YAML, so every reference in it
-		// sits inside a JSON string.
-		sp.Body.jsonString = h.BodyKind == BodyJSON
+	case BodyJSON:
+		t, err := compileJSONBody(h.Body, cc)
+		if err != nil {
+			te := err.(*templateError)
+			cc.errs.add(h.BodyPos, te.hint, "json body: %s", te.msg)
+			t = &Template{Src: h.Body, failed: true}
+		}
+		t.Pos = h.BodyPos
+		sp.Body = t
 	}
 	for _, p := range h.Parts {
 		ps := PartSpec{Name: p.Name, ContentType: p.ContentType}
@@ -633,8 +650,7 @@ func (cc *caseCompiler) socketSpec(s *SocketRequest) *SocketSpec {
 		End: s.End, Length: s.Length, Terminator: s.Terminator, Idle: s.Idle,
 		ConnectTimeout: orDefault(s.ConnectTimeout, DefaultConnectTimeout), Timeout: orDefault(s.Timeout, DefaultTimeout), CloseAfter: s.CloseAfter,
 	}
-	if sp.Address.IsStatic() {
-		addr := sp.Address.Static()
+	if addr := sp.Address.Static(); sp.Address.IsStatic() && addr != "" {
 		if _, port, ok := strings.Cut(addr, ":"); !ok || port == "" || strings.Contains(addr, "/") {
 			cc.errs.add(s.AddressPos, "write host:port, e.g. 127.0.0.1:9000", "address %q is not host:port", addr)
 		}
@@ -646,8 +662,7 @@ func (cc *caseCompiler) wsSpec(w *WSRequest) *WSSpec {
 	sp := &WSSpec{URL: cc.template(w.URL, w.URLPos), Headers: cc.headers(w.Headers), Subprotocols: w.Subprotocols,
 		ConnectTimeout: orDefault(w.ConnectTimeout, DefaultConnectTimeout), Timeout: orDefault(w.Timeout, DefaultTimeout),
 		TLSVerify: w.TLSVerify, PerIteration: w.PerIteration}
-	if sp.URL.IsStatic() {
-		u := sp.URL.Static()
+	if u := sp.URL.Static(); sp.URL.IsStatic() && u != "" {
 		if !strings.HasPrefix(u, "ws://") && !strings.HasPrefix(u, "wss://") {
 			cc.errs.add(w.URLPos, "start the URL with ws:// or wss://", "url %q has no ws:// or wss:// scheme", u)
 		}
@@ -780,4 +795,47 @@ func (cc *caseCompiler) extract(e *Extract) (ExtractSpec, bool) {
 		return sp, false
 	}
 	return sp, true
+}
+
+// checkOnly runs fn on a copy of the case compiler whose plan is thrown
+// away, so its errors are reported but it adds nothing to the case.
+func (cc *caseCompiler) checkOnly(fn func(*caseCompiler)) {
+	tmp := *cc
+	tmp.plan = &CasePlan{}
+	tmp.reqIDs = map[string]int{}
+	tmp.txnNodes = map[string]*TransactionNode{}
+	fn(&tmp)
+}
+
+// checkUnusedTransactions compiles, for their errors only, the
+// transactions no case uses. Any variable some step of the file assigns
+// counts as defined, since the case that will use the transaction is not
+// known.
+func (c *compiler) checkUnusedTransactions() {
+	var unused []*Transaction
+	for _, t := range c.f.Transactions {
+		if !c.txnUsed[t.Name] && !c.txnBad[t.Name] {
+			unused = append(unused, t)
+		}
+	}
+	if len(unused) == 0 {
+		return
+	}
+	cc := &caseCompiler{compiler: c, cs: &Case{}, plan: &CasePlan{}, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{}}
+	for _, g := range c.globals {
+		cc.addSlot(Slot{Name: g.Name, Global: g})
+	}
+	seen := map[string]bool{}
+	for _, cs := range c.f.Cases {
+		cc.collectLocals(cs.Setup, seen)
+		cc.collectLocals(cs.Steps, seen)
+	}
+	for _, t := range c.f.Transactions {
+		cc.collectLocals(t.Steps, seen)
+	}
+	for _, t := range unused {
+		cc.transaction(&Step{Pos: t.Pos, Kind: StepTransaction, Transaction: t.Name})
+	}
+	// collectLocals reports a reserved name again; normalize drops the
+	// exact repeat.
 }

@@ -282,14 +282,25 @@ func writeTemp(t *testing.T, src []byte) string {
 }
 
 func TestJSONBodyEscapesFunctionOutput(t *testing.T) {
-	tpl, err := parseTemplate(`{"a":"${upper(a)}","b":"${a}"}`, fuzzResolver{})
-	if err != nil {
-		t.Fatal(err)
+	cases := []struct{ body, want string }{
+		{`{"a":"${upper(a)}","b":"${a}"}`, `{"a":"SAY \"HI\"\n","b":"say \"hi\"\n"}`},
+		// A function folded at compile time is escaped then.
+		{`{"q":"${url_decode('%22')}x","n":[1,2.5,true,null,{}]}`, `{"q":"\"x","n":[1,2.5,true,null,{}]}`},
+		// A double-quoted argument arrives escaped in the JSON text and is
+		// read from the decoded string.
+		{`{"m":"${upper(\"abc\")}"}`, `{"m":"ABC"}`},
+		{`["${a}",{"k":"v"}]`, `["say \"hi\"\n",{"k":"v"}]`},
 	}
-	tpl.jsonString = true
-	got := string(tpl.Append(nil, quoteScope{}, NewFuncEnv(1)))
-	if want := `{"a":"SAY \"HI\"\n","b":"say \"hi\"\n"}`; got != want {
-		t.Errorf("rendered %s, want %s", got, want)
+	for _, tc := range cases {
+		tpl, err := compileJSONBody(tc.body, fuzzResolver{})
+		if err != nil {
+			t.Errorf("compileJSONBody(%s) = %v", tc.body, err)
+			continue
+		}
+		got := tpl.Append(nil, quoteScope{}, NewFuncEnv(1))
+		if string(got) != tc.want || !json.Valid(got) {
+			t.Errorf("compileJSONBody(%s) rendered %s, want %s (valid JSON)", tc.body, got, tc.want)
+		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/expr-lang/expr"
+	exprbuiltin "github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/file"
 )
 
@@ -93,4 +94,21 @@ func (c *caseCompiler) exprError(e *Expr, env map[string]any, err error) {
 		hint = "a condition must be true or false, e.g. status == 200"
 	}
 	c.errs.add(pos, hint, "expression %q: %s", e.Source, msg)
+}
+
+// exprKeywords are words of expr-lang's grammar; a variable cannot have
+// one as its name and still be used in an expression.
+var exprKeywords = []string{"true", "false", "nil", "in", "not", "and", "or", "matches", "contains", "startsWith", "endsWith", "let", "if", "else", "then"}
+
+// reservedName says why a variable cannot be called name, or "".
+func reservedName(name string) string {
+	switch {
+	case contains(ResponseNames, name):
+		return "checks use it for the response"
+	case contains(exprKeywords, name):
+		return "it is a word of the expression language"
+	case contains(exprbuiltin.Names, name):
+		return "it is a function of the expression language (" + name + "())"
+	}
+	return ""
 }

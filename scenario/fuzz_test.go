@@ -46,6 +46,11 @@ func FuzzParse(f *testing.F) {
 			if !errors.As(err, &list) || len(list) == 0 {
 				t.Fatalf("Compile error is not a non-empty ErrorList: %T %v", err, err)
 			}
+			for _, e := range list {
+				if e.Pos.File != "fuzz.yaml" && !strings.HasPrefix(e.Pos.File, "--") {
+					t.Fatalf("compile error without the file name: %v", e)
+				}
+			}
 		}
 	})
 }

@@ -1,8 +1,11 @@
 package scenario
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -64,6 +67,9 @@ const (
 )
 
 type segment struct {
+	// esc escapes what the segment renders for the inside of a JSON
+	// string, so a value with a quote or a newline keeps a JSON body valid.
+	esc   bool
 	kind  segKind
 	lit   string
 	slot  int
@@ -79,9 +85,6 @@ type Template struct {
 	Pos    Pos
 	segs   []segment
 	failed bool // did not compile; never treated as static text
-	// jsonString escapes rendered values for the inside of a JSON string,
-	// so a value with a quote or a newline keeps a JSON body valid.
-	jsonString bool
 }
 
 // IsStatic reports whether the template has no references, so its text
@@ -107,13 +110,13 @@ func (t *Template) Append(dst []byte, s Scope, fe *FuncEnv) []byte {
 		case segLit:
 			dst = append(dst, sg.lit...)
 		case segVar:
-			if t.jsonString {
+			if sg.esc {
 				dst = appendJSONEscaped(dst, s.Value(sg.slot, sg.field))
 			} else {
 				dst = append(dst, s.Value(sg.slot, sg.field)...)
 			}
 		case segCall:
-			if t.jsonString {
+			if sg.esc {
 				// Render into scratch, then escape: a function's output is as
 				// untrusted as a variable's.
 				n := len(dst)
@@ -437,4 +440,88 @@ func appendJSONEscaped[T string | []byte](dst []byte, s T) []byte {
 		}
 	}
 	return dst
+}
+
+// compileJSONBody turns the JSON text of a json: body into a template. The
+// text is read token by token so that each string is a template of its
+// own, taken from its decoded value: its literal parts are escaped now,
+// its references at render time.
+func compileJSONBody(text string, r resolver) (*Template, error) {
+	dec := json.NewDecoder(strings.NewReader(text))
+	dec.UseNumber()
+	t := &Template{Src: text}
+	var lit []byte
+	type frame struct {
+		object bool
+		n      int
+	}
+	var stack []frame
+	// sep writes the comma or colon the token stream leaves out.
+	sep := func() {
+		if len(stack) == 0 {
+			return
+		}
+		f := &stack[len(stack)-1]
+		switch {
+		case f.object && f.n%2 == 1:
+			lit = append(lit, ':')
+		case f.n > 0:
+			lit = append(lit, ',')
+		}
+		f.n++
+	}
+	flush := func() {
+		if len(lit) > 0 {
+			t.segs = append(t.segs, segment{kind: segLit, lit: string(lit)})
+			lit = lit[:0]
+		}
+	}
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, &templateError{msg: fmt.Sprintf("json body is not valid JSON: %v", err)}
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			switch v {
+			case '{', '[':
+				sep()
+				stack = append(stack, frame{object: v == '{'})
+			default:
+				stack = stack[:len(stack)-1]
+			}
+			lit = append(lit, byte(v))
+		case string:
+			sep()
+			st, err := parseTemplate(v, r)
+			if err != nil {
+				return nil, err
+			}
+			lit = append(lit, '"')
+			for _, sg := range st.segs {
+				if sg.kind == segLit {
+					lit = appendJSONEscaped(lit, sg.lit)
+					continue
+				}
+				flush()
+				sg.esc = true
+				t.segs = append(t.segs, sg)
+			}
+			lit = append(lit, '"')
+		case json.Number:
+			sep()
+			lit = append(lit, v...)
+		case bool:
+			sep()
+			lit = strconv.AppendBool(lit, v)
+		case nil:
+			sep()
+			lit = append(lit, "null"...)
+		}
+	}
+	flush()
+	return t, nil
 }
