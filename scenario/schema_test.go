@@ -530,6 +530,8 @@ var snippetTests = []struct {
 	{"duration without unit", snippetScenario("", "[{think: 30}]", ""), false},
 	{"retry above 100", snippetScenario("", `[{http: "http://h/", retry: 101}]`, ""), false},
 	{"check_mode unknown", snippetScenario("", `[{http: "http://h/", check_mode: xor}]`, ""), false},
+	{"body and payload value shorthand", snippetScenario("", `[{http: "http://h/", check: [{body: ok}, {body: [a, b]}]}, {tcp: {address: "127.0.0.1:9"}, check: {payload: pong}}]`, ""), true},
+	{"rt has no value shorthand", snippetScenario("", `[{http: "http://h/", check: {rt: 300ms}}]`, ""), false},
 	{"check with two subjects", snippetScenario("", `[{http: "http://h/", check: {status: true, body: true, equals: "1"}}]`, ""), false},
 	{"header check without comparison", snippetScenario("", `[{http: "http://h/", check: {header: X}}]`, ""), false},
 	{"two bodies", snippetScenario("", `[{http: {url: "http://h/", body: x, json: {a: 1}}}]`, ""), false},

@@ -653,13 +653,21 @@ func (w *walker) check(n *yaml.Node) *Check {
 		isTrue := sv.Kind == yaml.ScalarNode && sv.Tag == "!!bool" && w.boolean(sv, c.Subject)
 		switch {
 		case isTrue:
-		case c.Subject == "rt" || c.Subject == "body" || c.Subject == "payload" || len(ops) > 0 || sv.Tag == "!!bool":
-			// Only status has a value shorthand; elsewhere the subject is
-			// switched on with true and the comparison says the rest.
-			w.errorf(sv, fmt.Sprintf("write {%s: true, %s: ...}", c.Subject, firstOr(ops, "lt")), "%s: %s is not how a %s check is written", c.Subject, kindName(sv), c.Subject)
+		case c.Subject == "rt" || len(ops) > 0 || sv.Tag == "!!bool":
+			// rt has no value shorthand (which comparison would it be?), and
+			// a value beside a comparison would be ignored.
+			example := map[string]string{"rt": "lt: 300ms", "status": "equals: 200"}[c.Subject]
+			if example == "" {
+				example = "contains: ok"
+			}
+			if len(ops) > 0 {
+				example = ops[0] + ": ..."
+			}
+			w.errorf(sv, fmt.Sprintf("write {%s: true, %s}", c.Subject, example), "%s: %s is not how a %s check is written", c.Subject, kindName(sv), c.Subject)
 			return nil
 		case sv.Kind == yaml.ScalarNode:
-			// {status: 200} is {status: true, equals: 200}.
+			// {status: 200} is {status: true, equals: 200}; likewise body
+			// and payload.
 			c.Op, c.Value = "equals", sv.Value
 			return c
 		case sv.Kind == yaml.SequenceNode:
