@@ -371,6 +371,12 @@ func (cc *caseCompiler) resolve(name, field string) (int, int, string, bool, err
 		return 0, 0, "", false, &hintError{fmt.Errorf("unknown variable %q", name), didYouMeanOr(name, names, "define it under variables:, extract it, or set it with a set: step")}
 	}
 	g := cc.slots[i].Global
+	if g != nil && g.Type == VarText && field == "" {
+		// A text variable has one value for the whole run: inline it, so
+		// the URL or address it forms is checked now and costs nothing
+		// per request.
+		return 0, 0, g.Values[0], true, nil
+	}
 	if g != nil && g.Type == VarFile {
 		if field == "" {
 			if len(g.Columns) == 1 {
@@ -528,12 +534,22 @@ func (cc *caseCompiler) headers(kvs []KV) []Header {
 	out := make([]Header, 0, len(kvs))
 	for _, kv := range kvs {
 		if kv.Key == "" {
-			cc.errs.add(kv.Pos, "", "empty name")
+			cc.errs.add(kv.Pos, "give the pair a name", "empty name")
 			continue
 		}
 		out = append(out, Header{Key: kv.Key, Value: cc.template(kv.Value, kv.Pos)})
 	}
 	return out
+}
+
+// headerFields compiles HTTP header pairs, whose names must be tokens.
+func (cc *caseCompiler) headerFields(kvs []KV) []Header {
+	for _, kv := range kvs {
+		if kv.Key != "" && !validToken(kv.Key) {
+			cc.errs.add(kv.Pos, "header names are letters, digits and !#$%&'*+-.^_`|~", "%q is not a valid header name", kv.Key)
+		}
+	}
+	return cc.headers(kvs)
 }
 
 func orDefault[T comparable](v, def T) T {
@@ -591,7 +607,7 @@ func (cc *caseCompiler) httpSpec(h *HTTPRequest) *HTTPSpec {
 		Method:         orDefault(h.Method, "GET"),
 		URL:            cc.template(h.URL, h.URLPos),
 		Version:        orDefault(h.Version, "HTTP/1.1"),
-		Headers:        cc.headers(h.Headers),
+		Headers:        cc.headerFields(h.Headers),
 		Query:          cc.headers(h.Query),
 		BodyKind:       h.BodyKind,
 		Form:           cc.headers(h.Form),
@@ -659,7 +675,7 @@ func (cc *caseCompiler) socketSpec(s *SocketRequest) *SocketSpec {
 }
 
 func (cc *caseCompiler) wsSpec(w *WSRequest) *WSSpec {
-	sp := &WSSpec{URL: cc.template(w.URL, w.URLPos), Headers: cc.headers(w.Headers), Subprotocols: w.Subprotocols,
+	sp := &WSSpec{URL: cc.template(w.URL, w.URLPos), Headers: cc.headerFields(w.Headers), Subprotocols: w.Subprotocols,
 		ConnectTimeout: orDefault(w.ConnectTimeout, DefaultConnectTimeout), Timeout: orDefault(w.Timeout, DefaultTimeout),
 		TLSVerify: w.TLSVerify, PerIteration: w.PerIteration}
 	if u := sp.URL.Static(); sp.URL.IsStatic() && u != "" {

@@ -346,12 +346,12 @@ func (fm *formatter) stage(st *Stage) *yaml.Node {
 	switch st.Mode {
 	case ModeConcurrency:
 		m.add("concurrency", yInt(st.VUs))
-		if st.StartVUs != st.VUs {
+		if st.StartVUs != defaultStart[int](st, float64(st.VUs)) {
 			m.add("start_vus", yInt(st.StartVUs))
 		}
 	case ModeTPS:
 		m.add("tps", yNum(st.TPS))
-		if st.StartTPS != st.TPS {
+		if st.StartTPS != defaultStart[float64](st, st.TPS) {
 			m.add("start_tps", yNum(st.StartTPS))
 		}
 		if st.VUs != 0 {
@@ -901,4 +901,13 @@ func canonicalJSON(text string) (string, error) {
 		return "", err
 	}
 	return (&walker{}).jsonText(n), nil
+}
+
+// defaultStart is the start value the parser gives a concurrency or TPS
+// stage that names none: zero when it ramps, else the target.
+func defaultStart[T int | float64](st *Stage, target float64) T {
+	if st.RampUp > 0 {
+		return 0
+	}
+	return T(target)
 }

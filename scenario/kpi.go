@@ -108,6 +108,9 @@ func kpiValue(s string, unit MetricUnit) (float64, error) {
 	if err != nil || numText == "" {
 		return 0, fmt.Errorf("%q is not a number", s)
 	}
+	if v < 0 {
+		return 0, fmt.Errorf("no KPI is negative; %s cannot be a threshold", numText)
+	}
 	switch unit {
 	case UnitMillis:
 		switch suffix {

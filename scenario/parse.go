@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"math"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -210,6 +211,9 @@ func (w *walker) variables(n *yaml.Node) []*Variable {
 				w.errorf(vm.node, "e.g. {type: integer, min: 1, max: 1000}", "integer variable %q needs min and max", name)
 			}
 			vr.Min, vr.Max = w.integer(vm.get("min"), "min"), w.integer(vm.get("max"), "max")
+			if vr.Min < 0 && vr.Max > math.MaxInt64+vr.Min {
+				w.errs.add(vm.keyPos("max"), "narrow the range", "integer variable %q: the range from %d to %d is too wide to count", name, vr.Min, vr.Max)
+			}
 			if vr.Max < vr.Min {
 				w.errs.add(vm.keyPos("max"), "swap them", "integer variable %q: max %d is below min %d", name, vr.Max, vr.Min)
 			}

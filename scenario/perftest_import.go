@@ -607,17 +607,17 @@ func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
 	}
 	switch s.Mode {
 	case ModeConcurrency:
-		s.VUs, s.StartVUs = st.IssueNum, st.IssueNum
+		s.RampUp = im.seconds(path+".ramp_up", st.RampUp)
+		s.VUs, s.StartVUs = st.IssueNum, defaultStart[int](s, float64(st.IssueNum))
 		if st.CurrentUserNum != nil {
 			s.StartVUs = *st.CurrentUserNum
 		}
-		s.RampUp = im.seconds(path+".ramp_up", st.RampUp)
 	case ModeTPS:
-		s.TPS, s.StartTPS, s.VUs = st.TPSValue, st.TPSValue, st.IssueNum
+		s.RampUp = im.seconds(path+".ramp_up", st.RampUp)
+		s.TPS, s.StartTPS, s.VUs = st.TPSValue, defaultStart[float64](s, st.TPSValue), st.IssueNum
 		if st.CurrentTPS != nil {
 			s.StartTPS = *st.CurrentTPS
 		}
-		s.RampUp = im.seconds(path+".ramp_up", st.RampUp)
 	case ModePeakProbe, ModeStepProbe:
 		if st.CurrentUserNum != nil {
 			s.StartVUs = *st.CurrentUserNum

@@ -92,7 +92,11 @@ func (w *walker) stage(n *yaml.Node) *Stage {
 		if st.VUs < 1 {
 			w.errorf(mv, "", "concurrency must be at least 1")
 		}
+		// ramp_up alone ramps from zero, as k6's ramping stages do.
 		st.StartVUs = st.VUs
+		if m.has("ramp_up") {
+			st.StartVUs = 0
+		}
 		if v := m.get("start_vus"); v != nil {
 			st.StartVUs = w.nonNegInt(v, "start_vus")
 			if st.StartVUs > st.VUs {
@@ -105,6 +109,9 @@ func (w *walker) stage(n *yaml.Node) *Stage {
 			w.errorf(mv, "", "tps must be above 0")
 		}
 		st.StartTPS = st.TPS
+		if m.has("ramp_up") {
+			st.StartTPS = 0
+		}
 		if v := m.get("start_tps"); v != nil {
 			st.StartTPS = w.number(v, "start_tps")
 			if st.StartTPS < 0 || st.StartTPS > st.TPS {
@@ -222,6 +229,12 @@ func (w *walker) wave(wm *mapping, st *Stage, mode string) {
 	}
 	if h := wm.get("hold"); h != nil {
 		st.Hold = w.duration(h, "hold")
+		if st.Hold == 0 {
+			w.errs.add(wm.keyPos("hold"), "a surge needs time at max, e.g. hold: 15s", "hold must be positive")
+		}
+	}
+	if st.Duration > 0 && st.Loops > 0 && st.Duration/time.Duration(st.Loops) < time.Second {
+		w.errs.add(wm.keyPos("loops"), "each loop is shorter than a second, below what a load generator can shape", "%d loops in %v is too many", st.Loops, st.Duration)
 	}
 	if surge && st.Duration > 0 && st.Loops > 0 && time.Duration(st.Loops)*st.Hold >= st.Duration {
 		w.errs.add(wm.keyPos("hold"), "the stage must also spend time at min between peaks", "%d peaks of %v do not fit in the stage's %v", st.Loops, st.Hold, st.Duration)

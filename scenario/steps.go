@@ -481,6 +481,9 @@ func (w *walker) readEnd(n *yaml.Node, proto Protocol, s *SocketRequest) {
 		}
 	case "idle":
 		s.End, s.Idle = EndIdle, w.duration(m.get("idle"), "read idle")
+		if s.Idle == 0 {
+			w.errorf(m.get("idle"), "e.g. idle: 200ms", "read idle must be positive")
+		}
 	}
 }
 
@@ -564,11 +567,17 @@ func (w *walker) wsAction(n *yaml.Node) (WSAction, bool) {
 		a.Kind, a.Code = "close", 1000
 		if !isNull(v) {
 			a.Code = w.nonNegInt(v, "close code")
+			if a.Code < 1000 || a.Code > 4999 {
+				w.errorf(v, "1000 is a normal closure; 4000-4999 are for applications (RFC 6455 §7.4)", "close code must be 1000..4999, got %d", a.Code)
+			}
 		}
 	case "receive":
 		a.Kind, a.Count = "receive", 1
 		if v.Kind == yaml.ScalarNode {
 			a.Count = w.nonNegInt(v, "receive")
+			if a.Count == 0 {
+				w.errorf(v, "receive at least one message, or drop the action", "receive 0 messages does nothing")
+			}
 			break
 		}
 		rm := w.asMapping(v, "receive", "count", "until", "max", "timeout")
@@ -577,6 +586,9 @@ func (w *walker) wsAction(n *yaml.Node) (WSAction, bool) {
 		}
 		if c := rm.get("count"); c != nil {
 			a.Count = w.nonNegInt(c, "receive count")
+			if a.Count == 0 {
+				w.errorf(c, "receive at least one message, or drop the action", "receive 0 messages does nothing")
+			}
 		}
 		if u := rm.get("until"); u != nil {
 			a.Until = w.expr(u, w.str(u, "until"))
