@@ -35,7 +35,7 @@ func TestImportCommand(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("import: exit %d, want %d; stderr:\n%s", code, exitOK, errOut)
 	}
-	for _, want := range []string{"# Converted from create_case.json by perfcase import", "name: new_case", "url: http://127.0.0.1", "{name: Stage-2hih, concurrency: 1, duration: 1m, ramp_up: 30s}"} {
+	for _, want := range []string{"# Converted from create_case.json by perfcase import", "name: new_case", "url: http://127.0.0.1", "{name: Stage-2hih, concurrency: 1, start_vus: 1, duration: 1m, ramp_up: 30s}"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
