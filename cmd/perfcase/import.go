@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -73,58 +71,31 @@ func runImport(e *env, args []string) error {
 	} else if err := os.WriteFile(*out, yml, 0o644); err != nil {
 		return fmt.Errorf("cannot write %s: %v", *out, pathErr(err))
 	}
-	checkImported(e, label, filepath.Dir(in), yml)
-	return nil
-}
-
-// checkImported validates the written YAML and lists what is left to fix.
-// Data files are looked up next to the JSON, where PerfTest's exports keep
-// them.
-func checkImported(e *env, label, dataDir string, yml []byte) {
-	f, err := scenario.Parse(label, yml)
-	if err == nil {
-		readFile := func(p string) ([]byte, error) {
+	// Data files resolve next to the scenario, as validate will look for
+	// them: next to -o's file, or, for standard output, next to the JSON,
+	// where PerfTest's exports keep them and where the YAML usually goes.
+	readFile := os.ReadFile
+	if *out == "" {
+		dataDir := filepath.Dir(in)
+		readFile = func(p string) ([]byte, error) {
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(dataDir, p)
 			}
 			return os.ReadFile(p)
 		}
+	}
+	checkImported(e, label, readFile, yml)
+	return nil
+}
+
+// checkImported validates the written YAML and lists what is left to fix.
+func checkImported(e *env, label string, readFile func(string) ([]byte, error), yml []byte) {
+	f, err := scenario.Parse(label, yml)
+	if err == nil {
 		_, err = scenario.Compile(f, scenario.Options{LookupEnv: e.lookupEnv, ReadFile: readFile})
 	}
 	if err != nil {
 		fmt.Fprintf(e.stderr, "perfcase import: converted, but %s does not validate yet; fix it, then run perfcase validate:\n", label)
 		reportScenarioError(e.stderr, label, err)
 	}
-}
-
-// parseArgs parses flags that may come before or after the file names, as
-// in "perfcase import case.json -o case.yaml"; flag.FlagSet alone stops at
-// the first name.
-func parseArgs(fs *flag.FlagSet, args []string) (names []string, help bool, err error) {
-	for {
-		if help, err := parseFlags(fs, args); help || err != nil {
-			return nil, help, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return names, false, nil
-		}
-		names, args = append(names, args[0]), args[1:]
-	}
-}
-
-// printHelp prints a command's usage and flags to standard output: asked
-// for, help is the output, not an error.
-func printHelp(e *env, fs *flag.FlagSet, usage string) {
-	fmt.Fprint(e.stdout, usage)
-	fs.SetOutput(e.stdout)
-	fs.PrintDefaults()
-}
-
-func pathErr(err error) error {
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err
-	}
-	return err
 }

@@ -63,11 +63,12 @@ func main() {
 // run dispatches a command line and maps its outcome to an exit code; it is
 // the only place that decides exit codes.
 func run(e *env, args []string) int {
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	if len(args) == 0 {
+		usage(e.stderr)
+		return exitInvalid
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(e.stdout)
-		if len(args) == 0 {
-			return exitInvalid
-		}
 		return exitOK
 	}
 	cmd, ok := commands[args[0]]

@@ -89,6 +89,10 @@ cases:
 	if code, _, errOut := runCmd(t, "validate", "--set", "target=http://127.0.0.1:1", p); code != exitOK {
 		t.Errorf("with --set: exit %d, stderr %s", code, errOut)
 	}
+	// Flags may follow the file names.
+	if code, _, errOut := runCmd(t, "validate", p, "--set", "target=http://127.0.0.1:1"); code != exitOK {
+		t.Errorf("with --set after the file: exit %d, stderr %s", code, errOut)
+	}
 }
 
 func TestUsageErrors(t *testing.T) {
@@ -97,7 +101,7 @@ func TestUsageErrors(t *testing.T) {
 		code int
 		want string
 	}{
-		{nil, exitInvalid, "usage: perfcase"},
+		{nil, exitInvalid, "usage: perfcase"}, // on stderr: a usage error
 		{[]string{"nosuch"}, exitInvalid, `unknown command "nosuch"`},
 		{[]string{"validate"}, exitInvalid, "name at least one scenario file"},
 		{[]string{"validate", "--bogus", "x.yaml"}, exitInvalid, "flag provided but not defined"},
@@ -106,7 +110,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"validate", "--help"}, exitOK, "perfcase validate examples/*.yaml"},
 		{[]string{"help"}, exitOK, "Exit codes"},
 		{[]string{"schema", "--help"}, exitOK, "perfcase schema"},
-		{[]string{"schema", "extra"}, exitInvalid, ""},
+		{[]string{"schema", "extra"}, exitInvalid, "schema takes no arguments"},
 		{[]string{"schema"}, exitOK, `"$schema"`},
 	}
 	for _, tc := range cases {

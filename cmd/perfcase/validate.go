@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -10,42 +9,6 @@ import (
 
 	"github.com/perfcase/perfcase/scenario"
 )
-
-// setFlags collects repeated --set name=value flags.
-type setFlags map[string]string
-
-func (s setFlags) String() string { return "" }
-
-func (s setFlags) Set(v string) error {
-	name, value, ok := strings.Cut(v, "=")
-	if !ok || name == "" {
-		return fmt.Errorf("--set wants name=value, got %q", v)
-	}
-	s[name] = value
-	return nil
-}
-
-func newFlagSet(e *env, name, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprint(e.stderr, usage)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses args; -h is not an error (exit 0), other mistakes are
-// usage errors (exit 2).
-func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return true, nil
-		}
-		return false, &exitError{code: exitInvalid, err: errors.New("")}
-	}
-	return false, nil
-}
 
 const validateUsage = `usage: perfcase validate [--set name=value]... FILE...
 
@@ -65,16 +28,21 @@ func runValidate(e *env, args []string) error {
 	fs := newFlagSet(e, "validate", validateUsage)
 	sets := setFlags{}
 	fs.Var(sets, "set", "override a variable: name=value (repeatable)")
-	if help, err := parseFlags(fs, args); help || err != nil {
+	files, help, err := parseArgs(fs, args)
+	if help {
+		printHelp(e, fs, validateUsage)
+		return nil
+	}
+	if err != nil {
 		return err
 	}
-	if fs.NArg() == 0 {
+	if len(files) == 0 {
 		fs.Usage()
 		return usageError("name at least one scenario file")
 	}
 	opts := scenario.Options{Set: sets, LookupEnv: e.lookupEnv}
 	bad := 0
-	for _, path := range fs.Args() {
+	for _, path := range files {
 		plan, err := scenario.Load(path, opts)
 		if err != nil {
 			bad++
@@ -90,7 +58,7 @@ func runValidate(e *env, args []string) error {
 		}
 	}
 	if bad > 0 {
-		return &exitError{code: exitInvalid, err: fmt.Errorf("%d of %d files invalid; nothing was run", bad, len(fs.Args()))}
+		return &exitError{code: exitInvalid, err: fmt.Errorf("%d of %d files invalid; nothing was run", bad, len(files))}
 	}
 	return nil
 }
