@@ -3,6 +3,7 @@ package scenario
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -666,6 +667,9 @@ func (cc *caseCompiler) socketSpec(s *SocketRequest) *SocketSpec {
 		End: s.End, Length: s.Length, Terminator: s.Terminator, Idle: s.Idle,
 		ConnectTimeout: orDefault(s.ConnectTimeout, DefaultConnectTimeout), Timeout: orDefault(s.Timeout, DefaultTimeout), CloseAfter: s.CloseAfter,
 	}
+	if sp.Hex && sp.Payload.IsStatic() {
+		sp.Bytes, _ = hex.DecodeString(strings.Join(strings.Fields(sp.Payload.Static()), "")) // checked by the parser
+	}
 	if addr := sp.Address.Static(); sp.Address.IsStatic() && addr != "" {
 		if _, port, ok := strings.Cut(addr, ":"); !ok || port == "" || strings.Contains(addr, "/") {
 			cc.errs.add(s.AddressPos, "write host:port, e.g. 127.0.0.1:9000", "address %q is not host:port", addr)
@@ -687,6 +691,9 @@ func (cc *caseCompiler) wsSpec(w *WSRequest) *WSSpec {
 		as := WSActionSpec{Kind: a.Kind, Binary: a.Binary, Count: a.Count, Max: a.Max, Timeout: a.Timeout, Code: a.Code}
 		if a.Kind == "send" || a.Kind == "ping" {
 			as.Text = cc.template(a.Text, a.Pos)
+		}
+		if a.Binary && as.Text.IsStatic() {
+			as.Bytes, _ = hex.DecodeString(strings.Join(strings.Fields(as.Text.Static()), "")) // checked by the parser
 		}
 		as.Until = cc.compileExpr(a.Until, ctxCheck, true)
 		sp.Actions = append(sp.Actions, as)
@@ -715,13 +722,20 @@ func (cc *caseCompiler) check(ch *Check, proto Protocol) (CheckSpec, bool) {
 	switch ch.Subject {
 	case "status":
 		for _, v := range append([]string{ch.Value}, ch.Values...) {
-			if v == "" || statusClass.MatchString(v) {
+			if v == "" {
 				continue
 			}
-			if code, err := strconv.Atoi(v); err != nil || code < 100 || code > 599 {
+			if statusClass.MatchString(v) {
+				lo := int(v[0]-'0') * 100
+				sp.Codes = append(sp.Codes, [2]int{lo, lo + 99})
+				continue
+			}
+			code, err := strconv.Atoi(v)
+			if err != nil || code < 100 || code > 599 {
 				cc.errs.add(ch.Pos, "a status is 100..599, or a class such as 2xx", "status check: %q is not a status code", v)
 				return sp, false
 			}
+			sp.Codes = append(sp.Codes, [2]int{code, code})
 		}
 		if ch.Op == "contains" || ch.Op == "not_contains" || ch.Op == "exists" || ch.Op == "not_exists" {
 			cc.errs.add(ch.Pos, "use equals, not_equals, in, lt, le, gt or ge", "status check cannot use %s", ch.Op)

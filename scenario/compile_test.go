@@ -15,14 +15,14 @@ type mapScope struct {
 	rows   map[string][]string
 }
 
-func (s mapScope) Value(slot, field int) string {
+func (s mapScope) AppendValue(dst []byte, slot, field int) []byte {
 	name := s.plan.Slots[slot].Name
 	if field >= 0 {
 		if row, ok := s.rows[name]; ok {
-			return row[field]
+			return append(dst, row[field]...)
 		}
 	}
-	return s.values[name]
+	return append(dst, s.values[name]...)
 }
 
 func loadFull(t *testing.T) *Plan {
@@ -102,8 +102,8 @@ func TestCompileRequestDefaultsAndChecks(t *testing.T) {
 		t.Fatalf("item has %d checks, want 5", len(item.Checks))
 	}
 	st, hdr, jp, rt, ex := item.Checks[0], item.Checks[1], item.Checks[2], item.Checks[3], item.Checks[4]
-	if st.Op != "in" || strings.Join(st.Values, ",") != "200,201" {
-		t.Errorf("status check = %+v", st)
+	if st.Op != "in" || strings.Join(st.Values, ",") != "200,201" || len(st.Codes) != 2 || st.Codes[0] != [2]int{200, 200} || st.Codes[1] != [2]int{201, 201} {
+		t.Errorf("status check = %+v; want in 200,201 as integer ranges", st)
 	}
 	if hdr.Arg != "Content-Type" || hdr.Op != "contains" || hdr.Value != "json" {
 		t.Errorf("header check = %+v", hdr)
@@ -307,7 +307,7 @@ func TestJSONBodyEscapesFunctionOutput(t *testing.T) {
 
 type quoteScope struct{}
 
-func (quoteScope) Value(int, int) string { return "say \"hi\"\n" }
+func (quoteScope) AppendValue(dst []byte, _, _ int) []byte { return append(dst, "say \"hi\"\n"...) }
 
 func TestTemplateRuntimeError(t *testing.T) {
 	tpl, err := parseTemplate("<${random_int(1, a)}>", fuzzResolver{})
@@ -324,4 +324,47 @@ func TestTemplateRuntimeError(t *testing.T) {
 	if err := fe.Err(); err != nil {
 		t.Errorf("second fe.Err() = %v, want nil once read", err)
 	}
+}
+
+func TestStaticPayloadsDecodedAtCompileTime(t *testing.T) {
+	c := loadFull(t).Cases[1]
+	udp := c.Steps[1].(*RequestNode).Socket
+	if string(udp.Bytes) != "\x0a\x0b" {
+		t.Errorf("udp hex payload bytes = %q, want 0a0b decoded", udp.Bytes)
+	}
+	ws := c.Steps[2].(*RequestNode).WS
+	if bin := ws.Actions[1]; !bin.Binary || string(bin.Bytes) != "\x00\xff" {
+		t.Errorf("send_binary = %+v, want 00ff decoded", bin)
+	}
+	if tcp := c.Steps[0].(*RequestNode).Socket; tcp.Bytes != nil {
+		t.Errorf("a text payload with references has bytes %q, want nil", tcp.Bytes)
+	}
+}
+
+func TestStatusClassCodes(t *testing.T) {
+	p, err := Compile(mustParse(t, `name: s
+cases:
+  - name: c
+    steps: [{http: "http://127.0.0.1:1/", check: [{status: 2xx}, {status: [404, 5xx]}]}]
+    stages: [{concurrency: 1, duration: 1s}]
+`), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := p.Cases[0].Steps[0].(*RequestNode).Checks
+	if got := checks[0].Codes; len(got) != 1 || got[0] != [2]int{200, 299} {
+		t.Errorf("2xx codes = %v, want [[200 299]]", got)
+	}
+	if got := checks[1].Codes; len(got) != 2 || got[0] != [2]int{404, 404} || got[1] != [2]int{500, 599} {
+		t.Errorf("[404, 5xx] codes = %v", got)
+	}
+}
+
+func mustParse(t *testing.T, src string) *File {
+	t.Helper()
+	f, err := Parse("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
 }

@@ -408,7 +408,9 @@ func (r funcsResolver) resolve(name, field string) (int, int, string, bool, erro
 // funcsScope holds one value per slot and field.
 type funcsScope map[[2]int]string
 
-func (s funcsScope) Value(slot, field int) string { return s[[2]int{slot, field}] }
+func (s funcsScope) AppendValue(dst []byte, slot, field int) []byte {
+	return append(dst, s[[2]int{slot, field}]...)
+}
 
 var templateVars = funcsResolver{
 	vars:    []string{"name", "n", "acct", "bad"},

@@ -84,4 +84,4 @@ func (fuzzResolver) resolve(name, field string) (int, int, string, bool, error) 
 
 type fuzzScope struct{}
 
-func (fuzzScope) Value(slot, field int) string { return "value" }
+func (fuzzScope) AppendValue(dst []byte, _, _ int) []byte { return append(dst, "value"...) }

@@ -172,9 +172,12 @@ type PartSpec struct {
 
 // SocketSpec is a compiled TCP or UDP request.
 type SocketSpec struct {
-	Address        *Template
-	Payload        *Template
-	Hex            bool
+	Address *Template
+	Payload *Template
+	Hex     bool
+	// Bytes is a static hex payload decoded at compile time; nil when the
+	// payload has references and must be rendered (then decoded) per send.
+	Bytes          []byte
 	End            EndKind
 	Length         int
 	Terminator     string
@@ -198,9 +201,11 @@ type WSSpec struct {
 
 // WSActionSpec is one compiled WebSocket action.
 type WSActionSpec struct {
-	Kind    string
-	Text    *Template
-	Binary  bool
+	Kind   string
+	Text   *Template
+	Binary bool
+	// Bytes is a static send_binary payload decoded at compile time.
+	Bytes   []byte
 	Count   int
 	Until   *Program
 	Max     int
@@ -228,6 +233,9 @@ type CheckSpec struct {
 	Num     float64 // Value as a number, for lt/le/gt/ge and rt
 	Re      *regexp.Regexp
 	Values  []string
+	// Codes are a status check's values as inclusive ranges: 200 is
+	// [200, 200], 2xx is [200, 299]. The runner compares integers.
+	Codes [][2]int
 }
 
 // ExtractSpec is a compiled extraction.

@@ -25,11 +25,13 @@ import (
 // Inside quotes a backslash makes the next character literal ('it\'s').
 // "$${" writes a literal "${".
 
-// Scope gives a template the values of a VU's variables by slot.
+// Scope gives a template the values of a VU's variables by slot. Values
+// are appended rather than returned so that an integer variable or an
+// extracted byte slice reaches the request without becoming a string.
 type Scope interface {
-	// Value returns the current value of a slot; field is -1 for the whole
-	// variable, or a column index of a file variable.
-	Value(slot, field int) string
+	// AppendValue appends the current value of a slot to dst; field is -1
+	// for the whole variable, or a column index of a file variable.
+	AppendValue(dst []byte, slot, field int) []byte
 }
 
 // FuncEnv is the per-VU state that built-in functions use: their own
@@ -102,7 +104,7 @@ func (t *Template) Static() string {
 }
 
 // Append renders the template onto dst. fe may be nil only for a template
-// without function calls.
+// without function calls or JSON escaping.
 func (t *Template) Append(dst []byte, s Scope, fe *FuncEnv) []byte {
 	for i := range t.segs {
 		sg := &t.segs[i]
@@ -111,9 +113,12 @@ func (t *Template) Append(dst []byte, s Scope, fe *FuncEnv) []byte {
 			dst = append(dst, sg.lit...)
 		case segVar:
 			if sg.esc {
-				dst = appendJSONEscaped(dst, s.Value(sg.slot, sg.field))
+				n := len(dst)
+				dst = s.AppendValue(dst, sg.slot, sg.field)
+				fe.esc = append(fe.esc[:0], dst[n:]...)
+				dst = appendJSONEscaped(dst[:n], fe.esc)
 			} else {
-				dst = append(dst, s.Value(sg.slot, sg.field)...)
+				dst = s.AppendValue(dst, sg.slot, sg.field)
 			}
 		case segCall:
 			if sg.esc {
