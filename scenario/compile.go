@@ -470,7 +470,10 @@ func (cc *caseCompiler) node(s *Step) Node {
 		n.Else = cc.nodes(s.If.Else)
 		return n
 	case StepSet:
-		n := &SetNode{Once: s.Set.Once, Controller: cc.controller()}
+		n := &SetNode{Once: s.Set.Once, Controller: -1}
+		if n.Once {
+			n.Controller = cc.controller()
+		}
 		for _, a := range s.Set.Assigns {
 			as := AssignSpec{Slot: cc.slotIdx[a.Var], Round: a.Round, Scale: a.Scale}
 			if a.Expr != nil {

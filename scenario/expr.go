@@ -62,7 +62,7 @@ func (c *caseCompiler) compileExpr(e *Expr, ctx exprContext, boolean bool) *Prog
 	}
 	p, err := expr.Compile(e.Source, opts...)
 	if err != nil {
-		c.exprError(e, env, err)
+		c.exprError(e, ctx, env, err)
 		return nil
 	}
 	return &Program{Src: e.Source, Pos: e.Pos, P: p}
@@ -70,7 +70,7 @@ func (c *caseCompiler) compileExpr(e *Expr, ctx exprContext, boolean bool) *Prog
 
 // exprError turns an expr compile error into a positioned Error with a
 // caret at the offending column and a did-you-mean for unknown names.
-func (c *caseCompiler) exprError(e *Expr, env map[string]any, err error) {
+func (c *caseCompiler) exprError(e *Expr, ctx exprContext, env map[string]any, err error) {
 	pos, msg := e.Pos, err.Error()
 	var fe *file.Error
 	if errors.As(err, &fe) {
@@ -86,6 +86,9 @@ func (c *caseCompiler) exprError(e *Expr, env map[string]any, err error) {
 			names = append(names, k)
 		}
 		hint = didYouMean(name, names)
+		if ctx == ctxFlow && contains(ResponseNames, name) && name != "env" {
+			hint = name + " exists only in a request's checks; extract what you need into a variable, then test the variable"
+		}
 		if hint == "" {
 			hint = "define it under variables:, extract it, or set it with a set: step"
 		}

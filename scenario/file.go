@@ -269,7 +269,7 @@ type WSAction struct {
 	Kind    string // send, receive, ping, close
 	Text    string // send: the message; ping: the payload
 	Binary  bool   // send: Text is hex, sent as a binary frame
-	Count   int    // receive: messages to read (1 when 0 and no Until)
+	Count   int    // receive: messages to read; 0 with Until
 	Until   *Expr  // receive: read until a message makes this true
 	Max     int    // receive with Until: give up after this many messages
 	Timeout time.Duration

@@ -623,7 +623,6 @@ func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
 			s.StartVUs = *st.CurrentUserNum
 		}
 		s.VUs = st.IssueNum
-		s.Min, s.Max = float64(s.StartVUs), float64(s.VUs)
 		if s.Mode == ModePeakProbe {
 			s.RampUp = im.seconds(path+".ramp_up", st.RampUp)
 		} else {

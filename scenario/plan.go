@@ -46,7 +46,7 @@ type CasePlan struct {
 	// these lists, so the hot path records by integer.
 	Requests     []RequestInfo
 	Transactions []TransactionInfo
-	// Counters gives every controller that keeps state across VUs (once,
+	// Controllers gives every controller that keeps state across VUs (once,
 	// rendezvous, throughput, weighted) its own index.
 	Controllers int
 }
@@ -290,7 +290,7 @@ type CondBranch struct {
 }
 
 // SetNode is a compiled data instruction. With Once, Controller identifies
-// it so each VU runs it a single time.
+// it so each VU runs it a single time; otherwise Controller is -1.
 type SetNode struct {
 	Once       bool
 	Controller int
@@ -306,8 +306,8 @@ type AssignSpec struct {
 	Scale    int
 }
 
-// RendezvousNode holds VUs until Users arrive or Timeout passes (0: wait
-// for all live VUs, however long).
+// RendezvousNode holds VUs until Users have arrived (or every live VU, if
+// fewer are running) or Timeout passes; a zero Timeout means no limit.
 type RendezvousNode struct {
 	Controller int
 	Name       string

@@ -11,8 +11,9 @@ import (
 // pure functions of time so that the runner's schedules, the validate
 // summary and tests agree on them without running anything.
 //
-// Count-mode stages have no clock; their target is the final value from
-// the start.
+// A count-mode stage's clock runs from its start like any other; it ramps
+// over ramp_up when given (the parser refuses a start value without one)
+// and ends at its count rather than at a time.
 func (s *Stage) Target(t time.Duration) float64 {
 	switch s.Mode {
 	case ModeConcurrency:

@@ -155,7 +155,6 @@ func (w *walker) probe(pm *mapping, st *Stage, kind string) {
 	}
 	st.StartVUs = w.nonNegInt(pm.get("start"), "start")
 	st.VUs = w.nonNegInt(pm.get("max"), "max")
-	st.Min, st.Max = float64(st.StartVUs), float64(st.VUs)
 	if pm.has("max") && st.VUs < 1 {
 		w.errs.add(pm.keyPos("max"), "", "max must be at least 1")
 	}

@@ -129,6 +129,8 @@ func countNodes(nodes []scenario.Node) int {
 			}
 		case *scenario.ThroughputNode:
 			n += countNodes(x.Steps)
+		case *scenario.TransactionNode:
+			n += countNodes(x.Steps)
 		}
 	}
 	return n
