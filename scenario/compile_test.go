@@ -368,3 +368,25 @@ func mustParse(t *testing.T, src string) *File {
 	}
 	return f
 }
+
+func TestEnvInExpressionsIsInlined(t *testing.T) {
+	f := mustParse(t, `name: e
+cases:
+  - name: c
+    steps:
+      - if: env.STAGE == "ci"
+        steps: [{think: 1s}]
+    stages: [{concurrency: 1, duration: 1s}]
+`)
+	p, err := Compile(f, Options{LookupEnv: func(k string) (string, bool) { return "ci", k == "STAGE" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog := p.Cases[0].Steps[0].(*IfNode).Branches[0].Cond
+	// The value is a constant of the program: it runs with an empty
+	// environment and still sees "ci".
+	out, err := vmRun(prog, map[string]any{"env": map[string]string{}})
+	if err != nil || out != true {
+		t.Errorf("env.STAGE == \"ci\" ran to %v, %v; want true from the compile-time value", out, err)
+	}
+}

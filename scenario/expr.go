@@ -2,9 +2,11 @@ package scenario
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
 	exprbuiltin "github.com/expr-lang/expr/builtin"
 	"github.com/expr-lang/expr/file"
 )
@@ -56,13 +58,18 @@ func (c *caseCompiler) compileExpr(e *Expr, ctx exprContext, boolean bool) *Prog
 		return nil
 	}
 	env := c.exprEnv(ctx)
-	opts := []expr.Option{expr.Env(env)}
+	chk := &exprChecker{c: c, e: e}
+	opts := []expr.Option{expr.Env(env), expr.Patch(chk)}
 	if boolean {
 		opts = append(opts, expr.AsBool())
 	}
 	p, err := expr.Compile(e.Source, opts...)
 	if err != nil {
 		c.exprError(e, ctx, env, err)
+		return nil
+	}
+	if len(chk.errs) > 0 {
+		c.errs = append(c.errs, chk.errs...)
 		return nil
 	}
 	return &Program{Src: e.Source, Pos: e.Pos, P: p}
@@ -114,4 +121,57 @@ func reservedName(name string) string {
 		return "it is a function of the expression language (" + name + "())"
 	}
 	return ""
+}
+
+// exprChecker looks inside an expression for what the type checker cannot
+// see: environment variables (replaced by their values, as in templates,
+// so a missing one is an error now and the run needs no lookups), columns
+// of file variables, and constant JSONPath arguments.
+type exprChecker struct {
+	c    *caseCompiler
+	e    *Expr
+	errs ErrorList
+}
+
+func (v *exprChecker) Visit(node *ast.Node) {
+	switch n := (*node).(type) {
+	case *ast.MemberNode:
+		id, ok := n.Node.(*ast.IdentifierNode)
+		prop, isStr := n.Property.(*ast.StringNode)
+		if !ok || !isStr {
+			return
+		}
+		if id.Value == "env" {
+			val, found := v.c.opts.LookupEnv(prop.Value)
+			if !found {
+				v.report(n, fmt.Sprintf("export %s=... before running, or use a variable and --set", prop.Value), "environment variable %s is not set", prop.Value)
+				return
+			}
+			ast.Patch(node, &ast.StringNode{Value: val})
+			return
+		}
+		if i, ok := v.c.slotIdx[id.Value]; ok {
+			if g := v.c.slots[i].Global; g != nil && g.Type == VarFile && len(g.Columns) > 0 && !contains(g.Columns, prop.Value) {
+				v.report(n, didYouMeanOr(prop.Value, g.Columns, "columns: "+strings.Join(g.Columns, ", ")), "file variable %q has no column %q", id.Value, prop.Value)
+			}
+		}
+	case *ast.CallNode:
+		id, ok := n.Callee.(*ast.IdentifierNode)
+		if !ok || id.Value != "jsonpath" || len(n.Arguments) != 1 {
+			return
+		}
+		if arg, ok := n.Arguments[0].(*ast.StringNode); ok {
+			if _, err := compileJSONPath(arg.Value); err != nil {
+				v.report(n, "JSONPath as in RFC 9535, e.g. $.items[0].id", "jsonpath %q: %v", arg.Value, err)
+			}
+		}
+	}
+}
+
+func (v *exprChecker) report(n ast.Node, hint, format string, args ...any) {
+	pos := v.e.Pos
+	if loc := n.Location(); pos.Line > 0 && !strings.Contains(v.e.Source, "\n") {
+		pos.Col += loc.From
+	}
+	v.errs.add(pos, hint, "expression %q: "+format, append([]any{v.e.Source}, args...)...)
 }

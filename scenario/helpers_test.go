@@ -1,5 +1,11 @@
 package scenario
 
-import "os"
+import (
+	"os"
+
+	"github.com/expr-lang/expr/vm"
+)
 
 func writeFile(p string, b []byte) error { return os.WriteFile(p, b, 0o644) }
+
+func vmRun(p *Program, env map[string]any) (any, error) { return vm.Run(p.P, env) }
