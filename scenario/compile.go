@@ -13,6 +13,7 @@ import (
 	"regexp/syntax"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/theory/jsonpath"
 )
@@ -413,10 +414,9 @@ func (cc *caseCompiler) template(src string, pos Pos) *Template {
 	t, err := parseTemplate(src, cc)
 	if err != nil {
 		te := err.(*templateError)
-		p := pos
-		if p.Line > 0 && !strings.Contains(src[:min(te.offset, len(src))], "\n") {
-			p.Col += te.offset
-		}
+		before := src[:min(te.offset, len(src))]
+		nl := strings.LastIndexByte(before, '\n')
+		p := offsetPos(pos, strings.Count(before, "\n"), utf8.RuneCountInString(before[nl+1:]))
 		cc.errs.add(p, te.hint, "%s (in %q)", te.msg, src)
 		return &Template{Src: src, Pos: pos, failed: true}
 	}

@@ -50,11 +50,14 @@ func (e *Error) Error() string {
 		b.WriteString(e.Source)
 		if e.Caret > 0 {
 			b.WriteString("\n    | ")
-			// Keep tabs so the caret lines up under tab-indented text.
-			for i, r := range e.Source {
-				if i >= e.Caret-1 {
+			// Keep tabs so the caret lines up under tab-indented text;
+			// columns count characters, as YAML's do.
+			col := 1
+			for _, r := range e.Source {
+				if col >= e.Caret {
 					break
 				}
+				col++
 				if r == '\t' {
 					b.WriteByte('\t')
 				} else {
@@ -204,4 +207,23 @@ func didYouMean(word string, candidates []string) string {
 		return fmt.Sprintf("did you mean %q?", s)
 	}
 	return ""
+}
+
+// offsetPos moves pos, where some text starts, to a place inside that
+// text: lines down, then cols characters along. A column that is unknown
+// (0) stays unknown, and so does any column after a line break, since
+// YAML does not keep a block's indentation.
+func offsetPos(pos Pos, lines, cols int) Pos {
+	if pos.Line == 0 {
+		return pos
+	}
+	if lines > 0 {
+		pos.Line += lines
+		pos.Col = 0
+		return pos
+	}
+	if pos.Col > 0 {
+		pos.Col += cols
+	}
+	return pos
 }

@@ -82,9 +82,7 @@ func (c *caseCompiler) exprError(e *Expr, ctx exprContext, env map[string]any, e
 	var fe *file.Error
 	if errors.As(err, &fe) {
 		msg = fe.Message
-		if fe.Line <= 1 && pos.Line > 0 {
-			pos.Col += fe.Column
-		}
+		pos = offsetPos(pos, fe.Line-1, fe.Column)
 	}
 	hint := ""
 	if name, ok := strings.CutPrefix(msg, "unknown name "); ok {
@@ -170,8 +168,8 @@ func (v *exprChecker) Visit(node *ast.Node) {
 
 func (v *exprChecker) report(n ast.Node, hint, format string, args ...any) {
 	pos := v.e.Pos
-	if loc := n.Location(); pos.Line > 0 && !strings.Contains(v.e.Source, "\n") {
-		pos.Col += loc.From
+	if !strings.Contains(v.e.Source, "\n") {
+		pos = offsetPos(pos, 0, n.Location().From)
 	}
 	v.errs.add(pos, hint, "expression %q: "+format, append([]any{v.e.Source}, args...)...)
 }

@@ -32,10 +32,18 @@ func (w *walker) pos(n *yaml.Node) Pos {
 
 // valuePos is where a scalar's text starts: one column after the quote of
 // a quoted scalar, so errors inside templates point at the right column.
+//
+// A block scalar (| or >) starts on the line after its indicator; its
+// column is left unknown (0), since the text's indentation is not kept.
 func (w *walker) valuePos(n *yaml.Node) Pos {
 	p := w.pos(n)
-	if n != nil && (n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle)) != 0 {
+	switch {
+	case n == nil:
+	case n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0:
 		p.Col++
+	case n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
+		p.Line++
+		p.Col = 0
 	}
 	return p
 }
