@@ -222,8 +222,11 @@ func TestLanguageDocScenariosAreValid(t *testing.T) {
 			continue
 		}
 		checked++
-		if _, err := Parse(fmt.Sprintf("language.md block %d", i+1), src); err != nil {
+		f, err := Parse(fmt.Sprintf("language.md block %d", i+1), src)
+		if err != nil {
 			t.Errorf("Parse(block %d) failed:\n%v\n%s", i+1, err, src)
+		} else if _, err := Compile(f, docCompileOptions); err != nil {
+			t.Errorf("Compile(block %d) failed:\n%v\n%s", i+1, err, src)
 		}
 		if err := sch.Validate(yamlValue(t, src)); err != nil {
 			t.Errorf("schema rejects block %d:\n%v\n%s", i+1, err, src)
@@ -686,4 +689,17 @@ func TestSchemaIdentity(t *testing.T) {
 	if b := Schema(); b[0] == 'x' {
 		t.Error("Schema() returned the embedded bytes, not a copy")
 	}
+}
+
+// docCompileOptions compiles the language reference's scenarios as if they
+// sat in examples/, whose data files they name, with the environment
+// variables they use.
+var docCompileOptions = Options{
+	LookupEnv: func(k string) (string, bool) { return "doc-" + k, true },
+	ReadFile: func(p string) ([]byte, error) {
+		if !filepath.IsAbs(p) {
+			p = filepath.Join("..", "examples", p)
+		}
+		return os.ReadFile(p)
+	},
 }
