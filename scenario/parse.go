@@ -1,11 +1,11 @@
 package scenario
 
 import (
-	"math"
 	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"strings"
 
