@@ -34,19 +34,10 @@ Flags:
 func runExport(e *env, args []string) error {
 	fs := newFlagSet(e, "export", exportUsage)
 	out := fs.String("o", "", "write the JSON to `file` instead of standard output")
-	if helpRequested(args) {
-		printHelp(e, fs, exportUsage)
-		return nil
-	}
-	files, help, err := parseArgs(fs, args)
-	if help || err != nil {
+	in, done, err := oneFile(e, fs, exportUsage, args, "name one scenario file, e.g. perfcase export scenario.yaml")
+	if done || err != nil {
 		return err
 	}
-	if len(files) != 1 {
-		fs.Usage()
-		return usageError("name one scenario file, e.g. perfcase export scenario.yaml")
-	}
-	in := files[0]
 	f, err := scenario.ParseFile(in)
 	if err == nil {
 		var js []byte

@@ -75,3 +75,22 @@ func pathErr(err error) error {
 	}
 	return err
 }
+
+// oneFile parses the command line of a command that takes one file and
+// flags in any order. done is true when help was printed and the command
+// has nothing more to do.
+func oneFile(e *env, fs *flag.FlagSet, usage string, args []string, missing string) (file string, done bool, err error) {
+	if helpRequested(args) {
+		printHelp(e, fs, usage)
+		return "", true, nil
+	}
+	files, help, err := parseArgs(fs, args)
+	if help || err != nil {
+		return "", true, err
+	}
+	if len(files) != 1 {
+		fs.Usage()
+		return "", true, usageError("%s", missing)
+	}
+	return files[0], false, nil
+}

@@ -34,19 +34,10 @@ Flags:
 func runImport(e *env, args []string) error {
 	fs := newFlagSet(e, "import", importUsage)
 	out := fs.String("o", "", "write the YAML to `file` instead of standard output")
-	if helpRequested(args) {
-		printHelp(e, fs, importUsage)
-		return nil
-	}
-	files, help, err := parseArgs(fs, args)
-	if help || err != nil {
+	in, done, err := oneFile(e, fs, importUsage, args, "name one PerfTest JSON file, e.g. perfcase import case.json")
+	if done || err != nil {
 		return err
 	}
-	if len(files) != 1 {
-		fs.Usage()
-		return usageError("name one PerfTest JSON file, e.g. perfcase import case.json")
-	}
-	in := files[0]
 	data, err := os.ReadFile(in)
 	if err != nil {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("cannot read %s: %v; check the path", in, pathErr(err))}
