@@ -1,0 +1,202 @@
+// Package metrics measures a run: the hot path records samples into
+// lock-free shards, a clock harvests them once per second into a per-second
+// series, and Finish merges everything into Stats that reporters read.
+// Memory is bounded by (series × seconds), never by the number of samples.
+package metrics
+
+import (
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+)
+
+// Outcome is the one bucket a sample falls into, as in PerfTest's report:
+// success, or exactly one kind of failure.
+type Outcome uint8
+
+const (
+	Success     Outcome = iota
+	CheckFailed         // a checkpoint failed, or no checkpoint and not 2xx (failedAssert)
+	ParseFailed         // the response could not be parsed, or an extraction found nothing (failedParsed)
+	Refused             // the connection was refused (failedRefused)
+	Timeout             // connect or response timeout (failedTimeout)
+	Other               // anything else: reset, TLS, DNS... (failedOthers)
+	NumOutcomes
+)
+
+var outcomeNames = [NumOutcomes]string{"success", "check_failed", "parse_failed", "refused", "timeout", "other"}
+
+func (o Outcome) String() string {
+	if o < NumOutcomes {
+		return outcomeNames[o]
+	}
+	return "unknown"
+}
+
+// Kind says what a series measures.
+type Kind uint8
+
+const (
+	KindRequest     Kind = iota // one request ("AW" in PerfTest)
+	KindTransaction             // a named transaction, timed as one unit
+	KindCase                    // one pass of a VU over the case's steps
+)
+
+// SeriesInfo names one series of a Recorder.
+type SeriesInfo struct {
+	Name string
+	Kind Kind
+}
+
+// Sample is one measured request, transaction or pass.
+type Sample struct {
+	RT      time.Duration
+	Outcome Outcome
+	Status  int // HTTP status; 0 when the protocol has none or no response came
+	Sent    int64
+	Recv    int64
+}
+
+// The response-time ranges of PerfTest's respTimeRange, upper bounds
+// exclusive; the last range is open.
+var RangeNames = [9]string{"0~50ms", "50~200ms", "200~500ms", "500ms~1s", "1~2s", "2~3s", "3~4s", "4~5s", ">5s"}
+
+// RangeBounds are the upper bounds of RangeNames but the last.
+var RangeBounds = [8]time.Duration{50 * time.Millisecond, 200 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 3 * time.Second, 4 * time.Second, 5 * time.Second}
+
+// Second is what one series did in one second of the run, by the time
+// samples completed.
+type Second struct {
+	Count    int64
+	Outcomes [NumOutcomes]int64
+	RTSum    time.Duration
+	Sent     int64
+	Recv     int64
+}
+
+// ErrorCount is one distinct failure message and how often it was kept.
+type ErrorCount struct {
+	Outcome Outcome
+	Message string
+	Count   int64
+}
+
+// Stats is one series over the whole run.
+type Stats struct {
+	Name string
+	Kind Kind
+
+	Count    int64
+	Outcomes [NumOutcomes]int64 // Outcomes[Success] is the success count
+	Status   [6]int64           // Status[1..5]: 1xx..5xx responses
+
+	Min, Max, Mean time.Duration
+	// Hist holds every response time in microseconds, 3 significant
+	// digits; nil when Count is 0.
+	Hist *hdrhistogram.Histogram
+	// Ranges counts samples in each of RangeNames.
+	Ranges [9]int64
+
+	Sent, Recv       int64 // bytes, all samples
+	MaxSent, MaxRecv int64 // bytes, the largest single sample
+
+	// Errors are the first distinct failure messages, most frequent first.
+	Errors []ErrorCount
+	// Seconds is the per-second series, one entry per second of the run.
+	Seconds []Second
+}
+
+// Failures is the number of failed samples.
+func (s *Stats) Failures() int64 { return s.Count - s.Outcomes[Success] }
+
+// Percentile returns the q-th percentile (0-100) of response time.
+func (s *Stats) Percentile(q float64) time.Duration {
+	if s.Hist == nil {
+		return 0
+	}
+	return time.Duration(s.Hist.ValueAtQuantile(q)) * time.Microsecond
+}
+
+// CaseStats is one case's measurements.
+type CaseStats struct {
+	Name       string
+	Start, End time.Time
+	// Series holds every series in the order given to NewRecorder:
+	// requests, then transactions, then the case's passes.
+	Series []*Stats
+	// VUs is the number of active VUs in each second, aligned with
+	// Stats.Seconds.
+	VUs    []int
+	MaxVUs int
+}
+
+// Duration is how long the case ran.
+func (c *CaseStats) Duration() time.Duration { return c.End.Sub(c.Start) }
+
+// Status says how a run ended.
+type Status uint8
+
+const (
+	Completed   Status = iota // every stage ran to its end
+	Interrupted               // stopped early by a signal; the report holds what ran
+	Aborted                   // could not go on (an SLA rule stopped it, or an internal error)
+)
+
+// Run is a finished run: what every reporter renders. Reporters are pure
+// functions of a Run.
+type Run struct {
+	Name   string // the scenario's name
+	Source string // the scenario file
+	Start  time.Time
+	End    time.Time
+	Status Status
+	Reason string // why the run ended early, when Status is not Completed
+	Cases  []*CaseResult
+}
+
+// Passed reports whether every checkpoint of every case held.
+func (r *Run) Passed() bool {
+	for _, c := range r.Cases {
+		if !c.Passed() {
+			return false
+		}
+	}
+	return true
+}
+
+// CaseResult is one case of a finished run.
+type CaseResult struct {
+	Stats     *CaseStats
+	Protocols []string // e.g. ["HTTP"], in the report's spelling
+	Mode      string   // the first stage's pressure mode, e.g. "concurrency_mode"
+	Stages    []StageResult
+	KPIs      []KPIResult
+}
+
+// Passed reports whether every KPI of the case held.
+func (c *CaseResult) Passed() bool {
+	for _, k := range c.KPIs {
+		if !k.Pass {
+			return false
+		}
+	}
+	return true
+}
+
+// StageResult is when one stage ran.
+type StageResult struct {
+	Name       string
+	Mode       string
+	Start, End time.Time
+}
+
+// KPIResult is one KPI judged on a finished case.
+type KPIResult struct {
+	Source    string // as written, e.g. "tp99 < 300ms"
+	Series    string // the request or transaction it applies to; "" for the case
+	Metric    string // e.g. "tp99"
+	Op        string
+	Threshold float64 // in the metric's unit (ms, %, /s, bytes, count)
+	Observed  float64 // same unit
+	Pass      bool
+}
