@@ -1,5 +1,7 @@
-// Package protocols will hold one driver per protocol (HTTP, TCP, UDP,
-// WebSocket) behind one small interface: connection reuse, timeouts and
-// the classification of every failure into exactly one bucket. It must not
-// know about stages or reports. Not written yet; see the README's status.
+// Package protocols holds one driver per protocol. A driver renders a
+// compiled request against a VU's variables, sends it over connections the
+// VU owns and reuses, enforces the request's timeouts, measures what went
+// over the wire, and classifies every failure into exactly one of the
+// report's buckets (metrics.Outcome). Drivers know nothing of stages or
+// reports: the runner calls them and records what they return.
 package protocols

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/expr-lang/expr/ast"
+
 	"github.com/theory/jsonpath"
 )
 
@@ -711,7 +713,14 @@ func (cc *caseCompiler) check(ch *Check, proto Protocol) (CheckSpec, bool) {
 	if ch.Expr != nil {
 		sp.Src = ch.Expr.Source
 		sp.Program = cc.compileExpr(ch.Expr, ctxCheck, true)
-		return sp, sp.Program != nil
+		if sp.Program != nil {
+			if code, ok := statusEquals(sp.Program); ok {
+				// The commonest check of all runs as an integer compare
+				// rather than through the expression VM.
+				sp.Program, sp.Subject, sp.Op, sp.Codes = nil, "status", "equals", [][2]int{{code, code}}
+			}
+		}
+		return sp, sp.Program != nil || sp.Codes != nil
 	}
 	sp.Src = fmt.Sprintf("%s %s %s", ch.Subject, ch.Op, ch.Value)
 	if proto != HTTP && proto != "" && (ch.Subject == "status" || ch.Subject == "header") {
@@ -781,6 +790,24 @@ func (cc *caseCompiler) check(ch *Check, proto Protocol) (CheckSpec, bool) {
 		sp.Re = re
 	}
 	return sp, true
+}
+
+// statusEquals recognises the expression "status == N" (either way round).
+func statusEquals(p *Program) (int, bool) {
+	b, ok := p.P.Node().(*ast.BinaryNode)
+	if !ok || b.Operator != "==" {
+		return 0, false
+	}
+	id, isID := b.Left.(*ast.IdentifierNode)
+	num, isNum := b.Right.(*ast.IntegerNode)
+	if !isID {
+		id, isID = b.Right.(*ast.IdentifierNode)
+		num, isNum = b.Left.(*ast.IntegerNode)
+	}
+	if !isID || !isNum || id.Value != "status" {
+		return 0, false
+	}
+	return num.Value, true
 }
 
 func regexErr(err error) string {

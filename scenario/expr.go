@@ -72,7 +72,25 @@ func (c *caseCompiler) compileExpr(e *Expr, ctx exprContext, boolean bool) *Prog
 		c.errs = append(c.errs, chk.errs...)
 		return nil
 	}
-	return &Program{Src: e.Source, Pos: e.Pos, P: p}
+	prog := &Program{Src: e.Source, Pos: e.Pos, P: p}
+	seen := map[int]bool{}
+	for _, name := range chk.names {
+		if i, ok := c.slotIdx[name]; ok && !seen[i] {
+			seen[i] = true
+			prog.Slots = append(prog.Slots, i)
+		}
+		switch name {
+		case "status":
+			prog.Uses |= UsesStatus
+		case "body":
+			prog.Uses |= UsesBody
+		case "rt":
+			prog.Uses |= UsesRT
+		case "url":
+			prog.Uses |= UsesURL
+		}
+	}
+	return prog
 }
 
 // exprError turns an expr compile error into a positioned Error with a
@@ -126,13 +144,16 @@ func reservedName(name string) string {
 // so a missing one is an error now and the run needs no lookups), columns
 // of file variables, and constant JSONPath arguments.
 type exprChecker struct {
-	c    *caseCompiler
-	e    *Expr
-	errs ErrorList
+	c     *caseCompiler
+	e     *Expr
+	errs  ErrorList
+	names []string // identifiers the expression reads
 }
 
 func (v *exprChecker) Visit(node *ast.Node) {
 	switch n := (*node).(type) {
+	case *ast.IdentifierNode:
+		v.names = append(v.names, n.Value)
 	case *ast.MemberNode:
 		id, ok := n.Node.(*ast.IdentifierNode)
 		prop, isStr := n.Property.(*ast.StringNode)

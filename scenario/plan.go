@@ -105,7 +105,21 @@ type Program struct {
 	Src string
 	Pos Pos
 	P   *vm.Program
+	// Slots are the VU variables the expression reads and Uses the parts
+	// of a response, so the runner refreshes only those before a run.
+	Slots []int
+	Uses  ResponseUse
 }
+
+// ResponseUse says which response values an expression reads.
+type ResponseUse uint8
+
+const (
+	UsesStatus ResponseUse = 1 << iota
+	UsesBody
+	UsesRT
+	UsesURL
+)
 
 // RequestNode sends one request and judges its response.
 type RequestNode struct {

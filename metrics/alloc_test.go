@@ -1,0 +1,36 @@
+//go:build !race
+
+package metrics
+
+import (
+	"testing"
+	"time"
+)
+
+func TestRecordDoesNotAllocate(t *testing.T) {
+	r := NewRecorder([]SeriesInfo{{Name: "a"}, {Name: "b"}}, 2, testStart)
+	sh := r.Shard(1)
+	i := 0
+	allocs := testing.AllocsPerRun(1000, func() {
+		i++
+		sh.Record(i%2, at(time.Duration(i)*time.Millisecond), Sample{
+			RT: time.Duration(i) * time.Microsecond, Outcome: Outcome(i % int(NumOutcomes)), Status: 200, Sent: int64(i), Recv: int64(i),
+		})
+	})
+	if allocs != 0 {
+		t.Errorf("Record allocates %v times", allocs)
+	}
+}
+
+func TestErrorDoesNotAllocateOnceKept(t *testing.T) {
+	r := NewRecorder([]SeriesInfo{{Name: "a"}}, 1, testStart)
+	for i := range maxErrors {
+		r.Error(0, Timeout, string(rune('a'+i)))
+	}
+	if allocs := testing.AllocsPerRun(1000, func() { r.Error(0, Timeout, "h") }); allocs != 0 {
+		t.Errorf("Error of a kept message allocates %v times", allocs)
+	}
+	if allocs := testing.AllocsPerRun(1000, func() { r.Error(0, Timeout, "not kept") }); allocs != 0 {
+		t.Errorf("Error of a message beyond the cap allocates %v times", allocs)
+	}
+}

@@ -1,0 +1,366 @@
+package metrics
+
+import (
+	"cmp"
+	"math"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	// ringSize is how many seconds a shard keeps per series before the
+	// clock harvests them. Second k's slot is next written in second k+4,
+	// and the clock harvests k about 100ms into k+1: it may run nearly
+	// three seconds late before two seconds share a slot (which blurs the
+	// per-second series, never the totals).
+	ringSize = 4
+	// harvestDelay is how long after a second ends its slot is taken,
+	// leaving samples that ended just before the boundary time to be
+	// recorded.
+	harvestDelay = 50 * time.Millisecond
+	// maxErrors is how many distinct failure messages a series keeps.
+	maxErrors = 8
+	// otherMessages stands for the messages not kept in Stats.Errors.
+	otherMessages = "... other messages"
+)
+
+// A Recorder measures the series of one case. VUs record samples into
+// shards without locks or allocations; the run's clock harvests completed
+// seconds with Tick; Finish merges the shards into Stats.
+//
+// Each sample is added to exactly one ring slot, and every slot is taken
+// with an atomic swap, by the Tick that harvests its second or, for what
+// landed after that (a sample that completed in second k but was recorded
+// after k was harvested), by Finish, which sweeps every slot into the last
+// second. So the ring never loses a sample, and the totals of Stats are
+// the sums of its Seconds: Record does not also keep cumulative counters,
+// which made it about 50% slower. A late sample counts in a later
+// second than it completed in, and may split across two seconds (its
+// outcome in one, its response time in the next) when it lands during a
+// harvest; the totals stay exact.
+//
+// Memory is bounded by series × (shards × ~190 KB of histogram counts +
+// seconds of the run × one Second).
+type Recorder struct {
+	series []SeriesInfo
+	start  time.Time
+	shards []*Shard
+	errs   []errorLog
+
+	mu      sync.Mutex // guards the harvest: Tick, Last and Finish
+	seconds [][]Second // per series, one per harvested second
+	vus     []int      // per harvested second
+	lastVUs int        // the VU count of the latest Tick
+}
+
+// A Shard is where some of a case's VUs record; several VUs share one, so
+// everything in it is updated atomically.
+type Shard struct {
+	start time.Time
+	cells []cell // per series
+}
+
+// cell is one series of one shard. The histogram counts make a cell about
+// 190 KB, so the hot counters of two series are never on one cache line;
+// they are laid out first, and the histogram's tail (values near an hour)
+// is almost never written.
+type cell struct {
+	ring             [ringSize]slot
+	status           [6]atomic.Int64
+	minRT, maxRT     atomic.Int64
+	maxSent, maxRecv atomic.Int64
+	hist             [histLen]atomic.Int64
+}
+
+// slot is one second of one series in a shard. It has no count: the
+// count is the sum of the outcomes, which saves an atomic add per sample.
+type slot struct {
+	outcomes          [NumOutcomes]atomic.Int64
+	rtSum, sent, recv atomic.Int64
+}
+
+// NewRecorder returns a Recorder for the given series; samples go to one of
+// shards shards (at least 1). start is the case's start: second k of the
+// run is [start+k s, start+(k+1) s).
+func NewRecorder(series []SeriesInfo, shards int, start time.Time) *Recorder {
+	r := &Recorder{
+		series:  slices.Clone(series),
+		start:   start,
+		shards:  make([]*Shard, max(shards, 1)),
+		errs:    make([]errorLog, len(series)),
+		seconds: make([][]Second, len(series)),
+	}
+	for i := range r.shards {
+		s := &Shard{start: start, cells: make([]cell, len(series))}
+		for j := range s.cells {
+			s.cells[j].minRT.Store(math.MaxInt64)
+		}
+		r.shards[i] = s
+	}
+	return r
+}
+
+// Shard returns shard i modulo the number of shards, i >= 0. A VU should
+// look its shard up once and keep it.
+func (r *Recorder) Shard(i int) *Shard { return r.shards[i%len(r.shards)] }
+
+// Record adds one sample of a series (an index into the series given to
+// NewRecorder). end is when the sample completed: it decides the second
+// the sample counts in. Record neither locks nor allocates, and is safe
+// for concurrent use; smp.Outcome must be below NumOutcomes.
+func (s *Shard) Record(series int, end time.Time, smp Sample) {
+	c := &s.cells[series]
+	sec := max(end.Sub(s.start)/time.Second, 0)
+	sl := &c.ring[uint64(sec)%ringSize]
+	sl.outcomes[smp.Outcome].Add(1)
+	sl.rtSum.Add(int64(smp.RT))
+	sl.sent.Add(smp.Sent)
+	sl.recv.Add(smp.Recv)
+	if smp.Status >= 100 && smp.Status < 600 {
+		c.status[smp.Status/100].Add(1)
+	}
+	storeMin(&c.minRT, int64(smp.RT))
+	storeMax(&c.maxRT, int64(smp.RT))
+	storeMax(&c.maxSent, smp.Sent)
+	storeMax(&c.maxRecv, smp.Recv)
+	c.hist[histIndex(histMicros(smp.RT))].Add(1)
+}
+
+// storeMin lowers a to v if v is smaller. Only a new minimum, rare once a
+// run has warmed up, pays for a compare-and-swap.
+func storeMin(a *atomic.Int64, v int64) {
+	for old := a.Load(); v < old; old = a.Load() {
+		if a.CompareAndSwap(old, v) {
+			return
+		}
+	}
+}
+
+// storeMax raises a to v if v is larger, as storeMin.
+func storeMax(a *atomic.Int64, v int64) {
+	for old := a.Load(); v > old; old = a.Load() {
+		if a.CompareAndSwap(old, v) {
+			return
+		}
+	}
+}
+
+// Error keeps a failure message of a series. The first maxErrors distinct
+// (outcome, message) pairs are kept with their counts; failures with
+// other messages are counted per outcome, and end Stats.Errors as entries
+// "... other messages". Counting a message already kept, or one that can
+// no longer be, neither locks nor allocates; Error is safe for concurrent
+// use.
+func (r *Recorder) Error(series int, o Outcome, msg string) { r.errs[series].add(o, msg) }
+
+// Tick harvests every second that ended at least harvestDelay before now
+// and was not harvested yet, noting vus as the VU count of each. Only the
+// run's clock calls it, about 100ms after each second boundary.
+func (r *Recorder) Tick(now time.Time, vus int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lastVUs = vus
+	ended := int((now.Sub(r.start) - harvestDelay) / time.Second)
+	for len(r.vus) < ended {
+		r.harvest(vus)
+	}
+}
+
+// Last returns the most recently harvested second, its index and what each
+// series did in it, for the live progress line; ok is false before the
+// first harvest. It is safe to call while Tick runs.
+func (r *Recorder) Last() (sec int, perSeries []Second, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sec = len(r.vus) - 1
+	if sec < 0 {
+		return 0, nil, false
+	}
+	perSeries = make([]Second, len(r.seconds))
+	for i, s := range r.seconds {
+		perSeries[i] = s[sec]
+	}
+	return sec, perSeries, true
+}
+
+// Finish harvests the seconds Tick has not, up to and including the
+// partial last one, and merges the shards. Call it once, after every
+// Record has returned; the seconds it harvests get the VU count of the
+// latest Tick, so a case that may end within its first second should Tick
+// once before its VUs stop. The Recorder is not used afterwards.
+func (r *Recorder) Finish(name string, end time.Time) *CaseStats {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := max(int((end.Sub(r.start)+time.Second-1)/time.Second), len(r.vus), 1)
+	for len(r.vus) < n {
+		r.harvest(r.lastVUs)
+	}
+	for i := range r.seconds {
+		last := &r.seconds[i][n-1]
+		for k := range ringSize {
+			last.add(r.take(i, k))
+		}
+	}
+	cs := &CaseStats{
+		Name:   name,
+		Start:  r.start,
+		End:    end,
+		Series: make([]*Stats, len(r.series)),
+		VUs:    r.vus,
+		MaxVUs: slices.Max(r.vus),
+	}
+	counts := make([]int64, histLen)
+	for i := range r.series {
+		clear(counts)
+		cs.Series[i] = r.stats(i, counts)
+	}
+	return cs
+}
+
+// harvest appends the next second of every series.
+func (r *Recorder) harvest(vus int) {
+	k := len(r.vus) % ringSize
+	for i := range r.seconds {
+		r.seconds[i] = append(r.seconds[i], r.take(i, k))
+	}
+	r.vus = append(r.vus, vus)
+}
+
+// take empties ring slot k of a series in every shard and returns the sum.
+func (r *Recorder) take(series, k int) Second {
+	var s Second
+	for _, sh := range r.shards {
+		sl := &sh.cells[series].ring[k]
+		for o := range sl.outcomes {
+			s.Outcomes[o] += sl.outcomes[o].Swap(0)
+		}
+		s.RTSum += time.Duration(sl.rtSum.Swap(0))
+		s.Sent += sl.sent.Swap(0)
+		s.Recv += sl.recv.Swap(0)
+	}
+	for _, n := range s.Outcomes {
+		s.Count += n
+	}
+	return s
+}
+
+func (s *Second) add(t Second) {
+	s.Count += t.Count
+	for o, n := range t.Outcomes {
+		s.Outcomes[o] += n
+	}
+	s.RTSum += t.RTSum
+	s.Sent += t.Sent
+	s.Recv += t.Recv
+}
+
+// stats merges series i over the shards, summing its histogram into
+// counts, which must be zero.
+func (r *Recorder) stats(i int, counts []int64) *Stats {
+	st := &Stats{
+		Name:    r.series[i].Name,
+		Kind:    r.series[i].Kind,
+		Seconds: r.seconds[i],
+		Errors:  r.errs[i].counts(),
+		Min:     math.MaxInt64,
+	}
+	var total Second
+	for _, s := range st.Seconds {
+		total.add(s)
+	}
+	st.Count, st.Outcomes, st.Sent, st.Recv = total.Count, total.Outcomes, total.Sent, total.Recv
+	for _, sh := range r.shards {
+		c := &sh.cells[i]
+		for k := range c.status {
+			st.Status[k] += c.status[k].Load()
+		}
+		st.Min = min(st.Min, time.Duration(c.minRT.Load()))
+		st.Max = max(st.Max, time.Duration(c.maxRT.Load()))
+		st.MaxSent = max(st.MaxSent, c.maxSent.Load())
+		st.MaxRecv = max(st.MaxRecv, c.maxRecv.Load())
+		for k := range c.hist {
+			counts[k] += c.hist[k].Load()
+		}
+	}
+	if st.Count == 0 {
+		st.Min = 0
+		return st
+	}
+	st.Mean = total.RTSum / time.Duration(st.Count)
+	st.Hist = newHist(counts)
+	st.Ranges = histRanges(counts)
+	return st
+}
+
+// errorLog keeps the failure messages of one series. The kept entries are
+// an immutable slice swapped in whole, so that counting a kept message
+// only loads a pointer and adds to an entry's count.
+type errorLog struct {
+	kept   atomic.Pointer[[]*errEntry]
+	mu     sync.Mutex                // serialises adding an entry
+	others [NumOutcomes]atomic.Int64 // failures whose message was not kept
+}
+
+type errEntry struct {
+	outcome Outcome
+	msg     string
+	count   atomic.Int64
+}
+
+func (l *errorLog) load() []*errEntry {
+	if p := l.kept.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (l *errorLog) add(o Outcome, msg string) {
+	if l.count(o, msg) {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.count(o, msg) { // kept meanwhile, or the log filled up
+		return
+	}
+	e := &errEntry{outcome: o, msg: msg}
+	e.count.Store(1)
+	kept := append(slices.Clip(l.load()), e)
+	l.kept.Store(&kept)
+}
+
+// count counts a failure whose message is kept, or can no longer be, and
+// reports whether it did: false means the message is new and has room.
+func (l *errorLog) count(o Outcome, msg string) bool {
+	kept := l.load()
+	for _, e := range kept {
+		if e.outcome == o && e.msg == msg {
+			e.count.Add(1)
+			return true
+		}
+	}
+	if len(kept) == maxErrors {
+		l.others[o].Add(1)
+		return true
+	}
+	return false
+}
+
+// counts returns the kept messages, most frequent first (first kept first
+// among equals), then for each outcome with failures whose message was not
+// kept, one entry "... other messages" counting them.
+func (l *errorLog) counts() []ErrorCount {
+	var out []ErrorCount
+	for _, e := range l.load() {
+		out = append(out, ErrorCount{Outcome: e.outcome, Message: e.msg, Count: e.count.Load()})
+	}
+	slices.SortStableFunc(out, func(a, b ErrorCount) int { return cmp.Compare(b.Count, a.Count) })
+	for o := range l.others {
+		if n := l.others[o].Load(); n > 0 {
+			out = append(out, ErrorCount{Outcome: Outcome(o), Message: otherMessages, Count: n})
+		}
+	}
+	return out
+}

@@ -1,0 +1,440 @@
+package protocols
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/scenario"
+)
+
+// MaxBodySize bounds a response body kept in memory; a larger one fails as
+// a parse failure rather than letting one response exhaust the generator.
+const MaxBodySize = 64 << 20
+
+// HTTPResult is one finished HTTP exchange. Resp is valid until the next
+// call to Do or Release on the same client.
+type HTTPResult struct {
+	Resp *fasthttp.Response
+	URL  []byte // the final URL, after redirects
+	RT   time.Duration
+	Sent int64
+	Recv int64
+	Fail *Failure // nil on a transport success; the status is then in Resp
+}
+
+// Status is the response's status code, 0 when none arrived.
+func (r *HTTPResult) Status() int {
+	if r.Fail != nil && r.Resp.Header.StatusCode() == 0 {
+		return 0
+	}
+	return r.Resp.StatusCode()
+}
+
+// HTTPClient is one VU's HTTP session: its keep-alive connections, one per
+// host, reused across requests, and the buffers to build requests in. It
+// is not safe for concurrent use, except Interrupt.
+type HTTPClient struct {
+	conns  []*hconn
+	dialer net.Dialer
+	ctx    context.Context
+
+	req    *fasthttp.Request
+	resp   *fasthttp.Response
+	url    []byte
+	buf    []byte
+	body   []byte
+	bound  string // multipart boundary, fixed per VU
+	active atomic.Pointer[hconn]
+}
+
+type hconn struct {
+	key  string // scheme://host:port
+	conn net.Conn
+	sent int64
+	recv int64
+	used bool // has carried a request: a failure on it may be a stale keep-alive
+}
+
+func (c *hconn) Read(p []byte) (int, error) {
+	n, err := c.conn.Read(p)
+	c.recv += int64(n)
+	return n, err
+}
+
+func (c *hconn) Write(p []byte) (int, error) {
+	n, err := c.conn.Write(p)
+	c.sent += int64(n)
+	return n, err
+}
+
+// NewHTTPClient returns a session whose dials end when ctx does.
+func NewHTTPClient(ctx context.Context, seed uint64) *HTTPClient {
+	return &HTTPClient{ctx: ctx, bound: "perfcase" + strconv.FormatUint(seed, 36)}
+}
+
+var (
+	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
+	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+	// TLS configurations are shared by every VU so sessions resume.
+	tlsVerify   = &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(1024)}
+	tlsInsecure = &tls.Config{InsecureSkipVerify: true, ClientSessionCache: tls.NewLRUClientSessionCache(1024)} //nolint:gosec // asked for with tls_verify: false
+)
+
+// Do renders spec against the VU's variables, sends it, follows redirects
+// and reads the response into res. Response time covers the whole
+// exchange as a user sees it: connecting (when no kept-alive connection
+// is ready), sending, waiting and reading, over every redirect.
+func (c *HTTPClient) Do(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scenario.FuncEnv, res *HTTPResult) {
+	c.Release()
+	c.req, c.resp = fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	*res = HTTPResult{Resp: c.resp}
+	c.build(spec, scope, fe)
+	if err := fe.Err(); err != nil {
+		res.Fail = &Failure{Outcome: metrics.Other, Msg: "render request: " + err.Error(), Err: err}
+		return
+	}
+	start := time.Now()
+	for hop := 0; ; hop++ {
+		c.exchange(spec, res)
+		if res.Fail != nil || hop >= spec.MaxRedirects || !isRedirect(c.resp.StatusCode()) {
+			break
+		}
+		loc := c.resp.Header.Peek("Location")
+		if len(loc) == 0 {
+			break
+		}
+		c.req.URI().UpdateBytes(loc)
+		if st := c.resp.StatusCode(); st == 303 || (st == 301 || st == 302) && !c.req.Header.IsGet() && !c.req.Header.IsHead() {
+			// As browsers do: a 303, and a 301/302 after a POST, become a GET.
+			c.req.Header.SetMethod("GET")
+			c.req.ResetBody()
+			c.req.Header.SetContentLength(0)
+			c.req.Header.Del("Content-Type")
+		}
+	}
+	res.RT = time.Since(start)
+	res.URL = c.req.URI().AppendBytes(c.url[:0])
+	c.url = res.URL
+}
+
+// Release returns the last exchange's request and response to their pools.
+func (c *HTTPClient) Release() {
+	if c.req != nil {
+		fasthttp.ReleaseRequest(c.req)
+		fasthttp.ReleaseResponse(c.resp)
+		c.req, c.resp = nil, nil
+	}
+}
+
+func isRedirect(code int) bool {
+	return code == 301 || code == 302 || code == 303 || code == 307 || code == 308
+}
+
+// build renders the request. Content-Type is set only when the body kind
+// implies one and the scenario did not: perfcase adds no other header
+// beyond Host and Content-Length.
+func (c *HTTPClient) build(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scenario.FuncEnv) {
+	req := c.req
+	req.Header.SetNoDefaultContentType(true)
+	req.Header.DisableNormalizing()
+	req.Header.SetMethod(spec.Method)
+	if spec.Version == "HTTP/1.0" {
+		req.Header.SetProtocol("HTTP/1.0")
+	}
+	u := spec.URL.Append(c.url[:0], scope, fe)
+	if len(spec.Query) > 0 {
+		sep := byte('?')
+		if bytes.IndexByte(u, '?') >= 0 {
+			sep = '&'
+		}
+		for _, q := range spec.Query {
+			u = append(u, sep)
+			u = appendQueryEscaped(u, q.Key)
+			u = append(u, '=')
+			c.buf = q.Value.Append(c.buf[:0], scope, fe)
+			u = appendQueryEscaped(u, c.buf)
+			sep = '&'
+		}
+	}
+	c.url = u
+	req.SetRequestURIBytes(u)
+	hasType := false
+	for _, h := range spec.Headers {
+		c.buf = h.Value.Append(c.buf[:0], scope, fe)
+		if strings.EqualFold(h.Key, "Host") {
+			req.Header.SetHostBytes(c.buf)
+			req.UseHostHeader = true
+			continue
+		}
+		hasType = hasType || strings.EqualFold(h.Key, "Content-Type")
+		req.Header.AddBytesV(h.Key, c.buf)
+	}
+	b := c.body[:0]
+	switch spec.BodyKind {
+	case scenario.BodyRaw:
+		b = spec.Body.Append(b, scope, fe)
+	case scenario.BodyJSON:
+		b = spec.Body.Append(b, scope, fe)
+		if !hasType {
+			req.Header.SetContentType("application/json")
+		}
+	case scenario.BodyForm:
+		for i, f := range spec.Form {
+			if i > 0 {
+				b = append(b, '&')
+			}
+			b = appendQueryEscaped(b, f.Key)
+			b = append(b, '=')
+			c.buf = f.Value.Append(c.buf[:0], scope, fe)
+			b = appendQueryEscaped(b, c.buf)
+		}
+		if !hasType {
+			req.Header.SetContentType("application/x-www-form-urlencoded")
+		}
+	case scenario.BodyMultipart:
+		b = c.multipart(b, spec.Parts, scope, fe)
+		if !hasType {
+			c.buf = append(append(c.buf[:0], "multipart/form-data; boundary="...), c.bound...)
+			req.Header.SetContentTypeBytes(c.buf)
+		}
+	}
+	c.body = b
+	if spec.BodyKind != scenario.BodyNone {
+		req.SetBodyRaw(b)
+	}
+}
+
+func (c *HTTPClient) multipart(b []byte, parts []scenario.PartSpec, scope scenario.Scope, fe *scenario.FuncEnv) []byte {
+	for _, p := range parts {
+		b = append(b, "--"...)
+		b = append(b, c.bound...)
+		b = append(b, "\r\nContent-Disposition: form-data; name=\""...)
+		b = appendQuotedField(b, p.Name)
+		b = append(b, '"')
+		if p.Value == nil {
+			b = append(b, "; filename=\""...)
+			b = appendQuotedField(b, p.FileName)
+			b = append(b, "\"\r\nContent-Type: "...)
+			if p.ContentType != "" {
+				b = append(b, p.ContentType...)
+			} else {
+				b = append(b, "application/octet-stream"...)
+			}
+			b = append(b, "\r\n\r\n"...)
+			b = append(b, p.Content...)
+		} else {
+			if p.ContentType != "" {
+				b = append(b, "\r\nContent-Type: "...)
+				b = append(b, p.ContentType...)
+			}
+			b = append(b, "\r\n\r\n"...)
+			b = p.Value.Append(b, scope, fe)
+		}
+		b = append(b, "\r\n"...)
+	}
+	b = append(b, "--"...)
+	b = append(b, c.bound...)
+	return append(b, "--\r\n"...)
+}
+
+// appendQuotedField escapes a multipart name as browsers do (WHATWG).
+func appendQuotedField(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '"':
+			b = append(b, "%22"...)
+		case '\r':
+			b = append(b, "%0D"...)
+		case '\n':
+			b = append(b, "%0A"...)
+		default:
+			b = append(b, s[i])
+		}
+	}
+	return b
+}
+
+const hexUpper = "0123456789ABCDEF"
+
+// appendQueryEscaped escapes s for a query string or a form body.
+func appendQueryEscaped[T string | []byte](b []byte, s T) []byte {
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		switch {
+		case 'a' <= ch && ch <= 'z', 'A' <= ch && ch <= 'Z', '0' <= ch && ch <= '9', ch == '-', ch == '.', ch == '_', ch == '~':
+			b = append(b, ch)
+		case ch == ' ':
+			b = append(b, '+')
+		default:
+			b = append(b, '%', hexUpper[ch>>4], hexUpper[ch&15])
+		}
+	}
+	return b
+}
+
+// exchange sends c.req once over a kept-alive or new connection and reads
+// the response. A kept-alive connection the server closed while idle is
+// replaced and the request sent again once, since the server never saw it.
+func (c *HTTPClient) exchange(spec *scenario.HTTPSpec, res *HTTPResult) {
+	uri := c.req.URI()
+	tlsOn := bytes.Equal(uri.Scheme(), []byte("https"))
+	for attempt := 0; ; attempt++ {
+		hc, fail := c.conn(uri.Host(), tlsOn, spec)
+		if fail != nil {
+			res.Fail = fail
+			return
+		}
+		reused := hc.used
+		hc.used = true
+		sent0, recv0 := hc.sent, hc.recv
+		c.active.Store(hc)
+		err := c.roundTrip(hc, spec)
+		c.active.Store(nil)
+		res.Sent += hc.sent - sent0
+		res.Recv += hc.recv - recv0
+		if err == nil {
+			if c.resp.ConnectionClose() || c.req.Header.ConnectionClose() {
+				c.drop(hc)
+			}
+			return
+		}
+		c.drop(hc)
+		if reused && attempt == 0 && hc.recv == recv0 && isNetErr(err) && !errors.Is(err, errInterrupted) && !isTimeout(err) {
+			continue
+		}
+		res.Fail = c.failure(hc.key[1:], err)
+		return
+	}
+}
+
+var errInterrupted = errors.New("interrupted by the end of the run")
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, fasthttp.ErrTimeout) || errors.As(err, &ne) && ne.Timeout()
+}
+
+func (c *HTTPClient) failure(host string, err error) *Failure {
+	if errors.Is(err, errBodyTooLarge) {
+		return &Failure{Outcome: metrics.ParseFailed, Msg: "response body over " + strconv.Itoa(MaxBodySize>>20) + " MiB", Err: err}
+	}
+	if isNetErr(err) {
+		return classifyNet("response from "+host, err)
+	}
+	return &Failure{Outcome: metrics.ParseFailed, Msg: "malformed response from " + host + ": " + err.Error(), Err: err}
+}
+
+var errBodyTooLarge = fasthttp.ErrBodyTooLarge
+
+func (c *HTTPClient) roundTrip(hc *hconn, spec *scenario.HTTPSpec) error {
+	if err := hc.conn.SetDeadline(time.Now().Add(spec.Timeout)); err != nil {
+		return err
+	}
+	bw := writers.Get().(*bufio.Writer)
+	bw.Reset(hc)
+	err := c.req.Write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	bw.Reset(nil)
+	writers.Put(bw)
+	if err != nil {
+		return err
+	}
+	br := readers.Get().(*bufio.Reader)
+	br.Reset(hc)
+	c.resp.SkipBody = c.req.Header.IsHead()
+	err = c.resp.ReadLimitBody(br, MaxBodySize)
+	if err == nil && br.Buffered() > 0 {
+		// Bytes beyond the response: the connection's framing cannot be
+		// trusted for the next request.
+		c.resp.SetConnectionClose()
+	}
+	br.Reset(nil)
+	readers.Put(br)
+	return err
+}
+
+// conn returns the VU's connection to host, dialing one if needed.
+func (c *HTTPClient) conn(host []byte, tlsOn bool, spec *scenario.HTTPSpec) (*hconn, *Failure) {
+	for _, hc := range c.conns {
+		if len(hc.key) == len(host)+1 && hc.key[1:] == string(host) && (hc.key[0] == 's') == tlsOn {
+			return hc, nil
+		}
+	}
+	key := "p" + string(host)
+	if tlsOn {
+		key = "s" + string(host)
+	}
+	addr := string(host)
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		if tlsOn {
+			addr = net.JoinHostPort(addr, "443")
+		} else {
+			addr = net.JoinHostPort(addr, "80")
+		}
+	}
+	ctx, cancel := context.WithTimeout(c.ctx, spec.ConnectTimeout)
+	defer cancel()
+	conn, err := c.dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, classifyNet("connect to "+addr, err)
+	}
+	if tlsOn {
+		cfg := tlsVerify
+		if !spec.TLSVerify {
+			cfg = tlsInsecure
+		}
+		name, _, _ := net.SplitHostPort(addr)
+		cfg = cfg.Clone()
+		cfg.ServerName = name
+		tc := tls.Client(conn, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			conn.Close()
+			return nil, classifyNet("tls handshake with "+addr, err)
+		}
+		conn = tc
+	}
+	hc := &hconn{key: key, conn: conn}
+	c.conns = append(c.conns, hc)
+	return hc, nil
+}
+
+func (c *HTTPClient) drop(hc *hconn) {
+	hc.conn.Close()
+	for i, x := range c.conns {
+		if x == hc {
+			c.conns = append(c.conns[:i], c.conns[i+1:]...)
+			return
+		}
+	}
+}
+
+// Interrupt cuts the exchange in flight, if any, so a VU stuck on a slow
+// server stops when the run's grace period ends. Safe from any goroutine.
+func (c *HTTPClient) Interrupt() {
+	if hc := c.active.Load(); hc != nil {
+		hc.conn.SetDeadline(time.Unix(1, 0))
+	}
+}
+
+// Close closes every connection of the session.
+func (c *HTTPClient) Close() {
+	c.Release()
+	for _, hc := range c.conns {
+		hc.conn.Close()
+	}
+	c.conns = nil
+}

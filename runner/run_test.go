@@ -1,0 +1,382 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfcase/perfcase/metrics"
+)
+
+func TestCountModeSendsExactlyCount(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: count
+cases:
+  - name: c
+    steps:
+      - http: {name: ok, url: "${base}/ok"}
+    stages:
+      - {concurrency: 8, count: 537}
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	if run.Status != metrics.Completed {
+		t.Fatalf("status %v: %s", run.Status, run.Reason)
+	}
+	if got := tg.hits.Load(); got != 537 {
+		t.Errorf("server counted %d requests, want exactly 537", got)
+	}
+	c := run.Cases[0]
+	if s := series(t, c, "ok"); s.Count != 537 || s.Outcomes[metrics.Success] != 537 {
+		t.Errorf("request series: count %d, successes %d", s.Count, s.Outcomes[metrics.Success])
+	}
+	if s := series(t, c, "c"); s.Count != 537 {
+		t.Errorf("passes: %d, want 537", s.Count)
+	}
+	if c.Stats.MaxVUs != 8 && c.Stats.MaxVUs != 0 {
+		t.Errorf("max VUs %d", c.Stats.MaxVUs)
+	}
+}
+
+// Each kind of failure lands in exactly one bucket, and only there.
+func TestFailureBuckets(t *testing.T) {
+	tg := newTarget(t)
+	refused := refusingAddr(t)
+	plan := compile(t, fmt.Sprintf(`
+name: buckets
+cases:
+  - name: c
+    steps:
+      - http: {name: refused, url: "http://%s/"}
+        continue_on_failure: true
+      - http: {name: hang, url: "${base}/hang", timeout: 150ms}
+        continue_on_failure: true
+      - http: {name: check, url: "${base}/status/503"}
+        continue_on_failure: true
+      - http: {name: check-expr, url: "${base}/ok"}
+        check: body contains "nope"
+        continue_on_failure: true
+      - http: {name: extract, url: "${base}/ok"}
+        extract: {x: {regex: "nothing-(here)", group: 1}}
+        continue_on_failure: true
+      - http: {name: reset, url: "${base}/reset"}
+        continue_on_failure: true
+      - http: {name: good, url: "${base}/ok"}
+    stages:
+      - {concurrency: 2, count: 6}
+`, refused), tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	c := run.Cases[0]
+	want := map[string]metrics.Outcome{
+		"refused": metrics.Refused, "hang": metrics.Timeout, "check": metrics.CheckFailed,
+		"check-expr": metrics.CheckFailed, "extract": metrics.ParseFailed, "reset": metrics.Other, "good": metrics.Success,
+	}
+	for name, o := range want {
+		s := series(t, c, name)
+		if s.Count != 6 || s.Outcomes[o] != 6 {
+			t.Errorf("%s: count %d, outcomes %v; want all 6 in %v", name, s.Count, s.Outcomes, o)
+		}
+		if o != metrics.Success && (len(s.Errors) == 0 || s.Errors[0].Outcome != o) {
+			t.Errorf("%s: kept errors %+v", name, s.Errors)
+		}
+	}
+	if s := series(t, c, "hang"); s.Min < 150*time.Millisecond {
+		t.Errorf("a timeout after 150ms measured %v", s.Min)
+	}
+	if s := series(t, c, "check"); s.Status[5] != 6 {
+		t.Errorf("status classes %v, want 6 5xx", s.Status)
+	}
+	pass := series(t, c, "c")
+	if pass.Count != 6 || pass.Outcomes[metrics.Refused] != 6 {
+		t.Errorf("a pass fails with its first failure's bucket: %v", pass.Outcomes)
+	}
+	for _, name := range []string{"refused", "hang", "check", "extract", "reset"} {
+		t.Logf("%s: %s", name, series(t, c, name).Errors[0].Message)
+	}
+}
+
+// A failed request ends the pass unless it may continue.
+func TestFailureEndsPass(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: end
+cases:
+  - name: c
+    steps:
+      - http: {name: bad, url: "${base}/status/404"}
+      - http: {name: never, url: "${base}/ok"}
+    stages:
+      - {concurrency: 1, count: 3}
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	c := run.Cases[0]
+	if s := series(t, c, "never"); s.Count != 0 {
+		t.Errorf("the step after a failure ran %d times", s.Count)
+	}
+	if s := series(t, c, "bad"); s.Outcomes[metrics.CheckFailed] != 3 || s.Status[4] != 3 {
+		t.Errorf("bad: %v %v", s.Outcomes, s.Status)
+	}
+}
+
+// Every step kind runs: setup, extraction, transaction, loop and break,
+// if/elif/else, set (once and every pass), think, every body kind, query,
+// headers, redirects and retries.
+func TestStepKinds(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: kinds
+variables:
+  user: [ann, bob]
+transactions:
+  buy:
+    - http: {name: buy, method: POST, url: "${base}/record", form: {sku: "${sku}", note: "a b&c"}}
+      check: {status: 200}
+cases:
+  - name: c
+    setup:
+      - http: {name: login, method: POST, url: "${base}/login", json: {user: "${user}"}}
+        check: [status == 200, 'jsonpath("$.token") != ""']
+        extract:
+          token: {jsonpath: $.token}
+          sku: {jsonpath: "$.items[?@.qty > 2].sku"}
+    steps:
+      - set: {n: "0"}
+      - set: {tok1: "${token}"}
+        once: true
+      - loop: 5
+        steps:
+          - set: {n: {expr: int(n) + 1}}
+          - break: int(n) >= 3
+      - if: int(n) == 3
+        steps:
+          - http: {name: json, method: POST, url: "${base}/record", json: {n: "${n}", q: "say \"hi\""}, headers: {Authorization: "Bearer ${token}"}}
+            extract: {seen: {header: X-Seen}}
+        elif:
+          - if: int(n) == 2
+            steps: [{http: {name: wrong-branch, url: "${base}/ok"}}]
+        else: [{http: {name: else-branch, url: "${base}/ok"}}]
+      - think: 1ms
+      - transaction: buy
+      - http: {name: raw, method: PUT, url: "${base}/record", query: {q: "x y", first: "${tok1}"}, body: "len=${seen}", headers: {Content-Type: text/plain}}
+      - http: {name: multi, method: POST, url: "${base}/record", multipart: {field: "v-${n}"}}
+      - http: {name: redirect, url: "${base}/redirect"}
+        check: {body: true, equals: ok}
+      - http: {name: no-redirect, url: "${base}/redirect", redirects: false}
+        check: {status: 302}
+      - http: {name: retried, url: "${base}/status/500"}
+        retry: {count: 2, interval: 1ms}
+        continue_on_failure: true
+    stages:
+      - {concurrency: 1, count: 2}
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	c := run.Cases[0]
+	for _, s := range c.Stats.Series {
+		t.Logf("%-12s count %d outcomes %v errors %+v", s.Name, s.Count, s.Outcomes, s.Errors)
+	}
+	if s := series(t, c, "login"); s.Count != 1 || s.Outcomes[0] != 1 {
+		t.Errorf("setup runs once per VU and succeeds: %d, %v", s.Count, s.Outcomes)
+	}
+	for _, name := range []string{"json", "buy", "raw", "multi", "redirect", "no-redirect"} {
+		if s := series(t, c, name); s.Count != 2 || s.Outcomes[0] != 2 {
+			t.Errorf("%s: count %d outcomes %v errors %+v", name, s.Count, s.Outcomes, s.Errors)
+		}
+	}
+	if s := series(t, c, "wrong-branch"); s.Count != 0 {
+		t.Errorf("elif branch ran")
+	}
+	if s := series(t, c, "else-branch"); s.Count != 0 {
+		t.Errorf("else branch ran")
+	}
+	if s := series(t, c, "retried"); s.Count != 2 || s.Outcomes[metrics.CheckFailed] != 2 {
+		t.Errorf("only the last retry is counted: %d %v", s.Count, s.Outcomes)
+	}
+	if txn := series(t, c, "buy"); txn.Kind != metrics.KindRequest {
+		t.Errorf("the request series")
+	}
+	var txn *metrics.Stats
+	for _, s := range c.Stats.Series {
+		if s.Kind == metrics.KindTransaction {
+			txn = s
+		}
+	}
+	if txn == nil || txn.Count != 2 || txn.Outcomes[0] != 2 {
+		t.Errorf("transaction series %+v", txn)
+	}
+	got := tg.entries()
+	sort.Strings(got)
+	want := []string{
+		`POST /record? auth= ct=application/x-www-form-urlencoded body=sku=B-2&note=a+b%26c`,
+		`POST /record? auth= ct=application/x-www-form-urlencoded body=sku=B-2&note=a+b%26c`,
+		`POST /record? auth=Bearer tok-ann ct=application/json body={"n":"3","q":"say \"hi\""}`,
+		`POST /record? auth=Bearer tok-ann ct=application/json body={"n":"3","q":"say \"hi\""}`,
+		`PUT /record?q=x+y&first=tok-ann auth= ct=text/plain body=len=26`,
+		`PUT /record?q=x+y&first=tok-ann auth= ct=text/plain body=len=26`,
+	}
+	var plain, multi []string
+	for _, g := range got {
+		if strings.Contains(g, "multipart/form-data") {
+			multi = append(multi, g)
+		} else {
+			plain = append(plain, g)
+		}
+	}
+	if strings.Join(plain, "\n") != strings.Join(want, "\n") {
+		t.Errorf("server saw:\n%s\nwant:\n%s", strings.Join(plain, "\n"), strings.Join(want, "\n"))
+	}
+	if len(multi) != 2 || !strings.Contains(multi[0], `name="field"`) || !strings.Contains(multi[0], "v-3") {
+		t.Errorf("multipart: %q", multi)
+	}
+}
+
+// Sequential case-share rows go to exactly one pass each; a VU-share
+// variable read once gives every VU the first row.
+func TestSequentialRows(t *testing.T) {
+	tg := newTarget(t)
+	var csv strings.Builder
+	csv.WriteString("id\n")
+	for i := range 60 {
+		fmt.Fprintf(&csv, "r%d\n", i)
+	}
+	plan := compile(t, `
+name: rows
+variables:
+  row: {type: file, path: rows.csv}
+  mine: {type: file, path: rows.csv, share: vu, once: true}
+cases:
+  - name: c
+    steps:
+      - http: {name: rec, method: POST, url: "${base}/record", body: "${row.id} ${mine}"}
+    stages:
+      - {concurrency: 6, count: 60}
+`, tg.URL, map[string]string{"rows.csv": csv.String()})
+	Run(context.Background(), plan, Options{})
+	seen := map[string]int{}
+	for _, e := range tg.entries() {
+		_, body, _ := strings.Cut(e, "body=")
+		row, mine, _ := strings.Cut(body, " ")
+		seen[row]++
+		if mine != "r0" {
+			t.Errorf("a VU-share variable read once starts at the first row: %q", mine)
+		}
+	}
+	for i := range 60 {
+		if n := seen[fmt.Sprintf("r%d", i)]; n != 1 {
+			t.Errorf("row r%d sent %d times, want exactly once", i, n)
+		}
+	}
+}
+
+// Cancelling the context stops the run gracefully: the result holds what
+// ran and says it was interrupted.
+func TestInterruptKeepsResults(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: long
+cases:
+  - name: c
+    steps:
+      - http: {name: ok, url: "${base}/ok"}
+      - think: 5ms
+    stages:
+      - {concurrency: 2, duration: 1m}
+`, tg.URL, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	run := Run(ctx, plan, Options{})
+	if el := time.Since(start); el > 10*time.Second {
+		t.Fatalf("an interrupted run took %v to stop", el)
+	}
+	if run.Status != metrics.Interrupted {
+		t.Errorf("status %v", run.Status)
+	}
+	if s := series(t, run.Cases[0], "ok"); s.Count == 0 || s.Count != s.Outcomes[0] {
+		t.Errorf("requests before the interrupt: %d, outcomes %v", s.Count, s.Outcomes)
+	}
+}
+
+// A request still hanging when the run ends is cut after the grace period
+// and not counted.
+func TestGraceCutsHangingRequests(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: hang
+cases:
+  - name: c
+    steps:
+      - http: {name: hang, url: "${base}/hang", timeout: 30s}
+    stages:
+      - {concurrency: 3, duration: 200ms}
+`, tg.URL, nil)
+	start := time.Now()
+	run := Run(context.Background(), plan, Options{Grace: 200 * time.Millisecond})
+	if el := time.Since(start); el > 5*time.Second {
+		t.Fatalf("the run waited %v for hanging requests", el)
+	}
+	if s := series(t, run.Cases[0], "hang"); s.Count != 0 {
+		t.Errorf("cut requests were counted: %d %v", s.Count, s.Outcomes)
+	}
+	if run.Status != metrics.Completed {
+		t.Errorf("a run that reached its end is complete: %v", run.Status)
+	}
+}
+
+func TestKPIVerdicts(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: kpis
+cases:
+  - name: c
+    steps:
+      - http: {name: ok, url: "${base}/ok"}
+        kpis: [avg_rt < 10s]
+    stages:
+      - {concurrency: 2, count: 20}
+    kpis: [success_rate >= 100, requests == 20, "tp99 < 0.001ms"]
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	got := map[string]bool{}
+	for _, k := range run.Cases[0].KPIs {
+		got[k.Source] = k.Pass
+	}
+	want := map[string]bool{"success_rate >= 100": true, "requests == 20": true, "tp99 < 0.001ms": false, "avg_rt < 10s": true}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: pass %v, want %v (all: %+v)", k, got[k], v, run.Cases[0].KPIs)
+		}
+	}
+	if run.Passed() {
+		t.Error("a failed KPI fails the run")
+	}
+}
+
+// Stages run in order and the VU count follows them.
+func TestStagesAndRamp(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: ramp
+cases:
+  - name: c
+    steps:
+      - http: {name: ok, url: "${base}/ok"}
+      - think: 2ms
+    stages:
+      - {name: up, concurrency: 4, start_vus: 1, ramp_up: 200ms, duration: 300ms}
+      - {name: fixed, concurrency: 2, count: 40}
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	c := run.Cases[0]
+	if len(c.Stages) != 2 || c.Stages[0].Name != "up" || c.Stages[1].Name != "fixed" || c.Stages[1].Start.Before(c.Stages[0].End) {
+		t.Fatalf("stages %+v", c.Stages)
+	}
+	if d := c.Stages[0].End.Sub(c.Stages[0].Start); d < 300*time.Millisecond || d > 2*time.Second {
+		t.Errorf("a 300ms stage lasted %v", d)
+	}
+	if s := series(t, c, "ok"); s.Count < 40 {
+		t.Errorf("requests %d", s.Count)
+	}
+}

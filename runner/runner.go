@@ -1,0 +1,112 @@
+// Package runner runs a compiled scenario.Plan: virtual users as
+// goroutines, each with its own connections, variables and buffers; the
+// stages that decide how many of them run; the run's clock; and the
+// recording of every request, transaction and pass into lock-free metric
+// shards. It knows no protocol details: the drivers in package protocols
+// do the talking.
+package runner
+
+import (
+	"context"
+	"math/rand/v2"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/scenario"
+)
+
+// DefaultGrace is how long VUs get, once a run ends, to finish the request
+// they are waiting on before it is cut.
+const DefaultGrace = 5 * time.Second
+
+// Options tune a run.
+type Options struct {
+	// Live, when set, is called once per second per running case with the
+	// requests of the second just ended, summed over the case's requests.
+	Live func(caseName string, sec, vus int, s metrics.Second)
+	// Grace bounds how long a stopping VU may finish its request;
+	// 0 means DefaultGrace.
+	Grace time.Duration
+	// Shards is the number of metric shards per case; 0 means twice
+	// GOMAXPROCS, at most 16.
+	Shards int
+	// Seed makes the random choices of a run (random variables, think
+	// times, functions) repeatable; 0 picks a random seed.
+	Seed uint64
+	// Abort, when closed, cuts every request in flight at once (a second
+	// Ctrl-C). Cancelling Run's context stops gracefully instead.
+	Abort <-chan struct{}
+}
+
+func (o *Options) grace() time.Duration {
+	if o.Grace > 0 {
+		return o.Grace
+	}
+	return DefaultGrace
+}
+
+func (o *Options) shards() int {
+	if o.Shards > 0 {
+		return o.Shards
+	}
+	// Each shard holds a histogram per series (~184 KB); past a few shards
+	// per core, contention is no longer what costs.
+	return min(2*runtime.GOMAXPROCS(0), 16)
+}
+
+// Run runs every enabled case of the plan, in order or all at once as the
+// plan says, and returns what was measured. Cancelling ctx ends the run
+// gracefully: the result then has status Interrupted and holds everything
+// measured until then. Call Check first: Run assumes the plan is
+// supported.
+func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
+	seed := opts.Seed
+	if seed == 0 {
+		seed = rand.Uint64()
+	}
+	run := &metrics.Run{Name: plan.Name, Source: plan.Source, Start: time.Now()}
+	var cases []*scenario.CasePlan
+	for _, cp := range plan.Cases {
+		if !cp.Disabled {
+			cases = append(cases, cp)
+		}
+	}
+	results := make([]*metrics.CaseResult, len(cases))
+	interrupted := make([]bool, len(cases))
+	runCase := func(i int) {
+		cr := newCaseRun(cases[i], &opts, seed+uint64(i)*0x2545f4914f6cdd1d)
+		results[i], interrupted[i] = cr.run(ctx, opts.Abort)
+		judge(cases[i], results[i])
+	}
+	if plan.Parallel {
+		var wg sync.WaitGroup
+		for i := range cases {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				runCase(i)
+			}()
+		}
+		wg.Wait()
+	} else {
+		for i := range cases {
+			if ctx.Err() != nil {
+				break
+			}
+			runCase(i)
+		}
+	}
+	for i, r := range results {
+		if r != nil {
+			run.Cases = append(run.Cases, r)
+		}
+		if interrupted[i] || r == nil {
+			run.Status = metrics.Interrupted
+			run.Reason = "interrupted"
+		}
+	}
+	run.End = time.Now()
+	return run
+}

@@ -1,0 +1,141 @@
+package runner
+
+import (
+	"strings"
+	"time"
+
+	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/scenario"
+)
+
+// Check reports what a plan asks for that this runner cannot do yet, each
+// at its position, so that nothing is silently skipped: a scenario using
+// it is refused before anything runs.
+func Check(plan *scenario.Plan) scenario.ErrorList {
+	var errs scenario.ErrorList
+	add := func(pos scenario.Pos, what, hint string) {
+		errs = append(errs, &scenario.Error{Pos: pos, Msg: what + " is not supported by the run engine yet", Hint: hint})
+	}
+	for _, cp := range plan.Cases {
+		if cp.Disabled {
+			continue
+		}
+		for _, st := range cp.Stages {
+			if st.Mode != scenario.ModeConcurrency {
+				add(st.Pos, "a "+st.Mode.String()+" stage", "use a concurrency stage for now; the other load shapes come next")
+			} else if st.Manual {
+				add(st.Pos, "manual regulation", "remove manual: true")
+			}
+		}
+		if len(cp.SLA) > 0 {
+			add(cp.SLA[0].Pos, "an sla rule", "remove sla: for now; kpis: judge the finished run")
+		}
+		var walk func(nodes []scenario.Node)
+		walk = func(nodes []scenario.Node) {
+			for _, n := range nodes {
+				switch n := n.(type) {
+				case *scenario.RequestNode:
+					if n.HTTP == nil {
+						add(n.Pos, "a "+string(n.Protocol)+" request", "only http requests run for now")
+					}
+				case *scenario.TransactionNode:
+					walk(n.Steps)
+				case *scenario.LoopNode:
+					walk(n.Steps)
+				case *scenario.IfNode:
+					for _, b := range n.Branches {
+						walk(b.Steps)
+					}
+					walk(n.Else)
+				case *scenario.RendezvousNode:
+					add(cp.Stages[0].Pos, "rendezvous "+n.Name, "remove the rendezvous step for now")
+				case *scenario.WeightedNode:
+					add(cp.Stages[0].Pos, "a weighted controller", "remove the weighted step for now")
+				case *scenario.ThroughputNode:
+					add(cp.Stages[0].Pos, "a throughput controller", "remove the throughput step for now")
+				}
+			}
+		}
+		walk(cp.Setup)
+		walk(cp.Steps)
+	}
+	errs.Sort()
+	return errs
+}
+
+// protocolsOf lists the protocols a case uses, spelled as the report does.
+func protocolsOf(cp *scenario.CasePlan) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range cp.Requests {
+		p := strings.ToUpper(string(r.Protocol))
+		if p == "WS" {
+			p = "WebSocket"
+		}
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// modeName is the report's name for a case's pressure mode, taken from
+// its first stage.
+func modeName(cp *scenario.CasePlan) string {
+	if len(cp.Stages) == 0 {
+		return ""
+	}
+	return stageMode(cp.Stages[0]) + "_mode"
+}
+
+func stageMode(st *scenario.Stage) string { return st.Mode.String() }
+
+// judge evaluates the KPIs of a finished case: the case's own on its
+// passes (PerfTest's case-level transaction), except requests and rps,
+// which count requests; each request's and transaction's on its series.
+func judge(cp *scenario.CasePlan, res *metrics.CaseResult) {
+	st := res.Stats
+	d := st.Duration()
+	pass := st.Series[len(st.Series)-1]
+	for _, k := range cp.KPIs {
+		var obs float64
+		switch k.Metric {
+		case "requests", "rps":
+			var n int64
+			for _, s := range st.Series[:len(cp.Requests)] {
+				n += s.Count
+			}
+			obs = float64(n)
+			if k.Metric == "rps" {
+				obs = perSecond(n, d)
+			}
+		default:
+			obs, _ = pass.Value(k.Metric, d)
+		}
+		res.KPIs = append(res.KPIs, kpiResult(k, "", obs))
+	}
+	for i, r := range cp.Requests {
+		for _, k := range r.KPIs {
+			obs, _ := st.Series[i].Value(k.Metric, d)
+			res.KPIs = append(res.KPIs, kpiResult(k, r.Name, obs))
+		}
+	}
+	for i, t := range cp.Transactions {
+		for _, k := range t.KPIs {
+			obs, _ := st.Series[len(cp.Requests)+i].Value(k.Metric, d)
+			res.KPIs = append(res.KPIs, kpiResult(k, t.Name, obs))
+		}
+	}
+}
+
+func perSecond(n int64, d time.Duration) float64 {
+	if s := d.Seconds(); s > 0 {
+		return float64(n) / s
+	}
+	return 0
+}
+
+func kpiResult(k *scenario.KPICheck, series string, obs float64) metrics.KPIResult {
+	return metrics.KPIResult{Source: k.Source, Series: series, Metric: k.Metric, Op: k.Op, Threshold: k.Value, Observed: obs, Pass: k.Holds(obs)}
+}

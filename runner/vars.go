@@ -1,0 +1,105 @@
+package runner
+
+import (
+	"strconv"
+	"sync/atomic"
+
+	"github.com/perfcase/perfcase/scenario"
+)
+
+// globals is a case's shared state for its global variables: one cursor
+// per slot for sequential reads in case-share mode.
+type globals struct {
+	slots   []scenario.Slot
+	cursors []atomic.Int64
+	// read lists the slots a pass reads anew; once those a VU reads once.
+	read, once []int
+}
+
+func newGlobals(slots []scenario.Slot) *globals {
+	g := &globals{slots: slots, cursors: make([]atomic.Int64, len(slots))}
+	for i, s := range slots {
+		if s.Global == nil || s.Global.Type == scenario.VarText || s.Global.Len() == 0 {
+			continue
+		}
+		if s.Global.Once {
+			g.once = append(g.once, i)
+		} else {
+			g.read = append(g.read, i)
+		}
+	}
+	return g
+}
+
+// next picks the value index a VU reads for slot i. Case-share sequential
+// reads take the shared cursor's next value, so each value goes to exactly
+// one read per lap however many VUs read at once.
+func (g *globals) next(v *vu, i int) int64 {
+	d := g.slots[i].Global
+	n := d.Len()
+	switch {
+	case d.Mode == scenario.Random:
+		return v.fe.Rand.Int64N(n)
+	case d.Share == scenario.ShareCase:
+		return (g.cursors[i].Add(1) - 1) % n
+	default:
+		k := v.own[i]
+		v.own[i]++
+		return k % n
+	}
+}
+
+// readGlobals gives the VU fresh values of its global variables for a
+// pass; first also reads those read once per VU.
+func (v *vu) readGlobals(first bool) {
+	g := v.c.globals
+	for _, i := range g.read {
+		v.idx[i] = g.next(v, i)
+		v.ver[i]++
+	}
+	if first {
+		for _, i := range g.once {
+			v.idx[i] = g.next(v, i)
+			v.ver[i]++
+		}
+	}
+}
+
+// AppendValue implements scenario.Scope.
+func (v *vu) AppendValue(dst []byte, slot, field int) []byte {
+	d := v.c.globals.slots[slot].Global
+	if d == nil {
+		return append(dst, v.vals[slot]...)
+	}
+	switch d.Type {
+	case scenario.VarInteger:
+		return strconv.AppendInt(dst, d.Min+v.idx[slot], 10)
+	case scenario.VarFile:
+		if len(d.Rows) == 0 {
+			return dst
+		}
+		row := d.Rows[v.idx[slot]]
+		if field < 0 {
+			field = 0
+		}
+		if field < len(row) {
+			return append(dst, row[field]...)
+		}
+		return dst
+	case scenario.VarText:
+		if len(d.Values) > 0 {
+			return append(dst, d.Values[0]...)
+		}
+		return dst
+	}
+	if len(d.Values) == 0 {
+		return dst
+	}
+	return append(dst, d.Values[v.idx[slot]]...)
+}
+
+// set stores a local variable's new value.
+func (v *vu) set(slot int, val []byte) {
+	v.vals[slot] = append(v.vals[slot][:0], val...)
+	v.ver[slot]++
+}

@@ -1,0 +1,318 @@
+package runner
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/protocols"
+	"github.com/perfcase/perfcase/scenario"
+)
+
+// flow says how a block of steps ended.
+type flow uint8
+
+const (
+	flowNext    flow = iota // go on with the next step
+	flowBreak               // leave the innermost loop
+	flowEndPass             // a request failed: end the pass
+	flowStop                // the VU must stop now
+)
+
+// acc accumulates a pass or a transaction: the sum of its requests' times
+// and bytes, and the first failure.
+type acc struct {
+	rt         time.Duration
+	sent, recv int64
+	outcome    metrics.Outcome
+}
+
+func (a *acc) add(s *metrics.Sample) {
+	a.rt += s.RT
+	a.sent += s.Sent
+	a.recv += s.Recv
+	if a.outcome == metrics.Success {
+		a.outcome = s.Outcome
+	}
+}
+
+// vu is one virtual user: a goroutine with its own connections, variables
+// and buffers. Nothing in it is shared, so the hot path takes no lock.
+type vu struct {
+	c     *caseRun
+	id    int
+	shard *metrics.Shard
+	fe    *scenario.FuncEnv
+	http  *protocols.HTTPClient
+	res   protocols.HTTPResult
+
+	vals [][]byte // local variables by slot
+	idx  []int64  // global variables: the index of the value read, by slot
+	own  []int64  // global variables read per VU: the VU's own cursor
+	ver  []uint32 // bumped when a slot's value changes
+	once []bool   // once-per-VU controllers already run
+	ex   exprState
+
+	// The response being judged.
+	status    int
+	body      []byte
+	url       []byte
+	rt        time.Duration
+	doc       any
+	docOK     bool
+	docParsed bool
+
+	txns  []acc // open transactions, innermost last
+	pass  acc
+	timer *time.Timer
+	buf   []byte
+}
+
+func newVU(c *caseRun, id int) *vu {
+	n := len(c.globals.slots)
+	seed := c.seed + uint64(id)*0x9e3779b97f4a7c15
+	return &vu{
+		c: c, id: id, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed),
+		http: protocols.NewHTTPClient(c.hardCtx, seed),
+		vals: make([][]byte, n), idx: make([]int64, n), own: make([]int64, n), ver: make([]uint32, n),
+		once: make([]bool, c.plan.Controllers),
+	}
+}
+
+// run is the VU's life: setup once, then passes for as long as the
+// schedule lets it.
+func (v *vu) run() {
+	defer v.c.wg.Done()
+	defer v.http.Close()
+	first := true
+	for v.c.mayStart(v) {
+		v.readGlobals(first)
+		if first {
+			first = false
+			// Setup runs once per VU whatever its outcome: its requests are
+			// measured, and a failed login shows in the passes that follow.
+			v.pass = acc{}
+			if v.exec(v.c.plan.Setup) == flowStop {
+				v.c.passEnded(false)
+				return
+			}
+		}
+		start := time.Now()
+		v.pass = acc{}
+		fl := v.exec(v.c.plan.Steps)
+		if fl == flowStop {
+			// A pass cut by the end of the run is not a pass; its
+			// requests were counted as they finished.
+			v.c.passEnded(false)
+			return
+		}
+		v.shard.Record(v.c.passSeries, time.Now(), metrics.Sample{RT: v.pass.rt, Outcome: v.pass.outcome, Sent: v.pass.sent, Recv: v.pass.recv})
+		v.c.passEnded(true)
+		if p := v.c.plan.Pacing; p > 0 {
+			if rest := p - time.Since(start); rest > 0 && !v.sleep(rest) {
+				return
+			}
+		}
+	}
+}
+
+// sleep pauses the VU; it returns false if the run ended meanwhile.
+func (v *vu) sleep(d time.Duration) bool {
+	if v.timer == nil {
+		v.timer = time.NewTimer(d)
+	} else {
+		v.timer.Reset(d)
+	}
+	select {
+	case <-v.timer.C:
+		return true
+	case <-v.c.stopCh:
+		v.timer.Stop()
+		return false
+	}
+}
+
+func (v *vu) exec(nodes []scenario.Node) flow {
+	for _, n := range nodes {
+		if v.c.stopping.Load() {
+			return flowStop
+		}
+		fl := flowNext
+		switch n := n.(type) {
+		case *scenario.RequestNode:
+			fl = v.request(n)
+		case *scenario.ThinkNode:
+			d := n.Min
+			if n.Max > n.Min {
+				d += time.Duration(v.fe.Rand.Int64N(int64(n.Max - n.Min + 1)))
+			}
+			if !v.sleep(d) {
+				return flowStop
+			}
+		case *scenario.TransactionNode:
+			fl = v.transaction(n)
+		case *scenario.LoopNode:
+			fl = v.loop(n)
+		case *scenario.BreakNode:
+			if n.Cond == nil {
+				return flowBreak
+			}
+			ok, err := v.evalBool(n.Cond, false)
+			if err != nil {
+				return v.flowError(n.Cond, err)
+			}
+			if ok {
+				return flowBreak
+			}
+		case *scenario.IfNode:
+			fl = v.ifElse(n)
+		case *scenario.SetNode:
+			fl = v.setVars(n)
+		default:
+			// Refused by Check before the run starts.
+			panic(fmt.Sprintf("runner: step %T is not supported", n))
+		}
+		if fl != flowNext {
+			return fl
+		}
+	}
+	return flowNext
+}
+
+// flowError ends a pass whose condition or data instruction could not be
+// evaluated (int("abc"), a missing map key): there is no request to charge,
+// so the failure is counted against the pass.
+func (v *vu) flowError(p *scenario.Program, err error) flow {
+	v.c.rec.Error(v.c.passSeries, metrics.Other, fmt.Sprintf("%s: expression %q: %v", p.Pos, p.Src, err))
+	if v.pass.outcome == metrics.Success {
+		v.pass.outcome = metrics.Other
+	}
+	return flowEndPass
+}
+
+func (v *vu) transaction(n *scenario.TransactionNode) flow {
+	v.txns = append(v.txns, acc{})
+	fl := v.exec(n.Steps)
+	t := v.txns[len(v.txns)-1]
+	v.txns = v.txns[:len(v.txns)-1]
+	if fl != flowStop {
+		v.shard.Record(v.c.txnSeries+n.ID, time.Now(), metrics.Sample{RT: t.rt, Outcome: t.outcome, Sent: t.sent, Recv: t.recv})
+	}
+	return fl
+}
+
+func (v *vu) loop(n *scenario.LoopNode) flow {
+	for i := 0; n.Count == 0 || i < n.Count; i++ {
+		if n.While != nil {
+			if n.Max > 0 && i >= n.Max {
+				break
+			}
+			ok, err := v.evalBool(n.While, false)
+			if err != nil {
+				return v.flowError(n.While, err)
+			}
+			if !ok {
+				break
+			}
+		}
+		switch fl := v.exec(n.Steps); fl {
+		case flowBreak:
+			return flowNext
+		case flowNext:
+		default:
+			return fl
+		}
+	}
+	return flowNext
+}
+
+func (v *vu) ifElse(n *scenario.IfNode) flow {
+	for _, b := range n.Branches {
+		ok, err := v.evalBool(b.Cond, false)
+		if err != nil {
+			return v.flowError(b.Cond, err)
+		}
+		if ok {
+			return v.exec(b.Steps)
+		}
+	}
+	return v.exec(n.Else)
+}
+
+func (v *vu) setVars(n *scenario.SetNode) flow {
+	if n.Once {
+		if v.once[n.Controller] {
+			return flowNext
+		}
+		v.once[n.Controller] = true
+	}
+	for _, a := range n.Assigns {
+		if a.Template != nil {
+			v.buf = a.Template.Append(v.buf[:0], v, v.fe)
+		} else {
+			out, err := v.eval(a.Expr, false)
+			if err != nil {
+				return v.flowError(a.Expr, err)
+			}
+			v.buf = appendResult(v.buf[:0], out, a.Round, a.Scale)
+		}
+		v.set(a.Slot, v.buf)
+	}
+	return flowNext
+}
+
+// request sends a request, retrying as asked, and records only the last
+// attempt.
+func (v *vu) request(n *scenario.RequestNode) flow {
+	var smp metrics.Sample
+	var msg string
+	for attempt := 0; ; attempt++ {
+		var cut bool
+		smp, msg, cut = v.attempt(n)
+		if cut {
+			return flowStop
+		}
+		if smp.Outcome == metrics.Success || attempt >= n.Retry.Count {
+			break
+		}
+		if n.Retry.Interval > 0 && !v.sleep(n.Retry.Interval) {
+			return flowStop
+		}
+	}
+	v.shard.Record(n.ID, time.Now(), smp)
+	if msg != "" {
+		v.c.rec.Error(n.ID, smp.Outcome, msg)
+	}
+	v.pass.add(&smp)
+	for i := range v.txns {
+		v.txns[i].add(&smp)
+	}
+	if smp.Outcome != metrics.Success && !n.ContinueOnFailure {
+		return flowEndPass
+	}
+	return flowNext
+}
+
+// attempt sends once and judges the response. cut reports an exchange the
+// end of the run interrupted, which is not counted.
+func (v *vu) attempt(n *scenario.RequestNode) (smp metrics.Sample, msg string, cut bool) {
+	v.http.Do(n.HTTP, v, v.fe, &v.res)
+	r := &v.res
+	smp = metrics.Sample{RT: r.RT, Sent: r.Sent, Recv: r.Recv}
+	if r.Fail != nil {
+		if v.c.hardStopped.Load() {
+			return smp, "", true
+		}
+		smp.Outcome = r.Fail.Outcome
+		smp.Status = r.Status()
+		return smp, r.Fail.Msg, false
+	}
+	v.status = r.Resp.StatusCode()
+	v.body = r.Resp.Body()
+	v.url = r.URL
+	v.rt = r.RT
+	v.docParsed = false
+	smp.Status = v.status
+	smp.Outcome, msg = v.judge(n)
+	return smp, msg, false
+}
