@@ -38,9 +38,8 @@ type caseRun struct {
 
 	// active is how many VUs may run passes: VU i runs while i < active.
 	active    atomic.Int64
-	maxActive int64 // scheduler goroutine only
-	mu        sync.Mutex
-	wake      chan struct{} // closed and replaced whenever the schedule changes
+	maxActive int64                         // scheduler goroutine only
+	wake      atomic.Pointer[chan struct{}] // closed and replaced whenever the schedule changes
 	vus       []*vu
 	wg        sync.WaitGroup
 
@@ -62,8 +61,10 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 	c := &caseRun{
 		plan: cp, opts: opts, globals: newGlobals(cp.Slots), seed: seed,
 		txnSeries: len(cp.Requests), passSeries: len(cp.Requests) + len(cp.Transactions),
-		stopCh: make(chan struct{}), wake: make(chan struct{}),
+		stopCh: make(chan struct{}),
 	}
+	wake := make(chan struct{})
+	c.wake.Store(&wake)
 	c.series = series
 	c.hardCtx, c.hardCancel = context.WithCancel(context.Background())
 	return c
@@ -77,9 +78,9 @@ func (c *caseRun) mayStart(v *vu) bool {
 		if c.stopping.Load() {
 			return false
 		}
-		c.mu.Lock()
-		wake := c.wake
-		c.mu.Unlock()
+		// Load the channel before reading the schedule: a change made after
+		// this load closes the very channel waited on below.
+		wake := *c.wake.Load()
 		if int64(v.id) < c.active.Load() {
 			if !c.counting.Load() || c.tokens.Add(-1) >= 0 {
 				return true
@@ -117,11 +118,11 @@ func (c *caseRun) setActive(n int) {
 	}
 }
 
+// notify wakes every parked VU to re-read the schedule. Only the
+// scheduler goroutine calls it.
 func (c *caseRun) notify() {
-	c.mu.Lock()
-	close(c.wake)
-	c.wake = make(chan struct{})
-	c.mu.Unlock()
+	next := make(chan struct{})
+	close(*c.wake.Swap(&next))
 }
 
 // run drives the case's stages in order and returns its measurements.

@@ -100,7 +100,7 @@ func refusingAddr(t *testing.T) string {
 
 // compile writes a scenario (and any data files) to a temp dir and
 // compiles it with base set to the target's URL.
-func compile(t *testing.T, yml string, base string, files map[string]string) *scenario.Plan {
+func compile(t testing.TB, yml string, base string, files map[string]string) *scenario.Plan {
 	t.Helper()
 	dir := t.TempDir()
 	for name, data := range files {
