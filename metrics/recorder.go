@@ -212,10 +212,15 @@ func (r *Recorder) Finish(name string, end time.Time) *CaseStats {
 		MaxVUs: slices.Max(r.vus),
 	}
 	counts := make([]int64, histLen)
+	var reqs []*Stats
 	for i := range r.series {
 		clear(counts)
 		cs.Series[i] = r.stats(i, counts)
+		if cs.Series[i].Kind == KindRequest {
+			reqs = append(reqs, cs.Series[i])
+		}
 	}
+	cs.Requests = Merge(name, KindCase, reqs...)
 	return cs
 }
 

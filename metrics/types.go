@@ -110,11 +110,14 @@ type Stats struct {
 func (s *Stats) Failures() int64 { return s.Count - s.Outcomes[Success] }
 
 // Percentile returns the q-th percentile (0-100) of response time.
+// A histogram bucket reports its highest value, which can pass the
+// exact maximum by the histogram's precision; a percentile is never
+// reported above the maximum.
 func (s *Stats) Percentile(q float64) time.Duration {
 	if s.Hist == nil {
 		return 0
 	}
-	return time.Duration(s.Hist.ValueAtQuantile(q)) * time.Microsecond
+	return min(time.Duration(s.Hist.ValueAtQuantile(q))*time.Microsecond, s.Max)
 }
 
 // CaseStats is one case's measurements.
@@ -124,6 +127,8 @@ type CaseStats struct {
 	// Series holds every series in the order given to NewRecorder:
 	// requests, then transactions, then the case's passes.
 	Series []*Stats
+	// Requests is every request series merged: the case's requests as one.
+	Requests *Stats
 	// VUs is the number of active VUs in each second, aligned with
 	// Stats.Seconds.
 	VUs    []int

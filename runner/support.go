@@ -2,7 +2,6 @@ package runner
 
 import (
 	"strings"
-	"time"
 
 	"github.com/perfcase/perfcase/metrics"
 	"github.com/perfcase/perfcase/scenario"
@@ -91,28 +90,20 @@ func modeName(cp *scenario.CasePlan) string {
 
 func stageMode(st *scenario.Stage) string { return st.Mode.String() }
 
-// judge evaluates the KPIs of a finished case: the case's own on its
-// passes (PerfTest's case-level transaction), except requests and rps,
-// which count requests; each request's and transaction's on its series.
+// judge evaluates the KPIs of a finished case. A case's own KPIs judge its
+// requests taken together (PerfTest's case row), except tps and
+// transactions, which count passes, PerfTest's transactions. A request's
+// or a transaction's KPIs judge that series.
 func judge(cp *scenario.CasePlan, res *metrics.CaseResult) {
 	st := res.Stats
 	d := st.Duration()
 	pass := st.Series[len(st.Series)-1]
 	for _, k := range cp.KPIs {
-		var obs float64
-		switch k.Metric {
-		case "requests", "rps":
-			var n int64
-			for _, s := range st.Series[:len(cp.Requests)] {
-				n += s.Count
-			}
-			obs = float64(n)
-			if k.Metric == "rps" {
-				obs = perSecond(n, d)
-			}
-		default:
-			obs, _ = pass.Value(k.Metric, d)
+		s := st.Requests
+		if k.Metric == "tps" || k.Metric == "transactions" {
+			s = pass
 		}
+		obs, _ := s.Value(k.Metric, d)
 		res.KPIs = append(res.KPIs, kpiResult(k, "", obs))
 	}
 	for i, r := range cp.Requests {
@@ -127,13 +118,6 @@ func judge(cp *scenario.CasePlan, res *metrics.CaseResult) {
 			res.KPIs = append(res.KPIs, kpiResult(k, t.Name, obs))
 		}
 	}
-}
-
-func perSecond(n int64, d time.Duration) float64 {
-	if s := d.Seconds(); s > 0 {
-		return float64(n) / s
-	}
-	return 0
 }
 
 func kpiResult(k *scenario.KPICheck, series string, obs float64) metrics.KPIResult {

@@ -24,6 +24,8 @@ type env struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	lookupEnv      func(string) (string, bool)
+	// signals, when set, replaces SIGINT and SIGTERM for the run command.
+	signals <-chan os.Signal
 }
 
 // exitError carries an exit code out of a command.
@@ -47,6 +49,7 @@ type command struct {
 
 var commands = map[string]command{
 	"validate": {"check scenario files and summarise them", runValidate},
+	"run":      {"run a scenario and report", runRun},
 	"schema":   {"print the JSON Schema of the scenario language", runSchema},
 	"version":  {"print the version", runVersion},
 	"import":   {"convert a PerfTest case JSON to a scenario", runImport},

@@ -1,0 +1,149 @@
+package reporters
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfcase/perfcase/metrics"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+func TestSummaryGolden(t *testing.T) {
+	run := shopRun()
+	// A wide name shows that the columns stay aligned in a terminal.
+	run.Cases[0].Stats.Series[2].Name = "下单"
+	run.Cases[0].KPIs[5].Series = "下单"
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, run); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "summary.golden")
+	if *update {
+		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := buf.String(); got != string(want) {
+		t.Errorf("WriteSummary =\n%s\nwant (testdata/summary.golden; go test -update rewrites it)\n%s", got, want)
+	}
+}
+
+func TestSummaryVerdict(t *testing.T) {
+	passing := shopRun()
+	passing.Cases[0].KPIs = passing.Cases[0].KPIs[:1]
+	none := shopRun()
+	none.Cases[0].KPIs = nil
+	interrupted := shopRun()
+	interrupted.Status, interrupted.Reason = metrics.Interrupted, "interrupt signal"
+	aborted := shopRun()
+	aborted.Status = metrics.Aborted
+	tests := []struct {
+		name string
+		run  *metrics.Run
+		want string
+	}{
+		{"three of six fail", shopRun(), "3 of 6 checkpoints failed"},
+		{"all pass", passing, "all 1 checkpoint passed"},
+		{"no KPIs", none, "no checkpoints"},
+		{"interrupted", interrupted, "run interrupted: interrupt signal"},
+		{"aborted without a reason", aborted, "run aborted"},
+	}
+	for _, tt := range tests {
+		var buf bytes.Buffer
+		if err := WriteSummary(&buf, tt.run); err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+		if got := lines[len(lines)-1]; got != tt.want {
+			t.Errorf("%s: last line %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+// At most maxErrorsShown messages per series, each on one line and cut to
+// maxMessageLen runes.
+func TestSummaryErrorsAreShort(t *testing.T) {
+	run := shopRun()
+	item := run.Cases[0].Stats.Series[0]
+	long := strings.Repeat("很长的错误 ", 40) + "\nsecond line"
+	item.Errors = []metrics.ErrorCount{
+		{Outcome: metrics.Other, Message: long, Count: 9},
+		{Outcome: metrics.Other, Message: "b", Count: 3},
+		{Outcome: metrics.Other, Message: "c", Count: 2},
+		{Outcome: metrics.Other, Message: "d", Count: 1},
+	}
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, run); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if strings.Contains(out, ": d\n") {
+		t.Error("a fourth message of one series is shown")
+	}
+	for line := range strings.Lines(out) {
+		if strings.HasPrefix(line, "    item: other x9: ") {
+			msg := strings.TrimSuffix(strings.TrimPrefix(line, "    item: other x9: "), "\n")
+			if n := len([]rune(msg)); n != maxMessageLen || !strings.HasSuffix(msg, "...") {
+				t.Errorf("long message shown as %d runes %q, want %d ending in ...", n, msg, maxMessageLen)
+			}
+			return
+		}
+	}
+	t.Errorf("the long message is missing:\n%s", out)
+}
+
+func TestWriteLive(t *testing.T) {
+	tests := []struct {
+		name string
+		sec  int
+		vus  int
+		s    metrics.Second
+		want string
+	}{
+		{
+			name: "all ok",
+			sec:  12, vus: 50,
+			s:    metrics.Second{Count: 9812, Outcomes: [metrics.NumOutcomes]int64{metrics.Success: 9812}, RTSum: 9812 * 4900 * time.Microsecond},
+			want: "[  12s] browse  vus 50  req/s 9812  avg 4.9 ms  ok 9812  fail 0\n",
+		},
+		{
+			name: "failures by bucket",
+			sec:  3, vus: 8,
+			s: metrics.Second{Count: 10, Outcomes: [metrics.NumOutcomes]int64{metrics.Success: 6, metrics.Refused: 1, metrics.Timeout: 3},
+				RTSum: 10 * 250 * time.Millisecond},
+			want: "[   3s] browse  vus 8  req/s 10  avg 250.0 ms  ok 6  fail 4 (refused 1, timeout 3)\n",
+		},
+		{
+			name: "idle second",
+			sec:  0, vus: 0,
+			want: "[   0s] browse  vus 0  req/s 0  avg 0.0 ms  ok 0  fail 0\n",
+		},
+	}
+	for _, tt := range tests {
+		var buf bytes.Buffer
+		if err := WriteLive(&buf, "browse", tt.sec, tt.vus, tt.s); err != nil {
+			t.Fatal(err)
+		}
+		if got := buf.String(); got != tt.want {
+			t.Errorf("%s: WriteLive = %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestDisplayWidth(t *testing.T) {
+	for s, want := range map[string]int{"item": 4, "请求示例": 8, "a请b": 4, "": 0} {
+		if got := displayWidth(s); got != want {
+			t.Errorf("displayWidth(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
