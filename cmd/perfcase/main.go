@@ -50,6 +50,8 @@ type command struct {
 var commands = map[string]command{
 	"validate": {"check scenario files and summarise them", runValidate},
 	"run":      {"run a scenario and report", runRun},
+	"demo":     {"run an example against the built-in demo target", runDemo},
+	"target":   {"serve the demo target the examples use", runTarget},
 	"schema":   {"print the JSON Schema of the scenario language", runSchema},
 	"version":  {"print the version", runVersion},
 	"import":   {"convert a PerfTest case JSON to a scenario", runImport},

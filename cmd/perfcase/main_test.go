@@ -121,10 +121,9 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
-// TestReadmeExampleCommand runs the README's first command,
-// `perfcase validate examples/*.yaml`, in-process: every example must
-// validate, each case with a summary line.
-func TestReadmeExampleCommand(t *testing.T) {
+// TestExamplesValidate checks every example scenario: each must validate,
+// each case with a summary line.
+func TestExamplesValidate(t *testing.T) {
 	files, err := filepath.Glob("../../examples/*.yaml")
 	if err != nil || len(files) < 5 {
 		t.Fatalf("found %d examples (%v), want at least 5", len(files), err)
@@ -138,5 +137,39 @@ func TestReadmeExampleCommand(t *testing.T) {
 	}
 	if strings.Contains(out, "peak  ") || strings.Contains(out, "peak ,") {
 		t.Errorf("a case summary lacks its peak load:\n%s", out)
+	}
+}
+
+// TestReadmeQuickStart runs the README's first command in-process, from
+// the repository's root as the README says: a real example, end to end,
+// against the demo target, ending with every checkpoint passed.
+func TestReadmeQuickStart(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, quick, _ := strings.Cut(string(readme), "## Quick start")
+	var args []string
+	for _, line := range strings.Split(quick, "\n") {
+		if cmd, ok := strings.CutPrefix(strings.TrimSpace(line), "go run ./cmd/perfcase "); ok {
+			args = strings.Fields(cmd)
+			break
+		}
+	}
+	if len(args) == 0 || args[0] != "demo" {
+		t.Fatalf("the README's quick start has no 'go run ./cmd/perfcase demo' command: %q", args)
+	}
+	t.Chdir("../..")
+	code, out, errOut := runCmd(t, args...)
+	if code != exitOK {
+		t.Fatalf("%v: exit %d\nstdout:\n%s\nstderr:\n%s", args, code, out, errOut)
+	}
+	for _, want := range []string{"quickstart (examples/quickstart.yaml): completed", "case get-item: passed", "all 2 checkpoints passed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(errOut, "vus 10") {
+		t.Errorf("no live progress line:\n%s", errOut)
 	}
 }

@@ -95,7 +95,8 @@ func runRun(e *env, args []string) error {
 	opts := runner.Options{Grace: *grace, Seed: *seed, Abort: abort}
 	if !*quiet {
 		opts.Live = func(name string, sec, vus int, s metrics.Second) {
-			reporters.WriteLive(e.stderr, name, sec, vus, s)
+			// Label a second by the time it ended, as elapsed time reads.
+			reporters.WriteLive(e.stderr, name, sec+1, vus, s)
 		}
 	}
 	before := measureSelf()

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/perfcase/perfcase/target"
+)
+
+const demoUsage = `usage: perfcase demo [run flags] [FILE]
+
+Starts the demo target in-process (HTTP and WebSocket on 127.0.0.1:8080,
+TCP echo on 127.0.0.1:9000, UDP echo on 127.0.0.1:9001), runs FILE
+against it as 'perfcase run' would, then stops the target. FILE defaults
+to examples/quickstart.yaml: a whole load test, end to end, with nothing
+else to install. It takes every flag of 'perfcase run'.
+
+Example:
+  perfcase demo
+  perfcase demo --out report.json examples/shop.yaml
+
+Exit status: as 'perfcase run'.
+`
+
+// defaultDemo is the scenario the README's first command runs.
+const defaultDemo = "examples/quickstart.yaml"
+
+func runDemo(e *env, args []string) error {
+	if helpRequested(args) {
+		fmt.Fprint(e.stdout, demoUsage)
+		return nil
+	}
+	if !hasScenario(args) {
+		args = append(args, defaultDemo)
+	}
+	srv, err := target.Start(target.DefaultOptions())
+	if err != nil {
+		return &exitError{code: exitAborted, err: fmt.Errorf("cannot start the demo target: %v", err)}
+	}
+	defer srv.Close()
+	fmt.Fprintf(e.stderr, "perfcase demo: target on http://%s (tcp %s, udp %s)\n", srv.HTTPAddr(), srv.TCPAddr(), srv.UDPAddr())
+	return runRun(e, args)
+}
+
+// hasScenario reports whether args name a scenario file: a last argument
+// that is not a flag and not the value of one.
+func hasScenario(args []string) bool {
+	if len(args) == 0 {
+		return false
+	}
+	last := args[len(args)-1]
+	if strings.HasPrefix(last, "-") {
+		return false
+	}
+	if len(args) == 1 {
+		return true
+	}
+	prev := args[len(args)-2]
+	valueFlags := []string{"-out", "--out", "-set", "--set", "-grace", "--grace", "-seed", "--seed"}
+	for _, f := range valueFlags {
+		if prev == f {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/perfcase/perfcase/target"
+)
+
+const targetUsage = `usage: perfcase target [--http addr] [--tcp addr] [--udp addr]
+
+Serves the demo target the examples run against, until interrupted
+(Ctrl-C or SIGTERM):
+  --http  the HTTP API (login, items, echo, delay, status, counter) and a
+          WebSocket echo at /ws; GET / lists the endpoints
+  --tcp   an echo of lines ended by "\n"
+  --udp   an echo of datagrams
+It listens on loopback addresses only (127.0.0.1, ::1, localhost). An empty
+address turns that listener off; port 0 picks a free port.
+
+Example:
+  perfcase target &
+  curl http://127.0.0.1:8080/items/1
+  perfcase target --http 127.0.0.1:9090 --tcp "" --udp ""   # HTTP only, elsewhere
+
+Exit status: 0 stopped by a signal, 2 a bad flag or address, 3 a port is
+already in use.
+
+Flags:
+`
+
+func runTarget(e *env, args []string) error {
+	opts, done, err := parseTargetFlags(e, args)
+	if done || err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serveTarget(ctx, e, opts)
+}
+
+// parseTargetFlags reads the command line; done is true when help was
+// printed and there is nothing to serve.
+func parseTargetFlags(e *env, args []string) (opts target.Options, done bool, err error) {
+	def := target.DefaultOptions()
+	fs := newFlagSet(e, "target", targetUsage)
+	fs.StringVar(&opts.HTTP, "http", def.HTTP, "listen `address` of the HTTP API and WebSocket echo")
+	fs.StringVar(&opts.TCP, "tcp", def.TCP, "listen `address` of the TCP line echo")
+	fs.StringVar(&opts.UDP, "udp", def.UDP, "listen `address` of the UDP echo")
+	if helpRequested(args) {
+		printHelp(e, fs, targetUsage)
+		return opts, true, nil
+	}
+	if help, err := parseFlags(fs, args); help || err != nil {
+		return opts, true, err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return opts, true, usageError("takes no arguments, got %q", fs.Arg(0))
+	}
+	if opts == (target.Options{}) {
+		return opts, true, usageError("every listener is off; give at least one of --http, --tcp and --udp an address")
+	}
+	return opts, false, nil
+}
+
+// serveTarget runs the target until ctx ends; the context is the seam
+// tests use instead of a signal.
+func serveTarget(ctx context.Context, e *env, opts target.Options) error {
+	srv, err := target.Start(opts)
+	if err != nil {
+		var addrErr *target.AddrError
+		if errors.As(err, &addrErr) {
+			return usageError("%v", err)
+		}
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("%w (the flags --http, --tcp and --udp set the addresses)", err)
+		}
+		return err
+	}
+	if a := srv.HTTPAddr(); a != "" {
+		fmt.Fprintf(e.stdout, "HTTP       http://%s/\n", a)
+		fmt.Fprintf(e.stdout, "WebSocket  ws://%s/ws\n", a)
+	}
+	if a := srv.TCPAddr(); a != "" {
+		fmt.Fprintf(e.stdout, "TCP echo   %s\n", a)
+	}
+	if a := srv.UDPAddr(); a != "" {
+		fmt.Fprintf(e.stdout, "UDP echo   %s\n", a)
+	}
+	fmt.Fprintln(e.stdout, "Serving until interrupted (Ctrl-C).")
+	<-ctx.Done()
+	return srv.Close()
+}
