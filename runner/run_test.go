@@ -380,3 +380,63 @@ cases:
 		t.Errorf("requests %d", s.Count)
 	}
 }
+
+// A task's cases run one after the other, or all at once with parallel.
+func TestCasesSerialAndParallel(t *testing.T) {
+	tg := newTarget(t)
+	for _, parallel := range []bool{false, true} {
+		plan := compile(t, fmt.Sprintf(`
+name: task
+parallel: %v
+cases:
+  - name: a
+    steps: [{http: {name: a, url: "${base}/ok"}}, {think: 5ms}]
+    stages: [{concurrency: 1, duration: 300ms}]
+  - name: b
+    steps: [{http: {name: b, url: "${base}/ok"}}, {think: 5ms}]
+    stages: [{concurrency: 1, duration: 300ms}]
+`, parallel), tg.URL, nil)
+		run := Run(context.Background(), plan, Options{})
+		if len(run.Cases) != 2 {
+			t.Fatalf("%d cases", len(run.Cases))
+		}
+		a, b := run.Cases[0].Stats, run.Cases[1].Stats
+		overlap := b.Start.Before(a.End)
+		if overlap != parallel {
+			t.Errorf("parallel %v: a %v-%v, b %v-%v", parallel, a.Start, a.End, b.Start, b.End)
+		}
+		if series(t, run.Cases[0], "a").Count == 0 || series(t, run.Cases[1], "b").Count == 0 {
+			t.Errorf("parallel %v: a case sent nothing", parallel)
+		}
+	}
+}
+
+// Random reads stay within the values; sequential VU-share reads walk
+// each VU's own copy from the start and wrap around.
+func TestReadModes(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: modes
+variables:
+  r: {type: integer, min: 5, max: 7, mode: random}
+  s: {type: list, values: [x, y, z], share: vu}
+cases:
+  - name: c
+    steps:
+      - http: {name: rec, method: POST, url: "${base}/record", body: "${r}${s}"}
+    stages:
+      - {concurrency: 1, count: 7}
+`, tg.URL, nil)
+	Run(context.Background(), plan, Options{Seed: 7})
+	var seq string
+	for _, e := range tg.entries() {
+		_, body, _ := strings.Cut(e, "body=")
+		if body[0] < '5' || body[0] > '7' {
+			t.Errorf("random integer out of range: %q", body)
+		}
+		seq += body[1:]
+	}
+	if seq != "xyzxyzx" {
+		t.Errorf("a VU's own sequence: %q, want xyzxyzx", seq)
+	}
+}

@@ -166,3 +166,37 @@ func TestRunPerfTestJSON(t *testing.T) {
 		t.Errorf("run case.json: exit %d, %d requests\n%s%s", code, hits.Load(), out, errOut)
 	}
 }
+
+// A second Ctrl-C cuts requests in flight at once, and the report is
+// still written.
+func TestRunSecondInterruptCuts(t *testing.T) {
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer hang.Close()
+	out := filepath.Join(t.TempDir(), "report.json")
+	sigs := make(chan os.Signal, 2)
+	var stdout, stderr bytes.Buffer
+	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, lookupEnv: func(string) (string, bool) { return "", false }, signals: sigs}
+	path := writeScenario(t, `name: hang
+cases:
+  - name: c
+    steps:
+      - http: {name: hang, url: "${base}/", timeout: 1m}
+    stages:
+      - {concurrency: 3, duration: 1m}
+`)
+	time.AfterFunc(200*time.Millisecond, func() { sigs <- os.Interrupt })
+	time.AfterFunc(400*time.Millisecond, func() { sigs <- os.Interrupt })
+	start := time.Now()
+	code := run(e, []string{"run", "--grace", "30s", "--set", "base=" + hang.URL, "--out", out, path})
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("a second Ctrl-C took %v to stop the run (grace 30s)", d)
+	}
+	if code != exitAborted || !strings.Contains(stderr.String(), "cutting requests in flight") {
+		t.Errorf("exit %d\n%s", code, stderr.String())
+	}
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("no report after a second Ctrl-C: %v", err)
+	}
+}
