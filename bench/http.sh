@@ -14,22 +14,8 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10s}
 VUS=${VUS:-50}
 PORT=${PORT:-18090}
-tmp=$(mktemp -d)
-hello_pid=
-cleanup() {
-	[ -n "$hello_pid" ] && kill "$hello_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-go build -o "$tmp/perfcase" ./cmd/perfcase
-go build -o "$tmp/hello" ./bench/hello
-taskset -c 0 "$tmp/hello" "127.0.0.1:$PORT" &
-hello_pid=$!
-for _ in $(seq 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-	sleep 0.1
-done
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 sed -e "s/concurrency: 50, duration: 10s/concurrency: $VUS, duration: $DURATION/" bench/http.yaml >"$tmp/http.yaml"
 echo "== perfcase: $VUS VUs, $DURATION, one GET + status check, generator on CPU 1"

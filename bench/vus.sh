@@ -9,22 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VUS=${VUS:-10000}
 PORT=${PORT:-18091}
-tmp=$(mktemp -d)
-hello_pid=
-cleanup() {
-	[ -n "$hello_pid" ] && kill "$hello_pid" 2>/dev/null
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-go build -o "$tmp/perfcase" ./cmd/perfcase
-go build -o "$tmp/hello" ./bench/hello
-taskset -c 0 "$tmp/hello" "127.0.0.1:$PORT" &
-hello_pid=$!
-for _ in $(seq 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-	sleep 0.1
-done
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 
 rss() { # VUs -> peak RSS in KiB, from run --self
 	sed -e "s/concurrency: 10000/concurrency: $1/" bench/vus.yaml >"$tmp/vus.yaml"

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -23,6 +24,10 @@ import (
 // a parse failure rather than letting one response exhaust the generator.
 const MaxBodySize = 64 << 20
 
+// MaxHeaderSize bounds a response's header; a larger one fails as a parse
+// failure.
+const MaxHeaderSize = 256 << 10
+
 // HTTPResult is one finished HTTP exchange. Resp is valid until the next
 // call to Do or Release on the same client.
 type HTTPResult struct {
@@ -36,7 +41,11 @@ type HTTPResult struct {
 
 // Status is the response's status code, 0 when none arrived.
 func (r *HTTPResult) Status() int {
-	if r.Fail != nil && r.Resp.Header.StatusCode() == 0 {
+	// fasthttp reports 200 for a header it never read, so StatusCode alone
+	// cannot tell. After a failure a header was read only if its body then
+	// failed, and a body that can fail has a length or is chunked: a header
+	// never read, or reset by a failed read, has a zero length.
+	if r.Fail != nil && r.Resp.Header.ContentLength() == 0 {
 		return 0
 	}
 	return r.Resp.StatusCode()
@@ -55,6 +64,7 @@ type HTTPClient struct {
 	url    []byte
 	buf    []byte
 	body   []byte
+	origin []byte
 	bound  string // multipart boundary, fixed per VU
 	active atomic.Pointer[hconn]
 }
@@ -65,6 +75,8 @@ type hconn struct {
 	sent int64
 	recv int64
 	used bool // has carried a request: a failure on it may be a stale keep-alive
+	// lastUsed is when the connection last finished an exchange.
+	lastUsed time.Time
 }
 
 func (c *hconn) Read(p []byte) (int, error) {
@@ -87,6 +99,8 @@ func NewHTTPClient(ctx context.Context, seed uint64) *HTTPClient {
 var (
 	readers = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 4096) }}
 	writers = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, 4096) }}
+	// bigReaders serve the rare response whose header does not fit 4 KiB.
+	bigReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, MaxHeaderSize) }}
 	// TLS configurations are shared by every VU so sessions resume.
 	tlsVerify   = &tls.Config{ClientSessionCache: tls.NewLRUClientSessionCache(1024)}
 	tlsInsecure = &tls.Config{InsecureSkipVerify: true, ClientSessionCache: tls.NewLRUClientSessionCache(1024)} //nolint:gosec // asked for with tls_verify: false
@@ -105,6 +119,12 @@ func (c *HTTPClient) Do(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scena
 		res.Fail = &Failure{Outcome: metrics.Other, Msg: "render request: " + err.Error(), Err: err}
 		return
 	}
+	if !validURL(c.url) {
+		// Rendered from variables at run time; the URL itself is not
+		// quoted, since a variable in it may be a secret.
+		res.Fail = &Failure{Outcome: metrics.Other, Msg: "the URL rendered at run time is not http:// or https:// with a host"}
+		return
+	}
 	start := time.Now()
 	for hop := 0; ; hop++ {
 		c.exchange(spec, res)
@@ -115,12 +135,27 @@ func (c *HTTPClient) Do(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scena
 		if len(loc) == 0 {
 			break
 		}
-		c.req.URI().UpdateBytes(loc)
+		uri := c.req.URI()
+		c.origin = append(append(c.origin[:0], uri.Scheme()...), uri.Host()...)
+		uri.UpdateBytes(loc)
+		if !validURL(uri.FullURI()) {
+			res.Fail = &Failure{Outcome: metrics.Other, Msg: "redirected to a URL that is not http:// or https://"}
+			break
+		}
+		if !bytes.Equal(c.origin, append(append(c.buf[:0], uri.Scheme()...), uri.Host()...)) {
+			// Another origin: as browsers and net/http do, credentials and
+			// a Host override stay behind.
+			c.req.Header.Del("Authorization")
+			c.req.Header.Del("Proxy-Authorization")
+			c.req.Header.Del("Cookie")
+			c.req.UseHostHeader = false
+		}
 		if st := c.resp.StatusCode(); st == 303 || (st == 301 || st == 302) && !c.req.Header.IsGet() && !c.req.Header.IsHead() {
 			// As browsers do: a 303, and a 301/302 after a POST, become a GET.
 			c.req.Header.SetMethod("GET")
 			c.req.ResetBody()
-			c.req.Header.SetContentLength(0)
+			// Del, not SetContentLength(0): a GET announces no length.
+			c.req.Header.Del("Content-Length")
 			c.req.Header.Del("Content-Type")
 		}
 	}
@@ -136,6 +171,18 @@ func (c *HTTPClient) Release() {
 		fasthttp.ReleaseResponse(c.resp)
 		c.req, c.resp = nil, nil
 	}
+}
+
+// validURL reports whether a rendered URL is http:// or https:// with a
+// host, so that nothing else is ever sent as plain HTTP.
+func validURL(u []byte) bool {
+	rest, ok := bytes.CutPrefix(u, []byte("http://"))
+	if !ok {
+		if rest, ok = bytes.CutPrefix(u, []byte("https://")); !ok {
+			return false
+		}
+	}
+	return len(rest) > 0 && rest[0] != '/' && rest[0] != '?' && rest[0] != '#'
 }
 
 func isRedirect(code int) bool {
@@ -285,11 +332,18 @@ func appendQueryEscaped[T string | []byte](b []byte, s T) []byte {
 }
 
 // exchange sends c.req once over a kept-alive or new connection and reads
-// the response. A kept-alive connection the server closed while idle is
-// replaced and the request sent again once, since the server never saw it.
+// the response. A kept-alive connection that the server closed while it
+// was idle is replaced: for an idempotent method by sending again once
+// when the exchange fails before any reply, as net/http does; for others,
+// which must never be sent twice, by checking before use that a
+// connection idle for more than a second is still open.
 func (c *HTTPClient) exchange(spec *scenario.HTTPSpec, res *HTTPResult) {
 	uri := c.req.URI()
 	tlsOn := bytes.Equal(uri.Scheme(), []byte("https"))
+	idempotent := isIdempotent(c.req.Header.Method())
+	// A redirect's response must not outlive it: if this hop fails before
+	// reading a header, Status reports none rather than the 3xx.
+	c.resp.Reset()
 	for attempt := 0; ; attempt++ {
 		hc, fail := c.conn(uri.Host(), tlsOn, spec)
 		if fail != nil {
@@ -297,11 +351,23 @@ func (c *HTTPClient) exchange(spec *scenario.HTTPSpec, res *HTTPResult) {
 			return
 		}
 		reused := hc.used
+		if reused && !idempotent && time.Since(hc.lastUsed) > probeIdle && !hc.alive() {
+			c.drop(hc)
+			continue
+		}
 		hc.used = true
 		sent0, recv0 := hc.sent, hc.recv
 		c.active.Store(hc)
-		err := c.roundTrip(hc, spec)
+		var err error
+		if c.ctx.Err() != nil {
+			// The run was cut while no connection was active for Interrupt
+			// to reach.
+			err = errInterrupted
+		} else {
+			err = c.roundTrip(hc, spec)
+		}
 		c.active.Store(nil)
+		hc.lastUsed = time.Now()
 		res.Sent += hc.sent - sent0
 		res.Recv += hc.recv - recv0
 		if err == nil {
@@ -311,7 +377,7 @@ func (c *HTTPClient) exchange(spec *scenario.HTTPSpec, res *HTTPResult) {
 			return
 		}
 		c.drop(hc)
-		if reused && attempt == 0 && hc.recv == recv0 && isNetErr(err) && !errors.Is(err, errInterrupted) && !isTimeout(err) {
+		if idempotent && reused && attempt == 0 && hc.recv == recv0 && isNetErr(err) && !isTimeout(err) {
 			continue
 		}
 		res.Fail = c.failure(hc.key[1:], err)
@@ -320,6 +386,26 @@ func (c *HTTPClient) exchange(spec *scenario.HTTPSpec, res *HTTPResult) {
 }
 
 var errInterrupted = errors.New("interrupted by the end of the run")
+
+// probeIdle is how long a connection may sit idle before a request that
+// must not be sent twice checks it is still open. Servers close idle
+// connections after seconds, not milliseconds, so the check is rare.
+var probeIdle = time.Second
+
+func isSmallBuffer(err error) bool {
+	var small *fasthttp.ErrSmallBuffer
+	return errors.As(err, &small)
+}
+
+// isIdempotent reports whether sending a request twice has the effect of
+// sending it once (RFC 9110, 9.2.2).
+func isIdempotent(method []byte) bool {
+	switch string(method) {
+	case "GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE":
+		return true
+	}
+	return false
+}
 
 func isTimeout(err error) bool {
 	var ne net.Error
@@ -330,10 +416,35 @@ func (c *HTTPClient) failure(host string, err error) *Failure {
 	if errors.Is(err, errBodyTooLarge) {
 		return &Failure{Outcome: metrics.ParseFailed, Msg: "response body over " + strconv.Itoa(MaxBodySize>>20) + " MiB", Err: err}
 	}
+	var broken fasthttp.ErrBrokenChunk
+	if errors.As(err, &broken) && broken.Error() == io.ErrUnexpectedEOF.Error() {
+		// A chunked body cut before its end: fasthttp wraps the EOF
+		// without Unwrap, which would make it look malformed.
+		f := classifyNet("response from "+host, io.ErrUnexpectedEOF)
+		f.Err = err
+		return f
+	}
+	if errors.Is(err, errInterrupted) {
+		return &Failure{Outcome: metrics.Other, Msg: err.Error(), Err: err}
+	}
 	if isNetErr(err) {
 		return classifyNet("response from "+host, err)
 	}
-	return &Failure{Outcome: metrics.ParseFailed, Msg: "malformed response from " + host + ": " + err.Error(), Err: err}
+	return &Failure{Outcome: metrics.ParseFailed, Msg: "malformed response from " + host + ": " + parseError(err), Err: err}
+}
+
+// parseError is fasthttp's complaint without the response bytes it
+// quotes, which may carry a cookie or a token.
+func parseError(err error) string {
+	msg := err.Error()
+	if i := strings.IndexAny(msg, "\"\n"); i >= 0 {
+		msg = msg[:i]
+	}
+	msg = strings.TrimRight(msg, " :.")
+	if len(msg) > 120 {
+		msg = msg[:120]
+	}
+	return msg
 }
 
 var errBodyTooLarge = fasthttp.ErrBodyTooLarge
@@ -341,6 +452,10 @@ var errBodyTooLarge = fasthttp.ErrBodyTooLarge
 func (c *HTTPClient) roundTrip(hc *hconn, spec *scenario.HTTPSpec) error {
 	if err := hc.conn.SetDeadline(time.Now().Add(spec.Timeout)); err != nil {
 		return err
+	}
+	if c.ctx.Err() != nil {
+		// Interrupt may have set its deadline just before this one.
+		return errInterrupted
 	}
 	bw := writers.Get().(*bufio.Writer)
 	bw.Reset(hc)
@@ -357,6 +472,18 @@ func (c *HTTPClient) roundTrip(hc *hconn, spec *scenario.HTTPSpec) error {
 	br.Reset(hc)
 	c.resp.SkipBody = c.req.Header.IsHead()
 	err = c.resp.ReadLimitBody(br, MaxBodySize)
+	if err != nil && isSmallBuffer(err) {
+		// A header larger than the pooled reader (cookies, CSP, a JWT):
+		// nothing was consumed, so read it again through a larger one.
+		big := bigReaders.Get().(*bufio.Reader)
+		big.Reset(br)
+		err = c.resp.ReadLimitBody(big, MaxBodySize)
+		if err == nil && big.Buffered() > 0 {
+			c.resp.SetConnectionClose()
+		}
+		big.Reset(nil)
+		bigReaders.Put(big)
+	}
 	if err == nil && br.Buffered() > 0 {
 		// Bytes beyond the response: the connection's framing cannot be
 		// trusted for the next request.
@@ -380,10 +507,11 @@ func (c *HTTPClient) conn(host []byte, tlsOn bool, spec *scenario.HTTPSpec) (*hc
 	}
 	addr := string(host)
 	if _, _, err := net.SplitHostPort(addr); err != nil {
+		bare := strings.TrimSuffix(strings.TrimPrefix(addr, "["), "]") // [::1]
 		if tlsOn {
-			addr = net.JoinHostPort(addr, "443")
+			addr = net.JoinHostPort(bare, "443")
 		} else {
-			addr = net.JoinHostPort(addr, "80")
+			addr = net.JoinHostPort(bare, "80")
 		}
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, spec.ConnectTimeout)

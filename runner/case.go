@@ -43,10 +43,17 @@ type caseRun struct {
 	vus       []*vu
 	wg        sync.WaitGroup
 
-	// Count mode: passes left to hand out, and passes completed.
+	// Count mode: passes left to hand out, and passes completed. epoch
+	// numbers the stages, so that a pass claimed in one count stage never
+	// counts toward the next.
 	counting atomic.Bool
 	tokens   atomic.Int64
 	done     atomic.Int64
+	epoch    atomic.Int64
+
+	// fatal is set when a VU panicked: the case stops and the run is
+	// aborted with this message.
+	fatal atomic.Pointer[string]
 }
 
 func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
@@ -82,7 +89,14 @@ func (c *caseRun) mayStart(v *vu) bool {
 		// this load closes the very channel waited on below.
 		wake := *c.wake.Load()
 		if int64(v.id) < c.active.Load() {
-			if !c.counting.Load() || c.tokens.Add(-1) >= 0 {
+			if !c.counting.Load() {
+				v.claimed = false
+				return true
+			}
+			if c.tokens.Add(-1) >= 0 {
+				// The stage's epoch was set before its tokens, so a token
+				// taken is seen with its own stage's epoch.
+				v.claimed, v.epoch = true, c.epoch.Load()
 				return true
 			}
 		}
@@ -94,9 +108,10 @@ func (c *caseRun) mayStart(v *vu) bool {
 	}
 }
 
-// passEnded counts a completed pass toward a count-mode stage.
-func (c *caseRun) passEnded(completed bool) {
-	if completed && c.counting.Load() {
+// passEnded counts a completed pass toward the count-mode stage that
+// handed it out.
+func (c *caseRun) passEnded(v *vu, completed bool) {
+	if completed && v.claimed && v.epoch == c.epoch.Load() {
 		c.done.Add(1)
 	}
 }
@@ -139,6 +154,7 @@ func (c *caseRun) run(ctx context.Context, abort <-chan struct{}) (*metrics.Case
 stages:
 	for _, st := range c.plan.Stages {
 		sr := metrics.StageResult{Name: st.Name, Mode: stageMode(st), Start: time.Now()}
+		c.epoch.Add(1)
 		if st.Count > 0 {
 			c.done.Store(0)
 			c.tokens.Store(st.Count)
@@ -161,6 +177,9 @@ stages:
 			case <-abort:
 				interrupted = true
 				c.cut()
+			}
+			if c.fatal.Load() != nil {
+				interrupted = true
 			}
 			if interrupted {
 				t.Stop()

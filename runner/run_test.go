@@ -440,3 +440,86 @@ cases:
 		t.Errorf("a VU's own sequence: %q, want xyzxyzx", seq)
 	}
 }
+
+// Retries stop at the end of the run.
+func TestRetriesStopWithTheRun(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: retry
+cases:
+  - name: c
+    steps:
+      - http: {name: bad, url: "${base}/status/500"}
+        retry: {count: 100, interval: 20ms}
+    stages:
+      - {concurrency: 1, duration: 200ms}
+`, tg.URL, nil)
+	start := time.Now()
+	run := Run(context.Background(), plan, Options{})
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("a 200ms run with 100 retries 20ms apart took %v", d)
+	}
+	if s := series(t, run.Cases[0], "bad"); s.Count != 1 {
+		t.Errorf("only the last attempt is counted: %d", s.Count)
+	}
+}
+
+// A count stage counts only the passes it handed out, not those still
+// running from the stage before.
+func TestCountStageAfterDurationStage(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: epochs
+cases:
+  - name: c
+    steps:
+      - http: {name: ok, url: "${base}/ok"}
+      - think: 100ms
+    stages:
+      - {concurrency: 2, duration: 150ms}
+      - {concurrency: 2, count: 6}
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	st := run.Cases[0].Stages[1]
+	// 6 passes of at least 100 ms on 2 VUs take at least 300 ms.
+	if d := st.End.Sub(st.Start); d < 290*time.Millisecond {
+		t.Errorf("the count stage ended after %v: it counted passes it did not hand out", d)
+	}
+}
+
+// A condition that fails at run time fails the pass and every open
+// transaction, with the expression (not a secret value) in the message.
+func TestExpressionErrorFailsTransaction(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: expr
+variables:
+  key: {type: list, values: [TOPSECRET], sensitive: true}
+transactions:
+  t1:
+    - http: {name: first, url: "${base}/ok"}
+    - if: int(key) > 0
+      steps: [{http: {name: never, url: "${base}/ok"}}]
+cases:
+  - name: c
+    steps: [{transaction: t1}]
+    stages: [{concurrency: 1, count: 3}]
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	c := run.Cases[0]
+	var txn, pass *metrics.Stats
+	for _, s := range c.Stats.Series {
+		switch s.Kind {
+		case metrics.KindTransaction:
+			txn = s
+		case metrics.KindCase:
+			pass = s
+		}
+	}
+	if txn.Count != 3 || txn.Outcomes[metrics.Other] != 3 || pass.Outcomes[metrics.Other] != 3 {
+		t.Errorf("transaction %v, pass %v", txn.Outcomes, pass.Outcomes)
+	}
+	if len(pass.Errors) == 0 || strings.Contains(pass.Errors[0].Message, "TOPSECRET") || !strings.Contains(pass.Errors[0].Message, "int(key)") {
+		t.Errorf("pass errors %+v", pass.Errors)
+	}
+}

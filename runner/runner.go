@@ -75,9 +75,11 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	}
 	results := make([]*metrics.CaseResult, len(cases))
 	interrupted := make([]bool, len(cases))
+	fatal := make([]*string, len(cases))
 	runCase := func(i int) {
 		cr := newCaseRun(cases[i], &opts, seed+uint64(i)*0x2545f4914f6cdd1d)
 		results[i], interrupted[i] = cr.run(ctx, opts.Abort)
+		fatal[i] = cr.fatal.Load()
 		judge(cases[i], results[i])
 	}
 	if plan.Parallel {
@@ -102,9 +104,11 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 		if r != nil {
 			run.Cases = append(run.Cases, r)
 		}
-		if interrupted[i] || r == nil {
-			run.Status = metrics.Interrupted
-			run.Reason = "interrupted"
+		switch {
+		case fatal[i] != nil:
+			run.Status, run.Reason = metrics.Aborted, *fatal[i]
+		case (interrupted[i] || r == nil) && run.Status == metrics.Completed:
+			run.Status, run.Reason = metrics.Interrupted, "interrupted"
 		}
 	}
 	run.End = time.Now()

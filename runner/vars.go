@@ -2,6 +2,7 @@ package runner
 
 import (
 	"strconv"
+	"strings"
 	"sync/atomic"
 
 	"github.com/perfcase/perfcase/scenario"
@@ -14,11 +15,16 @@ type globals struct {
 	cursors []atomic.Int64
 	// read lists the slots a pass reads anew; once those a VU reads once.
 	read, once []int
+	// sensitive lists the slots whose values must not reach a report.
+	sensitive []int
 }
 
 func newGlobals(slots []scenario.Slot) *globals {
 	g := &globals{slots: slots, cursors: make([]atomic.Int64, len(slots))}
 	for i, s := range slots {
+		if s.Global != nil && s.Global.Sensitive {
+			g.sensitive = append(g.sensitive, i)
+		}
 		if s.Global == nil || s.Global.Type == scenario.VarText || s.Global.Len() == 0 {
 			continue
 		}
@@ -102,4 +108,21 @@ func (v *vu) AppendValue(dst []byte, slot, field int) []byte {
 func (v *vu) set(slot int, val []byte) {
 	v.vals[slot] = append(v.vals[slot][:0], val...)
 	v.ver[slot]++
+}
+
+// redact hides the values of sensitive variables in a message bound for a
+// report: an expression's run-time error quotes the values it failed on.
+func (v *vu) redact(msg string) string {
+	for _, i := range v.c.globals.sensitive {
+		fields := 1
+		if d := v.c.globals.slots[i].Global; d.Type == scenario.VarFile {
+			fields = len(d.Columns)
+		}
+		for f := range fields {
+			if val := string(v.AppendValue(nil, i, f)); val != "" {
+				msg = strings.ReplaceAll(msg, val, "***")
+			}
+		}
+	}
+	return msg
 }

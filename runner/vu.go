@@ -62,10 +62,13 @@ type vu struct {
 	docOK     bool
 	docParsed bool
 
-	txns  []acc // open transactions, innermost last
-	pass  acc
-	timer *time.Timer
-	buf   []byte
+	txns []acc // open transactions, innermost last
+	pass acc
+	// The count-mode pass this VU claimed, if any, and its stage's epoch.
+	claimed bool
+	epoch   int64
+	timer   *time.Timer
+	buf     []byte
 }
 
 func newVU(c *caseRun, id int) *vu {
@@ -84,6 +87,15 @@ func newVU(c *caseRun, id int) *vu {
 func (v *vu) run() {
 	defer v.c.wg.Done()
 	defer v.http.Close()
+	defer func() {
+		// A bug must not take the whole run and its reports with it: the
+		// case stops, the run is aborted, and the reports say why.
+		if r := recover(); r != nil {
+			msg := fmt.Sprintf("internal error in VU %d: %v", v.id, r)
+			v.c.rec.Error(v.c.passSeries, metrics.Other, msg)
+			v.c.fatal.CompareAndSwap(nil, &msg)
+		}
+	}()
 	first := true
 	for v.c.mayStart(v) {
 		v.readGlobals(first)
@@ -93,7 +105,7 @@ func (v *vu) run() {
 			// measured, and a failed login shows in the passes that follow.
 			v.pass = acc{}
 			if v.exec(v.c.plan.Setup) == flowStop {
-				v.c.passEnded(false)
+				v.c.passEnded(v, false)
 				return
 			}
 		}
@@ -103,11 +115,11 @@ func (v *vu) run() {
 		if fl == flowStop {
 			// A pass cut by the end of the run is not a pass; its
 			// requests were counted as they finished.
-			v.c.passEnded(false)
+			v.c.passEnded(v, false)
 			return
 		}
 		v.shard.Record(v.c.passSeries, time.Now(), metrics.Sample{RT: v.pass.rt, Outcome: v.pass.outcome, Sent: v.pass.sent, Recv: v.pass.recv})
-		v.c.passEnded(true)
+		v.c.passEnded(v, true)
 		if p := v.c.plan.Pacing; p > 0 {
 			if rest := p - time.Since(start); rest > 0 && !v.sleep(rest) {
 				return
@@ -183,9 +195,14 @@ func (v *vu) exec(nodes []scenario.Node) flow {
 // evaluated (int("abc"), a missing map key): there is no request to charge,
 // so the failure is counted against the pass.
 func (v *vu) flowError(p *scenario.Program, err error) flow {
-	v.c.rec.Error(v.c.passSeries, metrics.Other, fmt.Sprintf("%s: expression %q: %v", p.Pos, p.Src, err))
+	v.c.rec.Error(v.c.passSeries, metrics.Other, fmt.Sprintf("%s: expression %q: %s", p.Pos, p.Src, v.redact(err.Error())))
 	if v.pass.outcome == metrics.Success {
 		v.pass.outcome = metrics.Other
+	}
+	for i := range v.txns {
+		if v.txns[i].outcome == metrics.Success {
+			v.txns[i].outcome = metrics.Other
+		}
 	}
 	return flowEndPass
 }
@@ -272,13 +289,18 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 		if cut {
 			return flowStop
 		}
-		if smp.Outcome == metrics.Success || attempt >= n.Retry.Count {
+		// The last attempt is the one counted; at the end of the run the
+		// attempt just made is the last.
+		if smp.Outcome == metrics.Success || attempt >= n.Retry.Count || v.c.stopping.Load() {
 			break
 		}
 		if n.Retry.Interval > 0 && !v.sleep(n.Retry.Interval) {
-			return flowStop
+			break // the run ended while waiting: the attempt made is the last
 		}
 	}
+	// The response is judged: give its buffers back now, not at the next
+	// request, so a thinking or parked VU holds none.
+	v.http.Release()
 	v.shard.Record(n.ID, time.Now(), smp)
 	if msg != "" {
 		v.c.rec.Error(n.ID, smp.Outcome, msg)

@@ -85,8 +85,10 @@ func runRun(e *env, args []string) error {
 				fmt.Fprintln(e.stderr, "perfcase: stopping: VUs finish their requests, then the reports are written (Ctrl-C again to cut them now)")
 				cancel()
 			} else {
-				fmt.Fprintln(e.stderr, "perfcase: cutting requests in flight")
+				fmt.Fprintln(e.stderr, "perfcase: cutting requests in flight (Ctrl-C again to kill)")
 				close(abort)
+				// A third signal gets Go's default: the process dies at once.
+				stopSignals()
 				return
 			}
 		}
@@ -120,7 +122,21 @@ func runRun(e *env, args []string) error {
 	case !run.Passed():
 		return &exitError{code: exitFailed}
 	}
+	if c := unusable(run); c != "" {
+		return &exitError{code: exitAborted, err: fmt.Errorf("case %s: not one request succeeded; the target looks unusable (see the errors above)", c)}
+	}
 	return nil
+}
+
+// unusable names a case that sent requests and got not one success: with
+// no KPI to judge it, such a run tested nothing and must not pass CI.
+func unusable(run *metrics.Run) string {
+	for _, c := range run.Cases {
+		if r := c.Stats.Requests; r != nil && r.Count > 0 && r.Outcomes[metrics.Success] == 0 {
+			return c.Stats.Name
+		}
+	}
+	return ""
 }
 
 // loadPlan compiles a YAML scenario, or a PerfTest case JSON converted as

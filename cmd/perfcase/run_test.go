@@ -200,3 +200,19 @@ cases:
 		t.Errorf("no report after a second Ctrl-C: %v", err)
 	}
 }
+
+// A run in which not one request succeeded exits 3 even without KPIs: the
+// target is unusable and nothing was tested.
+func TestRunUnusableTarget(t *testing.T) {
+	srv, _ := okServer(t)
+	srv.Close()
+	code, _, errOut := runScenario(t, `name: dead
+cases:
+  - name: c
+    steps: [{http: {name: get, url: "${base}/"}}]
+    stages: [{concurrency: 2, count: 10}]
+`, "--set=base="+srv.URL)
+	if code != exitAborted || !strings.Contains(errOut, "not one request succeeded") {
+		t.Errorf("exit %d\n%s", code, errOut)
+	}
+}
