@@ -715,12 +715,15 @@ func (cc *caseCompiler) check(ch *Check, proto Protocol) (CheckSpec, bool) {
 		sp.Program = cc.compileExpr(ch.Expr, ctxCheck, true)
 		if sp.Program != nil {
 			if code, ok := statusEquals(sp.Program); ok {
-				// The commonest check of all runs as an integer compare
-				// rather than through the expression VM.
+				// The commonest checks run as an integer compare or a byte
+				// search rather than through the expression VM, which
+				// would need the status boxed and the body copied.
 				sp.Program, sp.Subject, sp.Op, sp.Codes = nil, "status", "equals", [][2]int{{code, code}}
+			} else if text, ok := bodyContains(sp.Program); ok {
+				sp.Program, sp.Subject, sp.Op, sp.Value = nil, "body", "contains", text
 			}
 		}
-		return sp, sp.Program != nil || sp.Codes != nil
+		return sp, sp.Program != nil || sp.Subject != ""
 	}
 	sp.Src = fmt.Sprintf("%s %s %s", ch.Subject, ch.Op, ch.Value)
 	if proto != HTTP && proto != "" && (ch.Subject == "status" || ch.Subject == "header") {
@@ -808,6 +811,20 @@ func statusEquals(p *Program) (int, bool) {
 		return 0, false
 	}
 	return num.Value, true
+}
+
+// bodyContains recognises the expression `body contains "text"`.
+func bodyContains(p *Program) (string, bool) {
+	b, ok := p.P.Node().(*ast.BinaryNode)
+	if !ok || b.Operator != "contains" {
+		return "", false
+	}
+	id, isID := b.Left.(*ast.IdentifierNode)
+	str, isStr := b.Right.(*ast.StringNode)
+	if !isID || !isStr || id.Value != "body" {
+		return "", false
+	}
+	return str.Value, true
 }
 
 func regexErr(err error) string {

@@ -390,3 +390,44 @@ cases:
 		t.Errorf("env.STAGE == \"ci\" ran to %v, %v; want true from the compile-time value", out, err)
 	}
 }
+
+// The commonest expression checks compile to structured checks; any other
+// expression stays an expression, with the names it reads recorded.
+func TestCheckFastPaths(t *testing.T) {
+	src := `name: t
+variables: {want: [ok]}
+cases:
+  - name: c
+    steps:
+      - http: "http://127.0.0.1:1/"
+        check: [status == 200, 204 == status, body contains "ok", 'status == 200 && body contains want', rt < 5]
+    stages: [{concurrency: 1, count: 1}]
+`
+	f, err := Parse("t.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := Compile(f, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs := plan.Cases[0].Steps[0].(*RequestNode).Checks
+	if len(cs) != 5 {
+		t.Fatalf("%d checks", len(cs))
+	}
+	if cs[0].Program != nil || cs[0].Subject != "status" || cs[0].Codes[0] != [2]int{200, 200} || cs[0].Src != "status == 200" {
+		t.Errorf("status == 200: %+v", cs[0])
+	}
+	if cs[1].Program != nil || cs[1].Codes[0] != [2]int{204, 204} {
+		t.Errorf("204 == status: %+v", cs[1])
+	}
+	if cs[2].Program != nil || cs[2].Subject != "body" || cs[2].Op != "contains" || cs[2].Value != "ok" {
+		t.Errorf(`body contains "ok": %+v`, cs[2])
+	}
+	if p := cs[3].Program; p == nil || p.Uses != UsesStatus|UsesBody || len(p.Slots) != 1 {
+		t.Errorf("a compound check stays an expression reading status, body and one variable: %+v", cs[3])
+	}
+	if p := cs[4].Program; p == nil || p.Uses != UsesRT || len(p.Slots) != 0 {
+		t.Errorf("rt < 5: %+v", cs[4])
+	}
+}
