@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -34,6 +35,7 @@ type HTTPResult struct {
 	Resp *fasthttp.Response
 	URL  []byte // the final URL, after redirects
 	RT   time.Duration
+	End  time.Time // when the exchange ended, successful or not
 	Sent int64
 	Recv int64
 	Fail *Failure // nil on a transport success; the status is then in Resp
@@ -67,6 +69,7 @@ type HTTPClient struct {
 	origin []byte
 	bound  string // multipart boundary, fixed per VU
 	active atomic.Pointer[hconn]
+	cut    atomic.Bool // set by Interrupt: no exchange may start or go on
 }
 
 type hconn struct {
@@ -75,7 +78,7 @@ type hconn struct {
 	sent int64
 	recv int64
 	used bool // has carried a request: a failure on it may be a stale keep-alive
-	// lastUsed is when the connection last finished an exchange.
+	// lastUsed is when the connection last started an exchange.
 	lastUsed time.Time
 }
 
@@ -117,12 +120,14 @@ func (c *HTTPClient) Do(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scena
 	c.build(spec, scope, fe)
 	if err := fe.Err(); err != nil {
 		res.Fail = &Failure{Outcome: metrics.Other, Msg: "render request: " + err.Error(), Err: err}
+		res.End = time.Now()
 		return
 	}
 	if !validURL(c.url) {
 		// Rendered from variables at run time; the URL itself is not
 		// quoted, since a variable in it may be a secret.
 		res.Fail = &Failure{Outcome: metrics.Other, Msg: "the URL rendered at run time is not http:// or https:// with a host"}
+		res.End = time.Now()
 		return
 	}
 	start := time.Now()
@@ -159,7 +164,8 @@ func (c *HTTPClient) Do(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scena
 			c.req.Header.Del("Content-Type")
 		}
 	}
-	res.RT = time.Since(start)
+	res.End = time.Now()
+	res.RT = res.End.Sub(start)
 	res.URL = c.req.URI().AppendBytes(c.url[:0])
 	c.url = res.URL
 }
@@ -359,7 +365,7 @@ func (c *HTTPClient) exchange(spec *scenario.HTTPSpec, res *HTTPResult) {
 		sent0, recv0 := hc.sent, hc.recv
 		c.active.Store(hc)
 		var err error
-		if c.ctx.Err() != nil {
+		if c.cut.Load() {
 			// The run was cut while no connection was active for Interrupt
 			// to reach.
 			err = errInterrupted
@@ -367,7 +373,6 @@ func (c *HTTPClient) exchange(spec *scenario.HTTPSpec, res *HTTPResult) {
 			err = c.roundTrip(hc, spec)
 		}
 		c.active.Store(nil)
-		hc.lastUsed = time.Now()
 		res.Sent += hc.sent - sent0
 		res.Recv += hc.recv - recv0
 		if err == nil {
@@ -450,10 +455,12 @@ func parseError(err error) string {
 var errBodyTooLarge = fasthttp.ErrBodyTooLarge
 
 func (c *HTTPClient) roundTrip(hc *hconn, spec *scenario.HTTPSpec) error {
-	if err := hc.conn.SetDeadline(time.Now().Add(spec.Timeout)); err != nil {
+	now := time.Now()
+	hc.lastUsed = now // the start of its last exchange: close enough to tell idle from busy
+	if err := hc.conn.SetDeadline(now.Add(spec.Timeout)); err != nil {
 		return err
 	}
-	if c.ctx.Err() != nil {
+	if c.cut.Load() {
 		// Interrupt may have set its deadline just before this one.
 		return errInterrupted
 	}
@@ -468,6 +475,10 @@ func (c *HTTPClient) roundTrip(hc *hconn, spec *scenario.HTTPSpec) error {
 	if err != nil {
 		return err
 	}
+	// Let the other VUs run before reading: the reply is then usually
+	// there, and the read does not first fail with EAGAIN and park on the
+	// poller, a wasted system call per request under load.
+	runtime.Gosched()
 	br := readers.Get().(*bufio.Reader)
 	br.Reset(hc)
 	c.resp.SkipBody = c.req.Header.IsHead()
@@ -553,6 +564,9 @@ func (c *HTTPClient) drop(hc *hconn) {
 // Interrupt cuts the exchange in flight, if any, so a VU stuck on a slow
 // server stops when the run's grace period ends. Safe from any goroutine.
 func (c *HTTPClient) Interrupt() {
+	// The flag first: an exchange that sets its deadline after this reads
+	// it, one that set it before gets the deadline below.
+	c.cut.Store(true)
 	if hc := c.active.Load(); hc != nil {
 		hc.conn.SetDeadline(time.Unix(1, 0))
 	}

@@ -741,7 +741,6 @@ func TestHTTPInterrupt(t *testing.T) {
 		io.Copy(io.Discard, conn)
 	})
 	c := newClient(t)
-	c.Interrupt() // idle: nothing to cut, and no harm done
 	sp := spec(t, srv.URL(), `{name: r, url: "${base}/x", timeout: 10s}`)
 	done := make(chan outcome)
 	go func() { done <- do(c, sp) }()
@@ -758,6 +757,11 @@ func TestHTTPInterrupt(t *testing.T) {
 		}
 		if len(c.conns) != 0 {
 			t.Errorf("the interrupted connection was kept")
+		}
+		// Interrupt is final: nothing more is sent.
+		mustFail(t, do(c, sp), metrics.Other, "interrupted")
+		if n := srv.accepted.Load(); n != 1 {
+			t.Errorf("a request after Interrupt reached the server: %d connections", n)
 		}
 	case <-time.After(3 * time.Second):
 		t.Fatal("Interrupt did not cut the exchange")

@@ -109,7 +109,10 @@ func (v *vu) run() {
 				return
 			}
 		}
-		start := time.Now()
+		var start time.Time
+		if v.c.plan.Pacing > 0 {
+			start = time.Now()
+		}
 		v.pass = acc{}
 		fl := v.exec(v.c.plan.Steps)
 		if fl == flowStop {
@@ -301,7 +304,7 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 	// The response is judged: give its buffers back now, not at the next
 	// request, so a thinking or parked VU holds none.
 	v.http.Release()
-	v.shard.Record(n.ID, time.Now(), smp)
+	v.shard.Record(n.ID, v.res.End, smp)
 	if msg != "" {
 		v.c.rec.Error(n.ID, smp.Outcome, msg)
 	}

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -49,6 +50,7 @@ func runRun(e *env, args []string) error {
 	grace := fs.Duration("grace", runner.DefaultGrace, "how long VUs may finish their request when the run stops")
 	seed := fs.Uint64("seed", 0, "seed for random choices, to repeat a run's data (0: random)")
 	self := fs.Bool("self", false, "print the generator's own cost: CPU and allocations per request, peak memory")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of perfcase itself to `file` (go tool pprof)")
 	file, done, err := oneFile(e, fs, runUsage, args, "name one scenario file, e.g. perfcase run examples/quickstart.yaml")
 	if done || err != nil {
 		return err
@@ -100,6 +102,17 @@ func runRun(e *env, args []string) error {
 			// Label a second by the time it ended, as elapsed time reads.
 			reporters.WriteLive(e.stderr, name, sec+1, vus, s)
 		}
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return &exitError{code: exitInvalid, err: fmt.Errorf("cannot write the profile: %v", pathErr(err))}
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	before := measureSelf()
 	run := runner.Run(ctx, plan, opts)
