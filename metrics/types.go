@@ -144,7 +144,8 @@ type Status uint8
 const (
 	Completed   Status = iota // every stage ran to its end
 	Interrupted               // stopped early by a signal; the report holds what ran
-	Aborted                   // could not go on (an SLA rule stopped it, or an internal error)
+	Aborted                   // could not go on: an internal error
+	StoppedBySLA              // an SLA rule with action stop ended the run
 )
 
 // Run is a finished run: what every reporter renders. Reporters are pure
@@ -176,6 +177,77 @@ type CaseResult struct {
 	Mode      string   // the first stage's pressure mode, e.g. "concurrency_mode"
 	Stages    []StageResult
 	KPIs      []KPIResult
+
+	// LatencyFrom says where response times start: "send" (closed
+	// models), or "intended_start" when a TPS stage ran: the first request
+	// of a pass is timed from when the pass was due, so a slow server
+	// cannot hide behind coordinated omission.
+	LatencyFrom string
+	// Missed counts the passes a TPS stage was due to start but could not,
+	// every VU up to the cap being busy.
+	Missed int64
+	// Peak is what a probing stage found; nil when none ran or none broke.
+	Peak *Peak
+	// Steps are a step_probe stage's steps, each judged on its own data.
+	Steps []ProbeStep
+	// Changes are the manual regulations made while the case ran.
+	Changes []Change
+	// SLA are the SLA rules' triggers, in time order.
+	SLA []SLATrigger
+	// Rendezvous are the case's rendezvous points and how they released.
+	Rendezvous []RendezvousResult
+}
+
+// Peak is the load at which a probing stage's KPIs first missed: the
+// first second of the first window in which one did (PerfTest's
+// peakMetric), or, for step probing, the last good step.
+type Peak struct {
+	Stage       string
+	Time        time.Time
+	VUs         int
+	RPS         float64 // requests per second
+	TPS         float64 // passes per second
+	AvgRT       float64 // ms
+	SuccessRate float64 // percent
+	Reason      string  // the KPI that missed, e.g. "avg_rt < 200ms (observed 312 ms)"
+}
+
+// ProbeStep is one step of a step_probe stage.
+type ProbeStep struct {
+	Stage       string
+	Start, End  time.Time
+	VUs         int
+	RPS         float64
+	AvgRT       float64 // ms
+	SuccessRate float64 // percent
+	Good        bool    // its KPIs held and its rate still rose
+	Reason      string  // why a step is not good
+}
+
+// Change is one manual regulation of a running stage.
+type Change struct {
+	Time   time.Time
+	Stage  string
+	Target float64 // VUs, or passes per second for a rate stage
+	By     string  // where it came from, e.g. "control 127.0.0.1:6565"
+}
+
+// SLATrigger is one time an SLA rule's KPI missed for as many windows in
+// a row as the rule tolerates.
+type SLATrigger struct {
+	Time     time.Time
+	Rule     string // the rule's name
+	KPI      string // as written
+	Requests []string
+	Observed float64
+	Stopped  bool // the rule stopped the run
+}
+
+// RendezvousResult is how a rendezvous point released its VUs.
+type RendezvousResult struct {
+	Name     string
+	Releases int64 // releases because enough VUs arrived
+	Timeouts int64 // releases because the timeout passed
 }
 
 // Passed reports whether every KPI of the case held.

@@ -54,6 +54,9 @@ type caseRun struct {
 	// fatal is set when a VU panicked: the case stops and the run is
 	// aborted with this message.
 	fatal atomic.Pointer[string]
+
+	manual manualState  // manual regulation of the current stage
+	ctl    *controllers // rendezvous, weighted and throughput state
 }
 
 func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
@@ -73,6 +76,7 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 	wake := make(chan struct{})
 	c.wake.Store(&wake)
 	c.series = series
+	c.ctl = newControllers(cp)
 	c.hardCtx, c.hardCancel = context.WithCancel(context.Background())
 	return c
 }
@@ -149,11 +153,14 @@ func (c *caseRun) run(ctx context.Context, abort <-chan struct{}) (*metrics.Case
 	clockStop := make(chan struct{})
 	go c.clock(start, clockStop, clockDone)
 
-	res := &metrics.CaseResult{Protocols: protocolsOf(c.plan), Mode: modeName(c.plan)}
+	res := &metrics.CaseResult{Protocols: protocolsOf(c.plan), Mode: modeName(c.plan), LatencyFrom: "send"}
+	c.opts.Control.register(c)
+	defer c.opts.Control.unregister(c)
 	interrupted := false
 stages:
 	for _, st := range c.plan.Stages {
 		sr := metrics.StageResult{Name: st.Name, Mode: stageMode(st), Start: time.Now()}
+		c.beginStage(stageLabel(st), stageMode(st), st.Manual)
 		c.epoch.Add(1)
 		if st.Count > 0 {
 			c.done.Store(0)
@@ -166,7 +173,7 @@ stages:
 		t := time.NewTicker(schedulerTick)
 		for {
 			elapsed := time.Since(sr.Start)
-			c.setActive(int(math.Round(st.Target(elapsed))))
+			c.setActive(int(math.Round(c.regulated(st.Target(elapsed)))))
 			if st.Count > 0 && c.done.Load() >= st.Count || st.Count == 0 && elapsed >= st.Duration {
 				break
 			}
@@ -200,6 +207,7 @@ stages:
 	c.rec.Tick(end, int(c.active.Load()))
 	res.Stats = c.rec.Finish(c.plan.Name, end)
 	res.Stats.MaxVUs = max(res.Stats.MaxVUs, int(c.maxActive))
+	res.Changes = c.manual.changes
 	return res, interrupted
 }
 

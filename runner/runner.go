@@ -38,6 +38,9 @@ type Options struct {
 	// Abort, when closed, cuts every request in flight at once (a second
 	// Ctrl-C). Cancelling Run's context stops gracefully instead.
 	Abort <-chan struct{}
+	// Control, when set, lets a person change the target of manual stages
+	// while they run.
+	Control *Control
 }
 
 func (o *Options) grace() time.Duration {

@@ -123,3 +123,11 @@ func judge(cp *scenario.CasePlan, res *metrics.CaseResult) {
 func kpiResult(k *scenario.KPICheck, series string, obs float64) metrics.KPIResult {
 	return metrics.KPIResult{Source: k.Source, Series: series, Metric: k.Metric, Op: k.Op, Threshold: k.Value, Observed: obs, Pass: k.Holds(obs)}
 }
+
+// stageLabel names a stage for people: its name, or its mode.
+func stageLabel(st *scenario.Stage) string {
+	if st.Name != "" {
+		return st.Name
+	}
+	return st.Mode.String()
+}
