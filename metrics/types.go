@@ -142,10 +142,10 @@ func (c *CaseStats) Duration() time.Duration { return c.End.Sub(c.Start) }
 type Status uint8
 
 const (
-	Completed   Status = iota // every stage ran to its end
-	Interrupted               // stopped early by a signal; the report holds what ran
-	Aborted                   // could not go on: an internal error
-	StoppedBySLA              // an SLA rule with action stop ended the run
+	Completed    Status = iota // every stage ran to its end
+	Interrupted                // stopped early by a signal; the report holds what ran
+	Aborted                    // could not go on: an internal error
+	StoppedBySLA               // an SLA rule with action stop ended the run
 )
 
 // Run is a finished run: what every reporter renders. Reporters are pure
