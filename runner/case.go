@@ -15,6 +15,21 @@ import (
 // a ramp over seconds moves in small steps.
 const schedulerTick = 20 * time.Millisecond
 
+// arrival is a pass a rate stage wants started at a given time.
+type arrival struct {
+	at      time.Time
+	epoch   int64
+	counted bool // toward a count-mode stage
+}
+
+// arrivalBuffer bounds the passes handed out and not yet taken; the
+// dispatcher never hands out more than there are idle VUs.
+const arrivalBuffer = 1 << 16
+
+// unlimitedVUs is the cap of a rate stage that sets no max_vus: the pool
+// grows as needed, but not past what one process can hold.
+const unlimitedVUs = 200_000
+
 // caseRun is one case being run: its VUs, the schedule that drives them
 // and the recorder they write into.
 type caseRun struct {
@@ -51,6 +66,15 @@ type caseRun struct {
 	done     atomic.Int64
 	epoch    atomic.Int64
 
+	// Rate stages (open model): passes due to start, VUs waiting for one,
+	// VUs alive, and passes that could not start because every VU up to the
+	// cap was busy.
+	rate     atomic.Bool
+	arrivals chan arrival
+	idle     atomic.Int64
+	spawned  atomic.Int64
+	missed   atomic.Int64
+
 	// fatal is set when a VU panicked: the case stops and the run is
 	// aborted with this message.
 	fatal atomic.Pointer[string]
@@ -71,7 +95,7 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 	c := &caseRun{
 		plan: cp, opts: opts, globals: newGlobals(cp.Slots), seed: seed,
 		txnSeries: len(cp.Requests), passSeries: len(cp.Requests) + len(cp.Transactions),
-		stopCh: make(chan struct{}),
+		stopCh: make(chan struct{}), arrivals: make(chan arrival, arrivalBuffer),
 	}
 	wake := make(chan struct{})
 	c.wake.Store(&wake)
@@ -92,6 +116,12 @@ func (c *caseRun) mayStart(v *vu) bool {
 		// Load the channel before reading the schedule: a change made after
 		// this load closes the very channel waited on below.
 		wake := *c.wake.Load()
+		if c.rate.Load() {
+			if ok, again := c.nextArrival(v, wake); !again {
+				return ok
+			}
+			continue
+		}
 		if int64(v.id) < c.active.Load() {
 			if !c.counting.Load() {
 				v.claimed = false
@@ -112,6 +142,22 @@ func (c *caseRun) mayStart(v *vu) bool {
 	}
 }
 
+// nextArrival waits, in a rate stage, for a pass the schedule wants
+// started. again reports that the schedule changed and must be read anew.
+func (c *caseRun) nextArrival(v *vu, wake chan struct{}) (ok, again bool) {
+	c.idle.Add(1)
+	defer c.idle.Add(-1)
+	select {
+	case a := <-c.arrivals:
+		v.claimed, v.epoch, v.due = a.counted, a.epoch, a.at
+		return true, false
+	case <-wake:
+		return false, true
+	case <-c.stopCh:
+		return false, false
+	}
+}
+
 // passEnded counts a completed pass toward the count-mode stage that
 // handed it out.
 func (c *caseRun) passEnded(v *vu, completed bool) {
@@ -126,10 +172,7 @@ func (c *caseRun) setActive(n int) {
 		n = 0
 	}
 	for len(c.vus) < n {
-		v := newVU(c, len(c.vus))
-		c.vus = append(c.vus, v)
-		c.wg.Add(1)
-		go v.run()
+		c.spawn()
 	}
 	c.maxActive = max(c.maxActive, int64(n))
 	if c.active.Swap(int64(n)) != int64(n) {
@@ -139,6 +182,24 @@ func (c *caseRun) setActive(n int) {
 
 // notify wakes every parked VU to re-read the schedule. Only the
 // scheduler goroutine calls it.
+// spawn starts one more VU. Only the scheduler goroutine calls it.
+func (c *caseRun) spawn() {
+	v := newVU(c, len(c.vus))
+	c.vus = append(c.vus, v)
+	c.spawned.Add(1)
+	c.wg.Add(1)
+	go v.run()
+}
+
+// vusNow is the VU count the per-second series shows: the VUs allowed to
+// run in a closed model, the VUs busy with a pass in an open one.
+func (c *caseRun) vusNow() int {
+	if c.rate.Load() {
+		return int(max(c.spawned.Load()-c.idle.Load(), 0))
+	}
+	return int(c.active.Load())
+}
+
 func (c *caseRun) notify() {
 	next := make(chan struct{})
 	close(*c.wake.Swap(&next))
@@ -170,6 +231,16 @@ stages:
 			c.counting.Store(false)
 		}
 		c.notify()
+		if st.IsRate() {
+			res.LatencyFrom = "intended_start"
+			interrupted = c.runRate(ctx, abort, st, sr.Start)
+			sr.End = time.Now()
+			res.Stages = append(res.Stages, sr)
+			if interrupted {
+				break stages
+			}
+			continue
+		}
 		t := time.NewTicker(schedulerTick)
 		for {
 			elapsed := time.Since(sr.Start)
@@ -204,10 +275,11 @@ stages:
 	<-clockDone
 	end := time.Now()
 	// The last, partial second gets the VU count too.
-	c.rec.Tick(end, int(c.active.Load()))
+	c.rec.Tick(end, c.vusNow())
 	res.Stats = c.rec.Finish(c.plan.Name, end)
 	res.Stats.MaxVUs = max(res.Stats.MaxVUs, int(c.maxActive))
 	res.Changes = c.manual.changes
+	res.Missed = c.missed.Load()
 	return res, interrupted
 }
 
@@ -255,7 +327,7 @@ func (c *caseRun) clock(start time.Time, stop <-chan struct{}, done chan<- struc
 			t.Stop()
 			return
 		case now := <-t.C:
-			vus := int(c.active.Load())
+			vus := c.vusNow()
 			c.rec.Tick(now, vus)
 			if c.opts.Live != nil {
 				if sec, series, ok := c.rec.Last(); ok {
@@ -273,5 +345,97 @@ func (c *caseRun) clock(start time.Time, stop <-chan struct{}, done chan<- struc
 				}
 			}
 		}
+	}
+}
+
+// rateTick is how often a rate stage hands out the passes that fell due:
+// at 10,000/s about ten at a time, each with its own due time.
+const rateTick = time.Millisecond
+
+// runRate drives a rate stage (open model): passes start at the rate the
+// shape asks for, whatever the latency, from a pool of VUs that grows up
+// to the stage's cap. A pass that falls due when every VU is busy and
+// the pool is full is counted as missed, never silently dropped. It
+// reports whether the run was interrupted.
+func (c *caseRun) runRate(ctx context.Context, abort <-chan struct{}, st *scenario.Stage, start time.Time) bool {
+	c.rate.Store(true)
+	c.notify()
+	defer func() {
+		c.rate.Store(false)
+		// Passes handed out but not taken did not start: missed.
+		for {
+			select {
+			case <-c.arrivals:
+				c.missed.Add(1)
+			default:
+				return
+			}
+		}
+	}()
+	limit := st.VUs
+	if limit <= 0 {
+		limit = unlimitedVUs
+	}
+	epoch := c.epoch.Load()
+	var due float64 // passes due since the stage began: the integral of the rate
+	var emitted, missed int64
+	prevT, prevR := time.Duration(0), c.regulated(st.Target(0))
+	t := time.NewTicker(rateTick)
+	defer t.Stop()
+	for {
+		el := time.Since(start)
+		if st.Count == 0 && el >= st.Duration {
+			return false
+		}
+		r := c.regulated(st.Target(el))
+		due += (prevR + r) / 2 * (el - prevT).Seconds()
+		n := int64(due) - emitted
+		if st.Count > 0 {
+			n = min(n, st.Count-emitted)
+		}
+		for i := range n {
+			// Spread the passes that fell due in this tick over it, each
+			// with its own due time.
+			at := start.Add(prevT + time.Duration(float64(el-prevT)*float64(i+1)/float64(n)))
+			if !c.dispatch(arrival{at: at, epoch: epoch, counted: st.Count > 0}, limit) {
+				missed++
+			}
+		}
+		emitted += n
+		prevT, prevR = el, r
+		if st.Count > 0 && emitted >= st.Count && c.done.Load()+missed >= st.Count {
+			return false
+		}
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			return true
+		case <-abort:
+			c.cut()
+			return true
+		}
+		if c.fatal.Load() != nil {
+			return true
+		}
+	}
+}
+
+// dispatch hands a due pass to an idle VU, growing the pool when none is
+// idle; it reports false, counting a missed start, when the pool is full.
+func (c *caseRun) dispatch(a arrival, limit int) bool {
+	if c.idle.Load() <= int64(len(c.arrivals)) {
+		if len(c.vus) >= limit {
+			c.missed.Add(1)
+			return false
+		}
+		c.spawn()
+		c.maxActive = max(c.maxActive, int64(len(c.vus)))
+	}
+	select {
+	case c.arrivals <- a:
+		return true
+	default:
+		c.missed.Add(1)
+		return false
 	}
 }

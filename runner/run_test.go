@@ -523,3 +523,84 @@ cases:
 		t.Errorf("pass errors %+v", pass.Errors)
 	}
 }
+
+// A TPS stage starts passes at the target rate, evenly, whatever the
+// latency; the count is exact in count mode.
+func TestTPSRate(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: tps
+cases:
+  - name: c
+    steps: [{http: {name: ok, url: "${base}/ok"}}]
+    stages:
+      - {tps: 500, duration: 1s}
+      - {tps: 400, count: 123}
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	c := run.Cases[0]
+	if got := series(t, c, "ok").Count; got < 495+123 || got > 505+123 {
+		t.Errorf("500/s for 1s then 123: %d passes", got)
+	}
+	if c.Missed != 0 || c.LatencyFrom != "intended_start" {
+		t.Errorf("missed %d, latency from %q", c.Missed, c.LatencyFrom)
+	}
+	if d := c.Stages[1].End.Sub(c.Stages[1].Start); d < 250*time.Millisecond || d > time.Second {
+		t.Errorf("123 passes at 400/s took %v", d)
+	}
+}
+
+// When every VU up to the cap is busy, due passes are counted as missed,
+// and the run goes on at the rate it can.
+func TestTPSMissedStarts(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: missed
+cases:
+  - name: c
+    steps: [{http: {name: slow, url: "${base}/hang", timeout: 100ms}, continue_on_failure: true}]
+    stages:
+      - {tps: 100, max_vus: 2, duration: 500ms}
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	c := run.Cases[0]
+	started := series(t, c, "slow").Count
+	// 2 VUs each busy 100 ms start about 10 passes; the other ~40 are missed.
+	if c.Missed < 30 || started > 14 || started+c.Missed < 45 || started+c.Missed > 51 {
+		t.Errorf("started %d, missed %d", started, c.Missed)
+	}
+	if c.Stats.MaxVUs != 2 {
+		t.Errorf("max VUs %d, want the cap 2", c.Stats.MaxVUs)
+	}
+}
+
+// Surge and oscillation shapes drive the VU count and the rate.
+func TestSurgeAndOscillation(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: waves
+cases:
+  - name: c
+    steps: [{http: {name: ok, url: "${base}/ok"}}, {think: 10ms}]
+    stages:
+      - {surge_concurrency: {min: 1, max: 6, loops: 1, hold: 400ms}, duration: 1200ms}
+      - {oscillate_tps: {min: 50, max: 250, loops: 1}, duration: 1s}
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	c := run.Cases[0]
+	if c.Stats.MaxVUs < 6 {
+		t.Errorf("the surge never reached 6 VUs: max %d", c.Stats.MaxVUs)
+	}
+	// The oscillation's mean rate is (50+250)/2 = 150/s over 1 s.
+	var second int64
+	for _, s := range c.Stats.Series {
+		if s.Name == "ok" {
+			for _, sec := range s.Seconds {
+				second += sec.Count
+			}
+		}
+	}
+	if second < 100 {
+		t.Errorf("%d requests", second)
+	}
+}

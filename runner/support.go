@@ -20,9 +20,11 @@ func Check(plan *scenario.Plan) scenario.ErrorList {
 			continue
 		}
 		for _, st := range cp.Stages {
-			if st.Mode != scenario.ModeConcurrency {
-				add(st.Pos, "a "+st.Mode.String()+" stage", "use a concurrency stage for now; the other load shapes come next")
-			} else if st.Manual {
+			switch st.Mode {
+			case scenario.ModePeakProbe, scenario.ModeStepProbe:
+				add(st.Pos, "a "+st.Mode.String()+" stage", "use a concurrency stage for now; probing comes next")
+			}
+			if st.Manual {
 				add(st.Pos, "manual regulation", "remove manual: true")
 			}
 		}

@@ -67,6 +67,10 @@ type vu struct {
 	// The count-mode pass this VU claimed, if any, and its stage's epoch.
 	claimed bool
 	epoch   int64
+	// due is when a rate stage wanted the current pass to start; lag is
+	// how late it started, added to its first request's time.
+	due time.Time
+	lag time.Duration
 	timer   *time.Timer
 	buf     []byte
 }
@@ -110,8 +114,14 @@ func (v *vu) run() {
 			}
 		}
 		var start time.Time
-		if v.c.plan.Pacing > 0 {
+		if v.c.plan.Pacing > 0 || !v.due.IsZero() {
 			start = time.Now()
+		}
+		if !v.due.IsZero() {
+			// Open model: time the pass from when it was due, not from
+			// when a VU got to it (no coordinated omission). A VU's own
+			// setup is not the server's latency and is left out.
+			v.lag, v.due = max(start.Sub(v.due), 0), time.Time{}
 		}
 		v.pass = acc{}
 		fl := v.exec(v.c.plan.Steps)
@@ -123,7 +133,8 @@ func (v *vu) run() {
 		}
 		v.shard.Record(v.c.passSeries, time.Now(), metrics.Sample{RT: v.pass.rt, Outcome: v.pass.outcome, Sent: v.pass.sent, Recv: v.pass.recv})
 		v.c.passEnded(v, true)
-		if p := v.c.plan.Pacing; p > 0 {
+		v.lag = 0
+		if p := v.c.plan.Pacing; p > 0 && !v.c.rate.Load() {
 			if rest := p - time.Since(start); rest > 0 && !v.sleep(rest) {
 				return
 			}
@@ -304,6 +315,10 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 	// The response is judged: give its buffers back now, not at the next
 	// request, so a thinking or parked VU holds none.
 	v.http.Release()
+	if v.lag > 0 {
+		smp.RT += v.lag
+		v.lag = 0
+	}
 	v.shard.Record(n.ID, v.res.End, smp)
 	if msg != "" {
 		v.c.rec.Error(n.ID, smp.Outcome, msg)
