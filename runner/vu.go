@@ -69,10 +69,10 @@ type vu struct {
 	epoch   int64
 	// due is when a rate stage wanted the current pass to start; lag is
 	// how late it started, added to its first request's time.
-	due time.Time
-	lag time.Duration
-	timer   *time.Timer
-	buf     []byte
+	due   time.Time
+	lag   time.Duration
+	timer *time.Timer
+	buf   []byte
 }
 
 func newVU(c *caseRun, id int) *vu {
