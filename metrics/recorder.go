@@ -168,6 +168,25 @@ func (r *Recorder) Tick(now time.Time, vus int) {
 	}
 }
 
+// Harvested is how many seconds Tick has harvested so far.
+func (r *Recorder) Harvested() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.vus)
+}
+
+// Second returns what each series did in harvested second k, and the VU
+// count noted for it. Watchers read every second in order with it.
+func (r *Recorder) Second(k int) (perSeries []Second, vus int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	perSeries = make([]Second, len(r.seconds))
+	for i, s := range r.seconds {
+		perSeries[i] = s[k]
+	}
+	return perSeries, r.vus[k]
+}
+
 // Last returns the most recently harvested second, its index and what each
 // series did in it, for the live progress line; ok is false before the
 // first harvest. It is safe to call while Tick runs.

@@ -250,8 +250,13 @@ type RendezvousResult struct {
 	Timeouts int64 // releases because the timeout passed
 }
 
-// Passed reports whether every KPI of the case held.
+// Passed reports whether every KPI of the case held and no SLA rule
+// acted: a rule that only flags fails the verdict too, as one that stops
+// the run does.
 func (c *CaseResult) Passed() bool {
+	if len(c.SLA) > 0 {
+		return false
+	}
 	for _, k := range c.KPIs {
 		if !k.Pass {
 			return false

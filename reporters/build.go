@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
@@ -27,18 +29,102 @@ type RunResult struct {
 }
 
 // PerfcaseInfo is what the report API has no place for: the scenario, how
-// the run ended, and every KPI, kept error message and stage.
+// the run ended, every KPI, kept error message and stage, and what the
+// load models, probes, regulation, SLA rules and rendezvous points did.
+//
+// Every list is written, [] when empty, never null; each entry names its
+// case. Cases has one entry per case, in the scenario's order, aligned
+// with result.cases; the other lists hold the cases' entries one case
+// after the other, in the scenario's order.
 type PerfcaseInfo struct {
 	Scenario string `json:"scenario"`
 	File     string `json:"file"`
-	Status   string `json:"status"` // "completed", "interrupted" or "aborted"
-	Reason   string `json:"reason"` // why the run ended early; "" when it completed
+	// Status is "completed", "interrupted", "aborted" or "stopped_by_sla".
+	Status string `json:"status"`
+	Reason string `json:"reason"` // why the run ended early; "" when it completed
 	// Passed is whether every KPI held. It says nothing of how the run
 	// ended: an interrupted run whose KPIs held is passed and interrupted.
-	Passed bool            `json:"passed"`
-	KPIs   []PerfcaseKPI   `json:"kpis"`
-	Errors []PerfcaseError `json:"errors"`
-	Stages []PerfcaseStage `json:"stages"`
+	Passed        bool                 `json:"passed"`
+	KPIs          []PerfcaseKPI        `json:"kpis"`
+	Errors        []PerfcaseError      `json:"errors"`
+	Stages        []PerfcaseStage      `json:"stages"`
+	Cases         []PerfcaseCase       `json:"cases"`
+	ProbeSteps    []PerfcaseProbeStep  `json:"probe_steps"`
+	ManualChanges []PerfcaseChange     `json:"manual_changes"`
+	SLATriggers   []PerfcaseSLATrigger `json:"sla_triggers"`
+	Rendezvous    []PerfcaseRendezvous `json:"rendezvous"`
+}
+
+// PerfcaseCase is what one case's load model and probing came to.
+type PerfcaseCase struct {
+	Case string `json:"case"`
+	// LatencyFrom is "send" (closed models: a request is timed from when
+	// it was sent) or "intended_start" (a TPS stage ran: the first request
+	// of a pass is timed from when the pass was due).
+	LatencyFrom string `json:"latency_from"`
+	// MissedStarts counts the passes a TPS stage was due to start but
+	// could not, every VU up to the cap being busy.
+	MissedStarts int64 `json:"missed_starts"`
+	// Peak is what a probing stage found; null when none ran or the load
+	// never broke.
+	Peak *PerfcasePeak `json:"peak"`
+}
+
+// PerfcasePeak is the load at which a probing stage's KPIs first missed
+// (peak_probe), or the last good step (step_probe).
+type PerfcasePeak struct {
+	Stage       string   `json:"stage"`
+	Time        string   `json:"time"`
+	VUs         int      `json:"vus"`
+	RPS         *float64 `json:"rps"`          // requests per second
+	TPS         *float64 `json:"tps"`          // passes per second
+	AvgRT       *float64 `json:"avg_rt"`       // ms
+	SuccessRate *float64 `json:"success_rate"` // %
+	Reason      string   `json:"reason"`       // the KPI that missed, with what was observed
+}
+
+// PerfcaseProbeStep is one step of a step_probe stage, judged on its own
+// data.
+type PerfcaseProbeStep struct {
+	Case        string   `json:"case"`
+	Stage       string   `json:"stage"`
+	Start       string   `json:"start"`
+	End         string   `json:"end"`
+	VUs         int      `json:"vus"`
+	RPS         *float64 `json:"rps"`          // requests per second
+	AvgRT       *float64 `json:"avg_rt"`       // ms
+	SuccessRate *float64 `json:"success_rate"` // %
+	Good        bool     `json:"good"`         // its KPIs held and its rate still rose
+	Reason      string   `json:"reason"`       // why it is not good; "" when it is
+}
+
+// PerfcaseChange is one manual regulation of a running stage.
+type PerfcaseChange struct {
+	Case   string  `json:"case"`
+	Time   string  `json:"time"`
+	Stage  string  `json:"stage"`
+	Target float64 `json:"target"` // VUs, or passes per second for a rate stage
+	By     string  `json:"by"`     // where it came from, e.g. "control 127.0.0.1:6565"
+}
+
+// PerfcaseSLATrigger is one time an SLA rule's KPI missed for as many
+// windows in a row as the rule tolerates.
+type PerfcaseSLATrigger struct {
+	Case     string   `json:"case"`
+	Time     string   `json:"time"`
+	Rule     string   `json:"rule"`
+	KPI      string   `json:"kpi"`      // as written, e.g. "avg_rt < 200ms"
+	Requests []string `json:"requests"` // the requests it watches; [] for all of the case's
+	Observed *float64 `json:"observed"` // in the KPI metric's unit
+	Stopped  bool     `json:"stopped"`  // the rule stopped the run; false: flagged only
+}
+
+// PerfcaseRendezvous is how one rendezvous point released its VUs.
+type PerfcaseRendezvous struct {
+	Case     string `json:"case"`
+	Name     string `json:"name"`
+	Releases int64  `json:"releases"` // releases because enough VUs arrived
+	Timeouts int64  `json:"timeouts"` // releases because the timeout passed
 }
 
 // PerfcaseKPI is one KPI judged on a finished case.
@@ -188,6 +274,11 @@ func (v *caseView) detail() *CaseReportDetails {
 	perf.TranTPS = ratio(float64(p.Count), v.secs, 2)
 	perf.AvgTranRespTime = ms(p.Mean)
 	perf.MaxTranRespTime = ms(p.Max)
+	if pk := v.c.Peak; pk != nil {
+		vus := int64(pk.VUs)
+		perf.PeakMetric = &PeakMetric{VUser: &vus, RPS: num(round(pk.RPS, 2)), AvgRT: num(round(pk.AvgRT, 3)),
+			SuccessRate: num(round(pk.SuccessRate, 2)), PeakTime: timestamp(pk.Time)}
+	}
 	d.Performance = &perf
 	for _, k := range v.c.KPIs {
 		for _, r := range kpiRows(d, k.Series) {
@@ -651,6 +742,12 @@ func perfcaseInfo(run *metrics.Run) PerfcaseInfo {
 		KPIs:     []PerfcaseKPI{},
 		Errors:   []PerfcaseError{},
 		Stages:   []PerfcaseStage{},
+
+		Cases:         []PerfcaseCase{},
+		ProbeSteps:    []PerfcaseProbeStep{},
+		ManualChanges: []PerfcaseChange{},
+		SLATriggers:   []PerfcaseSLATrigger{},
+		Rendezvous:    []PerfcaseRendezvous{},
 	}
 	for _, c := range run.Cases {
 		name := c.Stats.Name
@@ -668,8 +765,51 @@ func perfcaseInfo(run *metrics.Run) PerfcaseInfo {
 			p.Stages = append(p.Stages, PerfcaseStage{Case: name, Name: st.Name, Mode: st.Mode,
 				Start: *timestamp(st.Start), End: *timestamp(st.End)})
 		}
+		pc := PerfcaseCase{Case: name, LatencyFrom: latencyFrom(c), MissedStarts: c.Missed}
+		if pk := c.Peak; pk != nil {
+			pc.Peak = &PerfcasePeak{Stage: pk.Stage, Time: *timestamp(pk.Time), VUs: pk.VUs,
+				RPS: num(round(pk.RPS, 2)), TPS: num(round(pk.TPS, 2)), AvgRT: num(round(pk.AvgRT, 3)),
+				SuccessRate: num(round(pk.SuccessRate, 2)), Reason: pk.Reason}
+		}
+		p.Cases = append(p.Cases, pc)
+		for _, st := range c.Steps {
+			p.ProbeSteps = append(p.ProbeSteps, PerfcaseProbeStep{Case: name, Stage: st.Stage,
+				Start: *timestamp(st.Start), End: *timestamp(st.End), VUs: st.VUs,
+				RPS: num(round(st.RPS, 2)), AvgRT: num(round(st.AvgRT, 3)), SuccessRate: num(round(st.SuccessRate, 2)),
+				Good: st.Good, Reason: st.Reason})
+		}
+		for _, ch := range c.Changes {
+			p.ManualChanges = append(p.ManualChanges, PerfcaseChange{Case: name, Time: *timestamp(ch.Time),
+				Stage: ch.Stage, Target: ch.Target, By: ch.By})
+		}
+		for _, tr := range c.SLA {
+			p.SLATriggers = append(p.SLATriggers, PerfcaseSLATrigger{Case: name, Time: *timestamp(tr.Time),
+				Rule: tr.Rule, KPI: tr.KPI, Requests: append([]string{}, tr.Requests...),
+				Observed: num(tr.Observed), Stopped: tr.Stopped})
+		}
+		for _, r := range rendezvousByName(c) {
+			p.Rendezvous = append(p.Rendezvous, PerfcaseRendezvous{Case: name, Name: r.Name,
+				Releases: r.Releases, Timeouts: r.Timeouts})
+		}
 	}
 	return p
+}
+
+// latencyFrom is where the case's response times start; "send" when the
+// runner did not say, as every closed model times.
+func latencyFrom(c *metrics.CaseResult) string {
+	if c.LatencyFrom == "" {
+		return "send"
+	}
+	return c.LatencyFrom
+}
+
+// rendezvousByName is the case's rendezvous points sorted by name, so that
+// the report does not depend on the order the runner collected them in.
+func rendezvousByName(c *metrics.CaseResult) []metrics.RendezvousResult {
+	return slices.SortedStableFunc(slices.Values(c.Rendezvous), func(a, b metrics.RendezvousResult) int {
+		return strings.Compare(a.Name, b.Name)
+	})
 }
 
 func statusName(s metrics.Status) string {
@@ -680,6 +820,8 @@ func statusName(s metrics.Status) string {
 		return "interrupted"
 	case metrics.Aborted:
 		return "aborted"
+	case metrics.StoppedBySLA:
+		return "stopped_by_sla"
 	}
 	return "unknown"
 }

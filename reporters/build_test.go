@@ -135,6 +135,54 @@ func shopRun() *metrics.Run {
 		Status: metrics.Completed, Cases: []*metrics.CaseResult{c}}
 }
 
+// probeRun is shopRun stopped by an SLA rule, its case browse with
+// everything a TPS stage, a peak_probe stage, manual regulation, SLA rules
+// and rendezvous points add, and a second case, search, that ran a
+// step_probe stage.
+func probeRun() *metrics.Run {
+	run := shopRun()
+	run.Status, run.Reason = metrics.StoppedBySLA, "SLA rule slow-item stopped the run"
+	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
+	c := run.Cases[0]
+	c.LatencyFrom = "intended_start"
+	c.Missed = 37
+	c.Peak = &metrics.Peak{Stage: "ramp", Time: at(2), VUs: 40, RPS: 812.04, TPS: 406.016, AvgRT: 41.23456,
+		SuccessRate: 99.1, Reason: "avg_rt < 40ms (observed 41.2 ms)"}
+	c.Changes = []metrics.Change{
+		{Time: at(1), Stage: "load", Target: 50, By: "control 127.0.0.1:6565"},
+		{Time: at(2), Stage: "load", Target: 12.5},
+	}
+	c.SLA = []metrics.SLATrigger{
+		{Time: at(2), Rule: "errors", KPI: "success_rate >= 99", Observed: 96.4, Stopped: false},
+		{Time: at(3), Rule: "slow-item", KPI: "avg_rt < 200ms", Requests: []string{"item"}, Observed: 312, Stopped: true},
+	}
+	c.Rendezvous = []metrics.RendezvousResult{
+		{Name: "pay", Releases: 1, Timeouts: 0},
+		{Name: "checkout", Releases: 12, Timeouts: 1},
+	}
+
+	find := series("find", metrics.KindRequest, 4, times(4, smp{sec: 0, rt: 10 * time.Millisecond, o: metrics.Success, status: 200}))
+	search := &metrics.CaseResult{
+		Stats: &metrics.CaseStats{Name: "search", Start: t0, End: at(4),
+			Series: []*metrics.Stats{find, series("search", metrics.KindCase, 4, times(4, smp{sec: 0, rt: 10 * time.Millisecond}))},
+			VUs:    []int{10, 20, 40, 80}, MaxVUs: 80},
+		Protocols:   []string{"HTTP"},
+		Mode:        "step_probe",
+		Stages:      []metrics.StageResult{{Name: "steps", Mode: "step_probe", Start: t0, End: at(4)}},
+		LatencyFrom: "send",
+	}
+	knee := "the rate stopped rising: 815/s, +0.4% over the last good step's 812/s"
+	search.Steps = []metrics.ProbeStep{
+		{Stage: "steps", Start: at(0), End: at(1), VUs: 10, RPS: 200.5, AvgRT: 10.1, SuccessRate: 100, Good: true},
+		{Stage: "steps", Start: at(1), End: at(2), VUs: 20, RPS: 398, AvgRT: 12.345678, SuccessRate: 100, Good: true},
+		{Stage: "steps", Start: at(2), End: at(3), VUs: 40, RPS: 812.04, AvgRT: 41.23456, SuccessRate: 99.1, Good: true},
+		{Stage: "steps", Start: at(3), End: at(4), VUs: 80, RPS: 815, AvgRT: 97.5, SuccessRate: 96.456, Reason: knee},
+	}
+	search.Peak = &metrics.Peak{Stage: "steps", Time: at(2), VUs: 40, RPS: 812.04, AvgRT: 41.23456, SuccessRate: 99.1, Reason: knee}
+	run.Cases = append(run.Cases, search)
+	return run
+}
+
 // reportJSON renders a run and decodes the file back both as the Go type
 // and as plain JSON values.
 func reportJSON(t *testing.T, run *metrics.Run) (*Report, map[string]any) {
@@ -200,7 +248,8 @@ func TestReportFieldNames(t *testing.T) {
 		}
 	}
 	perfcase := result["perfcase"].(map[string]any)
-	if got, want := keys(perfcase), sorted([]string{"scenario", "file", "status", "reason", "passed", "kpis", "errors", "stages"}); !slices.Equal(got, want) {
+	if got, want := keys(perfcase), sorted([]string{"scenario", "file", "status", "reason", "passed", "kpis", "errors", "stages",
+		"cases", "probe_steps", "manual_changes", "sla_triggers", "rendezvous"}); !slices.Equal(got, want) {
 		t.Errorf("perfcase keys = %v, want %v", got, want)
 	}
 	if got, want := keys(perfcase["kpis"].([]any)[0]), sorted([]string{"case", "kpi", "series", "metric", "op", "threshold", "observed", "pass"}); !slices.Equal(got, want) {
@@ -498,18 +547,20 @@ func TestReportEmptyCase(t *testing.T) {
 
 // The same run renders to the same bytes.
 func TestWriteJSONStable(t *testing.T) {
-	var a, b bytes.Buffer
-	if err := PerfTestReport(shopRun()).WriteJSON(&a); err != nil {
-		t.Fatal(err)
-	}
-	if err := PerfTestReport(shopRun()).WriteJSON(&b); err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(a.Bytes(), b.Bytes()) {
-		t.Error("two renderings of one run differ")
-	}
-	if !bytes.Contains(a.Bytes(), []byte(`">5s": "0.0%(0)"`)) {
-		t.Error(`">5s" is escaped or missing`)
+	for _, run := range []func() *metrics.Run{shopRun, probeRun} {
+		var a, b bytes.Buffer
+		if err := PerfTestReport(run()).WriteJSON(&a); err != nil {
+			t.Fatal(err)
+		}
+		if err := PerfTestReport(run()).WriteJSON(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.Bytes(), b.Bytes()) {
+			t.Errorf("%s: two renderings of one run differ", statusName(run().Status))
+		}
+		if !bytes.Contains(a.Bytes(), []byte(`">5s": "0.0%(0)"`)) {
+			t.Error(`">5s" is escaped or missing`)
+		}
 	}
 }
 
@@ -526,5 +577,149 @@ func TestTPSCheckFields(t *testing.T) {
 	judge(&awRow, metrics.KPIResult{Metric: "tps", Threshold: 5, Pass: true})
 	if f(awRow.TPSCheckPoint) != 5 || awRow.TranTPSCheckPoint != nil {
 		t.Errorf("request row: tps %v, tranTPS %v", f(awRow.TPSCheckPoint), awRow.TranTPSCheckPoint)
+	}
+}
+
+// Everything a case adds beside its rows lands in perfcase, and the peak
+// also on the case's row as 4-259's peakMetric.
+func TestReportProbing(t *testing.T) {
+	r, doc := reportJSON(t, probeRun())
+	p := r.Result.Perfcase
+	if p.Status != "stopped_by_sla" || p.Reason != "SLA rule slow-item stopped the run" || p.Passed {
+		t.Errorf("status, reason, passed = %q, %q, %v; want stopped_by_sla, the reason, false", p.Status, p.Reason, p.Passed)
+	}
+	knee := "the rate stopped rising: 815/s, +0.4% over the last good step's 812/s"
+	wantCases := []PerfcaseCase{
+		{Case: "browse", LatencyFrom: "intended_start", MissedStarts: 37, Peak: &PerfcasePeak{
+			Stage: "ramp", Time: "2024-03-01T10:00:02+08:00", VUs: 40, RPS: num(812.04), TPS: num(406.02),
+			AvgRT: num(41.235), SuccessRate: num(99.1), Reason: "avg_rt < 40ms (observed 41.2 ms)"}},
+		{Case: "search", LatencyFrom: "send", MissedStarts: 0, Peak: &PerfcasePeak{
+			Stage: "steps", Time: "2024-03-01T10:00:02+08:00", VUs: 40, RPS: num(812.04), TPS: num(0),
+			AvgRT: num(41.235), SuccessRate: num(99.1), Reason: knee}},
+	}
+	if len(p.Cases) != len(wantCases) {
+		t.Fatalf("%d perfcase.cases, want %d", len(p.Cases), len(wantCases))
+	}
+	for i, want := range wantCases {
+		if got := p.Cases[i]; got.Case != want.Case || got.LatencyFrom != want.LatencyFrom || got.MissedStarts != want.MissedStarts ||
+			got.Peak == nil || !samePeak(*got.Peak, *want.Peak) {
+			t.Errorf("perfcase.cases[%d] = %+v peak %+v, want %+v peak %+v", i, got, got.Peak, want, want.Peak)
+		}
+	}
+	wantSteps := []PerfcaseProbeStep{
+		{"search", "steps", "2024-03-01T10:00:00+08:00", "2024-03-01T10:00:01+08:00", 10, num(200.5), num(10.1), num(100), true, ""},
+		{"search", "steps", "2024-03-01T10:00:01+08:00", "2024-03-01T10:00:02+08:00", 20, num(398), num(12.346), num(100), true, ""},
+		{"search", "steps", "2024-03-01T10:00:02+08:00", "2024-03-01T10:00:03+08:00", 40, num(812.04), num(41.235), num(99.1), true, ""},
+		{"search", "steps", "2024-03-01T10:00:03+08:00", "2024-03-01T10:00:04+08:00", 80, num(815), num(97.5), num(96.46), false, knee},
+	}
+	if len(p.ProbeSteps) != len(wantSteps) {
+		t.Fatalf("%d probe_steps, want %d", len(p.ProbeSteps), len(wantSteps))
+	}
+	for i, got := range p.ProbeSteps {
+		w := wantSteps[i]
+		if got.Case != w.Case || got.Stage != w.Stage || got.Start != w.Start || got.End != w.End || got.VUs != w.VUs ||
+			f(got.RPS) != f(w.RPS) || f(got.AvgRT) != f(w.AvgRT) || f(got.SuccessRate) != f(w.SuccessRate) ||
+			got.Good != w.Good || got.Reason != w.Reason {
+			t.Errorf("probe_steps[%d] = %+v, want %+v", i, got, w)
+		}
+	}
+	wantChanges := []PerfcaseChange{
+		{"browse", "2024-03-01T10:00:01+08:00", "load", 50, "control 127.0.0.1:6565"},
+		{"browse", "2024-03-01T10:00:02+08:00", "load", 12.5, ""},
+	}
+	if !slices.Equal(p.ManualChanges, wantChanges) {
+		t.Errorf("manual_changes = %+v, want %+v", p.ManualChanges, wantChanges)
+	}
+	if len(p.SLATriggers) != 2 {
+		t.Fatalf("%d sla_triggers, want 2", len(p.SLATriggers))
+	}
+	for i, w := range []PerfcaseSLATrigger{
+		{"browse", "2024-03-01T10:00:02+08:00", "errors", "success_rate >= 99", []string{}, num(96.4), false},
+		{"browse", "2024-03-01T10:00:03+08:00", "slow-item", "avg_rt < 200ms", []string{"item"}, num(312), true},
+	} {
+		got := p.SLATriggers[i]
+		if got.Case != w.Case || got.Time != w.Time || got.Rule != w.Rule || got.KPI != w.KPI ||
+			!slices.Equal(got.Requests, w.Requests) || f(got.Observed) != f(w.Observed) || got.Stopped != w.Stopped {
+			t.Errorf("sla_triggers[%d] = %+v, want %+v", i, got, w)
+		}
+	}
+	// Sorted by name, not in the runner's order.
+	wantRV := []PerfcaseRendezvous{{"browse", "checkout", 12, 1}, {"browse", "pay", 1, 0}}
+	if !slices.Equal(p.Rendezvous, wantRV) {
+		t.Errorf("rendezvous = %+v, want %+v", p.Rendezvous, wantRV)
+	}
+
+	pm := r.Result.Cases[0].Detail.Performance.PeakMetric
+	if pm == nil || pm.VUser == nil || *pm.VUser != 40 || f(pm.RPS) != 812.04 || f(pm.AvgRT) != 41.235 ||
+		f(pm.SuccessRate) != 99.1 || pm.PeakTime == nil || *pm.PeakTime != "2024-03-01T10:00:02+08:00" {
+		t.Errorf("performance.peakMetric = %+v", pm)
+	}
+	for _, row := range r.Result.Cases[0].Detail.DetailDatas {
+		if row.PeakMetric != nil {
+			t.Errorf("request %s has a peakMetric", *row.Name)
+		}
+	}
+
+	// The JSON names, as a consumer reads them.
+	result := doc["result"].(map[string]any)
+	perf := result["cases"].([]any)[0].(map[string]any)["detail"].(map[string]any)["performance"].(map[string]any)
+	if got, want := keys(perf["peakMetric"]), sorted([]string{"vuser", "rps", "avgRT", "successRate", "peakTime"}); !slices.Equal(got, want) {
+		t.Errorf("peakMetric keys = %v, want %v", got, want)
+	}
+	pc := result["perfcase"].(map[string]any)
+	for _, tt := range []struct {
+		what string
+		obj  any
+		want []string
+	}{
+		{"cases[0]", pc["cases"].([]any)[0], []string{"case", "latency_from", "missed_starts", "peak"}},
+		{"cases[1]", pc["cases"].([]any)[1], []string{"case", "latency_from", "missed_starts", "peak"}},
+		{"cases[0].peak", pc["cases"].([]any)[0].(map[string]any)["peak"],
+			[]string{"stage", "time", "vus", "rps", "tps", "avg_rt", "success_rate", "reason"}},
+		{"probe_steps[0]", pc["probe_steps"].([]any)[0],
+			[]string{"case", "stage", "start", "end", "vus", "rps", "avg_rt", "success_rate", "good", "reason"}},
+		{"manual_changes[0]", pc["manual_changes"].([]any)[0], []string{"case", "time", "stage", "target", "by"}},
+		{"sla_triggers[0]", pc["sla_triggers"].([]any)[0], []string{"case", "time", "rule", "kpi", "requests", "observed", "stopped"}},
+		{"rendezvous[0]", pc["rendezvous"].([]any)[0], []string{"case", "name", "releases", "timeouts"}},
+	} {
+		if got := keys(tt.obj); !slices.Equal(got, sorted(tt.want)) {
+			t.Errorf("perfcase.%s keys = %v, want %v", tt.what, got, sorted(tt.want))
+		}
+	}
+	if got := pc["sla_triggers"].([]any)[0].(map[string]any)["requests"]; got == nil {
+		t.Error("sla_triggers[0].requests is null, want []")
+	}
+}
+
+func samePeak(a, b PerfcasePeak) bool {
+	return a.Stage == b.Stage && a.Time == b.Time && a.VUs == b.VUs && f(a.RPS) == f(b.RPS) && f(a.TPS) == f(b.TPS) &&
+		f(a.AvgRT) == f(b.AvgRT) && f(a.SuccessRate) == f(b.SuccessRate) && a.Reason == b.Reason
+}
+
+// A case with none of it: one perfcase.cases entry with latency_from
+// "send" and peak null, every other list [] (never null), no peakMetric.
+func TestReportNoProbing(t *testing.T) {
+	_, doc := reportJSON(t, shopRun())
+	result := doc["result"].(map[string]any)
+	pc := result["perfcase"].(map[string]any)
+	cases := pc["cases"].([]any)
+	if len(cases) != 1 {
+		t.Fatalf("perfcase.cases = %v, want one entry", cases)
+	}
+	c := cases[0].(map[string]any)
+	if c["case"] != "browse" || c["latency_from"] != "send" || c["missed_starts"] != 0.0 {
+		t.Errorf("perfcase.cases[0] = %v", c)
+	}
+	if v, ok := c["peak"]; !ok || v != nil {
+		t.Errorf("perfcase.cases[0].peak = %v (present %v), want null", v, ok)
+	}
+	for _, k := range []string{"probe_steps", "manual_changes", "sla_triggers", "rendezvous"} {
+		if l, ok := pc[k].([]any); !ok || len(l) != 0 {
+			t.Errorf("perfcase.%s = %#v, want []", k, pc[k])
+		}
+	}
+	perf := result["cases"].([]any)[0].(map[string]any)["detail"].(map[string]any)["performance"].(map[string]any)
+	if v, ok := perf["peakMetric"]; !ok || v != nil {
+		t.Errorf("performance.peakMetric = %v (present %v), want null", v, ok)
 	}
 }

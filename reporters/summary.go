@@ -19,16 +19,18 @@ const (
 
 // WriteSummary prints the end-of-run summary a person reads in the
 // terminal: per case, a table of its requests, transactions and passes,
-// the first error messages and the KPI verdicts; then one line that says
-// how the run went. It prints plain text, no colours, so it reads the same
-// in a CI log.
+// the first error messages and the KPI verdicts, and, only when there is
+// something to say, how latency was timed, missed starts, the peak a
+// probe found, its steps, manual changes, SLA triggers and rendezvous
+// points; then one line that says how the run went. It prints plain
+// text, no colours, so it reads the same in a CI log.
 func WriteSummary(w io.Writer, run *metrics.Run) error {
 	var b strings.Builder
 	b.WriteString(run.Name)
 	if run.Source != "" {
 		b.WriteString(" (" + run.Source + ")")
 	}
-	fmt.Fprintf(&b, ": %s after %s, %d %s\n", statusName(run.Status), seconds(run.End.Sub(run.Start)),
+	fmt.Fprintf(&b, ": %s after %s, %d %s\n", statusWords(run.Status), seconds(run.End.Sub(run.Start)),
 		len(run.Cases), plural(len(run.Cases), "case", "cases"))
 	for _, c := range run.Cases {
 		b.WriteByte('\n')
@@ -68,16 +70,23 @@ func writeCase(b *strings.Builder, c *metrics.CaseResult) {
 	}
 	status := "passed"
 	switch {
+	case failed > 0 || len(c.SLA) > 0:
+		// An SLA rule that only flags fails the case too (Passed).
+		status = "failed"
 	case len(c.KPIs) == 0:
 		status = "no checkpoints"
-	case failed > 0:
-		status = "failed"
 	}
 	fmt.Fprintf(b, "case %s: %s, %s, max %d VUs", cs.Name, status, seconds(cs.Duration()), cs.MaxVUs)
 	if c.Mode != "" {
 		b.WriteString(", " + c.Mode)
 	}
 	b.WriteByte('\n')
+	if c.LatencyFrom == "intended_start" {
+		b.WriteString("  latency timed from each pass's intended start (open model)\n")
+	}
+	if c.Missed > 0 {
+		fmt.Fprintf(b, "  missed starts: %d (every VU up to max_vus was busy; raise max_vus)\n", c.Missed)
+	}
 
 	secs := cs.Duration().Seconds()
 	rows := [][]string{{"name", "kind", "count", "tps", "avg ms", "tp90 ms", "tp99 ms", "max ms", "success", "failures"}}
@@ -124,6 +133,97 @@ func writeCase(b *strings.Builder, c *metrics.CaseResult) {
 			fmt.Fprintf(b, "    %s  %s%s (observed %s)\n", word, scope, k.Source, observed(k.Metric, k.Observed))
 		}
 	}
+	writeProbing(b, c)
+	writeRegulation(b, c)
+}
+
+// writeProbing writes the peak a probing stage found and a step_probe
+// stage's steps.
+func writeProbing(b *strings.Builder, c *metrics.CaseResult) {
+	if pk := c.Peak; pk != nil {
+		fmt.Fprintf(b, "  peak: %d VUs at %s — %s req/s, avg %s ms, %s ok", pk.VUs, clock(pk.Time),
+			oneDec(pk.RPS), oneDec(pk.AvgRT), percent(pk.SuccessRate))
+		switch {
+		case pk.Reason == "":
+		case stepStage(c, pk.Stage):
+			// A step_probe peak is the last good step; the reason is
+			// the next step's.
+			b.WriteString(" — next step: " + oneLine(pk.Reason))
+		default:
+			b.WriteString(" — " + oneLine(pk.Reason))
+		}
+		b.WriteByte('\n')
+	}
+	if len(c.Steps) == 0 {
+		return
+	}
+	b.WriteString("  probe steps\n")
+	rows := [][]string{{"stage", "at", "VUs", "req/s", "avg ms", "success", "step"}}
+	for i, st := range c.Steps {
+		verdict := "good"
+		if !st.Good {
+			// The knee is the first step that is not good after one that
+			// is: the peak is the step before it.
+			word := "not good"
+			if i > 0 && c.Steps[i-1].Good && c.Steps[i-1].Stage == st.Stage {
+				word = "knee"
+			}
+			verdict = word
+			if st.Reason != "" {
+				verdict += ": " + oneLine(st.Reason)
+			}
+		}
+		rows = append(rows, []string{st.Stage, clock(st.Start), strconv.Itoa(st.VUs), oneDec(st.RPS),
+			oneDec(st.AvgRT), percent(st.SuccessRate), verdict})
+	}
+	writeTable(b, "    ", rows)
+}
+
+// stepStage reports whether stage is one of the case's step_probe stages.
+func stepStage(c *metrics.CaseResult, stage string) bool {
+	for _, st := range c.Steps {
+		if st.Stage == stage {
+			return true
+		}
+	}
+	return false
+}
+
+// writeRegulation writes the manual changes, the SLA triggers and the
+// rendezvous points of a case.
+func writeRegulation(b *strings.Builder, c *metrics.CaseResult) {
+	if len(c.Changes) > 0 {
+		b.WriteString("  manual changes\n")
+		for _, ch := range c.Changes {
+			fmt.Fprintf(b, "    %s stage %s → %s", clock(ch.Time), ch.Stage, strconv.FormatFloat(round(ch.Target, 2), 'f', -1, 64))
+			if ch.By != "" {
+				b.WriteString(" (" + ch.By + ")")
+			}
+			b.WriteByte('\n')
+		}
+	}
+	if len(c.SLA) > 0 {
+		b.WriteString("  SLA triggers\n")
+		for _, tr := range c.SLA {
+			fmt.Fprintf(b, "    %s SLA rule %s: %s observed %s", clock(tr.Time), tr.Rule, tr.KPI,
+				observedOne(kpiMetric(tr.KPI), tr.Observed))
+			if len(tr.Requests) > 0 {
+				b.WriteString(" on " + strings.Join(tr.Requests, ", "))
+			}
+			if tr.Stopped {
+				b.WriteString(" → stopped the run\n")
+			} else {
+				b.WriteString(" → flagged\n")
+			}
+		}
+	}
+	for _, r := range rendezvousByName(c) {
+		releases := "releases"
+		if r.Releases == 1 {
+			releases = "release"
+		}
+		fmt.Fprintf(b, "  rendezvous %s: %d %s, %d timed out\n", r.Name, r.Releases, releases, r.Timeouts)
+	}
 }
 
 // seriesRow is one line of a case's table.
@@ -160,6 +260,17 @@ func failures(o [metrics.NumOutcomes]int64) string {
 
 // verdict is the summary's last line.
 func verdict(run *metrics.Run) string {
+	if run.Status == metrics.StoppedBySLA {
+		// The trigger names the rule; the reason is the runner's sentence
+		// ("SLA rule slow-item stopped the run"), for when none does.
+		if rule := stoppingRule(run); rule != "" {
+			return "run stopped by SLA rule " + rule
+		}
+		if run.Reason != "" {
+			return "run stopped by SLA: " + run.Reason
+		}
+		return "run stopped by SLA"
+	}
 	if run.Status != metrics.Completed {
 		line := "run " + statusName(run.Status)
 		if run.Reason != "" {
@@ -167,8 +278,9 @@ func verdict(run *metrics.Run) string {
 		}
 		return line
 	}
-	total, failed := 0, 0
+	total, failed, sla := 0, 0, 0
 	for _, c := range run.Cases {
+		sla += len(c.SLA)
 		for _, k := range c.KPIs {
 			total++
 			if !k.Pass {
@@ -176,29 +288,93 @@ func verdict(run *metrics.Run) string {
 			}
 		}
 	}
+	// An SLA rule that only flags still fails the run (CaseResult.Passed).
+	triggers := fmt.Sprintf("%d SLA %s", sla, plural(sla, "trigger", "triggers"))
 	switch {
-	case total == 0:
+	case total == 0 && sla == 0:
 		return "no checkpoints"
-	case failed == 0:
+	case total == 0:
+		return triggers + " failed the run"
+	case failed == 0 && sla == 0:
 		return fmt.Sprintf("all %d %s passed", total, plural(total, "checkpoint", "checkpoints"))
+	case failed == 0:
+		return fmt.Sprintf("all %d %s passed, but %s failed the run", total, plural(total, "checkpoint", "checkpoints"), triggers)
 	}
-	return fmt.Sprintf("%d of %d %s failed", failed, total, plural(total, "checkpoint", "checkpoints"))
+	line := fmt.Sprintf("%d of %d %s failed", failed, total, plural(total, "checkpoint", "checkpoints"))
+	if sla > 0 {
+		line += ", and " + triggers
+	}
+	return line
+}
+
+// stoppingRule is the name of the first SLA rule that stopped the run,
+// by time; "" when no trigger says.
+func stoppingRule(run *metrics.Run) string {
+	var first *metrics.SLATrigger
+	for _, c := range run.Cases {
+		for i := range c.SLA {
+			if tr := &c.SLA[i]; tr.Stopped && (first == nil || tr.Time.Before(first.Time)) {
+				first = tr
+			}
+		}
+	}
+	if first == nil {
+		return ""
+	}
+	return first.Rule
+}
+
+// statusWords is how the summary's first line says a run ended.
+func statusWords(s metrics.Status) string {
+	if s == metrics.StoppedBySLA {
+		return "stopped by SLA"
+	}
+	return statusName(s)
 }
 
 // observed formats a KPI's observed value in its metric's unit.
 func observed(metric string, v float64) string {
-	n := strconv.FormatFloat(round(v, 2), 'f', -1, 64)
+	return strconv.FormatFloat(round(v, 2), 'f', -1, 64) + unit(metric)
+}
+
+// observedOne formats a value measured on a window in its metric's unit:
+// times and rates with one decimal, percentages with two, the rest as
+// they come.
+func observedOne(metric string, v float64) string {
+	switch u := unit(metric); u {
+	case " ms", "/s":
+		return oneDec(v) + u
+	case "%":
+		return percent(v)
+	default:
+		return strconv.FormatFloat(round(v, 2), 'f', -1, 64) + u
+	}
+}
+
+// unit is the suffix of a KPI metric's unit: " ms", "/s", "%", " B" or ""
+// for counts.
+func unit(metric string) string {
 	switch {
 	case metric == "tps" || metric == "rps":
-		return n + "/s"
+		return "/s"
 	case metric == "avg_rt" || metric == "min_rt" || metric == "max_rt" || strings.HasPrefix(metric, "tp"):
-		return n + " ms"
+		return " ms"
 	case strings.HasSuffix(metric, "_rate"):
-		return n + "%"
+		return "%"
 	case strings.HasSuffix(metric, "_bytes"):
-		return n + " B"
+		return " B"
 	}
-	return n
+	return ""
+}
+
+// kpiMetric is the metric a KPI as written judges: the name before its
+// operator, e.g. "avg_rt" of "avg_rt < 200ms".
+func kpiMetric(kpi string) string {
+	kpi = strings.TrimSpace(kpi)
+	if i := strings.IndexAny(kpi, " <>=!"); i >= 0 {
+		return kpi[:i]
+	}
+	return kpi
 }
 
 // writeTable writes rows in aligned columns: the first two (name, kind)
@@ -259,6 +435,15 @@ func oneLine(msg string) string {
 	}
 	return string([]rune(msg)[:maxMessageLen-3]) + "..."
 }
+
+// oneDec formats v with one decimal, e.g. "812.0".
+func oneDec(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+
+// percent formats a percentage with two decimals, e.g. "99.10%".
+func percent(v float64) string { return strconv.FormatFloat(v, 'f', 2, 64) + "%" }
+
+// clock is a time of day as the run's clock read it, e.g. "12:03:05".
+func clock(t time.Time) string { return t.Format("15:04:05") }
 
 func millis(d time.Duration) string {
 	return strconv.FormatFloat(float64(d)/float64(time.Millisecond), 'f', 2, 64)

@@ -19,11 +19,22 @@ func TestSummaryGolden(t *testing.T) {
 	// A wide name shows that the columns stay aligned in a terminal.
 	run.Cases[0].Stats.Series[2].Name = "下单"
 	run.Cases[0].KPIs[5].Series = "下单"
+	checkGolden(t, run, "summary.golden")
+}
+
+// A run that shows every line a load model, a probe, manual regulation,
+// SLA rules and rendezvous points add.
+func TestSummaryProbeGolden(t *testing.T) {
+	checkGolden(t, probeRun(), "summary_probe.golden")
+}
+
+func checkGolden(t *testing.T, run *metrics.Run, name string) {
+	t.Helper()
 	var buf bytes.Buffer
 	if err := WriteSummary(&buf, run); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "summary.golden")
+	golden := filepath.Join("testdata", name)
 	if *update {
 		if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
@@ -34,7 +45,7 @@ func TestSummaryGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := buf.String(); got != string(want) {
-		t.Errorf("WriteSummary =\n%s\nwant (testdata/summary.golden; go test -update rewrites it)\n%s", got, want)
+		t.Errorf("WriteSummary =\n%s\nwant (testdata/%s; go test -update rewrites it)\n%s", got, name, want)
 	}
 }
 
@@ -47,6 +58,18 @@ func TestSummaryVerdict(t *testing.T) {
 	interrupted.Status, interrupted.Reason = metrics.Interrupted, "interrupt signal"
 	aborted := shopRun()
 	aborted.Status = metrics.Aborted
+	slaReason := shopRun()
+	slaReason.Status, slaReason.Reason = metrics.StoppedBySLA, "SLA rule slow-item stopped the run"
+	slaNoTrigger := shopRun()
+	slaNoTrigger.Status = metrics.StoppedBySLA
+	flagged := shopRun()
+	flagged.Cases[0].SLA = []metrics.SLATrigger{{Rule: "errors", KPI: "error_rate < 1", Observed: 25}}
+	flaggedPassing := shopRun()
+	flaggedPassing.Cases[0].KPIs = flaggedPassing.Cases[0].KPIs[:1]
+	flaggedPassing.Cases[0].SLA = flagged.Cases[0].SLA
+	flaggedNoKPIs := shopRun()
+	flaggedNoKPIs.Cases[0].KPIs = nil
+	flaggedNoKPIs.Cases[0].SLA = append(flagged.Cases[0].SLA, flagged.Cases[0].SLA...)
 	tests := []struct {
 		name string
 		run  *metrics.Run
@@ -57,6 +80,12 @@ func TestSummaryVerdict(t *testing.T) {
 		{"no KPIs", none, "no checkpoints"},
 		{"interrupted", interrupted, "run interrupted: interrupt signal"},
 		{"aborted without a reason", aborted, "run aborted"},
+		{"stopped by SLA, the rule from its trigger", probeRun(), "run stopped by SLA rule slow-item"},
+		{"stopped by SLA, no trigger but a reason", slaReason, "run stopped by SLA: SLA rule slow-item stopped the run"},
+		{"stopped by SLA, nothing says which rule", slaNoTrigger, "run stopped by SLA"},
+		{"a flagging SLA rule and failed KPIs", flagged, "3 of 6 checkpoints failed, and 1 SLA trigger"},
+		{"a flagging SLA rule fails passing KPIs", flaggedPassing, "all 1 checkpoint passed, but 1 SLA trigger failed the run"},
+		{"flagging SLA rules without KPIs", flaggedNoKPIs, "2 SLA triggers failed the run"},
 	}
 	for _, tt := range tests {
 		var buf bytes.Buffer

@@ -79,8 +79,11 @@ type caseRun struct {
 	// aborted with this message.
 	fatal atomic.Pointer[string]
 
-	manual manualState  // manual regulation of the current stage
-	ctl    *controllers // rendezvous, weighted and throughput state
+	watch      *watch       // SLA rules and probes, fed by the clock
+	sampledVUs atomic.Int64 // the clock's last VU sample
+	slaStop    atomic.Bool  // an SLA rule with action stop has acted
+	manual     manualState  // manual regulation of the current stage
+	ctl        *controllers // rendezvous, weighted and throughput state
 }
 
 func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
@@ -210,6 +213,7 @@ func (c *caseRun) notify() {
 func (c *caseRun) run(ctx context.Context, abort <-chan struct{}) (*metrics.CaseResult, bool) {
 	start := time.Now()
 	c.rec = metrics.NewRecorder(c.series, c.opts.shards(), start)
+	c.watch = newWatch(c.plan, start)
 	clockDone := make(chan struct{})
 	clockStop := make(chan struct{})
 	go c.clock(start, clockStop, clockDone)
@@ -222,6 +226,12 @@ stages:
 	for _, st := range c.plan.Stages {
 		sr := metrics.StageResult{Name: st.Name, Mode: stageMode(st), Start: time.Now()}
 		c.beginStage(stageLabel(st), stageMode(st), st.Manual)
+		c.watch.beginStage(st, sr.Start)
+		if !st.IsRate() {
+			// The new stage's VU count first, so that VUs above it park
+			// rather than claim the new stage's passes.
+			c.setActive(int(math.Round(c.regulated(st.Target(0)))))
+		}
 		c.epoch.Add(1)
 		if st.Count > 0 {
 			c.done.Store(0)
@@ -235,6 +245,7 @@ stages:
 			res.LatencyFrom = "intended_start"
 			interrupted = c.runRate(ctx, abort, st, sr.Start)
 			sr.End = time.Now()
+			c.watch.endStage(sr.End)
 			res.Stages = append(res.Stages, sr)
 			if interrupted {
 				break stages
@@ -245,7 +256,7 @@ stages:
 		for {
 			elapsed := time.Since(sr.Start)
 			c.setActive(int(math.Round(c.regulated(st.Target(elapsed)))))
-			if st.Count > 0 && c.done.Load() >= st.Count || st.Count == 0 && elapsed >= st.Duration {
+			if st.Count > 0 && c.done.Load() >= st.Count || st.Count == 0 && elapsed >= st.Duration || c.watch.stopStage() {
 				break
 			}
 			select {
@@ -256,30 +267,34 @@ stages:
 				interrupted = true
 				c.cut()
 			}
-			if c.fatal.Load() != nil {
+			if c.fatal.Load() != nil || c.slaStop.Load() {
 				interrupted = true
 			}
 			if interrupted {
 				t.Stop()
 				sr.End = time.Now()
+				c.watch.endStage(sr.End)
 				res.Stages = append(res.Stages, sr)
 				break stages
 			}
 		}
 		t.Stop()
 		sr.End = time.Now()
+		c.watch.endStage(sr.End)
 		res.Stages = append(res.Stages, sr)
 	}
 	c.stop(abort)
 	close(clockStop)
 	<-clockDone
 	end := time.Now()
-	// The last, partial second gets the VU count too.
-	c.rec.Tick(end, c.vusNow())
+	// The last, partial second gets the VU count sampled in it too.
+	c.rec.Tick(end, int(c.sampledVUs.Load()))
 	res.Stats = c.rec.Finish(c.plan.Name, end)
 	res.Stats.MaxVUs = max(res.Stats.MaxVUs, int(c.maxActive))
 	res.Changes = c.manual.changes
+	res.Rendezvous = c.ctl.results()
 	res.Missed = c.missed.Load()
+	c.watch.results(res)
 	return res, interrupted
 }
 
@@ -319,7 +334,10 @@ func (c *caseRun) cut() {
 // and reports progress.
 func (c *caseRun) clock(start time.Time, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
-	for k := 1; ; k++ {
+	// A second's VU count is taken 100 ms into it, when a ramp's step for
+	// that second has been made; it is noted when the second is harvested.
+	vus := 0
+	for k := 0; ; k++ {
 		next := start.Add(time.Duration(k)*time.Second + 100*time.Millisecond)
 		t := time.NewTimer(time.Until(next))
 		select {
@@ -327,23 +345,19 @@ func (c *caseRun) clock(start time.Time, stop <-chan struct{}, done chan<- struc
 			t.Stop()
 			return
 		case now := <-t.C:
-			vus := c.vusNow()
-			c.rec.Tick(now, vus)
-			if c.opts.Live != nil {
-				if sec, series, ok := c.rec.Last(); ok {
-					var sum metrics.Second
-					for _, s := range series[:c.txnSeries] {
-						sum.Count += s.Count
-						sum.RTSum += s.RTSum
-						sum.Sent += s.Sent
-						sum.Recv += s.Recv
-						for o := range s.Outcomes {
-							sum.Outcomes[o] += s.Outcomes[o]
-						}
+			if k > 0 {
+				c.rec.Tick(now, vus)
+				if c.watch.observe(c.rec) {
+					c.slaStop.Store(true)
+				}
+				if c.opts.Live != nil {
+					if sec, series, ok := c.rec.Last(); ok {
+						c.opts.Live(c.plan.Name, sec, vus, sumRequests(series[:c.txnSeries]))
 					}
-					c.opts.Live(c.plan.Name, sec, vus, sum)
 				}
 			}
+			vus = c.vusNow()
+			c.sampledVUs.Store(int64(vus))
 		}
 	}
 }
@@ -414,7 +428,7 @@ func (c *caseRun) runRate(ctx context.Context, abort <-chan struct{}, st *scenar
 			c.cut()
 			return true
 		}
-		if c.fatal.Load() != nil {
+		if c.fatal.Load() != nil || c.slaStop.Load() {
 			return true
 		}
 	}
@@ -438,4 +452,19 @@ func (c *caseRun) dispatch(a arrival, limit int) bool {
 		c.missed.Add(1)
 		return false
 	}
+}
+
+// sumRequests adds up the request series of one second.
+func sumRequests(series []metrics.Second) metrics.Second {
+	var sum metrics.Second
+	for _, s := range series {
+		sum.Count += s.Count
+		sum.RTSum += s.RTSum
+		sum.Sent += s.Sent
+		sum.Recv += s.Recv
+		for o := range s.Outcomes {
+			sum.Outcomes[o] += s.Outcomes[o]
+		}
+	}
+	return sum
 }

@@ -79,10 +79,14 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	results := make([]*metrics.CaseResult, len(cases))
 	interrupted := make([]bool, len(cases))
 	fatal := make([]*string, len(cases))
+	slaStop := make([]string, len(cases))
 	runCase := func(i int) {
 		cr := newCaseRun(cases[i], &opts, seed+uint64(i)*0x2545f4914f6cdd1d)
 		results[i], interrupted[i] = cr.run(ctx, opts.Abort)
 		fatal[i] = cr.fatal.Load()
+		if cr.slaStop.Load() {
+			slaStop[i] = cr.watch.slaStop
+		}
 		judge(cases[i], results[i])
 	}
 	if plan.Parallel {
@@ -110,6 +114,8 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 		switch {
 		case fatal[i] != nil:
 			run.Status, run.Reason = metrics.Aborted, *fatal[i]
+		case slaStop[i] != "" && run.Status != metrics.Aborted:
+			run.Status, run.Reason = metrics.StoppedBySLA, "SLA rule "+slaStop[i]+" stopped the run"
 		case (interrupted[i] || r == nil) && run.Status == metrics.Completed:
 			run.Status, run.Reason = metrics.Interrupted, "interrupted"
 		}

@@ -30,11 +30,11 @@ cases:
 		t.Fatalf("%d cases", len(run.Cases))
 	}
 
-	// Closed shape: the VUs the clock saw just after each second ended.
+	// Closed shape: the VUs the clock saw 100 ms into each second.
 	osc := run.Cases[0]
 	st := plan.Cases[0].Stages[0]
 	for k, got := range osc.Stats.VUs[:3] {
-		want := st.Target(time.Duration(k)*time.Second + 1100*time.Millisecond)
+		want := st.Target(time.Duration(k)*time.Second + 100*time.Millisecond)
 		if math.Abs(float64(got)-want) > 1.5 {
 			t.Errorf("oscillate_concurrency second %d: %d VUs, shape says %.1f", k, got, want)
 		}

@@ -20,16 +20,16 @@ func Check(plan *scenario.Plan) scenario.ErrorList {
 			continue
 		}
 		for _, st := range cp.Stages {
-			switch st.Mode {
-			case scenario.ModePeakProbe, scenario.ModeStepProbe:
-				add(st.Pos, "a "+st.Mode.String()+" stage", "use a concurrency stage for now; probing comes next")
-			}
-			if st.Manual {
-				add(st.Pos, "manual regulation", "remove manual: true")
+			for _, k := range st.KPIs {
+				if !windowMetric(k.Metric) {
+					errs = append(errs, windowError(k, "a probing KPI"))
+				}
 			}
 		}
-		if len(cp.SLA) > 0 {
-			add(cp.SLA[0].Pos, "an sla rule", "remove sla: for now; kpis: judge the finished run")
+		for _, r := range cp.SLA {
+			if r.KPI != nil && !windowMetric(r.KPI.Metric) {
+				errs = append(errs, windowError(r.KPI, "an sla rule"))
+			}
 		}
 		var walk func(nodes []scenario.Node)
 		walk = func(nodes []scenario.Node) {
@@ -48,12 +48,12 @@ func Check(plan *scenario.Plan) scenario.ErrorList {
 						walk(b.Steps)
 					}
 					walk(n.Else)
-				case *scenario.RendezvousNode:
-					add(cp.Stages[0].Pos, "rendezvous "+n.Name, "remove the rendezvous step for now")
 				case *scenario.WeightedNode:
-					add(cp.Stages[0].Pos, "a weighted controller", "remove the weighted step for now")
+					for _, b := range n.Branches {
+						walk(b)
+					}
 				case *scenario.ThroughputNode:
-					add(cp.Stages[0].Pos, "a throughput controller", "remove the throughput step for now")
+					walk(n.Steps)
 				}
 			}
 		}
@@ -132,4 +132,11 @@ func stageLabel(st *scenario.Stage) string {
 		return st.Name
 	}
 	return st.Mode.String()
+}
+
+// windowError refuses a KPI that cannot be judged on a few seconds of
+// counts, as SLA rules and probes judge them.
+func windowError(k *scenario.KPICheck, what string) *scenario.Error {
+	return &scenario.Error{Pos: k.Pos, Msg: what + " cannot use " + k.Metric + ": it is judged on a few seconds' counts, which give no percentiles, minimum or maximum",
+		Hint: "use avg_rt, success_rate, error_rate, rps, tps, avg_recv_bytes, avg_sent_bytes or a count (requests, errors, failed_*)"}
 }

@@ -194,6 +194,12 @@ func (v *vu) exec(nodes []scenario.Node) flow {
 			fl = v.ifElse(n)
 		case *scenario.SetNode:
 			fl = v.setVars(n)
+		case *scenario.RendezvousNode:
+			fl = v.rendezvous(n)
+		case *scenario.WeightedNode:
+			fl = v.weighted(n)
+		case *scenario.ThroughputNode:
+			fl = v.throughput(n)
 		default:
 			// Refused by Check before the run starts.
 			panic(fmt.Sprintf("runner: step %T is not supported", n))

@@ -56,6 +56,7 @@ var commands = map[string]command{
 	"version":  {"print the version", runVersion},
 	"import":   {"convert a PerfTest case JSON to a scenario", runImport},
 	"export":   {"convert a scenario to PerfTest case JSON", runExport},
+	"scale":    {"change the load of a running manual stage", runScale},
 }
 
 const version = "0.1.0-dev"

@@ -51,6 +51,7 @@ func runRun(e *env, args []string) error {
 	seed := fs.Uint64("seed", 0, "seed for random choices, to repeat a run's data (0: random)")
 	self := fs.Bool("self", false, "print the generator's own cost: CPU and allocations per request, peak memory")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of perfcase itself to `file` (go tool pprof)")
+	control := fs.String("control", controlDefault, "listen `address` for 'perfcase scale' while a manual stage runs (loopback only; port 0 picks a free one)")
 	file, done, err := oneFile(e, fs, runUsage, args, "name one scenario file, e.g. perfcase run examples/quickstart.yaml")
 	if done || err != nil {
 		return err
@@ -72,6 +73,16 @@ func runRun(e *env, args []string) error {
 		if err := checkWritable(*out); err != nil {
 			return &exitError{code: exitInvalid, err: err}
 		}
+	}
+	var ctl *runner.Control
+	if hasManual(plan) {
+		ctl = runner.NewControl()
+		addr, stop, err := startControl(*control, ctl)
+		if err != nil {
+			return usageError("%v", err)
+		}
+		defer stop()
+		fmt.Fprintf(e.stderr, "perfcase: manual stages: change the load with 'perfcase scale --control %s N' (GET http://%s/status)\n", addr, addr)
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -96,7 +107,7 @@ func runRun(e *env, args []string) error {
 		}
 	}()
 
-	opts := runner.Options{Grace: *grace, Seed: *seed, Abort: abort}
+	opts := runner.Options{Grace: *grace, Seed: *seed, Abort: abort, Control: ctl}
 	if !*quiet {
 		opts.Live = func(name string, sec, vus int, s metrics.Second) {
 			// Label a second by the time it ended, as elapsed time reads.

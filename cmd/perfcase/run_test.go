@@ -63,9 +63,9 @@ func TestRunExitCodes(t *testing.T) {
 	if code != exitInvalid || !strings.Contains(errOut, `unknown key "typo"`) {
 		t.Errorf("an invalid scenario: exit %d\n%s", code, errOut)
 	}
-	code, _, errOut = runScenario(t, strings.Replace(strings.Replace(countScenario, "%s", "tp99 < 1s", 1), "concurrency: 4, count: 100", "tps: 10, duration: 1s", 1), base)
-	if code != exitInvalid || !strings.Contains(errOut, "a tps stage is not supported by the run engine yet") || !strings.Contains(errOut, "s.yaml:8:") {
-		t.Errorf("an unsupported stage: exit %d\n%s", code, errOut)
+	code, _, errOut = runScenario(t, strings.Replace(strings.Replace(countScenario, "%s", "tp99 < 1s", 1), `http: {name: get, url: "${base}/"}`, `tcp: {name: t, address: "127.0.0.1:1"}`, 1), base)
+	if code != exitInvalid || !strings.Contains(errOut, "a tcp request is not supported by the run engine yet") || !strings.Contains(errOut, "s.yaml:5:") {
+		t.Errorf("an unsupported step: exit %d\n%s", code, errOut)
 	}
 	if code, _, _ := runCmd(t, "run", "--bogus", "x.yaml"); code != exitInvalid {
 		t.Errorf("a bad flag: exit %d", code)

@@ -1,0 +1,138 @@
+package runner
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/perfcase/perfcase/metrics"
+)
+
+// kneeServer answers fast while at most knee requests are in flight, and
+// slowly beyond: a target whose capacity is known.
+func kneeServer(t *testing.T, knee int64, fast, slow time.Duration) *httptest.Server {
+	var inflight atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inflight.Add(1)
+		defer inflight.Add(-1)
+		if n > knee {
+			time.Sleep(slow)
+		} else {
+			time.Sleep(fast)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// Peak probing ramps VUs up and reports the first second of the first
+// 6 s window whose KPI missed: against a target that slows down past 4
+// requests in flight, that is where the VUs passed 4.
+func TestPeakProbeFindsTheKnee(t *testing.T) {
+	t.Parallel()
+	srv := kneeServer(t, 4, time.Millisecond, 150*time.Millisecond)
+	plan := compile(t, `
+name: peak
+cases:
+  - name: c
+    steps: [{http: {name: get, url: "${base}/"}}]
+    stages:
+      - {peak_probe: {start: 2, max: 8, ramp_up: 6s, kpis: [avg_rt < 50ms], stop_at_peak: true}, duration: 14s}
+`, srv.URL, nil)
+	start := time.Now()
+	run := Run(context.Background(), plan, Options{})
+	c := run.Cases[0]
+	if c.Peak == nil {
+		t.Fatalf("no peak found; stages %+v", c.Stages)
+	}
+	p := c.Peak
+	t.Logf("peak %+v after %v", *p, time.Since(start))
+	if p.VUs < 4 || p.VUs > 6 || p.AvgRT < 50 || p.Stage != "peak_probe" || p.Reason == "" {
+		t.Errorf("peak %+v, want 4-6 VUs and the avg_rt that missed", *p)
+	}
+	if d := c.Stages[0].End.Sub(c.Stages[0].Start); d > 12*time.Second {
+		t.Errorf("stop_at_peak did not end the 14 s stage early: %v", d)
+	}
+}
+
+// Step probing adds VUs step by step and judges each step on its own: the
+// request rate stops rising once the target's 4 workers are busy.
+func TestStepProbeFindsTheKnee(t *testing.T) {
+	t.Parallel()
+	var busy atomic.Int64
+	sem := make(chan struct{}, 4)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sem <- struct{}{}
+		busy.Add(1)
+		time.Sleep(10 * time.Millisecond)
+		busy.Add(-1)
+		<-sem
+	}))
+	t.Cleanup(srv.Close)
+	plan := compile(t, `
+name: steps
+cases:
+  - name: c
+    steps: [{http: {name: get, url: "${base}/"}}]
+    stages:
+      - {step_probe: {start: 2, max: 8, step_size: 2, step_duration: 1s, kpis: [success_rate >= 99]}, duration: 4s}
+`, srv.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	c := run.Cases[0]
+	for _, s := range c.Steps {
+		t.Logf("step %d VUs: %.0f req/s good %v %s", s.VUs, s.RPS, s.Good, s.Reason)
+	}
+	if len(c.Steps) < 3 {
+		t.Fatalf("%d steps judged", len(c.Steps))
+	}
+	if !c.Steps[0].Good || !c.Steps[1].Good || c.Steps[2].Good {
+		t.Errorf("want the rate to rise at 2 and 4 VUs and stop at 6")
+	}
+	if c.Peak == nil || c.Peak.VUs != 4 {
+		t.Errorf("peak %+v, want the 4-VU step", c.Peak)
+	}
+}
+
+// SLA rules judge windows while the run goes on: a flag rule records its
+// triggers and fails the verdict; a stop rule ends the run.
+func TestSLARules(t *testing.T) {
+	t.Parallel()
+	srv := kneeServer(t, 0, 0, 30*time.Millisecond)
+	plan := compile(t, `
+name: sla
+cases:
+  - name: c
+    steps: [{http: {name: get, url: "${base}/"}}]
+    stages: [{concurrency: 2, duration: 10s}]
+    sla:
+      - {name: watch, kpi: avg_rt < 10ms, window: 1s, breaches: 1, action: flag}
+      - {name: guard, kpi: avg_rt < 10ms, window: 1s, breaches: 2, action: stop}
+`, srv.URL, nil)
+	start := time.Now()
+	run := Run(context.Background(), plan, Options{})
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the stop rule let the 10 s run go on for %v", d)
+	}
+	c := run.Cases[0]
+	if run.Status != metrics.StoppedBySLA || run.Passed() {
+		t.Errorf("status %v (%s), passed %v", run.Status, run.Reason, run.Passed())
+	}
+	var flags, stops int
+	for _, tr := range c.SLA {
+		if tr.Rule == "watch" && !tr.Stopped {
+			flags++
+		}
+		if tr.Rule == "guard" && tr.Stopped {
+			stops++
+		}
+		if tr.Observed < 10 {
+			t.Errorf("trigger %+v observed under the threshold", tr)
+		}
+	}
+	if flags < 2 || stops != 1 {
+		t.Errorf("triggers %+v", c.SLA)
+	}
+}
