@@ -34,6 +34,8 @@ func Merge(name string, kind Kind, parts ...*Stats) *Stats {
 		m.Recv += p.Recv
 		m.MaxSent = max(m.MaxSent, p.MaxSent)
 		m.MaxRecv = max(m.MaxRecv, p.MaxRecv)
+		m.Connects += p.Connects
+		m.ConnectTime += p.ConnectTime
 		for len(m.Seconds) < len(p.Seconds) {
 			m.Seconds = append(m.Seconds, Second{})
 		}

@@ -53,3 +53,19 @@ func TestMergeNothing(t *testing.T) {
 		t.Errorf("%+v", m)
 	}
 }
+
+// Samples that opened a connection are counted, with the time it took,
+// and merged series add them up.
+func TestConnects(t *testing.T) {
+	r := NewRecorder([]SeriesInfo{{Name: "a"}, {Name: "b"}}, 2, testStart)
+	r.Shard(0).Record(0, at(0), Sample{RT: 5 * time.Millisecond, Connect: 2 * time.Millisecond})
+	r.Shard(1).Record(0, at(0), Sample{RT: 5 * time.Millisecond})
+	r.Shard(1).Record(1, at(0), Sample{RT: 5 * time.Millisecond, Connect: 4 * time.Millisecond})
+	cs := r.Finish("c", at(time.Second))
+	if a := cs.Series[0]; a.Connects != 1 || a.ConnectTime != 2*time.Millisecond {
+		t.Errorf("a: %d connects in %v", a.Connects, a.ConnectTime)
+	}
+	if m := cs.Requests; m.Connects != 2 || m.ConnectTime != 6*time.Millisecond {
+		t.Errorf("merged: %d connects in %v", m.Connects, m.ConnectTime)
+	}
+}

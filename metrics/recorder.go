@@ -71,6 +71,8 @@ type cell struct {
 	status           [6]atomic.Int64
 	minRT, maxRT     atomic.Int64
 	maxSent, maxRecv atomic.Int64
+	connects         atomic.Int64 // connections the samples opened
+	connectTime      atomic.Int64 // ns spent opening them
 	hist             [histLen]atomic.Int64
 }
 
@@ -125,6 +127,10 @@ func (s *Shard) Record(series int, end time.Time, smp Sample) {
 	storeMax(&c.maxRT, int64(smp.RT))
 	storeMax(&c.maxSent, smp.Sent)
 	storeMax(&c.maxRecv, smp.Recv)
+	if smp.Connect > 0 {
+		c.connects.Add(1)
+		c.connectTime.Add(int64(smp.Connect))
+	}
 	c.hist[histIndex(histMicros(smp.RT))].Add(1)
 }
 
@@ -304,6 +310,8 @@ func (r *Recorder) stats(i int, counts []int64) *Stats {
 		st.Max = max(st.Max, time.Duration(c.maxRT.Load()))
 		st.MaxSent = max(st.MaxSent, c.maxSent.Load())
 		st.MaxRecv = max(st.MaxRecv, c.maxRecv.Load())
+		st.Connects += c.connects.Load()
+		st.ConnectTime += time.Duration(c.connectTime.Load())
 		for k := range c.hist {
 			counts[k] += c.hist[k].Load()
 		}

@@ -55,6 +55,9 @@ type Sample struct {
 	Status  int // HTTP status; 0 when the protocol has none or no response came
 	Sent    int64
 	Recv    int64
+	// Connect is the part of RT spent opening a connection (dial, TLS,
+	// WebSocket handshake); 0 when a kept connection served the sample.
+	Connect time.Duration
 }
 
 // The response-time ranges of PerfTest's respTimeRange, upper bounds
@@ -99,6 +102,11 @@ type Stats struct {
 
 	Sent, Recv       int64 // bytes, all samples
 	MaxSent, MaxRecv int64 // bytes, the largest single sample
+
+	// Connects counts the connections samples opened, and ConnectTime the
+	// time spent opening them.
+	Connects    int64
+	ConnectTime time.Duration
 
 	// Errors are the first distinct failure messages, most frequent first.
 	Errors []ErrorCount

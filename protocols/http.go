@@ -36,9 +36,12 @@ type HTTPResult struct {
 	URL  []byte // the final URL, after redirects
 	RT   time.Duration
 	End  time.Time // when the exchange ended, successful or not
-	Sent int64
-	Recv int64
-	Fail *Failure // nil on a transport success; the status is then in Resp
+	// Connect is the part of RT spent connecting (dial and TLS handshake,
+	// over every hop); 0 when kept-alive connections served it all.
+	Connect time.Duration
+	Sent    int64
+	Recv    int64
+	Fail    *Failure // nil on a transport success; the status is then in Resp
 }
 
 // Status is the response's status code, 0 when none arrived.
@@ -67,7 +70,8 @@ type HTTPClient struct {
 	buf    []byte
 	body   []byte
 	origin []byte
-	bound  string // multipart boundary, fixed per VU
+	bound  string
+	dialed time.Duration // connecting time of the exchange in progress // multipart boundary, fixed per VU
 	active atomic.Pointer[hconn]
 	cut    atomic.Bool // set by Interrupt: no exchange may start or go on
 }
@@ -166,6 +170,7 @@ func (c *HTTPClient) Do(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scena
 	}
 	res.End = time.Now()
 	res.RT = res.End.Sub(start)
+	res.Connect, c.dialed = c.dialed, 0
 	res.URL = c.req.URI().AppendBytes(c.url[:0])
 	c.url = res.URL
 }
@@ -527,6 +532,8 @@ func (c *HTTPClient) conn(host []byte, tlsOn bool, spec *scenario.HTTPSpec) (*hc
 	}
 	ctx, cancel := context.WithTimeout(c.ctx, spec.ConnectTimeout)
 	defer cancel()
+	dialStart := time.Now()
+	defer func() { c.dialed += time.Since(dialStart) }()
 	conn, err := c.dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, classifyNet("connect to "+addr, err)

@@ -53,6 +53,18 @@ type PerfcaseInfo struct {
 	ManualChanges []PerfcaseChange     `json:"manual_changes"`
 	SLATriggers   []PerfcaseSLATrigger `json:"sla_triggers"`
 	Rendezvous    []PerfcaseRendezvous `json:"rendezvous"`
+	// Connections are, per request series that opened any, how many
+	// connections it opened and the mean time opening one took (dial, TLS,
+	// WebSocket handshake), a part of its response times.
+	Connections []PerfcaseConnections `json:"connections"`
+}
+
+// PerfcaseConnections is the connections one request series opened.
+type PerfcaseConnections struct {
+	Case         string   `json:"case"`
+	Series       string   `json:"series"`
+	Opened       int64    `json:"opened"`
+	AvgConnectMS *float64 `json:"avg_connect_ms"`
 }
 
 // PerfcaseCase is what one case's load model and probing came to.
@@ -748,6 +760,7 @@ func perfcaseInfo(run *metrics.Run) PerfcaseInfo {
 		ManualChanges: []PerfcaseChange{},
 		SLATriggers:   []PerfcaseSLATrigger{},
 		Rendezvous:    []PerfcaseRendezvous{},
+		Connections:   []PerfcaseConnections{},
 	}
 	for _, c := range run.Cases {
 		name := c.Stats.Name
@@ -759,6 +772,12 @@ func perfcaseInfo(run *metrics.Run) PerfcaseInfo {
 			for _, e := range s.Errors {
 				p.Errors = append(p.Errors, PerfcaseError{Case: name, Series: s.Name, Kind: kindName(s.Kind),
 					Outcome: e.Outcome.String(), Message: e.Message, Count: e.Count})
+			}
+		}
+		for _, s := range c.Stats.Series {
+			if s.Kind == metrics.KindRequest && s.Connects > 0 {
+				p.Connections = append(p.Connections, PerfcaseConnections{Case: name, Series: s.Name, Opened: s.Connects,
+					AvgConnectMS: ratio(float64(s.ConnectTime)/float64(time.Millisecond), float64(s.Connects), 3)})
 			}
 		}
 		for _, st := range c.Stages {

@@ -249,7 +249,7 @@ func TestReportFieldNames(t *testing.T) {
 	}
 	perfcase := result["perfcase"].(map[string]any)
 	if got, want := keys(perfcase), sorted([]string{"scenario", "file", "status", "reason", "passed", "kpis", "errors", "stages",
-		"cases", "probe_steps", "manual_changes", "sla_triggers", "rendezvous"}); !slices.Equal(got, want) {
+		"cases", "probe_steps", "manual_changes", "sla_triggers", "rendezvous", "connections"}); !slices.Equal(got, want) {
 		t.Errorf("perfcase keys = %v, want %v", got, want)
 	}
 	if got, want := keys(perfcase["kpis"].([]any)[0]), sorted([]string{"case", "kpi", "series", "metric", "op", "threshold", "observed", "pass"}); !slices.Equal(got, want) {
@@ -721,5 +721,18 @@ func TestReportNoProbing(t *testing.T) {
 	perf := result["cases"].([]any)[0].(map[string]any)["detail"].(map[string]any)["performance"].(map[string]any)
 	if v, ok := perf["peakMetric"]; !ok || v != nil {
 		t.Errorf("performance.peakMetric = %v (present %v), want null", v, ok)
+	}
+}
+
+// Request series that opened connections list them with the mean time one
+// took; series that opened none are left out.
+func TestReportConnections(t *testing.T) {
+	run := shopRun()
+	run.Cases[0].Stats.Series[0].Connects = 4
+	run.Cases[0].Stats.Series[0].ConnectTime = 10 * time.Millisecond
+	p := PerfTestReport(run).Result.Perfcase
+	if len(p.Connections) != 1 || p.Connections[0].Series != run.Cases[0].Stats.Series[0].Name ||
+		p.Connections[0].Opened != 4 || f(p.Connections[0].AvgConnectMS) != 2.5 {
+		t.Errorf("connections %+v", p.Connections)
 	}
 }
