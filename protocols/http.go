@@ -356,6 +356,10 @@ func (c *HTTPClient) exchange(spec *scenario.HTTPSpec, res *HTTPResult) {
 	// reading a header, Status reports none rather than the 3xx.
 	c.resp.Reset()
 	for attempt := 0; ; attempt++ {
+		if c.cut.Load() {
+			res.Fail = c.failure(string(uri.Host()), errInterrupted)
+			return
+		}
 		hc, fail := c.conn(uri.Host(), tlsOn, spec)
 		if fail != nil {
 			res.Fail = fail

@@ -15,20 +15,27 @@ import (
 // a ramp over seconds moves in small steps.
 const schedulerTick = 20 * time.Millisecond
 
+// stagePlan is what VUs need to know of the current stage. It is
+// published whole, before the VU count changes, so that no VU ever acts
+// on half of a change (a new VU count with the old stage's counting).
+type stagePlan struct {
+	rate    bool          // an open model: passes start on schedule
+	counted bool          // count mode
+	count   int64         // count mode: the stage's passes
+	tokens  *atomic.Int64 // count mode: passes left to hand out
+	done    *atomic.Int64 // count mode: passes completed
+	limit   int64         // rate stages: the most passes in flight (max_vus)
+}
+
 // arrival is a pass a rate stage wants started at a given time.
 type arrival struct {
-	at      time.Time
-	epoch   int64
-	counted bool // toward a count-mode stage
+	at    time.Time
+	claim *stagePlan // the count stage it belongs to; nil in duration mode
 }
 
 // arrivalBuffer bounds the passes handed out and not yet taken; the
 // dispatcher never hands out more than there are idle VUs.
 const arrivalBuffer = 1 << 16
-
-// unlimitedVUs is the cap of a rate stage that sets no max_vus: the pool
-// grows as needed, but not past what one process can hold.
-const unlimitedVUs = 200_000
 
 // caseRun is one case being run: its VUs, the schedule that drives them
 // and the recorder they write into.
@@ -38,6 +45,7 @@ type caseRun struct {
 	rec     *metrics.Recorder
 	globals *globals
 	seed    uint64
+	uses    map[scenario.Protocol]bool // the protocols the case's requests use
 	series  []metrics.SeriesInfo
 
 	passSeries int // series index of the case's passes
@@ -51,27 +59,25 @@ type caseRun struct {
 	hardCancel  context.CancelFunc
 	hardStopped atomic.Bool
 
-	// active is how many VUs may run passes: VU i runs while i < active.
+	// cur is the current stage, for the VUs; stageWake is closed and
+	// replaced when it changes.
+	cur       atomic.Pointer[stagePlan]
+	stageWake atomic.Pointer[chan struct{}]
+
+	// active is how many VUs may run passes in a closed model: VU i runs
+	// while i < active. VUs above it park on their own wake channel, so
+	// raising the count wakes only the VUs it lets run.
 	active    atomic.Int64
-	maxActive int64                         // scheduler goroutine only
-	wake      atomic.Pointer[chan struct{}] // closed and replaced whenever the schedule changes
+	maxActive int64 // scheduler goroutine only
 	vus       []*vu
 	wg        sync.WaitGroup
 
-	// Count mode: passes left to hand out, and passes completed. epoch
-	// numbers the stages, so that a pass claimed in one count stage never
-	// counts toward the next.
-	counting atomic.Bool
-	tokens   atomic.Int64
-	done     atomic.Int64
-	epoch    atomic.Int64
-
 	// Rate stages (open model): passes due to start, VUs waiting for one,
-	// VUs alive, and passes that could not start because every VU up to the
-	// cap was busy.
-	rate     atomic.Bool
+	// passes in flight, VUs alive, and passes that could not start because
+	// max_vus passes were in flight.
 	arrivals chan arrival
 	idle     atomic.Int64
+	inflight atomic.Int64
 	spawned  atomic.Int64
 	missed   atomic.Int64
 
@@ -98,11 +104,22 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 	c := &caseRun{
 		plan: cp, opts: opts, globals: newGlobals(cp.Slots), seed: seed,
 		txnSeries: len(cp.Requests), passSeries: len(cp.Requests) + len(cp.Transactions),
-		stopCh: make(chan struct{}), arrivals: make(chan arrival, arrivalBuffer),
+		stopCh: make(chan struct{}),
+	}
+	for _, st := range cp.Stages {
+		if st.IsRate() {
+			c.arrivals = make(chan arrival, arrivalBuffer)
+			break
+		}
 	}
 	wake := make(chan struct{})
-	c.wake.Store(&wake)
+	c.stageWake.Store(&wake)
+	c.cur.Store(&stagePlan{})
 	c.series = series
+	c.uses = map[scenario.Protocol]bool{}
+	for _, r := range cp.Requests {
+		c.uses[r.Protocol] = true
+	}
 	c.ctl = newControllers(cp)
 	c.hardCtx, c.hardCancel = context.WithCancel(context.Background())
 	return c
@@ -116,29 +133,29 @@ func (c *caseRun) mayStart(v *vu) bool {
 		if c.stopping.Load() {
 			return false
 		}
-		// Load the channel before reading the schedule: a change made after
+		// Load the channel before reading the stage: a change made after
 		// this load closes the very channel waited on below.
-		wake := *c.wake.Load()
-		if c.rate.Load() {
-			if ok, again := c.nextArrival(v, wake); !again {
+		stageWake := *c.stageWake.Load()
+		sp := c.cur.Load()
+		if sp.rate {
+			if ok, again := c.nextArrival(v, stageWake); !again {
 				return ok
 			}
 			continue
 		}
 		if int64(v.id) < c.active.Load() {
-			if !c.counting.Load() {
-				v.claimed = false
+			if !sp.counted {
+				v.claim = nil
 				return true
 			}
-			if c.tokens.Add(-1) >= 0 {
-				// The stage's epoch was set before its tokens, so a token
-				// taken is seen with its own stage's epoch.
-				v.claimed, v.epoch = true, c.epoch.Load()
+			if sp.tokens.Add(-1) >= 0 {
+				v.claim = sp
 				return true
 			}
 		}
 		select {
-		case <-wake:
+		case <-v.wake:
+		case <-stageWake:
 		case <-c.stopCh:
 			return false
 		}
@@ -146,45 +163,52 @@ func (c *caseRun) mayStart(v *vu) bool {
 }
 
 // nextArrival waits, in a rate stage, for a pass the schedule wants
-// started. again reports that the schedule changed and must be read anew.
-func (c *caseRun) nextArrival(v *vu, wake chan struct{}) (ok, again bool) {
+// started. again reports that the stage changed and must be read anew.
+func (c *caseRun) nextArrival(v *vu, stageWake chan struct{}) (ok, again bool) {
 	c.idle.Add(1)
 	defer c.idle.Add(-1)
 	select {
 	case a := <-c.arrivals:
-		v.claimed, v.epoch, v.due = a.counted, a.epoch, a.at
+		v.claim, v.due, v.arrived = a.claim, a.at, true
 		return true, false
-	case <-wake:
+	case <-stageWake:
 		return false, true
 	case <-c.stopCh:
 		return false, false
 	}
 }
 
-// passEnded counts a completed pass toward the count-mode stage that
-// handed it out.
+// passEnded counts a completed pass toward the count stage that handed it
+// out, and frees its place among a rate stage's passes in flight.
 func (c *caseRun) passEnded(v *vu, completed bool) {
-	if completed && v.claimed && v.epoch == c.epoch.Load() {
-		c.done.Add(1)
+	if completed && v.claim != nil {
+		v.claim.done.Add(1)
+	}
+	v.claim = nil
+	if v.arrived {
+		v.arrived = false
+		c.inflight.Add(-1)
 	}
 }
 
-// setActive lets n VUs run, starting goroutines for VUs not yet born.
+// setActive lets n VUs run, starting goroutines for VUs not yet born and
+// waking parked VUs that may run again. Only the scheduler goroutine
+// calls it.
 func (c *caseRun) setActive(n int) {
-	if n < 0 {
-		n = 0
-	}
+	n = max(n, 0)
 	for len(c.vus) < n {
 		c.spawn()
 	}
 	c.maxActive = max(c.maxActive, int64(n))
-	if c.active.Swap(int64(n)) != int64(n) {
-		c.notify()
+	old := int(c.active.Swap(int64(n)))
+	for id := old; id < n; id++ {
+		select {
+		case c.vus[id].wake <- struct{}{}:
+		default: // already woken
+		}
 	}
 }
 
-// notify wakes every parked VU to re-read the schedule. Only the
-// scheduler goroutine calls it.
 // spawn starts one more VU. Only the scheduler goroutine calls it.
 func (c *caseRun) spawn() {
 	v := newVU(c, len(c.vus))
@@ -195,17 +219,30 @@ func (c *caseRun) spawn() {
 }
 
 // vusNow is the VU count the per-second series shows: the VUs allowed to
-// run in a closed model, the VUs busy with a pass in an open one.
+// run in a closed model, the passes in flight in an open one.
 func (c *caseRun) vusNow() int {
-	if c.rate.Load() {
-		return int(max(c.spawned.Load()-c.idle.Load(), 0))
+	if c.cur.Load().rate {
+		return int(max(c.inflight.Load(), 0))
 	}
 	return int(c.active.Load())
 }
 
-func (c *caseRun) notify() {
+// publish makes sp the current stage and wakes every parked VU to read it.
+func (c *caseRun) publish(sp *stagePlan) {
+	c.cur.Store(sp)
 	next := make(chan struct{})
-	close(*c.wake.Swap(&next))
+	close(*c.stageWake.Swap(&next))
+}
+
+// newStagePlan is what a stage tells its VUs.
+func newStagePlan(st *scenario.Stage) *stagePlan {
+	sp := &stagePlan{rate: st.IsRate(), counted: st.Count > 0, count: st.Count, tokens: new(atomic.Int64), done: new(atomic.Int64)}
+	sp.tokens.Store(st.Count)
+	sp.limit = int64(st.VUs)
+	if sp.limit <= 0 {
+		sp.limit = int64(vuLimit())
+	}
+	return sp
 }
 
 // run drives the case's stages in order and returns its measurements.
@@ -220,30 +257,19 @@ func (c *caseRun) run(ctx context.Context, abort <-chan struct{}) (*metrics.Case
 
 	res := &metrics.CaseResult{Protocols: protocolsOf(c.plan), Mode: modeName(c.plan), LatencyFrom: "send"}
 	c.opts.Control.register(c)
-	defer c.opts.Control.unregister(c)
 	interrupted := false
 stages:
 	for _, st := range c.plan.Stages {
 		sr := metrics.StageResult{Name: st.Name, Mode: stageMode(st), Start: time.Now()}
-		c.beginStage(stageLabel(st), stageMode(st), st.Manual)
+		c.beginStage(stageLabel(st), stageMode(st), st.Manual, st.IsRate())
 		c.watch.beginStage(st, sr.Start)
-		if !st.IsRate() {
-			// The new stage's VU count first, so that VUs above it park
-			// rather than claim the new stage's passes.
-			c.setActive(int(math.Round(c.regulated(st.Target(0)))))
-		}
-		c.epoch.Add(1)
-		if st.Count > 0 {
-			c.done.Store(0)
-			c.tokens.Store(st.Count)
-			c.counting.Store(true)
-		} else {
-			c.counting.Store(false)
-		}
-		c.notify()
+		sp := newStagePlan(st)
+		c.publish(sp)
 		if st.IsRate() {
 			res.LatencyFrom = "intended_start"
-			interrupted = c.runRate(ctx, abort, st, sr.Start)
+			c.setActive(0)
+			interrupted = c.runRate(ctx, abort, st, sp, sr.Start)
+			c.endManual()
 			sr.End = time.Now()
 			c.watch.endStage(sr.End)
 			res.Stages = append(res.Stages, sr)
@@ -256,7 +282,7 @@ stages:
 		for {
 			elapsed := time.Since(sr.Start)
 			c.setActive(int(math.Round(c.regulated(st.Target(elapsed)))))
-			if st.Count > 0 && c.done.Load() >= st.Count || st.Count == 0 && elapsed >= st.Duration || c.watch.stopStage() {
+			if st.Count > 0 && sp.done.Load() >= st.Count || st.Count == 0 && elapsed >= st.Duration || c.watch.stopStage() {
 				break
 			}
 			select {
@@ -279,10 +305,13 @@ stages:
 			}
 		}
 		t.Stop()
+		c.endManual()
 		sr.End = time.Now()
 		c.watch.endStage(sr.End)
 		res.Stages = append(res.Stages, sr)
 	}
+	c.endManual()
+	c.opts.Control.unregister(c)
 	c.stop(abort)
 	close(clockStop)
 	<-clockDone
@@ -291,7 +320,7 @@ stages:
 	c.rec.Tick(end, int(c.sampledVUs.Load()))
 	res.Stats = c.rec.Finish(c.plan.Name, end)
 	res.Stats.MaxVUs = max(res.Stats.MaxVUs, int(c.maxActive))
-	res.Changes = c.manual.changes
+	res.Changes = c.manual.taken()
 	res.Rendezvous = c.ctl.results()
 	res.Missed = c.missed.Load()
 	c.watch.results(res)
@@ -303,7 +332,6 @@ stages:
 func (c *caseRun) stop(abort <-chan struct{}) {
 	c.stopping.Store(true)
 	close(c.stopCh)
-	c.notify()
 	done := make(chan struct{})
 	go func() {
 		c.wg.Wait()
@@ -326,7 +354,7 @@ func (c *caseRun) cut() {
 	c.hardStopped.Store(true)
 	c.hardCancel()
 	for _, v := range c.vus {
-		v.http.Interrupt()
+		v.interrupt()
 	}
 }
 
@@ -362,64 +390,78 @@ func (c *caseRun) clock(start time.Time, stop <-chan struct{}, done chan<- struc
 	}
 }
 
-// rateTick is how often a rate stage hands out the passes that fell due:
-// at 10,000/s about ten at a time, each with its own due time.
-const rateTick = time.Millisecond
+// The rate scheduler wakes every rateTick at high rates, and about once
+// per pass at low ones (never more than rateTickMax apart, so a manual
+// change is seen quickly). It hands out each pass one tick before it is
+// due; the VU waits for the due time itself, so a pass starts on time
+// rather than at the next tick.
+const (
+	rateTick    = time.Millisecond
+	rateTickMax = 20 * time.Millisecond
+)
 
 // runRate drives a rate stage (open model): passes start at the rate the
-// shape asks for, whatever the latency, from a pool of VUs that grows up
-// to the stage's cap. A pass that falls due when every VU is busy and
-// the pool is full is counted as missed, never silently dropped. It
-// reports whether the run was interrupted.
-func (c *caseRun) runRate(ctx context.Context, abort <-chan struct{}, st *scenario.Stage, start time.Time) bool {
-	c.rate.Store(true)
-	c.notify()
+// shape asks for, whatever the latency, from a pool of VUs that grows as
+// needed. A pass that falls due when max_vus passes are in flight is
+// counted as missed, never silently dropped. It reports whether the run
+// was interrupted.
+func (c *caseRun) runRate(ctx context.Context, abort <-chan struct{}, st *scenario.Stage, sp *stagePlan, start time.Time) bool {
 	defer func() {
-		c.rate.Store(false)
 		// Passes handed out but not taken did not start: missed.
 		for {
 			select {
 			case <-c.arrivals:
+				c.inflight.Add(-1)
 				c.missed.Add(1)
 			default:
 				return
 			}
 		}
 	}()
-	limit := st.VUs
-	if limit <= 0 {
-		limit = unlimitedVUs
+	end := st.Duration
+	if st.Count > 0 {
+		end = math.MaxInt64
 	}
-	epoch := c.epoch.Load()
-	var due float64 // passes due since the stage began: the integral of the rate
+	var due float64 // passes due by prevT: the integral of the rate
 	var emitted, missed int64
 	prevT, prevR := time.Duration(0), c.regulated(st.Target(0))
-	t := time.NewTicker(rateTick)
+	t := time.NewTimer(rateTick)
 	defer t.Stop()
 	for {
 		el := time.Since(start)
 		if st.Count == 0 && el >= st.Duration {
 			return false
 		}
-		r := c.regulated(st.Target(el))
-		due += (prevR + r) / 2 * (el - prevT).Seconds()
-		n := int64(due) - emitted
-		if st.Count > 0 {
-			n = min(n, st.Count-emitted)
+		wait := rateTickMax
+		if now := c.regulated(st.Target(el)); now > 0 {
+			wait = min(max(time.Duration(float64(time.Second)/now), rateTick), rateTickMax)
 		}
-		for i := range n {
-			// Spread the passes that fell due in this tick over it, each
-			// with its own due time.
-			at := start.Add(prevT + time.Duration(float64(el-prevT)*float64(i+1)/float64(n)))
-			if !c.dispatch(arrival{at: at, epoch: epoch, counted: st.Count > 0}, limit) {
+		// Hand out what falls due before the next wake, and a tick more.
+		horizon := min(el+wait+rateTick, end)
+		r := c.regulated(st.Target(horizon))
+		step := (prevR + r) / 2 * (horizon - prevT).Seconds()
+		for k := emitted + 1; step > 0 && float64(k) <= due+step; k++ {
+			if st.Count > 0 && k > st.Count {
+				break
+			}
+			// The pass falls due where the rate's integral crosses k,
+			// taking the rate as linear over the step.
+			at := start.Add(prevT + time.Duration((float64(k)-due)/step*float64(horizon-prevT)))
+			a := arrival{at: at}
+			if sp.counted {
+				a.claim = sp
+			}
+			if !c.dispatch(a, sp.limit) {
 				missed++
 			}
+			emitted = k
 		}
-		emitted += n
-		prevT, prevR = el, r
-		if st.Count > 0 && emitted >= st.Count && c.done.Load()+missed >= st.Count {
+		due += step
+		prevT, prevR = horizon, r
+		if st.Count > 0 && emitted >= st.Count && sp.done.Load()+missed >= st.Count {
 			return false
 		}
+		t.Reset(wait)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
@@ -435,18 +477,20 @@ func (c *caseRun) runRate(ctx context.Context, abort <-chan struct{}, st *scenar
 }
 
 // dispatch hands a due pass to an idle VU, growing the pool when none is
-// idle; it reports false, counting a missed start, when the pool is full.
-func (c *caseRun) dispatch(a arrival, limit int) bool {
+// idle; it reports false, counting a missed start, when limit passes are
+// already in flight.
+func (c *caseRun) dispatch(a arrival, limit int64) bool {
+	if c.inflight.Load() >= limit {
+		c.missed.Add(1)
+		return false
+	}
 	if c.idle.Load() <= int64(len(c.arrivals)) {
-		if len(c.vus) >= limit {
-			c.missed.Add(1)
-			return false
-		}
 		c.spawn()
 		c.maxActive = max(c.maxActive, int64(len(c.vus)))
 	}
 	select {
 	case c.arrivals <- a:
+		c.inflight.Add(1)
 		return true
 	default:
 		c.missed.Add(1)

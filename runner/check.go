@@ -27,7 +27,9 @@ func (v *vu) judge(n *scenario.RequestNode) (metrics.Outcome, string) {
 
 func (v *vu) checks(n *scenario.RequestNode) (metrics.Outcome, string) {
 	if len(n.Checks) == 0 {
-		if v.status >= 200 && v.status <= 299 {
+		// Without a check, HTTP succeeds on 2xx; other protocols on any
+		// reply that arrived.
+		if !v.isHTTP || v.status >= 200 && v.status <= 299 {
 			return metrics.Success, ""
 		}
 		return metrics.CheckFailed, "status " + strconv.Itoa(v.status) + " (expected 2xx: the request has no check)"
@@ -73,7 +75,7 @@ func (v *vu) check(c *scenario.CheckSpec) (bool, string) {
 	case "rt":
 		ok = compareNum(float64(v.rt.Microseconds())/1000, c.Op, c.Num)
 	case "header":
-		val := v.res.Resp.Header.Peek(c.Arg)
+		val := v.header(c.Arg)
 		present := val != nil
 		ok = textHolds(val, present, c)
 	case "jsonpath":
@@ -174,7 +176,7 @@ func (v *vu) extract(e *scenario.ExtractSpec) (metrics.Outcome, string) {
 	var src []byte
 	switch e.From {
 	case "header":
-		src = v.res.Resp.Header.Peek(e.Header)
+		src = v.header(e.Header)
 	case "url":
 		src = v.url
 	case "status":

@@ -98,6 +98,7 @@ type manualState struct {
 	stage    string
 	mode     string
 	manual   bool
+	rate     bool    // the target is passes per second, not VUs
 	target   float64 // the shape's current target
 	override float64 // NaN: none
 	changes  []metrics.Change
@@ -121,6 +122,12 @@ func (cr *caseRun) setManual(target float64, by string) (CaseStatus, error) {
 		m.mu.Unlock()
 		return CaseStatus{}, fmt.Errorf("case %q: stage %q is not manual; add manual: true to it", cr.plan.Name, m.stage)
 	}
+	// A target the machine cannot hold would take the run, and its
+	// reports, down with it.
+	if limit := manualLimit(m.rate); target > limit {
+		m.mu.Unlock()
+		return CaseStatus{}, fmt.Errorf("case %q: target %v is over what this machine can hold (%v); the limit follows the open-files limit (ulimit -n)", cr.plan.Name, target, limit)
+	}
 	m.override = target
 	m.changes = append(m.changes, metrics.Change{Time: time.Now(), Stage: m.stage, Target: target, By: by})
 	m.mu.Unlock()
@@ -128,11 +135,37 @@ func (cr *caseRun) setManual(target float64, by string) (CaseStatus, error) {
 }
 
 // beginStage resets regulation for a new stage.
-func (cr *caseRun) beginStage(name, mode string, manual bool) {
+func (cr *caseRun) beginStage(name, mode string, manual, rate bool) {
 	m := &cr.manual
 	m.mu.Lock()
-	m.stage, m.mode, m.manual, m.override = name, mode, manual, math.NaN()
+	m.stage, m.mode, m.manual, m.rate, m.override = name, mode, manual, rate, math.NaN()
 	m.mu.Unlock()
+}
+
+// endManual refuses further changes once a stage is over: a change made
+// between stages would be logged but never applied.
+func (cr *caseRun) endManual() {
+	m := &cr.manual
+	m.mu.Lock()
+	m.manual = false
+	m.mu.Unlock()
+}
+
+// taken returns the changes made, for the report.
+func (m *manualState) taken() []metrics.Change {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]metrics.Change(nil), m.changes...)
+}
+
+// manualLimit is the highest target a person may set: VUs each need a
+// connection, so no more VUs than open files allow; a rate no higher than
+// a generator can start passes.
+func manualLimit(rate bool) float64 {
+	if rate {
+		return 1_000_000
+	}
+	return float64(vuLimit())
 }
 
 // regulated returns the target the scheduler should use: the shape's, or

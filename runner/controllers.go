@@ -105,17 +105,18 @@ type rendezvous struct {
 }
 
 // liveVUs is how many VUs could still arrive anywhere: the VUs running
-// (closed model) or busy with a pass (open model), and in a count stage
-// no more than the passes not yet completed.
+// in a closed model, and in a count stage no more than the passes not yet
+// completed. In an open model passes arrive on their own schedule, so a
+// gathering waits for its users (at most max_vus can be in flight) or
+// its timeout.
 func liveVUs(c *caseRun) int64 {
+	sp := c.cur.Load()
+	if sp.rate {
+		return sp.limit
+	}
 	n := int64(c.vusNow())
-	if c.counting.Load() && !c.rate.Load() {
-		// The stages are numbered from 1 by epoch, in order.
-		if e := c.epoch.Load(); e >= 1 && e <= int64(len(c.plan.Stages)) {
-			if st := c.plan.Stages[e-1]; st.Count > 0 {
-				n = min(n, st.Count-c.done.Load())
-			}
-		}
+	if sp.counted {
+		n = min(n, sp.count-sp.done.Load())
 	}
 	return n
 }
@@ -188,9 +189,9 @@ func (v *vu) rendezvous(n *scenario.RendezvousNode) flow {
 		return flowNext
 	}
 	for {
-		// Read the schedule's wake channel before re-checking: a VU count
-		// changed after this load closes the channel waited on.
-		wake := *v.c.wake.Load()
+		// A stage change closes this channel; a VU count that drops is
+		// seen by the poll below.
+		wake := *v.c.stageWake.Load()
 		d := rendezvousPoll
 		if r.timeout > 0 {
 			d = min(d, max(time.Until(deadline), 0))

@@ -420,25 +420,25 @@ cases:
 // Check accepts the controllers but still looks inside them.
 func TestCheckLooksInsideControllers(t *testing.T) {
 	plan := compileUnchecked(t, `
-name: tcp
+name: plugins
 cases:
   - name: c
     steps:
       - weighted:
           branches:
-            - {weight: 1, steps: [{tcp: {name: w, address: "127.0.0.1:1", payload: "x"}}]}
+            - {weight: 1, steps: [{plugin: {name: w}}]}
       - throughput: {rps: 5}
-        steps: [{tcp: {name: t, address: "127.0.0.1:1", payload: "x"}}]
+        steps: [{plugin: {name: t}}]
       - rendezvous: {name: r, users: 2}
     stages:
       - {concurrency: 1, count: 1}
 `)
 	errs := Check(plan)
 	if len(errs) != 2 {
-		t.Fatalf("want the two tcp requests refused, got %v", errs)
+		t.Fatalf("want the two plugin requests refused, got %v", errs)
 	}
 	for _, e := range errs {
-		if !strings.Contains(e.Error(), "tcp request") {
+		if !strings.Contains(e.Error(), "plugin request") {
 			t.Errorf("unexpected: %v", e)
 		}
 	}

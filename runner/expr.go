@@ -42,7 +42,7 @@ func (v *vu) ensureEnv() {
 		env[s.Name] = ""
 	}
 	env["status"], env["body"], env["rt"], env["url"] = 0, "", 0.0, ""
-	env["header"] = func(name string) string { return string(v.res.Resp.Header.Peek(name)) }
+	env["header"] = func(name string) string { return string(v.header(name)) }
 	env["jsonpath"] = func(path string) any { return v.jsonpathValue(path) }
 	v.ex.env = env
 	v.ex.envVer = make([]uint32, len(slots))

@@ -136,3 +136,31 @@ cases:
 		t.Errorf("triggers %+v", c.SLA)
 	}
 }
+
+// An SLA rule that stops one case stops the run: the next case does not
+// run its stages.
+func TestSLAStopEndsTheRun(t *testing.T) {
+	t.Parallel()
+	srv := kneeServer(t, 0, 0, 30*time.Millisecond)
+	plan := compile(t, `
+name: sla
+cases:
+  - name: first
+    steps: [{http: {name: get, url: "${base}/"}}]
+    stages: [{concurrency: 2, duration: 10s}]
+    sla: [{name: guard, kpi: avg_rt < 10ms, window: 1s, breaches: 1, action: stop}]
+  - name: second
+    steps: [{http: {name: get2, url: "${base}/"}}]
+    stages: [{concurrency: 2, duration: 10s}]
+`, srv.URL, nil)
+	start := time.Now()
+	run := Run(context.Background(), plan, Options{})
+	if d := time.Since(start); d > 5*time.Second || run.Status != metrics.StoppedBySLA {
+		t.Errorf("status %v after %v", run.Status, d)
+	}
+	if len(run.Cases) > 1 {
+		if s := run.Cases[1].Stats.Series[0]; s.Count > 0 {
+			t.Errorf("the second case ran %d requests after the SLA stop", s.Count)
+		}
+	}
+}

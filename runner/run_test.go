@@ -539,7 +539,7 @@ cases:
 `, tg.URL, nil)
 	run := Run(context.Background(), plan, Options{})
 	c := run.Cases[0]
-	if got := series(t, c, "ok").Count; got < 495+123 || got > 505+123 {
+	if got := series(t, c, "ok").Count; got < 490+123 || got > 510+123 {
 		t.Errorf("500/s for 1s then 123: %d passes", got)
 	}
 	if c.Missed != 0 || c.LatencyFrom != "intended_start" {
@@ -602,5 +602,110 @@ cases:
 	}
 	if second < 100 {
 		t.Errorf("%d requests", second)
+	}
+}
+
+// A count stage sends exactly its count even when all its VUs start at
+// once, and after a stage with another VU count.
+func TestCountExactWithManyVUs(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: many
+cases:
+  - name: c
+    steps: [{http: {name: ok, url: "${base}/ok"}}]
+    stages:
+      - {concurrency: 50, duration: 100ms}
+      - {concurrency: 300, count: 300}
+      - {concurrency: 7, count: 50}
+`, tg.URL, nil)
+	before := tg.hits.Load()
+	run := Run(context.Background(), plan, Options{})
+	first := run.Cases[0].Stats.Series[0].Count - 350
+	if got := tg.hits.Load() - before; got != first+350 {
+		t.Errorf("server saw %d requests, the first stage %d and the count stages 350", got, first)
+	}
+	pass := run.Cases[0].Stats.Series[1]
+	if pass.Count != first+350 {
+		t.Errorf("passes %d, want %d", pass.Count, first+350)
+	}
+}
+
+// max_vus caps the passes in flight even when a bigger pool is left from
+// an earlier stage.
+func TestTPSCapAfterBiggerStage(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: cap
+cases:
+  - name: c
+    steps: [{http: {name: slow, url: "${base}/hang", timeout: 100ms}, continue_on_failure: true}]
+    stages:
+      - {concurrency: 20, duration: 200ms}
+      - {tps: 100, max_vus: 2, duration: 500ms}
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	if c := run.Cases[0]; c.Missed < 30 {
+		t.Errorf("missed %d starts: max_vus 2 was not enforced with 20 VUs in the pool", c.Missed)
+	}
+}
+
+// A manual stage takes a new target; an impossible one is refused, and so
+// is any change once the stage is over.
+func TestManualRegulation(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: manual
+cases:
+  - name: c
+    steps: [{http: {name: ok, url: "${base}/ok"}}, {think: 10ms}]
+    stages:
+      - {name: hand, concurrency: 1, duration: 600ms, manual: true}
+      - {name: after, concurrency: 1, duration: 300ms}
+`, tg.URL, nil)
+	ctl := NewControl()
+	done := make(chan *metrics.Run)
+	go func() { done <- Run(context.Background(), plan, Options{Control: ctl}) }()
+	time.Sleep(150 * time.Millisecond)
+	if _, err := ctl.Set("", 1e9, "test"); err == nil || !strings.Contains(err.Error(), "over what this machine can hold") {
+		t.Errorf("a target of 1e9 VUs: %v", err)
+	}
+	st, err := ctl.Set("c", 5, "test")
+	if err != nil || st.Target != 5 {
+		t.Fatalf("set 5: %+v %v", st, err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	if st := ctl.Status(); len(st) != 1 || st[0].VUs != 5 {
+		t.Errorf("status %+v, want 5 VUs", st)
+	}
+	time.Sleep(400 * time.Millisecond) // into the stage that is not manual
+	if _, err := ctl.Set("c", 3, "test"); err == nil {
+		t.Errorf("a change to a stage that is not manual was taken")
+	}
+	run := <-done
+	if ch := run.Cases[0].Changes; len(ch) != 1 || ch[0].Target != 5 || ch[0].Stage != "hand" || ch[0].By != "test" {
+		t.Errorf("changes %+v", ch)
+	}
+	if run.Cases[0].Stats.MaxVUs != 5 {
+		t.Errorf("max VUs %d", run.Cases[0].Stats.MaxVUs)
+	}
+}
+
+// In an open model a rendezvous gathers its users as passes arrive.
+func TestRendezvousInTPSStage(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: rv
+cases:
+  - name: c
+    steps:
+      - rendezvous: {name: r, users: 5, timeout: 2s}
+      - http: {name: ok, url: "${base}/ok"}
+    stages: [{tps: 100, count: 40}]
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	rv := run.Cases[0].Rendezvous
+	if len(rv) != 1 || rv[0].Releases != 8 || rv[0].Timeouts != 0 {
+		t.Errorf("rendezvous %+v, want 8 gatherings of 5", rv)
 	}
 }

@@ -80,9 +80,16 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	interrupted := make([]bool, len(cases))
 	fatal := make([]*string, len(cases))
 	slaStop := make([]string, len(cases))
+	// An SLA rule that stops, or a VU that panics, ends the whole run:
+	// the other cases, running or still to run, stop too.
+	ctx, endRun := context.WithCancel(ctx)
+	defer endRun()
 	runCase := func(i int) {
 		cr := newCaseRun(cases[i], &opts, seed+uint64(i)*0x2545f4914f6cdd1d)
 		results[i], interrupted[i] = cr.run(ctx, opts.Abort)
+		if cr.slaStop.Load() || cr.fatal.Load() != nil {
+			endRun()
+		}
 		fatal[i] = cr.fatal.Load()
 		if cr.slaStop.Load() {
 			slaStop[i] = cr.watch.slaStop

@@ -36,8 +36,8 @@ func Check(plan *scenario.Plan) scenario.ErrorList {
 			for _, n := range nodes {
 				switch n := n.(type) {
 				case *scenario.RequestNode:
-					if n.HTTP == nil {
-						add(n.Pos, "a "+string(n.Protocol)+" request", "only http requests run for now")
+					if n.Plugin != nil {
+						add(n.Pos, "a plugin request", "perfcase has no plugin runtime yet; disable the step to run the rest")
 					}
 				case *scenario.TransactionNode:
 					walk(n.Steps)

@@ -1,6 +1,7 @@
 package runner
 
 import (
+	"errors"
 	"fmt"
 	"time"
 
@@ -45,6 +46,16 @@ type vu struct {
 	fe    *scenario.FuncEnv
 	http  *protocols.HTTPClient
 	res   protocols.HTTPResult
+	// Drivers of the other protocols, made only when the case uses them.
+	tcp   *protocols.TCPClient
+	udp   *protocols.UDPClient
+	ws    *protocols.WSClient
+	until protocols.Until
+	reply protocols.Reply
+	// isHTTP says which of res and reply holds the response judged; end
+	// is when that exchange ended.
+	isHTTP bool
+	end    time.Time
 
 	vals [][]byte // local variables by slot
 	idx  []int64  // global variables: the index of the value read, by slot
@@ -64,9 +75,12 @@ type vu struct {
 
 	txns []acc // open transactions, innermost last
 	pass acc
-	// The count-mode pass this VU claimed, if any, and its stage's epoch.
-	claimed bool
-	epoch   int64
+	// claim is the count stage whose pass this VU is running, if any;
+	// arrived says a rate stage handed the pass out; wake is where a
+	// parked VU is told it may run again.
+	claim   *stagePlan
+	arrived bool
+	wake    chan struct{}
 	// due is when a rate stage wanted the current pass to start; lag is
 	// how late it started, added to its first request's time.
 	due   time.Time
@@ -75,22 +89,71 @@ type vu struct {
 	buf   []byte
 }
 
+// closeDrivers closes every connection of the VU.
+func (v *vu) closeDrivers() {
+	v.http.Close()
+	if v.tcp != nil {
+		v.tcp.Close()
+	}
+	if v.udp != nil {
+		v.udp.Close()
+	}
+	if v.ws != nil {
+		v.ws.Close()
+	}
+}
+
+// interrupt cuts whatever exchange the VU has in flight; safe from any
+// goroutine.
+func (v *vu) interrupt() {
+	v.http.Interrupt()
+	if v.tcp != nil {
+		v.tcp.Interrupt()
+	}
+	if v.udp != nil {
+		v.udp.Interrupt()
+	}
+	if v.ws != nil {
+		v.ws.Interrupt()
+	}
+}
+
 func newVU(c *caseRun, id int) *vu {
 	n := len(c.globals.slots)
 	seed := c.seed + uint64(id)*0x9e3779b97f4a7c15
-	return &vu{
+	v := &vu{
 		c: c, id: id, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed),
 		http: protocols.NewHTTPClient(c.hardCtx, seed),
 		vals: make([][]byte, n), idx: make([]int64, n), own: make([]int64, n), ver: make([]uint32, n),
-		once: make([]bool, c.plan.Controllers),
+		once: make([]bool, c.plan.Controllers), wake: make(chan struct{}, 1),
 	}
+	// Made now, not on first use, so that cut may reach them from the
+	// scheduler's goroutine.
+	if c.uses[scenario.TCP] {
+		v.tcp = protocols.NewTCPClient(c.hardCtx)
+	}
+	if c.uses[scenario.UDP] {
+		v.udp = protocols.NewUDPClient(c.hardCtx)
+	}
+	if c.uses[scenario.WebSocket] {
+		v.ws = protocols.NewWSClient(c.hardCtx)
+		v.until = func(p *scenario.Program, msg []byte) (bool, error) {
+			v.body, v.docParsed = msg, false
+			ok, err := v.evalBool(p, true)
+			if err != nil {
+				err = errors.New(v.redact(err.Error()))
+			}
+			return ok, err
+		}
+	}
+	return v
 }
 
 // run is the VU's life: setup once, then passes for as long as the
 // schedule lets it.
 func (v *vu) run() {
 	defer v.c.wg.Done()
-	defer v.http.Close()
+	defer v.closeDrivers()
 	defer func() {
 		// A bug must not take the whole run and its reports with it: the
 		// case stops, the run is aborted, and the reports say why.
@@ -102,6 +165,18 @@ func (v *vu) run() {
 	}()
 	first := true
 	for v.c.mayStart(v) {
+		var lag time.Duration
+		if !v.due.IsZero() {
+			// Open model: a pass is handed out a little before it is due;
+			// wait for its time, then time it from then, not from when a VU
+			// got to it (no coordinated omission). The VU's own setup is
+			// not the server's latency and is left out.
+			if wait := time.Until(v.due); wait > 0 && !v.sleep(wait) {
+				v.c.passEnded(v, false)
+				return
+			}
+			lag, v.due = max(time.Since(v.due), 0), time.Time{}
+		}
 		v.readGlobals(first)
 		if first {
 			first = false
@@ -114,15 +189,10 @@ func (v *vu) run() {
 			}
 		}
 		var start time.Time
-		if v.c.plan.Pacing > 0 || !v.due.IsZero() {
+		if v.c.plan.Pacing > 0 {
 			start = time.Now()
 		}
-		if !v.due.IsZero() {
-			// Open model: time the pass from when it was due, not from
-			// when a VU got to it (no coordinated omission). A VU's own
-			// setup is not the server's latency and is left out.
-			v.lag, v.due = max(start.Sub(v.due), 0), time.Time{}
-		}
+		v.lag = lag
 		v.pass = acc{}
 		fl := v.exec(v.c.plan.Steps)
 		if fl == flowStop {
@@ -134,7 +204,7 @@ func (v *vu) run() {
 		v.shard.Record(v.c.passSeries, time.Now(), metrics.Sample{RT: v.pass.rt, Outcome: v.pass.outcome, Sent: v.pass.sent, Recv: v.pass.recv})
 		v.c.passEnded(v, true)
 		v.lag = 0
-		if p := v.c.plan.Pacing; p > 0 && !v.c.rate.Load() {
+		if p := v.c.plan.Pacing; p > 0 && !v.c.cur.Load().rate {
 			if rest := p - time.Since(start); rest > 0 && !v.sleep(rest) {
 				return
 			}
@@ -325,7 +395,7 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 		smp.RT += v.lag
 		v.lag = 0
 	}
-	v.shard.Record(n.ID, v.res.End, smp)
+	v.shard.Record(n.ID, v.end, smp)
 	if msg != "" {
 		v.c.rec.Error(n.ID, smp.Outcome, msg)
 	}
@@ -342,9 +412,14 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 // attempt sends once and judges the response. cut reports an exchange the
 // end of the run interrupted, which is not counted.
 func (v *vu) attempt(n *scenario.RequestNode) (smp metrics.Sample, msg string, cut bool) {
+	if n.HTTP == nil {
+		return v.attemptSocket(n)
+	}
+	v.isHTTP = true
 	v.http.Do(n.HTTP, v, v.fe, &v.res)
 	r := &v.res
-	smp = metrics.Sample{RT: r.RT, Sent: r.Sent, Recv: r.Recv}
+	v.end = r.End
+	smp = metrics.Sample{RT: r.RT, Sent: r.Sent, Recv: r.Recv, Connect: r.Connect}
 	if r.Fail != nil {
 		if v.c.hardStopped.Load() {
 			return smp, "", true
@@ -361,4 +436,40 @@ func (v *vu) attempt(n *scenario.RequestNode) (smp metrics.Sample, msg string, c
 	smp.Status = v.status
 	smp.Outcome, msg = v.judge(n)
 	return smp, msg, false
+}
+
+// attemptSocket runs a TCP, UDP or WebSocket step once and judges its
+// reply: checks and extractions see the reply as the body.
+func (v *vu) attemptSocket(n *scenario.RequestNode) (smp metrics.Sample, msg string, cut bool) {
+	v.isHTTP = false
+	r := &v.reply
+	switch n.Protocol {
+	case scenario.TCP:
+		v.tcp.Do(n.Socket, v, v.fe, r)
+	case scenario.UDP:
+		v.udp.Do(n.Socket, v, v.fe, r)
+	case scenario.WebSocket:
+		v.ws.Do(n.WS, v, v.fe, v.until, r)
+	}
+	v.end = r.End
+	smp = metrics.Sample{RT: r.RT, Sent: r.Sent, Recv: r.Recv, Connect: r.Connect}
+	if r.Fail != nil {
+		if v.c.hardStopped.Load() {
+			return smp, "", true
+		}
+		smp.Outcome = r.Fail.Outcome
+		return smp, r.Fail.Msg, false
+	}
+	v.status, v.body, v.url, v.rt, v.docParsed = 0, r.Payload, nil, r.RT, false
+	smp.Outcome, msg = v.judge(n)
+	return smp, msg, false
+}
+
+// header is a response header of the HTTP response being judged; nil
+// when absent or when the step is not HTTP.
+func (v *vu) header(name string) []byte {
+	if !v.isHTTP || v.res.Resp == nil {
+		return nil
+	}
+	return v.res.Resp.Header.Peek(name)
 }

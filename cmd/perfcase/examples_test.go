@@ -13,10 +13,6 @@ import (
 	"github.com/perfcase/perfcase/target"
 )
 
-// refusedExamples use what the run engine cannot do yet; every other
-// example runs (TestExamplesRun).
-var refusedExamples = []string{"sockets.yaml"}
-
 // TestExamplesRun runs every runnable example end to end against the demo
 // target, with its stages' times cut 300-fold (and counts to a few
 // dozen passes), so a 3-minute stage lasts 0.6 s: every request must
@@ -32,9 +28,6 @@ func TestExamplesRun(t *testing.T) {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	for _, path := range files {
 		name := filepath.Base(path)
-		if contains(refusedExamples, name) {
-			continue
-		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			src, err := os.ReadFile(path)
@@ -44,7 +37,8 @@ func TestExamplesRun(t *testing.T) {
 			if err := os.WriteFile(path, []byte(shorten(string(src))), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			code, out, errOut := runCmd(t, "run", "--quiet", "--control", "127.0.0.1:0", "--set", "base=http://"+srv.HTTPAddr(), path)
+			code, out, errOut := runCmd(t, "run", "--quiet", "--control", "127.0.0.1:0", "--set", "base=http://"+srv.HTTPAddr(),
+				"--set", "tcp_addr="+srv.TCPAddr(), "--set", "udp_addr="+srv.UDPAddr(), "--set", "ws_url=ws://"+srv.HTTPAddr()+"/ws", path)
 			if code != exitOK {
 				t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 			}
@@ -87,26 +81,21 @@ func shorten(src string) string {
 	return stageCount.ReplaceAllString(src, "count: 30")
 }
 
-// TestExamplesRefused: the examples that use what the engine cannot do
-// yet are refused before anything runs, with the line of each such step.
-func TestExamplesRefused(t *testing.T) {
-	for _, name := range refusedExamples {
-		f := filepath.Join("../../examples", name)
-		code, _, errOut := runCmd(t, "run", "--quiet", f)
-		if code != exitInvalid || !strings.Contains(errOut, "not supported by the run engine yet") || !strings.Contains(errOut, name+":") {
-			t.Errorf("%s: exit %d\n%s", f, code, errOut)
-		}
+// TestPluginRefused: a plugin step, which needs a runtime perfcase does
+// not have, is refused before anything runs, with its line.
+func TestPluginRefused(t *testing.T) {
+	path := writeScenario(t, `name: p
+cases:
+  - name: c
+    steps: [{plugin: {name: redis-get, params: {key: k}}}]
+    stages: [{concurrency: 1, count: 1}]
+`)
+	code, _, errOut := runCmd(t, "run", "--quiet", path)
+	if code != exitInvalid || !strings.Contains(errOut, "a plugin request is not supported by the run engine yet") || !strings.Contains(errOut, "s.yaml:4:") {
+		t.Errorf("exit %d\n%s", code, errOut)
 	}
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
 
 func copyDir(t *testing.T, from, to string) {
 	t.Helper()

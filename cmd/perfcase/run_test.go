@@ -63,8 +63,8 @@ func TestRunExitCodes(t *testing.T) {
 	if code != exitInvalid || !strings.Contains(errOut, `unknown key "typo"`) {
 		t.Errorf("an invalid scenario: exit %d\n%s", code, errOut)
 	}
-	code, _, errOut = runScenario(t, strings.Replace(strings.Replace(countScenario, "%s", "tp99 < 1s", 1), `http: {name: get, url: "${base}/"}`, `tcp: {name: t, address: "127.0.0.1:1"}`, 1), base)
-	if code != exitInvalid || !strings.Contains(errOut, "a tcp request is not supported by the run engine yet") || !strings.Contains(errOut, "s.yaml:5:") {
+	code, _, errOut = runScenario(t, strings.Replace(strings.Replace(countScenario, "%s", "tp99 < 1s", 1), `http: {name: get, url: "${base}/"}`, `plugin: {name: redis-get}`, 1), base)
+	if code != exitInvalid || !strings.Contains(errOut, "a plugin request is not supported by the run engine yet") || !strings.Contains(errOut, "s.yaml:5:") {
 		t.Errorf("an unsupported step: exit %d\n%s", code, errOut)
 	}
 	if code, _, _ := runCmd(t, "run", "--bogus", "x.yaml"); code != exitInvalid {
