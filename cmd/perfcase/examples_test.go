@@ -96,7 +96,6 @@ cases:
 	}
 }
 
-
 func copyDir(t *testing.T, from, to string) {
 	t.Helper()
 	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
