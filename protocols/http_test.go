@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -31,32 +30,12 @@ type noScope struct{}
 
 func (noScope) AppendValue(dst []byte, slot, field int) []byte { return dst }
 
-// specs compiles one case whose steps are the given http: mappings (flow
-// style, one per element) and returns their specs in order. ${base} is
-// base, inlined at compile time.
+// specs compiles http: steps (flow mappings) with ${base} set to base.
 func specs(t testing.TB, base string, https ...string) []*scenario.HTTPSpec {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString("name: t\ncases:\n  - name: c\n    steps:\n")
-	for _, h := range https {
-		fmt.Fprintf(&b, "      - http: %s\n", h)
-	}
-	b.WriteString("    stages: [{concurrency: 1, count: 1}]\n")
-	f, err := scenario.Parse("t.yaml", []byte(b.String()))
-	if err != nil {
-		t.Fatalf("parse: %v\n%s", err, b.String())
-	}
-	plan, err := scenario.Compile(f, scenario.Options{
-		Set:       map[string]string{"base": base},
-		LookupEnv: func(string) (string, bool) { return "", false },
-		ReadFile:  func(string) ([]byte, error) { return nil, errors.New("no files in tests") },
-	})
-	if err != nil {
-		t.Fatalf("compile: %v\n%s", err, b.String())
-	}
 	var out []*scenario.HTTPSpec
-	for _, n := range plan.Cases[0].Steps {
-		out = append(out, n.(*scenario.RequestNode).HTTP)
+	for _, n := range compileSteps(t, "http", map[string]string{"base": base}, https...) {
+		out = append(out, n.HTTP)
 	}
 	return out
 }

@@ -269,7 +269,7 @@ func (s *sockCore) prepare(spec *scenario.SocketSpec, scope scenario.Scope, fe *
 			return nil, fail
 		}
 		var ok bool
-		s.out, ok = sockAppendUnhex(s.out[:0], s.hex)
+		s.out, ok = appendUnhex(s.out[:0], s.hex)
 		payload = s.out
 		if !ok {
 			// The rendering is not quoted: a variable in it may be a secret.
@@ -300,34 +300,6 @@ func sockRenderFailure(fe *scenario.FuncEnv) *Failure {
 		return &Failure{Outcome: metrics.Other, Msg: "render request: " + err.Error(), Err: err}
 	}
 	return nil
-}
-
-// sockAppendUnhex decodes hex digits, ignoring white space, onto dst.
-func sockAppendUnhex(dst, src []byte) ([]byte, bool) {
-	var hi byte
-	half := false
-	for _, ch := range src {
-		var v byte
-		switch {
-		case '0' <= ch && ch <= '9':
-			v = ch - '0'
-		case 'a' <= ch && ch <= 'f':
-			v = ch - 'a' + 10
-		case 'A' <= ch && ch <= 'F':
-			v = ch - 'A' + 10
-		case ch == ' ', ch == '\t', ch == '\n', ch == '\r', ch == '\v', ch == '\f':
-			continue
-		default:
-			return dst, false
-		}
-		if half {
-			dst = append(dst, hi<<4|v)
-		} else {
-			hi = v
-		}
-		half = !half
-	}
-	return dst, !half
 }
 
 // conn returns the kept connection to s.addr, dialing one if needed; the

@@ -29,20 +29,7 @@ import (
 // so a ${v} in the step is rendered per request.
 func sockSpec(t testing.TB, proto, addr, step string) *scenario.SocketSpec {
 	t.Helper()
-	src := "name: t\nvariables:\n  v: [a, b]\ncases:\n  - name: c\n    steps:\n      - " + proto + ": " + step + "\n    stages: [{concurrency: 1, count: 1}]\n"
-	f, err := scenario.Parse("t.yaml", []byte(src))
-	if err != nil {
-		t.Fatalf("parse: %v\n%s", err, src)
-	}
-	plan, err := scenario.Compile(f, scenario.Options{
-		Set:       map[string]string{"addr": addr},
-		LookupEnv: func(string) (string, bool) { return "", false },
-		ReadFile:  func(string) ([]byte, error) { return nil, errors.New("no files in tests") },
-	})
-	if err != nil {
-		t.Fatalf("compile: %v\n%s", err, src)
-	}
-	return plan.Cases[0].Steps[0].(*scenario.RequestNode).Socket
+	return compileSteps(t, proto, map[string]string{"addr": addr}, step)[0].Socket
 }
 
 // sockResult is what a test keeps of a Reply, whose payload is valid only

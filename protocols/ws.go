@@ -407,7 +407,7 @@ func (s *wsStep) send(wc *wsConn, a *scenario.WSActionSpec) (*Failure, bool) {
 				return &Failure{Outcome: metrics.Other, Msg: "render send_binary: " + err.Error(), Err: err}, false
 			}
 			var ok bool
-			if c.bin, ok = appendHex(c.bin[:0], c.buf); !ok {
+			if c.bin, ok = appendUnhex(c.bin[:0], c.buf); !ok {
 				return &Failure{Outcome: metrics.Other, Msg: "send_binary: the payload rendered at run time is not hex digits"}, false
 			}
 			p = c.bin
@@ -428,33 +428,6 @@ func (s *wsStep) send(wc *wsConn, a *scenario.WSActionSpec) (*Failure, bool) {
 	}
 	s.r.Sent += int64(len(p))
 	return nil, false
-}
-
-// appendHex decodes hex digits, ignoring white space, onto dst.
-func appendHex(dst, src []byte) ([]byte, bool) {
-	hi, odd := byte(0), false
-	for _, ch := range src {
-		var v byte
-		switch {
-		case '0' <= ch && ch <= '9':
-			v = ch - '0'
-		case 'a' <= ch && ch <= 'f':
-			v = ch - 'a' + 10
-		case 'A' <= ch && ch <= 'F':
-			v = ch - 'A' + 10
-		case ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r':
-			continue
-		default:
-			return dst, false
-		}
-		if odd {
-			dst = append(dst, hi<<4|v)
-		} else {
-			hi = v
-		}
-		odd = !odd
-	}
-	return dst, !odd
 }
 
 // receive reads Count messages, or messages until the until-expression

@@ -141,32 +141,12 @@ func (s *wsServer) closeCodes() []int {
 	return slices.Clone(s.codes)
 }
 
-// wsSpecs compiles one case whose steps are the given ws: mappings (flow
-// style) and returns their specs in order. ${base} is base, inlined at
-// compile time; v is a list variable, rendered through the test's scope.
+// wsSpecs compiles ws: steps (flow mappings) with ${base} set to base.
 func wsSpecs(t testing.TB, base string, steps ...string) []*scenario.WSSpec {
 	t.Helper()
-	var b strings.Builder
-	b.WriteString("name: t\nvariables: {v: [x]}\ncases:\n  - name: c\n    steps:\n")
-	for _, st := range steps {
-		b.WriteString("      - ws: " + st + "\n")
-	}
-	b.WriteString("    stages: [{concurrency: 1, count: 1}]\n")
-	f, err := scenario.Parse("t.yaml", []byte(b.String()))
-	if err != nil {
-		t.Fatalf("parse: %v\n%s", err, b.String())
-	}
-	plan, err := scenario.Compile(f, scenario.Options{
-		Set:       map[string]string{"base": base},
-		LookupEnv: func(string) (string, bool) { return "", false },
-		ReadFile:  func(string) ([]byte, error) { return nil, errors.New("no files in tests") },
-	})
-	if err != nil {
-		t.Fatalf("compile: %v\n%s", err, b.String())
-	}
 	var out []*scenario.WSSpec
-	for _, n := range plan.Cases[0].Steps {
-		out = append(out, n.(*scenario.RequestNode).WS)
+	for _, n := range compileSteps(t, "ws", map[string]string{"base": base}, steps...) {
+		out = append(out, n.WS)
 	}
 	return out
 }
