@@ -159,6 +159,9 @@ const (
 // Run is a finished run: what every reporter renders. Reporters are pure
 // functions of a Run.
 type Run struct {
+	// ID identifies the run wherever its report goes (a random UUID), so
+	// that uploading the same report twice is recognised as one run.
+	ID     string
 	Name   string // the scenario's name
 	Source string // the scenario file
 	Start  time.Time

@@ -37,6 +37,9 @@ type RunResult struct {
 // with result.cases; the other lists hold the cases' entries one case
 // after the other, in the scenario's order.
 type PerfcaseInfo struct {
+	// RunID identifies the run (a UUID), so a report uploaded twice is
+	// one run to the service.
+	RunID    string `json:"run_id"`
 	Scenario string `json:"scenario"`
 	File     string `json:"file"`
 	// Status is "completed", "interrupted", "aborted" or "stopped_by_sla".
@@ -746,6 +749,7 @@ func respTimeRange(views []*caseView) map[string]string {
 // perfcaseInfo collects what the API has no place for.
 func perfcaseInfo(run *metrics.Run) PerfcaseInfo {
 	p := PerfcaseInfo{
+		RunID:    run.ID,
 		Scenario: run.Name,
 		File:     run.Source,
 		Status:   statusName(run.Status),

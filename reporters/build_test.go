@@ -248,7 +248,7 @@ func TestReportFieldNames(t *testing.T) {
 		}
 	}
 	perfcase := result["perfcase"].(map[string]any)
-	if got, want := keys(perfcase), sorted([]string{"scenario", "file", "status", "reason", "passed", "kpis", "errors", "stages",
+	if got, want := keys(perfcase), sorted([]string{"run_id", "scenario", "file", "status", "reason", "passed", "kpis", "errors", "stages",
 		"cases", "probe_steps", "manual_changes", "sla_triggers", "rendezvous", "connections"}); !slices.Equal(got, want) {
 		t.Errorf("perfcase keys = %v, want %v", got, want)
 	}

@@ -8,6 +8,8 @@ package runner
 
 import (
 	"context"
+	crand "crypto/rand"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"sync"
@@ -69,7 +71,7 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	if seed == 0 {
 		seed = rand.Uint64()
 	}
-	run := &metrics.Run{Name: plan.Name, Source: plan.Source, Start: time.Now()}
+	run := &metrics.Run{ID: newRunID(), Name: plan.Name, Source: plan.Source, Start: time.Now()}
 	var cases []*scenario.CasePlan
 	for _, cp := range plan.Cases {
 		if !cp.Disabled {
@@ -129,4 +131,13 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	}
 	run.End = time.Now()
 	return run
+}
+
+// newRunID returns a random version-4 UUID.
+func newRunID() string {
+	var b [16]byte
+	crand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
