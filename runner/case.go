@@ -85,7 +85,8 @@ type caseRun struct {
 	// aborted with this message.
 	fatal atomic.Pointer[string]
 
-	watch      *watch       // SLA rules and probes, fed by the clock
+	watch      *watch // SLA rules and probes, fed by the clock
+	stageAt    atomic.Pointer[stageMark]
 	sampledVUs atomic.Int64 // the clock's last VU sample
 	slaStop    atomic.Bool  // an SLA rule with action stop has acted
 	manual     manualState  // manual regulation of the current stage
@@ -259,11 +260,12 @@ func (c *caseRun) run(ctx context.Context, abort <-chan struct{}) (*metrics.Case
 	c.opts.Control.register(c)
 	interrupted := false
 stages:
-	for _, st := range c.plan.Stages {
+	for i, st := range c.plan.Stages {
 		sr := metrics.StageResult{Name: st.Name, Mode: stageMode(st), Start: time.Now()}
 		c.beginStage(stageLabel(st), stageMode(st), st.Manual, st.IsRate())
 		c.watch.beginStage(st, sr.Start)
 		sp := newStagePlan(st)
+		c.stageAt.Store(&stageMark{index: i + 1, st: st, start: sr.Start, sp: sp})
 		c.publish(sp)
 		if st.IsRate() {
 			res.LatencyFrom = "intended_start"
@@ -378,9 +380,13 @@ func (c *caseRun) clock(start time.Time, stop <-chan struct{}, done chan<- struc
 				if c.watch.observe(c.rec) {
 					c.slaStop.Store(true)
 				}
-				if c.opts.Live != nil {
-					if sec, series, ok := c.rec.Last(); ok {
-						c.opts.Live(c.plan.Name, sec, vus, sumRequests(series[:c.txnSeries]))
+				if sec, series, ok := c.rec.Last(); ok {
+					req := sumRequests(series[:c.txnSeries])
+					if c.opts.Live != nil {
+						c.opts.Live(c.plan.Name, sec, vus, req)
+					}
+					if c.opts.Progress != nil {
+						c.opts.Progress(c.progress(sec, vus, req))
 					}
 				}
 			}
@@ -511,4 +517,25 @@ func sumRequests(series []metrics.Second) metrics.Second {
 		}
 	}
 	return sum
+}
+
+// stageMark is which stage runs, since when, for progress reports.
+type stageMark struct {
+	index int
+	st    *scenario.Stage
+	start time.Time
+	sp    *stagePlan
+}
+
+func (c *caseRun) progress(sec, vus int, req metrics.Second) Progress {
+	p := Progress{Case: c.plan.Name, Second: sec, VUs: vus, Requests: req, Missed: c.missed.Load(), Stages: len(c.plan.Stages)}
+	if m := c.stageAt.Load(); m != nil {
+		p.Stage, p.StageIndex, p.Elapsed = stageLabel(m.st), m.index, time.Since(m.start)
+		if m.st.Count > 0 {
+			p.Count, p.Done = m.st.Count, m.sp.done.Load()
+		} else {
+			p.Duration = m.st.Duration
+		}
+	}
+	return p
 }

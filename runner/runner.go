@@ -28,6 +28,9 @@ type Options struct {
 	// Live, when set, is called once per second per running case with the
 	// requests of the second just ended, summed over the case's requests.
 	Live func(caseName string, sec, vus int, s metrics.Second)
+	// Progress, when set, is called once per second per running case with
+	// where the case stands: for a live view with a bar per stage.
+	Progress func(Progress)
 	// Grace bounds how long a stopping VU may finish its request;
 	// 0 means DefaultGrace.
 	Grace time.Duration
@@ -140,4 +143,21 @@ func newRunID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// Progress is where a running case stands, once a second.
+type Progress struct {
+	Case     string
+	Second   int            // the second just harvested, from the case's start
+	VUs      int            // VUs running (closed model) or passes in flight (open)
+	Requests metrics.Second // what the case's requests did in that second
+	Missed   int64          // missed starts so far
+
+	Stage      string // the current stage's name or mode
+	StageIndex int    // from 1
+	Stages     int
+	// Elapsed is the stage's time so far; Duration its length, 0 in count
+	// mode, where Done of Count passes tell how far it is.
+	Elapsed, Duration time.Duration
+	Done, Count       int64
 }
