@@ -49,10 +49,13 @@ type Recorder struct {
 	shards []*Shard
 	errs   []errorLog
 
-	mu      sync.Mutex // guards the harvest: Tick, Last and Finish
-	seconds [][]Second // per series, one per harvested second
-	vus     []int      // per harvested second
-	lastVUs int        // the VU count of the latest Tick
+	mu      sync.Mutex      // guards the harvest: Tick, Last and Finish
+	seconds [][]Second      // per series, one per harvested second
+	reqP99  []time.Duration // the case's requests taken together, per second
+	acc     [coarseLen]int64
+	reqAcc  [coarseLen]int64
+	vus     []int // per harvested second
+	lastVUs int   // the VU count of the latest Tick
 }
 
 // A Shard is where some of a case's VUs record; several VUs share one, so
@@ -81,6 +84,7 @@ type cell struct {
 type slot struct {
 	outcomes          [NumOutcomes]atomic.Int64
 	rtSum, sent, recv atomic.Int64
+	coarse            [coarseLen]atomic.Int64 // response times, for the second's tp99
 }
 
 // NewRecorder returns a Recorder for the given series; samples go to one of
@@ -120,6 +124,8 @@ func (s *Shard) Record(series int, end time.Time, smp Sample) {
 	sl.rtSum.Add(int64(smp.RT))
 	sl.sent.Add(smp.Sent)
 	sl.recv.Add(smp.Recv)
+	us := histMicros(smp.RT)
+	sl.coarse[coarseIndex(us)].Add(1)
 	if smp.Status >= 100 && smp.Status < 600 {
 		c.status[smp.Status/100].Add(1)
 	}
@@ -131,7 +137,7 @@ func (s *Shard) Record(series int, end time.Time, smp Sample) {
 		c.connects.Add(1)
 		c.connectTime.Add(int64(smp.Connect))
 	}
-	c.hist[histIndex(histMicros(smp.RT))].Add(1)
+	c.hist[histIndex(us)].Add(1)
 }
 
 // storeMin lowers a to v if v is smaller. Only a new minimum, rare once a
@@ -225,7 +231,8 @@ func (r *Recorder) Finish(name string, end time.Time) *CaseStats {
 	for i := range r.seconds {
 		last := &r.seconds[i][n-1]
 		for k := range ringSize {
-			last.add(r.take(i, k))
+			clear(r.acc[:])
+			last.add(r.take(i, k, &r.acc))
 		}
 	}
 	cs := &CaseStats{
@@ -246,23 +253,55 @@ func (r *Recorder) Finish(name string, end time.Time) *CaseStats {
 		}
 	}
 	cs.Requests = Merge(name, KindCase, reqs...)
+	// A merged second's tp99 cannot come from its parts' tp99s; the
+	// recorder took it from the requests' counts when it harvested.
+	for k := range cs.Requests.Seconds {
+		if k < len(r.reqP99) {
+			cs.Requests.Seconds[k].P99 = r.reqP99[k]
+		}
+	}
 	return cs
 }
 
 // harvest appends the next second of every series.
 func (r *Recorder) harvest(vus int) {
 	k := len(r.vus) % ringSize
+	clear(r.reqAcc[:])
+	var reqCount int64
 	for i := range r.seconds {
-		r.seconds[i] = append(r.seconds[i], r.take(i, k))
+		clear(r.acc[:])
+		s := r.take(i, k, &r.acc)
+		s.P99 = coarseQuantile(&r.acc, s.Count, 0.99)
+		if r.series[i].Kind == KindRequest {
+			reqCount += s.Count
+			for j, n := range r.acc {
+				r.reqAcc[j] += n
+			}
+		}
+		r.seconds[i] = append(r.seconds[i], s)
 	}
+	r.reqP99 = append(r.reqP99, coarseQuantile(&r.reqAcc, reqCount, 0.99))
 	r.vus = append(r.vus, vus)
 }
 
+// RequestsP99 is the 99th percentile of the case's requests, taken
+// together, in harvested second k (0 when none completed in it).
+func (r *Recorder) RequestsP99(k int) time.Duration {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.reqP99[k]
+}
+
 // take empties ring slot k of a series in every shard and returns the sum.
-func (r *Recorder) take(series, k int) Second {
+func (r *Recorder) take(series, k int, coarse *[coarseLen]int64) Second {
 	var s Second
 	for _, sh := range r.shards {
 		sl := &sh.cells[series].ring[k]
+		for j := range sl.coarse {
+			if n := sl.coarse[j].Load(); n != 0 {
+				coarse[j] += sl.coarse[j].Swap(0)
+			}
+		}
 		for o := range sl.outcomes {
 			s.Outcomes[o] += sl.outcomes[o].Swap(0)
 		}
@@ -276,7 +315,10 @@ func (r *Recorder) take(series, k int) Second {
 	return s
 }
 
+// add sums t into s. The tp99 of a sum is not a sum: s keeps the larger
+// of the two, an upper bound, unless the caller sets it from counts.
 func (s *Second) add(t Second) {
+	s.P99 = max(s.P99, t.P99)
 	s.Count += t.Count
 	for o, n := range t.Outcomes {
 		s.Outcomes[o] += n

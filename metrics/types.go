@@ -75,6 +75,9 @@ type Second struct {
 	RTSum    time.Duration
 	Sent     int64
 	Recv     int64
+	// P99 is the second's 99th percentile of response time, from a coarse
+	// histogram (within 1/16 of the value); 0 with no samples.
+	P99 time.Duration
 }
 
 // ErrorCount is one distinct failure message and how often it was kept.

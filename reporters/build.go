@@ -80,6 +80,10 @@ type PerfcaseCase struct {
 	// MissedStarts counts the passes a TPS stage was due to start but
 	// could not, every VU up to the cap being busy.
 	MissedStarts int64 `json:"missed_starts"`
+	// TP99PerSecond is the 99th percentile of the case's requests in each
+	// second of the case (ms, within 1/32; null in a second without
+	// requests), aligned with the case's own seconds from its start.
+	TP99PerSecond []*float64 `json:"tp99_per_second"`
 	// Peak is what a probing stage found; null when none ran or the load
 	// never broke.
 	Peak *PerfcasePeak `json:"peak"`
@@ -788,7 +792,16 @@ func perfcaseInfo(run *metrics.Run) PerfcaseInfo {
 			p.Stages = append(p.Stages, PerfcaseStage{Case: name, Name: st.Name, Mode: st.Mode,
 				Start: *timestamp(st.Start), End: *timestamp(st.End)})
 		}
-		pc := PerfcaseCase{Case: name, LatencyFrom: latencyFrom(c), MissedStarts: c.Missed}
+		pc := PerfcaseCase{Case: name, LatencyFrom: latencyFrom(c), MissedStarts: c.Missed, TP99PerSecond: []*float64{}}
+		if r := c.Stats.Requests; r != nil {
+			for _, sec := range r.Seconds {
+				if sec.Count == 0 {
+					pc.TP99PerSecond = append(pc.TP99PerSecond, nil)
+				} else {
+					pc.TP99PerSecond = append(pc.TP99PerSecond, ms(sec.P99))
+				}
+			}
+		}
 		if pk := c.Peak; pk != nil {
 			pc.Peak = &PerfcasePeak{Stage: pk.Stage, Time: *timestamp(pk.Time), VUs: pk.VUs,
 				RPS: num(round(pk.RPS, 2)), TPS: num(round(pk.TPS, 2)), AvgRT: num(round(pk.AvgRT, 3)),

@@ -672,8 +672,8 @@ func TestReportProbing(t *testing.T) {
 		obj  any
 		want []string
 	}{
-		{"cases[0]", pc["cases"].([]any)[0], []string{"case", "latency_from", "missed_starts", "peak"}},
-		{"cases[1]", pc["cases"].([]any)[1], []string{"case", "latency_from", "missed_starts", "peak"}},
+		{"cases[0]", pc["cases"].([]any)[0], []string{"case", "latency_from", "missed_starts", "peak", "tp99_per_second"}},
+		{"cases[1]", pc["cases"].([]any)[1], []string{"case", "latency_from", "missed_starts", "peak", "tp99_per_second"}},
 		{"cases[0].peak", pc["cases"].([]any)[0].(map[string]any)["peak"],
 			[]string{"stage", "time", "vus", "rps", "tps", "avg_rt", "success_rate", "reason"}},
 		{"probe_steps[0]", pc["probe_steps"].([]any)[0],
@@ -734,5 +734,16 @@ func TestReportConnections(t *testing.T) {
 	if len(p.Connections) != 1 || p.Connections[0].Series != run.Cases[0].Stats.Series[0].Name ||
 		p.Connections[0].Opened != 4 || f(p.Connections[0].AvgConnectMS) != 2.5 {
 		t.Errorf("connections %+v", p.Connections)
+	}
+}
+
+// Each case lists its requests' tp99 second by second, null in a second
+// without requests.
+func TestReportTP99PerSecond(t *testing.T) {
+	run := shopRun()
+	run.Cases[0].Stats.Requests = &metrics.Stats{Seconds: []metrics.Second{{Count: 3, P99: 12 * time.Millisecond}, {}, {Count: 1, P99: 300 * time.Millisecond}}}
+	got := PerfTestReport(run).Result.Perfcase.Cases[0].TP99PerSecond
+	if len(got) != 3 || f(got[0]) != 12 || got[1] != nil || f(got[2]) != 300 {
+		t.Errorf("tp99 per second %v", got)
 	}
 }

@@ -76,7 +76,7 @@ func progressLines(p runner.Progress) []string {
 		avg = float64(s.RTSum) / float64(s.Count) / float64(time.Millisecond)
 		errPct = 100 * float64(s.Count-s.Outcomes[metrics.Success]) / float64(s.Count)
 	}
-	load := fmt.Sprintf("    vus %d  req/s %d  avg %.1f ms  errors %.1f%%", p.VUs, s.Count, avg, errPct)
+	load := fmt.Sprintf("    vus %d  req/s %d  avg %.1f ms  tp99 %.1f ms  errors %.1f%%", p.VUs, s.Count, avg, float64(s.P99)/float64(time.Millisecond), errPct)
 	if f := failures(s.Outcomes); f != "" {
 		load += " (" + f + ")"
 	}

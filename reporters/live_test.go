@@ -15,13 +15,13 @@ import (
 func TestLiveView(t *testing.T) {
 	var buf bytes.Buffer
 	lv := NewLiveView(&buf)
-	sec := metrics.Second{Count: 200, RTSum: 200 * 5 * time.Millisecond}
+	sec := metrics.Second{Count: 200, RTSum: 200 * 5 * time.Millisecond, P99: 12500 * time.Microsecond}
 	sec.Outcomes[metrics.Success] = 198
 	sec.Outcomes[metrics.Timeout] = 2
 	lv.Update(runner.Progress{Case: "browse", VUs: 50, Requests: sec, Stage: "load", StageIndex: 2, Stages: 3,
 		Elapsed: 15 * time.Second, Duration: time.Minute})
 	first := buf.String()
-	for _, want := range []string{"browse  stage 2/3 load [======>", " 25%", "0:15 / 1:00, 0:45 left", "vus 50  req/s 200  avg 5.0 ms  errors 1.0% (timeout 2)"} {
+	for _, want := range []string{"browse  stage 2/3 load [======>", " 25%", "0:15 / 1:00, 0:45 left", "vus 50  req/s 200  avg 5.0 ms  tp99 12.5 ms  errors 1.0% (timeout 2)"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("first draw lacks %q:\n%q", want, first)
 		}

@@ -382,6 +382,7 @@ func (c *caseRun) clock(start time.Time, stop <-chan struct{}, done chan<- struc
 				}
 				if sec, series, ok := c.rec.Last(); ok {
 					req := sumRequests(series[:c.txnSeries])
+					req.P99 = c.rec.RequestsP99(sec)
 					if c.opts.Live != nil {
 						c.opts.Live(c.plan.Name, sec, vus, req)
 					}

@@ -150,7 +150,7 @@ type Progress struct {
 	Case     string
 	Second   int            // the second just harvested, from the case's start
 	VUs      int            // VUs running (closed model) or passes in flight (open)
-	Requests metrics.Second // what the case's requests did in that second
+	Requests metrics.Second // what the case's requests did in that second, P99 included
 	Missed   int64          // missed starts so far
 
 	Stage      string // the current stage's name or mode

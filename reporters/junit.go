@@ -1,0 +1,279 @@
+package reporters
+
+import (
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/perfcase/perfcase/metrics"
+)
+
+// JUnit XML, the test report format Jenkins, GitLab and GitHub Actions
+// read natively: a run is <testsuites>, each case a <testsuite>, and each
+// KPI checkpoint, each SLA trigger and the case's run itself a <testcase>.
+// testdata/junit.xsd describes what is written.
+
+// Failure and error types: what a CI tool shows beside the message.
+const (
+	junitCheckpoint  = "checkpoint"  // a KPI missed its threshold
+	junitSLA         = "sla"         // an SLA rule triggered while the run went on
+	junitInterrupted = "interrupted" // the run was stopped by a signal
+	junitAborted     = "aborted"     // the run could not go on
+	junitUnusable    = "unusable"    // requests were sent and not one succeeded
+)
+
+// junitTimeLayout is the timestamp as Ant's JUnit task writes it: ISO
+// 8601 without a zone, in UTC. Jenkins' parser rejects a zone suffix.
+const junitTimeLayout = "2006-01-02T15:04:05"
+
+type junitSuites struct {
+	XMLName   xml.Name     `xml:"testsuites"`
+	Name      string       `xml:"name,attr"`
+	Tests     int          `xml:"tests,attr"`
+	Failures  int          `xml:"failures,attr"`
+	Errors    int          `xml:"errors,attr"`
+	Skipped   int          `xml:"skipped,attr"`
+	Time      string       `xml:"time,attr"`
+	Timestamp string       `xml:"timestamp,attr"`
+	Suites    []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       string          `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+	SystemOut  string          `xml:"system-out"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitProblem `xml:"failure"`
+	Error     *junitProblem `xml:"error"`
+}
+
+// junitProblem is a <failure> or an <error>: a one-line message, a type,
+// and the details as text.
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the run as JUnit XML, so that a CI server shows each
+// checkpoint as a test: per case a <testsuite> holding
+//
+//   - one <testcase> per KPI, named as written ("tp99 < 300ms"), its
+//     classname "<scenario>.<case>", or "<case>.<request>" for a KPI on
+//     a request or transaction; a KPI that missed carries a <failure> of
+//     type "checkpoint" whose message gives the observed value and the
+//     threshold;
+//   - one <testcase> per SLA trigger, failed with type "sla" (a trigger
+//     fails the run, whether the rule flagged or stopped it);
+//   - one <testcase> "case <name> ran", with the case's duration, that
+//     holds an <error> when the run was interrupted or aborted, or when
+//     the case sent requests and not one succeeded: what makes perfcase
+//     exit 3. So a case without KPIs still appears.
+//
+// Its <system-out> is the case's summary as the terminal shows it. Times
+// are seconds with three decimals; timestamps are in UTC. The same run
+// always gives the same bytes.
+func WriteJUnit(w io.Writer, run *metrics.Run) error {
+	doc := junitSuites{
+		Name:      run.Name,
+		Time:      junitSeconds(run.End.Sub(run.Start)),
+		Timestamp: junitTimestamp(run.Start),
+		Suites:    []junitSuite{},
+	}
+	for _, c := range run.Cases {
+		s := junitCaseSuite(run, c)
+		doc.Tests += s.Tests
+		doc.Failures += s.Failures
+		doc.Errors += s.Errors
+		doc.Suites = append(doc.Suites, s)
+	}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// junitCaseSuite renders one case as a <testsuite>.
+func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult) junitSuite {
+	cs := c.Stats
+	s := junitSuite{
+		Name:      cs.Name,
+		Time:      junitSeconds(cs.Duration()),
+		Timestamp: junitTimestamp(cs.Start),
+		Properties: []junitProperty{
+			{Name: "perfcase.run_id", Value: run.ID},
+			{Name: "perfcase.scenario", Value: run.Name},
+			{Name: "perfcase.file", Value: run.Source},
+			{Name: "perfcase.status", Value: statusName(run.Status)},
+			{Name: "perfcase.mode", Value: c.Mode},
+			{Name: "perfcase.max_vus", Value: strconv.Itoa(cs.MaxVUs)},
+		},
+	}
+	caseClass := run.Name + "." + cs.Name
+	names := map[string]int{} // classname and name, to keep every test's identity distinct
+	add := func(tc junitCase) {
+		key := tc.Classname + "\x00" + tc.Name
+		names[key]++
+		if n := names[key]; n > 1 {
+			tc.Name += " (" + strconv.Itoa(n) + ")"
+		}
+		if tc.Time == "" {
+			tc.Time = junitSeconds(0)
+		}
+		s.Tests++
+		if tc.Failure != nil {
+			s.Failures++
+		}
+		if tc.Error != nil {
+			s.Errors++
+		}
+		s.Cases = append(s.Cases, tc)
+	}
+
+	for _, k := range c.KPIs {
+		tc := junitCase{Name: k.Source, Classname: caseClass}
+		if k.Series != "" {
+			tc.Classname = cs.Name + "." + k.Series
+		}
+		if !k.Pass {
+			obs, thr := observed(k.Metric, k.Observed), observed(k.Metric, k.Threshold)
+			scope := "case " + cs.Name
+			if k.Series != "" {
+				scope += ", " + seriesKind(c, k.Series) + " " + k.Series
+			}
+			tc.Failure = &junitProblem{
+				Message: fmt.Sprintf("%s: observed %s (threshold %s)", k.Source, obs, thr),
+				Type:    junitCheckpoint,
+				Text:    fmt.Sprintf("%s: checkpoint %s missed: observed %s, threshold %s\n", scope, k.Source, obs, thr),
+			}
+		}
+		add(tc)
+	}
+
+	for _, tr := range c.SLA {
+		obs := observedOne(kpiMetric(tr.KPI), tr.Observed)
+		on := ""
+		if len(tr.Requests) > 0 {
+			on = " on " + strings.Join(tr.Requests, ", ")
+		}
+		action := "flagged"
+		if tr.Stopped {
+			action = "stopped the run"
+		}
+		add(junitCase{
+			Name:      "SLA rule " + tr.Rule + ": " + tr.KPI,
+			Classname: caseClass,
+			Failure: &junitProblem{
+				Message: fmt.Sprintf("%s: observed %s%s at %s, %s", tr.KPI, obs, on, clock(tr.Time), action),
+				Type:    junitSLA,
+				Text: fmt.Sprintf("case %s: %s SLA rule %s: %s observed %s%s → %s\n",
+					cs.Name, clock(tr.Time), tr.Rule, tr.KPI, obs, on, action),
+			},
+		})
+	}
+
+	ran := junitCase{Name: "case " + cs.Name + " ran", Classname: caseClass, Time: junitSeconds(cs.Duration())}
+	reqs := caseRequests(c)
+	switch {
+	case run.Status == metrics.Interrupted || run.Status == metrics.Aborted:
+		typ := junitInterrupted
+		if run.Status == metrics.Aborted {
+			typ = junitAborted
+		}
+		msg := "the run was " + statusName(run.Status)
+		if run.Reason != "" {
+			msg += ": " + run.Reason
+		}
+		ran.Error = &junitProblem{Message: msg, Type: typ,
+			Text: fmt.Sprintf("case %s: %s; the case's figures cover only what ran (%s)\n", cs.Name, msg, seconds(cs.Duration()))}
+	case reqs.Count > 0 && reqs.Outcomes[metrics.Success] == 0:
+		msg := fmt.Sprintf("not one of %d %s succeeded; the target looks unusable", reqs.Count, plural(int(min(reqs.Count, 2)), "request", "requests"))
+		text := fmt.Sprintf("case %s: %s\n", cs.Name, msg)
+		if f := failures(reqs.Outcomes); f != "" {
+			text += "failures: " + f + "\n"
+		}
+		ran.Error = &junitProblem{Message: msg, Type: junitUnusable, Text: text}
+	}
+	add(ran)
+
+	s.SystemOut = junitSystemOut(c, reqs)
+	return s
+}
+
+// junitSystemOut is a case's figures in a line, then the case as the
+// terminal summary shows it.
+func junitSystemOut(c *metrics.CaseResult, reqs *metrics.Stats) string {
+	var b strings.Builder
+	secs := c.Stats.Duration().Seconds()
+	rate := "-"
+	if secs > 0 {
+		rate = strconv.FormatFloat(float64(reqs.Count)/secs, 'f', 2, 64)
+	}
+	success := "-"
+	if reqs.Count > 0 {
+		success = percent(100 * float64(reqs.Outcomes[metrics.Success]) / float64(reqs.Count))
+	}
+	fmt.Fprintf(&b, "requests %d, %s req/s, avg %s ms, tp99 %s ms, success %s\n\n",
+		reqs.Count, rate, millis(reqs.Mean), millis(reqs.Percentile(99)), success)
+	writeCase(&b, c)
+	return b.String()
+}
+
+// caseRequests is the case's requests as one series.
+func caseRequests(c *metrics.CaseResult) *metrics.Stats {
+	if r := c.Stats.Requests; r != nil {
+		return r
+	}
+	var reqs []*metrics.Stats
+	for _, s := range c.Stats.Series {
+		if s.Kind == metrics.KindRequest {
+			reqs = append(reqs, s)
+		}
+	}
+	return metrics.Merge(c.Stats.Name, metrics.KindCase, reqs...)
+}
+
+// seriesKind says what the case's series of that name is: "request",
+// "transaction", or "series" when none has the name.
+func seriesKind(c *metrics.CaseResult, name string) string {
+	for _, s := range c.Stats.Series {
+		if s.Name == name && s.Kind != metrics.KindCase {
+			return kindName(s.Kind)
+		}
+	}
+	return "series"
+}
+
+// junitSeconds is a duration in seconds with three decimals, never
+// negative.
+func junitSeconds(d time.Duration) string {
+	return strconv.FormatFloat(max(d, 0).Seconds(), 'f', 3, 64)
+}
+
+func junitTimestamp(t time.Time) string { return t.UTC().Format(junitTimeLayout) }
