@@ -51,7 +51,13 @@ type junitSuite struct {
 	Timestamp  string          `xml:"timestamp,attr"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
-	SystemOut  string          `xml:"system-out"`
+	SystemOut  junitText       `xml:"system-out"`
+}
+
+// junitText is text written as CDATA, so that a summary's lines stay lines
+// in the file.
+type junitText struct {
+	Text string `xml:",cdata"`
 }
 
 type junitProperty struct {
@@ -72,14 +78,14 @@ type junitCase struct {
 type junitProblem struct {
 	Message string `xml:"message,attr"`
 	Type    string `xml:"type,attr"`
-	Text    string `xml:",chardata"`
+	Text    string `xml:",cdata"`
 }
 
 // WriteJUnit writes the run as JUnit XML, so that a CI server shows each
 // checkpoint as a test: per case a <testsuite> holding
 //
 //   - one <testcase> per KPI, named as written ("tp99 < 300ms"), its
-//     classname "<scenario>.<case>", or "<case>.<request>" for a KPI on
+//     classname "<scenario>.<case>", or "<scenario>.<case>.<request>" for a KPI on
 //     a request or transaction; a KPI that missed carries a <failure> of
 //     type "checkpoint" whose message gives the observed value and the
 //     threshold;
@@ -126,14 +132,18 @@ func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult) junitSuite {
 		Name:      cs.Name,
 		Time:      junitSeconds(cs.Duration()),
 		Timestamp: junitTimestamp(cs.Start),
-		Properties: []junitProperty{
-			{Name: "perfcase.run_id", Value: run.ID},
-			{Name: "perfcase.scenario", Value: run.Name},
-			{Name: "perfcase.file", Value: run.Source},
-			{Name: "perfcase.status", Value: statusName(run.Status)},
-			{Name: "perfcase.mode", Value: c.Mode},
-			{Name: "perfcase.max_vus", Value: strconv.Itoa(cs.MaxVUs)},
-		},
+	}
+	for _, p := range []junitProperty{
+		{Name: "perfcase.run_id", Value: run.ID},
+		{Name: "perfcase.scenario", Value: run.Name},
+		{Name: "perfcase.file", Value: run.Source},
+		{Name: "perfcase.status", Value: statusName(run.Status)},
+		{Name: "perfcase.mode", Value: c.Mode},
+		{Name: "perfcase.max_vus", Value: strconv.Itoa(cs.MaxVUs)},
+	} {
+		if p.Value != "" {
+			s.Properties = append(s.Properties, p)
+		}
 	}
 	caseClass := run.Name + "." + cs.Name
 	names := map[string]int{} // classname and name, to keep every test's identity distinct
@@ -159,10 +169,10 @@ func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult) junitSuite {
 	for _, k := range c.KPIs {
 		tc := junitCase{Name: k.Source, Classname: caseClass}
 		if k.Series != "" {
-			tc.Classname = cs.Name + "." + k.Series
+			tc.Classname = run.Name + "." + cs.Name + "." + k.Series
 		}
 		if !k.Pass {
-			obs, thr := observed(k.Metric, k.Observed), observed(k.Metric, k.Threshold)
+			obs, thr := observed(k.Metric, k.Observed), kpiThreshold(k.Metric, k.Threshold)
 			scope := "case " + cs.Name
 			if k.Series != "" {
 				scope += ", " + seriesKind(c, k.Series) + " " + k.Series
@@ -213,7 +223,7 @@ func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult) junitSuite {
 		ran.Error = &junitProblem{Message: msg, Type: typ,
 			Text: fmt.Sprintf("case %s: %s; the case's figures cover only what ran (%s)\n", cs.Name, msg, seconds(cs.Duration()))}
 	case reqs.Count > 0 && reqs.Outcomes[metrics.Success] == 0:
-		msg := fmt.Sprintf("not one of %d %s succeeded; the target looks unusable", reqs.Count, plural(int(min(reqs.Count, 2)), "request", "requests"))
+		msg := fmt.Sprintf("not one request succeeded (%d sent); the target looks unusable", reqs.Count)
 		text := fmt.Sprintf("case %s: %s\n", cs.Name, msg)
 		if f := failures(reqs.Outcomes); f != "" {
 			text += "failures: " + f + "\n"
@@ -222,7 +232,14 @@ func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult) junitSuite {
 	}
 	add(ran)
 
-	s.SystemOut = junitSystemOut(c, reqs)
+	s.SystemOut = junitText{xmlChars(junitSystemOut(c, reqs))}
+	for i := range s.Cases {
+		for _, p := range []*junitProblem{s.Cases[i].Failure, s.Cases[i].Error} {
+			if p != nil {
+				p.Text = xmlChars(p.Text)
+			}
+		}
+	}
 	return s
 }
 
@@ -270,10 +287,32 @@ func seriesKind(c *metrics.CaseResult, name string) string {
 	return "series"
 }
 
+// kpiThreshold formats a KPI's threshold in its metric's unit, as written:
+// not rounded, so that "tp99 < 0.001ms" shows 0.001 ms.
+func kpiThreshold(metric string, v float64) string {
+	return strconv.FormatFloat(v, 'f', -1, 64) + unit(metric)
+}
+
 // junitSeconds is a duration in seconds with three decimals, never
 // negative.
 func junitSeconds(d time.Duration) string {
 	return strconv.FormatFloat(max(d, 0).Seconds(), 'f', 3, 64)
+}
+
+// xmlChars replaces what XML 1.0 cannot hold (control characters but tab
+// and newlines, invalid UTF-8) with U+FFFD: encoding/xml does so in
+// attributes and escaped text, not in CDATA.
+func xmlChars(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r',
+			r >= 0x20 && r <= 0xD7FF,
+			r >= 0xE000 && r <= 0xFFFD,
+			r >= 0x10000 && r <= 0x10FFFF:
+			return r
+		}
+		return '\uFFFD'
+	}, s)
 }
 
 func junitTimestamp(t time.Time) string { return t.UTC().Format(junitTimeLayout) }

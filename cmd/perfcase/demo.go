@@ -43,24 +43,19 @@ func runDemo(e *env, args []string) error {
 }
 
 // hasScenario reports whether args name a scenario file: a last argument
-// that is not a flag and not the value of one.
+// that is not a flag and not the value of one (every flag of run but
+// --quiet and --self takes a value).
 func hasScenario(args []string) bool {
-	if len(args) == 0 {
-		return false
-	}
-	last := args[len(args)-1]
-	if strings.HasPrefix(last, "-") {
+	if len(args) == 0 || strings.HasPrefix(args[len(args)-1], "-") {
 		return false
 	}
 	if len(args) == 1 {
 		return true
 	}
 	prev := args[len(args)-2]
-	valueFlags := []string{"-out", "--out", "-set", "--set", "-grace", "--grace", "-seed", "--seed"}
-	for _, f := range valueFlags {
-		if prev == f {
-			return false
-		}
+	if !strings.HasPrefix(prev, "-") || strings.Contains(prev, "=") {
+		return true
 	}
-	return true
+	name := strings.TrimLeft(prev, "-")
+	return name == "quiet" || name == "self"
 }

@@ -57,6 +57,8 @@ var commands = map[string]command{
 	"import":   {"convert a PerfTest case JSON to a scenario", runImport},
 	"export":   {"convert a scenario to PerfTest case JSON", runExport},
 	"scale":    {"change the load of a running manual stage", runScale},
+	"report":   {"render a report JSON as one self-contained HTML page", runReport},
+	"upload":   {"send a report to a report service (and verdicts to TestPlan)", runUpload},
 }
 
 const version = "0.1.0-dev"

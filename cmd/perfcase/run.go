@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -46,12 +47,16 @@ func runRun(e *env, args []string) error {
 	sets := setFlags{}
 	fs.Var(sets, "set", "override a variable: name=value (repeatable)")
 	out := fs.String("out", "", "write the report JSON to `file`")
+	htmlOut := fs.String("html", "", "write the HTML report to `file`: one self-contained page with charts (see 'perfcase report')")
+	junit := fs.String("junit", "", "write a JUnit XML report to `file`: a test per KPI checkpoint, per SLA trigger and per case")
+	summaryMD := fs.String("summary-md", "", "write a Markdown summary to `file` (and append it to $GITHUB_STEP_SUMMARY when that is set)")
 	quiet := fs.Bool("quiet", false, "no progress lines while running")
 	grace := fs.Duration("grace", runner.DefaultGrace, "how long VUs may finish their request when the run stops")
 	seed := fs.Uint64("seed", 0, "seed for random choices, to repeat a run's data (0: random)")
 	self := fs.Bool("self", false, "print the generator's own cost: CPU and allocations per request, peak memory")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of perfcase itself to `file` (go tool pprof)")
 	control := fs.String("control", controlDefault, "listen `address` for 'perfcase scale' while a manual stage runs (loopback only; port 0 picks a free one)")
+	up := addRunUpload(fs)
 	file, done, err := oneFile(e, fs, runUsage, args, "name one scenario file, e.g. perfcase run examples/quickstart.yaml")
 	if done || err != nil {
 		return err
@@ -71,6 +76,26 @@ func runRun(e *env, args []string) error {
 	if *out != "" {
 		// Fail now, not after a long run, if the report cannot be written.
 		if err := checkWritable(*out); err != nil {
+			return &exitError{code: exitInvalid, err: err}
+		}
+	}
+	if *htmlOut != "" {
+		if err := checkWritable(*htmlOut); err != nil {
+			return &exitError{code: exitInvalid, err: err}
+		}
+	}
+	if err := up.check(e, *out); err != nil {
+		return err
+	}
+	stepSummary := ""
+	if e.lookupEnv != nil {
+		stepSummary, _ = e.lookupEnv("GITHUB_STEP_SUMMARY")
+	}
+	for _, p := range []string{*junit, *summaryMD, stepSummary} {
+		if p == "" {
+			continue
+		}
+		if err := checkWritable(p); err != nil {
 			return &exitError{code: exitInvalid, err: err}
 		}
 	}
@@ -108,7 +133,14 @@ func runRun(e *env, args []string) error {
 	}()
 
 	opts := runner.Options{Grace: *grace, Seed: *seed, Abort: abort, Control: ctl}
-	if !*quiet {
+	switch {
+	case *quiet:
+	case isTerminal(e.stderr):
+		// On a terminal, a view redrawn in place; in a CI log, one line a
+		// second.
+		lv := reporters.NewLiveView(e.stderr)
+		opts.Progress = lv.Update
+	default:
 		opts.Live = func(name string, sec, vus int, s metrics.Second) {
 			// Label a second by the time it ended, as elapsed time reads.
 			reporters.WriteLive(e.stderr, name, sec+1, vus, s)
@@ -135,13 +167,22 @@ func runRun(e *env, args []string) error {
 	if *out != "" {
 		writeErr = writeReport(*out, run)
 	}
+	if *htmlOut != "" {
+		if err := writeHTMLFile(*htmlOut, reporters.PerfTestReport(run)); err != nil && writeErr == nil {
+			writeErr = err
+		}
+	}
+	if err := writeCIReports(*junit, *summaryMD, stepSummary, run); err != nil && writeErr == nil {
+		writeErr = err
+	}
 	if err := reporters.WriteSummary(e.stdout, run); err != nil {
 		return err
 	}
+	up.send(ctx, e, *out, run.ID, abort)
 	switch {
 	case writeErr != nil:
 		return &exitError{code: exitAborted, err: writeErr}
-	case run.Status != metrics.Completed:
+	case run.Status != metrics.Completed && run.Status != metrics.StoppedBySLA:
 		return &exitError{code: exitAborted, err: fmt.Errorf("the run did not complete: %s", run.Reason)}
 	case !run.Passed():
 		return &exitError{code: exitFailed}
@@ -149,7 +190,7 @@ func runRun(e *env, args []string) error {
 	if c := unusable(run); c != "" {
 		return &exitError{code: exitAborted, err: fmt.Errorf("case %s: not one request succeeded; the target looks unusable (see the errors above)", c)}
 	}
-	return nil
+	return up.exit()
 }
 
 // unusable names a case that sent requests and got not one success: with
@@ -221,6 +262,70 @@ func writeReport(path string, run *metrics.Run) error {
 	return nil
 }
 
+// writeCIReports writes the JUnit XML and the Markdown summary where the
+// flags say, each atomically as writeReport does, and appends the summary
+// to stepSummary ($GITHUB_STEP_SUMMARY), as GitHub Actions expects. It
+// tries every file and returns the first error.
+func writeCIReports(junit, summaryMD, stepSummary string, run *metrics.Run) error {
+	var first error
+	keep := func(err error) {
+		if first == nil {
+			first = err
+		}
+	}
+	if junit != "" {
+		var buf bytes.Buffer
+		if err := reporters.WriteJUnit(&buf, run); err != nil {
+			keep(fmt.Errorf("cannot render the JUnit report: %v", err))
+		} else {
+			keep(writeAtomic(junit, "the JUnit report", buf.Bytes()))
+		}
+	}
+	if summaryMD == "" && stepSummary == "" {
+		return first
+	}
+	var md bytes.Buffer
+	if err := reporters.WriteMarkdown(&md, run); err != nil {
+		keep(fmt.Errorf("cannot render the Markdown summary: %v", err))
+		return first
+	}
+	if summaryMD != "" {
+		keep(writeAtomic(summaryMD, "the Markdown summary", md.Bytes()))
+	}
+	if stepSummary != "" {
+		f, err := os.OpenFile(stepSummary, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err == nil {
+			data := md.Bytes()
+			if st, serr := f.Stat(); serr == nil && st.Size() > 0 {
+				// A blank line parts it from what an earlier command wrote.
+				data = append([]byte("\n"), data...)
+			}
+			_, err = f.Write(data)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			keep(fmt.Errorf("cannot append the Markdown summary to $GITHUB_STEP_SUMMARY (%s): %v", stepSummary, pathErr(err)))
+		}
+	}
+	return first
+}
+
+// writeAtomic writes data to path through a temporary file renamed into
+// place, so that a reader never sees half a file.
+func writeAtomic(path, what string, data []byte) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return fmt.Errorf("cannot write %s to %s: %v", what, path, pathErr(err))
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("cannot write %s to %s: %v", what, path, pathErr(err))
+	}
+	return nil
+}
+
 // notifySignals delivers SIGINT and SIGTERM; tests substitute their own.
 func (e *env) notifySignals() (<-chan os.Signal, func()) {
 	if e.signals != nil {
@@ -269,4 +374,14 @@ func printSelf(e *env, a, b selfStats, run *metrics.Run) {
 	fmt.Fprintf(e.stderr, "generator: %d requests, %.0f requests/s, %.2f µs CPU per request, %.3f allocs per request, peak RSS %.1f MiB\n",
 		reqs, float64(reqs)/secs, float64((b.cpu-a.cpu).Nanoseconds())/1e3/float64(reqs),
 		float64(b.mallocs-a.mallocs)/float64(reqs), float64(b.maxRSS)/1024)
+}
+
+// isTerminal reports whether w is a terminal, for the live view.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

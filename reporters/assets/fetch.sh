@@ -9,7 +9,7 @@
 #
 #   bash reporters/assets/fetch.sh
 #
-# Needs npm (any recent version), sha512sum/base64 and tar.
+# Needs npm (and so node) and tar.
 set -euo pipefail
 
 PKG=uplot
@@ -31,7 +31,8 @@ fi
 
 (cd "$tmp" && npm pack --silent "$PKG@$VERSION" >/dev/null)
 tgz="$tmp/$PKG-$VERSION.tgz"
-got="sha512-$(sha512sum "$tgz" | cut -d' ' -f1 | xxd -r -p | base64 -w0)"
+got=$(node -e 'const c = require("crypto"), fs = require("fs");
+  process.stdout.write("sha512-" + c.createHash("sha512").update(fs.readFileSync(process.argv[1])).digest("base64"))' "$tgz")
 if [ "$got" != "$INTEGRITY" ]; then
   echo "fetch.sh: $tgz has integrity $got, want $INTEGRITY" >&2
   exit 1
@@ -41,5 +42,4 @@ tar -xzf "$tgz" -C "$tmp"
 cp "$tmp/package/dist/uPlot.iife.min.js" "$here/uPlot.iife.min.js"
 cp "$tmp/package/dist/uPlot.min.css" "$here/uPlot.min.css"
 cp "$tmp/package/LICENSE" "$here/uPlot.LICENSE"
-echo "$PKG@$VERSION" > "$here/uPlot.VERSION"
 echo "fetched $PKG@$VERSION ($INTEGRITY) into $here"
