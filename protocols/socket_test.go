@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -808,8 +806,8 @@ func TestSocatTCP(t *testing.T) {
 			conn.Close()
 			break
 		}
-		if i == 200 {
-			t.Fatal("socat did not listen")
+		if i == 1000 {
+			t.Fatal("socat did not listen within 5 s")
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
@@ -837,21 +835,27 @@ func TestSocatTCP(t *testing.T) {
 func TestSocatUDP(t *testing.T) {
 	addr := freePort(t, "udp")
 	_, port, _ := net.SplitHostPort(addr)
-	socat(t, "UDP-LISTEN:"+port+",bind=127.0.0.1", "PIPE")
-	// Bound once our own bind fails.
+	// fork: socat serves each peer in its own process, the probe below
+	// and the client under test alike.
+	socat(t, "UDP-LISTEN:"+port+",bind=127.0.0.1,fork", "PIPE")
+	// Wait until socat echoes. Probing by binding the port ourselves would
+	// race socat for it; a datagram that comes back cannot.
+	probe, err := net.Dial("udp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
 	for i := 0; ; i++ {
-		pc, err := net.ListenPacket("udp", addr)
-		if err != nil {
-			if !errors.Is(err, syscall.EADDRINUSE) {
-				t.Fatal(err)
-			}
+		probe.Write([]byte("up?"))
+		probe.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+		var b [8]byte
+		if n, err := probe.Read(b[:]); err == nil && string(b[:n]) == "up?" {
 			break
 		}
-		pc.Close()
-		if i == 200 {
-			t.Fatal("socat did not bind")
+		if i == 100 {
+			t.Fatal("socat did not answer within 5 s")
 		}
-		time.Sleep(5 * time.Millisecond)
+		time.Sleep(20 * time.Millisecond) // a refusal (nothing bound yet) comes back at once
 	}
 	c := newUDP(t)
 	sp := sockSpec(t, "udp", addr, `{address: "${addr}", payload: "ping ${v}", timeout: 1s}`)

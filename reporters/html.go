@@ -175,7 +175,7 @@ func newHTMLPage(r *Report) *htmlPage {
 		File:         pc.File,
 		RunID:        pc.RunID,
 		Reason:       pc.Reason,
-		Columns:      statColumns,
+		Columns:      htmlStatColumns,
 		UplotJS:      template.JS(uplotJS),
 		UplotCSS:     template.CSS(uplotCSS),
 		UplotLicense: uplotLicense,
@@ -186,17 +186,22 @@ func newHTMLPage(r *Report) *htmlPage {
 		p.Title = "perfcase report"
 	}
 	p.Badge, p.BadgeCSS, p.Verdict = htmlVerdict(pc)
-	if o := res.Outline; o != nil {
-		p.Period = period(o.StartTime, o.EndTime)
+	if c := htmlNoSuccess(res); c != "" && pc.Status == "completed" && p.BadgeCSS != "fail" {
+		// As 'perfcase run' exits 3 for it: such a run tested nothing.
+		p.Badge, p.BadgeCSS = "FAILED", "fail"
+		p.Verdict = "case " + c + ": not one request succeeded; the target looks unusable"
 	}
-	p.Tiles = tiles(res)
+	if o := res.Outline; o != nil {
+		p.Period = htmlPeriod(o.StartTime, o.EndTime)
+	}
+	p.Tiles = htmlTiles(res)
 	for _, k := range pc.KPIs {
 		scope := k.Series
 		if scope == "" {
 			scope = "(case)"
 		}
 		p.KPIs = append(p.KPIs, htmlKPI{Case: k.Case, Scope: scope, KPI: k.KPI,
-			Threshold: kpiValue(k.Metric, k.Threshold), Observed: kpiValue(k.Metric, k.Observed), Pass: k.Pass})
+			Threshold: htmlKPIValue(k.Metric, k.Threshold), Observed: htmlKPIValue(k.Metric, k.Observed), Pass: k.Pass})
 	}
 	p.Cases = htmlCases(res)
 	for i, e := range pc.Errors {
@@ -205,18 +210,18 @@ func newHTMLPage(r *Report) *htmlPage {
 			break
 		}
 		p.Errors = append(p.Errors, htmlError{Case: e.Case, Series: e.Series, Outcome: e.Outcome,
-			Count: group(float64(e.Count), 0), Message: e.Message})
+			Count: htmlGroup(float64(e.Count), 0), Message: e.Message})
 	}
 	for _, c := range pc.Cases {
 		if pk := c.Peak; pk != nil {
-			p.Peaks = append(p.Peaks, htmlPeak{Case: c.Case, Stage: pk.Stage, Time: clockOf(pk.Time),
-				VUs: strconv.Itoa(pk.VUs), RPS: rate(pk.RPS), TPS: rate(pk.TPS), AvgRT: millisOf(pk.AvgRT),
-				SuccessRate: pct(pk.SuccessRate), Reason: pk.Reason})
+			p.Peaks = append(p.Peaks, htmlPeak{Case: c.Case, Stage: pk.Stage, Time: htmlClock(pk.Time),
+				VUs: strconv.Itoa(pk.VUs), RPS: htmlRate(pk.RPS), TPS: htmlRate(pk.TPS), AvgRT: htmlMillis(pk.AvgRT),
+				SuccessRate: htmlPct(pk.SuccessRate), Reason: pk.Reason})
 		}
 	}
 	for _, s := range pc.ProbeSteps {
-		p.Steps = append(p.Steps, htmlStep{Case: s.Case, Stage: s.Stage, Period: clockOf(s.Start) + " – " + clockOf(s.End),
-			VUs: strconv.Itoa(s.VUs), RPS: rate(s.RPS), AvgRT: millisOf(s.AvgRT), SuccessRate: pct(s.SuccessRate),
+		p.Steps = append(p.Steps, htmlStep{Case: s.Case, Stage: s.Stage, Period: htmlClock(s.Start) + " – " + htmlClock(s.End),
+			VUs: strconv.Itoa(s.VUs), RPS: htmlRate(s.RPS), AvgRT: htmlMillis(s.AvgRT), SuccessRate: htmlPct(s.SuccessRate),
 			Good: s.Good, Reason: s.Reason})
 	}
 	for _, t := range pc.SLATriggers {
@@ -228,21 +233,21 @@ func newHTMLPage(r *Report) *htmlPage {
 		if t.Stopped {
 			action = "stopped the run"
 		}
-		p.SLA = append(p.SLA, htmlSLA{Case: t.Case, Time: clockOf(t.Time), Rule: t.Rule, KPI: t.KPI, Requests: reqs,
-			Observed: kpiValue(kpiMetric(t.KPI), t.Observed), Action: action, Stopped: t.Stopped})
+		p.SLA = append(p.SLA, htmlSLA{Case: t.Case, Time: htmlClock(t.Time), Rule: t.Rule, KPI: t.KPI, Requests: reqs,
+			Observed: htmlKPIValue(kpiMetric(t.KPI), t.Observed), Action: action, Stopped: t.Stopped})
 	}
 	for _, c := range pc.ManualChanges {
-		p.Changes = append(p.Changes, htmlChange{Case: c.Case, Time: clockOf(c.Time), Stage: c.Stage,
+		p.Changes = append(p.Changes, htmlChange{Case: c.Case, Time: htmlClock(c.Time), Stage: c.Stage,
 			Target: strconv.FormatFloat(c.Target, 'f', -1, 64), By: c.By})
 	}
 	p.Rendezvous = pc.Rendezvous
 	for _, c := range pc.Connections {
 		p.Connections = append(p.Connections, htmlConnections{Case: c.Case, Series: c.Series,
-			Opened: group(float64(c.Opened), 0), AvgConnect: millisOf(c.AvgConnectMS)})
+			Opened: htmlGroup(float64(c.Opened), 0), AvgConnect: htmlMillis(c.AvgConnectMS)})
 	}
 	for _, s := range pc.Stages {
 		p.Stages = append(p.Stages, htmlStage{Case: s.Case, Name: s.Name, Mode: s.Mode,
-			Start: clockOf(s.Start), End: clockOf(s.End), Length: between(s.Start, s.End)})
+			Start: htmlClock(s.Start), End: htmlClock(s.End), Length: htmlBetween(s.Start, s.End)})
 	}
 	p.Ranges = htmlRanges(res.RespTimeRange)
 	p.Charts = newChartData(res)
@@ -304,12 +309,27 @@ func htmlVerdict(pc *PerfcaseInfo) (badge, css, sentence string) {
 	return "FAILED", "fail", fmt.Sprintf("%d of %d %s failed, and %s", failed, total, checkpoints, triggers)
 }
 
-// tiles are the run's headline numbers, from the outline and the cases'
+// htmlNoSuccess names a case that sent requests of which not one
+// succeeded.
+func htmlNoSuccess(res *RunResult) string {
+	for _, c := range res.Cases {
+		if c.Detail == nil || c.Detail.Performance == nil {
+			continue
+		}
+		d := c.Detail.Performance
+		if d.Requests != nil && *d.Requests > 0 && d.SuccessCount != nil && *d.SuccessCount == 0 {
+			return htmlDeref(d.Name)
+		}
+	}
+	return ""
+}
+
+// htmlTiles are the run's headline numbers, from the outline and the cases'
 // rows.
-func tiles(res *RunResult) []htmlTile {
+func htmlTiles(res *RunResult) []htmlTile {
 	var reqs, fails float64
 	var any bool
-	for _, row := range caseRows(res) {
+	for _, row := range htmlCaseRows(res) {
 		if row.Requests != nil {
 			reqs += *row.Requests
 			any = true
@@ -323,15 +343,15 @@ func tiles(res *RunResult) []htmlTile {
 	if o == nil {
 		o = &ReportoutlineInfo{}
 	}
-	t = append(t, htmlTile{"duration", duration(o.Duration), ""})
+	t = append(t, htmlTile{"duration", htmlDuration(o.Duration), ""})
 	if any {
-		t = append(t, htmlTile{"requests", group(reqs, 0), group(fails, 0) + " failed"})
+		t = append(t, htmlTile{"requests", htmlGroup(reqs, 0), htmlGroup(fails, 0) + " failed"})
 	}
 	t = append(t,
-		htmlTile{"throughput", rate(o.TPS), "requests per second"},
-		htmlTile{"avg response time", millisOf(o.AvgResponseTime), ""},
-		htmlTile{"success rate", pct(o.SuccessRate), ""},
-		htmlTile{"max VUs", intOf(o.MaxUsers), ""})
+		htmlTile{"throughput", htmlRate(o.TPS), "requests per second"},
+		htmlTile{"avg response time", htmlMillis(o.AvgResponseTime), ""},
+		htmlTile{"success rate", htmlPct(o.SuccessRate), ""},
+		htmlTile{"max VUs", htmlInt(o.MaxUsers), ""})
 	if k := res.Perfcase.KPIs; len(k) > 0 {
 		passed := 0
 		for _, x := range k {
@@ -344,9 +364,9 @@ func tiles(res *RunResult) []htmlTile {
 	return t
 }
 
-// caseRows are the case rows of the report: perfcase's case details or,
+// htmlCaseRows are the case rows of the report: perfcase's case details or,
 // in a PerfTest report, its statistics table.
-func caseRows(res *RunResult) []*PerformanceInfo {
+func htmlCaseRows(res *RunResult) []*PerformanceInfo {
 	var rows []*PerformanceInfo
 	if len(res.Cases) > 0 {
 		for _, c := range res.Cases {
@@ -367,8 +387,8 @@ func caseRows(res *RunResult) []*PerformanceInfo {
 	return rows
 }
 
-// statColumns are the numbers of a case's table, in statRow.cells' order.
-var statColumns = []htmlColumn{
+// htmlStatColumns are the numbers of a case's table, in htmlCells' order.
+var htmlStatColumns = []htmlColumn{
 	{"requests", "samples: requests, or passes of a transaction"},
 	{"TPS", "per second, over the case's duration"},
 	{"avg", "average response time, ms"},
@@ -388,29 +408,29 @@ var statColumns = []htmlColumn{
 	{"recv", "bytes received per sample, average"},
 }
 
-// judged is a value with the checkpoint that judged it, if any.
-type judged struct {
+// htmlJudged is a value with the checkpoint that judged it, if any.
+type htmlJudged struct {
 	v     *float64
 	point *float64
 	res   *bool
 }
 
-// statCells formats a row's numbers in statColumns' order.
-func statCells(v [17]judged) []htmlCell {
+// htmlCells formats a row's numbers in htmlStatColumns' order.
+func htmlCells(v [17]htmlJudged) []htmlCell {
 	cells := make([]htmlCell, len(v))
 	for i, x := range v {
 		var c htmlCell
 		switch {
 		case i == 0 || i >= 10 && i <= 14:
-			c.Text = intOf(x.v)
+			c.Text = htmlInt(x.v)
 		case i == 1:
-			c.Text = rateNum(x.v)
+			c.Text = htmlRateNum(x.v)
 		case i == 9:
-			c.Text = pct(x.v)
+			c.Text = htmlPct(x.v)
 		case i >= 15:
-			c.Text = bytesNum(x.v)
+			c.Text = htmlBytes(x.v)
 		default:
-			c.Text = msNum(x.v)
+			c.Text = htmlMS(x.v)
 		}
 		if x.v != nil {
 			c.Sort = strconv.FormatFloat(*x.v, 'g', -1, 64)
@@ -436,10 +456,10 @@ func statCells(v [17]judged) []htmlCell {
 	return cells
 }
 
-// detailRow is a row of perfcase's case detail.
-func detailRow(d *CaseReportDetail, kind string) htmlRow {
-	tps := judged{d.TPS, d.TPSCheckPoint, d.TPSCheckRes}
-	return htmlRow{Name: deref(d.Name), Kind: kind, Cells: statCells([17]judged{
+// htmlDetailRow is a row of perfcase's case detail.
+func htmlDetailRow(d *CaseReportDetail, kind string) htmlRow {
+	tps := htmlJudged{d.TPS, d.TPSCheckPoint, d.TPSCheckRes}
+	return htmlRow{Name: htmlDeref(d.Name), Kind: kind, Cells: htmlCells([17]htmlJudged{
 		{v: d.Requests},
 		tps,
 		{d.AverageRespTime, d.AverageRespTimeCheckPoint, d.AverageRespTimeCheckRes},
@@ -456,10 +476,10 @@ func detailRow(d *CaseReportDetail, kind string) htmlRow {
 	})}
 }
 
-// apiRow is a row of a PerfTest report's statistics table, which has no
+// htmlAPIRow is a row of a PerfTest report's statistics table, which has no
 // tp99.9 and no checkpoints.
-func apiRow(d *DetailDataInfo, kind string) htmlRow {
-	return htmlRow{Name: deref(d.Name), Kind: kind, Cells: statCells([17]judged{
+func htmlAPIRow(d *DetailDataInfo, kind string) htmlRow {
+	return htmlRow{Name: htmlDeref(d.Name), Kind: kind, Cells: htmlCells([17]htmlJudged{
 		{v: d.Requests}, {v: d.TPS}, {v: d.AverageRespTime}, {v: d.Tp50}, {v: d.Tp90}, {v: d.Tp95}, {v: d.Tp99}, {},
 		{v: d.Max}, {v: d.SuccessRate}, {v: d.FailedTimeout}, {v: d.FailedRefused}, {v: d.FailedAssert},
 		{v: d.FailedParsed}, {v: d.FailedOthers}, {v: d.AvgSentBytes}, {v: d.AvgRecBytes},
@@ -473,18 +493,18 @@ func htmlCases(res *RunResult) []htmlCase {
 		for _, item := range res.Details.Data {
 			var c htmlCase
 			if perf := item.Performance; perf != nil {
-				c.Name = deref(perf.Name)
-				c.Summary = append(c.Summary, apiRow(&DetailDataInfo{Name: str("(all requests)"), Requests: perf.Requests,
+				c.Name = htmlDeref(perf.Name)
+				c.Summary = append(c.Summary, htmlAPIRow(&DetailDataInfo{Name: str("(all requests)"), Requests: perf.Requests,
 					TPS: perf.TPS, AverageRespTime: perf.AverageRespTime, Tp50: perf.Tp50, Tp90: perf.Tp90, Tp95: perf.Tp95,
 					Tp99: perf.Tp99, Max: perf.Max, SuccessRate: perf.SuccessRate, FailedTimeout: perf.FailedTimeout,
 					FailedRefused: perf.FailedRefused, FailedAssert: perf.FailedAssert, FailedParsed: perf.FailedParsed,
 					FailedOthers: perf.FailedOthers, AvgSentBytes: perf.AvgSentBytes, AvgRecBytes: perf.AvgRecBytes}, "case"))
 			}
 			for i := range item.CustomTransactions {
-				c.Summary = append(c.Summary, apiRow(&item.CustomTransactions[i], "transaction"))
+				c.Summary = append(c.Summary, htmlAPIRow(&item.CustomTransactions[i], "transaction"))
 			}
 			for i := range item.DetailDatas {
-				c.Requests = append(c.Requests, apiRow(&item.DetailDatas[i], "request"))
+				c.Requests = append(c.Requests, htmlAPIRow(&item.DetailDatas[i], "request"))
 			}
 			if c.Name == "" {
 				c.Name = "case " + strconv.Itoa(len(cases)+1)
@@ -500,25 +520,25 @@ func htmlCases(res *RunResult) []htmlCase {
 		}
 		var c htmlCase
 		if perf := d.Performance; perf != nil {
-			c.Name = deref(perf.Name)
-			row := detailRow(perf, "case")
+			c.Name = htmlDeref(perf.Name)
+			row := htmlDetailRow(perf, "case")
 			row.Name = "(all requests)"
 			// On the case's row a tps checkpoint judges passes per
 			// second (tranTPS), which the passes fact shows.
-			row.Cells[1] = statCells([17]judged{1: {v: perf.TPS}})[1]
+			row.Cells[1] = htmlCells([17]htmlJudged{1: {v: perf.TPS}})[1]
 			c.Summary = append(c.Summary, row)
-			c.Facts = caseFacts(perf)
+			c.Facts = htmlCaseFacts(perf)
 		}
 		if c.Name == "" && i < len(pc.Cases) {
 			c.Name = pc.Cases[i].Case
 		}
 		for j := range d.CustomTransactions {
-			c.Summary = append(c.Summary, detailRow(&d.CustomTransactions[j], "transaction"))
+			c.Summary = append(c.Summary, htmlDetailRow(&d.CustomTransactions[j], "transaction"))
 		}
 		for j := range d.DetailDatas {
-			c.Requests = append(c.Requests, detailRow(&d.DetailDatas[j], "request"))
+			c.Requests = append(c.Requests, htmlDetailRow(&d.DetailDatas[j], "request"))
 		}
-		c.Badge, c.BadgeCSS = caseBadge(pc, c.Name)
+		c.Badge, c.BadgeCSS = htmlCaseBadge(pc, c.Name)
 		for _, x := range pc.Cases {
 			if x.Case != c.Name {
 				continue
@@ -527,7 +547,7 @@ func htmlCases(res *RunResult) []htmlCase {
 				c.Facts = append(c.Facts, "latency timed from each pass's intended start (open model)")
 			}
 			if x.MissedStarts > 0 {
-				c.Facts = append(c.Facts, fmt.Sprintf("%s missed starts (every VU up to max_vus was busy)", group(float64(x.MissedStarts), 0)))
+				c.Facts = append(c.Facts, fmt.Sprintf("%s missed starts (every VU up to max_vus was busy)", htmlGroup(float64(x.MissedStarts), 0)))
 			}
 		}
 		cases = append(cases, c)
@@ -535,8 +555,8 @@ func htmlCases(res *RunResult) []htmlCase {
 	return cases
 }
 
-// caseFacts describe a case's row: how it ran and its passes.
-func caseFacts(d *CaseReportDetail) []string {
+// htmlCaseFacts describe a case's row: how it ran and its passes.
+func htmlCaseFacts(d *CaseReportDetail) []string {
 	var f []string
 	if d.Mode != nil && *d.Mode != "" {
 		f = append(f, *d.Mode)
@@ -544,10 +564,10 @@ func caseFacts(d *CaseReportDetail) []string {
 	if len(d.Protocols) > 0 {
 		f = append(f, strings.Join(d.Protocols, ", "))
 	}
-	f = append(f, duration(d.Duration), "max "+intOf(d.UserConcur)+" VUs")
+	f = append(f, htmlDuration(d.Duration), "max "+htmlInt(d.UserConcur)+" VUs")
 	if d.Transactions != nil {
-		pass := fmt.Sprintf("%s passes, %s succeeded, %s/s, avg %s ms, max %s ms", intOf(d.Transactions),
-			intOf(d.TransactionSuccess), rateNum(d.TranTPS), msNum(d.AvgTranRespTime), msNum(d.MaxTranRespTime))
+		pass := fmt.Sprintf("%s passes, %s succeeded, %s/s, avg %s ms, max %s ms", htmlInt(d.Transactions),
+			htmlInt(d.TransactionSuccess), htmlRateNum(d.TranTPS), htmlMS(d.AvgTranRespTime), htmlMS(d.MaxTranRespTime))
 		if d.TranTPSCheckRes != nil {
 			word := "passed"
 			if !*d.TranTPSCheckRes {
@@ -560,8 +580,8 @@ func caseFacts(d *CaseReportDetail) []string {
 	return f
 }
 
-// caseBadge is a case's verdict, as the terminal summary words it.
-func caseBadge(pc *PerfcaseInfo, name string) (string, string) {
+// htmlCaseBadge is a case's verdict, as the terminal summary words it.
+func htmlCaseBadge(pc *PerfcaseInfo, name string) (string, string) {
 	kpis, failed := 0, 0
 	for _, k := range pc.KPIs {
 		if k.Case == name {
@@ -596,10 +616,10 @@ func htmlRanges(m map[string]string) []htmlRange {
 	var top float64
 	counts := make([]float64, len(metrics.RangeNames))
 	for i, name := range metrics.RangeNames {
-		n, p, ok := parseRange(m[name])
+		n, p, ok := htmlParseRange(m[name])
 		r := htmlRange{Name: name, Count: "—", Percent: "—"}
 		if ok {
-			r.Count, r.Percent = group(n, 0), strconv.FormatFloat(p, 'f', 1, 64)+"%"
+			r.Count, r.Percent = htmlGroup(n, 0), strconv.FormatFloat(p, 'f', 1, 64)+"%"
 			counts[i] = n
 			top = max(top, n)
 		}
@@ -613,8 +633,8 @@ func htmlRanges(m map[string]string) []htmlRange {
 	return out
 }
 
-// parseRange reads "12.5%(250)".
-func parseRange(s string) (count, percent float64, ok bool) {
+// htmlParseRange reads "12.5%(250)".
+func htmlParseRange(s string) (count, percent float64, ok bool) {
 	p, rest, found := strings.Cut(s, "%(")
 	if !found || !strings.HasSuffix(rest, ")") {
 		return 0, 0, false
@@ -682,12 +702,12 @@ func (s chartSeries) MarshalJSON() ([]byte, error) {
 }
 
 func newChartData(res *RunResult) *chartData {
-	start, offset := runStart(res)
+	start, offset := chartStart(res)
 	cd := &chartData{Start: start, Offset: offset, Step: 1, Series: map[string]chartSeries{}, TP99: []chartCaseSeries{}, Markers: []chartMarker{}}
 	if rs := htmlRanges(res.RespTimeRange); rs != nil {
 		cd.Ranges = &chartRanges{}
 		for _, name := range metrics.RangeNames {
-			n, _, _ := parseRange(res.RespTimeRange[name])
+			n, _, _ := htmlParseRange(res.RespTimeRange[name])
 			cd.Ranges.Names = append(cd.Ranges.Names, name)
 			cd.Ranges.Counts = append(cd.Ranges.Counts, n)
 		}
@@ -722,10 +742,10 @@ func newChartData(res *RunResult) *chartData {
 				if k == "avg" {
 					cd.Series[k] = downsampleWeighted(s, raw["tps"], n, cd.Step)
 				} else {
-					cd.Series[k] = downsample(s, n, cd.Step)
+					cd.Series[k] = downsampleMean(s, n, cd.Step)
 				}
 			}
-			if tp := caseTP99(res, n, cd.Step); tp != nil {
+			if tp := chartTP99(res, n, cd.Step); tp != nil {
 				cd.TP99 = tp
 			}
 		}
@@ -733,19 +753,32 @@ func newChartData(res *RunResult) *chartData {
 	if len(cd.X) == 0 && cd.Ranges == nil {
 		return nil
 	}
-	cd.Markers = markers(&res.Perfcase, offset)
+	cd.Markers = chartMarkers(&res.Perfcase, offset)
+	if len(cd.X) > 0 {
+		// Report times are whole seconds, the series' time stamps
+		// milliseconds: a stage that started in the first second is
+		// marked on the first point, and elapsed time counts from it.
+		for i := range cd.Markers {
+			if m := &cd.Markers[i]; m.X < cd.X[0] && cd.X[0]-m.X < 1 {
+				m.X = cd.X[0]
+			}
+		}
+		if d := cd.X[0] - cd.Start; d > 0 && d < 1 {
+			cd.Start = cd.X[0]
+		}
+	}
 	return cd
 }
 
-// caseTP99 places each case's tp99_per_second, which counts from the
+// chartTP99 places each case's tp99_per_second, which counts from the
 // case's start, on the run's n seconds and takes the highest of each
-// bucket of step seconds: a bucket's own tp99 is not in the report, and
-// none of its seconds' is below it.
-func caseTP99(res *RunResult, n, step int) []chartCaseSeries {
+// bucket of step seconds: the bucket's own tp99 is not in the report, and
+// it is no higher than its highest second's.
+func chartTP99(res *RunResult, n, step int) []chartCaseSeries {
 	var out []chartCaseSeries
-	var runStart time.Time
+	var chartStart time.Time
 	if o := res.Outline; o != nil && o.StartTime != nil {
-		runStart, _ = parseTime(*o.StartTime)
+		chartStart, _ = htmlTime(*o.StartTime)
 	}
 	for i, c := range res.Perfcase.Cases {
 		if len(c.TP99PerSecond) == 0 {
@@ -753,9 +786,9 @@ func caseTP99(res *RunResult, n, step int) []chartCaseSeries {
 		}
 		off := 0
 		if i < len(res.Cases) && res.Cases[i].Detail != nil && res.Cases[i].Detail.Performance != nil {
-			if st := res.Cases[i].Detail.Performance.StartTime; st != nil && !runStart.IsZero() {
-				if t, ok := parseTime(*st); ok {
-					off = max(int(t.Sub(runStart)/time.Second), 0)
+			if st := res.Cases[i].Detail.Performance.StartTime; st != nil && !chartStart.IsZero() {
+				if t, ok := htmlTime(*st); ok {
+					off = max(int(t.Sub(chartStart)/time.Second), 0)
 				}
 			}
 		}
@@ -783,10 +816,10 @@ func caseTP99(res *RunResult, n, step int) []chartCaseSeries {
 	return out
 }
 
-// runStart is the run's start on the charts' scale and its offset
+// chartStart is the run's start on the charts' scale and its offset
 // ("+08:00"), from the outline, else the first stage; the epoch in UTC
 // when the report says neither.
-func runStart(res *RunResult) (float64, string) {
+func chartStart(res *RunResult) (float64, string) {
 	var s string
 	if o := res.Outline; o != nil && o.StartTime != nil {
 		s = *o.StartTime
@@ -834,9 +867,9 @@ func chartTimes(stamps []string, n int, start float64, offset string) (chartSeri
 	return xs, step
 }
 
-// downsample averages s over buckets of step of its n seconds; a second
+// downsampleMean averages s over buckets of step of its n seconds; a second
 // past s's end has no value.
-func downsample(s []float64, n, step int) chartSeries {
+func downsampleMean(s []float64, n, step int) chartSeries {
 	out := make(chartSeries, 0, (n+step-1)/step)
 	for lo := 0; lo < n; lo += step {
 		hi := min(lo+step, n)
@@ -882,10 +915,10 @@ func downsampleWeighted(avg, weight []float64, n, step int) chartSeries {
 	return out
 }
 
-// markers are the times the charts mark: each stage's start (one marker
+// chartMarkers are the times the charts mark: each stage's start (one marker
 // for the stages of several cases that start together), each peak a probe
 // found and each SLA trigger.
-func markers(pc *PerfcaseInfo, offset string) []chartMarker {
+func chartMarkers(pc *PerfcaseInfo, offset string) []chartMarker {
 	many := len(pc.Cases) > 1
 	label := func(c, name string) string {
 		if many {
@@ -930,17 +963,17 @@ func markers(pc *PerfcaseInfo, offset string) []chartMarker {
 
 // Formatting. A value the report does not have is "—".
 
-const none = "—"
+const htmlNone = "—"
 
-func deref(s *string) string {
+func htmlDeref(s *string) string {
 	if s == nil {
 		return ""
 	}
 	return *s
 }
 
-// group formats v with dec decimals and thousands separated by commas.
-func group(v float64, dec int) string {
+// htmlGroup formats v with dec decimals and thousands separated by commas.
+func htmlGroup(v float64, dec int) string {
 	s := strconv.FormatFloat(v, 'f', dec, 64)
 	neg := strings.HasPrefix(s, "-")
 	s = strings.TrimPrefix(s, "-")
@@ -961,132 +994,136 @@ func group(v float64, dec int) string {
 	return b.String()
 }
 
-func intOf(p *float64) string {
+func htmlInt(p *float64) string {
 	if p == nil {
-		return none
+		return htmlNone
 	}
-	return group(*p, 0)
+	return htmlGroup(*p, 0)
 }
 
-// msNum is a time in ms: two decimals under 10 ms, one under 10 s, none
+// htmlMS is a time in ms: two decimals under 10 ms, one under 10 s, none
 // above.
-func msNum(p *float64) string {
+func htmlMS(p *float64) string {
 	if p == nil {
-		return none
+		return htmlNone
 	}
 	switch v := *p; {
 	case v < 10:
-		return group(v, 2)
+		return htmlGroup(v, 2)
 	case v < 10000:
-		return group(v, 1)
+		return htmlGroup(v, 1)
 	default:
-		return group(v, 0)
+		return htmlGroup(v, 0)
 	}
 }
 
-func millisOf(p *float64) string {
+func htmlMillis(p *float64) string {
 	if p == nil {
-		return none
+		return htmlNone
 	}
-	return msNum(p) + " ms"
+	return htmlMS(p) + " ms"
 }
 
-// rateNum is a rate: two decimals under 10, one under 1000, none above.
-func rateNum(p *float64) string {
+// htmlRateNum is a rate: two decimals under 10, one under 1000, none above.
+func htmlRateNum(p *float64) string {
 	if p == nil {
-		return none
+		return htmlNone
 	}
 	switch v := *p; {
 	case v < 10:
-		return group(v, 2)
+		return htmlGroup(v, 2)
 	case v < 1000:
-		return group(v, 1)
+		return htmlGroup(v, 1)
 	default:
-		return group(v, 0)
+		return htmlGroup(v, 0)
 	}
 }
 
-func rate(p *float64) string {
+func htmlRate(p *float64) string {
 	if p == nil {
-		return none
+		return htmlNone
 	}
-	return rateNum(p) + "/s"
+	return htmlRateNum(p) + "/s"
 }
 
-func pct(p *float64) string {
+func htmlPct(p *float64) string {
 	if p == nil {
-		return none
+		return htmlNone
 	}
 	return strconv.FormatFloat(*p, 'f', 2, 64) + "%"
 }
 
-func bytesNum(p *float64) string {
+func htmlBytes(p *float64) string {
 	if p == nil {
-		return none
+		return htmlNone
 	}
 	if *p < 100 {
-		return group(*p, 1)
+		return htmlGroup(*p, 1)
 	}
-	return group(*p, 0)
+	return htmlGroup(*p, 0)
 }
 
-// kpiValue is a KPI's threshold or observed value in its metric's unit.
-func kpiValue(metric string, p *float64) string {
+// htmlKPIValue is a KPI's threshold or observed value in its metric's unit.
+func htmlKPIValue(metric string, p *float64) string {
 	if p == nil {
-		return none
+		return htmlNone
 	}
 	return observed(metric, *p)
 }
 
-// duration formats seconds as "1h 2m 3s", "4m 5s" or "6.5 s".
-func duration(p *float64) string {
+// htmlDuration formats seconds as "1h 02m 03s", "4m 05s" or "6.5 s".
+func htmlDuration(p *float64) string {
 	if p == nil {
-		return none
+		return htmlNone
 	}
-	d := time.Duration(*p * float64(time.Second))
-	if d < time.Minute {
+	if *p < 60 {
 		return strconv.FormatFloat(round(*p, 1), 'f', -1, 64) + " s"
 	}
-	return d.Round(time.Second).String()
+	secs := int64(math.Round(*p))
+	h, m, sec := secs/3600, secs%3600/60, secs%60
+	if h > 0 {
+		return fmt.Sprintf("%dh %02dm %02ds", h, m, sec)
+	}
+	return fmt.Sprintf("%dm %02ds", m, sec)
 }
 
-func parseTime(s string) (time.Time, bool) {
+func htmlTime(s string) (time.Time, bool) {
 	t, err := time.Parse(time.RFC3339, s)
 	return t, err == nil
 }
 
-// clockOf is a report time's wall-clock time, as written (the run's zone).
-func clockOf(s string) string {
-	t, ok := parseTime(s)
+// htmlClock is a report time's wall-clock time, as written (the run's zone).
+func htmlClock(s string) string {
+	t, ok := htmlTime(s)
 	if !ok {
 		return s
 	}
 	return t.Format("15:04:05")
 }
 
-func between(from, to string) string {
-	a, ok1 := parseTime(from)
-	b, ok2 := parseTime(to)
+func htmlBetween(from, to string) string {
+	a, ok1 := htmlTime(from)
+	b, ok2 := htmlTime(to)
 	if !ok1 || !ok2 {
-		return none
+		return htmlNone
 	}
 	secs := b.Sub(a).Seconds()
-	return duration(&secs)
+	return htmlDuration(&secs)
 }
 
-// period is "2024-03-01 10:00:00 – 10:04:00 (UTC+08:00)", the end's date
+// htmlPeriod is "2024-03-01 10:00:00 – 10:04:00 (UTC+08:00)", the end's date
 // written when it differs.
-func period(from, to *string) string {
+func htmlPeriod(from, to *string) string {
 	if from == nil {
 		return ""
 	}
-	a, ok := parseTime(*from)
+	a, ok := htmlTime(*from)
 	if !ok {
 		return *from
 	}
 	s := a.Format("2006-01-02 15:04:05")
 	if to != nil {
-		if b, ok := parseTime(*to); ok {
+		if b, ok := htmlTime(*to); ok {
 			if b.Format("2006-01-02") == a.Format("2006-01-02") {
 				s += " – " + b.Format("15:04:05")
 			} else {

@@ -172,6 +172,19 @@ func TestHTMLVerdicts(t *testing.T) {
 			t.Errorf("%+v: %s %s %q, want %s %s %q", c.pc, badge, css, sentence, c.badge, c.css, c.wantPhrases)
 		}
 	}
+	// A case of which not one request succeeded fails the page, as it
+	// makes 'perfcase run' exit 3, even with every checkpoint passed.
+	run := shopRun()
+	run.Cases[0].KPIs = run.Cases[0].KPIs[:1]
+	run.Cases[0].KPIs[0].Pass = true
+	for _, s := range run.Cases[0].Stats.Series {
+		s.Outcomes[metrics.Other] += s.Outcomes[metrics.Success]
+		s.Outcomes[metrics.Success] = 0
+	}
+	if page := renderHTML(t, PerfTestReport(run)); !strings.Contains(page, `<header class="verdict fail">`) ||
+		!strings.Contains(page, "case browse: not one request succeeded; the target looks unusable") {
+		t.Error("a case without one success does not fail the page")
+	}
 	page := renderHTML(t, PerfTestReport(shopRun()))
 	if !strings.Contains(page, `<header class="verdict fail">`) || !strings.Contains(page, "3 of 6 checkpoints failed") ||
 		!strings.Contains(page, `<span class="pill fail">failed</span>`) {
@@ -212,11 +225,11 @@ func TestHTMLEscapes(t *testing.T) {
 
 func TestHTMLDownsample(t *testing.T) {
 	s := []float64{1, 2, 3, 4, 5, 6, 7}
-	if got := downsample(s, 7, 3); fmt.Sprint(got) != "[2 5 7]" {
+	if got := downsampleMean(s, 7, 3); fmt.Sprint(got) != "[2 5 7]" {
 		t.Errorf("downsample by 3: %v", got)
 	}
 	// A series shorter than the run has no value past its end.
-	if got := downsample(s[:4], 7, 3); fmt.Sprint(got) != "[2 4 NaN]" {
+	if got := downsampleMean(s[:4], 7, 3); fmt.Sprint(got) != "[2 4 NaN]" {
 		t.Errorf("a short series: %v", got)
 	}
 	// An average weighs each second by its requests; a bucket without
@@ -256,11 +269,11 @@ func TestHTMLCaseTP99(t *testing.T) {
 			{Case: "b", TP99PerSecond: []*float64{v(1), nil, v(3), v(2), v(5), v(9), v(9)}},
 		}},
 	}
-	got := caseTP99(res, 8, 1)
+	got := chartTP99(res, 8, 1)
 	if len(got) != 2 || fmt.Sprint(got[0].Values) != "[7 8 NaN NaN NaN NaN NaN NaN]" || fmt.Sprint(got[1].Values) != "[NaN NaN 1 NaN 3 2 5 9]" {
 		t.Errorf("per second: %+v", got)
 	}
-	got = caseTP99(res, 8, 3)
+	got = chartTP99(res, 8, 3)
 	if fmt.Sprint(got[0].Values) != "[8 NaN NaN]" || fmt.Sprint(got[1].Values) != "[1 3 9]" {
 		t.Errorf("by 3: %+v", got)
 	}
@@ -676,6 +689,23 @@ func TestHTMLAssets(t *testing.T) {
 	for name, src := range map[string]string{"uPlot": uplotJS, "html.js": htmlJS} {
 		if strings.Contains(strings.ToLower(src), "</script") || strings.Contains(src, "<!--") {
 			t.Errorf("%s holds </script or <!--", name)
+		}
+	}
+}
+
+func TestHTMLFormats(t *testing.T) {
+	v := func(x float64) *float64 { return &x }
+	for _, c := range []struct{ got, want string }{
+		{htmlGroup(1234567.891, 2), "1,234,567.89"}, {htmlGroup(-1234, 0), "-1,234"}, {htmlGroup(999, 0), "999"},
+		{htmlMS(v(3.14159)), "3.14"}, {htmlMS(v(123.45)), "123.5"}, {htmlMS(v(12345.6)), "12,346"}, {htmlMS(nil), "—"},
+		{htmlRate(v(2.5)), "2.50/s"}, {htmlRate(v(1234.6)), "1,235/s"}, {htmlPct(v(99.5)), "99.50%"},
+		{htmlDuration(v(4.04)), "4 s"}, {htmlDuration(v(59.94)), "59.9 s"}, {htmlDuration(v(1200)), "20m 00s"},
+		{htmlDuration(v(7265)), "2h 01m 05s"},
+		{htmlClock("2024-03-01T10:00:02+08:00"), "10:00:02"},
+		{htmlPeriod(str("2024-03-01T23:59:00+08:00"), str("2024-03-02T00:01:00+08:00")), "2024-03-01 23:59:00 – 2024-03-02 00:01:00 (UTC+08:00)"},
+	} {
+		if c.got != c.want {
+			t.Errorf("got %q, want %q", c.got, c.want)
 		}
 	}
 }
