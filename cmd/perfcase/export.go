@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/perfcase/perfcase/scenario"
 )
@@ -46,10 +45,7 @@ func runExport(e *env, args []string) error {
 				_, err = e.stdout.Write(js)
 				return err
 			}
-			if err := os.WriteFile(*out, js, 0o644); err != nil {
-				return fmt.Errorf("cannot write %s: %v", *out, pathErr(err))
-			}
-			return nil
+			return writeOutput(*out, "the JSON", js)
 		}
 	}
 	reportScenarioError(e.stderr, in, err)

@@ -59,8 +59,8 @@ func runImport(e *env, args []string) error {
 		if _, err := e.stdout.Write(yml); err != nil {
 			return err
 		}
-	} else if err := os.WriteFile(*out, yml, 0o644); err != nil {
-		return fmt.Errorf("cannot write %s: %v", *out, pathErr(err))
+	} else if err := writeOutput(*out, "the YAML", yml); err != nil {
+		return err
 	}
 	// Data files resolve next to the scenario, as validate will look for
 	// them: next to -o's file, or, for standard output, next to the JSON,
