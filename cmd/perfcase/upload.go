@@ -82,8 +82,8 @@ func runUpload(e *env, args []string) error {
 type uploadFlags struct {
 	endpoint, project, token, tokenFile string
 	insecure                            bool
-	attempts                 int
-	timeout                  time.Duration
+	attempts                            int
+	timeout                             time.Duration
 
 	tpEndpoint, tpProject, planID string
 	tpService                     int
