@@ -33,7 +33,7 @@ Flags:
 func runExport(e *env, args []string) error {
 	fs := newFlagSet(e, "export", exportUsage)
 	out := fs.String("o", "", "write the JSON to `file` instead of standard output")
-	in, done, err := oneFile(e, fs, exportUsage, args, "name one scenario file, e.g. perfcase export scenario.yaml")
+	in, done, err := fs.oneFile(args, "name one scenario file, e.g. perfcase export scenario.yaml")
 	if done || err != nil {
 		return err
 	}

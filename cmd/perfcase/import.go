@@ -34,7 +34,7 @@ Flags:
 func runImport(e *env, args []string) error {
 	fs := newFlagSet(e, "import", importUsage)
 	out := fs.String("o", "", "write the YAML to `file` instead of standard output")
-	in, done, err := oneFile(e, fs, importUsage, args, "name one PerfTest JSON file, e.g. perfcase import case.json")
+	in, done, err := fs.oneFile(args, "name one PerfTest JSON file, e.g. perfcase import case.json")
 	if done || err != nil {
 		return err
 	}

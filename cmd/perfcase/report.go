@@ -42,13 +42,12 @@ Flags:
 func runReport(e *env, args []string) error {
 	fs := newFlagSet(e, "report", reportUsage)
 	html := fs.String("html", "", "write the HTML page to `file`")
-	file, done, err := oneFile(e, fs, reportUsage, args, "name one report JSON, e.g. perfcase report result.json --html report.html")
+	file, done, err := fs.oneFile(args, "name one report JSON, e.g. perfcase report result.json --html report.html")
 	if done || err != nil {
 		return err
 	}
 	if *html == "" {
-		fs.Usage()
-		return usageError("say what to write: --html FILE, e.g. perfcase report %s --html report.html", file)
+		return fs.mistake("say what to write: --html FILE, e.g. perfcase report %s --html report.html", file)
 	}
 	rep, err := readReport(file)
 	if err != nil {

@@ -60,8 +60,8 @@ func runRun(e *env, args []string) error {
 	self := fs.Bool("self", false, "print the generator's own cost: CPU and allocations per request, peak memory")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of perfcase itself to `file` (go tool pprof)")
 	control := fs.String("control", controlDefault, "listen `address` for 'perfcase scale' while a manual stage runs (loopback only; port 0 picks a free one)")
-	up := addRunUpload(fs)
-	file, done, err := oneFile(e, fs, runUsage, args, "name one scenario file, e.g. perfcase run examples/quickstart.yaml")
+	up := addRunUpload(fs.FlagSet)
+	file, done, err := fs.oneFile(args, "name one scenario file, e.g. perfcase run examples/quickstart.yaml")
 	if done || err != nil {
 		return err
 	}

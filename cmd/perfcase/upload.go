@@ -52,10 +52,10 @@ Flags:
 func runUpload(e *env, args []string) error {
 	fs := newFlagSet(e, "upload", uploadUsage)
 	f := &uploadFlags{}
-	f.add(fs)
+	f.add(fs.FlagSet)
 	fs.IntVar(&f.attempts, "attempts", upload.DefaultAttempts, "send at most `n` requests per call, retries included")
 	fs.DurationVar(&f.timeout, "timeout", upload.DefaultMaxTime, "give up on a call after this long, retries and waits included")
-	file, done, err := oneFile(e, fs, uploadUsage, args, "name one report file, e.g. perfcase upload --endpoint URL --project ID report.json")
+	file, done, err := fs.oneFile(args, "name one report file, e.g. perfcase upload --endpoint URL --project ID report.json")
 	if done || err != nil {
 		return err
 	}
