@@ -19,6 +19,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/perfcase/perfcase/internal/testsupport"
 	"github.com/perfcase/perfcase/metrics"
 )
 
@@ -516,13 +517,7 @@ func TestHTMLPerfTestAPIReport(t *testing.T) {
 
 // chromium finds a Chromium to test the page in.
 func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no chromium on PATH: .ci/run installs Debian's")
-	return ""
+	return testsupport.Peer(t, "chromium", "chromium", "chromium-browser")
 }
 
 // headless runs Chromium headless on a page and returns its standard
