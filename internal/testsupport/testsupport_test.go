@@ -3,6 +3,7 @@ package testsupport
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -16,8 +17,14 @@ func TestPeer(t *testing.T) {
 		Peer(t, "no-such-package", "perfcase-no-such-peer")
 		t.Fatal("Peer returned for a missing peer")
 	}
-	if p := Peer(t, "dash", "perfcase-no-such-peer", "sh"); p == "" {
-		t.Fatal("sh not found")
+	// The first name on PATH is found: this test binary, here.
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", filepath.Dir(exe))
+	if p := Peer(t, "none", "perfcase-no-such-peer", filepath.Base(exe)); p != exe {
+		t.Fatalf("Peer = %q, want %q", p, exe)
 	}
 	msg := "perfcase-no-such-peer is not installed (Debian package no-such-package; .ci/run installs it)"
 	for _, c := range []struct {
