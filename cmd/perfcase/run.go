@@ -31,6 +31,10 @@ reads it. While it runs, one progress line per second goes to standard
 error; at the end a summary goes to standard output, and --out writes the
 report JSON (the PerfTest report API's shape, see docs/report-json.md).
 
+Every output file is checked before the load starts (a file that cannot
+be written exits 2, and no file is created) and written when the run
+ends, through a temporary file renamed into place.
+
 Ctrl-C stops the run gracefully: VUs finish the request they wait on (up
 to --grace), every report is written, and the exit status is 3. A second
 Ctrl-C cuts requests in flight at once and still writes the reports.
