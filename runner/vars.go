@@ -120,11 +120,10 @@ func (v *vu) redact(msg string) string {
 	if len(g.sensitive) == 0 || msg == "" {
 		return msg
 	}
-	if v.secretVer == nil {
+	stale := v.secretVer == nil
+	if stale {
 		v.secretVer = make([]uint32, len(g.sensitive))
-		v.secrets = nil
 	}
-	stale := v.secrets == nil
 	for k, i := range g.sensitive {
 		if v.secretVer[k] != v.ver[i] {
 			v.secretVer[k], stale = v.ver[i], true
