@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfcase/perfcase/internal/testsupport"
 	"github.com/perfcase/perfcase/metrics"
 	"github.com/perfcase/perfcase/scenario"
 )
@@ -782,10 +783,7 @@ func TestUDPHexAndSendOnly(t *testing.T) {
 // socat is a real third-party peer: a TCP echo and a UDP echo.
 func socat(t *testing.T, args ...string) {
 	t.Helper()
-	path, err := exec.LookPath("socat")
-	if err != nil {
-		t.Skip("socat is not installed")
-	}
+	path := testsupport.Peer(t, "socat", "socat")
 	cmd := exec.Command(path, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

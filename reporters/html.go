@@ -359,7 +359,11 @@ func htmlTiles(res *RunResult) []htmlTile {
 				passed++
 			}
 		}
-		t = append(t, htmlTile{"checkpoints", fmt.Sprintf("%d / %d", passed, len(k)), "passed"})
+		note := "passed"
+		if st := res.Perfcase.Status; st == statusName(metrics.Interrupted) || st == statusName(metrics.Aborted) {
+			note = "passed so far (" + st + ")"
+		}
+		t = append(t, htmlTile{"checkpoints", fmt.Sprintf("%d / %d", passed, len(k)), note})
 	}
 	return t
 }
@@ -603,6 +607,8 @@ func htmlCaseBadge(pc *PerfcaseInfo, name string) (string, string) {
 		return "failed", "fail"
 	case kpis == 0:
 		return "no checkpoints", "none"
+	case pc.Status == statusName(metrics.Interrupted) || pc.Status == statusName(metrics.Aborted):
+		return pc.Status + "; checkpoints passed so far", "none"
 	}
 	return "passed", "pass"
 }
@@ -738,11 +744,21 @@ func newChartData(res *RunResult) *chartData {
 		}
 		if n > 0 && len(raw) > 0 {
 			cd.X, cd.Step = chartTimes(b.CommonTimeStamps, n, start, offset)
+			part := lastSecond(res.Outline, n)
 			for k, s := range raw {
-				if k == "avg" {
+				switch {
+				case k == "avg":
 					cd.Series[k] = downsampleWeighted(s, raw["tps"], n, cd.Step)
-				} else {
+				case k == "vus" || part == 1 || len(s) < n:
 					cd.Series[k] = downsampleMean(s, n, cd.Step)
+				case n == 1:
+					// The whole run was shorter than a second: its only
+					// point is its rate.
+					cd.Series[k] = chartSeries{s[0] / part}
+				default:
+					// Counts of a second the run ended in are not a rate:
+					// 0.2 s of load would draw a cliff at the end.
+					cd.Series[k] = downsampleMean(s[:n-1], n, cd.Step)
 				}
 			}
 			if tp := chartTP99(res, n, cd.Step); tp != nil {
@@ -768,6 +784,20 @@ func newChartData(res *RunResult) *chartData {
 		}
 	}
 	return cd
+}
+
+// lastSecond is how much of its last second, in (0, 1], the run's n
+// per-second counts cover: the run's duration, kept to the millisecond,
+// less its whole seconds. 1 when the duration is not known.
+func lastSecond(o *ReportoutlineInfo, n int) float64 {
+	if o == nil || o.Duration == nil {
+		return 1
+	}
+	part := *o.Duration - float64(n-1)
+	if part <= 0 || part >= 0.9995 {
+		return 1
+	}
+	return part
 }
 
 // chartTP99 places each case's tp99_per_second, which counts from the

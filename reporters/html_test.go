@@ -19,6 +19,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/perfcase/perfcase/internal/testsupport"
 	"github.com/perfcase/perfcase/metrics"
 )
 
@@ -516,13 +517,7 @@ func TestHTMLPerfTestAPIReport(t *testing.T) {
 
 // chromium finds a Chromium to test the page in.
 func chromium(t *testing.T) string {
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	t.Skip("no chromium on PATH: .ci/run installs Debian's")
-	return ""
+	return testsupport.Peer(t, "chromium", "chromium", "chromium-browser")
 }
 
 // headless runs Chromium headless on a page and returns its standard
@@ -707,5 +702,37 @@ func TestHTMLFormats(t *testing.T) {
 		if c.got != c.want {
 			t.Errorf("got %q, want %q", c.got, c.want)
 		}
+	}
+}
+
+// The last second of a run is only as long as the run's end left it: its
+// counts are not a rate, and would draw a false cliff. Rate charts leave
+// it out; the VU chart keeps it; a run shorter than a second plots its
+// one point as a rate.
+func TestHTMLRateChartsLeavePartialLastSecondOut(t *testing.T) {
+	run := synthRun(4, 1)
+	run.End = run.Start.Add(3200 * time.Millisecond)
+	run.Cases[0].Stats.End = run.End
+	cd := pageData(t, renderHTML(t, PerfTestReport(run)))
+	if len(cd.X) != 4 {
+		t.Fatalf("%d points, want 4", len(cd.X))
+	}
+	for _, k := range []string{"tps", "success", "error", "rec", "sent"} {
+		s := cd.Series[k]
+		if len(s) != 4 || !math.IsNaN(s[3]) || math.IsNaN(s[2]) {
+			t.Errorf("%s = %v: want the partial 4th second left out, the 3rd plotted", k, s)
+		}
+	}
+	if v := cd.Series["vus"]; len(v) != 4 || math.IsNaN(v[3]) {
+		t.Errorf("vus = %v: the VUs of the last second are a level, not a rate", v)
+	}
+
+	short := synthRun(1, 1)
+	short.End = short.Start.Add(500 * time.Millisecond)
+	short.Cases[0].Stats.End = short.End
+	count := float64(short.Cases[0].Stats.Requests.Seconds[0].Count)
+	cd = pageData(t, renderHTML(t, PerfTestReport(short)))
+	if tps := cd.Series["tps"]; len(tps) != 1 || tps[0] != count/0.5 {
+		t.Errorf("a half-second run of %v requests: tps %v, want %v", count, tps, count/0.5)
 	}
 }

@@ -232,7 +232,7 @@ func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult) junitSuite {
 	}
 	add(ran)
 
-	s.SystemOut = junitText{xmlChars(junitSystemOut(c, reqs))}
+	s.SystemOut = junitText{xmlChars(junitSystemOut(c, reqs, passedWords(run.Status)))}
 	for i := range s.Cases {
 		for _, p := range []*junitProblem{s.Cases[i].Failure, s.Cases[i].Error} {
 			if p != nil {
@@ -245,7 +245,7 @@ func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult) junitSuite {
 
 // junitSystemOut is a case's figures in a line, then the case as the
 // terminal summary shows it.
-func junitSystemOut(c *metrics.CaseResult, reqs *metrics.Stats) string {
+func junitSystemOut(c *metrics.CaseResult, reqs *metrics.Stats, passed string) string {
 	var b strings.Builder
 	secs := c.Stats.Duration().Seconds()
 	rate := "-"
@@ -258,7 +258,7 @@ func junitSystemOut(c *metrics.CaseResult, reqs *metrics.Stats) string {
 	}
 	fmt.Fprintf(&b, "requests %d, %s req/s, avg %s ms, tp99 %s ms, success %s\n\n",
 		reqs.Count, rate, millis(reqs.Mean), millis(reqs.Percentile(99)), success)
-	writeCase(&b, c)
+	writeCase(&b, c, passed)
 	return b.String()
 }
 

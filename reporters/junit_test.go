@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfcase/perfcase/internal/testsupport"
 	"github.com/perfcase/perfcase/metrics"
 )
 
@@ -118,14 +119,16 @@ func junitXML(t *testing.T, run *metrics.Run) (*xSuites, string) {
 }
 
 // validateJUnit checks the file against testdata/junit.xsd with xmllint
-// (apt-get install libxml2-utils); without it, only Go's parser reads it.
+// when it is installed; TestJUnitSchema makes its absence known.
 func validateJUnit(t *testing.T, data []byte) {
 	t.Helper()
-	xmllint, err := exec.LookPath("xmllint")
-	if err != nil {
-		t.Log("xmllint is not installed: the schema check is skipped")
-		return
+	if xmllint, err := exec.LookPath("xmllint"); err == nil {
+		xsdCheck(t, xmllint, data)
 	}
+}
+
+func xsdCheck(t *testing.T, xmllint string, data []byte) {
+	t.Helper()
 	p := filepath.Join(t.TempDir(), "junit.xml")
 	if err := os.WriteFile(p, data, 0o644); err != nil {
 		t.Fatal(err)
@@ -133,6 +136,22 @@ func validateJUnit(t *testing.T, data []byte) {
 	out, err := exec.Command(xmllint, "--schema", filepath.Join("testdata", "junit.xsd"), "--noout", p).CombinedOutput()
 	if err != nil {
 		t.Errorf("xmllint --schema testdata/junit.xsd: %v\n%s\n%s", err, out, data)
+	}
+}
+
+// The JUnit XML of a failing, an interrupted and an SLA-stopped run is
+// valid against the schema Jenkins and GitLab read (testdata/junit.xsd),
+// as xmllint, a real XML Schema validator, judges it.
+func TestJUnitSchema(t *testing.T) {
+	xmllint := testsupport.Peer(t, "libxml2-utils", "xmllint")
+	interrupted := shopRun()
+	interrupted.Status, interrupted.Reason = metrics.Interrupted, "interrupted"
+	for _, run := range []*metrics.Run{shopRun(), interrupted, probeRun()} {
+		var buf bytes.Buffer
+		if err := WriteJUnit(&buf, run); err != nil {
+			t.Fatal(err)
+		}
+		xsdCheck(t, xmllint, buf.Bytes())
 	}
 }
 

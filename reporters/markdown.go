@@ -44,14 +44,14 @@ func WriteMarkdown(w io.Writer, run *metrics.Run) error {
 	}
 	b.WriteString(".\n\n")
 	for _, c := range run.Cases {
-		mdCase(&b, c)
+		mdCase(&b, c, passedWords(run.Status))
 	}
 	// Every block ends with a blank line; the file with one newline.
 	_, err := io.WriteString(w, strings.TrimRight(b.String(), "\n")+"\n")
 	return err
 }
 
-func mdCase(b *strings.Builder, c *metrics.CaseResult) {
+func mdCase(b *strings.Builder, c *metrics.CaseResult, passed string) {
 	cs := c.Stats
 	failed := 0
 	for _, k := range c.KPIs {
@@ -60,7 +60,10 @@ func mdCase(b *strings.Builder, c *metrics.CaseResult) {
 		}
 	}
 	reqs := caseRequests(c)
-	mark, status := "✅", "passed"
+	mark, status := "✅", passed
+	if passed != "passed" {
+		mark = "⚠️" // a run cut short: no final verdict
+	}
 	switch {
 	case failed > 0 || len(c.SLA) > 0:
 		mark, status = "❌", "failed"

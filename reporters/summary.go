@@ -34,7 +34,7 @@ func WriteSummary(w io.Writer, run *metrics.Run) error {
 		len(run.Cases), plural(len(run.Cases), "case", "cases"))
 	for _, c := range run.Cases {
 		b.WriteByte('\n')
-		writeCase(&b, c)
+		writeCase(&b, c, passedWords(run.Status))
 	}
 	b.WriteByte('\n')
 	b.WriteString(verdict(run))
@@ -60,7 +60,9 @@ func WriteLive(w io.Writer, caseName string, sec int, vus int, s metrics.Second)
 	return err
 }
 
-func writeCase(b *strings.Builder, c *metrics.CaseResult) {
+// writeCase prints a case's block; passed is the header's word for a case
+// whose checkpoints all held (see passedWords).
+func writeCase(b *strings.Builder, c *metrics.CaseResult, passed string) {
 	cs := c.Stats
 	failed := 0
 	for _, k := range c.KPIs {
@@ -68,7 +70,7 @@ func writeCase(b *strings.Builder, c *metrics.CaseResult) {
 			failed++
 		}
 	}
-	status := "passed"
+	status := passed
 	switch {
 	case failed > 0 || len(c.SLA) > 0:
 		// An SLA rule that only flags fails the case too (Passed).
@@ -325,6 +327,17 @@ func stoppingRule(run *metrics.Run) string {
 }
 
 // statusWords is how the summary's first line says a run ended.
+// passedWords is what a case header says of a case whose checkpoints all
+// held: "passed" when the run ran its course (an SLA stop included, whose
+// verdict is final), else what is known of a run cut short, whose
+// checkpoints judged only the part that ran.
+func passedWords(s metrics.Status) string {
+	if s == metrics.Interrupted || s == metrics.Aborted {
+		return statusName(s) + "; checkpoints passed so far"
+	}
+	return "passed"
+}
+
 func statusWords(s metrics.Status) string {
 	if s == metrics.StoppedBySLA {
 		return "stopped by SLA"

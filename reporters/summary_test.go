@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -173,6 +174,54 @@ func TestDisplayWidth(t *testing.T) {
 	for s, want := range map[string]int{"item": 4, "请求示例": 8, "a请b": 4, "": 0} {
 		if got := displayWidth(s); got != want {
 			t.Errorf("displayWidth(%q) = %d, want %d", s, got, want)
+		}
+	}
+}
+
+// After Ctrl-C a case whose checkpoints held so far is not "passed": the
+// summary, the Markdown, the JUnit XML's output and the HTML page say the
+// run was cut short; a completed run's case still says "passed".
+func TestInterruptedCaseHeaders(t *testing.T) {
+	for _, c := range []struct {
+		status metrics.Status
+		words  string
+	}{
+		{metrics.Completed, "passed"},
+		{metrics.Interrupted, "interrupted; checkpoints passed so far"},
+		{metrics.Aborted, "aborted; checkpoints passed so far"},
+	} {
+		run := shopRun()
+		run.Cases[0].KPIs = run.Cases[0].KPIs[:1] // one that passed
+		run.Status = c.status
+		var sum, md, junit, page bytes.Buffer
+		if err := WriteSummary(&sum, run); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteMarkdown(&md, run); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteJUnit(&junit, run); err != nil {
+			t.Fatal(err)
+		}
+		if err := WriteHTML(&page, PerfTestReport(run)); err != nil {
+			t.Fatal(err)
+		}
+		mark := "✅"
+		if c.status != metrics.Completed {
+			mark = "⚠️"
+		}
+		for _, w := range []struct{ format, text, want string }{
+			{"summary", sum.String(), "case browse: " + c.words + ", "},
+			{"Markdown", md.String(), "### " + mark + " case `browse`: " + c.words + "\n"},
+			{"JUnit", junit.String(), "case browse: " + c.words + ", "},
+			{"HTML", page.String(), ">" + c.words + "<"},
+		} {
+			if !strings.Contains(w.text, w.want) {
+				t.Errorf("%v run, %s: lacks %q", c.status, w.format, w.want)
+			}
+			if c.status != metrics.Completed && regexp.MustCompile(`case .?browse.?: passed|>passed<`).MatchString(w.text) {
+				t.Errorf("%v run, %s: a case header says passed", c.status, w.format)
+			}
 		}
 	}
 }

@@ -61,7 +61,7 @@ func (v *vu) check(c *scenario.CheckSpec) (bool, string) {
 	if c.Program != nil {
 		ok, err := v.evalBool(c.Program, true)
 		if err != nil {
-			return false, fmt.Sprintf("check %q: %s", c.Src, v.redact(err.Error()))
+			return false, fmt.Sprintf("check %q: %s", c.Src, err)
 		}
 		if !ok {
 			return false, v.failed(c)

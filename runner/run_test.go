@@ -709,3 +709,34 @@ cases:
 		t.Errorf("rendezvous %+v, want 8 gatherings of 5", rv)
 	}
 }
+
+// A failure's message never keeps a sensitive value, even when the value
+// changes from pass to pass (a list read in turn) and the message quotes
+// it lowercased (a DNS error names the host as resolved).
+func TestSensitiveValuesMaskedInErrors(t *testing.T) {
+	// Labels over 63 characters are not DNS names: the lookups fail at
+	// once, without asking a server.
+	a, b := "Alpha-"+strings.Repeat("A", 60), "Bravo-"+strings.Repeat("B", 60)
+	plan := compile(t, `
+name: secret-hosts
+variables:
+  host: {type: list, values: [`+a+`, `+b+`], sensitive: true}
+cases:
+  - name: c
+    steps: [{http: {name: get, url: "http://${host}:1/"}}]
+    stages: [{concurrency: 1, count: 4}]
+`, "", nil)
+	run := Run(context.Background(), plan, Options{})
+	var get *metrics.Stats
+	for _, s := range run.Cases[0].Stats.Series {
+		if s.Name == "get" {
+			get = s
+		}
+	}
+	if get == nil || get.Count != 4 || len(get.Errors) != 1 {
+		t.Fatalf("get: %+v", get)
+	}
+	if e := get.Errors[0]; e.Message != "connect to ***:1: cannot resolve ***" || e.Count != 4 {
+		t.Errorf("kept error %+v", e)
+	}
+}

@@ -2,9 +2,9 @@ package runner
 
 import (
 	"strconv"
-	"strings"
 	"sync/atomic"
 
+	"github.com/perfcase/perfcase/internal/redact"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -110,19 +110,37 @@ func (v *vu) set(slot int, val []byte) {
 	v.ver[slot]++
 }
 
-// redact hides the values of sensitive variables in a message bound for a
-// report: an expression's run-time error quotes the values it failed on.
+// redact hides the values of the VU's sensitive variables in a message
+// bound for the report (see internal/redact): a DNS error quotes a host,
+// an expression's error the values it failed on. The set of secrets is
+// rebuilt only when a message comes after one of those values changed, so
+// requests that succeed pay nothing and failures pay only for a search.
 func (v *vu) redact(msg string) string {
-	for _, i := range v.c.globals.sensitive {
-		fields := 1
-		if d := v.c.globals.slots[i].Global; d.Type == scenario.VarFile {
-			fields = len(d.Columns)
-		}
-		for f := range fields {
-			if val := string(v.AppendValue(nil, i, f)); val != "" {
-				msg = strings.ReplaceAll(msg, val, "***")
-			}
+	g := v.c.globals
+	if len(g.sensitive) == 0 || msg == "" {
+		return msg
+	}
+	stale := v.secretVer == nil
+	if stale {
+		v.secretVer = make([]uint32, len(g.sensitive))
+	}
+	for k, i := range g.sensitive {
+		if v.secretVer[k] != v.ver[i] {
+			v.secretVer[k], stale = v.ver[i], true
 		}
 	}
-	return msg
+	if stale {
+		var values []string
+		for _, i := range g.sensitive {
+			fields := 1
+			if d := g.slots[i].Global; d.Type == scenario.VarFile {
+				fields = len(d.Columns)
+			}
+			for f := range fields {
+				values = append(values, string(v.AppendValue(nil, i, f)))
+			}
+		}
+		v.secrets = redact.New(values...)
+	}
+	return v.secrets.String(msg)
 }

@@ -1,10 +1,10 @@
 package runner
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
+	"github.com/perfcase/perfcase/internal/redact"
 	"github.com/perfcase/perfcase/metrics"
 	"github.com/perfcase/perfcase/protocols"
 	"github.com/perfcase/perfcase/scenario"
@@ -87,6 +87,10 @@ type vu struct {
 	lag   time.Duration
 	timer *time.Timer
 	buf   []byte
+	// secrets are the values of the sensitive variables when secretVer
+	// was read from ver; see redact.
+	secrets   *redact.Secrets
+	secretVer []uint32
 }
 
 // closeDrivers closes every connection of the VU.
@@ -139,11 +143,7 @@ func newVU(c *caseRun, id int) *vu {
 		v.ws = protocols.NewWSClient(c.hardCtx)
 		v.until = func(p *scenario.Program, msg []byte) (bool, error) {
 			v.body, v.docParsed = msg, false
-			ok, err := v.evalBool(p, true)
-			if err != nil {
-				err = errors.New(v.redact(err.Error()))
-			}
-			return ok, err
+			return v.evalBool(p, true)
 		}
 	}
 	return v
@@ -158,8 +158,7 @@ func (v *vu) run() {
 		// A bug must not take the whole run and its reports with it: the
 		// case stops, the run is aborted, and the reports say why.
 		if r := recover(); r != nil {
-			msg := fmt.Sprintf("internal error in VU %d: %v", v.id, r)
-			v.c.rec.Error(v.c.passSeries, metrics.Other, msg)
+			msg := v.recordError(v.c.passSeries, metrics.Other, fmt.Sprintf("internal error in VU %d: %v", v.id, r))
 			v.c.fatal.CompareAndSwap(nil, &msg)
 		}
 	}()
@@ -281,11 +280,20 @@ func (v *vu) exec(nodes []scenario.Node) flow {
 	return flowNext
 }
 
+// recordError keeps a failure's message for the summary and the reports.
+// Every message a VU keeps goes through here, so that none carries the
+// value of a sensitive variable. It returns the message as kept.
+func (v *vu) recordError(series int, o metrics.Outcome, msg string) string {
+	msg = v.redact(msg)
+	v.c.rec.Error(series, o, msg)
+	return msg
+}
+
 // flowError ends a pass whose condition or data instruction could not be
 // evaluated (int("abc"), a missing map key): there is no request to charge,
 // so the failure is counted against the pass.
 func (v *vu) flowError(p *scenario.Program, err error) flow {
-	v.c.rec.Error(v.c.passSeries, metrics.Other, fmt.Sprintf("%s: expression %q: %s", p.Pos, p.Src, v.redact(err.Error())))
+	v.recordError(v.c.passSeries, metrics.Other, fmt.Sprintf("%s: expression %q: %s", p.Pos, p.Src, err))
 	if v.pass.outcome == metrics.Success {
 		v.pass.outcome = metrics.Other
 	}
@@ -397,7 +405,7 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 	}
 	v.shard.Record(n.ID, v.end, smp)
 	if msg != "" {
-		v.c.rec.Error(n.ID, smp.Outcome, msg)
+		v.recordError(n.ID, smp.Outcome, msg)
 	}
 	v.pass.add(&smp)
 	for i := range v.txns {

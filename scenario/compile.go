@@ -80,6 +80,9 @@ func Compile(f *File, opts Options) (*Plan, error) {
 	c.checkUnusedTransactions()
 	c.errs = c.errs.normalize()
 	c.errs.attachSourceFromFile(f.Path, opts.ReadFile)
+	secrets := secrets(c.globals)
+	c.errs.redact(secrets)
+	c.warnings.redact(secrets)
 	if err := c.errs.Err(); err != nil {
 		return nil, err
 	}

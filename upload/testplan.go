@@ -84,7 +84,7 @@ func (p *TestPlan) Check() error {
 		return err
 	}
 	if p.Client.Token == "" {
-		return errors.New("TestPlan needs a token (X-Auth-Token): set PERFCASE_TOKEN or --token")
+		return errors.New("TestPlan needs a token (X-Auth-Token): set PERFCASE_TOKEN or --token-file")
 	}
 	if p.ServiceID <= 0 {
 		return errors.New("TestPlan needs the custom test service's id (service_id), a positive number")

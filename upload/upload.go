@@ -17,6 +17,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/perfcase/perfcase/internal/redact"
 )
 
 // Defaults of a Client's zero fields.
@@ -141,12 +143,12 @@ func (c *Client) checkEndpoint() (string, error) {
 	if err != nil || u.Host == "" || u.Opaque != "" {
 		if strings.Contains(c.Endpoint, "@") {
 			// It may hold credentials: do not show it.
-			return "", errors.New("the endpoint is not a URL like https://reports.example.com, and seems to carry credentials (user:password@): give the token with --token or PERFCASE_TOKEN instead")
+			return "", errors.New("the endpoint is not a URL like https://reports.example.com, and seems to carry credentials (user:password@): give the token with PERFCASE_TOKEN or --token-file instead")
 		}
 		return "", fmt.Errorf("endpoint %q is not a URL like https://reports.example.com", c.Endpoint)
 	}
 	if u.User != nil {
-		return "", fmt.Errorf("endpoint %s://%s carries credentials (user:password@): give the token with --token or PERFCASE_TOKEN instead", u.Scheme, u.Host)
+		return "", fmt.Errorf("endpoint %s://%s carries credentials (user:password@): give the token with PERFCASE_TOKEN or --token-file instead", u.Scheme, u.Host)
 	}
 	if u.RawQuery != "" || u.Fragment != "" {
 		return "", fmt.Errorf("endpoint %q has a query or fragment; give the base URL only", c.Endpoint)
@@ -418,9 +420,9 @@ func (c *Client) refusal(a *answer) string {
 	var msg string
 	switch s := a.status; {
 	case s == http.StatusUnauthorized && c.Token == "":
-		msg = "the service wants a token (401): set PERFCASE_TOKEN or --token"
+		msg = "the service wants a token (401): set PERFCASE_TOKEN or --token-file"
 	case s == http.StatusUnauthorized:
-		msg = "the token was refused (401): check --token or PERFCASE_TOKEN"
+		msg = "the token was refused (401): check PERFCASE_TOKEN, --token-file or --token"
 	case s == http.StatusForbidden:
 		msg = fmt.Sprintf("the token may not write to project %s (403)", c.Project)
 	case s == http.StatusNotFound:
@@ -463,12 +465,10 @@ func (c *Client) bodyDetail(body []byte) string {
 	return s
 }
 
-// redact scrubs the token from a message.
+// redact scrubs the token from a message, in every form a message may
+// quote it in (URL-encoded in a query, say).
 func (c *Client) redact(s string) string {
-	if c.Token == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, c.Token, "[token]")
+	return redact.NewMask("[token]", c.Token).String(s)
 }
 
 func round(d time.Duration) time.Duration {

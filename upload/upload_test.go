@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -315,8 +316,8 @@ func TestUploadRefusalsAreNotRetried(t *testing.T) {
 		token  string
 		want   []string
 	}{
-		{"bad token", 401, nil, testToken, []string{"the token was refused (401): check --token or PERFCASE_TOKEN", "TEST.x: echo " + "[token]"}},
-		{"no token", 401, nil, "", []string{"the service wants a token (401): set PERFCASE_TOKEN or --token"}},
+		{"bad token", 401, nil, testToken, []string{"the token was refused (401): check PERFCASE_TOKEN, --token-file or --token", "TEST.x: echo " + "[token]"}},
+		{"no token", 401, nil, "", []string{"the service wants a token (401): set PERFCASE_TOKEN or --token-file"}},
 		{"forbidden", 403, nil, testToken, []string{"the token may not write to project proj1 (403)"}},
 		{"not found", 404, nil, testToken, []string{"no such endpoint or project (404): check --endpoint and --project", "/v1/proj1/perfcase/reports"}},
 		{"bad request", 400, nil, testToken, []string{"the service answered 400 Bad Request; it said: TEST.x"}},
@@ -498,6 +499,10 @@ func TestUploadRefusesBeforeSending(t *testing.T) {
 		{"credentials", func(c *Client) { c.Endpoint = "https://me:" + testToken + "@reports.example.com" }, nil, "carries credentials"},
 		{"credentials in a bad URL", func(c *Client) { c.Endpoint = "http://me:" + testToken + "@reports.example.com:port" }, nil, "seems to carry credentials"},
 		{"token in a query", func(c *Client) { c.Endpoint = "https://reports.example.com/?token=" + testToken }, nil, "?token=[token]"},
+		{"token URL-encoded and lowercased in a query", func(c *Client) {
+			c.Token = "S3cr+t/Tok=="
+			c.Endpoint = "https://reports.example.com/?token=" + strings.ToLower(url.QueryEscape(c.Token))
+		}, nil, "?token=[token]"},
 		{"ftp", func(c *Client) { c.Endpoint = "ftp://reports.example.com" }, nil, "want https://"},
 		{"no endpoint", func(c *Client) { c.Endpoint = "" }, nil, "no endpoint"},
 		{"no host", func(c *Client) { c.Endpoint = "https:///x" }, nil, "is not a URL"},

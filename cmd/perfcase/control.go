@@ -287,20 +287,15 @@ func runScale(e *env, args []string) error {
 	fs := newFlagSet(e, "scale", scaleUsage)
 	addr := fs.String("control", controlDefault, "`address` of the run's control endpoint")
 	name := fs.String("case", "", "the case to change, when several run")
-	if helpRequested(args) {
-		printHelp(e, fs, scaleUsage)
-		return nil
-	}
-	rest, help, err := parseArgs(fs, args)
-	if help || err != nil {
+	rest, done, err := fs.parseArgs(args)
+	if done || err != nil {
 		return err
 	}
 	if len(rest) > 1 {
-		fs.Usage()
-		return usageError("give one TARGET, got %q", rest)
+		return fs.mistake("give one TARGET, got %d: %s", len(rest), strings.Join(rest, " "))
 	}
 	if _, _, err := net.SplitHostPort(*addr); err != nil {
-		return usageError("--control address %q: want host:port, e.g. %s", *addr, controlDefault)
+		return fs.mistake("--control address %q: want host:port, e.g. %s", *addr, controlDefault)
 	}
 	// One request per command: no proxy, no connection kept for later.
 	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
@@ -320,8 +315,7 @@ func runScale(e *env, args []string) error {
 	}
 	target, err := strconv.ParseFloat(rest[0], 64)
 	if err != nil || target < 0 || math.IsInf(target, 0) || math.IsNaN(target) {
-		fs.Usage()
-		return usageError("TARGET must be a number ≥ 0 (VUs, or passes per second), got %q", rest[0])
+		return fs.mistake("TARGET must be a number ≥ 0 (VUs, or passes per second), got %q", rest[0])
 	}
 	body, _ := json.Marshal(scaleRequest{Case: *name, Target: &target})
 	var st runner.CaseStatus

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/perfcase/perfcase/scenario"
 )
@@ -34,7 +33,7 @@ Flags:
 func runExport(e *env, args []string) error {
 	fs := newFlagSet(e, "export", exportUsage)
 	out := fs.String("o", "", "write the JSON to `file` instead of standard output")
-	in, done, err := oneFile(e, fs, exportUsage, args, "name one scenario file, e.g. perfcase export scenario.yaml")
+	in, done, err := fs.oneFile(args, "name one scenario file, e.g. perfcase export scenario.yaml")
 	if done || err != nil {
 		return err
 	}
@@ -46,10 +45,7 @@ func runExport(e *env, args []string) error {
 				_, err = e.stdout.Write(js)
 				return err
 			}
-			if err := os.WriteFile(*out, js, 0o644); err != nil {
-				return fmt.Errorf("cannot write %s: %v", *out, pathErr(err))
-			}
-			return nil
+			return writeOutput(*out, "the JSON", js)
 		}
 	}
 	reportScenarioError(e.stderr, in, err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 )
@@ -22,50 +23,66 @@ func (s setFlags) Set(v string) error {
 	return nil
 }
 
-func newFlagSet(e *env, name, usage string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprint(e.stderr, usage)
-		fs.PrintDefaults()
-	}
-	return fs
+// flagSet is a command's flags and its help text. Asked for, the help
+// goes to standard output; a mistake gets one line on standard error
+// saying what is wrong and where the help is, not the whole help.
+type flagSet struct {
+	*flag.FlagSet
+	e     *env
+	usage string
 }
 
-// parseFlags parses args; -h is not an error (exit 0), other mistakes are
-// usage errors (exit 2).
-func parseFlags(fs *flag.FlagSet, args []string) (help bool, err error) {
+func newFlagSet(e *env, name, usage string) *flagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	// The flag package prints its errors and calls Usage on them and on
+	// -h alike; parse reports both itself.
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return &flagSet{FlagSet: fs, e: e, usage: usage}
+}
+
+// mistake is a usage error with a pointer to the command's help.
+func (fs *flagSet) mistake(format string, args ...any) error {
+	return usageError("%s (see 'perfcase %s --help')", fmt.Sprintf(format, args...), fs.Name())
+}
+
+// parse parses args; -h prints the help and is not an error (exit 0),
+// other mistakes are usage errors (exit 2). done is true when the
+// command has nothing more to do.
+func (fs *flagSet) parse(args []string) (done bool, err error) {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			fs.printHelp()
 			return true, nil
 		}
-		return false, &exitError{code: exitInvalid, err: errors.New("")}
+		return true, fs.mistake("%v", err)
 	}
 	return false, nil
 }
 
-// parseArgs parses flags that may come before or after the file names, as
-// in "perfcase import case.json -o case.yaml"; flag.FlagSet alone stops at
-// the first name.
-func parseArgs(fs *flag.FlagSet, args []string) (names []string, help bool, err error) {
+// parseArgs parses flags that may come before or after the other
+// arguments, as in "perfcase import case.json -o case.yaml"; flag.FlagSet
+// alone stops at the first one.
+func (fs *flagSet) parseArgs(args []string) (rest []string, done bool, err error) {
 	for {
-		if help, err := parseFlags(fs, args); help || err != nil {
-			return nil, help, err
+		if done, err := fs.parse(args); done || err != nil {
+			return nil, done, err
 		}
 		args = fs.Args()
 		if len(args) == 0 {
-			return names, false, nil
+			return rest, false, nil
 		}
-		names, args = append(names, args[0]), args[1:]
+		rest, args = append(rest, args[0]), args[1:]
 	}
 }
 
-// printHelp prints a command's usage and flags to standard output: asked
-// for, help is the output, not an error.
-func printHelp(e *env, fs *flag.FlagSet, usage string) {
-	fmt.Fprint(e.stdout, usage)
-	fs.SetOutput(e.stdout)
+// printHelp prints the command's usage and flags to standard output:
+// asked for, help is the output, not an error.
+func (fs *flagSet) printHelp() {
+	fmt.Fprint(fs.e.stdout, fs.usage)
+	fs.SetOutput(fs.e.stdout)
 	fs.PrintDefaults()
+	fs.SetOutput(io.Discard)
 }
 
 func pathErr(err error) error {
@@ -79,18 +96,13 @@ func pathErr(err error) error {
 // oneFile parses the command line of a command that takes one file and
 // flags in any order. done is true when help was printed and the command
 // has nothing more to do.
-func oneFile(e *env, fs *flag.FlagSet, usage string, args []string, missing string) (file string, done bool, err error) {
-	if helpRequested(args) {
-		printHelp(e, fs, usage)
-		return "", true, nil
-	}
-	files, help, err := parseArgs(fs, args)
-	if help || err != nil {
+func (fs *flagSet) oneFile(args []string, missing string) (file string, done bool, err error) {
+	files, done, err := fs.parseArgs(args)
+	if done || err != nil {
 		return "", true, err
 	}
 	if len(files) != 1 {
-		fs.Usage()
-		return "", true, usageError("%s", missing)
+		return "", true, fs.mistake("%s", missing)
 	}
 	return files[0], false, nil
 }

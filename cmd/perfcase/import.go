@@ -34,7 +34,7 @@ Flags:
 func runImport(e *env, args []string) error {
 	fs := newFlagSet(e, "import", importUsage)
 	out := fs.String("o", "", "write the YAML to `file` instead of standard output")
-	in, done, err := oneFile(e, fs, importUsage, args, "name one PerfTest JSON file, e.g. perfcase import case.json")
+	in, done, err := fs.oneFile(args, "name one PerfTest JSON file, e.g. perfcase import case.json")
 	if done || err != nil {
 		return err
 	}
@@ -59,8 +59,8 @@ func runImport(e *env, args []string) error {
 		if _, err := e.stdout.Write(yml); err != nil {
 			return err
 		}
-	} else if err := os.WriteFile(*out, yml, 0o644); err != nil {
-		return fmt.Errorf("cannot write %s: %v", *out, pathErr(err))
+	} else if err := writeOutput(*out, "the YAML", yml); err != nil {
+		return err
 	}
 	// Data files resolve next to the scenario, as validate will look for
 	// them: next to -o's file, or, for standard output, next to the JSON,

@@ -103,7 +103,7 @@ func TestImportExportErrors(t *testing.T) {
 		code int
 		want []string
 	}{
-		{[]string{"import"}, exitInvalid, []string{"name one PerfTest JSON file", "usage: perfcase import"}},
+		{[]string{"import"}, exitInvalid, []string{"name one PerfTest JSON file", "(see 'perfcase import --help')"}},
 		{[]string{"import", "a.json", "b.json"}, exitInvalid, []string{"name one PerfTest JSON file"}},
 		{[]string{"import", "--bogus", "a.json"}, exitInvalid, []string{"flag provided but not defined: -bogus"}},
 		{[]string{"import", "/no/such/case.json"}, exitInvalid, []string{"cannot read /no/such/case.json", "check the path"}},

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"encoding/xml"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -106,17 +109,19 @@ func TestRunJUnitNotWritable(t *testing.T) {
 // A file that cannot be written after the run exits 3, as --out does;
 // the other files are still written.
 func TestRunJUnitWriteFails(t *testing.T) {
-	srv, _ := okServer(t)
-	dir := t.TempDir()
-	junit := filepath.Join(dir, "junit.xml")
-	md := filepath.Join(dir, "summary.md")
-	// The temporary file's name is taken by a directory.
-	if err := os.Mkdir(junit+".tmp", 0o755); err != nil {
-		t.Fatal(err)
-	}
+	junitDir := t.TempDir()
+	junit := filepath.Join(junitDir, "junit.xml")
+	md := filepath.Join(t.TempDir(), "summary.md")
+	// The JUnit file's directory goes away while the run goes on: the
+	// check before the run passed, the write after it fails.
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		once.Do(func() { os.RemoveAll(junitDir) })
+	}))
+	t.Cleanup(srv.Close)
 	code, _, errOut := runScenario(t, strings.Replace(countScenario, "%s", "success_rate >= 100", 1), "--set=base="+srv.URL,
 		"--junit", junit, "--summary-md", md)
-	if code != exitAborted || !strings.Contains(errOut, "cannot write the JUnit report to "+junit) {
+	if code != exitAborted || !strings.Contains(errOut, "cannot write the JUnit report to "+junit+": directory "+junitDir+" does not exist") {
 		t.Errorf("exit %d, want 3\n%s", code, errOut)
 	}
 	if data, err := os.ReadFile(md); err != nil || !strings.HasPrefix(string(data), "## ✅ gate: all 1 checkpoint passed") {

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"sort"
 	"strings"
 )
@@ -61,8 +63,6 @@ var commands = map[string]command{
 	"upload":   {"send a report to a report service (and verdicts to TestPlan)", runUpload},
 }
 
-const version = "0.1.0-dev"
-
 func main() {
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, lookupEnv: os.LookupEnv}
 	os.Exit(run(e, os.Args[1:]))
@@ -75,14 +75,16 @@ func run(e *env, args []string) int {
 		usage(e.stderr)
 		return exitInvalid
 	}
-	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+	switch args[0] {
+	case "help", "-h", "-help", "--help":
 		usage(e.stdout)
 		return exitOK
+	case "-version", "--version":
+		args[0] = "version"
 	}
 	cmd, ok := commands[args[0]]
 	if !ok {
-		fmt.Fprintf(e.stderr, "perfcase: unknown command %q\n", args[0])
-		usage(e.stderr)
+		fmt.Fprintf(e.stderr, "perfcase: unknown command %q; 'perfcase help' lists the commands\n", args[0])
 		return exitInvalid
 	}
 	err := cmd.run(e, args[1:])
@@ -116,9 +118,61 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "Exit codes: 0 passed, 1 a checkpoint failed, 2 invalid input, 3 the run could not complete.")
 }
 
+const versionUsage = `usage: perfcase version (or perfcase --version)
+
+Prints the version of perfcase: the module version it was built at
+(go install github.com/perfcase/perfcase/cmd/perfcase@v1.2.3), or the
+commit of a build from a checkout (with "+dirty" when it had changes),
+and the Go version that built it.
+`
+
 func runVersion(e *env, args []string) error {
-	fmt.Fprintln(e.stdout, "perfcase", version)
+	if helpRequested(args) {
+		fmt.Fprint(e.stdout, versionUsage)
+		return nil
+	}
+	if len(args) > 0 {
+		return usageError("version takes no arguments, got %q (see 'perfcase version --help')", args[0])
+	}
+	fmt.Fprintln(e.stdout, versionLine())
 	return nil
+}
+
+// versionLine says what was built: the module's version when it was
+// installed at one, else the VCS commit the go command stamped into a
+// build from a checkout; "(devel)" and "unknown" are all Go knows
+// otherwise (go run, or a test binary).
+func versionLine() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "perfcase unknown (" + runtime.Version() + ")"
+	}
+	v := bi.Main.Version
+	var rev, at string
+	dirty := false
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.time":
+			at = s.Value
+		case "vcs.modified":
+			dirty = s.Value == "true"
+		}
+	}
+	if (v == "" || v == "(devel)") && rev != "" {
+		v = "commit " + rev[:min(len(rev), 12)]
+		if dirty {
+			v += "+dirty"
+		}
+		if at != "" {
+			v += " of " + at
+		}
+	}
+	if v == "" {
+		v = "(devel)"
+	}
+	return fmt.Sprintf("perfcase %s (%s)", v, bi.GoVersion)
 }
 
 // helpRequested reports whether args ask for help; flag.FlagSet handles

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -171,5 +173,65 @@ func TestReadmeQuickStart(t *testing.T) {
 	}
 	if !strings.Contains(errOut, "vus 10") {
 		t.Errorf("no live progress line:\n%s", errOut)
+	}
+}
+
+// perfcase --version and perfcase version print what was built and the
+// Go that built it.
+func TestVersion(t *testing.T) {
+	var first string
+	for _, args := range [][]string{{"--version"}, {"version"}, {"-version"}} {
+		code, out, errOut := runCmd(t, args...)
+		if code != exitOK || errOut != "" || !regexp.MustCompile(`^perfcase \S+.* \(go1\.\d+`).MatchString(out) || !strings.Contains(out, runtime.Version()) {
+			t.Errorf("%v: exit %d, %q %q", args, code, out, errOut)
+		}
+		if first == "" {
+			first = out
+		} else if out != first {
+			t.Errorf("%v printed %q, --version %q", args, out, first)
+		}
+	}
+}
+
+// Help asked for is printed once, to standard output.
+func TestHelpPrintedOnce(t *testing.T) {
+	for _, cmd := range []string{"validate", "run", "scale", "target", "import", "export", "report", "upload", "version", "schema", "demo"} {
+		for _, flag := range []string{"--help", "-h"} {
+			code, out, errOut := runCmd(t, cmd, flag)
+			if code != exitOK || errOut != "" || strings.Count(out, "usage: perfcase "+cmd) != 1 {
+				t.Errorf("%s %s: exit %d, %d usages on stdout, stderr %q", cmd, flag, code, strings.Count(out, "usage: perfcase "+cmd), errOut)
+			}
+		}
+	}
+}
+
+// A mistake on the command line gets one line: what is wrong and where
+// the help is, not the whole usage.
+func TestCommandLineMistakesOneLine(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"scale", "abc"}, `perfcase scale: TARGET must be a number ≥ 0 (VUs, or passes per second), got "abc" (see 'perfcase scale --help')`},
+		{[]string{"scale", "1", "2"}, `perfcase scale: give one TARGET, got 2: 1 2 (see 'perfcase scale --help')`},
+		{[]string{"scale", "--control", "nohost", "5"}, `perfcase scale: --control address "nohost": want host:port, e.g. 127.0.0.1:6565 (see 'perfcase scale --help')`},
+		{[]string{"scale", "--bogus"}, `perfcase scale: flag provided but not defined: -bogus (see 'perfcase scale --help')`},
+		{[]string{"run"}, `perfcase run: name one scenario file, e.g. perfcase run examples/quickstart.yaml (see 'perfcase run --help')`},
+		{[]string{"run", "--grace", "soon", "x.yaml"}, `perfcase run: invalid value "soon" for flag -grace: parse error (see 'perfcase run --help')`},
+		{[]string{"validate"}, `perfcase validate: name at least one scenario file, e.g. perfcase validate examples/quickstart.yaml (see 'perfcase validate --help')`},
+		{[]string{"validate", "-x", "a.yaml"}, `perfcase validate: flag provided but not defined: -x (see 'perfcase validate --help')`},
+		{[]string{"report", "r.json"}, `perfcase report: say what to write: --html FILE, e.g. perfcase report r.json --html report.html (see 'perfcase report --help')`},
+		{[]string{"import"}, `perfcase import: name one PerfTest JSON file, e.g. perfcase import case.json (see 'perfcase import --help')`},
+		{[]string{"export", "a.yaml", "b.yaml"}, `perfcase export: name one scenario file, e.g. perfcase export scenario.yaml (see 'perfcase export --help')`},
+		{[]string{"upload"}, `perfcase upload: name one report file, e.g. perfcase upload --endpoint URL --project ID report.json (see 'perfcase upload --help')`},
+		{[]string{"target", "extra"}, `perfcase target: takes no arguments, got "extra" (see 'perfcase target --help')`},
+		{[]string{"schema", "extra"}, `perfcase schema: schema takes no arguments, got "extra" (see 'perfcase schema --help')`},
+		{[]string{"version", "extra"}, `perfcase version: version takes no arguments, got "extra" (see 'perfcase version --help')`},
+		{[]string{"bogus"}, `perfcase: unknown command "bogus"; 'perfcase help' lists the commands`},
+	} {
+		code, out, errOut := runCmd(t, c.args...)
+		if code != exitInvalid || out != "" || errOut != c.want+"\n" {
+			t.Errorf("%v: exit %d, stdout %q, stderr:\n%s\nwant exit 2 and one line:\n%s", c.args, code, out, errOut, c.want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/perfcase/perfcase/internal/safefile"
 	"github.com/perfcase/perfcase/reporters"
 )
 
@@ -32,8 +33,8 @@ Example:
   perfcase report result.json --html report.html
 
 Exit status: 0 the page was written, 2 the report JSON cannot be read or
-is not a report, or the command line is invalid, 3 the page could not be
-written.
+is not a report, the page's file cannot be written (checked first), or
+the command line is invalid, 3 writing the page failed all the same.
 
 Flags:
 `
@@ -41,17 +42,19 @@ Flags:
 func runReport(e *env, args []string) error {
 	fs := newFlagSet(e, "report", reportUsage)
 	html := fs.String("html", "", "write the HTML page to `file`")
-	file, done, err := oneFile(e, fs, reportUsage, args, "name one report JSON, e.g. perfcase report result.json --html report.html")
+	file, done, err := fs.oneFile(args, "name one report JSON, e.g. perfcase report result.json --html report.html")
 	if done || err != nil {
 		return err
 	}
 	if *html == "" {
-		fs.Usage()
-		return usageError("say what to write: --html FILE, e.g. perfcase report %s --html report.html", file)
+		return fs.mistake("say what to write: --html FILE, e.g. perfcase report %s --html report.html", file)
 	}
 	rep, err := readReport(file)
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
+	}
+	if err := safefile.Check(*html); err != nil {
+		return &exitError{code: exitInvalid, err: fmt.Errorf("cannot write the HTML report to %s: %v", *html, err)}
 	}
 	if err := writeHTMLFile(*html, rep); err != nil {
 		return &exitError{code: exitAborted, err: err}
@@ -108,20 +111,11 @@ func jsonError(data []byte, err error) string {
 	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
 }
 
-// writeHTMLFile renders a report as the HTML page and writes it
-// atomically, as writeReport does the JSON.
+// writeHTMLFile renders a report as the HTML page and writes it.
 func writeHTMLFile(path string, rep *reporters.Report) error {
 	var buf bytes.Buffer
 	if err := reporters.WriteHTML(&buf, rep); err != nil {
 		return fmt.Errorf("cannot render the HTML report: %v", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("cannot write the HTML report to %s: %v", path, pathErr(err))
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("cannot write the HTML report to %s: %v", path, pathErr(err))
-	}
-	return nil
+	return writeOutput(path, "the HTML report", buf.Bytes())
 }

@@ -67,7 +67,7 @@ func TestReportErrors(t *testing.T) {
 		{[]string{"report", write("broken.json", "{\n  \"result\": {\n    \"outline\": ,\n"), "--html", "x.html"}, exitInvalid, "broken.json is not a report JSON: line 3, column 16: invalid character ','"},
 		{[]string{"report", write("scenario.json", `{"name":"shop","cases":[]}`), "--html", "x.html"}, exitInvalid, `scenario.json is not a report JSON: it has no "result"`},
 		{[]string{"report", write("types.json", `{"result":{"outline":{"tps":"fast"}}}`), "--html", "x.html"}, exitInvalid, "types.json is not a report JSON: json: cannot unmarshal string into Go struct field"},
-		{[]string{"report", good, "--html", filepath.Join(dir, "no", "such", "dir.html")}, exitAborted, "cannot write the HTML report to"},
+		{[]string{"report", good, "--html", filepath.Join(dir, "no", "such", "dir.html")}, exitInvalid, "cannot write the HTML report to " + filepath.Join(dir, "no", "such", "dir.html") + ": directory " + filepath.Join(dir, "no", "such") + " does not exist"},
 	} {
 		code, _, errOut := runCmd(t, c.args...)
 		if code != c.code || !strings.Contains(errOut, c.want) {

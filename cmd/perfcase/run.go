@@ -3,17 +3,21 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/perfcase/perfcase/internal/safefile"
 	"github.com/perfcase/perfcase/metrics"
 	"github.com/perfcase/perfcase/reporters"
 	"github.com/perfcase/perfcase/runner"
@@ -26,6 +30,10 @@ Runs a scenario: a YAML file, or a PerfTest case JSON as 'perfcase import'
 reads it. While it runs, one progress line per second goes to standard
 error; at the end a summary goes to standard output, and --out writes the
 report JSON (the PerfTest report API's shape, see docs/report-json.md).
+
+Every output file is checked before the load starts (a file that cannot
+be written exits 2, and no file is created) and written when the run
+ends, through a temporary file renamed into place.
 
 Ctrl-C stops the run gracefully: VUs finish the request they wait on (up
 to --grace), every report is written, and the exit status is 3. A second
@@ -56,8 +64,8 @@ func runRun(e *env, args []string) error {
 	self := fs.Bool("self", false, "print the generator's own cost: CPU and allocations per request, peak memory")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of perfcase itself to `file` (go tool pprof)")
 	control := fs.String("control", controlDefault, "listen `address` for 'perfcase scale' while a manual stage runs (loopback only; port 0 picks a free one)")
-	up := addRunUpload(fs)
-	file, done, err := oneFile(e, fs, runUsage, args, "name one scenario file, e.g. perfcase run examples/quickstart.yaml")
+	up := addRunUpload(fs.FlagSet)
+	file, done, err := fs.oneFile(args, "name one scenario file, e.g. perfcase run examples/quickstart.yaml")
 	if done || err != nil {
 		return err
 	}
@@ -73,31 +81,17 @@ func runRun(e *env, args []string) error {
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(e.stderr, "warning: %v\n", w)
 	}
-	if *out != "" {
-		// Fail now, not after a long run, if the report cannot be written.
-		if err := checkWritable(*out); err != nil {
-			return &exitError{code: exitInvalid, err: err}
-		}
-	}
-	if *htmlOut != "" {
-		if err := checkWritable(*htmlOut); err != nil {
-			return &exitError{code: exitInvalid, err: err}
-		}
-	}
-	if err := up.check(e, *out); err != nil {
-		return err
-	}
 	stepSummary := ""
 	if e.lookupEnv != nil {
 		stepSummary, _ = e.lookupEnv("GITHUB_STEP_SUMMARY")
 	}
-	for _, p := range []string{*junit, *summaryMD, stepSummary} {
-		if p == "" {
-			continue
-		}
-		if err := checkWritable(p); err != nil {
-			return &exitError{code: exitInvalid, err: err}
-		}
+	// Fail now, not after a long run, if a file cannot be written.
+	if err := checkOutputs(map[string]string{"the report": *out, "the HTML report": *htmlOut, "the JUnit report": *junit,
+		"the Markdown summary": *summaryMD, "the CPU profile": *cpuProfile}, stepSummary); err != nil {
+		return err
+	}
+	if err := up.check(e, *out); err != nil {
+		return err
 	}
 	var ctl *runner.Control
 	if hasManual(plan) {
@@ -146,16 +140,13 @@ func runRun(e *env, args []string) error {
 			reporters.WriteLive(e.stderr, name, sec+1, vus, s)
 		}
 	}
+	// The profile is kept in memory and written with the reports: no
+	// file exists until the run is over.
+	var profile bytes.Buffer
 	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err != nil {
-			return &exitError{code: exitInvalid, err: fmt.Errorf("cannot write the profile: %v", pathErr(err))}
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
+		if err := pprof.StartCPUProfile(&profile); err != nil {
 			return err
 		}
-		defer pprof.StopCPUProfile()
 	}
 	before := measureSelf()
 	run := runner.Run(ctx, plan, opts)
@@ -164,8 +155,14 @@ func runRun(e *env, args []string) error {
 	}
 
 	var writeErr error
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+		writeErr = writeOutput(*cpuProfile, "the CPU profile", profile.Bytes())
+	}
 	if *out != "" {
-		writeErr = writeReport(*out, run)
+		if err := writeReport(*out, run); err != nil && writeErr == nil {
+			writeErr = err
+		}
 	}
 	if *htmlOut != "" {
 		if err := writeHTMLFile(*htmlOut, reporters.PerfTestReport(run)); err != nil && writeErr == nil {
@@ -237,34 +234,50 @@ func isJSON(file string) bool {
 	return err == nil && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{"))
 }
 
-func checkWritable(path string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE, 0o644)
-	if err != nil {
-		return fmt.Errorf("cannot write the report to %s: %v", path, pathErr(err))
+// checkOutputs checks, before the run, every file the run will write
+// (what → path; an empty path is not written) and the file it appends to,
+// and reports every one that cannot be written at once.
+func checkOutputs(outputs map[string]string, appendTo string) error {
+	var errs []error
+	for _, what := range slices.Sorted(maps.Keys(outputs)) {
+		if p := outputs[what]; p != "" {
+			if err := safefile.Check(p); err != nil {
+				errs = append(errs, fmt.Errorf("cannot write %s to %s: %v", what, p, err))
+			}
+		}
 	}
-	return f.Close()
+	if appendTo != "" {
+		if err := safefile.CheckAppend(appendTo); err != nil {
+			errs = append(errs, fmt.Errorf("cannot append the Markdown summary to $GITHUB_STEP_SUMMARY (%s): %v", appendTo, err))
+		}
+	}
+	if len(errs) > 0 {
+		return &exitError{code: exitInvalid, err: fmt.Errorf("%w; nothing was run", errors.Join(errs...))}
+	}
+	return nil
 }
 
-// writeReport writes the report JSON atomically: a reader never sees half
-// a report, even if the run is cut while writing.
+// writeOutput writes one output file whole or not at all (see
+// internal/safefile); what names it in the error.
+func writeOutput(path, what string, data []byte) error {
+	if err := safefile.Write(path, data); err != nil {
+		return fmt.Errorf("cannot write %s to %s: %v", what, path, err)
+	}
+	return nil
+}
+
+// writeReport writes the report JSON.
 func writeReport(path string, run *metrics.Run) error {
 	var buf bytes.Buffer
 	if err := reporters.PerfTestReport(run).WriteJSON(&buf); err != nil {
 		return fmt.Errorf("cannot render the report: %v", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, buf.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("cannot write the report to %s: %v", path, pathErr(err))
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("cannot write the report to %s: %v", path, pathErr(err))
-	}
-	return nil
+	return writeOutput(path, "the report", buf.Bytes())
 }
 
 // writeCIReports writes the JUnit XML and the Markdown summary where the
-// flags say, each atomically as writeReport does, and appends the summary
-// to stepSummary ($GITHUB_STEP_SUMMARY), as GitHub Actions expects. It
+// flags say, and appends the summary to stepSummary
+// ($GITHUB_STEP_SUMMARY), as GitHub Actions expects. It
 // tries every file and returns the first error.
 func writeCIReports(junit, summaryMD, stepSummary string, run *metrics.Run) error {
 	var first error
@@ -278,7 +291,7 @@ func writeCIReports(junit, summaryMD, stepSummary string, run *metrics.Run) erro
 		if err := reporters.WriteJUnit(&buf, run); err != nil {
 			keep(fmt.Errorf("cannot render the JUnit report: %v", err))
 		} else {
-			keep(writeAtomic(junit, "the JUnit report", buf.Bytes()))
+			keep(writeOutput(junit, "the JUnit report", buf.Bytes()))
 		}
 	}
 	if summaryMD == "" && stepSummary == "" {
@@ -290,40 +303,19 @@ func writeCIReports(junit, summaryMD, stepSummary string, run *metrics.Run) erro
 		return first
 	}
 	if summaryMD != "" {
-		keep(writeAtomic(summaryMD, "the Markdown summary", md.Bytes()))
+		keep(writeOutput(summaryMD, "the Markdown summary", md.Bytes()))
 	}
 	if stepSummary != "" {
-		f, err := os.OpenFile(stepSummary, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-		if err == nil {
-			data := md.Bytes()
-			if st, serr := f.Stat(); serr == nil && st.Size() > 0 {
-				// A blank line parts it from what an earlier command wrote.
-				data = append([]byte("\n"), data...)
-			}
-			_, err = f.Write(data)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
+		data := md.Bytes()
+		if st, err := os.Lstat(stepSummary); err == nil && st.Size() > 0 {
+			// A blank line parts it from what an earlier command wrote.
+			data = append([]byte("\n"), data...)
 		}
-		if err != nil {
-			keep(fmt.Errorf("cannot append the Markdown summary to $GITHUB_STEP_SUMMARY (%s): %v", stepSummary, pathErr(err)))
+		if err := safefile.Append(stepSummary, data); err != nil {
+			keep(fmt.Errorf("cannot append the Markdown summary to $GITHUB_STEP_SUMMARY (%s): %v", stepSummary, err))
 		}
 	}
 	return first
-}
-
-// writeAtomic writes data to path through a temporary file renamed into
-// place, so that a reader never sees half a file.
-func writeAtomic(path, what string, data []byte) error {
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, data, 0o644); err != nil {
-		return fmt.Errorf("cannot write %s to %s: %v", what, path, pathErr(err))
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("cannot write %s to %s: %v", what, path, pathErr(err))
-	}
-	return nil
 }
 
 // notifySignals delivers SIGINT and SIGTERM; tests substitute their own.

@@ -31,8 +31,7 @@ func runSchema(e *env, args []string) error {
 		return nil
 	}
 	if len(args) > 0 {
-		fmt.Fprint(e.stderr, schemaUsage)
-		return usageError("schema takes no arguments, got %q", args[0])
+		return usageError("schema takes no arguments, got %q (see 'perfcase schema --help')", args[0])
 	}
 	_, err := e.stdout.Write(scenario.Schema())
 	return err

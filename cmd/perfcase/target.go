@@ -51,16 +51,11 @@ func parseTargetFlags(e *env, args []string) (opts target.Options, done bool, er
 	fs.StringVar(&opts.HTTP, "http", def.HTTP, "listen `address` of the HTTP API and WebSocket echo")
 	fs.StringVar(&opts.TCP, "tcp", def.TCP, "listen `address` of the TCP line echo")
 	fs.StringVar(&opts.UDP, "udp", def.UDP, "listen `address` of the UDP echo")
-	if helpRequested(args) {
-		printHelp(e, fs, targetUsage)
-		return opts, true, nil
-	}
-	if help, err := parseFlags(fs, args); help || err != nil {
+	if done, err := fs.parse(args); done || err != nil {
 		return opts, true, err
 	}
 	if fs.NArg() > 0 {
-		fs.Usage()
-		return opts, true, usageError("takes no arguments, got %q", fs.Arg(0))
+		return opts, true, fs.mistake("takes no arguments, got %q", fs.Arg(0))
 	}
 	if opts == (target.Options{}) {
 		return opts, true, usageError("every listener is off; give at least one of --http, --tcp and --udp an address")

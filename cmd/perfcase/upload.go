@@ -25,8 +25,10 @@ errors, 429 and 5xx answers are retried with backoff (--attempts tries
 within --timeout, honouring Retry-After); any other answer is final. The
 file is only read, never changed.
 
-The token comes from the environment variable PERFCASE_TOKEN, or --token
-(the variable is better: a flag stays in the shell history). It never
+The token comes from --token-file FILE, the environment variable
+PERFCASE_TOKEN, or --token. Use the file or the variable: a --token value
+can be read by any user of the machine (ps shows a process's command line
+for as long as it runs) and stays in the shell history. The token never
 appears in a message. The endpoint must be https://, or http:// to a
 loopback host (127.0.0.1, ::1, localhost), unless --insecure.
 
@@ -50,10 +52,10 @@ Flags:
 func runUpload(e *env, args []string) error {
 	fs := newFlagSet(e, "upload", uploadUsage)
 	f := &uploadFlags{}
-	f.add(fs)
+	f.add(fs.FlagSet)
 	fs.IntVar(&f.attempts, "attempts", upload.DefaultAttempts, "send at most `n` requests per call, retries included")
 	fs.DurationVar(&f.timeout, "timeout", upload.DefaultMaxTime, "give up on a call after this long, retries and waits included")
-	file, done, err := oneFile(e, fs, uploadUsage, args, "name one report file, e.g. perfcase upload --endpoint URL --project ID report.json")
+	file, done, err := fs.oneFile(args, "name one report file, e.g. perfcase upload --endpoint URL --project ID report.json")
 	if done || err != nil {
 		return err
 	}
@@ -78,10 +80,10 @@ func runUpload(e *env, args []string) error {
 // uploadFlags are the flags of 'perfcase upload', which 'perfcase run
 // --upload' shares.
 type uploadFlags struct {
-	endpoint, project, token string
-	insecure                 bool
-	attempts                 int
-	timeout                  time.Duration
+	endpoint, project, token, tokenFile string
+	insecure                            bool
+	attempts                            int
+	timeout                             time.Duration
 
 	tpEndpoint, tpProject, planID string
 	tpService                     int
@@ -92,7 +94,8 @@ func (f *uploadFlags) add(fs *flag.FlagSet) {
 	f.tpCases = caseFlags{}
 	fs.StringVar(&f.endpoint, "endpoint", "", "the report service's base `URL` (https://, or http:// to a loopback host)")
 	fs.StringVar(&f.project, "project", "", "the `id` of the project the run goes to")
-	fs.StringVar(&f.token, "token", "", "the `token` sent as X-Auth-Token; better: the PERFCASE_TOKEN environment variable, which no shell history keeps")
+	fs.StringVar(&f.token, "token", "", "the `token` sent as X-Auth-Token; unsafe: other users see it in ps, and the shell history keeps it (use --token-file or PERFCASE_TOKEN)")
+	fs.StringVar(&f.tokenFile, "token-file", "", "read the token from `file` (its first line); the safe way, with the PERFCASE_TOKEN environment variable")
 	fs.BoolVar(&f.insecure, "insecure", false, "allow an http:// endpoint that is not loopback: the token travels in clear")
 	fs.StringVar(&f.tpEndpoint, "testplan-endpoint", "", "also push each case's pass/fail to CodeArts TestPlan at `URL`")
 	fs.StringVar(&f.tpProject, "testplan-project", "", "TestPlan's project `id` (default: --project)")
@@ -103,18 +106,16 @@ func (f *uploadFlags) add(fs *flag.FlagSet) {
 
 // set reports whether any flag of the upload was given.
 func (f *uploadFlags) set() bool {
-	return f.endpoint != "" || f.project != "" || f.token != "" || f.insecure || f.tpEndpoint != "" ||
+	return f.endpoint != "" || f.project != "" || f.token != "" || f.tokenFile != "" || f.insecure || f.tpEndpoint != "" ||
 		f.tpProject != "" || f.tpService != 0 || len(f.tpCases) > 0 || f.planID != ""
 }
 
 // job checks the flags and builds the clients; its errors are usage
 // errors, found before anything is sent. Retries are logged to log.
 func (f *uploadFlags) job(e *env, log io.Writer) (*uploadJob, error) {
-	token := f.token
-	if token == "" {
-		if v, ok := e.lookupEnv("PERFCASE_TOKEN"); ok {
-			token = strings.TrimSpace(v)
-		}
+	token, err := f.readToken(e)
+	if err != nil {
+		return nil, err
 	}
 	if f.endpoint == "" && f.tpEndpoint == "" {
 		return nil, usageError("give --endpoint, the report service's URL (or --testplan-endpoint to push to TestPlan only)")
@@ -152,6 +153,45 @@ func (f *uploadFlags) job(e *env, log io.Writer) (*uploadJob, error) {
 		job.plan = p
 	}
 	return job, nil
+}
+
+// maxTokenFile bounds what --token-file reads: a token is a line, and a
+// path given by mistake (a log, a device) must not be read whole.
+const maxTokenFile = 64 << 10
+
+// readToken returns the token from --token-file, --token or
+// PERFCASE_TOKEN, in that order; giving both flags is a mistake.
+func (f *uploadFlags) readToken(e *env) (string, error) {
+	switch {
+	case f.tokenFile != "" && f.token != "":
+		return "", usageError("give --token-file or --token, not both")
+	case f.token != "":
+		return f.token, nil
+	case f.tokenFile == "":
+		v, _ := e.lookupEnv("PERFCASE_TOKEN")
+		return strings.TrimSpace(v), nil
+	}
+	file, err := os.Open(f.tokenFile)
+	if err != nil {
+		return "", usageError("--token-file: cannot read %s: %v", f.tokenFile, pathErr(err))
+	}
+	defer file.Close()
+	if st, err := file.Stat(); err != nil || !st.Mode().IsRegular() && st.Mode()&os.ModeNamedPipe == 0 {
+		return "", usageError("--token-file: %s is not a file", f.tokenFile)
+	}
+	data, err := io.ReadAll(io.LimitReader(file, maxTokenFile+1))
+	if err != nil {
+		return "", usageError("--token-file: cannot read %s: %v", f.tokenFile, pathErr(err))
+	}
+	if len(data) > maxTokenFile {
+		return "", usageError("--token-file: %s is over %d KiB; it should hold the token on one line", f.tokenFile, maxTokenFile>>10)
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	token := strings.TrimSpace(line)
+	if token == "" {
+		return "", usageError("--token-file: %s holds no token on its first line", f.tokenFile)
+	}
+	return token, nil
 }
 
 // uploadJob is what one upload does: the report service, TestPlan, or
@@ -257,7 +297,7 @@ type runUploadFlags struct {
 
 func addRunUpload(fs *flag.FlagSet) *runUploadFlags {
 	u := &runUploadFlags{}
-	fs.BoolVar(&u.on, "upload", false, "once the report is written (--out is required), upload it as 'perfcase upload' does, with --endpoint, --project and the flags after it")
+	fs.BoolVar(&u.on, "upload", false, "once the report is written (--out is required), upload it as 'perfcase upload' does, with --endpoint, --project and the flags after it; the token from --token-file or PERFCASE_TOKEN")
 	u.add(fs)
 	return u
 }

@@ -173,7 +173,7 @@ func TestUploadCommandExitCodes(t *testing.T) {
 		{"http elsewhere", uploadToken, []string{"--endpoint", "http://reports.example.com", "--project", "shop", report}, exitInvalid, "would send the token in clear"},
 		{"testplan flags alone", uploadToken, []string{"--endpoint", s.srv.URL, "--project", "shop", "--plan-id", "p", report}, exitInvalid, "need --testplan-endpoint"},
 		{"bad testplan case", uploadToken, []string{"--testplan-endpoint", s.srv.URL, "--project", "shop", "--testplan-case", "c", report}, exitInvalid, "wants name=TESTCASE_ID"},
-		{"wrong token", "tok-wrong-0123456789", []string{"--endpoint", s.srv.URL, "--project", "shop", report}, exitAborted, "the token was refused (401): check --token or PERFCASE_TOKEN"},
+		{"wrong token", "tok-wrong-0123456789", []string{"--endpoint", s.srv.URL, "--project", "shop", report}, exitAborted, "the token was refused (401): check PERFCASE_TOKEN, --token-file or --token"},
 		{"no token", "", []string{"--endpoint", s.srv.URL, "--project", "shop", report}, exitAborted, "the service wants a token (401)"},
 		{"no such project", uploadToken, []string{"--endpoint", s.srv.URL, "--project", "nope", report}, exitAborted, "no such endpoint or project (404)"},
 	} {
@@ -286,5 +286,54 @@ cases:
 	}
 	if len(s.runs) != 1 {
 		t.Errorf("the service holds %d runs", len(s.runs))
+	}
+}
+
+// --token-file keeps the token off the command line, where ps shows it to
+// every user for as long as 'run --upload' lasts; --help says so.
+func TestUploadTokenFile(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte(uploadToken+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv, _ := okServer(t)
+	s := newUploadSink(t)
+	out := filepath.Join(dir, "report.json")
+	args := []string{"--set=base=" + srv.URL, "--out", out, "--upload", "--endpoint", s.srv.URL, "--project", "shop", "--token-file", tokenFile}
+	code, stdout, errOut := runScenario(t, strings.Replace(countScenario, "%s", "success_rate >= 100", 1), args...)
+	if code != exitOK || len(s.runs) != 1 {
+		t.Fatalf("run --upload --token-file: exit %d, %d runs stored\n%s%s", code, len(s.runs), stdout, errOut)
+	}
+	if strings.Contains(stdout+errOut, uploadToken) {
+		t.Errorf("the output shows the token:\n%s%s", stdout, errOut)
+	}
+	code, _, errOut = uploadCmd(t, "", "upload", "--token-file", tokenFile, "--endpoint", s.srv.URL, "--project", "shop", out)
+	if code != exitOK || len(s.runs) != 1 {
+		t.Errorf("upload --token-file: exit %d\n%s", code, errOut)
+	}
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--token-file", tokenFile, "--token", uploadToken}, "give --token-file or --token, not both"},
+		{[]string{"--token-file", filepath.Join(dir, "missing")}, "--token-file: cannot read " + filepath.Join(dir, "missing") + ": no such file or directory"},
+		{[]string{"--token-file", empty}, "--token-file: " + empty + " holds no token on its first line"},
+		{[]string{"--token-file", dir}, "--token-file: " + dir + " is not a file"},
+	} {
+		code, _, errOut := uploadCmd(t, "", append(append([]string{"upload"}, c.args...), "--endpoint", s.srv.URL, "--project", "shop", out)...)
+		if code != exitInvalid || !strings.Contains(errOut, c.want) {
+			t.Errorf("%v: exit %d, want 2 with %q\n%s", c.args, code, c.want, errOut)
+		}
+	}
+	for _, cmd := range []string{"upload", "run"} {
+		_, stdout, _ := runCmd(t, cmd, "--help")
+		if !strings.Contains(stdout, "-token-file file") || !strings.Contains(stdout, "ps") || !strings.Contains(stdout, "PERFCASE_TOKEN") {
+			t.Errorf("%s --help does not point at --token-file and PERFCASE_TOKEN as the safe way:\n%s", cmd, stdout)
+		}
 	}
 }

@@ -28,17 +28,12 @@ func runValidate(e *env, args []string) error {
 	fs := newFlagSet(e, "validate", validateUsage)
 	sets := setFlags{}
 	fs.Var(sets, "set", "override a variable: name=value (repeatable)")
-	files, help, err := parseArgs(fs, args)
-	if help {
-		printHelp(e, fs, validateUsage)
-		return nil
-	}
-	if err != nil {
+	files, done, err := fs.parseArgs(args)
+	if done || err != nil {
 		return err
 	}
 	if len(files) == 0 {
-		fs.Usage()
-		return usageError("name at least one scenario file")
+		return fs.mistake("name at least one scenario file, e.g. perfcase validate examples/quickstart.yaml")
 	}
 	opts := scenario.Options{Set: sets, LookupEnv: e.lookupEnv}
 	bad := 0
