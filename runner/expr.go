@@ -61,6 +61,14 @@ func (v *vu) eval(p *scenario.Program, withResponse bool) (any, error) {
 		}
 		v.ex.envVer[i] = v.ver[i]
 		s := v.c.globals.slots[i]
+		switch s.Builtin {
+		case scenario.BuiltinVU:
+			env[s.Name] = int(v.num)
+			continue
+		case scenario.BuiltinIter:
+			env[s.Name] = int(v.iter)
+			continue
+		}
 		if s.Global != nil && s.Global.Type == scenario.VarFile {
 			row := map[string]string{}
 			if len(s.Global.Rows) > 0 {

@@ -17,11 +17,16 @@ type globals struct {
 	read, once []int
 	// sensitive lists the slots whose values must not reach a report.
 	sensitive []int
+	// iterSlot is the slot of __ITER, -1 when the plan has none.
+	iterSlot int
 }
 
 func newGlobals(slots []scenario.Slot) *globals {
-	g := &globals{slots: slots, cursors: make([]atomic.Int64, len(slots))}
+	g := &globals{slots: slots, cursors: make([]atomic.Int64, len(slots)), iterSlot: -1}
 	for i, s := range slots {
+		if s.Builtin == scenario.BuiltinIter {
+			g.iterSlot = i
+		}
 		if s.Global != nil && s.Global.Sensitive {
 			g.sensitive = append(g.sensitive, i)
 		}
@@ -73,8 +78,15 @@ func (v *vu) readGlobals(first bool) {
 
 // AppendValue implements scenario.Scope.
 func (v *vu) AppendValue(dst []byte, slot, field int) []byte {
-	d := v.c.globals.slots[slot].Global
+	s := &v.c.globals.slots[slot]
+	d := s.Global
 	if d == nil {
+		switch s.Builtin {
+		case scenario.BuiltinVU:
+			return strconv.AppendInt(dst, v.num, 10)
+		case scenario.BuiltinIter:
+			return strconv.AppendInt(dst, v.iter, 10)
+		}
 		return append(dst, v.vals[slot]...)
 	}
 	switch d.Type {
@@ -102,6 +114,14 @@ func (v *vu) AppendValue(dst []byte, slot, field int) []byte {
 		return dst
 	}
 	return append(dst, d.Values[v.idx[slot]]...)
+}
+
+// nextIter moves the VU on to its next pass number.
+func (v *vu) nextIter() {
+	v.iter++
+	if i := v.c.globals.iterSlot; i >= 0 {
+		v.ver[i]++
+	}
 }
 
 // set stores a local variable's new value.

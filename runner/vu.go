@@ -87,6 +87,10 @@ type vu struct {
 	lag   time.Duration
 	timer *time.Timer
 	buf   []byte
+
+	// num is the VU's number as scenarios see it (__VU), from 1; iter is
+	// its pass number (__ITER), from 0.
+	num, iter int64
 }
 
 // closeDrivers closes every connection of the VU.
@@ -122,7 +126,9 @@ func newVU(c *caseRun, id int) *vu {
 	n := len(c.globals.slots)
 	seed := c.seed + uint64(id)*0x9e3779b97f4a7c15
 	v := &vu{
-		c: c, id: id, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed),
+		// A run split over several generators will number its VUs from
+		// an offset here, so that __VU stays unique across them.
+		c: c, id: id, num: int64(id) + 1, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed),
 		http: protocols.NewHTTPClient(c.hardCtx, seed),
 		vals: make([][]byte, n), idx: make([]int64, n), own: make([]int64, n), ver: make([]uint32, n),
 		once: make([]bool, c.plan.Controllers), wake: make(chan struct{}, 1),
@@ -203,6 +209,7 @@ func (v *vu) run() {
 		}
 		v.shard.Record(v.c.passSeries, time.Now(), metrics.Sample{RT: v.pass.rt, Outcome: v.pass.outcome, Sent: v.pass.sent, Recv: v.pass.recv})
 		v.c.passEnded(v, true)
+		v.nextIter()
 		v.lag = 0
 		if p := v.c.plan.Pacing; p > 0 && !v.c.cur.Load().rate {
 			if rest := p - time.Since(start); rest > 0 && !v.sleep(rest) {

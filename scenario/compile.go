@@ -152,6 +152,10 @@ func (c *compiler) loadGlobals() {
 			c.errs.add(Pos{File: "--set"}, "use letters, digits and _", "--set %s: not a valid variable name", name)
 			continue
 		}
+		if reason := reservedName(name); reason != "" {
+			c.errs.add(Pos{File: "--set"}, "use another name", "--set %s: the name is reserved: %s", name, reason)
+			continue
+		}
 		c.globals = append(c.globals, &VarData{Name: name, Type: VarText, Values: []string{c.opts.Set[name]}})
 	}
 }
@@ -278,9 +282,7 @@ func (c *compiler) compileCase(cs *Case) *CasePlan {
 	cp := &CasePlan{Name: cs.Name, Description: cs.Description, Labels: cs.Labels, Disabled: cs.Disabled,
 		Replicas: cs.Replicas, Pacing: cs.Pacing, LogPolicy: cs.LogPolicy, Stages: cs.Stages, KPIs: cs.KPIs, SLA: cs.SLA}
 	cc := &caseCompiler{compiler: c, cs: cs, plan: cp, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{}}
-	for _, g := range c.globals {
-		cc.addSlot(Slot{Name: g.Name, Global: g})
-	}
+	cc.addGlobalSlots()
 	cc.collectLocals(cs.Setup, map[string]bool{})
 	cc.collectLocals(cs.Steps, map[string]bool{})
 	cp.Setup = cc.nodes(cs.Setup)
@@ -307,6 +309,16 @@ func allDisabled(steps []*Step) bool {
 		}
 	}
 	return true
+}
+
+// addGlobalSlots gives the case its global variables' slots, then the
+// built-in ones, before any local.
+func (cc *caseCompiler) addGlobalSlots() {
+	for _, g := range cc.globals {
+		cc.addSlot(Slot{Name: g.Name, Global: g})
+	}
+	cc.addSlot(Slot{Name: VUName, Builtin: BuiltinVU})
+	cc.addSlot(Slot{Name: IterName, Builtin: BuiltinIter})
 }
 
 func (cc *caseCompiler) addSlot(s Slot) {
@@ -370,7 +382,9 @@ func (cc *caseCompiler) resolve(name, field string) (int, int, string, bool, err
 	if !ok {
 		names := make([]string, 0, len(cc.slots))
 		for _, s := range cc.slots {
-			names = append(names, s.Name)
+			if suggestible(name, s.Name) {
+				names = append(names, s.Name)
+			}
 		}
 		return 0, 0, "", false, &hintError{fmt.Errorf("unknown variable %q", name), didYouMeanOr(name, names, "define it under variables:, extract it, or set it with a set: step")}
 	}
@@ -899,9 +913,7 @@ func (c *compiler) checkUnusedTransactions() {
 		return
 	}
 	cc := &caseCompiler{compiler: c, cs: &Case{}, plan: &CasePlan{}, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{}}
-	for _, g := range c.globals {
-		cc.addSlot(Slot{Name: g.Name, Global: g})
-	}
+	cc.addGlobalSlots()
 	seen := map[string]bool{}
 	for _, cs := range c.f.Cases {
 		cc.collectLocals(cs.Setup, seen)

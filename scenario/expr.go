@@ -32,6 +32,8 @@ func (c *caseCompiler) exprEnv(ctx exprContext) map[string]any {
 	for _, s := range c.slots {
 		if s.Global != nil && s.Global.Type == VarFile {
 			env[s.Name] = map[string]string{}
+		} else if s.Builtin != NotBuiltin {
+			env[s.Name] = 0
 		} else {
 			env[s.Name] = ""
 		}
@@ -106,7 +108,9 @@ func (c *caseCompiler) exprError(e *Expr, ctx exprContext, env map[string]any, e
 	if name, ok := strings.CutPrefix(msg, "unknown name "); ok {
 		names := make([]string, 0, len(env))
 		for k := range env {
-			names = append(names, k)
+			if suggestible(name, k) {
+				names = append(names, k)
+			}
 		}
 		hint = didYouMean(name, names)
 		if ctx == ctxFlow && contains(ResponseNames, name) && name != "env" {
@@ -122,6 +126,13 @@ func (c *caseCompiler) exprError(e *Expr, ctx exprContext, env map[string]any, e
 	c.errs.add(pos, hint, "expression %q: %s", e.Source, msg)
 }
 
+// suggestible says whether a did-you-mean for word may offer name: a
+// built-in (__VU) only to a word that starts like one, since "skuu" is
+// far likelier a misspelt variable than the VU number.
+func suggestible(word, name string) bool {
+	return !strings.HasPrefix(name, "__") || strings.HasPrefix(word, "_")
+}
+
 // exprKeywords are words of expr-lang's grammar; a variable cannot have
 // one as its name and still be used in an expression.
 var exprKeywords = []string{"true", "false", "nil", "in", "not", "and", "or", "matches", "contains", "startsWith", "endsWith", "let", "if", "else", "then"}
@@ -129,6 +140,8 @@ var exprKeywords = []string{"true", "false", "nil", "in", "not", "and", "or", "m
 // reservedName says why a variable cannot be called name, or "".
 func reservedName(name string) string {
 	switch {
+	case strings.HasPrefix(name, "__"):
+		return "names starting with __ are perfcase's own (" + VUName + ", " + IterName + ")"
 	case contains(ResponseNames, name):
 		return "checks use it for the response"
 	case contains(exprKeywords, name):

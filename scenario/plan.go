@@ -66,11 +66,30 @@ type TransactionInfo struct {
 }
 
 // Slot is one VU variable. Global variables carry their data; locals start
-// empty.
+// empty; built-in slots hold a number the runner keeps.
 type Slot struct {
-	Name   string
-	Global *VarData // nil for locals
+	Name    string
+	Global  *VarData // nil for locals and built-ins
+	Builtin Builtin
 }
+
+// Builtin marks the slots whose value the runner keeps rather than the
+// scenario: they are integers in expressions and decimal text in
+// templates.
+type Builtin uint8
+
+const (
+	NotBuiltin  Builtin = iota
+	BuiltinVU           // __VU: the VU's number, from 1
+	BuiltinIter         // __ITER: the VU's pass number, from 0
+)
+
+// The built-in variables' names. The __ prefix is reserved for them, so
+// they can never clash with a variable of the scenario.
+const (
+	VUName   = "__VU"
+	IterName = "__ITER"
+)
 
 // VarData is a global variable with its values loaded.
 type VarData struct {
