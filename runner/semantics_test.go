@@ -3,9 +3,17 @@ package runner
 import (
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
+
+	"github.com/perfcase/perfcase/metrics"
 )
 
 // Each VU sees its own number, from 1, and its own pass number, from 0,
@@ -75,5 +83,114 @@ cases:
 	}
 	if len(setups) != 3 || len(passes) != 9 {
 		t.Errorf("%d setups and %d distinct passes, want 3 and 9", len(setups), len(passes))
+	}
+}
+
+// counter is a real HTTP server on 127.0.0.1 that counts the requests to
+// each path: /status/N answers N, /reset cuts its response short.
+type counter struct {
+	*httptest.Server
+	mu   sync.Mutex
+	hits map[string]int
+}
+
+func newCounter(t *testing.T) *counter {
+	t.Helper()
+	c := &counter{hits: map[string]int{}}
+	c.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.mu.Lock()
+		c.hits[r.URL.Path]++
+		c.mu.Unlock()
+		switch {
+		case strings.HasPrefix(r.URL.Path, "/status/"):
+			code, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/status/"))
+			w.WriteHeader(code)
+		case r.URL.Path == "/reset":
+			conn, _, _ := w.(http.Hijacker).Hijack()
+			conn.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nshort"))
+			conn.Close()
+		default:
+			io.WriteString(w, "ok")
+		}
+	}))
+	t.Cleanup(c.Close)
+	return c
+}
+
+func (c *counter) count(path string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.hits[path]
+}
+
+// onFakeClock runs one pass of a case's steps by one VU in a synctest
+// bubble, against servers started outside it: the time a pass spends
+// waiting (think, retry intervals) is then exact. It returns how long the
+// pass took on the bubble's clock and how it ended.
+func onFakeClock(t *testing.T, steps, base string) (time.Duration, metrics.Outcome) {
+	t.Helper()
+	var took time.Duration
+	var out metrics.Outcome
+	synctest.Test(t, func(t *testing.T) {
+		plan := compile(t, "name: fake\ncases:\n  - name: c\n    steps:\n"+steps+"\n    stages: [{concurrency: 1, duration: 1s}]\n", base, nil)
+		c := newCaseRun(plan.Cases[0], &Options{}, 1)
+		c.rec = metrics.NewRecorder(c.series, 1, time.Now())
+		v := newVU(c, 0)
+		defer v.closeDrivers()
+		start := time.Now()
+		v.pass = acc{}
+		v.exec(plan.Cases[0].Steps)
+		took, out = time.Since(start), v.pass.outcome
+	})
+	return took, out
+}
+
+// retry's on: says which failures are re-sent; without it, every failure
+// is (PerfTest's "until it succeeds"). A retried request is sent 1+count
+// times, interval apart; one not retried is sent once. (The /status/2xx
+// replies have no body, so the extraction finds nothing: a parse failure.)
+func TestRetryOn(t *testing.T) {
+	srv := newCounter(t)
+	refused := "http://" + refusingAddr(t) + "/"
+	tests := []struct {
+		name, url, on string
+		path          string // the path whose hits the server counts
+		want          metrics.Outcome
+		retried       bool
+	}{
+		{"check failure, on check", "${base}/status/500", "on: [check]", "/status/500", metrics.CheckFailed, true},
+		{"check failure, on transport failures", "${base}/status/501", "on: [timeout, refused, reset, other]", "/status/501", metrics.CheckFailed, false},
+		{"check failure, default", "${base}/status/502", "", "/status/502", metrics.CheckFailed, true},
+		{"refused, on refused", refused, "on: refused", "", metrics.Refused, true},
+		{"refused, on check", refused, "on: [check, parse, timeout, reset, other]", "", metrics.Refused, false},
+		{"refused, default", refused, "", "", metrics.Refused, true},
+		{"reset, on reset", "${base}/reset", "on: [reset]", "/reset", metrics.Other, true},
+		{"reset, on other", "${base}/reset", "on: [other]", "/reset", metrics.Other, false},
+		{"nothing extracted, on parse", "${base}/status/200", "on: [parse]", "/status/200", metrics.ParseFailed, true},
+		{"nothing extracted, on check", "${base}/status/201", "on: [check]", "/status/201", metrics.ParseFailed, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before := srv.count(tt.path)
+			on := ""
+			if tt.on != "" {
+				on = ", " + tt.on
+			}
+			took, out := onFakeClock(t, fmt.Sprintf(`      - http: {name: r, url: "%s"}
+        extract: {z: {regex: "^ok$"}}
+        retry: {count: 3, interval: 100ms%s}`, tt.url, on), srv.URL)
+			sends, wait := 1, time.Duration(0)
+			if tt.retried {
+				sends, wait = 4, 300*time.Millisecond
+			}
+			if out != tt.want || took != wait {
+				t.Errorf("outcome %v after %v, want %v after %v", out, took, tt.want, wait)
+			}
+			if tt.path != "" {
+				if got := srv.count(tt.path) - before; got != sends {
+					t.Errorf("the server saw %d requests, want %d", got, sends)
+				}
+			}
+		})
 	}
 }

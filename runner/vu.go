@@ -388,7 +388,7 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 		}
 		// The last attempt is the one counted; at the end of the run the
 		// attempt just made is the last.
-		if smp.Outcome == metrics.Success || attempt >= n.Retry.Count || v.c.stopping.Load() {
+		if smp.Outcome == metrics.Success || attempt >= n.Retry.Count || v.c.stopping.Load() || !n.Retry.Has(v.failureKind(smp.Outcome)) {
 			break
 		}
 		if n.Retry.Interval > 0 && !v.sleep(n.Retry.Interval) {
@@ -414,6 +414,29 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 		return flowEndPass
 	}
 	return flowNext
+}
+
+// failureKind says what kind of failure the attempt just judged was, as
+// retry's on: names them.
+func (v *vu) failureKind(o metrics.Outcome) scenario.RetryOn {
+	switch o {
+	case metrics.CheckFailed:
+		return scenario.RetryCheck
+	case metrics.ParseFailed:
+		return scenario.RetryParse
+	case metrics.Timeout:
+		return scenario.RetryTimeout
+	case metrics.Refused:
+		return scenario.RetryRefused
+	}
+	f := v.reply.Fail
+	if v.isHTTP {
+		f = v.res.Fail
+	}
+	if f != nil && f.Reset {
+		return scenario.RetryReset
+	}
+	return scenario.RetryOther
 }
 
 // attempt sends once and judges the response. cut reports an exchange the

@@ -182,11 +182,52 @@ type Request struct {
 	KPIs              []*KPICheck
 }
 
-// Retry re-sends a request whose checks failed; only the last attempt is
-// counted.
+// Retry re-sends a failed request, up to Count more times, Interval
+// apart; only the last attempt is counted. On says which failures are
+// retried; zero means every failure (PerfTest's "until it succeeds").
 type Retry struct {
 	Count    int
 	Interval time.Duration
+	On       RetryOn
+}
+
+// RetryOn is a set of failure kinds, one bit per name of RetryKinds.
+type RetryOn uint8
+
+const (
+	RetryCheck   RetryOn = 1 << iota // failed_assert: a check, the default 2xx rule or an extraction's expect
+	RetryParse                       // failed_parsed: an extraction found nothing, or the reply did not parse
+	RetryTimeout                     // failed_timeout
+	RetryRefused                     // failed_refused
+	RetryReset                       // the peer reset or closed the connection mid-exchange (counted in failed_others)
+	RetryOther                       // any other failure in failed_others: TLS, DNS, a URL rendered wrong...
+)
+
+// RetryKinds names the bits of RetryOn, lowest first, as `on:` spells them.
+var RetryKinds = []string{"check", "parse", "timeout", "refused", "reset", "other"}
+
+// retryKind is the bit of RetryOn a kind's name stands for.
+func retryKind(name string) (RetryOn, bool) {
+	for i, k := range RetryKinds {
+		if k == name {
+			return 1 << i, true
+		}
+	}
+	return 0, false
+}
+
+// Has reports whether a failure of kind k is retried.
+func (r Retry) Has(k RetryOn) bool { return r.On == 0 || r.On&k != 0 }
+
+// Names lists the kinds in the set, in RetryKinds order.
+func (o RetryOn) Names() []string {
+	var out []string
+	for i, name := range RetryKinds {
+		if o&(1<<i) != 0 {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // KV is an ordered key/value pair (headers, query, forms keep their order).

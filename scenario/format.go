@@ -745,8 +745,15 @@ func (fm *formatter) requestModifiers(m *ymap, r *Request) {
 		m.add("check_mode", yStr("or"))
 	}
 	switch {
-	case r.Retry.Interval != 0:
-		m.add("retry", newMap().add("count", yInt(r.Retry.Count)).add("interval", yDur(r.Retry.Interval)).flow())
+	case r.Retry.Interval != 0 || r.Retry.On != 0:
+		rm := newMap().add("count", yInt(r.Retry.Count))
+		if r.Retry.Interval != 0 {
+			rm.add("interval", yDur(r.Retry.Interval))
+		}
+		if r.Retry.On != 0 {
+			rm.add("on", yStrs(r.Retry.On.Names(), false))
+		}
+		m.add("retry", rm.flow())
 	case r.Retry.Count != 0:
 		m.add("retry", yInt(r.Retry.Count))
 	}

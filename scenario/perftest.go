@@ -12,7 +12,7 @@
 //     It imports as think:, a plain pause. PerfTest's guide gives think time
 //     pacing arithmetic; a user who wants that switches to the case's pacing:.
 //   - Checkpoint (content_type 3): {"mode": "AND"|"OR", "retry_count": n,
-//     "retry_interval": ms, "checks": [{"subject", "key", "operator",
+//     "retry_interval": ms, "retry_on": [kinds], "checks": [{"subject", "key", "operator",
 //     "value", "values"}]} with subject response_code, header (key: the
 //     header), body, jsonpath (key: the path), rt, payload or expression
 //     (value: the expression), and perfcase's operator names. One list, not
@@ -234,6 +234,7 @@ type PTCheckpoint struct {
 	Mode          string    `json:"mode"`
 	RetryCount    int       `json:"retry_count,omitempty"`
 	RetryInterval int64     `json:"retry_interval,omitempty"`
+	RetryOn       []string  `json:"retry_on,omitempty"` // perfcase's retry on:; absent: every failure
 	Checks        []PTCheck `json:"checks"`
 }
 

@@ -316,7 +316,7 @@ func (ex *exporter) requestCard(s *Step) PTContents {
 func (ex *exporter) checkItems(r *Request) []PTContent {
 	var items []PTContent
 	if len(r.Checks) > 0 || r.CheckAny || (r.Retry != Retry{}) {
-		cp := PTCheckpoint{Mode: "AND", RetryCount: r.Retry.Count, RetryInterval: ex.ms(r.Retry.Interval, r.Pos, "retry interval"), Checks: []PTCheck{}}
+		cp := PTCheckpoint{Mode: "AND", RetryCount: r.Retry.Count, RetryInterval: ex.ms(r.Retry.Interval, r.Pos, "retry interval"), RetryOn: r.Retry.On.Names(), Checks: []PTCheck{}}
 		if r.CheckAny {
 			cp.Mode = "OR"
 		}

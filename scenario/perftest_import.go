@@ -1235,6 +1235,16 @@ func (im *importer) checkpoint(raw json.RawMessage, path string, r *Request) {
 		im.errorf(path+".mode", "use AND (all checks pass) or OR (any check passes)", "unknown mode %q", cp.Mode)
 	}
 	r.Retry = Retry{Count: cp.RetryCount, Interval: im.millis(path+".retry_interval", cp.RetryInterval)}
+	for i, name := range cp.RetryOn {
+		k, ok := retryKind(name)
+		if !ok {
+			im.errorf(indexPath(path+".retry_on", i), "kinds: "+strings.Join(RetryKinds, ", "), "%q is not a kind of failure", name)
+		}
+		r.Retry.On |= k
+	}
+	if cp.RetryOn != nil && len(cp.RetryOn) == 0 {
+		im.errorf(path+".retry_on", "list the kinds to retry, or leave retry_on out to retry every failure", "retry_on lists no kind of failure")
+	}
 	if (r.Retry != Retry{}) && r.Protocol == "" {
 		im.errorf(path, "remove retry_count and retry_interval", "a plugin request has no retry")
 	}

@@ -81,3 +81,62 @@ cases:
 		`variable "__VU" has no fields`,
 		`unknown variable "__vu"`, `did you mean "__VU"?`)
 }
+
+// retry's on: parses to a set of kinds, with positioned errors; export and
+// import keep it in the checkpoint's retry_on.
+func TestRetryOnParse(t *testing.T) {
+	p, err := compileSrc(t, `name: r
+cases:
+  - name: c
+    steps:
+      - http: "http://127.0.0.1:1/"
+        retry: {count: 2, on: reset}
+      - tcp: {address: "127.0.0.1:1"}
+        retry: {count: 1, interval: 1s, on: [timeout, refused, other]}
+      - http: "http://127.0.0.1:1/"
+        retry: 2
+    stages: [{concurrency: 1, duration: 1s}]
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := p.Cases[0].Steps
+	tests := []struct {
+		got  Retry
+		want RetryOn
+		has  RetryOn
+		not  RetryOn
+	}{
+		{steps[0].(*RequestNode).Retry, RetryReset, RetryReset, RetryCheck},
+		{steps[1].(*RequestNode).Retry, RetryTimeout | RetryRefused | RetryOther, RetryOther, RetryReset},
+		{steps[2].(*RequestNode).Retry, 0, RetryCheck, 0},
+	}
+	for i, tt := range tests {
+		if tt.got.On != tt.want || !tt.got.Has(tt.has) || tt.not != 0 && tt.got.Has(tt.not) {
+			t.Errorf("step %d: on = %v (%v), want %v", i, tt.got.On, tt.got.On.Names(), tt.want)
+		}
+	}
+	if got := (RetryCheck | RetryOther).Names(); strings.Join(got, ",") != "check,other" {
+		t.Errorf("Names() = %v", got)
+	}
+
+	_, err = compileSrc(t, `name: r
+cases:
+  - name: c
+    steps:
+      - http: "http://127.0.0.1:1/"
+        retry: {count: 2, on: [timout, refused]}
+      - http: "http://127.0.0.1:1/"
+        retry: {count: 2, on: []}
+    stages: [{concurrency: 1, duration: 1s}]
+`, Options{})
+	wantErrors(t, err, `s.yaml:6:32: retry on: "timout" is not a kind of failure`, `did you mean "timeout"?`,
+		`s.yaml:8:31: retry on lists no kind of failure`)
+
+	doc := `{"name": "c", "contents": [{"data_type": 0, "content": [
+	  {"content_type": 2, "content": {"protocol_type": 1, "name": "r", "method": "GET", "url": "http://127.0.0.1:1/"}},
+	  {"content_type": 3, "content": {"mode": "AND", "retry_count": 2, "retry_on": ["refused", "nope"], "checks": []}}]}],
+	  "stages": [{"pressure_mode": 0, "operate_mode": 0, "time": 1, "issue_num": 1}]}`
+	_, err = ImportPerfTest("c.json", []byte(doc))
+	wantErrors(t, err, `retry_on[1]`, `"nope" is not a kind of failure`)
+}
