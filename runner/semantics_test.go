@@ -194,3 +194,29 @@ func TestRetryOn(t *testing.T) {
 		})
 	}
 }
+
+// Rounded set arithmetic reaches the target decimal-exact; an unrounded
+// expression keeps float64's value.
+func TestExactSetReachesTarget(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: exact
+variables: {a: "0.1", b: "0.2"}
+cases:
+  - name: c
+    steps:
+      - set:
+          total: {expr: "1.005 * 3", round: half_up, scale: 2}
+          added: {expr: "float(a) + float(b)", round: ceiling, scale: 1}
+          third: {expr: "1 / 3", scale: 4}
+          raw: {expr: "float(a) + float(b)"}
+      - http: {name: rec, method: POST, url: "${base}/record", body: "${total} ${added} ${third} ${raw}"}
+    stages:
+      - {concurrency: 1, count: 1}
+`, tg.URL, nil)
+	Run(context.Background(), plan, Options{})
+	got := tg.entries()
+	if len(got) != 1 || !strings.HasSuffix(got[0], "body=3.02 0.3 0.3333 0.30000000000000004") {
+		t.Errorf("the target saw %q", got)
+	}
+}

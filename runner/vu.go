@@ -91,6 +91,7 @@ type vu struct {
 	// num is the VU's number as scenarios see it (__VU), from 1; iter is
 	// its pass number (__ITER), from 0.
 	num, iter int64
+	exact     scenario.ExactState
 }
 
 // closeDrivers closes every connection of the VU.
@@ -363,6 +364,8 @@ func (v *vu) setVars(n *scenario.SetNode) flow {
 	for _, a := range n.Assigns {
 		if a.Template != nil {
 			v.buf = a.Template.Append(v.buf[:0], v, v.fe)
+		} else if out, ok := a.Exact.AppendRounded(v.buf[:0], &v.exact, v, a.Round, a.Scale); ok {
+			v.buf = out
 		} else {
 			out, err := v.eval(a.Expr, false)
 			if err != nil {

@@ -494,6 +494,9 @@ func (cc *caseCompiler) node(s *Step) Node {
 			as := AssignSpec{Slot: cc.slotIdx[a.Var], Round: a.Round, Scale: a.Scale}
 			if a.Expr != nil {
 				as.Expr = cc.compileExpr(a.Expr, ctxFlow, false)
+				if as.Expr != nil && a.Round != RoundNone {
+					as.Exact = cc.exactFor(a.Expr.Source)
+				}
 			} else {
 				as.Template = cc.template(a.Template, a.Pos)
 			}

@@ -331,10 +331,13 @@ type SetNode struct {
 }
 
 // AssignSpec sets Slot from a template or an expression rounded as asked.
+// Exact, when set, evaluates a rounded expression that is pure arithmetic
+// without float64's binary error; Expr stays the fallback.
 type AssignSpec struct {
 	Slot     int
 	Template *Template
 	Expr     *Program
+	Exact    *Exact
 	Round    string
 	Scale    int
 }
