@@ -220,3 +220,161 @@ cases:
 		t.Errorf("the target saw %q", got)
 	}
 }
+
+// rowsCSV is a one-column CSV of n rows r0 … r(n-1).
+func rowsCSV(n int) string {
+	var b strings.Builder
+	b.WriteString("id\n")
+	for i := range n {
+		fmt.Fprintf(&b, "r%d\n", i)
+	}
+	return b.String()
+}
+
+// rowCounts counts the bodies the target saw, by row.
+func rowCounts(tg *target) map[string]int {
+	seen := map[string]int{}
+	for _, e := range tg.entries() {
+		_, body, _ := strings.Cut(e, "body=")
+		seen[body]++
+	}
+	return seen
+}
+
+// on_end: stop with share: case uses each row once across the VUs: the
+// target serves exactly one pass per row, then every VU stops and the
+// case ends long before its 30 s.
+func TestRowsStopCaseShare(t *testing.T) {
+	for _, stage := range []string{
+		"{concurrency: 6, duration: 30s}",
+		"{concurrency: 4, count: 1000}",
+		"{tps: 200, duration: 30s}",
+		"{tps: 200, count: 1000, max_vus: 3}",
+	} {
+		t.Run(stage, func(t *testing.T) {
+			tg := newTarget(t)
+			plan := compile(t, `
+name: rows
+variables:
+  row: {type: file, path: rows.csv, on_end: stop}
+cases:
+  - name: c
+    steps:
+      - http: {name: rec, method: POST, url: "${base}/record", body: "${row.id}"}
+    stages:
+      - `+stage+`
+      - {concurrency: 2, duration: 30s}
+`, tg.URL, map[string]string{"rows.csv": rowsCSV(60)})
+			run := Run(context.Background(), plan, Options{})
+			if run.Status != metrics.Completed {
+				t.Fatalf("status %v (%s), want completed", run.Status, run.Reason)
+			}
+			c := run.Cases[0]
+			seen := rowCounts(tg)
+			for i := range 60 {
+				if n := seen[fmt.Sprintf("r%d", i)]; n != 1 {
+					t.Errorf("row r%d served %d times, want once", i, n)
+				}
+			}
+			if len(seen) != 60 {
+				t.Errorf("the target served %d distinct bodies, want the 60 rows", len(seen))
+			}
+			if s := series(t, c, "c"); s.Count != 60 || s.Outcomes[metrics.Success] != 60 {
+				t.Errorf("passes %d (outcomes %v), want 60 successful", s.Count, s.Outcomes)
+			}
+			if c.RowsOut != "row" {
+				t.Errorf("RowsOut = %q, want row", c.RowsOut)
+			}
+			if len(c.Stages) != 1 || c.Stages[0].End.Sub(c.Stages[0].Start) >= 30*time.Second {
+				t.Errorf("stages run %+v: want the first only, ended early", c.Stages)
+			}
+		})
+	}
+}
+
+// With share: vu each VU reads the file once through, then stops.
+func TestRowsStopVUShare(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: rows
+variables:
+  row: {type: file, path: rows.csv, share: vu, on_end: stop}
+cases:
+  - name: c
+    steps:
+      - http: {name: rec, method: POST, url: "${base}/record", body: "${row.id}"}
+    stages:
+      - {concurrency: 3, duration: 30s}
+`, tg.URL, map[string]string{"rows.csv": rowsCSV(5)})
+	run := Run(context.Background(), plan, Options{})
+	seen := rowCounts(tg)
+	for i := range 5 {
+		if n := seen[fmt.Sprintf("r%d", i)]; n != 3 {
+			t.Errorf("row r%d served %d times, want once per VU (3)", i, n)
+		}
+	}
+	if c := run.Cases[0]; c.RowsOut != "row" || c.Stats.Duration() >= 30*time.Second {
+		t.Errorf("RowsOut %q after %v: want the case ended early by row", c.RowsOut, c.Stats.Duration())
+	}
+}
+
+// A VU that read its row once keeps it; VUs that found none stop before
+// their first pass, setup included. The case then runs its stage out.
+func TestRowsStopOnce(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: rows
+variables:
+  acct: {type: file, path: rows.csv, once: true, on_end: stop}
+cases:
+  - name: c
+    setup:
+      - http: {name: login, method: POST, url: "${base}/record", body: "login ${acct.id}"}
+    steps:
+      - http: {name: rec, url: "${base}/ok"}
+      - think: 10ms
+    stages:
+      - {concurrency: 5, duration: 300ms}
+`, tg.URL, map[string]string{"rows.csv": rowsCSV(3)})
+	run := Run(context.Background(), plan, Options{})
+	seen := rowCounts(tg)
+	if len(seen) != 3 || seen["login r0"] != 1 || seen["login r1"] != 1 || seen["login r2"] != 1 {
+		t.Errorf("logins %v, want r0, r1 and r2 once each", seen)
+	}
+	c := run.Cases[0]
+	if c.RowsOut != "" {
+		t.Errorf("RowsOut = %q: three VUs kept their rows, the case was not over", c.RowsOut)
+	}
+	if s := series(t, c, "rec"); s.Count < 3 {
+		t.Errorf("the three VUs with a row sent %d requests", s.Count)
+	}
+}
+
+// A variable a case never reads does not stop it, nor does its cursor
+// move for it.
+func TestRowsStopOnlyWhereRead(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: rows
+variables:
+  row: {type: file, path: rows.csv, on_end: stop}
+cases:
+  - name: other
+    steps:
+      - http: {name: ok, url: "${base}/ok"}
+    stages:
+      - {concurrency: 2, count: 10}
+  - name: reader
+    steps:
+      - http: {name: rec, method: POST, url: "${base}/record", body: "${row.id}"}
+    stages:
+      - {concurrency: 1, duration: 30s}
+`, tg.URL, map[string]string{"rows.csv": rowsCSV(2)})
+	run := Run(context.Background(), plan, Options{})
+	if s := series(t, run.Cases[0], "ok"); s.Count != 10 || run.Cases[0].RowsOut != "" {
+		t.Errorf("the case that never reads row sent %d requests (RowsOut %q), want 10", s.Count, run.Cases[0].RowsOut)
+	}
+	if seen := rowCounts(tg); len(seen) != 2 || seen["r0"] != 1 || seen["r1"] != 1 || run.Cases[1].RowsOut != "row" {
+		t.Errorf("the reader saw %v (RowsOut %q), want r0 and r1 once", seen, run.Cases[1].RowsOut)
+	}
+}

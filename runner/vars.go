@@ -30,7 +30,7 @@ func newGlobals(slots []scenario.Slot) *globals {
 		if s.Global != nil && s.Global.Sensitive {
 			g.sensitive = append(g.sensitive, i)
 		}
-		if s.Global == nil || s.Global.Type == scenario.VarText || s.Global.Len() == 0 {
+		if s.Global == nil || s.Global.Type == scenario.VarText || s.Global.Len() == 0 || !s.Used {
 			continue
 		}
 		if s.Global.Once {
@@ -44,36 +44,58 @@ func newGlobals(slots []scenario.Slot) *globals {
 
 // next picks the value index a VU reads for slot i. Case-share sequential
 // reads take the shared cursor's next value, so each value goes to exactly
-// one read per lap however many VUs read at once.
-func (g *globals) next(v *vu, i int) int64 {
+// one read per lap however many VUs read at once. ok is false when the
+// variable stops at its end and no value is left for this read.
+func (g *globals) next(v *vu, i int) (k int64, ok bool) {
 	d := g.slots[i].Global
 	n := d.Len()
 	switch {
 	case d.Mode == scenario.Random:
-		return v.fe.Rand.Int64N(n)
+		return v.fe.Rand.Int64N(n), true
 	case d.Share == scenario.ShareCase:
-		return (g.cursors[i].Add(1) - 1) % n
+		k = g.cursors[i].Add(1) - 1
 	default:
-		k := v.own[i]
+		k = v.own[i]
+		if d.StopAtEnd && k >= n {
+			return 0, false
+		}
 		v.own[i]++
-		return k % n
 	}
+	if d.StopAtEnd && k >= n {
+		return 0, false
+	}
+	return k % n, true
 }
 
 // readGlobals gives the VU fresh values of its global variables for a
-// pass; first also reads those read once per VU.
-func (v *vu) readGlobals(first bool) {
+// pass; first also reads those read once per VU. It reports false when a
+// variable that stops at its end had no value left: the VU must stop.
+func (v *vu) readGlobals(first bool) bool {
 	g := v.c.globals
 	for _, i := range g.read {
-		v.idx[i] = g.next(v, i)
-		v.ver[i]++
+		if !v.readGlobal(i) {
+			return false
+		}
 	}
 	if first {
 		for _, i := range g.once {
-			v.idx[i] = g.next(v, i)
-			v.ver[i]++
+			if !v.readGlobal(i) {
+				return false
+			}
 		}
 	}
+	return true
+}
+
+func (v *vu) readGlobal(i int) bool {
+	k, ok := v.c.globals.next(v, i)
+	if !ok {
+		v.c.outOfRows(i)
+		return false
+	}
+	v.idx[i] = k
+	v.ver[i]++
+	return true
 }
 
 // AppendValue implements scenario.Scope.

@@ -184,7 +184,10 @@ func (v *vu) run() {
 			}
 			lag, v.due = max(time.Since(v.due), 0), time.Time{}
 		}
-		v.readGlobals(first)
+		if !v.readGlobals(first) {
+			v.c.stopForRows(v, lag)
+			return
+		}
 		if first {
 			first = false
 			// Setup runs once per VU whatever its outcome: its requests are

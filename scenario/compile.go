@@ -128,7 +128,7 @@ func (c *compiler) loadGlobals() {
 		if reason := reservedName(v.Name); reason != "" {
 			c.errs.add(v.Pos, "rename the variable", "variable name %q is reserved: %s", v.Name, reason)
 		}
-		d := &VarData{Name: v.Name, Type: v.Type, Mode: v.Mode, Share: v.Share, Once: v.Once, Sensitive: v.Sensitive, Min: v.Min, Max: v.Max}
+		d := &VarData{Name: v.Name, Type: v.Type, Mode: v.Mode, Share: v.Share, Once: v.Once, Sensitive: v.Sensitive, StopAtEnd: v.StopAtEnd, Min: v.Min, Max: v.Max}
 		if val, ok := c.opts.Set[v.Name]; ok {
 			d.Type, d.Values = VarText, []string{val}
 			c.globals = append(c.globals, d)
@@ -388,6 +388,7 @@ func (cc *caseCompiler) resolve(name, field string) (int, int, string, bool, err
 		}
 		return 0, 0, "", false, &hintError{fmt.Errorf("unknown variable %q", name), didYouMeanOr(name, names, "define it under variables:, extract it, or set it with a set: step")}
 	}
+	cc.slots[i].Used = true
 	g := cc.slots[i].Global
 	if g != nil && g.Type == VarText && field == "" {
 		// A text variable has one value for the whole run: inline it, so

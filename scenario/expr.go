@@ -80,6 +80,7 @@ func (c *caseCompiler) compileExpr(e *Expr, ctx exprContext, boolean bool) *Prog
 		if i, ok := c.slotIdx[name]; ok && !seen[i] {
 			seen[i] = true
 			prog.Slots = append(prog.Slots, i)
+			c.slots[i].Used = true
 		}
 		switch name {
 		case "status":

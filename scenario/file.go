@@ -62,6 +62,9 @@ type Variable struct {
 	// Per-pass re-reads are the default; Once makes a VU read the value a
 	// single time and keep it.
 	Once bool
+	// StopAtEnd (on_end: stop, file variables read in order) makes a VU
+	// that needs a row when none is left stop, instead of wrapping around.
+	StopAtEnd bool
 }
 
 // Transaction is a named, reusable group of steps, timed and counted as one

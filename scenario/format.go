@@ -194,7 +194,7 @@ func (fm *formatter) file(f *File) *yaml.Node {
 }
 
 func (fm *formatter) variable(v *Variable) *yaml.Node {
-	options := v.Mode != Sequential || v.Share != ShareCase || v.Sensitive || v.Once
+	options := v.Mode != Sequential || v.Share != ShareCase || v.Sensitive || v.Once || v.StopAtEnd
 	m := newMap()
 	switch v.Type {
 	case VarText:
@@ -226,6 +226,9 @@ func (fm *formatter) variable(v *Variable) *yaml.Node {
 	}
 	if v.Once {
 		m.add("once", yBool(true))
+	}
+	if v.StopAtEnd {
+		m.add("on_end", yStr("stop"))
 	}
 	return m.flow()
 }

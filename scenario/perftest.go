@@ -406,6 +406,7 @@ type PTVariable struct {
 type PTVariableExt struct {
 	Delimiter string `json:"delimiter,omitempty"` // file: one character; "," when absent
 	Once      bool   `json:"once,omitempty"`
+	OnEnd     string `json:"on_end,omitempty"` // file: "stop"; "wrap" when absent
 }
 
 // PTTransaction is a transaction (§4.5). ID is local to the document: it is

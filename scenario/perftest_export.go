@@ -113,6 +113,9 @@ func (ex *exporter) variable(v *Variable) PTVariable {
 	if v.Type == VarFile && v.Delimiter != ',' {
 		ext.Delimiter = string(v.Delimiter)
 	}
+	if v.StopAtEnd {
+		ext.OnEnd = "stop"
+	}
 	if ext != (PTVariableExt{}) {
 		pv.Perfcase = ex.raw(ext)
 	}

@@ -454,6 +454,16 @@ func (im *importer) variable(v *PTVariable, path string) *Variable {
 			vr.Delimiter = r[0]
 		}
 	}
+	switch ext.OnEnd {
+	case "", "wrap":
+	case "stop":
+		vr.StopAtEnd = true
+		if vr.Type != VarFile || vr.Mode != Sequential {
+			im.errorf(path+".perfcase.on_end", "on_end applies to a file variable read in order (variable_mode 0)", "on_end: stop needs a file variable read sequentially")
+		}
+	default:
+		im.errorf(path+".perfcase.on_end", "use stop or wrap", "unknown on_end %q", ext.OnEnd)
+	}
 	return vr
 }
 

@@ -71,6 +71,10 @@ type Slot struct {
 	Name    string
 	Global  *VarData // nil for locals and built-ins
 	Builtin Builtin
+	// Used says a template or an expression of the case reads the slot;
+	// a global the case never reads is never read for it, so its cursor
+	// and its end (on_end: stop) do not touch the case.
+	Used bool
 }
 
 // Builtin marks the slots whose value the runner keeps rather than the
@@ -99,6 +103,7 @@ type VarData struct {
 	Share     ShareMode
 	Once      bool
 	Sensitive bool
+	StopAtEnd bool     // file, sequential: no row left stops the VU
 	Min, Max  int64    // integer
 	Values    []string // text (one value) and list
 	Columns   []string // file: header row

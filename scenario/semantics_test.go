@@ -140,3 +140,51 @@ cases:
 	_, err = ImportPerfTest("c.json", []byte(doc))
 	wantErrors(t, err, `retry_on[1]`, `"nope" is not a kind of failure`)
 }
+
+// on_end parses on file variables, refuses random reads, and survives
+// export and import.
+func TestOnEndParse(t *testing.T) {
+	read := func(string) ([]byte, error) { return []byte("id\n1\n"), nil }
+	p, err := compileSrc(t, `name: r
+variables:
+  a: {path: a.csv, on_end: stop}
+  b: {path: a.csv, on_end: wrap}
+cases:
+  - name: c
+    steps: [{http: "http://127.0.0.1:1/${a}"}]
+    stages: [{concurrency: 1, duration: 1s}]
+`, Options{ReadFile: read})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slots := p.Cases[0].Slots
+	if !slots[0].Global.StopAtEnd || slots[1].Global.StopAtEnd || !slots[0].Used || slots[1].Used {
+		t.Errorf("a: stop %v used %v; b: stop %v used %v", slots[0].Global.StopAtEnd, slots[0].Used, slots[1].Global.StopAtEnd, slots[1].Used)
+	}
+	_, err = compileSrc(t, `name: r
+variables:
+  a: {path: a.csv, on_end: stop, mode: random}
+  b: {path: a.csv, on_end: recycle}
+  c: {values: [x], on_end: stop}
+cases:
+  - name: c
+    steps: [{think: 1s}]
+    stages: [{concurrency: 1, duration: 1s}]
+`, Options{ReadFile: read})
+	wantErrors(t, err, "s.yaml:3:20: on_end: stop needs mode: sequential",
+		`s.yaml:4:28: on_end must be wrap (start again from the first row) or stop (the VU stops), got "recycle"`,
+		`key "on_end" does not apply to a list variable`)
+
+	f, err := Parse("s.yaml", []byte("name: r\nvariables: {a: {path: a.csv, on_end: stop, share: vu}}\ncases: [{name: c, steps: [{think: 1s}], stages: [{concurrency: 1, duration: 1s}]}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := ExportPerfTest(f)
+	if err != nil || !strings.Contains(string(doc), `"on_end": "stop"`) {
+		t.Fatalf("export = %v\n%s", err, doc)
+	}
+	back, err := ImportPerfTest("s.json", doc)
+	if err != nil || !back.Variables[0].StopAtEnd || back.Variables[0].Share != ShareVU {
+		t.Errorf("import = %v, %+v", err, back.Variables)
+	}
+}
