@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -376,5 +377,88 @@ cases:
 	}
 	if seen := rowCounts(tg); len(seen) != 2 || seen["r0"] != 1 || seen["r1"] != 1 || run.Cases[1].RowsOut != "row" {
 		t.Errorf("the reader saw %v (RowsOut %q), want r0 and r1 once", seen, run.Cases[1].RowsOut)
+	}
+}
+
+// cookieTarget is a real HTTP server on 127.0.0.1: POST /login?user=U
+// sets the cookie session=s-U, and any other path answers with the
+// Cookie header it received (and logs it).
+func cookieTarget(t *testing.T) (*httptest.Server, func() []string) {
+	t.Helper()
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/login" {
+			w.Header().Add("Set-Cookie", "session=s-"+r.URL.Query().Get("user")+"; Path=/; HttpOnly")
+			return
+		}
+		mu.Lock()
+		seen = append(seen, r.URL.RequestURI()+" "+r.Header.Get("Cookie"))
+		mu.Unlock()
+		io.WriteString(w, r.Header.Get("Cookie"))
+	}))
+	t.Cleanup(srv.Close)
+	return srv, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]string(nil), seen...)
+	}
+}
+
+// Each VU keeps the cookies its responses set, across passes, like a
+// browser session: a login in setup is sent by every pass after it, is
+// readable with cookie(), and cookies: clear forgets it. cookies: false
+// keeps none and sends only the scenario's own Cookie header. (Each VU
+// makes exactly three passes: a file of three rows read per VU, on_end:
+// stop.)
+func TestCookieJarPerVU(t *testing.T) {
+	srv, seen := cookieTarget(t)
+	plan := compile(t, `
+name: jar
+variables:
+  pass: {path: passes.csv, share: vu, on_end: stop}
+cases:
+  - name: browser
+    setup:
+      - http: {name: login, method: POST, url: "${base}/login?user=u${__VU}"}
+    steps:
+      - http: {name: home, url: "${base}/home?vu=${__VU}&pass=${pass}"}
+        check: 'body == "session=s-u" + string(__VU)'
+        continue_on_failure: true
+      - set: {sid: {expr: 'cookie("session")'}}
+      - http: {name: sid, url: "${base}/sid?vu=${__VU}&pass=${pass}&sid=${sid}"}
+      - if: __ITER == 1
+        steps: [{cookies: clear}]
+    stages:
+      - {concurrency: 2, duration: 30s}
+  - name: no-jar
+    cookies: false
+    setup:
+      - http: {name: login2, method: POST, url: "${base}/login?user=x"}
+    steps:
+      - http: {name: plain, url: "${base}/plain", headers: {Cookie: "mine=1"}}
+    stages:
+      - {concurrency: 1, count: 2}
+`, srv.URL, map[string]string{"passes.csv": "n\n0\n1\n2\n"})
+	run := Run(context.Background(), plan, Options{})
+	var want []string
+	for vu := 1; vu <= 2; vu++ {
+		for pass := range 3 {
+			cookie, sid := fmt.Sprintf("session=s-u%d", vu), fmt.Sprintf("s-u%d", vu)
+			if pass == 2 {
+				cookie, sid = "", "" // cleared at the end of pass 1
+			}
+			want = append(want, fmt.Sprintf("/home?vu=%d&pass=%d %s", vu, pass, cookie), fmt.Sprintf("/sid?vu=%d&pass=%d&sid=%s %s", vu, pass, sid, cookie))
+		}
+	}
+	want = append(want, "/plain mine=1", "/plain mine=1")
+	got := seen()
+	slices.Sort(got)
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("the target saw\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if s := series(t, run.Cases[0], "home"); s.Outcomes[metrics.Success] != 4 || s.Outcomes[metrics.CheckFailed] != 2 {
+		t.Errorf("home: outcomes %v; want each VU's first two passes to succeed and its third to fail", s.Outcomes)
 	}
 }

@@ -134,6 +134,9 @@ func newVU(c *caseRun, id int) *vu {
 		vals: make([][]byte, n), idx: make([]int64, n), own: make([]int64, n), ver: make([]uint32, n),
 		once: make([]bool, c.plan.Controllers), wake: make(chan struct{}, 1),
 	}
+	if c.plan.Cookies && c.uses[scenario.HTTP] {
+		v.http.Jar = protocols.NewJar()
+	}
 	// Made now, not on first use, so that cut may reach them from the
 	// scheduler's goroutine.
 	if c.uses[scenario.TCP] {
@@ -281,6 +284,8 @@ func (v *vu) exec(nodes []scenario.Node) flow {
 			fl = v.weighted(n)
 		case *scenario.ThroughputNode:
 			fl = v.throughput(n)
+		case *scenario.CookiesNode:
+			v.http.Jar.Clear()
 		default:
 			// Refused by Check before the run starts.
 			panic(fmt.Sprintf("runner: step %T is not supported", n))

@@ -280,7 +280,7 @@ type caseCompiler struct {
 
 func (c *compiler) compileCase(cs *Case) *CasePlan {
 	cp := &CasePlan{Name: cs.Name, Description: cs.Description, Labels: cs.Labels, Disabled: cs.Disabled,
-		Replicas: cs.Replicas, Pacing: cs.Pacing, LogPolicy: cs.LogPolicy, Stages: cs.Stages, KPIs: cs.KPIs, SLA: cs.SLA}
+		Replicas: cs.Replicas, Pacing: cs.Pacing, LogPolicy: cs.LogPolicy, Cookies: !cs.NoCookies, Stages: cs.Stages, KPIs: cs.KPIs, SLA: cs.SLA}
 	cc := &caseCompiler{compiler: c, cs: cs, plan: cp, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{}}
 	cc.addGlobalSlots()
 	cc.collectLocals(cs.Setup, map[string]bool{})
@@ -517,6 +517,11 @@ func (cc *caseCompiler) node(s *Step) Node {
 	case StepThroughput:
 		t := s.Throughput
 		return &ThroughputNode{Controller: cc.controller(), RPS: t.RPS, Percent: t.Percent, Total: t.Total, Steps: cc.nodes(t.Steps)}
+	case StepClearCookies:
+		if cc.cs.NoCookies {
+			cc.errs.add(s.Pos, "remove the step, or turn the jar back on (drop cookies: false)", "cookies: clear in case %q, which keeps no cookies (cookies: false)", cc.cs.Name)
+		}
+		return &CookiesNode{}
 	}
 	return nil
 }

@@ -39,6 +39,7 @@ func (c *caseCompiler) exprEnv(ctx exprContext) map[string]any {
 		}
 	}
 	env["env"] = map[string]string{}
+	env["cookie"] = func(string) string { return "" }
 	if ctx == ctxCheck {
 		env["status"] = 0
 		env["body"] = ""
@@ -145,6 +146,8 @@ func reservedName(name string) string {
 		return "names starting with __ are perfcase's own (" + VUName + ", " + IterName + ")"
 	case contains(ResponseNames, name):
 		return "checks use it for the response"
+	case name == "cookie":
+		return "it is a function of perfcase's expressions (cookie(\"name\"))"
 	case contains(exprKeywords, name):
 		return "it is a word of the expression language"
 	case contains(exprbuiltin.Names, name):
@@ -190,6 +193,10 @@ func (v *exprChecker) Visit(node *ast.Node) {
 		}
 	case *ast.CallNode:
 		id, ok := n.Callee.(*ast.IdentifierNode)
+		if ok && id.Value == "cookie" && v.c.cs.NoCookies {
+			v.report(n, "turn the jar back on (drop cookies: false), or read the cookie from a header with extract", "cookie() reads the VU's cookie jar, which case %q does not keep (cookies: false)", v.c.cs.Name)
+			return
+		}
 		if !ok || id.Value != "jsonpath" || len(n.Arguments) != 1 {
 			return
 		}

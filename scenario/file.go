@@ -93,6 +93,7 @@ type Case struct {
 	Replicas    int           // user_replicas: executors for scale-out; 0 means one
 	Pacing      time.Duration // minimum period of one pass; 0 means none
 	LogPolicy   string        // "request" (default) or "case" (collect_log_policy)
+	NoCookies   bool          // cookies: false; by default each VU keeps a cookie jar
 }
 
 // CaseDoc carries the text-case fields of PerfTest's CaseDoc so that an
@@ -125,9 +126,10 @@ const (
 	StepWeighted
 	StepThroughput
 	StepPlugin
+	StepClearCookies
 )
 
-var stepKindNames = []string{"request", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin"}
+var stepKindNames = []string{"request", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies"}
 
 func (k StepKind) String() string { return stepKindNames[k] }
 

@@ -313,6 +313,9 @@ func (fm *formatter) caseNode(c *Case) *yaml.Node {
 	if c.LogPolicy == "case" {
 		m.add("log_policy", yStr("case"))
 	}
+	if c.NoCookies {
+		m.add("cookies", yBool(false))
+	}
 	return m.n
 }
 
@@ -447,6 +450,8 @@ func (fm *formatter) step(s *Step) *yaml.Node {
 		} else {
 			m.add("break", yStr(s.Break.Source))
 		}
+	case StepClearCookies:
+		m.add("cookies", yStr("clear"))
 	case StepIf:
 		bs := s.If.Branches
 		if len(bs) == 0 {

@@ -341,7 +341,7 @@ func (w *walker) transactions(n *yaml.Node) []*Transaction {
 	return out
 }
 
-var caseKeys = []string{"name", "description", "labels", "disabled", "doc", "setup", "steps", "stages", "kpis", "sla", "user_replicas", "pacing", "log_policy"}
+var caseKeys = []string{"name", "description", "labels", "disabled", "doc", "setup", "steps", "stages", "kpis", "sla", "user_replicas", "pacing", "log_policy", "cookies"}
 
 func (w *walker) caseNode(n *yaml.Node) *Case {
 	m := w.asMapping(n, "case", caseKeys...)
@@ -403,6 +403,9 @@ func (w *walker) caseNode(n *yaml.Node) *Case {
 	}
 	if p := m.get("pacing"); p != nil {
 		c.Pacing = w.duration(p, "pacing")
+	}
+	if ck := m.get("cookies"); ck != nil {
+		c.NoCookies = !w.boolean(ck, "cookies")
 	}
 	c.LogPolicy = "request"
 	if p := m.get("log_policy"); p != nil {

@@ -148,6 +148,9 @@ func (ex *exporter) caseBody(c *Case) PTCase {
 		pc.Stages = append(pc.Stages, ex.stage(st))
 	}
 	ext := PTCaseExt{KPIs: kpiSources(c.KPIs), Pacing: ex.ms(c.Pacing, c.Pos, "pacing")}
+	if c.NoCookies {
+		ext.Cookies = new(bool)
+	}
 	for _, r := range c.SLA {
 		if r.KPI == nil {
 			ex.errs.add(r.Pos, "give the rule a kpi", "sla rule %q has no kpi", r.Name)
@@ -159,7 +162,7 @@ func (ex *exporter) caseBody(c *Case) PTCase {
 		}
 		ext.SLA = append(ext.SLA, rule)
 	}
-	if len(ext.KPIs) > 0 || len(ext.SLA) > 0 || ext.Pacing != 0 {
+	if len(ext.KPIs) > 0 || len(ext.SLA) > 0 || ext.Pacing != 0 || ext.Cookies != nil {
 		pc.Perfcase = ex.raw(ext)
 	}
 	return pc
@@ -480,6 +483,8 @@ func (ex *exporter) controllerCard(s *Step) PTContents {
 		if s.Break != nil {
 			c.Data = ex.raw(PTBreakData{Condition: s.Break.Source})
 		}
+	case StepClearCookies:
+		c.DataType = dataClearCookies
 	case StepIf:
 		bs := s.If.Branches
 		d := PTIfData{Contents: ex.cards(bs[0].Steps)}

@@ -550,6 +550,7 @@ func (im *importer) caseBody(c *PTCase, path string) *Case {
 		if im.decode(c.Perfcase, p, &ext, true) {
 			cs.KPIs = im.kpis(ext.KPIs, p+".kpis")
 			cs.Pacing = im.millis(p+".pacing", ext.Pacing)
+			cs.NoCookies = ext.Cookies != nil && !*ext.Cookies
 			for i, r := range ext.SLA {
 				if rule := im.slaRule(r, indexPath(p+".sla", i)); rule != nil {
 					cs.SLA = append(cs.SLA, rule)
@@ -838,6 +839,8 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 			}
 			steps = append(steps, &Step{Kind: StepPlugin, Plugin: &Plugin{Name: d.Name, Params: kvsFromPT(d.Params)}, Request: r})
 		}
+	case dataClearCookies:
+		steps = append(steps, &Step{Kind: StepClearCookies})
 	case dataBreak:
 		s := &Step{Kind: StepBreak}
 		if !isJSONNull(c.Data) {

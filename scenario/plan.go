@@ -32,6 +32,9 @@ type CasePlan struct {
 	Replicas    int
 	Pacing      time.Duration
 	LogPolicy   string
+	// Cookies gives each VU a cookie jar for its HTTP requests (the
+	// default); false sends only the Cookie headers the scenario writes.
+	Cookies bool
 
 	Setup  []Node
 	Steps  []Node
@@ -293,6 +296,9 @@ type ExtractSpec struct {
 	Expect  *string
 }
 
+// CookiesNode is a cookies: clear step: it empties the VU's cookie jar.
+type CookiesNode struct{}
+
 // ThinkNode pauses the VU for Min, or a uniform time in [Min, Max].
 type ThinkNode struct{ Min, Max time.Duration }
 
@@ -383,3 +389,4 @@ func (*SetNode) node()         {}
 func (*RendezvousNode) node()  {}
 func (*WeightedNode) node()    {}
 func (*ThroughputNode) node()  {}
+func (*CookiesNode) node()     {}

@@ -1,21 +1,32 @@
 package scenario
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
-// compileSrc parses and compiles a scenario held in a string.
+// compileSrc loads a scenario held in a string as Load does: parse
+// errors and compile errors together. Data files come from opts.ReadFile.
 func compileSrc(t *testing.T, src string, opts Options) (*Plan, error) {
 	t.Helper()
 	if opts.LookupEnv == nil {
 		opts.LookupEnv = func(string) (string, bool) { return "", false }
 	}
-	f, err := Parse("s.yaml", []byte(src))
-	if err != nil {
-		return nil, err
+	path := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	return Compile(f, opts)
+	if data := opts.ReadFile; data != nil {
+		opts.ReadFile = func(p string) ([]byte, error) {
+			if p == path {
+				return os.ReadFile(p)
+			}
+			return data(p)
+		}
+	}
+	return Load(path, opts)
 }
 
 // wantErrors fails unless err holds each of the messages, in any order.
@@ -186,5 +197,69 @@ cases:
 	back, err := ImportPerfTest("s.json", doc)
 	if err != nil || !back.Variables[0].StopAtEnd || back.Variables[0].Share != ShareVU {
 		t.Errorf("import = %v, %+v", err, back.Variables)
+	}
+}
+
+// The case's cookies switch, the cookies: clear step and cookie() are
+// checked before the run, and survive export and import.
+func TestCookiesParse(t *testing.T) {
+	p, err := compileSrc(t, `name: c
+cases:
+  - name: on
+    steps:
+      - http: "http://127.0.0.1:1/"
+        check: 'cookie("session") != ""'
+      - cookies: clear
+    stages: [{concurrency: 1, duration: 1s}]
+  - name: off
+    cookies: false
+    steps: [{http: "http://127.0.0.1:1/"}]
+    stages: [{concurrency: 1, duration: 1s}]
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Cases[0].Cookies || p.Cases[1].Cookies {
+		t.Errorf("Cookies = %v, %v; want on by default, off with cookies: false", p.Cases[0].Cookies, p.Cases[1].Cookies)
+	}
+	if _, ok := p.Cases[0].Steps[1].(*CookiesNode); !ok {
+		t.Errorf("step 2 compiled to %T", p.Cases[0].Steps[1])
+	}
+
+	_, err = compileSrc(t, `name: c
+variables: {cookie: x}
+transactions:
+  t: [{set: {s: {expr: 'cookie("a")'}}}]
+cases:
+  - name: off
+    cookies: false
+    steps:
+      - cookies: clear
+      - cookies: reset
+      - transaction: t
+    stages: [{concurrency: 1, duration: 1s}]
+  - name: bad
+    cookies: maybe
+    steps: [{think: 1s}]
+    stages: [{concurrency: 1, duration: 1s}]
+`, Options{})
+	wantErrors(t, err,
+		`variable name "cookie" is reserved: it is a function of perfcase's expressions`,
+		`s.yaml:9:9: cookies: clear in case "off", which keeps no cookies (cookies: false)`,
+		`s.yaml:10:18: cookies: "reset" is not a cookie action (the one there is: clear)`,
+		`cookie() reads the VU's cookie jar, which case "off" does not keep (cookies: false)`,
+		`cookies must be true or false, got "maybe"`)
+
+	f, err := Parse("s.yaml", []byte("name: r\ncases: [{name: c, cookies: false, steps: [{think: 1s}, {cookies: clear, disabled: true}], stages: [{concurrency: 1, duration: 1s}]}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := ExportPerfTest(f)
+	if err != nil || !strings.Contains(string(doc), `"cookies": false`) || !strings.Contains(string(doc), `"data_type": 9002`) {
+		t.Fatalf("export = %v\n%s", err, doc)
+	}
+	back, err := ImportPerfTest("s.json", doc)
+	if err != nil || !back.Cases[0].NoCookies || len(back.Cases[0].Steps) != 2 || back.Cases[0].Steps[1].Kind != StepClearCookies || !back.Cases[0].Steps[1].Disabled {
+		t.Errorf("import = %v, %+v", err, back.Cases[0])
 	}
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // stepKindKeys are the keys that say what a step is; a step has exactly one.
-var stepKindKeys = []string{"http", "tcp", "udp", "ws", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin"}
+var stepKindKeys = []string{"http", "tcp", "udp", "ws", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies"}
 
 // stepModifiers lists, per kind key, the other keys a step of that kind may
 // carry.
@@ -27,6 +27,7 @@ var stepModifiers = map[string][]string{
 	"weighted":    {"disabled"},
 	"throughput":  {"steps", "disabled"},
 	"plugin":      {"check", "check_mode", "extract", "continue_on_failure", "disabled"},
+	"cookies":     {"disabled"},
 }
 
 var allStepKeys = append(append([]string{}, stepKindKeys...),
@@ -142,6 +143,11 @@ func (w *walker) step(n *yaml.Node, depth int) *Step {
 	case "throughput":
 		s.Kind, s.Throughput = StepThroughput, w.throughput(v)
 		s.Throughput.Steps = w.bodySteps(m, "throughput", depth)
+	case "cookies":
+		s.Kind = StepClearCookies
+		if a := w.str(v, "cookies"); a != "clear" {
+			w.errorf(v, "write cookies: clear; turn the jar off for a whole case with the case's cookies: false", "cookies: %q is not a cookie action (the one there is: clear)", a)
+		}
 	}
 	return s
 }
