@@ -21,8 +21,8 @@ import (
 // It is not safe for concurrent use: each VU owns one.
 type Jar struct {
 	cookies []jarCookie
-	parsed  fasthttp.Cookie
-	order   []int // scratch: the matching cookies, in sending order
+	parsed  *fasthttp.Cookie // made at the first Set-Cookie: most VUs of a load test never see one
+	order   []int            // scratch: the matching cookies, in sending order
 	host    []byte
 	seq     uint64
 	// now is the jar's clock, for expiry; time.Now unless a test sets it.
@@ -169,7 +169,10 @@ func (j *Jar) Store(hostPort, reqPath []byte, resp *fasthttp.ResponseHeader) {
 }
 
 func (j *Jar) store(hostPort, reqPath, setCookie []byte, now time.Time) {
-	p := &j.parsed
+	if j.parsed == nil {
+		j.parsed = new(fasthttp.Cookie)
+	}
+	p := j.parsed
 	if p.ParseBytes(setCookie) != nil || len(p.Key()) == 0 || len(p.Key())+len(p.Value()) > maxCookieSize {
 		return // a cookie the RFC says to ignore, or too large to keep
 	}
