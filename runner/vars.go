@@ -56,9 +56,6 @@ func (g *globals) next(v *vu, i int) (k int64, ok bool) {
 		k = g.cursors[i].Add(1) - 1
 	default:
 		k = v.own[i]
-		if d.StopAtEnd && k >= n {
-			return 0, false
-		}
 		v.own[i]++
 	}
 	if d.StopAtEnd && k >= n {
