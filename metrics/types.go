@@ -210,6 +210,9 @@ type CaseResult struct {
 	SLA []SLATrigger
 	// Rendezvous are the case's rendezvous points and how they released.
 	Rendezvous []RendezvousResult
+	// RowsOut names the file variable (on_end: stop) whose rows ran out
+	// and ended the case early: every VU stopped for want of a row.
+	RowsOut string
 }
 
 // Peak is the load at which a probing stage's KPIs first missed: the

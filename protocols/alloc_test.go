@@ -16,8 +16,13 @@ import (
 // counts the whole process, measures the client alone.
 func quietServer(t *testing.T) string {
 	t.Helper()
+	return quietServerReplying(t, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+}
+
+// quietServerReplying is quietServer with another reply.
+func quietServerReplying(t *testing.T, reply string) string {
+	t.Helper()
 	return newRaw(t, func(_ int64, conn net.Conn) {
-		const reply = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 		resp := []byte(reply)
 		buf := make([]byte, 64<<10)
 		n := 0
@@ -121,6 +126,43 @@ func TestHTTPDoAllocs(t *testing.T) {
 			}
 			if len(c.conns) != 1 {
 				t.Errorf("%d connections, want 1", len(c.conns))
+			}
+		})
+	}
+}
+
+// A VU whose jar holds steady cookies sends them without allocating, and
+// so does one whose server sets the same cookies on every response.
+func TestHTTPDoCookieAllocs(t *testing.T) {
+	setting := quietServerReplying(t, "HTTP/1.1 200 OK\r\nSet-Cookie: session=abc; Path=/; HttpOnly\r\nSet-Cookie: theme=dark; Path=/; Max-Age=3600\r\nContent-Length: 2\r\n\r\nok")
+	quiet := quietServer(t)
+	for _, tc := range []struct{ name, base string }{{"set on every response", setting}, {"steady", quiet}} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := NewHTTPClient(context.Background(), 1)
+			defer c.Close()
+			c.Jar = NewJar()
+			var res HTTPResult
+			fe := scenario.NewFuncEnv(1)
+			c.Do(spec(t, setting, `{url: "${base}/login"}`), noScope{}, fe, &res)
+			sp := compileWith(t, tc.base, `{name: r, url: "${base}/ok/${v}", headers: {Cookie: "lang=en"}}`)
+			run := func() {
+				c.Do(sp, valueScope("x"), fe, &res)
+				if res.Fail != nil || res.Resp.StatusCode() != 200 {
+					t.Fatalf("fail %v, status %d", res.Fail, res.Resp.StatusCode())
+				}
+			}
+			for range 50 {
+				run()
+			}
+			if got := string(c.req.Header.Peek("Cookie")); got != "lang=en; session=abc; theme=dark" {
+				t.Errorf("the request carried Cookie %q", got)
+			}
+			c.Release()
+			if n := testing.AllocsPerRun(200, func() { run(); c.Release() }); n != 0 {
+				t.Errorf("%v allocations per request, want 0", n)
+			}
+			if c.Jar.Len() != 2 {
+				t.Errorf("the jar holds %d cookies, want 2", c.Jar.Len())
 			}
 		})
 	}

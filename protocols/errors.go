@@ -21,6 +21,9 @@ type Failure struct {
 	Outcome metrics.Outcome
 	Msg     string
 	Err     error
+	// Reset marks a connection the peer reset or closed in the middle of
+	// the exchange: counted in Other, and a kind of its own for retry.
+	Reset bool
 }
 
 func (f *Failure) Error() string { return f.Msg }
@@ -39,11 +42,11 @@ func classifyNet(what string, err error) *Failure {
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded), errors.Is(err, fasthttp.ErrTimeout), errors.As(err, &ne) && ne.Timeout():
 		f.Outcome, f.Msg = metrics.Timeout, what+": timeout"
 	case errors.Is(err, syscall.ECONNRESET):
-		f.Msg = what + ": connection reset by peer"
+		f.Msg, f.Reset = what+": connection reset by peer", true
 	case errors.Is(err, syscall.EPIPE):
-		f.Msg = what + ": broken pipe"
+		f.Msg, f.Reset = what+": broken pipe", true
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		f.Msg = what + ": connection closed by the server"
+		f.Msg, f.Reset = what+": connection closed by the server", true
 	case errors.As(err, &tlsErr):
 		f.Msg = what + ": the server did not answer with TLS (is it plain http?)"
 	case errors.As(err, &certErr):

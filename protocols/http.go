@@ -60,6 +60,10 @@ func (r *HTTPResult) Status() int {
 // host, reused across requests, and the buffers to build requests in. It
 // is not safe for concurrent use, except Interrupt.
 type HTTPClient struct {
+	// Jar is the VU's cookie jar; nil (the default) keeps no cookies, and
+	// only the Cookie headers the scenario writes are sent.
+	Jar *Jar
+
 	conns  []*hconn
 	dialer net.Dialer
 	ctx    context.Context
@@ -72,6 +76,8 @@ type HTTPClient struct {
 	origin []byte
 	bound  string
 	dialed time.Duration // connecting time of the exchange in progress // multipart boundary, fixed per VU
+	manual []byte        // the Cookie headers the scenario wrote, joined
+	cookie []byte        // the Cookie header of the hop being sent
 	active atomic.Pointer[hconn]
 	cut    atomic.Bool // set by Interrupt: no exchange may start or go on
 }
@@ -136,7 +142,14 @@ func (c *HTTPClient) Do(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scena
 	}
 	start := time.Now()
 	for hop := 0; ; hop++ {
+		c.sendCookies(hop)
 		c.exchange(spec, res)
+		if res.Fail == nil && c.Jar != nil {
+			// Each hop's cookies are stored for the URL that set them, so
+			// a login answered by a redirect keeps its session.
+			uri := c.req.URI()
+			c.Jar.Store(uri.Host(), uri.Path(), &c.resp.Header)
+		}
 		if res.Fail != nil || hop >= spec.MaxRedirects || !isRedirect(c.resp.StatusCode()) {
 			break
 		}
@@ -153,10 +166,11 @@ func (c *HTTPClient) Do(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scena
 		}
 		if !bytes.Equal(c.origin, append(append(c.buf[:0], uri.Scheme()...), uri.Host()...)) {
 			// Another origin: as browsers and net/http do, credentials and
-			// a Host override stay behind.
+			// a Host override stay behind; the jar's cookies follow the
+			// URL, hop by hop.
 			c.req.Header.Del("Authorization")
 			c.req.Header.Del("Proxy-Authorization")
-			c.req.Header.Del("Cookie")
+			c.manual = c.manual[:0]
 			c.req.UseHostHeader = false
 		}
 		if st := c.resp.StatusCode(); st == 303 || (st == 301 || st == 302) && !c.req.Header.IsGet() && !c.req.Header.IsHead() {
@@ -173,6 +187,28 @@ func (c *HTTPClient) Do(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scena
 	res.Connect, c.dialed = c.dialed, 0
 	res.URL = c.req.URI().AppendBytes(c.url[:0])
 	c.url = res.URL
+}
+
+// sendCookies writes the Cookie header of the hop about to be sent: the
+// cookies the scenario wrote (until a redirect leaves their origin), then
+// those of the jar that match the hop's URL and that the scenario did not
+// name.
+func (c *HTTPClient) sendCookies(hop int) {
+	if hop > 0 {
+		c.req.Header.DelAllCookies()
+	}
+	if len(c.manual) == 0 && (c.Jar == nil || c.Jar.Len() == 0) {
+		return
+	}
+	v := append(c.cookie[:0], c.manual...)
+	if c.Jar != nil {
+		uri := c.req.URI()
+		v = c.Jar.AppendHeader(v, c.manual, uri.Host(), uri.Path(), bytes.Equal(uri.Scheme(), []byte("https")))
+	}
+	c.cookie = v
+	if len(v) > 0 {
+		c.req.Header.SetBytesV("Cookie", v)
+	}
 }
 
 // Release returns the last exchange's request and response to their pools.
@@ -211,6 +247,7 @@ func (c *HTTPClient) build(spec *scenario.HTTPSpec, scope scenario.Scope, fe *sc
 	if spec.Version == "HTTP/1.0" {
 		req.Header.SetProtocol("HTTP/1.0")
 	}
+	c.manual = c.manual[:0]
 	u := spec.URL.Append(c.url[:0], scope, fe)
 	if len(spec.Query) > 0 {
 		sep := byte('?')
@@ -234,6 +271,14 @@ func (c *HTTPClient) build(spec *scenario.HTTPSpec, scope scenario.Scope, fe *sc
 		if strings.EqualFold(h.Key, "Host") {
 			req.Header.SetHostBytes(c.buf)
 			req.UseHostHeader = true
+			continue
+		}
+		if strings.EqualFold(h.Key, "Cookie") {
+			// Sent per hop by sendCookies, beside the jar's.
+			if len(c.manual) > 0 {
+				c.manual = append(c.manual, "; "...)
+			}
+			c.manual = append(c.manual, c.buf...)
 			continue
 		}
 		hasType = hasType || strings.EqualFold(h.Key, "Content-Type")

@@ -87,6 +87,9 @@ type PerfcaseCase struct {
 	// Peak is what a probing stage found; null when none ran or the load
 	// never broke.
 	Peak *PerfcasePeak `json:"peak"`
+	// RowsOut names the file variable (on_end: stop) whose rows ran out
+	// and ended the case early; null when it ran its stages.
+	RowsOut *string `json:"rows_out"`
 }
 
 // PerfcasePeak is the load at which a probing stage's KPIs first missed
@@ -793,6 +796,9 @@ func perfcaseInfo(run *metrics.Run) PerfcaseInfo {
 				Start: *timestamp(st.Start), End: *timestamp(st.End)})
 		}
 		pc := PerfcaseCase{Case: name, LatencyFrom: latencyFrom(c), MissedStarts: c.Missed, TP99PerSecond: []*float64{}}
+		if c.RowsOut != "" {
+			pc.RowsOut = &c.RowsOut
+		}
 		if r := c.Stats.Requests; r != nil {
 			for _, sec := range r.Seconds {
 				if sec.Count == 0 {

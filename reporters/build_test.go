@@ -672,8 +672,8 @@ func TestReportProbing(t *testing.T) {
 		obj  any
 		want []string
 	}{
-		{"cases[0]", pc["cases"].([]any)[0], []string{"case", "latency_from", "missed_starts", "peak", "tp99_per_second"}},
-		{"cases[1]", pc["cases"].([]any)[1], []string{"case", "latency_from", "missed_starts", "peak", "tp99_per_second"}},
+		{"cases[0]", pc["cases"].([]any)[0], []string{"case", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out"}},
+		{"cases[1]", pc["cases"].([]any)[1], []string{"case", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out"}},
 		{"cases[0].peak", pc["cases"].([]any)[0].(map[string]any)["peak"],
 			[]string{"stage", "time", "vus", "rps", "tps", "avg_rt", "success_rate", "reason"}},
 		{"probe_steps[0]", pc["probe_steps"].([]any)[0],
@@ -712,6 +712,9 @@ func TestReportNoProbing(t *testing.T) {
 	}
 	if v, ok := c["peak"]; !ok || v != nil {
 		t.Errorf("perfcase.cases[0].peak = %v (present %v), want null", v, ok)
+	}
+	if v, ok := c["rows_out"]; !ok || v != nil {
+		t.Errorf("perfcase.cases[0].rows_out = %v (present %v), want null", v, ok)
 	}
 	for _, k := range []string{"probe_steps", "manual_changes", "sla_triggers", "rendezvous"} {
 		if l, ok := pc[k].([]any); !ok || len(l) != 0 {

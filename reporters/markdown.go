@@ -84,6 +84,9 @@ func mdCase(b *strings.Builder, c *metrics.CaseResult, passed string) {
 	if c.Missed > 0 {
 		fmt.Fprintf(b, "**Missed starts: %d** (every VU up to max_vus was busy; raise max_vus)\n\n", c.Missed)
 	}
+	if c.RowsOut != "" {
+		fmt.Fprintf(b, "**Ended early:** the rows of %s ran out (on_end: stop) and every VU stopped.\n\n", mdCode(c.RowsOut, false))
+	}
 
 	secs := cs.Duration().Seconds()
 	rows := [][]string{}

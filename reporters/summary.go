@@ -89,6 +89,9 @@ func writeCase(b *strings.Builder, c *metrics.CaseResult, passed string) {
 	if c.Missed > 0 {
 		fmt.Fprintf(b, "  missed starts: %d (every VU up to max_vus was busy; raise max_vus)\n", c.Missed)
 	}
+	if c.RowsOut != "" {
+		fmt.Fprintf(b, "  ended early: the rows of %s ran out (on_end: stop) and every VU stopped\n", c.RowsOut)
+	}
 
 	secs := cs.Duration().Seconds()
 	rows := [][]string{{"name", "kind", "count", "tps", "avg ms", "tp90 ms", "tp99 ms", "max ms", "success", "failures"}}

@@ -91,6 +91,7 @@ type caseRun struct {
 	slaStop    atomic.Bool  // an SLA rule with action stop has acted
 	manual     manualState  // manual regulation of the current stage
 	ctl        *controllers // rendezvous, weighted and throughput state
+	rows       rowsState    // variables that stop at their last row
 }
 
 func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
@@ -197,9 +198,10 @@ func (c *caseRun) passEnded(v *vu, completed bool) {
 // calls it.
 func (c *caseRun) setActive(n int) {
 	n = max(n, 0)
-	for len(c.vus) < n {
+	for len(c.vus) < n && !c.rows.shared.Load() {
 		c.spawn()
 	}
+	n = min(n, len(c.vus))
 	c.maxActive = max(c.maxActive, int64(n))
 	old := int(c.active.Swap(int64(n)))
 	for id := old; id < n; id++ {
@@ -261,6 +263,9 @@ func (c *caseRun) run(ctx context.Context, abort <-chan struct{}) (*metrics.Case
 	interrupted := false
 stages:
 	for i, st := range c.plan.Stages {
+		if c.rowsUsedUp() {
+			break
+		}
 		sr := metrics.StageResult{Name: st.Name, Mode: stageMode(st), Start: time.Now()}
 		c.beginStage(stageLabel(st), stageMode(st), st.Manual, st.IsRate())
 		c.watch.beginStage(st, sr.Start)
@@ -284,7 +289,7 @@ stages:
 		for {
 			elapsed := time.Since(sr.Start)
 			c.setActive(int(math.Round(c.regulated(st.Target(elapsed)))))
-			if st.Count > 0 && sp.done.Load() >= st.Count || st.Count == 0 && elapsed >= st.Duration || c.watch.stopStage() {
+			if st.Count > 0 && sp.done.Load() >= st.Count || st.Count == 0 && elapsed >= st.Duration || c.watch.stopStage() || c.rowsUsedUp() {
 				break
 			}
 			select {
@@ -325,6 +330,9 @@ stages:
 	res.Changes = c.manual.taken()
 	res.Rendezvous = c.ctl.results()
 	res.Missed = c.missed.Load()
+	if name := c.rows.first.Load(); name != nil && c.rowsUsedUp() {
+		res.RowsOut = *name
+	}
 	c.watch.results(res)
 	return res, interrupted
 }
@@ -436,7 +444,7 @@ func (c *caseRun) runRate(ctx context.Context, abort <-chan struct{}, st *scenar
 	defer t.Stop()
 	for {
 		el := time.Since(start)
-		if st.Count == 0 && el >= st.Duration {
+		if st.Count == 0 && el >= st.Duration || c.rowsUsedUp() {
 			return false
 		}
 		wait := rateTickMax
@@ -491,7 +499,7 @@ func (c *caseRun) dispatch(a arrival, limit int64) bool {
 		c.missed.Add(1)
 		return false
 	}
-	if c.idle.Load() <= int64(len(c.arrivals)) {
+	if c.idle.Load() <= int64(len(c.arrivals)) && !c.rows.shared.Load() {
 		c.spawn()
 		c.maxActive = max(c.maxActive, int64(len(c.vus)))
 	}

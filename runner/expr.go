@@ -44,6 +44,7 @@ func (v *vu) ensureEnv() {
 	env["status"], env["body"], env["rt"], env["url"] = 0, "", 0.0, ""
 	env["header"] = func(name string) string { return string(v.header(name)) }
 	env["jsonpath"] = func(path string) any { return v.jsonpathValue(path) }
+	env["cookie"] = func(name string) string { return v.http.Jar.Get(name) }
 	v.ex.env = env
 	v.ex.envVer = make([]uint32, len(slots))
 	for i := range v.ex.envVer {
@@ -61,6 +62,14 @@ func (v *vu) eval(p *scenario.Program, withResponse bool) (any, error) {
 		}
 		v.ex.envVer[i] = v.ver[i]
 		s := v.c.globals.slots[i]
+		switch s.Builtin {
+		case scenario.BuiltinVU:
+			env[s.Name] = int(v.num)
+			continue
+		case scenario.BuiltinIter:
+			env[s.Name] = int(v.iter)
+			continue
+		}
 		if s.Global != nil && s.Global.Type == scenario.VarFile {
 			row := map[string]string{}
 			if len(s.Global.Rows) > 0 {

@@ -17,15 +17,20 @@ type globals struct {
 	read, once []int
 	// sensitive lists the slots whose values must not reach a report.
 	sensitive []int
+	// iterSlot is the slot of __ITER, -1 when the plan has none.
+	iterSlot int
 }
 
 func newGlobals(slots []scenario.Slot) *globals {
-	g := &globals{slots: slots, cursors: make([]atomic.Int64, len(slots))}
+	g := &globals{slots: slots, cursors: make([]atomic.Int64, len(slots)), iterSlot: -1}
 	for i, s := range slots {
+		if s.Builtin == scenario.BuiltinIter {
+			g.iterSlot = i
+		}
 		if s.Global != nil && s.Global.Sensitive {
 			g.sensitive = append(g.sensitive, i)
 		}
-		if s.Global == nil || s.Global.Type == scenario.VarText || s.Global.Len() == 0 {
+		if s.Global == nil || s.Global.Type == scenario.VarText || s.Global.Len() == 0 || !s.Used {
 			continue
 		}
 		if s.Global.Once {
@@ -39,42 +44,68 @@ func newGlobals(slots []scenario.Slot) *globals {
 
 // next picks the value index a VU reads for slot i. Case-share sequential
 // reads take the shared cursor's next value, so each value goes to exactly
-// one read per lap however many VUs read at once.
-func (g *globals) next(v *vu, i int) int64 {
+// one read per lap however many VUs read at once. ok is false when the
+// variable stops at its end and no value is left for this read.
+func (g *globals) next(v *vu, i int) (k int64, ok bool) {
 	d := g.slots[i].Global
 	n := d.Len()
 	switch {
 	case d.Mode == scenario.Random:
-		return v.fe.Rand.Int64N(n)
+		return v.fe.Rand.Int64N(n), true
 	case d.Share == scenario.ShareCase:
-		return (g.cursors[i].Add(1) - 1) % n
+		k = g.cursors[i].Add(1) - 1
 	default:
-		k := v.own[i]
+		k = v.own[i]
 		v.own[i]++
-		return k % n
 	}
+	if d.StopAtEnd && k >= n {
+		return 0, false
+	}
+	return k % n, true
 }
 
 // readGlobals gives the VU fresh values of its global variables for a
-// pass; first also reads those read once per VU.
-func (v *vu) readGlobals(first bool) {
+// pass; first also reads those read once per VU. It reports false when a
+// variable that stops at its end had no value left: the VU must stop.
+func (v *vu) readGlobals(first bool) bool {
 	g := v.c.globals
 	for _, i := range g.read {
-		v.idx[i] = g.next(v, i)
-		v.ver[i]++
+		if !v.readGlobal(i) {
+			return false
+		}
 	}
 	if first {
 		for _, i := range g.once {
-			v.idx[i] = g.next(v, i)
-			v.ver[i]++
+			if !v.readGlobal(i) {
+				return false
+			}
 		}
 	}
+	return true
+}
+
+func (v *vu) readGlobal(i int) bool {
+	k, ok := v.c.globals.next(v, i)
+	if !ok {
+		v.c.outOfRows(i)
+		return false
+	}
+	v.idx[i] = k
+	v.ver[i]++
+	return true
 }
 
 // AppendValue implements scenario.Scope.
 func (v *vu) AppendValue(dst []byte, slot, field int) []byte {
-	d := v.c.globals.slots[slot].Global
+	s := &v.c.globals.slots[slot]
+	d := s.Global
 	if d == nil {
+		switch s.Builtin {
+		case scenario.BuiltinVU:
+			return strconv.AppendInt(dst, v.num, 10)
+		case scenario.BuiltinIter:
+			return strconv.AppendInt(dst, v.iter, 10)
+		}
 		return append(dst, v.vals[slot]...)
 	}
 	switch d.Type {
@@ -102,6 +133,14 @@ func (v *vu) AppendValue(dst []byte, slot, field int) []byte {
 		return dst
 	}
 	return append(dst, d.Values[v.idx[slot]]...)
+}
+
+// nextIter moves the VU on to its next pass number.
+func (v *vu) nextIter() {
+	v.iter++
+	if i := v.c.globals.iterSlot; i >= 0 {
+		v.ver[i]++
+	}
 }
 
 // set stores a local variable's new value.

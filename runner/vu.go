@@ -91,6 +91,11 @@ type vu struct {
 	// was read from ver; see redact.
 	secrets   *redact.Secrets
 	secretVer []uint32
+
+	// num is the VU's number as scenarios see it (__VU), from 1; iter is
+	// its pass number (__ITER), from 0.
+	num, iter int64
+	exact     scenario.ExactState
 }
 
 // closeDrivers closes every connection of the VU.
@@ -126,10 +131,15 @@ func newVU(c *caseRun, id int) *vu {
 	n := len(c.globals.slots)
 	seed := c.seed + uint64(id)*0x9e3779b97f4a7c15
 	v := &vu{
-		c: c, id: id, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed),
+		// A run split over several generators will number its VUs from
+		// an offset here, so that __VU stays unique across them.
+		c: c, id: id, num: int64(id) + 1, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed),
 		http: protocols.NewHTTPClient(c.hardCtx, seed),
 		vals: make([][]byte, n), idx: make([]int64, n), own: make([]int64, n), ver: make([]uint32, n),
 		once: make([]bool, c.plan.Controllers), wake: make(chan struct{}, 1),
+	}
+	if c.plan.Cookies && c.uses[scenario.HTTP] {
+		v.http.Jar = protocols.NewJar()
 	}
 	// Made now, not on first use, so that cut may reach them from the
 	// scheduler's goroutine.
@@ -176,7 +186,10 @@ func (v *vu) run() {
 			}
 			lag, v.due = max(time.Since(v.due), 0), time.Time{}
 		}
-		v.readGlobals(first)
+		if !v.readGlobals(first) {
+			v.c.stopForRows(v, lag)
+			return
+		}
 		if first {
 			first = false
 			// Setup runs once per VU whatever its outcome: its requests are
@@ -202,6 +215,7 @@ func (v *vu) run() {
 		}
 		v.shard.Record(v.c.passSeries, time.Now(), metrics.Sample{RT: v.pass.rt, Outcome: v.pass.outcome, Sent: v.pass.sent, Recv: v.pass.recv})
 		v.c.passEnded(v, true)
+		v.nextIter()
 		v.lag = 0
 		if p := v.c.plan.Pacing; p > 0 && !v.c.cur.Load().rate {
 			if rest := p - time.Since(start); rest > 0 && !v.sleep(rest) {
@@ -269,6 +283,8 @@ func (v *vu) exec(nodes []scenario.Node) flow {
 			fl = v.weighted(n)
 		case *scenario.ThroughputNode:
 			fl = v.throughput(n)
+		case *scenario.CookiesNode:
+			v.http.Jar.Clear()
 		default:
 			// Refused by Check before the run starts.
 			panic(fmt.Sprintf("runner: step %T is not supported", n))
@@ -364,6 +380,8 @@ func (v *vu) setVars(n *scenario.SetNode) flow {
 	for _, a := range n.Assigns {
 		if a.Template != nil {
 			v.buf = a.Template.Append(v.buf[:0], v, v.fe)
+		} else if out, ok := a.Exact.AppendRounded(v.buf[:0], &v.exact, v, a.Round, a.Scale); ok {
+			v.buf = out
 		} else {
 			out, err := v.eval(a.Expr, false)
 			if err != nil {
@@ -389,7 +407,7 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 		}
 		// The last attempt is the one counted; at the end of the run the
 		// attempt just made is the last.
-		if smp.Outcome == metrics.Success || attempt >= n.Retry.Count || v.c.stopping.Load() {
+		if smp.Outcome == metrics.Success || attempt >= n.Retry.Count || v.c.stopping.Load() || !n.Retry.Has(v.failureKind(smp.Outcome)) {
 			break
 		}
 		if n.Retry.Interval > 0 && !v.sleep(n.Retry.Interval) {
@@ -415,6 +433,29 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 		return flowEndPass
 	}
 	return flowNext
+}
+
+// failureKind says what kind of failure the attempt just judged was, as
+// retry's on: names them.
+func (v *vu) failureKind(o metrics.Outcome) scenario.RetryOn {
+	switch o {
+	case metrics.CheckFailed:
+		return scenario.RetryCheck
+	case metrics.ParseFailed:
+		return scenario.RetryParse
+	case metrics.Timeout:
+		return scenario.RetryTimeout
+	case metrics.Refused:
+		return scenario.RetryRefused
+	}
+	f := v.reply.Fail
+	if v.isHTTP {
+		f = v.res.Fail
+	}
+	if f != nil && f.Reset {
+		return scenario.RetryReset
+	}
+	return scenario.RetryOther
 }
 
 // attempt sends once and judges the response. cut reports an exchange the

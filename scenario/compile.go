@@ -131,7 +131,7 @@ func (c *compiler) loadGlobals() {
 		if reason := reservedName(v.Name); reason != "" {
 			c.errs.add(v.Pos, "rename the variable", "variable name %q is reserved: %s", v.Name, reason)
 		}
-		d := &VarData{Name: v.Name, Type: v.Type, Mode: v.Mode, Share: v.Share, Once: v.Once, Sensitive: v.Sensitive, Min: v.Min, Max: v.Max}
+		d := &VarData{Name: v.Name, Type: v.Type, Mode: v.Mode, Share: v.Share, Once: v.Once, Sensitive: v.Sensitive, StopAtEnd: v.StopAtEnd, Min: v.Min, Max: v.Max}
 		if val, ok := c.opts.Set[v.Name]; ok {
 			d.Type, d.Values = VarText, []string{val}
 			c.globals = append(c.globals, d)
@@ -153,6 +153,10 @@ func (c *compiler) loadGlobals() {
 		}
 		if !validIdent(name) {
 			c.errs.add(Pos{File: "--set"}, "use letters, digits and _", "--set %s: not a valid variable name", name)
+			continue
+		}
+		if reason := reservedName(name); reason != "" {
+			c.errs.add(Pos{File: "--set"}, "use another name", "--set %s: the name is reserved: %s", name, reason)
 			continue
 		}
 		c.globals = append(c.globals, &VarData{Name: name, Type: VarText, Values: []string{c.opts.Set[name]}})
@@ -279,11 +283,9 @@ type caseCompiler struct {
 
 func (c *compiler) compileCase(cs *Case) *CasePlan {
 	cp := &CasePlan{Name: cs.Name, Description: cs.Description, Labels: cs.Labels, Disabled: cs.Disabled,
-		Replicas: cs.Replicas, Pacing: cs.Pacing, LogPolicy: cs.LogPolicy, Stages: cs.Stages, KPIs: cs.KPIs, SLA: cs.SLA}
+		Replicas: cs.Replicas, Pacing: cs.Pacing, LogPolicy: cs.LogPolicy, Cookies: !cs.NoCookies, Stages: cs.Stages, KPIs: cs.KPIs, SLA: cs.SLA}
 	cc := &caseCompiler{compiler: c, cs: cs, plan: cp, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{}}
-	for _, g := range c.globals {
-		cc.addSlot(Slot{Name: g.Name, Global: g})
-	}
+	cc.addGlobalSlots()
 	cc.collectLocals(cs.Setup, map[string]bool{})
 	cc.collectLocals(cs.Steps, map[string]bool{})
 	cp.Setup = cc.nodes(cs.Setup)
@@ -310,6 +312,16 @@ func allDisabled(steps []*Step) bool {
 		}
 	}
 	return true
+}
+
+// addGlobalSlots gives the case its global variables' slots, then the
+// built-in ones, before any local.
+func (cc *caseCompiler) addGlobalSlots() {
+	for _, g := range cc.globals {
+		cc.addSlot(Slot{Name: g.Name, Global: g})
+	}
+	cc.addSlot(Slot{Name: VUName, Builtin: BuiltinVU})
+	cc.addSlot(Slot{Name: IterName, Builtin: BuiltinIter})
 }
 
 func (cc *caseCompiler) addSlot(s Slot) {
@@ -373,10 +385,13 @@ func (cc *caseCompiler) resolve(name, field string) (int, int, string, bool, err
 	if !ok {
 		names := make([]string, 0, len(cc.slots))
 		for _, s := range cc.slots {
-			names = append(names, s.Name)
+			if suggestible(name, s.Name) {
+				names = append(names, s.Name)
+			}
 		}
 		return 0, 0, "", false, &hintError{fmt.Errorf("unknown variable %q", name), didYouMeanOr(name, names, "define it under variables:, extract it, or set it with a set: step")}
 	}
+	cc.slots[i].Used = true
 	g := cc.slots[i].Global
 	if g != nil && g.Type == VarText && field == "" {
 		// A text variable has one value for the whole run: inline it, so
@@ -483,6 +498,9 @@ func (cc *caseCompiler) node(s *Step) Node {
 			as := AssignSpec{Slot: cc.slotIdx[a.Var], Round: a.Round, Scale: a.Scale}
 			if a.Expr != nil {
 				as.Expr = cc.compileExpr(a.Expr, ctxFlow, false)
+				if as.Expr != nil && a.Round != RoundNone {
+					as.Exact = cc.exactFor(a.Expr.Source)
+				}
 			} else {
 				as.Template = cc.template(a.Template, a.Pos)
 			}
@@ -502,6 +520,11 @@ func (cc *caseCompiler) node(s *Step) Node {
 	case StepThroughput:
 		t := s.Throughput
 		return &ThroughputNode{Controller: cc.controller(), RPS: t.RPS, Percent: t.Percent, Total: t.Total, Steps: cc.nodes(t.Steps)}
+	case StepClearCookies:
+		if cc.cs.NoCookies {
+			cc.errs.add(s.Pos, "remove the step, or turn the jar back on (drop cookies: false)", "cookies: clear in case %q, which keeps no cookies (cookies: false)", cc.cs.Name)
+		}
+		return &CookiesNode{}
 	}
 	return nil
 }
@@ -902,9 +925,7 @@ func (c *compiler) checkUnusedTransactions() {
 		return
 	}
 	cc := &caseCompiler{compiler: c, cs: &Case{}, plan: &CasePlan{}, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{}}
-	for _, g := range c.globals {
-		cc.addSlot(Slot{Name: g.Name, Global: g})
-	}
+	cc.addGlobalSlots()
 	seen := map[string]bool{}
 	for _, cs := range c.f.Cases {
 		cc.collectLocals(cs.Setup, seen)

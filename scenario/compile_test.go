@@ -43,12 +43,13 @@ func TestCompileFull(t *testing.T) {
 	if c.Pacing != 2*time.Second || c.Disabled || !p.Cases[1].Disabled {
 		t.Errorf("pacing %v, disabled %v/%v; want 2s, false/true", c.Pacing, c.Disabled, p.Cases[1].Disabled)
 	}
-	// Globals come first, in file order, then the locals the steps assign.
+	// Globals come first, in file order, then the built-ins, then the
+	// locals the steps assign.
 	var names []string
 	for _, s := range c.Slots {
 		names = append(names, s.Name)
 	}
-	want := "base user_id color acct secret token item_id tag title code ctype total label"
+	want := "base user_id color acct secret __VU __ITER token item_id tag title code ctype total label"
 	if got := strings.Join(names, " "); got != want {
 		t.Errorf("slots = %s\nwant    %s", got, want)
 	}

@@ -32,11 +32,14 @@ func (c *caseCompiler) exprEnv(ctx exprContext) map[string]any {
 	for _, s := range c.slots {
 		if s.Global != nil && s.Global.Type == VarFile {
 			env[s.Name] = map[string]string{}
+		} else if s.Builtin != NotBuiltin {
+			env[s.Name] = 0
 		} else {
 			env[s.Name] = ""
 		}
 	}
 	env["env"] = map[string]string{}
+	env["cookie"] = func(string) string { return "" }
 	if ctx == ctxCheck {
 		env["status"] = 0
 		env["body"] = ""
@@ -78,6 +81,7 @@ func (c *caseCompiler) compileExpr(e *Expr, ctx exprContext, boolean bool) *Prog
 		if i, ok := c.slotIdx[name]; ok && !seen[i] {
 			seen[i] = true
 			prog.Slots = append(prog.Slots, i)
+			c.slots[i].Used = true
 		}
 		switch name {
 		case "status":
@@ -106,7 +110,9 @@ func (c *caseCompiler) exprError(e *Expr, ctx exprContext, env map[string]any, e
 	if name, ok := strings.CutPrefix(msg, "unknown name "); ok {
 		names := make([]string, 0, len(env))
 		for k := range env {
-			names = append(names, k)
+			if suggestible(name, k) {
+				names = append(names, k)
+			}
 		}
 		hint = didYouMean(name, names)
 		if ctx == ctxFlow && contains(ResponseNames, name) && name != "env" {
@@ -122,6 +128,13 @@ func (c *caseCompiler) exprError(e *Expr, ctx exprContext, env map[string]any, e
 	c.errs.add(pos, hint, "expression %q: %s", e.Source, msg)
 }
 
+// suggestible says whether a did-you-mean for word may offer name: a
+// built-in (__VU) only to a word that starts like one, since "skuu" is
+// far likelier a misspelt variable than the VU number.
+func suggestible(word, name string) bool {
+	return !strings.HasPrefix(name, "__") || strings.HasPrefix(word, "_")
+}
+
 // exprKeywords are words of expr-lang's grammar; a variable cannot have
 // one as its name and still be used in an expression.
 var exprKeywords = []string{"true", "false", "nil", "in", "not", "and", "or", "matches", "contains", "startsWith", "endsWith", "let", "if", "else", "then"}
@@ -129,8 +142,12 @@ var exprKeywords = []string{"true", "false", "nil", "in", "not", "and", "or", "m
 // reservedName says why a variable cannot be called name, or "".
 func reservedName(name string) string {
 	switch {
+	case strings.HasPrefix(name, "__"):
+		return "names starting with __ are perfcase's own (" + VUName + ", " + IterName + ")"
 	case contains(ResponseNames, name):
 		return "checks use it for the response"
+	case name == "cookie":
+		return "it is a function of perfcase's expressions (cookie(\"name\"))"
 	case contains(exprKeywords, name):
 		return "it is a word of the expression language"
 	case contains(exprbuiltin.Names, name):
@@ -176,6 +193,10 @@ func (v *exprChecker) Visit(node *ast.Node) {
 		}
 	case *ast.CallNode:
 		id, ok := n.Callee.(*ast.IdentifierNode)
+		if ok && id.Value == "cookie" && v.c.cs.NoCookies {
+			v.report(n, "turn the jar back on (drop cookies: false), or read the cookie from a header with extract", "cookie() reads the VU's cookie jar, which case %q does not keep (cookies: false)", v.c.cs.Name)
+			return
+		}
 		if !ok || id.Value != "jsonpath" || len(n.Arguments) != 1 {
 			return
 		}

@@ -62,6 +62,9 @@ type Variable struct {
 	// Per-pass re-reads are the default; Once makes a VU read the value a
 	// single time and keep it.
 	Once bool
+	// StopAtEnd (on_end: stop, file variables read in order) makes a VU
+	// that needs a row when none is left stop, instead of wrapping around.
+	StopAtEnd bool
 }
 
 // Transaction is a named, reusable group of steps, timed and counted as one
@@ -90,6 +93,7 @@ type Case struct {
 	Replicas    int           // user_replicas: executors for scale-out; 0 means one
 	Pacing      time.Duration // minimum period of one pass; 0 means none
 	LogPolicy   string        // "request" (default) or "case" (collect_log_policy)
+	NoCookies   bool          // cookies: false; by default each VU keeps a cookie jar
 }
 
 // CaseDoc carries the text-case fields of PerfTest's CaseDoc so that an
@@ -122,9 +126,10 @@ const (
 	StepWeighted
 	StepThroughput
 	StepPlugin
+	StepClearCookies
 )
 
-var stepKindNames = []string{"request", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin"}
+var stepKindNames = []string{"request", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies"}
 
 func (k StepKind) String() string { return stepKindNames[k] }
 
@@ -182,11 +187,52 @@ type Request struct {
 	KPIs              []*KPICheck
 }
 
-// Retry re-sends a request whose checks failed; only the last attempt is
-// counted.
+// Retry re-sends a failed request, up to Count more times, Interval
+// apart; only the last attempt is counted. On says which failures are
+// retried; zero means every failure (PerfTest's "until it succeeds").
 type Retry struct {
 	Count    int
 	Interval time.Duration
+	On       RetryOn
+}
+
+// RetryOn is a set of failure kinds, one bit per name of RetryKinds.
+type RetryOn uint8
+
+const (
+	RetryCheck   RetryOn = 1 << iota // failed_assert: a check, the default 2xx rule or an extraction's expect
+	RetryParse                       // failed_parsed: an extraction found nothing, or the reply did not parse
+	RetryTimeout                     // failed_timeout
+	RetryRefused                     // failed_refused
+	RetryReset                       // the peer reset or closed the connection mid-exchange (counted in failed_others)
+	RetryOther                       // any other failure in failed_others: TLS, DNS, a URL rendered wrong...
+)
+
+// RetryKinds names the bits of RetryOn, lowest first, as `on:` spells them.
+var RetryKinds = []string{"check", "parse", "timeout", "refused", "reset", "other"}
+
+// retryKind is the bit of RetryOn a kind's name stands for.
+func retryKind(name string) (RetryOn, bool) {
+	for i, k := range RetryKinds {
+		if k == name {
+			return 1 << i, true
+		}
+	}
+	return 0, false
+}
+
+// Has reports whether a failure of kind k is retried.
+func (r Retry) Has(k RetryOn) bool { return r.On == 0 || r.On&k != 0 }
+
+// Names lists the kinds in the set, in RetryKinds order.
+func (o RetryOn) Names() []string {
+	var out []string
+	for i, name := range RetryKinds {
+		if o&(1<<i) != 0 {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
 // KV is an ordered key/value pair (headers, query, forms keep their order).

@@ -194,7 +194,7 @@ func (fm *formatter) file(f *File) *yaml.Node {
 }
 
 func (fm *formatter) variable(v *Variable) *yaml.Node {
-	options := v.Mode != Sequential || v.Share != ShareCase || v.Sensitive || v.Once
+	options := v.Mode != Sequential || v.Share != ShareCase || v.Sensitive || v.Once || v.StopAtEnd
 	m := newMap()
 	switch v.Type {
 	case VarText:
@@ -226,6 +226,9 @@ func (fm *formatter) variable(v *Variable) *yaml.Node {
 	}
 	if v.Once {
 		m.add("once", yBool(true))
+	}
+	if v.StopAtEnd {
+		m.add("on_end", yStr("stop"))
 	}
 	return m.flow()
 }
@@ -309,6 +312,9 @@ func (fm *formatter) caseNode(c *Case) *yaml.Node {
 	}
 	if c.LogPolicy == "case" {
 		m.add("log_policy", yStr("case"))
+	}
+	if c.NoCookies {
+		m.add("cookies", yBool(false))
 	}
 	return m.n
 }
@@ -444,6 +450,8 @@ func (fm *formatter) step(s *Step) *yaml.Node {
 		} else {
 			m.add("break", yStr(s.Break.Source))
 		}
+	case StepClearCookies:
+		m.add("cookies", yStr("clear"))
 	case StepIf:
 		bs := s.If.Branches
 		if len(bs) == 0 {
@@ -745,8 +753,15 @@ func (fm *formatter) requestModifiers(m *ymap, r *Request) {
 		m.add("check_mode", yStr("or"))
 	}
 	switch {
-	case r.Retry.Interval != 0:
-		m.add("retry", newMap().add("count", yInt(r.Retry.Count)).add("interval", yDur(r.Retry.Interval)).flow())
+	case r.Retry.Interval != 0 || r.Retry.On != 0:
+		rm := newMap().add("count", yInt(r.Retry.Count))
+		if r.Retry.Interval != 0 {
+			rm.add("interval", yDur(r.Retry.Interval))
+		}
+		if r.Retry.On != 0 {
+			rm.add("on", yStrs(r.Retry.On.Names(), false))
+		}
+		m.add("retry", rm.flow())
 	case r.Retry.Count != 0:
 		m.add("retry", yInt(r.Retry.Count))
 	}

@@ -122,7 +122,7 @@ func (w *walker) yamlError(err error) {
 	w.errs.add(Pos{File: w.file, Line: line}, "check indentation, quotes and colons around this line", "invalid YAML: %s", msg)
 }
 
-var varKeys = []string{"type", "value", "min", "max", "values", "path", "delimiter", "mode", "share", "sensitive", "once"}
+var varKeys = []string{"type", "value", "min", "max", "values", "path", "delimiter", "mode", "share", "sensitive", "once", "on_end"}
 
 func (w *walker) variables(n *yaml.Node) []*Variable {
 	m := w.resolve(n)
@@ -187,7 +187,7 @@ func (w *walker) variables(n *yaml.Node) []*Variable {
 			"text":    {"type", "value", "sensitive"},
 			"integer": {"type", "min", "max", "mode", "share", "sensitive", "once"},
 			"list":    {"type", "values", "mode", "share", "sensitive", "once"},
-			"file":    {"type", "path", "delimiter", "mode", "share", "sensitive", "once"},
+			"file":    {"type", "path", "delimiter", "mode", "share", "sensitive", "once", "on_end"},
 		}
 		keys, ok := allowed[typ]
 		if !ok {
@@ -267,6 +267,18 @@ func (w *walker) variables(n *yaml.Node) []*Variable {
 		if ov := vm.get("once"); ov != nil {
 			vr.Once = w.boolean(ov, "once")
 		}
+		if ev := vm.get("on_end"); ev != nil {
+			switch s := w.str(ev, "on_end"); s {
+			case "wrap":
+			case "stop":
+				vr.StopAtEnd = true
+				if vr.Mode == Random {
+					w.errs.add(vm.keyPos("on_end"), "read the rows in order (mode: sequential), or drop on_end", "on_end: stop needs mode: sequential; random reads never reach an end")
+				}
+			default:
+				w.errorf(ev, didYouMean(s, []string{"stop", "wrap"}), "on_end must be wrap (start again from the first row) or stop (the VU stops), got %q", s)
+			}
+		}
 		out = append(out, vr)
 	}
 	return out
@@ -329,7 +341,7 @@ func (w *walker) transactions(n *yaml.Node) []*Transaction {
 	return out
 }
 
-var caseKeys = []string{"name", "description", "labels", "disabled", "doc", "setup", "steps", "stages", "kpis", "sla", "user_replicas", "pacing", "log_policy"}
+var caseKeys = []string{"name", "description", "labels", "disabled", "doc", "setup", "steps", "stages", "kpis", "sla", "user_replicas", "pacing", "log_policy", "cookies"}
 
 func (w *walker) caseNode(n *yaml.Node) *Case {
 	m := w.asMapping(n, "case", caseKeys...)
@@ -391,6 +403,9 @@ func (w *walker) caseNode(n *yaml.Node) *Case {
 	}
 	if p := m.get("pacing"); p != nil {
 		c.Pacing = w.duration(p, "pacing")
+	}
+	if ck := m.get("cookies"); ck != nil {
+		c.NoCookies = !w.boolean(ck, "cookies")
 	}
 	c.LogPolicy = "request"
 	if p := m.get("log_policy"); p != nil {

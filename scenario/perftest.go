@@ -12,7 +12,7 @@
 //     It imports as think:, a plain pause. PerfTest's guide gives think time
 //     pacing arithmetic; a user who wants that switches to the case's pacing:.
 //   - Checkpoint (content_type 3): {"mode": "AND"|"OR", "retry_count": n,
-//     "retry_interval": ms, "checks": [{"subject", "key", "operator",
+//     "retry_interval": ms, "retry_on": [kinds], "checks": [{"subject", "key", "operator",
 //     "value", "values"}]} with subject response_code, header (key: the
 //     header), body, jsonpath (key: the path), rt, payload or expression
 //     (value: the expression), and perfcase's operator names. One list, not
@@ -33,7 +33,8 @@
 //     (204) {"rps"|"percent"|"total"}; rendezvous (301) {"name", "users",
 //     "timeout"}; plugin (302) {"name", "params": [{"key", "value"}]}, its
 //     checkpoint and extraction items in the card's content. break has no
-//     PerfTest card: perfcase writes data_type 9001 with {"condition"}.
+//     PerfTest card: perfcase writes data_type 9001 with {"condition"};
+//     nor has cookies: clear, written as data_type 9002 with no data.
 //   - Bodies (bodys, also read as bodies): [{"value", "format"}] for a raw
 //     body, format "json" marking perfcase's json: body and "hex" a TCP/UDP
 //     byte stream; [{"key", "value"}] for forms; [{"key", "value"|"file",
@@ -97,9 +98,10 @@ type PTCase struct {
 
 // PTCaseExt holds a case's perfcase-only settings.
 type PTCaseExt struct {
-	KPIs   []string    `json:"kpis,omitempty"`
-	SLA    []PTSLARule `json:"sla,omitempty"`
-	Pacing int64       `json:"pacing,omitempty"` // ms
+	KPIs    []string    `json:"kpis,omitempty"`
+	SLA     []PTSLARule `json:"sla,omitempty"`
+	Pacing  int64       `json:"pacing,omitempty"`  // ms
+	Cookies *bool       `json:"cookies,omitempty"` // false: no cookie jar; absent: one per VU
 }
 
 // PTSLARule is one SLA rule of a case.
@@ -234,6 +236,7 @@ type PTCheckpoint struct {
 	Mode          string    `json:"mode"`
 	RetryCount    int       `json:"retry_count,omitempty"`
 	RetryInterval int64     `json:"retry_interval,omitempty"`
+	RetryOn       []string  `json:"retry_on,omitempty"` // perfcase's retry on:; absent: every failure
 	Checks        []PTCheck `json:"checks"`
 }
 
@@ -405,6 +408,7 @@ type PTVariable struct {
 type PTVariableExt struct {
 	Delimiter string `json:"delimiter,omitempty"` // file: one character; "," when absent
 	Once      bool   `json:"once,omitempty"`
+	OnEnd     string `json:"on_end,omitempty"` // file: "stop"; "wrap" when absent
 }
 
 // PTTransaction is a transaction (§4.5). ID is local to the document: it is
@@ -447,12 +451,14 @@ const (
 	dataThroughput = 204
 	dataRendezvous = 301
 	dataPlugin     = 302
-	// dataBreak is perfcase's own: PerfTest has no break card.
-	dataBreak = 9001
+	// dataBreak and dataClearCookies are perfcase's own: PerfTest has no
+	// break card, nor one that empties the cookie jar.
+	dataBreak        = 9001
+	dataClearCookies = 9002
 )
 
 var (
-	dataTypes     = codeSet{dataRequest: "request card", dataSet: "data instruction", dataLoop: "loop", dataIf: "condition", dataWeighted: "VU-percentage controller", dataThroughput: "throughput controller", dataRendezvous: "rendezvous", dataPlugin: "plugin request", dataBreak: "break (perfcase)"}
+	dataTypes     = codeSet{dataRequest: "request card", dataSet: "data instruction", dataLoop: "loop", dataIf: "condition", dataWeighted: "VU-percentage controller", dataThroughput: "throughput controller", dataRendezvous: "rendezvous", dataPlugin: "plugin request", dataBreak: "break (perfcase)", dataClearCookies: "cookies: clear (perfcase)"}
 	contentTypes  = codeSet{1: "think time", 2: "request packet", 3: "checkpoint", 4: "variable extraction"}
 	protocolTypes = codeSet{1: "HTTP", 2: "HTTPS", 3: "TCP", 4: "UDP", 7: "HLS/RTMP", 9: "WebSocket", 10: "HTTP-FLV"}
 	bodyTypes     = codeSet{0: "raw string", 1: "multipart/form-data", 3: "x-www-form-urlencoded"}

@@ -113,6 +113,9 @@ func (ex *exporter) variable(v *Variable) PTVariable {
 	if v.Type == VarFile && v.Delimiter != ',' {
 		ext.Delimiter = string(v.Delimiter)
 	}
+	if v.StopAtEnd {
+		ext.OnEnd = "stop"
+	}
 	if ext != (PTVariableExt{}) {
 		pv.Perfcase = ex.raw(ext)
 	}
@@ -145,6 +148,9 @@ func (ex *exporter) caseBody(c *Case) PTCase {
 		pc.Stages = append(pc.Stages, ex.stage(st))
 	}
 	ext := PTCaseExt{KPIs: kpiSources(c.KPIs), Pacing: ex.ms(c.Pacing, c.Pos, "pacing")}
+	if c.NoCookies {
+		ext.Cookies = new(bool)
+	}
 	for _, r := range c.SLA {
 		if r.KPI == nil {
 			ex.errs.add(r.Pos, "give the rule a kpi", "sla rule %q has no kpi", r.Name)
@@ -156,7 +162,7 @@ func (ex *exporter) caseBody(c *Case) PTCase {
 		}
 		ext.SLA = append(ext.SLA, rule)
 	}
-	if len(ext.KPIs) > 0 || len(ext.SLA) > 0 || ext.Pacing != 0 {
+	if len(ext.KPIs) > 0 || len(ext.SLA) > 0 || ext.Pacing != 0 || ext.Cookies != nil {
 		pc.Perfcase = ex.raw(ext)
 	}
 	return pc
@@ -316,7 +322,7 @@ func (ex *exporter) requestCard(s *Step) PTContents {
 func (ex *exporter) checkItems(r *Request) []PTContent {
 	var items []PTContent
 	if len(r.Checks) > 0 || r.CheckAny || (r.Retry != Retry{}) {
-		cp := PTCheckpoint{Mode: "AND", RetryCount: r.Retry.Count, RetryInterval: ex.ms(r.Retry.Interval, r.Pos, "retry interval"), Checks: []PTCheck{}}
+		cp := PTCheckpoint{Mode: "AND", RetryCount: r.Retry.Count, RetryInterval: ex.ms(r.Retry.Interval, r.Pos, "retry interval"), RetryOn: r.Retry.On.Names(), Checks: []PTCheck{}}
 		if r.CheckAny {
 			cp.Mode = "OR"
 		}
@@ -477,6 +483,8 @@ func (ex *exporter) controllerCard(s *Step) PTContents {
 		if s.Break != nil {
 			c.Data = ex.raw(PTBreakData{Condition: s.Break.Source})
 		}
+	case StepClearCookies:
+		c.DataType = dataClearCookies
 	case StepIf:
 		bs := s.If.Branches
 		d := PTIfData{Contents: ex.cards(bs[0].Steps)}

@@ -454,6 +454,16 @@ func (im *importer) variable(v *PTVariable, path string) *Variable {
 			vr.Delimiter = r[0]
 		}
 	}
+	switch ext.OnEnd {
+	case "", "wrap":
+	case "stop":
+		vr.StopAtEnd = true
+		if vr.Type != VarFile || vr.Mode != Sequential {
+			im.errorf(path+".perfcase.on_end", "on_end applies to a file variable read in order (variable_mode 0)", "on_end: stop needs a file variable read sequentially")
+		}
+	default:
+		im.errorf(path+".perfcase.on_end", "use stop or wrap", "unknown on_end %q", ext.OnEnd)
+	}
 	return vr
 }
 
@@ -540,6 +550,7 @@ func (im *importer) caseBody(c *PTCase, path string) *Case {
 		if im.decode(c.Perfcase, p, &ext, true) {
 			cs.KPIs = im.kpis(ext.KPIs, p+".kpis")
 			cs.Pacing = im.millis(p+".pacing", ext.Pacing)
+			cs.NoCookies = ext.Cookies != nil && !*ext.Cookies
 			for i, r := range ext.SLA {
 				if rule := im.slaRule(r, indexPath(p+".sla", i)); rule != nil {
 					cs.SLA = append(cs.SLA, rule)
@@ -828,6 +839,8 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 			}
 			steps = append(steps, &Step{Kind: StepPlugin, Plugin: &Plugin{Name: d.Name, Params: kvsFromPT(d.Params)}, Request: r})
 		}
+	case dataClearCookies:
+		steps = append(steps, &Step{Kind: StepClearCookies})
 	case dataBreak:
 		s := &Step{Kind: StepBreak}
 		if !isJSONNull(c.Data) {
@@ -1235,6 +1248,16 @@ func (im *importer) checkpoint(raw json.RawMessage, path string, r *Request) {
 		im.errorf(path+".mode", "use AND (all checks pass) or OR (any check passes)", "unknown mode %q", cp.Mode)
 	}
 	r.Retry = Retry{Count: cp.RetryCount, Interval: im.millis(path+".retry_interval", cp.RetryInterval)}
+	for i, name := range cp.RetryOn {
+		k, ok := retryKind(name)
+		if !ok {
+			im.errorf(indexPath(path+".retry_on", i), "kinds: "+strings.Join(RetryKinds, ", "), "%q is not a kind of failure", name)
+		}
+		r.Retry.On |= k
+	}
+	if cp.RetryOn != nil && len(cp.RetryOn) == 0 {
+		im.errorf(path+".retry_on", "list the kinds to retry, or leave retry_on out to retry every failure", "retry_on lists no kind of failure")
+	}
 	if (r.Retry != Retry{}) && r.Protocol == "" {
 		im.errorf(path, "remove retry_count and retry_interval", "a plugin request has no retry")
 	}

@@ -32,6 +32,9 @@ type CasePlan struct {
 	Replicas    int
 	Pacing      time.Duration
 	LogPolicy   string
+	// Cookies gives each VU a cookie jar for its HTTP requests (the
+	// default); false sends only the Cookie headers the scenario writes.
+	Cookies bool
 
 	Setup  []Node
 	Steps  []Node
@@ -66,11 +69,34 @@ type TransactionInfo struct {
 }
 
 // Slot is one VU variable. Global variables carry their data; locals start
-// empty.
+// empty; built-in slots hold a number the runner keeps.
 type Slot struct {
-	Name   string
-	Global *VarData // nil for locals
+	Name    string
+	Global  *VarData // nil for locals and built-ins
+	Builtin Builtin
+	// Used says a template or an expression of the case reads the slot;
+	// a global the case never reads is never read for it, so its cursor
+	// and its end (on_end: stop) do not touch the case.
+	Used bool
 }
+
+// Builtin marks the slots whose value the runner keeps rather than the
+// scenario: they are integers in expressions and decimal text in
+// templates.
+type Builtin uint8
+
+const (
+	NotBuiltin  Builtin = iota
+	BuiltinVU           // __VU: the VU's number, from 1
+	BuiltinIter         // __ITER: the VU's pass number, from 0
+)
+
+// The built-in variables' names. The __ prefix is reserved for them, so
+// they can never clash with a variable of the scenario.
+const (
+	VUName   = "__VU"
+	IterName = "__ITER"
+)
 
 // VarData is a global variable with its values loaded.
 type VarData struct {
@@ -80,6 +106,7 @@ type VarData struct {
 	Share     ShareMode
 	Once      bool
 	Sensitive bool
+	StopAtEnd bool     // file, sequential: no row left stops the VU
 	Min, Max  int64    // integer
 	Values    []string // text (one value) and list
 	Columns   []string // file: header row
@@ -269,6 +296,9 @@ type ExtractSpec struct {
 	Expect  *string
 }
 
+// CookiesNode is a cookies: clear step: it empties the VU's cookie jar.
+type CookiesNode struct{}
+
 // ThinkNode pauses the VU for Min, or a uniform time in [Min, Max].
 type ThinkNode struct{ Min, Max time.Duration }
 
@@ -312,10 +342,13 @@ type SetNode struct {
 }
 
 // AssignSpec sets Slot from a template or an expression rounded as asked.
+// Exact, when set, evaluates a rounded expression that is pure arithmetic
+// without float64's binary error; Expr stays the fallback.
 type AssignSpec struct {
 	Slot     int
 	Template *Template
 	Expr     *Program
+	Exact    *Exact
 	Round    string
 	Scale    int
 }
@@ -356,3 +389,4 @@ func (*SetNode) node()         {}
 func (*RendezvousNode) node()  {}
 func (*WeightedNode) node()    {}
 func (*ThroughputNode) node()  {}
+func (*CookiesNode) node()     {}

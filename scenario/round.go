@@ -14,6 +14,9 @@ const maxScale = 32
 // (strconv's 'f', -1), not on the binary value: 2.675 is stored as
 // 2.67499999999999982236431605997495353221893310546875, but a person who
 // wrote 2.675 expects half_up to give 2.68, as PerfTest's BigDecimal does.
+// That mends a literal, not arithmetic: 1.005 * 3 is already 3.0149… in
+// float64. Rounded expressions that are pure arithmetic therefore go
+// through Exact instead; Round serves the rest.
 //
 // The result has exactly scale decimals, no exponent, and no sign on zero.
 // RoundNone gives the shortest form and ignores scale. A scale outside

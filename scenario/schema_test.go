@@ -428,6 +428,7 @@ func TestSchemaEnumsMatchParser(t *testing.T) {
 		{"doc status", enumAt("case_doc", "properties", "status"), sortedSet(docStatuses)},
 		{"set round", roundEnum, sortedSet(roundModes)},
 		{"variable type", typeConsts, sortedSet(varTypeNames)},
+		{"retry on", enumAt("retry_kind"), sortedSet(RetryKinds)},
 	}
 	for _, tt := range tests {
 		if !slices.Equal(tt.got, tt.want) {
@@ -511,6 +512,7 @@ var snippetTests = []struct {
 	{"loop forms", snippetScenario("", `[{loop: 3, steps: [{think: 1s}]}, {loop: {count: 2}, steps: [{break: true}]}, {loop: {while: "true", max: 5}, steps: [{break: "1 == 1"}]}]`, ""), true},
 	{"check forms", snippetScenario("", `[{http: "http://h/", check: [status == 200, {status: 200}, {status: [200, 2xx]}, {header: X, exists: true}, {body: true, contains: ok}, {jsonpath: $.a, in: [1, 2]}, {rt: true, lt: 300ms}], check_mode: or}]`, ""), true},
 	{"retry forms", snippetScenario("", `[{http: "http://h/", retry: 2}, {http: "http://h/", retry: {count: 3, interval: 1s}}]`, ""), true},
+	{"retry on forms", snippetScenario("", `[{http: "http://h/", retry: {count: 2, on: timeout}}, {tcp: {address: "h:1"}, retry: {count: 1, interval: 1s, on: [check, parse, refused, reset, other]}}]`, ""), true},
 	{"headers as mapping and as list", snippetScenario("", `[{http: {url: "http://h/", headers: {A: "1"}, query: [{key: q, value: x}, {key: q, value: y}]}}]`, ""), true},
 	{"multipart as mapping and list", snippetScenario("", `[{http: {method: post, url: "http://h/", multipart: {a: x, f: {file: f.txt, content_type: text/plain}}}}, {http: {url: "http://h/", multipart: [{name: a, value: x}]}}]`, ""), true},
 	{"redirects forms", snippetScenario("", `[{http: {url: "http://h/", redirects: false}}, {http: {url: "http://h/", redirects: 3}}]`, ""), true},
@@ -532,6 +534,9 @@ var snippetTests = []struct {
 	{"retry on ws", snippetScenario("", `[{ws: {url: "ws://h/"}, retry: 1}]`, ""), false},
 	{"duration without unit", snippetScenario("", "[{think: 30}]", ""), false},
 	{"retry above 100", snippetScenario("", `[{http: "http://h/", retry: 101}]`, ""), false},
+	{"retry on unknown kind", snippetScenario("", `[{http: "http://h/", retry: {count: 2, on: [timeout, network]}}]`, ""), false},
+	{"retry on nothing", snippetScenario("", `[{http: "http://h/", retry: {count: 2, on: []}}]`, ""), false},
+	{"retry without count", snippetScenario("", `[{http: "http://h/", retry: {on: timeout}}]`, ""), false},
 	{"check_mode unknown", snippetScenario("", `[{http: "http://h/", check_mode: xor}]`, ""), false},
 	{"body and payload value shorthand", snippetScenario("", `[{http: "http://h/", check: [{body: ok}, {body: [a, b]}]}, {tcp: {address: "127.0.0.1:9"}, check: {payload: pong}}]`, ""), true},
 	{"rt has no value shorthand", snippetScenario("", `[{http: "http://h/", check: {rt: 300ms}}]`, ""), false},
@@ -574,6 +579,10 @@ var snippetTests = []struct {
 	{"bad variable name", snippetScenario("{1a: x}", "", ""), false},
 	{"empty list variable", snippetScenario("{a: []}", "", ""), false},
 	{"long delimiter", snippetScenario("{a: {path: u.csv, delimiter: ';;'}}", "", ""), false},
+	{"on_end forms", snippetScenario("{a: {path: u.csv, on_end: stop}, b: {path: u.csv, on_end: wrap, mode: random}, c: {path: u.csv, on_end: stop, share: vu, once: true, mode: sequential}}", "", ""), true},
+	{"on_end unknown", snippetScenario("{a: {path: u.csv, on_end: recycle}}", "", ""), false},
+	{"on_end stop with random reads", snippetScenario("{a: {path: u.csv, on_end: stop, mode: random}}", "", ""), false},
+	{"on_end on a list", snippetScenario("{a: {values: [x], on_end: stop}}", "", ""), false},
 	{"case without name", "cases: [{steps: [{think: 1s}], stages: [{concurrency: 1, duration: 1s}]}]", false},
 	{"case without stages", "cases: [{name: c, steps: [{think: 1s}]}]", false},
 	{"case without steps", "cases: [{name: c, stages: [{concurrency: 1, duration: 1s}]}]", false},

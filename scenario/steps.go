@@ -8,7 +8,7 @@ import (
 )
 
 // stepKindKeys are the keys that say what a step is; a step has exactly one.
-var stepKindKeys = []string{"http", "tcp", "udp", "ws", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin"}
+var stepKindKeys = []string{"http", "tcp", "udp", "ws", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies"}
 
 // stepModifiers lists, per kind key, the other keys a step of that kind may
 // carry.
@@ -27,6 +27,7 @@ var stepModifiers = map[string][]string{
 	"weighted":    {"disabled"},
 	"throughput":  {"steps", "disabled"},
 	"plugin":      {"check", "check_mode", "extract", "continue_on_failure", "disabled"},
+	"cookies":     {"disabled"},
 }
 
 var allStepKeys = append(append([]string{}, stepKindKeys...),
@@ -142,6 +143,11 @@ func (w *walker) step(n *yaml.Node, depth int) *Step {
 	case "throughput":
 		s.Kind, s.Throughput = StepThroughput, w.throughput(v)
 		s.Throughput.Steps = w.bodySteps(m, "throughput", depth)
+	case "cookies":
+		s.Kind = StepClearCookies
+		if a := w.str(v, "cookies"); a != "clear" {
+			w.errorf(v, "write cookies: clear; turn the jar off for a whole case with the case's cookies: false", "cookies: %q is not a cookie action (the one there is: clear)", a)
+		}
 	}
 	return s
 }
@@ -196,13 +202,16 @@ func (w *walker) request(proto Protocol, v *yaml.Node, step *mapping, pos Pos) *
 	if rt := step.get("retry"); rt != nil {
 		if rt.Kind == yaml.ScalarNode {
 			r.Retry.Count = w.nonNegInt(rt, "retry")
-		} else if rm := w.asMapping(rt, "retry", "count", "interval"); rm != nil {
+		} else if rm := w.asMapping(rt, "retry", "count", "interval", "on"); rm != nil {
 			if !rm.has("count") {
 				w.errorf(rm.node, "e.g. retry: {count: 3, interval: 500ms}", "retry needs a count")
 			}
 			r.Retry.Count = w.nonNegInt(rm.get("count"), "retry count")
 			if iv := rm.get("interval"); iv != nil {
 				r.Retry.Interval = w.duration(iv, "retry interval")
+			}
+			if on := rm.get("on"); on != nil {
+				r.Retry.On = w.retryOn(on)
 			}
 		}
 		if r.Retry.Count > 100 {
@@ -219,6 +228,35 @@ func (w *walker) request(proto Protocol, v *yaml.Node, step *mapping, pos Pos) *
 		r.KPIs = w.kpiList(k, "kpis")
 	}
 	return r
+}
+
+// retryOn parses the failure kinds a retry re-sends on: one name or a
+// list of them.
+func (w *walker) retryOn(n *yaml.Node) RetryOn {
+	n = w.resolve(n)
+	if n == nil {
+		return 0
+	}
+	items := []*yaml.Node{n}
+	if n.Kind == yaml.SequenceNode {
+		items = n.Content
+	}
+	var on RetryOn
+	for _, item := range items {
+		name, ok := w.scalar(w.resolve(item), "retry on")
+		if !ok {
+			continue
+		}
+		k, ok := retryKind(name)
+		if !ok {
+			w.errorf(item, didYouMeanOr(name, RetryKinds, "kinds: "+strings.Join(RetryKinds, ", ")), "retry on: %q is not a kind of failure", name)
+		}
+		on |= k
+	}
+	if len(items) == 0 {
+		w.errorf(n, "e.g. on: [timeout, refused, reset]; leave on out to retry every failure", "retry on lists no kind of failure")
+	}
+	return on
 }
 
 func (w *walker) httpRequest(v *yaml.Node, r *Request) *HTTPRequest {

@@ -23,7 +23,9 @@ const (
 // target with curl.
 const index = `perfcase demo target
 
-POST /login          {"user": "...", "password": "..."} -> {"token": "tok-<user>"}
+POST /login          {"user": "...", "password": "..."} -> {"token": "tok-<user>"},
+                     and the same token as the cookie session (Path=/, HttpOnly)
+GET  /whoami         {"user": "..."} of the session cookie; 401 without one
 GET  /items/{id}     an item: {"id", "sku", "name", "price"}; ?fields=id,name picks fields;
                      "Authorization: Bearer <token>" is optional, but checked when sent
 ANY  /echo           the request body back, with its Content-Type
@@ -41,6 +43,7 @@ func (s *Server) routes() http.Handler {
 		io.WriteString(w, index)
 	})
 	mux.HandleFunc("POST /login", login)
+	mux.HandleFunc("GET /whoami", whoami)
 	mux.HandleFunc("GET /items/{id}", getItem)
 	mux.HandleFunc("/echo", echo)
 	mux.HandleFunc("/delay", s.delay)
@@ -71,8 +74,24 @@ func login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// Any password is accepted: the token depends on the user alone, so
-	// runs are reproducible.
+	// runs are reproducible. It is also the session cookie, for clients
+	// that keep cookies as browsers do.
+	http.SetCookie(w, &http.Cookie{Name: "session", Value: tokenPrefix + creds.User, Path: "/", HttpOnly: true})
 	writeJSON(w, http.StatusOK, map[string]string{"token": tokenPrefix + creds.User})
+}
+
+// whoami names the user of the session cookie /login set.
+func whoami(w http.ResponseWriter, r *http.Request) {
+	c, err := r.Cookie("session")
+	user, ok := "", false
+	if err == nil {
+		user, ok = strings.CutPrefix(c.Value, tokenPrefix)
+	}
+	if !ok || user == "" {
+		writeError(w, http.StatusUnauthorized, "no session cookie from POST /login: log in first, and keep the cookies it sets")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"user": user})
 }
 
 // item is one catalogue entry. The fields are omitempty so ?fields= can

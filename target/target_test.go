@@ -102,6 +102,23 @@ func TestLogin(t *testing.T) {
 	}
 }
 
+// /login sets the token as the session cookie, which /whoami reads.
+func TestSessionCookie(t *testing.T) {
+	base := "http://" + start(t).HTTPAddr()
+	r := do(t, "POST", base+"/login", "application/json", `{"user": "bob"}`)
+	if got := r.header.Get("Set-Cookie"); got != "session=tok-bob; Path=/; HttpOnly" {
+		t.Errorf("Set-Cookie = %q", got)
+	}
+	if r := get(t, base+"/whoami", "Cookie", "session=tok-bob"); r.code != 200 || decode(t, r)["user"] != "bob" {
+		t.Errorf("whoami with the cookie: %d %s", r.code, r.body)
+	}
+	for _, cookie := range []string{"", "session=bob", "other=tok-bob"} {
+		if r := get(t, base+"/whoami", "Cookie", cookie); r.code != 401 || decode(t, r)["error"] == nil {
+			t.Errorf("whoami with Cookie %q: %d %s, want 401 with an error", cookie, r.code, r.body)
+		}
+	}
+}
+
 func TestItems(t *testing.T) {
 	base := "http://" + start(t).HTTPAddr()
 	r := get(t, base+"/items/2", "Authorization", "Bearer tok-alice")
