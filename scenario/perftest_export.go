@@ -181,7 +181,7 @@ func (ex *exporter) stage(st *Stage) PTTestCaseStage {
 	case ModeTPS:
 		startTPS := st.StartTPS
 		ps.TPSValue, ps.CurrentTPS, ps.IssueNum = st.TPS, &startTPS, st.VUs
-		ps.RampUp = ex.secs(st.RampUp, st.Pos, "ramp_up")
+		ext.RampUp = ex.secs(st.RampUp, st.Pos, "ramp_up")
 	case ModePeakProbe, ModeStepProbe:
 		ps.CurrentUserNum, ps.IssueNum = &start, st.VUs
 		if st.Mode == ModePeakProbe {
@@ -203,7 +203,7 @@ func (ex *exporter) stage(st *Stage) PTTestCaseStage {
 			ps.IssueNum = st.VUs
 		}
 	}
-	if len(ext.KPIs) > 0 || ext.StopAtPeak {
+	if len(ext.KPIs) > 0 || ext.StopAtPeak || ext.RampUp != 0 {
 		ps.Perfcase = ex.raw(ext)
 	}
 	return ps

@@ -366,9 +366,9 @@ func TestImportErrors(t *testing.T) {
 		want []string // each must appear in the error
 	}{
 		{"unknown data_type", ptCase(ptGet + `, ` + ptGet + `, {"data_type": 999}`),
-			[]string{"x.json: contents[2].data_type: unknown code 999", "hint: use one of: 0 request card, 1 data instruction"}},
+			[]string{"x.json:1:303: $.contents[2].data_type: unknown code 999", "hint: use one of: 0 request card, 1 data instruction"}},
 		{"unknown data_type in a wrapper", `{"name": "w", "cases": [` + ptCase(`{"data_type": 999}`) + `]}`,
-			[]string{"x.json: cases[0].contents[0].data_type: unknown code 999"}},
+			[]string{"x.json:1:53: $.cases[0].contents[0].data_type: unknown code 999"}},
 		{"streaming request", ptCase(`{"content": [{"content_type": 2, "content": {"name": "live", "protocol_type": 7, "rtmp_url": "rtmp://h/l"}}]}`),
 			[]string{`contents[0].content[0].content.protocol_type: request "live" uses HLS/RTMP, which perfcase does not support`}},
 		{"HTTP-FLV request", ptCase(`{"content": [{"content_type": 2, "content": {"name": "flv", "protocol_type": 10}}]}`),
@@ -380,7 +380,7 @@ func TestImportErrors(t *testing.T) {
 		{"wrong type deep", ptCase(`{"content": [{"content_type": 2, "content": {"protocol_type": 1, "url": "http://h/", "headers": [{"key": "a", "value": 1}]}}]}`),
 			[]string{"contents[0].content[0].content.headers[0].value: expected a string, got number"}},
 		{"not an object", `[1, 2]`,
-			[]string{"x.json: (top level): the document must be a JSON object, got array"}},
+			[]string{"x.json:1:1: $: the document must be a JSON object, got array"}},
 		{"misspelt think field", ptCase(`{"content": [{"content_type": 1, "content": {"tt": 100}}]}`),
 			[]string{`contents[0].content[0].content.tt: unknown field "tt"`, `did you mean "t"?`}},
 		{"misspelt checkpoint field", ptCase(`{"content": [{"content_type": 2, "content": {"protocol_type": 1, "url": "http://h/"}}, {"content_type": 3, "content": {"checks": [{"subject": "body", "opertor": "contains"}]}}]}`),
