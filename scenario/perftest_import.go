@@ -576,9 +576,11 @@ func (im *importer) slaRule(r PTSLARule, path string) *SLARule {
 
 // ptStageReads lists the stage fields each pressure mode reads, beside
 // name, pressure_mode and perfcase; docs/perftest-json.md has the same
-// table. Three fields count only sometimes (see stageReads): time and
-// count by operate_mode, voltage_regulating_mode in duration mode, and a
-// concurrency stage's ramp_up only with a current_user_num to ramp from.
+// table. Some count only sometimes (see stageReads): time and count by
+// operate_mode, voltage_regulating_mode in duration mode, a concurrency
+// stage's ramp_up only with a current_user_num to ramp from, and a TPS
+// stage's current_tps in count mode only with perfcase.ramp_up, since a
+// count has no length to ramp over.
 var ptStageReads = map[PressureMode][]string{
 	ModeConcurrency:          {"operate_mode", "time", "count", "voltage_regulating_mode", "issue_num", "current_user_num", "ramp_up"},
 	ModeTPS:                  {"operate_mode", "time", "count", "voltage_regulating_mode", "tps_value", "current_tps", "issue_num"},
@@ -590,14 +592,16 @@ var ptStageReads = map[PressureMode][]string{
 	ModeStepProbe:            {"time", "current_user_num", "issue_num", "step_size", "step_duration", "peak_load_kpis"},
 }
 
-// stageReads is the part of ptStageReads that counts for this stage.
-func stageReads(st *PTTestCaseStage, mode PressureMode) []string {
+// stageReads is the part of ptStageReads that counts for this stage, whose
+// perfcase key holds ext.
+func stageReads(st *PTTestCaseStage, mode PressureMode, ext *PTStageExt) []string {
 	var out []string
 	byCount := (mode == ModeConcurrency || mode == ModeTPS) && st.OperateMode == 1
 	for _, f := range ptStageReads[mode] {
 		switch {
 		case f == "time" && byCount, f == "count" && !byCount, f == "voltage_regulating_mode" && byCount:
 		case f == "ramp_up" && mode == ModeConcurrency && st.CurrentUserNum == nil:
+		case f == "current_tps" && byCount && ext.RampUp == 0:
 		default:
 			out = append(out, f)
 		}
@@ -650,8 +654,8 @@ var ignoredHints = map[string]string{
 
 // noteIgnored notes every field of a stage that carries a value its mode
 // does not read: the PerfTest UI keeps every mode's values in each stage.
-func (im *importer) noteIgnored(st *PTTestCaseStage, mode PressureMode, path string) {
-	reads := stageReads(st, mode)
+func (im *importer) noteIgnored(st *PTTestCaseStage, mode PressureMode, ext *PTStageExt, path string) []string {
+	reads := stageReads(st, mode, ext)
 	what := fmt.Sprintf("a %s stage (pressure_mode %d)", pressureModes[int(mode)], mode)
 	for _, f := range stageValues(st) {
 		if contains(reads, f) {
@@ -667,9 +671,12 @@ func (im *importer) noteIgnored(st *PTTestCaseStage, mode PressureMode, path str
 			hint = "manual regulation applies to duration stages"
 		case f == "voltage_regulating_mode":
 			hint = "manual regulation applies to concurrency and TPS stages"
+		case f == "current_tps":
+			hint = "a count has no length to ramp over: the stage runs at tps_value (perfcase.ramp_up gives it a ramp)"
 		}
 		im.notef(path+"."+f, hint, "ignored: %s does not read %s", what, f)
 	}
+	return reads
 }
 
 func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
@@ -681,7 +688,11 @@ func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
 		return s
 	}
 	s.Mode = PressureMode(st.PressureMode)
-	im.noteIgnored(st, s.Mode, path)
+	var ext PTStageExt
+	if !isJSONNull(st.Perfcase) {
+		im.decode(st.Perfcase, path+".perfcase", &ext, true)
+	}
+	reads := im.noteIgnored(st, s.Mode, &ext, path)
 	// Only concurrency and TPS stages have an execution strategy (duration
 	// or count) and manual regulation; the other modes run for time.
 	open := s.Mode == ModeConcurrency || s.Mode == ModeTPS
@@ -704,10 +715,6 @@ func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
 		s.Manual = st.VoltageRegulatingMode == 1
 		im.mark(s, "manual", path+".voltage_regulating_mode")
 	}
-	var ext PTStageExt
-	if !isJSONNull(st.Perfcase) {
-		im.decode(st.Perfcase, path+".perfcase", &ext, true)
-	}
 	probe := s.Mode == ModePeakProbe || s.Mode == ModeStepProbe
 	if !probe && (len(ext.KPIs) > 0 || ext.StopAtPeak) {
 		im.errorf(path+".perfcase", "remove kpis and stop_at_peak, or use pressure_mode 2 or 7", "kpis and stop_at_peak apply to probing stages")
@@ -727,7 +734,7 @@ func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
 		}
 	case ModeTPS:
 		s.TPS, s.StartTPS, s.VUs = st.TPSValue, st.TPSValue, st.IssueNum
-		if st.CurrentTPS != nil {
+		if st.CurrentTPS != nil && contains(reads, "current_tps") {
 			s.StartTPS = *st.CurrentTPS
 		}
 		s.RampUp = im.seconds(path+".perfcase.ramp_up", ext.RampUp)
