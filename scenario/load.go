@@ -106,19 +106,10 @@ func (l *Loaded) perfTest(src []byte, opts Options) error {
 		return im.errs
 	}
 	l.File = im.out
-	fm := &formatter{at: im.at}
-	root := fm.file(im.out)
-	if fm.err != nil {
-		return ErrorList{fm.err.(*Error)}
+	f, errs := im.walk()
+	if f == nil {
+		return errs
 	}
-	if root.Line == 0 {
-		root.Line, root.Column = 1, 1
-	}
-	inherit(root, root)
-	w := &walker{file: l.Name}
-	f := &File{Path: l.Name, Pos: Pos{File: l.Name, Line: root.Line, Col: root.Column}}
-	w.root(root, f)
-	errs := w.errs
 	if !opts.ParseOnly && (len(errs) == 0 || len(f.Cases) > 0 || len(f.Transactions) > 0) {
 		plan, cerr := compile(f, opts, src)
 		var more ErrorList
@@ -134,6 +125,25 @@ func (l *Loaded) perfTest(src []byte, opts Options) error {
 	errs.attachSource(l.Name, src)
 	im.addPaths(errs)
 	return errs.Err()
+}
+
+// walk reads the imported File as a YAML file is read: through the tree
+// FormatYAML would encode, each node placed at the JSON it came from. The
+// File is nil when the tree cannot be written, a bug the error names.
+func (im *importer) walk() (*File, ErrorList) {
+	fm := &formatter{at: im.at}
+	root := fm.file(im.out)
+	if fm.err != nil {
+		return nil, ErrorList{fm.err.(*Error)}
+	}
+	if root.Line == 0 {
+		root.Line, root.Column = 1, 1
+	}
+	inherit(root, root)
+	w := &walker{file: im.file}
+	f := &File{Path: im.file, Pos: Pos{File: im.file, Line: root.Line, Col: root.Column}}
+	w.root(root, f)
+	return f, w.errs
 }
 
 // addPaths names, in each error placed in the JSON, the JSONPath of the

@@ -747,10 +747,22 @@ func FuzzImportPerfTest(f *testing.F) {
 		if err != nil {
 			t.Fatalf("FormatYAML(imported): %v", err)
 		}
+		// Open reads the tree FormatYAML encodes, placed in the JSON: it
+		// must find what parsing the encoded text finds.
+		walked, walkErrs := importJSON("fuzz.json", data).walk()
+		if walked == nil {
+			t.Fatalf("the imported File cannot be walked: %v", walkErrs)
+		}
 		back, err := Parse("fuzz.json", out)
+		var textErrs ErrorList
+		errors.As(err, &textErrs)
+		if len(walkErrs.normalize()) != len(textErrs) {
+			t.Fatalf("walking the tree found %d errors, parsing its text %d:\n%v\n---\n%v", len(walkErrs), len(textErrs), walkErrs, textErrs)
+		}
 		if err != nil {
 			return // an import need not be a valid scenario; validate says why
 		}
 		ptSameFile(t, "Parse(FormatYAML(imported))", back, file)
+		ptSameFile(t, "the walked tree", walked, file)
 	})
 }
