@@ -397,3 +397,40 @@ func TestPerfTestStageBugs(t *testing.T) {
 		}
 	}
 }
+
+// docs/perftest-json.md's table of the stage fields each pressure mode
+// reads is the table the tests hold (ptStageFields).
+func TestPerfTestDocStageTable(t *testing.T) {
+	doc := string(ptRead(t, "../docs/perftest-json.md"))
+	fields := []string{"operate_mode", "time", "count", "start_time", "end_time", "issue_num", "current_user_num", "tps_value", "current_tps",
+		"voltage_regulating_mode", "maximum", "minimum", "loop_count", "max_duration", "ramp_up", "peak_load_kpis", "step_duration", "step_size"}
+	rows := 0
+	for _, line := range strings.Split(doc, "\n") {
+		var mode int
+		var name string
+		if _, err := fmt.Sscanf(strings.TrimSpace(line), "| %d %s", &mode, &name); err != nil || !strings.Contains(line, "`time`") {
+			continue
+		}
+		rows++
+		_, reads, _ := strings.Cut(strings.TrimSpace(line)[1:], "|")
+		var got []string
+		for _, f := range fields {
+			if strings.Contains(reads, "`"+f+"`") {
+				got = append(got, f)
+			}
+		}
+		want := []string{"time"}
+		if mode <= 1 {
+			want = append(want, "operate_mode", "count")
+		}
+		want = append(want, ptStageFields[mode]...)
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("pressure_mode %d: the doc lists %q, the tests %q", mode, got, want)
+		}
+	}
+	if rows != 8 {
+		t.Errorf("found %d rows of the stage table in docs/perftest-json.md, want 8", rows)
+	}
+}

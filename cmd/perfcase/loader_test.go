@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -158,6 +159,31 @@ func TestMaxFileSizeFlag(t *testing.T) {
 	}
 }
 
+// runAll runs command lines at once, each in-process: the runs below
+// mostly wait on their stages, and t.Parallel would run only GOMAXPROCS of
+// them at a time.
+type runResult struct {
+	code        int
+	out, errOut string
+	took        time.Duration
+}
+
+func runAll(t *testing.T, cmds [][]string) []runResult {
+	t.Helper()
+	res := make([]runResult, len(cmds))
+	var wg sync.WaitGroup
+	for i, args := range cmds {
+		wg.Go(func() {
+			start := time.Now()
+			r := &res[i]
+			r.code, r.out, r.errOut = runCmd(t, args...)
+			r.took = time.Since(start)
+		})
+	}
+	wg.Wait()
+	return res
+}
+
 // The reference's CreateCase example, set to each pressure mode in turn
 // (times shortened to seconds), runs the load that mode describes against
 // a counting target: the rate modes start the passes their shape adds up
@@ -188,23 +214,27 @@ func TestRunPerfTestModes(t *testing.T) {
 		{name: "2 peak probing ignores operate_mode 1", set: map[string]any{"pressure_mode": 2, "operate_mode": 1}, peak: 1, minPeak: 1, lastsFor: 3 * time.Second},
 		{name: "7 smart peak probing ignores operate_mode 1", set: map[string]any{"pressure_mode": 7, "operate_mode": 1}, peak: 1, minPeak: 1, lastsFor: 3 * time.Second},
 	}
-	for _, tt := range tests {
+	servers := make([]*loadServer, len(tests))
+	paths := make([]string, len(tests))
+	var cmds [][]string
+	for i, tt := range tests {
+		servers[i] = newLoadServer(t, 10*time.Millisecond)
+		set := map[string]any{}
+		for k, v := range short {
+			set[k] = v
+		}
+		for k, v := range tt.set {
+			set[k] = v
+		}
+		paths[i] = referenceWith(t, servers[i].URL, set)
+		cmds = append(cmds, []string{"run", "--quiet", paths[i]})
+	}
+	results := runAll(t, cmds)
+	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			srv := newLoadServer(t, 10*time.Millisecond)
-			set := map[string]any{}
-			for k, v := range short {
-				set[k] = v
-			}
-			for k, v := range tt.set {
-				set[k] = v
-			}
-			p := referenceWith(t, srv.URL, set)
-			start := time.Now()
-			code, out, errOut := runCmd(t, "run", "--quiet", p)
-			took := time.Since(start)
-			if code != exitOK {
-				t.Fatalf("run: exit %d\n%s%s", code, out, errOut)
+			srv, p, r := servers[i], paths[i], results[i]
+			if r.code != exitOK {
+				t.Fatalf("run: exit %d\n%s%s", r.code, r.out, r.errOut)
 			}
 			hits, peak := srv.hits.Load(), srv.peak.Load()
 			switch {
@@ -226,8 +256,8 @@ func TestRunPerfTestModes(t *testing.T) {
 					t.Errorf("%d requests, at most %d at once; want %d..%d VUs at once", hits, peak, tt.minPeak, tt.peak)
 				}
 			}
-			if took < tt.lastsFor {
-				t.Errorf("the run took %v, shorter than its %v stage", took, tt.lastsFor)
+			if r.took < tt.lastsFor {
+				t.Errorf("the run took %v, shorter than its %v stage", r.took, tt.lastsFor)
 			}
 		})
 	}
@@ -248,41 +278,33 @@ func passes(st *scenario.Stage) float64 {
 // a concurrency stage with no current_user_num runs its VUs from the start
 // however long its ramp_up.
 func TestRunPerfTestStageBugs(t *testing.T) {
-	t.Run("TPS with ramp_up", func(t *testing.T) {
-		t.Parallel()
-		srv := newLoadServer(t, 0)
-		p := referenceWith(t, srv.URL, map[string]any{"pressure_mode": 1, "time": 2, "tps_value": 100, "issue_num": 20, "ramp_up": 30})
-		if code, out, errOut := runCmd(t, "run", "--quiet", p); code != exitOK {
-			t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	tps := newLoadServer(t, 0)
+	tpsCase := referenceWith(t, tps.URL, map[string]any{"pressure_mode": 1, "time": 2, "tps_value": 100, "issue_num": 20, "ramp_up": 30})
+	vus := newLoadServer(t, 10*time.Millisecond)
+	vusCase := referenceWith(t, vus.URL, map[string]any{"pressure_mode": 0, "time": 2, "issue_num": 5, "ramp_up": 30})
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(mustRead(t, vusCase)), &doc); err != nil {
+		t.Fatal(err)
+	}
+	delete(doc["stages"].([]any)[0].(map[string]any), "current_user_num")
+	b, _ := json.Marshal(doc)
+	if err := os.WriteFile(vusCase, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := runAll(t, [][]string{{"run", "--quiet", tpsCase}, {"run", "--quiet", vusCase}})
+	for _, r := range res {
+		if r.code != exitOK {
+			t.Fatalf("exit %d\n%s%s", r.code, r.out, r.errOut)
 		}
-		// 200 passes; ramped from 0 over 30 s it would be under 7.
-		if n := srv.hits.Load(); n < 150 || n > 250 {
-			t.Errorf("100/s for 2s sent %d requests, want about 200", n)
-		}
-	})
-	t.Run("concurrency without current_user_num", func(t *testing.T) {
-		t.Parallel()
-		srv := newLoadServer(t, 10*time.Millisecond)
-		set := map[string]any{"pressure_mode": 0, "time": 2, "issue_num": 5, "ramp_up": 30}
-		p := referenceWith(t, srv.URL, set)
-		var doc map[string]any
-		if err := json.Unmarshal([]byte(mustRead(t, p)), &doc); err != nil {
-			t.Fatal(err)
-		}
-		delete(doc["stages"].([]any)[0].(map[string]any), "current_user_num")
-		b, _ := json.Marshal(doc)
-		if err := os.WriteFile(p, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		code, out, errOut := runCmd(t, "run", "--quiet", p)
-		if code != exitOK {
-			t.Fatalf("exit %d\n%s%s", code, out, errOut)
-		}
-		if srv.peak.Load() != 5 {
-			t.Errorf("%d requests, at most %d at once; want 5 VUs from the start", srv.hits.Load(), srv.peak.Load())
-		}
-		if !strings.Contains(errOut, fmt.Sprintf("note: %s:", p)) || !strings.Contains(errOut, "$.stages[0].ramp_up: ignored") {
-			t.Errorf("stderr lacks the note on ramp_up:\n%s", errOut)
-		}
-	})
+	}
+	// 200 passes; ramped from 0 over 30 s it would be under 7.
+	if n := tps.hits.Load(); n < 150 || n > 250 {
+		t.Errorf("TPS with ramp_up: 100/s for 2s sent %d requests, want about 200", n)
+	}
+	if vus.peak.Load() != 5 {
+		t.Errorf("concurrency without current_user_num: %d requests, at most %d at once; want 5 VUs from the start", vus.hits.Load(), vus.peak.Load())
+	}
+	if errOut := res[1].errOut; !strings.Contains(errOut, fmt.Sprintf("note: %s:", vusCase)) || !strings.Contains(errOut, "$.stages[0].ramp_up: ignored") {
+		t.Errorf("stderr lacks the note on ramp_up:\n%s", errOut)
+	}
 }
