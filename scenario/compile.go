@@ -20,47 +20,53 @@ import (
 	"github.com/theory/jsonpath"
 )
 
-// Options are what a compile takes from outside the file.
+// Options are what loading and compiling take from outside the file.
 type Options struct {
 	// LookupEnv resolves ${env.NAME}; nil means os.LookupEnv.
 	LookupEnv func(string) (string, bool)
 	// Set overrides global variables by name (--set name=value); a name
 	// the file does not define becomes a text variable.
 	Set map[string]string
-	// ReadFile reads data files (CSV, multipart uploads); nil means
-	// os.ReadFile. Paths are relative to the scenario file.
+	// ReadFile reads data files (CSV, multipart uploads); nil means reading
+	// regular files only, of at most MaxDataFileSize (CSV) or
+	// MaxPartFileSize (multipart) bytes. Paths are relative to the
+	// scenario file.
 	ReadFile func(string) ([]byte, error)
+	// Stdin is what the scenario name "-" reads; nil means os.Stdin.
+	Stdin io.Reader
+	// MaxFileSize bounds the scenario file; 0 means DefaultMaxFileSize.
+	MaxFileSize int64
+	// ParseOnly stops Open after the checks of the file's own text, as
+	// export needs: names, expressions and data files are not looked at.
+	ParseOnly bool
+	// AsPerfTest reads the scenario as PerfTest case JSON whatever its
+	// content, as perfcase import does, so that broken JSON is reported
+	// as JSON.
+	AsPerfTest bool
 }
 
-// Load parses and compiles a scenario file. When parsing finds errors the
-// partial tree is still compiled, so that one run reports every problem:
-// undefined names as well as misspelt keys.
+// Load reads, parses and compiles a scenario file, YAML or PerfTest case
+// JSON, as Open does, and returns its Plan.
 func Load(path string, opts Options) (*Plan, error) {
-	f, perr := ParseFile(path)
-	if perr == nil {
-		return Compile(f, opts)
+	l, err := Open(path, opts)
+	if err != nil {
+		return nil, err
 	}
-	var list ErrorList
-	if !errors.As(perr, &list) || f == nil || len(f.Cases) == 0 && len(f.Transactions) == 0 {
-		return nil, perr
-	}
-	_, cerr := Compile(f, opts)
-	var more ErrorList
-	if errors.As(cerr, &more) {
-		list = append(list, more...)
-	}
-	return nil, list.normalize()
+	return l.Plan, nil
 }
 
 // Compile resolves and checks a parsed file and builds its Plan. Every
 // error is reported, sorted by position; nothing in the Plan is usable if
 // an error is returned.
 func Compile(f *File, opts Options) (*Plan, error) {
+	return compile(f, opts, nil)
+}
+
+// compile is Compile; src, when given, is the file's text, shown under
+// errors (else the file is read again for that).
+func compile(f *File, opts Options, src []byte) (*Plan, error) {
 	if opts.LookupEnv == nil {
 		opts.LookupEnv = os.LookupEnv
-	}
-	if opts.ReadFile == nil {
-		opts.ReadFile = os.ReadFile
 	}
 	c := &compiler{f: f, opts: opts, dir: filepath.Dir(f.Path), txns: map[string]*Transaction{}, txnUsed: map[string]bool{}}
 	p := &Plan{Name: f.Name, Description: f.Description, Source: f.Path, Parallel: f.Parallel}
@@ -79,7 +85,10 @@ func Compile(f *File, opts Options) (*Plan, error) {
 	}
 	c.checkUnusedTransactions()
 	c.errs = c.errs.normalize()
-	c.errs.attachSourceFromFile(f.Path, opts.ReadFile)
+	if src == nil {
+		src, _ = c.readData(f.Path, DefaultMaxFileSize)
+	}
+	c.errs.attachSource(f.Path, src)
 	secrets := secrets(c.globals)
 	c.errs.redact(secrets)
 	c.warnings.redact(secrets)
@@ -104,17 +113,22 @@ type compiler struct {
 	txnBad map[string]bool
 }
 
-// attachSourceFromFile shows the offending lines of compile errors, which
-// are found after parsing when the source is no longer at hand.
-func (l ErrorList) attachSourceFromFile(path string, read func(string) ([]byte, error)) {
-	if len(l) == 0 || path == "" {
-		return
+// readData reads a file the scenario names, within limit bytes unless
+// the caller supplied its own reader.
+func (c *compiler) readData(path string, limit int64) ([]byte, error) {
+	if c.opts.ReadFile != nil {
+		return c.opts.ReadFile(path)
 	}
-	src, err := read(path)
-	if err != nil {
-		return
+	return readDataFile(path, limit)
+}
+
+// dataError says why a data file cannot be read, with a hint that fits.
+func dataError(err error) (msg, hint string) {
+	var le *fileLimitError
+	if errors.As(err, &le) {
+		return le.msg, le.hint
 	}
-	l.attachSource(path, src)
+	return errUnwrapPath(err).Error(), "the path is relative to the scenario file"
 }
 
 func (c *compiler) dataPath(p string) string {
@@ -167,9 +181,10 @@ func (c *compiler) loadGlobals() {
 // other row is a value. A file that cannot be read fails the compile.
 func (c *compiler) loadCSV(v *Variable, d *VarData) {
 	path := c.dataPath(v.Path)
-	data, err := c.opts.ReadFile(path)
+	data, err := c.readData(path, MaxDataFileSize)
 	if err != nil {
-		c.errs.add(v.Pos, "the path is relative to the scenario file", "variable %s: cannot read %s: %v", v.Name, v.Path, errUnwrapPath(err))
+		msg, hint := dataError(err)
+		c.errs.add(v.Pos, hint, "variable %s: cannot read %s: %s", v.Name, v.Path, msg)
 		return
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
@@ -676,9 +691,10 @@ func (cc *caseCompiler) httpSpec(h *HTTPRequest) *HTTPSpec {
 	for _, p := range h.Parts {
 		ps := PartSpec{Name: p.Name, ContentType: p.ContentType}
 		if p.File != "" {
-			data, err := cc.opts.ReadFile(cc.dataPath(p.File))
+			data, err := cc.readData(cc.dataPath(p.File), MaxPartFileSize)
 			if err != nil {
-				cc.errs.add(p.Pos, "the path is relative to the scenario file", "multipart field %s: cannot read %s: %v", p.Name, p.File, errUnwrapPath(err))
+				msg, hint := dataError(err)
+				cc.errs.add(p.Pos, hint, "multipart field %s: cannot read %s: %s", p.Name, p.File, msg)
 			}
 			ps.FileName, ps.Content = filepath.Base(p.File), data
 		} else {

@@ -29,7 +29,10 @@ func (p Pos) String() string {
 // Caret, when set, is the column inside Source where an expression error
 // starts, so the message can point at it.
 type Error struct {
-	Pos    Pos
+	Pos Pos
+	// Path is the JSONPath of the value a PerfTest case JSON error is
+	// about, e.g. $.stages[0].ramp_up; empty in YAML.
+	Path   string
 	Msg    string
 	Hint   string
 	Source string // the offending line, shown under the message
@@ -44,6 +47,10 @@ func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.Pos.String())
 	b.WriteString(": ")
+	if e.Path != "" {
+		b.WriteString(e.Path)
+		b.WriteString(": ")
+	}
 	b.WriteString(e.Msg)
 	if e.Source != "" {
 		b.WriteString("\n    | ")

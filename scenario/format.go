@@ -36,6 +36,9 @@ func FormatYAML(f *File) ([]byte, error) {
 
 type formatter struct {
 	err error // the first problem; the rest would repeat it
+	// at, when set, places the nodes of an imported File at the JSON its
+	// values came from (see posTable); FormatYAML leaves it nil.
+	at posTable
 }
 
 func (fm *formatter) fail(pos Pos, format string, args ...any) {
@@ -85,13 +88,93 @@ func formatDuration(d time.Duration) string {
 	return s
 }
 
-type ymap struct{ n *yaml.Node }
+// ymap builds a mapping; an owned one (mapOf) places its keys and values
+// where the formatter's posTable says its owner's values came from.
+type ymap struct {
+	n     *yaml.Node
+	fm    *formatter
+	owner any
+}
 
-func newMap() *ymap { return &ymap{&yaml.Node{Kind: yaml.MappingNode}} }
+func newMap() *ymap { return &ymap{n: &yaml.Node{Kind: yaml.MappingNode}} }
+
+// mapOf is a mapping that writes owner, a node of the File.
+func (fm *formatter) mapOf(owner any) *ymap {
+	m := &ymap{n: &yaml.Node{Kind: yaml.MappingNode}, fm: fm, owner: owner}
+	fm.place(m.n, owner, "")
+	return m
+}
 
 func (m *ymap) add(key string, v *yaml.Node) *ymap {
-	m.n.Content = append(m.n.Content, yStr(key), v)
+	k := yStr(key)
+	m.n.Content = append(m.n.Content, k, v)
+	if m.fm != nil {
+		m.fm.placeKey(k, m.owner, key)
+		m.fm.place(v, m.owner, key)
+	}
 	return m
+}
+
+// addNamed adds a value keyed by a name the user chose (a variable, an
+// extraction, a header), which owner, the node it writes, came with.
+func (m *ymap) addNamed(name string, v *yaml.Node, owner any) *ymap {
+	k := yStr(name)
+	m.n.Content = append(m.n.Content, k, v)
+	if m.fm != nil {
+		m.fm.placeKey(k, owner, nameKey)
+		m.fm.place(v, owner, "")
+	}
+	return m
+}
+
+// place puts n where owner's key came from, if the table knows.
+func (fm *formatter) place(n *yaml.Node, owner any, key string) {
+	sp, ok := fm.at[posKey{owner, key}]
+	if !ok {
+		return
+	}
+	n.Line, n.Column = sp.val.Line, sp.val.Col
+	if sp.quoted && n.Kind == yaml.ScalarNode {
+		// So that positions inside the text (a template's ${) count from
+		// after the JSON string's quote, as they do in quoted YAML.
+		n.Style = yaml.DoubleQuotedStyle
+	}
+}
+
+// placeKey puts a key node at the JSON key its value came from.
+func (fm *formatter) placeKey(k *yaml.Node, owner any, key string) {
+	sp, ok := fm.at[posKey{owner, key}]
+	if !ok {
+		return
+	}
+	p := sp.key
+	if p.Line == 0 {
+		p = sp.val
+	}
+	k.Line, k.Column = p.Line, p.Col
+}
+
+// inherit gives every node the formatter could not place the position of
+// the nearest one around it: a key its value's, a value its key's, an
+// item its list's.
+func inherit(n, from *yaml.Node) {
+	if n.Line == 0 {
+		n.Line, n.Column = from.Line, from.Column
+	}
+	if n.Kind != yaml.MappingNode {
+		for _, c := range n.Content {
+			inherit(c, n)
+		}
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.Line == 0 && v.Line != 0 {
+			k.Line, k.Column = v.Line, v.Column
+		}
+		inherit(k, n)
+		inherit(v, k)
+	}
 }
 
 func (m *ymap) flow() *yaml.Node {
@@ -146,25 +229,25 @@ func width(n *yaml.Node) int {
 
 // kvNode writes key/value pairs as a map, or as [{key, value}] when a key
 // repeats, which a map cannot hold.
-func kvNode(list []KV) *yaml.Node {
+func (fm *formatter) kvNode(list []KV) *yaml.Node {
 	seen := map[string]bool{}
-	m := newMap()
-	for _, kv := range list {
+	m := fm.mapOf(nil)
+	for i, kv := range list {
 		if seen[kv.Key] {
 			items := ySeq(nil)
-			for _, kv := range list {
-				items.Content = append(items.Content, newMap().add("key", yStr(kv.Key)).add("value", yStr(kv.Value)).flow())
+			for i, kv := range list {
+				items.Content = append(items.Content, fm.mapOf(&list[i]).add("key", yStr(kv.Key)).add("value", yStr(kv.Value)).flow())
 			}
 			return items
 		}
 		seen[kv.Key] = true
-		m.add(kv.Key, yStr(kv.Value))
+		m.addNamed(kv.Key, yStr(kv.Value), &list[i])
 	}
 	return flowIfShort(m.n)
 }
 
 func (fm *formatter) file(f *File) *yaml.Node {
-	m := newMap().add("name", yStr(f.Name))
+	m := fm.mapOf(f).add("name", yStr(f.Name))
 	if f.Description != "" {
 		m.add("description", yStr(f.Description))
 	}
@@ -172,16 +255,16 @@ func (fm *formatter) file(f *File) *yaml.Node {
 		m.add("parallel", yBool(true))
 	}
 	if len(f.Variables) > 0 {
-		vm := newMap()
+		vm := fm.mapOf(nil)
 		for _, v := range f.Variables {
-			vm.add(v.Name, fm.variable(v))
+			vm.addNamed(v.Name, fm.variable(v), v)
 		}
 		m.add("variables", vm.n)
 	}
 	if len(f.Transactions) > 0 {
-		tm := newMap()
+		tm := fm.mapOf(nil)
 		for _, t := range f.Transactions {
-			tm.add(t.Name, fm.transaction(t))
+			tm.addNamed(t.Name, fm.transaction(t), t)
 		}
 		m.add("transactions", tm.n)
 	}
@@ -195,18 +278,22 @@ func (fm *formatter) file(f *File) *yaml.Node {
 
 func (fm *formatter) variable(v *Variable) *yaml.Node {
 	options := v.Mode != Sequential || v.Share != ShareCase || v.Sensitive || v.Once || v.StopAtEnd
-	m := newMap()
+	m := fm.mapOf(v)
 	switch v.Type {
 	case VarText:
 		if !v.Sensitive {
-			return yStr(v.Value)
+			n := yStr(v.Value)
+			fm.place(n, v, "value")
+			return n
 		}
 		m.add("value", yStr(v.Value))
 	case VarInteger:
 		m.add("min", yInt(v.Min)).add("max", yInt(v.Max))
 	case VarList:
 		if !options {
-			return yStrs(v.Values, false)
+			n := yStrs(v.Values, false)
+			fm.place(n, v, "values")
+			return n
 		}
 		m.add("values", yStrs(v.Values, false))
 	case VarFile:
@@ -235,9 +322,11 @@ func (fm *formatter) variable(v *Variable) *yaml.Node {
 
 func (fm *formatter) transaction(t *Transaction) *yaml.Node {
 	if t.Description == "" && len(t.KPIs) == 0 {
-		return fm.steps(t.Steps)
+		n := fm.steps(t.Steps)
+		fm.place(n, t, "steps")
+		return n
 	}
-	m := newMap()
+	m := fm.mapOf(t)
 	if t.Description != "" {
 		m.add("description", yStr(t.Description))
 	}
@@ -253,7 +342,7 @@ func kpiNode(list []*KPICheck) *yaml.Node {
 }
 
 func (fm *formatter) caseNode(c *Case) *yaml.Node {
-	m := newMap().add("name", yStr(c.Name))
+	m := fm.mapOf(c).add("name", yStr(c.Name))
 	if c.Description != "" {
 		m.add("description", yStr(c.Description))
 	}
@@ -264,7 +353,7 @@ func (fm *formatter) caseNode(c *Case) *yaml.Node {
 		m.add("disabled", yBool(true))
 	}
 	if d := c.Doc; d.Preparation != "" || d.Rank != 0 || d.Status != "" || len(d.Steps) > 0 {
-		dm := newMap()
+		dm := fm.mapOf(&c.Doc)
 		if d.Preparation != "" {
 			dm.add("preparation", yStr(d.Preparation))
 		}
@@ -324,7 +413,7 @@ func (fm *formatter) slaRule(r *SLARule) *yaml.Node {
 		fm.fail(r.Pos, "sla rule %q has no kpi", r.Name)
 		return yStr("")
 	}
-	m := newMap()
+	m := fm.mapOf(r)
 	if r.Name != r.KPI.Source {
 		m.add("name", yStr(r.Name))
 	}
@@ -345,7 +434,7 @@ func (fm *formatter) slaRule(r *SLARule) *yaml.Node {
 }
 
 func (fm *formatter) stage(st *Stage) *yaml.Node {
-	m := newMap()
+	m := fm.mapOf(st)
 	if st.Name != "" {
 		m.add("name", yStr(st.Name))
 	}
@@ -364,7 +453,7 @@ func (fm *formatter) stage(st *Stage) *yaml.Node {
 			m.add("max_vus", yInt(st.VUs))
 		}
 	case ModePeakProbe, ModeStepProbe:
-		pm := newMap().add("start", yInt(st.StartVUs)).add("max", yInt(st.VUs))
+		pm := fm.mapOf(st).add("start", yInt(st.StartVUs)).add("max", yInt(st.VUs))
 		if st.Mode == ModePeakProbe {
 			pm.add("ramp_up", yDur(st.RampUp))
 		} else {
@@ -378,7 +467,7 @@ func (fm *formatter) stage(st *Stage) *yaml.Node {
 		}
 		m.add(st.Mode.String(), pm.flow())
 	default:
-		wm := newMap().add("min", yNum(st.Min)).add("max", yNum(st.Max)).add("loops", yInt(st.Loops))
+		wm := fm.mapOf(st).add("min", yNum(st.Min)).add("max", yNum(st.Max)).add("loops", yInt(st.Loops))
 		if st.Mode == ModeSurgeConcurrency || st.Mode == ModeSurgeTPS {
 			wm.add("hold", yDur(st.Hold))
 		}
@@ -413,7 +502,7 @@ func (fm *formatter) steps(list []*Step) *yaml.Node {
 }
 
 func (fm *formatter) step(s *Step) *yaml.Node {
-	m := newMap()
+	m := fm.mapOf(s)
 	switch s.Kind {
 	case StepRequest:
 		if s.Request == nil {
@@ -431,7 +520,7 @@ func (fm *formatter) step(s *Step) *yaml.Node {
 		if l.Count > 0 && l.While == nil && l.Max == 0 {
 			m.add("loop", yInt(l.Count))
 		} else {
-			lm := newMap()
+			lm := fm.mapOf(l)
 			if l.Count > 0 {
 				lm.add("count", yInt(l.Count))
 			}
@@ -461,8 +550,9 @@ func (fm *formatter) step(s *Step) *yaml.Node {
 		m.add("if", yStr(bs[0].Cond.Source)).add("steps", fm.steps(bs[0].Steps))
 		if len(bs) > 1 {
 			elif := ySeq(nil)
-			for _, b := range bs[1:] {
-				elif.Content = append(elif.Content, newMap().add("if", yStr(b.Cond.Source)).add("steps", fm.steps(b.Steps)).n)
+			for i := 1; i < len(bs); i++ {
+				b := &bs[i]
+				elif.Content = append(elif.Content, fm.mapOf(b).add("if", yStr(b.Cond.Source)).add("steps", fm.steps(b.Steps)).n)
 			}
 			m.add("elif", elif)
 		}
@@ -470,20 +560,21 @@ func (fm *formatter) step(s *Step) *yaml.Node {
 			m.add("else", fm.steps(s.If.Else))
 		}
 	case StepSet:
-		sm := newMap()
-		for _, a := range s.Set.Assigns {
+		sm := fm.mapOf(nil)
+		for i := range s.Set.Assigns {
+			a := &s.Set.Assigns[i]
 			if a.Expr == nil {
-				sm.add(a.Var, yStr(a.Template))
+				sm.addNamed(a.Var, yStr(a.Template), a)
 				continue
 			}
-			am := newMap().add("expr", yStr(a.Expr.Source))
+			am := fm.mapOf(a).add("expr", yStr(a.Expr.Source))
 			if a.Round != "" {
 				am.add("round", yStr(a.Round))
 			}
 			if a.Scale != 0 {
 				am.add("scale", yInt(a.Scale))
 			}
-			sm.add(a.Var, am.flow())
+			sm.addNamed(a.Var, am.flow(), a)
 		}
 		m.add("set", flowIfShort(sm.n))
 		if s.Set.Once {
@@ -491,24 +582,25 @@ func (fm *formatter) step(s *Step) *yaml.Node {
 		}
 	case StepRendezvous:
 		r := s.Rendezvous
-		rm := newMap().add("name", yStr(r.Name)).add("users", yInt(r.Users))
+		rm := fm.mapOf(r).add("name", yStr(r.Name)).add("users", yInt(r.Users))
 		if r.Timeout != 0 {
 			rm.add("timeout", yDur(r.Timeout))
 		}
 		m.add("rendezvous", rm.flow())
 	case StepWeighted:
-		wm := newMap()
+		wm := fm.mapOf(s.Weighted)
 		if s.Weighted.Fixed {
 			wm.add("mode", yStr("fixed"))
 		}
 		branches := ySeq(nil)
-		for _, b := range s.Weighted.Branches {
-			branches.Content = append(branches.Content, newMap().add("weight", yInt(b.Weight)).add("steps", fm.steps(b.Steps)).n)
+		for i := range s.Weighted.Branches {
+			b := &s.Weighted.Branches[i]
+			branches.Content = append(branches.Content, fm.mapOf(b).add("weight", yInt(b.Weight)).add("steps", fm.steps(b.Steps)).n)
 		}
 		m.add("weighted", wm.add("branches", branches).n)
 	case StepThroughput:
 		t := s.Throughput
-		tm := newMap()
+		tm := fm.mapOf(t)
 		switch {
 		case t.Percent != 0:
 			tm.add("percent", yNum(t.Percent))
@@ -519,9 +611,9 @@ func (fm *formatter) step(s *Step) *yaml.Node {
 		}
 		m.add("throughput", tm.flow()).add("steps", fm.steps(t.Steps))
 	case StepPlugin:
-		pm := newMap().add("name", yStr(s.Plugin.Name))
+		pm := fm.mapOf(s.Plugin).add("name", yStr(s.Plugin.Name))
 		if len(s.Plugin.Params) > 0 {
-			pm.add("params", kvNode(s.Plugin.Params))
+			pm.add("params", fm.kvNode(s.Plugin.Params))
 		}
 		m.add("plugin", flowIfShort(pm.n))
 		if s.Request != nil {
@@ -540,11 +632,11 @@ func (fm *formatter) think(t *Think) *yaml.Node {
 	if t.Max == 0 {
 		return yDur(t.Min)
 	}
-	return newMap().add("min", yDur(t.Min)).add("max", yDur(t.Max)).flow()
+	return fm.mapOf(t).add("min", yDur(t.Min)).add("max", yDur(t.Max)).flow()
 }
 
 func (fm *formatter) request(r *Request, pos Pos) *yaml.Node {
-	m := newMap()
+	m := fm.mapOf(r)
 	if r.Name != "" {
 		m.add("name", yStr(r.Name))
 	}
@@ -552,9 +644,9 @@ func (fm *formatter) request(r *Request, pos Pos) *yaml.Node {
 	case r.Protocol == HTTP && r.HTTP != nil:
 		fm.httpRequest(m, r.HTTP)
 	case (r.Protocol == TCP || r.Protocol == UDP) && r.Socket != nil:
-		socketRequest(m, r.Protocol, r.Socket)
+		fm.socketRequest(m, r.Protocol, r.Socket)
 	case r.Protocol == WebSocket && r.WS != nil:
-		wsRequest(m, r.WS)
+		fm.wsRequest(m, r.WS)
 	default:
 		fm.fail(pos, "a %q request without its packet", r.Protocol)
 	}
@@ -570,10 +662,10 @@ func (fm *formatter) httpRequest(m *ymap, h *HTTPRequest) {
 		m.add("version", yStr(h.Version))
 	}
 	if len(h.Headers) > 0 {
-		m.add("headers", kvNode(h.Headers))
+		m.add("headers", fm.kvNode(h.Headers))
 	}
 	if len(h.Query) > 0 {
-		m.add("query", kvNode(h.Query))
+		m.add("query", fm.kvNode(h.Query))
 	}
 	switch h.BodyKind {
 	case BodyRaw:
@@ -586,9 +678,9 @@ func (fm *formatter) httpRequest(m *ymap, h *HTTPRequest) {
 		}
 		m.add("json", flowIfShort(n))
 	case BodyForm:
-		m.add("form", kvNode(h.Form))
+		m.add("form", fm.kvNode(h.Form))
 	case BodyMultipart:
-		m.add("multipart", partsNode(h.Parts))
+		m.add("multipart", fm.partsNode(h.Parts))
 	}
 	if h.ConnectTimeout != 0 {
 		m.add("connect_timeout", yDur(h.ConnectTimeout))
@@ -609,9 +701,9 @@ func (fm *formatter) httpRequest(m *ymap, h *HTTPRequest) {
 
 // partsNode writes multipart fields as a map when their names are unique,
 // else as a list.
-func partsNode(parts []Part) *yaml.Node {
-	field := func(p Part) *ymap {
-		pm := newMap()
+func (fm *formatter) partsNode(parts []Part) *yaml.Node {
+	field := func(p *Part) *ymap {
+		pm := fm.mapOf(p)
 		if p.File != "" {
 			pm.add("file", yStr(p.File))
 		} else if p.Value != "" {
@@ -623,12 +715,14 @@ func partsNode(parts []Part) *yaml.Node {
 		return pm
 	}
 	seen := map[string]bool{}
-	m := newMap()
-	for _, p := range parts {
+	m := fm.mapOf(nil)
+	for i := range parts {
+		p := &parts[i]
 		if seen[p.Name] {
 			list := ySeq(nil)
-			for _, p := range parts {
-				pm := newMap().add("name", yStr(p.Name))
+			for i := range parts {
+				p := &parts[i]
+				pm := fm.mapOf(p).add("name", yStr(p.Name))
 				pm.n.Content = append(pm.n.Content, field(p).n.Content...)
 				list.Content = append(list.Content, pm.flow())
 			}
@@ -636,15 +730,17 @@ func partsNode(parts []Part) *yaml.Node {
 		}
 		seen[p.Name] = true
 		if p.File == "" && p.ContentType == "" {
-			m.add(p.Name, yStr(p.Value))
+			v := yStr(p.Value)
+			m.addNamed(p.Name, v, p)
+			fm.place(v, p, "value")
 		} else {
-			m.add(p.Name, field(p).flow())
+			m.addNamed(p.Name, field(p).flow(), p)
 		}
 	}
 	return flowIfShort(m.n)
 }
 
-func socketRequest(m *ymap, proto Protocol, s *SocketRequest) {
+func (fm *formatter) socketRequest(m *ymap, proto Protocol, s *SocketRequest) {
 	m.add("address", yStr(s.Address))
 	if s.Payload != "" {
 		m.add("payload", yStr(s.Payload))
@@ -675,10 +771,10 @@ func socketRequest(m *ymap, proto Protocol, s *SocketRequest) {
 	}
 }
 
-func wsRequest(m *ymap, ws *WSRequest) {
+func (fm *formatter) wsRequest(m *ymap, ws *WSRequest) {
 	m.add("url", yStr(ws.URL))
 	if len(ws.Headers) > 0 {
-		m.add("headers", kvNode(ws.Headers))
+		m.add("headers", fm.kvNode(ws.Headers))
 	}
 	if len(ws.Subprotocols) > 0 {
 		m.add("subprotocols", yStrs(ws.Subprotocols, false))
@@ -697,15 +793,15 @@ func wsRequest(m *ymap, ws *WSRequest) {
 	}
 	if len(ws.Actions) > 0 {
 		actions := ySeq(nil)
-		for _, a := range ws.Actions {
-			actions.Content = append(actions.Content, wsAction(a))
+		for i := range ws.Actions {
+			actions.Content = append(actions.Content, fm.wsAction(&ws.Actions[i]))
 		}
 		m.add("actions", actions)
 	}
 }
 
-func wsAction(a WSAction) *yaml.Node {
-	m := newMap()
+func (fm *formatter) wsAction(a *WSAction) *yaml.Node {
+	m := fm.mapOf(a)
 	switch a.Kind {
 	case "send":
 		if a.Binary {
@@ -718,7 +814,7 @@ func wsAction(a WSAction) *yaml.Node {
 	case "close":
 		m.add("close", yInt(a.Code))
 	case "receive":
-		rm := newMap()
+		rm := fm.mapOf(a)
 		if a.Until == nil || a.Count != 0 {
 			rm.add("count", yInt(a.Count))
 		}
@@ -745,7 +841,7 @@ func (fm *formatter) requestModifiers(m *ymap, r *Request) {
 	if len(r.Checks) > 0 {
 		checks := ySeq(nil)
 		for _, c := range r.Checks {
-			checks.Content = append(checks.Content, checkNode(c))
+			checks.Content = append(checks.Content, fm.checkNode(c))
 		}
 		m.add("check", flowIfShort(checks))
 	}
@@ -766,9 +862,9 @@ func (fm *formatter) requestModifiers(m *ymap, r *Request) {
 		m.add("retry", yInt(r.Retry.Count))
 	}
 	if len(r.Extract) > 0 {
-		em := newMap()
+		em := fm.mapOf(nil)
 		for _, e := range r.Extract {
-			em.add(e.Var, extractNode(e))
+			em.addNamed(e.Var, fm.extractNode(e), e)
 		}
 		m.add("extract", em.n)
 	}
@@ -780,11 +876,13 @@ func (fm *formatter) requestModifiers(m *ymap, r *Request) {
 	}
 }
 
-func checkNode(c *Check) *yaml.Node {
+func (fm *formatter) checkNode(c *Check) *yaml.Node {
 	if c.Expr != nil {
-		return yStr(c.Expr.Source)
+		n := yStr(c.Expr.Source)
+		fm.place(n, c, "")
+		return n
 	}
-	m := newMap()
+	m := fm.mapOf(c)
 	named := c.Subject == "header" || c.Subject == "jsonpath"
 	switch {
 	case named:
@@ -808,8 +906,8 @@ func checkNode(c *Check) *yaml.Node {
 	return m.flow()
 }
 
-func extractNode(e *Extract) *yaml.Node {
-	m := newMap()
+func (fm *formatter) extractNode(e *Extract) *yaml.Node {
+	m := fm.mapOf(e)
 	switch {
 	case e.Header != "":
 		m.add("header", yStr(e.Header))

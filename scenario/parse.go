@@ -12,13 +12,14 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
-// ParseFile reads and parses a scenario file.
+// ParseFile reads and parses a scenario file, YAML or PerfTest case JSON,
+// as Open does with Options.ParseOnly.
 func ParseFile(path string) (*File, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return nil, ErrorList{{Pos: Pos{File: path}, Msg: fmt.Sprintf("cannot read scenario: %v", errUnwrapPath(err)), Hint: "check the path"}}
+	l, err := Open(path, Options{ParseOnly: true})
+	if l == nil {
+		return nil, err
 	}
-	return Parse(path, src)
+	return l.File, err
 }
 
 func errUnwrapPath(err error) error {
@@ -64,10 +65,16 @@ func (w *walker) parse(src []byte) *File {
 		w.errs.add(f.Pos, "start with `name:` and `cases:`", "the scenario is empty")
 		return f
 	}
-	root := doc.Content[0]
+	w.root(doc.Content[0], f)
+	return f
+}
+
+// root reads the scenario's top mapping into f: from a YAML document, or
+// from the tree an imported PerfTest case is written as.
+func (w *walker) root(root *yaml.Node, f *File) {
 	m := w.asMapping(root, "the scenario", "name", "description", "parallel", "variables", "transactions", "cases")
 	if m == nil {
-		return f
+		return
 	}
 	f.Pos = w.pos(m.node)
 	if !m.has("name") {
@@ -99,7 +106,6 @@ func (w *walker) parse(src []byte) *File {
 	if !m.has("cases") {
 		w.errs.add(f.Pos, "add `cases:` with at least one case", "the scenario has no cases")
 	}
-	return f
 }
 
 // yamlError turns a YAML syntax error into a positioned Error. yaml.v3

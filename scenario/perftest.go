@@ -388,9 +388,12 @@ type PTStageKpiItem struct {
 
 // PTStageExt holds a stage's perfcase-only settings. KPIs, when present,
 // is the whole list and wins over peak_load_kpis, which holds only two.
+// RampUp (seconds) is a TPS stage's ramp: PerfTest's ramp_up belongs to
+// peak probing, and its TPS mode has none.
 type PTStageExt struct {
 	KPIs       []string `json:"kpis,omitempty"`
 	StopAtPeak bool     `json:"stop_at_peak,omitempty"`
+	RampUp     int64    `json:"ramp_up,omitempty"`
 }
 
 // PTVariable is a global variable (§4.4).

@@ -186,8 +186,13 @@ func (ex *exporter) stage(st *Stage) PTTestCaseStage {
 		ps.RampUp = ex.secs(st.RampUp, st.Pos, "ramp_up")
 	case ModeTPS:
 		startTPS := st.StartTPS
-		ps.TPSValue, ps.CurrentTPS, ps.IssueNum = st.TPS, &startTPS, st.VUs
-		ps.RampUp = ex.secs(st.RampUp, st.Pos, "ramp_up")
+		ps.TPSValue, ps.IssueNum = st.TPS, st.VUs
+		ext.RampUp = ex.secs(st.RampUp, st.Pos, "ramp_up")
+		// A count stage without a ramp runs at tps from its start, and
+		// import reads current_tps there only beside a ramp.
+		if st.Count == 0 || st.RampUp != 0 {
+			ps.CurrentTPS = &startTPS
+		}
 	case ModePeakProbe, ModeStepProbe:
 		ps.CurrentUserNum, ps.IssueNum = &start, st.VUs
 		if st.Mode == ModePeakProbe {
@@ -209,7 +214,7 @@ func (ex *exporter) stage(st *Stage) PTTestCaseStage {
 			ps.IssueNum = st.VUs
 		}
 	}
-	if len(ext.KPIs) > 0 || ext.StopAtPeak {
+	if len(ext.KPIs) > 0 || ext.StopAtPeak || ext.RampUp != 0 {
 		ps.Perfcase = ex.raw(ext)
 	}
 	return ps

@@ -10,24 +10,41 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // ImportPerfTest converts a PerfTest case JSON, a CreateCase body or
 // perfcase's wrapper document, to a File; name is the file it came from,
 // used in errors and as File.Path. Positions in the File are zero. Every
-// problem found is returned, as an ErrorList whose messages start with the
-// JSON path, e.g. "cases[0].contents[2].data_type: unknown code 999".
+// problem found is returned, as an ErrorList whose errors point into the
+// JSON and name the value's JSONPath, e.g. "x.json:5:60:
+// $.cases[0].contents[2].data_type: unknown code 999".
 func ImportPerfTest(name string, data []byte) (*File, error) {
-	im := &importer{file: name, txByID: map[int]string{}, txDefined: map[string]bool{}}
+	im := importJSON(name, data)
+	if err := im.errs.Err(); err != nil {
+		return nil, err
+	}
+	return im.out, nil
+}
+
+// importJSON converts a PerfTest document. im.out is the File, nil when
+// the document could not be read; im.errs lists what cannot be converted,
+// im.notes the stage fields that were ignored, and im.at where each
+// converted value came from.
+func importJSON(name string, data []byte) *importer {
+	im := &importer{file: name, idx: indexJSON(name, data), at: posTable{}, txByID: map[int]string{}, txDefined: map[string]bool{}}
+	defer func() {
+		im.errs.Sort()
+		im.errs.attachSource(name, data)
+		im.notes.Sort()
+	}()
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		im.jsonError(data, "", err, nil)
-		return nil, im.errs
+		return im
 	}
 	if top == nil {
 		im.errorf("", "give a CreateCase body {\"name\": ..., \"contents\": [...], \"stages\": [...]} or perfcase's wrapper {\"name\": ..., \"cases\": [...]}", "the document is null")
-		return nil, im.errs
+		return im
 	}
 	var doc PTDocument
 	base := ""
@@ -41,7 +58,7 @@ func ImportPerfTest(name string, data []byte) (*File, error) {
 			}
 		}
 		if !im.decode(data, "", &doc, false) {
-			return nil, im.errs
+			return im
 		}
 	case top["test_case"] != nil:
 		// The QueryCase response (§4.3.7) wraps the case in test_case.
@@ -54,31 +71,58 @@ func ImportPerfTest(name string, data []byte) (*File, error) {
 		}
 		var c PTCase
 		if !im.decode(src, base, &c, false) {
-			return nil, im.errs
+			return im
 		}
 		doc = PTDocument{Name: c.Name, Cases: []PTCase{c}}
 		casePath = func(int) string { return base }
 	}
-	f := im.document(&doc, casePath)
-	if err := im.errs.Err(); err != nil {
-		return nil, err
-	}
-	return f, nil
+	im.out = im.document(&doc, casePath, base)
+	return im
 }
 
 type importer struct {
 	file      string
+	idx       *jsonIndex
+	out       *File
 	errs      ErrorList
+	notes     ErrorList
+	at        posTable
 	txByID    map[int]string
 	txDefined map[string]bool
 	inline    []*Transaction // transactions defined by cards that carry them
 }
 
-func (im *importer) errorf(path, hint, format string, args ...any) {
-	if path == "" {
-		path = "(top level)"
+// posKey names a value of an imported File: the node that holds it and
+// its YAML key; "" is the node itself and nameKey its name.
+type posKey struct {
+	owner any
+	key   string
+}
+
+// nameKey is where a node keyed by its name in YAML (a variable, a
+// transaction, an extraction, an assignment) has that name in the JSON.
+const nameKey = "\x00name"
+
+// posTable places the values of an imported File at the JSON they came
+// from, so that the checks YAML goes through point into the JSON.
+type posTable map[posKey]jsonSpot
+
+// mark records that owner's YAML key came from the JSON value at path;
+// values the document leaves out are not marked, and take the place of
+// what holds them.
+func (im *importer) mark(owner any, key, path string) {
+	if i, ok := im.idx.byPath[path]; ok {
+		im.at[posKey{owner, key}] = im.idx.spots[i]
 	}
-	im.errs.add(Pos{File: im.file}, hint, "%s: %s", path, fmt.Sprintf(format, args...))
+}
+
+func (im *importer) errorf(path, hint, format string, args ...any) {
+	im.errs = append(im.errs, &Error{Pos: im.idx.pos(path), Path: displayPath(path), Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// notef records a value that is read from the JSON and ignored.
+func (im *importer) notef(path, hint, format string, args ...any) {
+	im.notes = append(im.notes, &Error{Pos: im.idx.pos(path), Path: displayPath(path), Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 func (im *importer) unknownCode(path string, code int, set codeSet) {
@@ -86,8 +130,11 @@ func (im *importer) unknownCode(path string, code int, set codeSet) {
 }
 
 func joinPath(base, key string) string {
-	if base == "" {
+	switch {
+	case base == "":
 		return key
+	case key == "":
+		return base
 	}
 	return base + "." + key
 }
@@ -135,9 +182,12 @@ func (im *importer) jsonError(data []byte, base string, err error, target any) {
 	var te *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &se):
+		hint := "check the commas and brackets here; examples copied from the PerfTest reference often keep trailing commas from page breaks"
+		if se.Offset <= 1 {
+			hint = "give a PerfTest case JSON; perfcase export writes one from a YAML scenario"
+		}
 		// Offset counts the byte that broke the syntax.
-		line, col := lineCol(data, max(se.Offset-1, 0))
-		im.errs.add(Pos{File: im.file, Line: line, Col: col}, "check the commas and brackets here; examples copied from the PerfTest reference often keep trailing commas from page breaks", "invalid JSON: %v", se)
+		im.errs.add(newCursor(im.file, data).pos(max(se.Offset-1, 0)), hint, "invalid JSON: %v", se)
 	case errors.As(err, &te):
 		path := joinPath(base, jsonPathAt(data, te.Offset))
 		if base == "" && path == "" {
@@ -214,111 +264,26 @@ func jsonFieldNames(v any) []string {
 	return sortedKeys(set)
 }
 
-func lineCol(data []byte, off int64) (int, int) {
-	if off > int64(len(data)) {
-		off = int64(len(data))
-	}
-	before := data[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	col := utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:]) + 1
-	return line, col
-}
-
-// jsonWalk calls visit for every value of data with its path, the key it
-// has in its object ("" in a list) and the offset just past its first
-// token; it stops when visit returns false.
-func jsonWalk(data []byte, visit func(path, key string, end int64) bool) {
-	type frame struct {
-		obj    bool
-		key    string
-		idx    int
-		hasKey bool
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var stack []*frame
-	render := func() string {
-		var b strings.Builder
-		for _, f := range stack {
-			if f.obj {
-				if b.Len() > 0 {
-					b.WriteByte('.')
-				}
-				b.WriteString(f.key)
-			} else {
-				fmt.Fprintf(&b, "[%d]", f.idx)
-			}
-		}
-		return b.String()
-	}
-	next := func() {
-		if len(stack) == 0 {
-			return
-		}
-		if top := stack[len(stack)-1]; top.obj {
-			top.hasKey = false
-		} else {
-			top.idx++
-		}
-	}
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return
-		}
-		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
-			stack = stack[:len(stack)-1]
-			next()
-			continue
-		}
-		key := ""
-		if len(stack) > 0 {
-			top := stack[len(stack)-1]
-			if top.obj && !top.hasKey {
-				top.key, top.hasKey = tok.(string), true
-				continue
-			}
-			if top.obj {
-				key = top.key
-			}
-		}
-		if !visit(render(), key, dec.InputOffset()) {
-			return
-		}
-		if d, ok := tok.(json.Delim); ok {
-			stack = append(stack, &frame{obj: d == '{'})
-		} else {
-			next()
-		}
-	}
-}
-
 // jsonPathAt is the path of the value a decoding error at off is about:
 // encoding/json reports the offset past a scalar, or past the opening
 // bracket of a container.
 func jsonPathAt(data []byte, off int64) string {
-	found := ""
-	jsonWalk(data, func(path, _ string, end int64) bool {
-		if end >= off {
-			found = path
-			return false
+	for _, sp := range indexJSON("", data).spots {
+		if sp.end >= off {
+			return sp.path
 		}
-		return true
-	})
-	return found
+	}
+	return ""
 }
 
 // jsonKeyPath is the path of the first value under key name.
 func jsonKeyPath(data []byte, name string) string {
-	found := name
-	jsonWalk(data, func(path, key string, _ int64) bool {
-		if key == name {
-			found = path
-			return false
+	for _, sp := range indexJSON("", data).spots {
+		if sp.name == name {
+			return sp.path
 		}
-		return true
-	})
-	return found
+	}
+	return name
 }
 
 // jsonScalarText is the text of a JSON string, number or boolean.
@@ -356,8 +321,12 @@ func (im *importer) seconds(path string, s int64) time.Duration {
 
 // document converts the whole document; casePath gives the JSON path of a
 // case, which is "cases[i]" in the wrapper and empty for a bare case.
-func (im *importer) document(doc *PTDocument, casePath func(int) string) *File {
+func (im *importer) document(doc *PTDocument, casePath func(int) string, base string) *File {
 	f := &File{Path: im.file, Name: doc.Name, Description: doc.Description, Parallel: doc.Parallel}
+	im.mark(f, "", base)
+	for _, k := range []string{"name", "description", "parallel", "variables", "transactions", "cases"} {
+		im.mark(f, k, joinPath(base, k))
+	}
 	for i := range doc.Variables {
 		if v := im.variable(&doc.Variables[i], indexPath("variables", i)); v != nil {
 			f.Variables = append(f.Variables, v)
@@ -387,6 +356,18 @@ func (im *importer) document(doc *PTDocument, casePath func(int) string) *File {
 
 func (im *importer) variable(v *PTVariable, path string) *Variable {
 	vr := &Variable{Name: v.Name, Delimiter: ',', Sensitive: v.IsSensitive}
+	im.mark(vr, "", path)
+	im.mark(vr, nameKey, path+".name")
+	im.mark(vr, "mode", path+".variable_mode")
+	im.mark(vr, "share", path+".share_mode")
+	im.mark(vr, "sensitive", path+".is_sensitive")
+	im.mark(vr, "once", path+".perfcase.once")
+	im.mark(vr, "delimiter", path+".perfcase.delimiter")
+	for _, k := range []string{"min", "path", "value"} {
+		im.mark(vr, k, path+".variable[0]")
+	}
+	im.mark(vr, "max", path+".variable[1]")
+	im.mark(vr, "values", path+".variable")
 	switch v.VariableMode {
 	case 0:
 	case 1:
@@ -469,6 +450,11 @@ func (im *importer) variable(v *PTVariable, path string) *Variable {
 
 func (im *importer) transaction(t *PTTransaction, path string) *Transaction {
 	tx := &Transaction{Name: t.Name, Description: t.Description}
+	im.mark(tx, "", path)
+	im.mark(tx, nameKey, path+".name")
+	im.mark(tx, "description", path+".description")
+	im.mark(tx, "steps", path+".contents")
+	im.mark(tx, "kpis", path+".perfcase.kpis")
 	tx.Steps = im.cards(t.Contents, path+".contents", t.ID)
 	if !isJSONNull(t.Perfcase) {
 		var ext PTTransactionExt
@@ -494,6 +480,14 @@ func (im *importer) kpis(list []string, path string) []*KPICheck {
 
 func (im *importer) caseBody(c *PTCase, path string) *Case {
 	cs := &Case{Name: c.Name, LogPolicy: "request", Replicas: c.UserReplicas}
+	for key, field := range map[string]string{"": "", "name": "name", "description": "case_info.description", "labels": "case_info.label_names",
+		"disabled": "status", "doc": "case_info", "setup": "setup_contents", "steps": "contents", "stages": "stages", "kpis": "perfcase.kpis",
+		"sla": "perfcase.sla", "user_replicas": "user_replicas", "pacing": "perfcase.pacing", "log_policy": "collect_log_policy"} {
+		im.mark(cs, key, joinPath(path, field))
+	}
+	for key, field := range map[string]string{"": "", "preparation": "preparation", "rank": "rank", "status": "status_code", "steps": "steps"} {
+		im.mark(&cs.Doc, key, joinPath(path, joinPath("case_info", field)))
+	}
 	if c.CaseType != 0 {
 		im.unknownCode(joinPath(path, "case_type"), c.CaseType, caseTypes)
 	}
@@ -568,6 +562,10 @@ func (im *importer) slaRule(r PTSLARule, path string) *SLARule {
 		return nil
 	}
 	rule := &SLARule{Name: r.Name, KPI: k, Window: 6 * time.Second, Breaches: 1, Requests: r.Requests}
+	im.mark(rule, "", path)
+	for _, key := range []string{"name", "kpi", "window", "breaches", "requests", "action"} {
+		im.mark(rule, key, path+"."+key)
+	}
 	if rule.Name == "" {
 		rule.Name = k.Source
 	}
@@ -587,48 +585,174 @@ func (im *importer) slaRule(r PTSLARule, path string) *SLARule {
 	return rule
 }
 
+// ptStageReads lists the stage fields each pressure mode reads, beside
+// name, pressure_mode and perfcase; docs/perftest-json.md has the same
+// table. Some count only sometimes (see stageReads): time and count by
+// operate_mode, voltage_regulating_mode in duration mode, a concurrency
+// stage's ramp_up only with a current_user_num to ramp from, and a TPS
+// stage's current_tps in count mode only with perfcase.ramp_up, since a
+// count has no length to ramp over.
+var ptStageReads = map[PressureMode][]string{
+	ModeConcurrency:          {"operate_mode", "time", "count", "voltage_regulating_mode", "issue_num", "current_user_num", "ramp_up"},
+	ModeTPS:                  {"operate_mode", "time", "count", "voltage_regulating_mode", "tps_value", "current_tps", "issue_num"},
+	ModePeakProbe:            {"time", "current_user_num", "issue_num", "ramp_up", "peak_load_kpis"},
+	ModeSurgeConcurrency:     {"time", "minimum", "maximum", "loop_count", "max_duration"},
+	ModeSurgeTPS:             {"time", "minimum", "maximum", "loop_count", "max_duration", "issue_num"},
+	ModeOscillateConcurrency: {"time", "minimum", "maximum", "loop_count"},
+	ModeOscillateTPS:         {"time", "minimum", "maximum", "loop_count", "issue_num"},
+	ModeStepProbe:            {"time", "current_user_num", "issue_num", "step_size", "step_duration", "peak_load_kpis"},
+}
+
+// stageReads is the part of ptStageReads that counts for this stage, whose
+// perfcase key holds ext.
+func stageReads(st *PTTestCaseStage, mode PressureMode, ext *PTStageExt) []string {
+	var out []string
+	byCount := (mode == ModeConcurrency || mode == ModeTPS) && st.OperateMode == 1
+	for _, f := range ptStageReads[mode] {
+		switch {
+		case f == "time" && byCount, f == "count" && !byCount, f == "voltage_regulating_mode" && byCount:
+		case f == "ramp_up" && mode == ModeConcurrency && st.CurrentUserNum == nil:
+		case f == "current_tps" && byCount && ext.RampUp == 0:
+		default:
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// stageValues lists the stage fields that carry a value other than the
+// default (absent, 0, null, {}), in the reference's order.
+func stageValues(st *PTTestCaseStage) []string {
+	set := []struct {
+		name string
+		on   bool
+	}{
+		{"operate_mode", st.OperateMode != 0},
+		{"time", st.Time != 0},
+		{"count", st.Count != 0},
+		{"start_time", st.StartTime != 0},
+		{"end_time", st.EndTime != 0},
+		{"issue_num", st.IssueNum != 0},
+		{"current_user_num", st.CurrentUserNum != nil && *st.CurrentUserNum != 0},
+		{"tps_value", st.TPSValue != 0},
+		{"current_tps", st.CurrentTPS != nil && *st.CurrentTPS != 0},
+		{"voltage_regulating_mode", st.VoltageRegulatingMode != 0},
+		{"maximum", st.Maximum != 0},
+		{"minimum", st.Minimum != 0},
+		{"loop_count", st.LoopCount != 0},
+		{"max_duration", st.MaxDuration != 0},
+		{"ramp_up", st.RampUp != 0},
+		{"peak_load_kpis", st.PeakLoadKpis != nil && *st.PeakLoadKpis != PTStageKpis{}},
+		{"step_duration", st.StepDuration != 0},
+		{"step_size", st.StepSize != 0},
+	}
+	var out []string
+	for _, f := range set {
+		if f.on {
+			out = append(out, f.name)
+		}
+	}
+	return out
+}
+
+// ignoredHints say, for the fields users most often expect to count, what
+// does instead.
+var ignoredHints = map[string]string{
+	"operate_mode": "only concurrency and TPS stages run by count; this stage runs for time",
+	"count":        "count is read in count mode (operate_mode 1)",
+	"time":         "in count mode (operate_mode 1) the stage ends after count sends",
+}
+
+// noteIgnored notes every field of a stage that carries a value its mode
+// does not read: the PerfTest UI keeps every mode's values in each stage.
+func (im *importer) noteIgnored(st *PTTestCaseStage, mode PressureMode, ext *PTStageExt, path string) []string {
+	reads := stageReads(st, mode, ext)
+	what := fmt.Sprintf("a %s stage (pressure_mode %d)", pressureModes[int(mode)], mode)
+	for _, f := range stageValues(st) {
+		if contains(reads, f) {
+			continue
+		}
+		hint := ignoredHints[f]
+		switch {
+		case f == "ramp_up" && mode == ModeConcurrency:
+			hint = "ramp_up is the time from current_user_num to issue_num; without current_user_num the stage starts at issue_num"
+		case f == "ramp_up" && mode == ModeTPS:
+			hint = "PerfTest's ramp_up belongs to peak probing; a TPS stage ramps from current_tps over the whole stage, or over perfcase.ramp_up"
+		case f == "voltage_regulating_mode" && (mode == ModeConcurrency || mode == ModeTPS):
+			hint = "manual regulation applies to duration stages"
+		case f == "voltage_regulating_mode":
+			hint = "manual regulation applies to concurrency and TPS stages"
+		case f == "current_tps":
+			hint = "a count has no length to ramp over: the stage runs at tps_value (perfcase.ramp_up gives it a ramp)"
+		}
+		im.notef(path+"."+f, hint, "ignored: %s does not read %s", what, f)
+	}
+	return reads
+}
+
 func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
 	s := &Stage{Name: st.Name}
+	im.mark(s, "", path)
+	im.mark(s, "name", path+".name")
 	if _, ok := pressureModes[st.PressureMode]; !ok {
 		im.unknownCode(path+".pressure_mode", st.PressureMode, pressureModes)
 		return s
 	}
 	s.Mode = PressureMode(st.PressureMode)
-	switch st.OperateMode {
-	case 0:
-		s.Duration = im.seconds(path+".time", st.Time)
-	case 1:
-		s.Count = st.Count
-	default:
-		im.unknownCode(path+".operate_mode", st.OperateMode, operateModes)
-	}
-	if _, ok := regulateModes[st.VoltageRegulatingMode]; !ok {
-		im.unknownCode(path+".voltage_regulating_mode", st.VoltageRegulatingMode, regulateModes)
-	}
-	// PerfTest offers manual regulation only to duration stages of the
-	// concurrency and TPS modes; elsewhere the UI's value means nothing.
-	s.Manual = st.VoltageRegulatingMode == 1 && st.OperateMode == 0 && (s.Mode == ModeConcurrency || s.Mode == ModeTPS)
 	var ext PTStageExt
 	if !isJSONNull(st.Perfcase) {
 		im.decode(st.Perfcase, path+".perfcase", &ext, true)
+	}
+	reads := im.noteIgnored(st, s.Mode, &ext, path)
+	// Only concurrency and TPS stages have an execution strategy (duration
+	// or count) and manual regulation; the other modes run for time.
+	open := s.Mode == ModeConcurrency || s.Mode == ModeTPS
+	if open {
+		if _, ok := operateModes[st.OperateMode]; !ok {
+			im.unknownCode(path+".operate_mode", st.OperateMode, operateModes)
+		}
+	}
+	if open && st.OperateMode == 1 {
+		s.Count = st.Count
+		im.mark(s, "count", path+".count")
+	} else {
+		s.Duration = im.seconds(path+".time", st.Time)
+		im.mark(s, "duration", path+".time")
+	}
+	if open && st.OperateMode == 0 {
+		if _, ok := regulateModes[st.VoltageRegulatingMode]; !ok {
+			im.unknownCode(path+".voltage_regulating_mode", st.VoltageRegulatingMode, regulateModes)
+		}
+		s.Manual = st.VoltageRegulatingMode == 1
+		im.mark(s, "manual", path+".voltage_regulating_mode")
 	}
 	probe := s.Mode == ModePeakProbe || s.Mode == ModeStepProbe
 	if !probe && (len(ext.KPIs) > 0 || ext.StopAtPeak) {
 		im.errorf(path+".perfcase", "remove kpis and stop_at_peak, or use pressure_mode 2 or 7", "kpis and stop_at_peak apply to probing stages")
 	}
+	if s.Mode != ModeTPS && ext.RampUp != 0 {
+		im.errorf(path+".perfcase.ramp_up", "remove it; PerfTest's own ramp_up serves concurrency and peak probing stages", "perfcase.ramp_up applies to TPS stages")
+	}
 	switch s.Mode {
 	case ModeConcurrency:
-		s.RampUp = im.seconds(path+".ramp_up", st.RampUp)
-		s.VUs, s.StartVUs = st.IssueNum, defaultStart[int](s, float64(st.IssueNum))
+		s.VUs, s.StartVUs = st.IssueNum, st.IssueNum
+		im.mark(s, "concurrency", path+".issue_num")
 		if st.CurrentUserNum != nil {
 			s.StartVUs = *st.CurrentUserNum
+			s.RampUp = im.seconds(path+".ramp_up", st.RampUp)
+			im.mark(s, "start_vus", path+".current_user_num")
+			im.mark(s, "ramp_up", path+".ramp_up")
 		}
 	case ModeTPS:
-		s.RampUp = im.seconds(path+".ramp_up", st.RampUp)
-		s.TPS, s.StartTPS, s.VUs = st.TPSValue, defaultStart[float64](s, st.TPSValue), st.IssueNum
-		if st.CurrentTPS != nil {
+		s.TPS, s.StartTPS, s.VUs = st.TPSValue, st.TPSValue, st.IssueNum
+		if st.CurrentTPS != nil && contains(reads, "current_tps") {
 			s.StartTPS = *st.CurrentTPS
 		}
+		s.RampUp = im.seconds(path+".perfcase.ramp_up", ext.RampUp)
+		im.mark(s, "tps", path+".tps_value")
+		im.mark(s, "start_tps", path+".current_tps")
+		im.mark(s, "max_vus", path+".issue_num")
+		im.mark(s, "ramp_up", path+".perfcase.ramp_up")
 	case ModePeakProbe, ModeStepProbe:
 		if st.CurrentUserNum != nil {
 			s.StartVUs = *st.CurrentUserNum
@@ -641,11 +765,18 @@ func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
 			s.StepTime = im.seconds(path+".step_duration", st.StepDuration)
 		}
 		s.StopAtPeak = ext.StopAtPeak
+		kpis := path + ".peak_load_kpis"
 		if ext.KPIs != nil {
-			s.KPIs = im.kpis(ext.KPIs, path+".perfcase.kpis")
+			kpis = path + ".perfcase.kpis"
+			s.KPIs = im.kpis(ext.KPIs, kpis)
 		} else {
-			s.KPIs = im.stageKPIs(st.PeakLoadKpis, path+".peak_load_kpis")
+			s.KPIs = im.stageKPIs(st.PeakLoadKpis, kpis)
 		}
+		for key, field := range map[string]string{s.Mode.String(): "pressure_mode", "start": "current_user_num", "max": "issue_num", "ramp_up": "ramp_up",
+			"step_size": "step_size", "step_duration": "step_duration", "stop_at_peak": "perfcase.stop_at_peak"} {
+			im.mark(s, key, path+"."+field)
+		}
+		im.mark(s, "kpis", kpis)
 	default: // surge and oscillation
 		s.Min, s.Max, s.Loops = st.Minimum, st.Maximum, st.LoopCount
 		if s.Mode == ModeSurgeConcurrency || s.Mode == ModeSurgeTPS {
@@ -653,6 +784,10 @@ func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
 		}
 		if s.Mode == ModeSurgeTPS || s.Mode == ModeOscillateTPS {
 			s.VUs = st.IssueNum
+		}
+		for key, field := range map[string]string{s.Mode.String(): "pressure_mode", "min": "minimum", "max": "maximum", "loops": "loop_count",
+			"hold": "max_duration", "max_vus": "issue_num"} {
+			im.mark(s, key, path+"."+field)
 		}
 	}
 	return s
@@ -714,6 +849,10 @@ func (im *importer) transactionCards(group []PTContents, path string, first int)
 		im.errorf(p+".content_id", "set selected_temp_name to the transaction's name, or add the transaction with this id to transactions", "content_id %d names no transaction", c.ContentID)
 	}
 	s := &Step{Kind: StepTransaction, Transaction: name, Disabled: true}
+	im.mark(s, "", p)
+	im.mark(s, "transaction", p+".content_id")
+	im.mark(s, "transaction", p+".selected_temp_name")
+	im.mark(s, "disabled", p+".is_disabled")
 	var steps []*Step
 	for k := range group {
 		s.Disabled = s.Disabled && group[k].IsDisabled
@@ -724,7 +863,11 @@ func (im *importer) transactionCards(group []PTContents, path string, first int)
 	// Cards that carry a transaction define it when the document does not.
 	if len(steps) > 0 && name != "" && !im.txDefined[name] {
 		im.txDefined[name] = true
-		im.inline = append(im.inline, &Transaction{Name: name, Steps: steps})
+		tx := &Transaction{Name: name, Steps: steps}
+		im.mark(tx, "", p)
+		im.mark(tx, nameKey, p+".selected_temp_name")
+		im.mark(tx, "steps", p+".content")
+		im.inline = append(im.inline, tx)
 	}
 	return s
 }
@@ -768,7 +911,10 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 	case dataSet:
 		var d PTSetData
 		if needData() && im.decode(c.Data, data, &d, true) {
-			steps = append(steps, &Step{Kind: StepSet, Set: im.set(&d, data)})
+			s := &Step{Kind: StepSet, Set: im.set(&d, data)}
+			im.mark(s, "set", data+".params")
+			im.mark(s, "once", data+".mode")
+			steps = append(steps, s)
 		}
 	case dataLoop:
 		var d PTLoopData
@@ -777,7 +923,14 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 			if d.While != nil {
 				l.While = &Expr{Source: *d.While}
 			}
-			steps = append(steps, &Step{Kind: StepLoop, Loop: l})
+			s := &Step{Kind: StepLoop, Loop: l}
+			im.mark(s, "loop", data)
+			im.mark(s, "loop", data+".count")
+			im.mark(s, "steps", data+".contents")
+			for _, key := range []string{"count", "while", "max"} {
+				im.mark(l, key, data+"."+key)
+			}
+			steps = append(steps, s)
 		}
 	case dataIf:
 		var d PTIfData
@@ -792,7 +945,18 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 				f.Branches = append(f.Branches, Branch{Cond: Expr{Source: im.condition(e.Conditions, ep+".conditions")}, Steps: im.cards(e.Contents, ep+".contents", ownID)})
 			}
 			f.Else = im.cards(d.Else, data+".else", ownID)
-			steps = append(steps, &Step{Kind: StepIf, If: f})
+			s := &Step{Kind: StepIf, If: f}
+			im.mark(s, "if", path+".conditions[0].expression")
+			im.mark(s, "steps", data+".contents")
+			im.mark(s, "elif", data+".elif")
+			im.mark(s, "else", data+".else")
+			for i := range d.Elif {
+				ep := indexPath(data+".elif", i)
+				im.mark(&f.Branches[i+1], "", ep)
+				im.mark(&f.Branches[i+1], "if", ep+".conditions[0].expression")
+				im.mark(&f.Branches[i+1], "steps", ep+".contents")
+			}
+			steps = append(steps, s)
 		}
 	case dataWeighted:
 		var d PTWeightedData
@@ -808,41 +972,73 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 			for i, b := range d.Branches {
 				wt.Branches = append(wt.Branches, WeightedBranch{Weight: b.Weight, Steps: im.cards(b.Contents, indexPath(data+".branches", i)+".contents", ownID)})
 			}
-			steps = append(steps, &Step{Kind: StepWeighted, Weighted: wt})
+			for i := range wt.Branches {
+				bp := indexPath(data+".branches", i)
+				im.mark(&wt.Branches[i], "", bp)
+				im.mark(&wt.Branches[i], "weight", bp+".weight")
+				im.mark(&wt.Branches[i], "steps", bp+".contents")
+			}
+			s := &Step{Kind: StepWeighted, Weighted: wt}
+			im.mark(s, "weighted", data)
+			im.mark(wt, "mode", data+".mode")
+			im.mark(wt, "branches", data+".branches")
+			steps = append(steps, s)
 		}
 	case dataThroughput:
 		var d PTThroughputData
 		if needData() && im.decode(c.Data, data, &d, true) {
-			steps = append(steps, &Step{Kind: StepThroughput, Throughput: &Throughput{RPS: d.RPS, Percent: d.Percent, Total: d.Total, Steps: im.cards(d.Contents, data+".contents", ownID)}})
+			s := &Step{Kind: StepThroughput, Throughput: &Throughput{RPS: d.RPS, Percent: d.Percent, Total: d.Total, Steps: im.cards(d.Contents, data+".contents", ownID)}}
+			im.mark(s, "throughput", data)
+			im.mark(s, "steps", data+".contents")
+			for _, key := range []string{"rps", "percent", "total"} {
+				im.mark(s.Throughput, key, data+"."+key)
+			}
+			steps = append(steps, s)
 		}
 	case dataRendezvous:
 		var d PTRendezvousData
 		if needData() && im.decode(c.Data, data, &d, true) {
-			steps = append(steps, &Step{Kind: StepRendezvous, Rendezvous: &Rendezvous{Name: d.Name, Users: d.Users, Timeout: im.millis(data+".timeout", d.Timeout)}})
+			s := &Step{Kind: StepRendezvous, Rendezvous: &Rendezvous{Name: d.Name, Users: d.Users, Timeout: im.millis(data+".timeout", d.Timeout)}}
+			im.mark(s, "rendezvous", data)
+			for _, key := range []string{"name", "users", "timeout"} {
+				im.mark(s.Rendezvous, key, data+"."+key)
+			}
+			steps = append(steps, s)
 		}
 	case dataPlugin:
 		var d PTPluginData
 		if needData() && im.decode(c.Data, data, &d, true) {
 			r := &Request{ContinueOnFailure: c.IsContinue}
+			s := &Step{Kind: StepPlugin, Plugin: &Plugin{Name: d.Name, Params: kvsFromPT(d.Params)}, Request: r}
+			im.mark(s, "plugin", data)
+			im.mark(s, "continue_on_failure", path+".is_continue")
+			im.mark(s.Plugin, "name", data+".name")
+			im.mark(s.Plugin, "params", data+".params")
+			im.markKVs(s.Plugin.Params, data+".params")
 			for k, it := range c.Content {
 				ip := indexPath(path+".content", k)
 				switch it.ContentType {
 				case 3:
-					im.checkpoint(it.Content, ip+".content", r)
+					im.checkpoint(it.Content, ip+".content", r, s)
 				case 4:
 					if e := im.extraction(it.Content, ip+".content"); e != nil {
+						if len(r.Extract) == 0 {
+							im.mark(s, "extract", ip+".content")
+						}
 						r.Extract = append(r.Extract, e)
 					}
 				default:
 					im.errorf(ip+".content_type", "a plugin card holds checkpoint (3) and extraction (4) items", "a plugin card cannot hold a %s", contentTypes[it.ContentType])
 				}
 			}
-			steps = append(steps, &Step{Kind: StepPlugin, Plugin: &Plugin{Name: d.Name, Params: kvsFromPT(d.Params)}, Request: r})
+			steps = append(steps, s)
 		}
 	case dataClearCookies:
 		steps = append(steps, &Step{Kind: StepClearCookies})
 	case dataBreak:
 		s := &Step{Kind: StepBreak}
+		im.mark(s, "break", data)
+		im.mark(s, "break", data+".condition")
 		if !isJSONNull(c.Data) {
 			var d PTBreakData
 			if im.decode(c.Data, data, &d, true) {
@@ -853,6 +1049,10 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 	}
 	for _, s := range steps {
 		s.Disabled = c.IsDisabled
+		if _, placed := im.at[posKey{s, ""}]; !placed {
+			im.mark(s, "", path)
+		}
+		im.mark(s, "disabled", path+".is_disabled")
 	}
 	return steps
 }
@@ -909,6 +1109,16 @@ func (im *importer) set(d *PTSetData, path string) *Set {
 		}
 		s.Assigns = append(s.Assigns, a)
 	}
+	for i := range s.Assigns {
+		pp := indexPath(path+".params", i)
+		a := &s.Assigns[i]
+		im.mark(a, nameKey, pp+".name")
+		im.mark(a, "", pp+".value")
+		im.mark(a, "", pp+".expression")
+		for key, field := range map[string]string{"expr": "expression", "round": "round", "scale": "scale"} {
+			im.mark(a, key, pp+"."+field)
+		}
+	}
 	return s
 }
 
@@ -921,6 +1131,7 @@ func (im *importer) requestCard(c *PTContents, path string) []*Step {
 	}
 	var steps []*Step
 	var cur *Request
+	var curStep *Step
 	checked, sawPacket := false, false
 	for k, it := range c.Content {
 		ip := indexPath(path+".content", k)
@@ -931,13 +1142,22 @@ func (im *importer) requestCard(c *PTContents, path string) []*Step {
 		switch it.ContentType {
 		case 1:
 			if t := im.think(it.Content, ip+".content"); t != nil {
-				steps = append(steps, &Step{Kind: StepThink, Think: t})
+				s := &Step{Kind: StepThink, Think: t}
+				im.mark(s, "", ip)
+				im.mark(s, "think", ip+".content")
+				im.mark(s, "think", ip+".content.t")
+				steps = append(steps, s)
 			}
 		case 2:
 			cur, checked, sawPacket = im.packet(it.Content, ip+".content"), false, true
 			if cur != nil {
 				cur.ContinueOnFailure = c.IsContinue
-				steps = append(steps, &Step{Kind: StepRequest, Request: cur})
+				curStep = &Step{Kind: StepRequest, Request: cur}
+				im.mark(curStep, "", ip)
+				im.mark(curStep, string(cur.Protocol), ip+".content")
+				im.mark(curStep, "kpis", ip+".content.perfcase.kpis")
+				im.mark(curStep, "continue_on_failure", path+".is_continue")
+				steps = append(steps, curStep)
 			}
 		case 3, 4:
 			if cur == nil {
@@ -948,6 +1168,9 @@ func (im *importer) requestCard(c *PTContents, path string) []*Step {
 			}
 			if it.ContentType == 4 {
 				if e := im.extraction(it.Content, ip+".content"); e != nil {
+					if len(cur.Extract) == 0 {
+						im.mark(curStep, "extract", ip+".content")
+					}
 					cur.Extract = append(cur.Extract, e)
 				}
 				continue
@@ -956,7 +1179,7 @@ func (im *importer) requestCard(c *PTContents, path string) []*Step {
 				im.errorf(ip, "merge the checks into one checkpoint item", "the request already has a checkpoint")
 			}
 			checked = true
-			im.checkpoint(it.Content, ip+".content", cur)
+			im.checkpoint(it.Content, ip+".content", cur, curStep)
 			if cur.Protocol == WebSocket && (cur.Retry != Retry{}) {
 				im.errorf(ip+".content", "remove retry_count and retry_interval", "a WebSocket request has no retry")
 			}
@@ -976,7 +1199,11 @@ func (im *importer) think(raw json.RawMessage, path string) *Think {
 	case t.T != nil && t.Min == nil && t.Max == nil:
 		return &Think{Min: im.millis(path+".t", *t.T)}
 	case t.T == nil && t.Min != nil && t.Max != nil:
-		return &Think{Min: im.millis(path+".min", *t.Min), Max: im.millis(path+".max", *t.Max)}
+		th := &Think{Min: im.millis(path+".min", *t.Min), Max: im.millis(path+".max", *t.Max)}
+		im.mark(th, "", path)
+		im.mark(th, "min", path+".min")
+		im.mark(th, "max", path+".max")
+		return th
 	}
 	im.errorf(path, "write {\"t\": 1000} for a fixed pause, or {\"min\": 500, \"max\": 1500} for a random one (milliseconds)", "a think time needs t, or min and max")
 	return nil
@@ -1025,6 +1252,11 @@ func (im *importer) packet(raw json.RawMessage, path string) *Request {
 		im.unknownCode(path+".protocol_type", ci.ProtocolType, protocolTypes)
 		return nil
 	}
+	bp := path + ".bodys"
+	if len(ci.Bodies) > 0 {
+		bp = path + ".bodies"
+	}
+	im.markRequest(r, path, bp)
 	allowed := map[Protocol][]string{
 		HTTP:      {"query", "redirects", "tls_verify", "kpis"},
 		TCP:       {"read", "idle", "close", "kpis"},
@@ -1038,6 +1270,61 @@ func (im *importer) packet(raw json.RawMessage, path string) *Request {
 	}
 	r.KPIs = im.kpis(ext.KPIs, path+".perfcase.kpis")
 	return r
+}
+
+// markRequest places a request packet's values, path being the packet's
+// ContentInfo and bodies its bodys (or bodies).
+func (im *importer) markRequest(r *Request, path, bodies string) {
+	im.mark(r, "", path)
+	for key, field := range map[string]string{"name": "name", "method": "method", "url": "url", "address": "url", "version": "http_version",
+		"headers": "headers", "query": "perfcase.query", "connect_timeout": "connect_timeout", "timeout": "return_timeout",
+		"redirects": "perfcase.redirects", "tls_verify": "perfcase.tls_verify", "subprotocols": "perfcase.subprotocols",
+		"connection": "perfcase.connection", "actions": "perfcase.actions", "close": "perfcase.close", "read": "check_end_type"} {
+		im.mark(r, key, path+"."+field)
+	}
+	im.mark(r, "read", path+".perfcase.read")
+	for _, key := range []string{"body", "json", "form", "multipart", "payload"} {
+		im.mark(r, key, bodies)
+	}
+	for _, key := range []string{"body", "json", "payload"} {
+		im.mark(r, key, bodies+"[0].value")
+	}
+	im.mark(r, "hex", bodies+"[0].format")
+	switch {
+	case r.HTTP != nil:
+		im.markKVs(r.HTTP.Headers, path+".headers")
+		im.markKVs(r.HTTP.Query, path+".perfcase.query")
+		im.markKVs(r.HTTP.Form, bodies)
+		for i := range r.HTTP.Parts {
+			pp := indexPath(bodies, i)
+			im.mark(&r.HTTP.Parts[i], "", pp)
+			im.mark(&r.HTTP.Parts[i], nameKey, pp+".key")
+			for key, field := range map[string]string{"name": "key", "value": "value", "file": "file", "content_type": "content_type"} {
+				im.mark(&r.HTTP.Parts[i], key, pp+"."+field)
+			}
+		}
+	case r.WS != nil:
+		im.markKVs(r.WS.Headers, path+".headers")
+		for i := range r.WS.Actions {
+			ap := indexPath(path+".perfcase.actions", i)
+			a := &r.WS.Actions[i]
+			for key, field := range map[string]string{"": "", "send": "text", "send_binary": "text", "ping": "text", "close": "code", "receive": "",
+				"count": "count", "until": "until", "max": "max", "timeout": "timeout"} {
+				im.mark(a, key, joinPath(ap, field))
+			}
+		}
+	}
+}
+
+// markKVs places key/value pairs read from a list of {key, value}.
+func (im *importer) markKVs(list []KV, path string) {
+	for i := range list {
+		ip := indexPath(path, i)
+		im.mark(&list[i], nameKey, ip+".key")
+		im.mark(&list[i], "key", ip+".key")
+		im.mark(&list[i], "", ip+".value")
+		im.mark(&list[i], "value", ip+".value")
+	}
 }
 
 // setFields lists the JSON names of the non-zero fields of a struct.
@@ -1235,11 +1522,14 @@ func (im *importer) wsPacket(ci *PTContentInfo, bodies []PTBody, ext *PTRequestE
 	return ws
 }
 
-func (im *importer) checkpoint(raw json.RawMessage, path string, r *Request) {
+func (im *importer) checkpoint(raw json.RawMessage, path string, r *Request, s *Step) {
 	var cp PTCheckpoint
 	if !im.decode(raw, path, &cp, true) {
 		return
 	}
+	im.mark(s, "check", path+".checks")
+	im.mark(s, "check_mode", path+".mode")
+	im.mark(s, "retry", path+".retry_count")
 	switch strings.ToUpper(cp.Mode) {
 	case "", "AND":
 	case "OR":
@@ -1272,7 +1562,9 @@ func (im *importer) checkpoint(raw json.RawMessage, path string, r *Request) {
 			if c.Key != "" || c.Operator != "" || len(values) > 0 {
 				im.errorf(cpth, "an expression check is {\"subject\": \"expression\", \"value\": \"status == 200\"}", "an expression check takes only value")
 			}
-			r.Checks = append(r.Checks, &Check{Expr: &Expr{Source: value}})
+			ch := &Check{Expr: &Expr{Source: value}}
+			im.mark(ch, "", cpth+".value")
+			r.Checks = append(r.Checks, ch)
 			continue
 		}
 		subj, ok := ptSubjectsByName[c.Subject]
@@ -1289,7 +1581,17 @@ func (im *importer) checkpoint(raw json.RawMessage, path string, r *Request) {
 		if (c.Operator == "in") != (len(values) > 0) || (c.Operator == "in" || strings.HasSuffix(c.Operator, "exists")) && value != "" {
 			im.errorf(cpth, "operator in takes values: [...]; exists and not_exists take nothing; the others take value", "value does not fit operator %s", c.Operator)
 		}
-		r.Checks = append(r.Checks, &Check{Subject: subj, Arg: c.Key, Op: c.Operator, Value: value, Values: values})
+		ch := &Check{Subject: subj, Arg: c.Key, Op: c.Operator, Value: value, Values: values}
+		im.mark(ch, "", cpth)
+		im.mark(ch, subj, cpth+".subject")
+		im.mark(ch, subj, cpth+".key")
+		if c.Operator == "equals" && c.Key == "" {
+			im.mark(ch, subj, cpth+".value") // written {status: 200}
+		}
+		im.mark(ch, c.Operator, cpth+".value")
+		im.mark(ch, "in", cpth+".values")
+		im.mark(ch, "exists", cpth+".operator")
+		r.Checks = append(r.Checks, ch)
 	}
 }
 
@@ -1311,6 +1613,13 @@ func (im *importer) extraction(raw json.RawMessage, path string) *Extract {
 		return nil
 	}
 	e := &Extract{Var: x.Name, From: "body", Match: 1, Regex: x.Regexp, Group: x.ExpIndex, Left: x.Left, Right: x.Right, Default: x.Default, Expect: x.ExpectedValue}
+	im.mark(e, "", path)
+	im.mark(e, nameKey, path+".name")
+	for key, field := range map[string]string{"header": "header", "from": "range", "jsonpath": "json_key", "regex": "regexp", "match": "match_index",
+		"group": "exp_index", "left": "left", "right": "right", "default": "default", "expect": "expected_value"} {
+		im.mark(e, key, path+"."+field)
+	}
+	im.mark(e, "jsonpath", path+".jsonpath")
 	switch x.Range {
 	case "body", "":
 	case "header":

@@ -35,19 +35,52 @@ var ptNotCarried = map[string]string{
 	"bitrate_type": "streaming only",
 }
 
-// ptStageFields are the stage fields each pressure_mode uses, besides
-// name, operate_mode, pressure_mode, time or count, and perfcase. The UI
-// keeps values in the others (the reference example's concurrency stage
-// has maximum, loop_count, peak_load_kpis, ...), which mean nothing there.
+// ptStageFields are the stage fields each pressure_mode reads, besides
+// name, pressure_mode and perfcase: the table of docs/perftest-json.md.
+// Concurrency and TPS stages also read operate_mode, then time (duration
+// mode, with voltage_regulating_mode) or count (count mode); the other
+// modes always run for time. A concurrency stage reads ramp_up only with a
+// current_user_num to ramp from; a TPS stage in count mode reads
+// current_tps only with perfcase.ramp_up. The UI keeps values in the other fields
+// (the reference example's concurrency stage has maximum, loop_count,
+// peak_load_kpis, ...), which mean nothing there.
 var ptStageFields = map[int][]string{
 	0: {"issue_num", "current_user_num", "ramp_up", "voltage_regulating_mode"},
-	1: {"tps_value", "current_tps", "issue_num", "ramp_up", "voltage_regulating_mode"},
+	1: {"tps_value", "current_tps", "issue_num", "voltage_regulating_mode"},
 	2: {"current_user_num", "issue_num", "ramp_up", "peak_load_kpis"},
 	3: {"minimum", "maximum", "loop_count", "max_duration"},
 	4: {"minimum", "maximum", "loop_count", "max_duration", "issue_num"},
 	5: {"minimum", "maximum", "loop_count"},
 	6: {"minimum", "maximum", "loop_count", "issue_num"},
 	7: {"current_user_num", "issue_num", "step_size", "step_duration", "peak_load_kpis"},
+}
+
+// ptReadsOf is what ptStageFields says a stage reads, with the
+// conditions above.
+func ptReadsOf(obj map[string]any) []string {
+	operate, _ := obj["operate_mode"].(float64)
+	mode, _ := obj["pressure_mode"].(float64)
+	open := mode == 0 || mode == 1
+	var out []string
+	switch {
+	case !open:
+		out = append(out, "time")
+	case operate == 1:
+		out = append(out, "operate_mode", "count")
+	default:
+		out = append(out, "operate_mode", "time")
+	}
+	for _, f := range ptStageFields[int(mode)] {
+		_, from := obj["current_user_num"]
+		switch {
+		case f == "voltage_regulating_mode" && operate != 0:
+		case f == "ramp_up" && mode == 0 && !from:
+		case f == "current_tps" && mode == 1 && operate == 1 && obj["perfcase"] == nil:
+		default:
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 var ptStagePath = regexp.MustCompile(`(^|\.)stages\[\d+\]$`)
@@ -60,21 +93,11 @@ func ptCarried(path, key string, obj map[string]any) bool {
 	if !ptStagePath.MatchString(path) {
 		return true
 	}
-	operate, _ := obj["operate_mode"].(float64)
 	switch key {
 	case "name", "operate_mode", "pressure_mode", "perfcase":
 		return true
-	case "time":
-		return operate == 0
-	case "count":
-		return operate == 1
-	case "voltage_regulating_mode":
-		if operate != 0 {
-			return false
-		}
 	}
-	mode, _ := obj["pressure_mode"].(float64)
-	return slices.Contains(ptStageFields[int(mode)], key)
+	return slices.Contains(ptReadsOf(obj), key)
 }
 
 func ptAll(string, string, map[string]any) bool { return true }
@@ -366,9 +389,9 @@ func TestImportErrors(t *testing.T) {
 		want []string // each must appear in the error
 	}{
 		{"unknown data_type", ptCase(ptGet + `, ` + ptGet + `, {"data_type": 999}`),
-			[]string{"x.json: contents[2].data_type: unknown code 999", "hint: use one of: 0 request card, 1 data instruction"}},
+			[]string{"x.json:1:303: $.contents[2].data_type: unknown code 999", "hint: use one of: 0 request card, 1 data instruction"}},
 		{"unknown data_type in a wrapper", `{"name": "w", "cases": [` + ptCase(`{"data_type": 999}`) + `]}`,
-			[]string{"x.json: cases[0].contents[0].data_type: unknown code 999"}},
+			[]string{"x.json:1:53: $.cases[0].contents[0].data_type: unknown code 999"}},
 		{"streaming request", ptCase(`{"content": [{"content_type": 2, "content": {"name": "live", "protocol_type": 7, "rtmp_url": "rtmp://h/l"}}]}`),
 			[]string{`contents[0].content[0].content.protocol_type: request "live" uses HLS/RTMP, which perfcase does not support`}},
 		{"HTTP-FLV request", ptCase(`{"content": [{"content_type": 2, "content": {"name": "flv", "protocol_type": 10}}]}`),
@@ -380,7 +403,7 @@ func TestImportErrors(t *testing.T) {
 		{"wrong type deep", ptCase(`{"content": [{"content_type": 2, "content": {"protocol_type": 1, "url": "http://h/", "headers": [{"key": "a", "value": 1}]}}]}`),
 			[]string{"contents[0].content[0].content.headers[0].value: expected a string, got number"}},
 		{"not an object", `[1, 2]`,
-			[]string{"x.json: (top level): the document must be a JSON object, got array"}},
+			[]string{"x.json:1:1: $: the document must be a JSON object, got array"}},
 		{"misspelt think field", ptCase(`{"content": [{"content_type": 1, "content": {"tt": 100}}]}`),
 			[]string{`contents[0].content[0].content.tt: unknown field "tt"`, `did you mean "t"?`}},
 		{"misspelt checkpoint field", ptCase(`{"content": [{"content_type": 2, "content": {"protocol_type": 1, "url": "http://h/"}}, {"content_type": 3, "content": {"checks": [{"subject": "body", "opertor": "contains"}]}}]}`),
@@ -724,10 +747,22 @@ func FuzzImportPerfTest(f *testing.F) {
 		if err != nil {
 			t.Fatalf("FormatYAML(imported): %v", err)
 		}
+		// Open reads the tree FormatYAML encodes, placed in the JSON: it
+		// must find what parsing the encoded text finds.
+		walked, walkErrs := importJSON("fuzz.json", data).walk()
+		if walked == nil {
+			t.Fatalf("the imported File cannot be walked: %v", walkErrs)
+		}
 		back, err := Parse("fuzz.json", out)
+		var textErrs ErrorList
+		errors.As(err, &textErrs)
+		if len(walkErrs.normalize()) != len(textErrs) {
+			t.Fatalf("walking the tree found %d errors, parsing its text %d:\n%v\n---\n%v", len(walkErrs), len(textErrs), walkErrs, textErrs)
+		}
 		if err != nil {
 			return // an import need not be a valid scenario; validate says why
 		}
 		ptSameFile(t, "Parse(FormatYAML(imported))", back, file)
+		ptSameFile(t, "the walked tree", walked, file)
 	})
 }

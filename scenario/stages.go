@@ -86,6 +86,7 @@ func (w *walker) stage(n *yaml.Node) *Stage {
 		st.RampUp = w.duration(v, "ramp_up")
 	}
 	mv := m.get(mode)
+	rampPos := m.keyPos("ramp_up")
 	switch st.Mode {
 	case ModeConcurrency:
 		st.VUs = w.nonNegInt(mv, "concurrency")
@@ -121,6 +122,9 @@ func (w *walker) stage(n *yaml.Node) *Stage {
 	case ModePeakProbe:
 		pm := w.asMapping(mv, "peak_probe", probeKeys...)
 		w.probe(pm, st, "ramp_up")
+		if pm != nil {
+			rampPos = pm.keyPos("ramp_up")
+		}
 	case ModeStepProbe:
 		pm := w.asMapping(mv, "step_probe", stepProbeKeys...)
 		w.probe(pm, st, "step")
@@ -132,7 +136,7 @@ func (w *walker) stage(n *yaml.Node) *Stage {
 		w.errorf(m.node, "add ramp_up: how long to climb from the start value", "a count stage with a start value needs ramp_up")
 	}
 	if st.Duration > 0 && st.RampUp > st.Duration {
-		w.errs.add(m.keyPos("ramp_up"), "shorten ramp_up or lengthen the stage", "ramp_up %v is longer than the stage (%v)", st.RampUp, st.Duration)
+		w.errs.add(rampPos, "shorten ramp_up or lengthen the stage", "ramp_up %v is longer than the stage (%v)", st.RampUp, st.Duration)
 	}
 	return st
 }

@@ -43,10 +43,13 @@ func runDemo(e *env, args []string) error {
 }
 
 // hasScenario reports whether args name a scenario file: a last argument
-// that is not a flag and not the value of one (every flag of run but
-// --quiet and --self takes a value).
+// that is not a flag (- is standard input) and not the value of one
+// (every flag of run but --quiet and --self takes a value).
 func hasScenario(args []string) bool {
-	if len(args) == 0 || strings.HasPrefix(args[len(args)-1], "-") {
+	if len(args) == 0 {
+		return false
+	}
+	if last := args[len(args)-1]; last != "-" && strings.HasPrefix(last, "-") {
 		return false
 	}
 	if len(args) == 1 {

@@ -8,7 +8,7 @@ import (
 
 const exportUsage = `usage: perfcase export [-o out.json] scenario.yaml
 
-Converts a scenario to PerfTest case JSON: a document with the scenario's
+Converts a scenario (- reads standard input) to PerfTest case JSON: a document with the scenario's
 name, global variables (PerfTest §4.4 shape), transactions (§4.5) and one
 CreateCase request body (§4.3.5) per case, with PerfTest's integer codes.
 What PerfTest has no field for (case KPIs, SLA rules, pacing, query
@@ -33,14 +33,16 @@ Flags:
 func runExport(e *env, args []string) error {
 	fs := newFlagSet(e, "export", exportUsage)
 	out := fs.String("o", "", "write the JSON to `file` instead of standard output")
+	maxSize := addMaxFileSize(fs.FlagSet)
 	in, done, err := fs.oneFile(args, "name one scenario file, e.g. perfcase export scenario.yaml")
 	if done || err != nil {
 		return err
 	}
-	f, err := scenario.ParseFile(in)
+	l, err := openScenario(e, in, scenario.Options{ParseOnly: true}, maxSize)
+	in = scenarioName(l, in)
 	if err == nil {
 		var js []byte
-		if js, err = scenario.ExportPerfTest(f); err == nil {
+		if js, err = scenario.ExportPerfTest(l.File); err == nil {
 			if *out == "" {
 				_, err = e.stdout.Write(js)
 				return err

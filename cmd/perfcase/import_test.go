@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,8 +41,21 @@ func TestImportCommand(t *testing.T) {
 			t.Errorf("stdout lacks %q:\n%s", want, out)
 		}
 	}
-	if errOut != "" {
-		t.Errorf("stderr: got %q, want nothing for a case that validates", errOut)
+	// The reference's stage keeps every mode's values; a concurrency
+	// stage reads issue_num, current_user_num, ramp_up and time, and a
+	// note names each other field that carries a value.
+	var noted []string
+	for _, line := range strings.Split(strings.TrimSpace(errOut), "\n") {
+		if f, ok := strings.CutPrefix(line, "note: "+referenceCase+":"); ok {
+			_, f, _ = strings.Cut(f, "$.stages[0].")
+			f, _, _ = strings.Cut(f, ":")
+			noted = append(noted, f)
+		} else if !strings.HasPrefix(line, "    hint: ") {
+			t.Errorf("stderr: unexpected line %q", line)
+		}
+	}
+	if want := []string{"count", "tps_value", "maximum", "minimum", "loop_count", "max_duration", "step_size", "step_duration", "peak_load_kpis"}; !slices.Equal(noted, want) {
+		t.Errorf("notes name %q, want %q", noted, want)
 	}
 	if _, err := scenario.Parse("out.yaml", []byte(out)); err != nil {
 		t.Errorf("the YAML does not parse: %v", err)
@@ -85,7 +99,7 @@ func TestImportWarnsWhenTheResultDoesNotValidate(t *testing.T) {
 	if !strings.Contains(out, "url: '${host}/x'") {
 		t.Errorf("stdout lacks the request:\n%s", out)
 	}
-	for _, want := range []string{"converted, but <stdout> does not validate yet", `unknown variable "host"`} {
+	for _, want := range []string{"converted, but " + p + " does not validate yet", p + `:1:118: $.contents[0].content[0].content.url: unknown variable "host"`} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)
 		}
@@ -106,8 +120,8 @@ func TestImportExportErrors(t *testing.T) {
 		{[]string{"import"}, exitInvalid, []string{"name one PerfTest JSON file", "(see 'perfcase import --help')"}},
 		{[]string{"import", "a.json", "b.json"}, exitInvalid, []string{"name one PerfTest JSON file"}},
 		{[]string{"import", "--bogus", "a.json"}, exitInvalid, []string{"flag provided but not defined: -bogus"}},
-		{[]string{"import", "/no/such/case.json"}, exitInvalid, []string{"cannot read /no/such/case.json", "check the path"}},
-		{[]string{"import", badJSON}, exitInvalid, []string{badJSON + ": contents[0].content: the request card is empty", badJSON + ": contents[1].data_type: unknown code 999", "2 errors in " + badJSON, "was not converted"}},
+		{[]string{"import", "/no/such/case.json"}, exitInvalid, []string{"/no/such/case.json: cannot read scenario: no such file or directory", "check the path"}},
+		{[]string{"import", badJSON}, exitInvalid, []string{badJSON + ":1:28: $.contents[0].content: the request card is empty", badJSON + ":1:47: $.contents[1].data_type: unknown code 999", "2 errors in " + badJSON, "was not converted"}},
 		{[]string{"import", streaming}, exitInvalid, []string{`contents[0].content[0].content.protocol_type: request "live" uses HTTP-FLV, which perfcase does not support`}},
 		{[]string{"import", broken}, exitInvalid, []string{broken + ":2:1: invalid JSON"}},
 		{[]string{"import", "--help"}, exitOK, []string{"perfcase import case.json -o case.yaml", "-o file"}},

@@ -9,11 +9,9 @@ import (
 	"maps"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 
@@ -27,7 +25,9 @@ import (
 const runUsage = `usage: perfcase run [flags] FILE
 
 Runs a scenario: a YAML file, or a PerfTest case JSON as 'perfcase import'
-reads it. While it runs, one progress line per second goes to standard
+reads it (told apart by content; - reads standard input). It is checked
+exactly as 'perfcase validate' checks it, and nothing runs unless it is
+valid. While it runs, one progress line per second goes to standard
 error; at the end a summary goes to standard output, and --out writes the
 report JSON (the PerfTest report API's shape, see docs/report-json.md).
 
@@ -65,15 +65,18 @@ func runRun(e *env, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of perfcase itself to `file` (go tool pprof)")
 	control := fs.String("control", controlDefault, "listen `address` for 'perfcase scale' while a manual stage runs (loopback only; port 0 picks a free one)")
 	up := addRunUpload(fs.FlagSet)
+	maxSize := addMaxFileSize(fs.FlagSet)
 	file, done, err := fs.oneFile(args, "name one scenario file, e.g. perfcase run examples/quickstart.yaml")
 	if done || err != nil {
 		return err
 	}
-	plan, err := loadPlan(e, file, sets)
+	loaded, err := openScenario(e, file, scenario.Options{Set: sets}, maxSize)
 	if err != nil {
+		file = scenarioName(loaded, file)
 		reportScenarioError(e.stderr, file, err)
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%s is not valid; nothing was run", file)}
 	}
+	plan := loaded.Plan
 	if errs := runner.Check(plan); len(errs) > 0 {
 		reportScenarioError(e.stderr, file, errs)
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%s uses what the run engine cannot do yet; nothing was run", file)}
@@ -199,39 +202,6 @@ func unusable(run *metrics.Run) string {
 		}
 	}
 	return ""
-}
-
-// loadPlan compiles a YAML scenario, or a PerfTest case JSON converted as
-// import does.
-func loadPlan(e *env, file string, sets setFlags) (*scenario.Plan, error) {
-	opts := scenario.Options{Set: sets, LookupEnv: e.lookupEnv}
-	if !isJSON(file) {
-		return scenario.Load(file, opts)
-	}
-	data, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %v; check the path", file, pathErr(err))
-	}
-	f, err := scenario.ImportPerfTest(file, data)
-	if err != nil {
-		return nil, err
-	}
-	dir := filepath.Dir(file)
-	opts.ReadFile = func(p string) ([]byte, error) {
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
-		}
-		return os.ReadFile(p)
-	}
-	return scenario.Compile(f, opts)
-}
-
-func isJSON(file string) bool {
-	if strings.HasSuffix(strings.ToLower(file), ".json") {
-		return true
-	}
-	data, err := os.ReadFile(file)
-	return err == nil && bytes.HasPrefix(bytes.TrimSpace(data), []byte("{"))
 }
 
 // checkOutputs checks, before the run, every file the run will write

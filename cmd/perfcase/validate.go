@@ -13,11 +13,15 @@ import (
 const validateUsage = `usage: perfcase validate [--set name=value]... FILE...
 
 Checks scenario files without running them: every error is printed with
-file:line:col and a hint, then a one-line summary per case.
+file:line:col and a hint, then a one-line summary per case. A FILE is a
+YAML scenario or a PerfTest case JSON, told apart by content (a JSON
+error also names the JSONPath of the value, e.g. $.stages[0].ramp_up);
+- reads standard input. 'perfcase run' checks a file exactly the same way.
 
 Example:
   perfcase validate examples/*.yaml
   perfcase validate --set base=http://127.0.0.1:9090 examples/shop.yaml
+  perfcase export examples/shop.yaml | perfcase validate -
 
 Exit status: 0 all files are valid, 2 at least one is not.
 
@@ -28,6 +32,7 @@ func runValidate(e *env, args []string) error {
 	fs := newFlagSet(e, "validate", validateUsage)
 	sets := setFlags{}
 	fs.Var(sets, "set", "override a variable: name=value (repeatable)")
+	maxSize := addMaxFileSize(fs.FlagSet)
 	files, done, err := fs.parseArgs(args)
 	if done || err != nil {
 		return err
@@ -35,15 +40,16 @@ func runValidate(e *env, args []string) error {
 	if len(files) == 0 {
 		return fs.mistake("name at least one scenario file, e.g. perfcase validate examples/quickstart.yaml")
 	}
-	opts := scenario.Options{Set: sets, LookupEnv: e.lookupEnv}
 	bad := 0
 	for _, path := range files {
-		plan, err := scenario.Load(path, opts)
+		l, err := openScenario(e, path, scenario.Options{Set: sets}, maxSize)
+		path = scenarioName(l, path)
 		if err != nil {
 			bad++
 			reportScenarioError(e.stderr, path, err)
 			continue
 		}
+		plan := l.Plan
 		for _, w := range plan.Warnings {
 			fmt.Fprintf(e.stderr, "warning: %v\n", w)
 		}
