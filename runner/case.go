@@ -46,6 +46,7 @@ type caseRun struct {
 	globals *globals
 	seed    uint64
 	uses    map[scenario.Protocol]bool // the protocols the case's requests use
+	conns   int                        // the connections a VU keeps, estimated
 	series  []metrics.SeriesInfo
 
 	passSeries int // series index of the case's passes
@@ -122,6 +123,7 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 		c.uses[r.Protocol] = true
 	}
 	c.ctl = newControllers(cp)
+	c.conns = connsPerVU(cp)
 	c.hardCtx, c.hardCancel = context.WithCancel(context.Background())
 	return c
 }
@@ -235,13 +237,15 @@ func (c *caseRun) publish(sp *stagePlan) {
 	close(*c.stageWake.Swap(&next))
 }
 
-// newStagePlan is what a stage tells its VUs.
-func newStagePlan(st *scenario.Stage) *stagePlan {
+// newStagePlan is what a stage tells its VUs. A rate stage without
+// max_vus may grow its pool as far as the machine holds, read when the
+// stage starts.
+func (c *caseRun) newStagePlan(st *scenario.Stage) *stagePlan {
 	sp := &stagePlan{rate: st.IsRate(), counted: st.Count > 0, count: st.Count, tokens: new(atomic.Int64), done: new(atomic.Int64)}
 	sp.tokens.Store(st.Count)
 	sp.limit = int64(st.VUs)
 	if sp.limit <= 0 {
-		sp.limit = int64(vuLimit())
+		sp.limit = int64(ThisMachine().maxVUs(c.conns))
 	}
 	return sp
 }
@@ -264,7 +268,7 @@ stages:
 		sr := metrics.StageResult{Name: st.Name, Mode: stageMode(st), Start: time.Now()}
 		c.beginStage(stageLabel(st), stageMode(st), st.Manual, st.IsRate())
 		c.watch.beginStage(st, sr.Start)
-		sp := newStagePlan(st)
+		sp := c.newStagePlan(st)
 		c.stageAt.Store(&stageMark{index: i + 1, st: st, start: sr.Start, sp: sp})
 		c.publish(sp)
 		if st.IsRate() {

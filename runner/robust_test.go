@@ -40,7 +40,7 @@ func TestRateScheduleMissesByArithmetic(t *testing.T) {
 	st := &scenario.Stage{Mode: scenario.ModeTPS, TPS: 1e9, StartTPS: 1e9, Duration: time.Second}
 	c := newCaseRun(&scenario.CasePlan{Name: "c", Stages: []*scenario.Stage{st}}, &Options{}, 1)
 	c.beginStage("tps", "tps", false, true)
-	sp := newStagePlan(st)
+	sp := c.newStagePlan(st)
 	sp.limit = 0 // every VU busy
 	s := rateSchedule{st: st, c: c, prevR: st.Target(0)}
 	start := time.Now()

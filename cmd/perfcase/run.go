@@ -70,6 +70,12 @@ func runRun(e *env, args []string) error {
 		reportScenarioError(e.stderr, file, errs)
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%s uses what the run engine cannot do yet; nothing was run", file)}
 	}
+	// What this machine can hold is checked before anything starts: a run
+	// that runs out of files or memory half way takes its reports with it.
+	if errs := runner.CheckMachine(plan, e.thisMachine()); len(errs) > 0 {
+		reportScenarioError(e.stderr, file, errs)
+		return &exitError{code: exitInvalid, err: fmt.Errorf("%s needs more than this machine has; nothing was run", file)}
+	}
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(e.stderr, "warning: %v\n", w)
 	}
