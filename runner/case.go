@@ -47,6 +47,7 @@ type caseRun struct {
 	seed    uint64
 	uses    map[scenario.Protocol]bool // the protocols the case's requests use
 	conns   int                        // the connections a VU keeps, estimated
+	think   time.Duration              // the think time of a full pass (thinkBudget)
 	series  []metrics.SeriesInfo
 
 	passSeries int // series index of the case's passes
@@ -124,6 +125,7 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 	}
 	c.ctl = newControllers(cp)
 	c.conns = connsPerVU(cp)
+	c.think = thinkBudget(cp.Steps)
 	c.hardCtx, c.hardCancel = context.WithCancel(context.Background())
 	return c
 }
