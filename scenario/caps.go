@@ -88,7 +88,7 @@ func (c *compiler) capStages(cs *Case) {
 		}
 		switch st.Mode {
 		// Start values and minimums are checked against their target or
-		// maximum when parsed, so the target's cap covers them.
+		// maximum when parsed, so the target's cap covers them too.
 		case ModeConcurrency:
 			vus("concurrency", float64(st.VUs))
 		case ModeTPS:
@@ -96,6 +96,7 @@ func (c *compiler) capStages(cs *Case) {
 			vus("max_vus", float64(st.VUs))
 		case ModePeakProbe, ModeStepProbe:
 			vus("max", float64(st.VUs))
+			vus("step_size", float64(st.StepSize))
 		case ModeSurgeConcurrency, ModeOscillateConcurrency:
 			vus("max", st.Max)
 		case ModeSurgeTPS, ModeOscillateTPS:

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 )
@@ -31,6 +32,7 @@ func TestCapsAgreeWithSchema(t *testing.T) {
 		{"tps max_vus", stage("{tps: 1, max_vus: V, duration: 1m}"), MaxVUs},
 		{"peak_probe max", stage("{peak_probe: {start: 1, max: V, ramp_up: 1m, kpis: avg_rt < 1s}, duration: 2m}"), MaxVUs},
 		{"step_probe max", stage("{step_probe: {start: V, max: V, step_size: 1, step_duration: 1m, kpis: avg_rt < 1s}, duration: 2m}"), MaxVUs},
+		{"step_probe step_size", stage("{step_probe: {start: 1, max: 10, step_size: V, step_duration: 1m, kpis: avg_rt < 1s}, duration: 2m}"), MaxVUs},
 		{"surge_concurrency max", stage("{surge_concurrency: {min: V, max: V, loops: 1, hold: 1s}, duration: 1m}"), MaxVUs},
 		{"oscillate_concurrency max", stage("{oscillate_concurrency: {min: 1, max: V, loops: 1}, duration: 1m}"), MaxVUs},
 		{"surge_tps max", stage("{surge_tps: {min: 1, max: V, loops: 1, hold: 1s}, max_vus: 10, duration: 1m}"), MaxTPS},
@@ -102,5 +104,48 @@ func TestDurationCaps(t *testing.T) {
 				t.Errorf("Compile: %v, want an error with %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// The table of caps in docs/language.md says what the compiler enforces:
+// each row's cap is the constant's value.
+func TestLanguageDocListsCaps(t *testing.T) {
+	text, err := os.ReadFile(languageDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(text), "\n## Caps\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	var rows [][2]string // what, cap
+	for line := range strings.Lines(section) {
+		cells := strings.Split(strings.Trim(strings.TrimSpace(line), "|"), "|")
+		if len(cells) == 2 {
+			rows = append(rows, [2]string{cells[0], strings.TrimSpace(cells[1])})
+		}
+	}
+	want := []struct{ row, cap string }{
+		{"VUs: `concurrency`", fmtNumber(MaxVUs)},
+		{"rates, in passes", fmtNumber(MaxTPS)},
+		{"a stage's `count`", fmtNumber(MaxCount)},
+		{"a stage's `duration`", fmtDuration(MaxStageTime)},
+		{"durations inside a pass", fmtDuration(MaxStepTime)},
+		{"loop `count`", fmtNumber(MaxLoops)},
+		{"retry `count`", "100"},
+		{"`redirects`", fmt.Sprint(MaxRedirectsCap)},
+		{"read `length`", fmt.Sprintf("%d MiB (%s bytes)", MaxReadLength>>20, fmtNumber(MaxReadLength))},
+	}
+	for _, w := range want {
+		found := false
+		for _, r := range rows {
+			if strings.Contains(r[0], w.row) {
+				found = true
+				if r[1] != w.cap {
+					t.Errorf("docs/language.md, Caps: the row %q says %q, want %q", r[0], r[1], w.cap)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("docs/language.md, Caps: no row for %s", w.row)
+		}
 	}
 }

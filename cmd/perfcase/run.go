@@ -35,9 +35,13 @@ Example:
   perfcase target &                     # the demo target the examples use
   perfcase run --out report.json examples/quickstart.yaml
 
+Before the load starts, run checks that this machine holds the VUs the
+plan needs: open files (ulimit -n) for their connections, and memory.
+
 Exit status: 0 every checkpoint (kpis:) passed, 1 a checkpoint failed,
-2 the scenario or the command line is invalid, 3 the run could not
-complete (interrupted, or the report could not be written).
+2 the scenario or the command line is invalid, or the plan needs more
+than this machine has, 3 the run could not complete (interrupted, or the
+report could not be written).
 
 Flags:
 `
