@@ -446,8 +446,11 @@ func (c *caseRun) runRate(ctx context.Context, abort <-chan struct{}, st *scenar
 	for {
 		el := time.Since(start)
 		if st.Count == 0 && el >= st.Duration {
-			// Passes due after the last wake can no longer start on time.
-			s.miss(s.advance(st.Duration))
+			// Passes due after the last wake (it came late) are handed out
+			// now, late, as any late wake's are; those no VU takes at once
+			// are missed.
+			s.handOut(ctx, start, sp, s.advance(st.Duration))
+			c.awaitTaken()
 			return false
 		}
 		wait := rateTickMax
@@ -546,6 +549,14 @@ func (s *rateSchedule) miss(last int64) {
 func (s *rateSchedule) missDue(now time.Duration) {
 	if now > s.prevT {
 		s.miss(s.advance(now))
+	}
+}
+
+// awaitTaken gives the VUs up to rateTickMax to take the passes handed out
+// last, before what is left counts as missed.
+func (c *caseRun) awaitTaken() {
+	for deadline := time.Now().Add(rateTickMax); len(c.arrivals) > 0 && time.Now().Before(deadline); {
+		time.Sleep(rateTick / 10)
 	}
 }
 

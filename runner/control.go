@@ -128,9 +128,9 @@ func (cr *caseRun) setManual(target float64, by string) (CaseStatus, error) {
 	if limit := cr.manualLimit(m.rate); target > limit {
 		m.mu.Unlock()
 		if m.rate {
-			return CaseStatus{}, fmt.Errorf("case %q: target %v is over the cap of %v passes a second", cr.plan.Name, target, limit)
+			return CaseStatus{}, fmt.Errorf("case %q: target %v is over the cap of %.0f passes a second", cr.plan.Name, target, limit)
 		}
-		return CaseStatus{}, fmt.Errorf("case %q: target %v is over what this machine can hold (%v VUs); the limit follows the open-files limit (ulimit -n) and the memory available", cr.plan.Name, target, limit)
+		return CaseStatus{}, fmt.Errorf("case %q: target %v is over what this machine can hold (%.0f VUs); the limit follows the open-files limit (ulimit -n) and the memory available", cr.plan.Name, target, limit)
 	}
 	m.override = target
 	m.changes = append(m.changes, metrics.Change{Time: time.Now(), Stage: m.stage, Target: target, By: by})

@@ -6,6 +6,7 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -75,6 +76,7 @@ func TestAbsurdRateEndsOnTime(t *testing.T) {
 		t.Errorf("a 1 s stage at 1e9/s lasted %v", d)
 	}
 	started, missed := accounted(t, c)
+	t.Logf("stage %v: %d started, %d missed", c.Stages[0].End.Sub(c.Stages[0].Start), started, missed)
 	// Passes handed to a VU that was still waiting for their due time when
 	// the stage ended neither started nor count as missed: at most one per
 	// VU, and one for rounding the rate's integral.
@@ -106,6 +108,7 @@ func TestAbsurdRateHonoursCancel(t *testing.T) {
 		t.Errorf("the stage went on for %v after the cancel", late)
 	}
 	started, missed := accounted(t, c)
+	t.Logf("stage %v, ended %v after the cancel: %d started, %d missed", sr.End.Sub(sr.Start), sr.End.Sub(cancelled), started, missed)
 	due := 1e9 * sr.End.Sub(sr.Start).Seconds()
 	if got := float64(started + missed); math.Abs(got-due) > 0.02*due || started == 0 {
 		t.Errorf("started %d + missed %d = %.0f, want about %.0f (1e9/s over %v)", started, missed, got, due, sr.End.Sub(sr.Start))
@@ -295,5 +298,36 @@ cases:
 	last := s.Seconds[4]
 	if ok := last.Outcomes[metrics.Success]; float64(ok) < healthyRate/4 || o.hits.Load() == atUp {
 		t.Errorf("after the outage: %d successes in the last second (healthy %.0f/s), %d requests answered", ok, healthyRate, o.hits.Load()-atUp)
+	}
+}
+
+// A manual rate stage takes no target past the cap a scenario's rate
+// has.
+func TestManualRateCap(t *testing.T) {
+	t.Parallel()
+	tg := newTarget(t)
+	plan := compile(t, `
+name: manual
+cases:
+  - name: c
+    steps: [{http: {name: ok, url: "${base}/ok"}}]
+    stages: [{tps: 10, max_vus: 2, duration: 400ms, manual: true}]
+`, tg.URL, nil)
+	ctl := NewControl()
+	done := make(chan *metrics.Run)
+	go func() { done <- Run(context.Background(), plan, Options{Control: ctl}) }()
+	var over, at error
+	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		if _, over = ctl.Set("c", scenario.MaxTPS+1, "test"); over == nil || !strings.Contains(over.Error(), "no running case") {
+			break
+		}
+	}
+	_, at = ctl.Set("c", scenario.MaxTPS, "test")
+	<-done
+	if over == nil || !strings.Contains(over.Error(), "over the cap of 10000000 passes a second") {
+		t.Errorf("a rate past the cap: %v", over)
+	}
+	if at != nil {
+		t.Errorf("a rate at the cap: %v", at)
 	}
 }
