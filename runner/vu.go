@@ -509,8 +509,9 @@ func (v *vu) attemptSocket(n *scenario.RequestNode) (smp metrics.Sample, msg str
 	return smp, msg, false
 }
 
-// reached notes whether an exchange reached its target: a reply, even a
-// wrong one, ends the backoff.
+// reached notes whether an exchange reached its target: anything but a
+// failure to reach it (a reply, even a wrong one, or a timeout waiting
+// for one) ends the backoff.
 func (v *vu) reached(f *protocols.Failure) {
 	v.unreachable = f != nil && f.Unreachable()
 	if !v.unreachable {
