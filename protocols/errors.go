@@ -72,3 +72,16 @@ func isNetErr(err error) bool {
 	return errors.As(err, &ne) || errors.As(err, &op) || errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
 		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrDeadlineExceeded)
 }
+
+// Unreachable reports a failure to reach the peer at all: connecting
+// failed (refused, timed out, no such host), or the connection was reset
+// or closed before a reply. Such a target is down or drowning, not
+// answering wrongly; the runner backs off from it.
+func (f *Failure) Unreachable() bool {
+	var op *net.OpError
+	if errors.As(f.Err, &op) && op.Op == "dial" {
+		return true
+	}
+	return errors.Is(f.Err, syscall.ECONNREFUSED) || errors.Is(f.Err, syscall.ECONNRESET) || errors.Is(f.Err, syscall.EPIPE) ||
+		errors.Is(f.Err, io.EOF) || errors.Is(f.Err, io.ErrUnexpectedEOF)
+}

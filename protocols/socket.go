@@ -59,8 +59,8 @@ import (
 // never taken for the next step's.
 
 // MaxSocketReply bounds a TCP or UDP reply kept in memory; a longer one
-// fails as a parse failure.
-const MaxSocketReply = 16 << 20
+// fails as a parse failure. It is the cap validate puts on a read length.
+const MaxSocketReply = scenario.MaxReadLength
 
 // maxDatagram is the largest UDP payload; every datagram read has this
 // much room, or the kernel would cut it short without a word.

@@ -46,6 +46,8 @@ type caseRun struct {
 	globals *globals
 	seed    uint64
 	uses    map[scenario.Protocol]bool // the protocols the case's requests use
+	conns   int                        // the connections a VU keeps, estimated
+	think   time.Duration              // the think time of a full pass (thinkBudget)
 	series  []metrics.SeriesInfo
 
 	passSeries int // series index of the case's passes
@@ -123,6 +125,8 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 		c.uses[r.Protocol] = true
 	}
 	c.ctl = newControllers(cp)
+	c.conns = connsPerVU(cp)
+	c.think = thinkBudget(cp.Steps)
 	c.hardCtx, c.hardCancel = context.WithCancel(context.Background())
 	return c
 }
@@ -237,13 +241,15 @@ func (c *caseRun) publish(sp *stagePlan) {
 	close(*c.stageWake.Swap(&next))
 }
 
-// newStagePlan is what a stage tells its VUs.
-func newStagePlan(st *scenario.Stage) *stagePlan {
+// newStagePlan is what a stage tells its VUs. A rate stage without
+// max_vus may grow its pool as far as the machine holds, read when the
+// stage starts.
+func (c *caseRun) newStagePlan(st *scenario.Stage) *stagePlan {
 	sp := &stagePlan{rate: st.IsRate(), counted: st.Count > 0, count: st.Count, tokens: new(atomic.Int64), done: new(atomic.Int64)}
 	sp.tokens.Store(st.Count)
 	sp.limit = int64(st.VUs)
 	if sp.limit <= 0 {
-		sp.limit = int64(vuLimit())
+		sp.limit = int64(ThisMachine().maxVUs(c.conns))
 	}
 	return sp
 }
@@ -269,7 +275,7 @@ stages:
 		sr := metrics.StageResult{Name: st.Name, Mode: stageMode(st), Start: time.Now()}
 		c.beginStage(stageLabel(st), stageMode(st), st.Manual, st.IsRate())
 		c.watch.beginStage(st, sr.Start)
-		sp := newStagePlan(st)
+		sp := c.newStagePlan(st)
 		c.stageAt.Store(&stageMark{index: i + 1, st: st, start: sr.Start, sp: sp})
 		c.publish(sp)
 		if st.IsRate() {
@@ -420,6 +426,11 @@ const (
 // needed. A pass that falls due when max_vus passes are in flight is
 // counted as missed, never silently dropped. It reports whether the run
 // was interrupted.
+//
+// Its work per wake is bounded by the VUs it can hand passes to, never by
+// the rate: passes that cannot start are counted as missed by arithmetic,
+// so an absurd rate neither delays the end of the stage nor hides a
+// Ctrl-C.
 func (c *caseRun) runRate(ctx context.Context, abort <-chan struct{}, st *scenario.Stage, sp *stagePlan, start time.Time) bool {
 	defer func() {
 		// Passes handed out but not taken did not start: missed.
@@ -437,14 +448,20 @@ func (c *caseRun) runRate(ctx context.Context, abort <-chan struct{}, st *scenar
 	if st.Count > 0 {
 		end = math.MaxInt64
 	}
-	var due float64 // passes due by prevT: the integral of the rate
-	var emitted, missed int64
-	prevT, prevR := time.Duration(0), c.regulated(st.Target(0))
+	s := rateSchedule{st: st, c: c, prevR: c.regulated(st.Target(0))}
 	t := time.NewTimer(rateTick)
 	defer t.Stop()
 	for {
 		el := time.Since(start)
-		if st.Count == 0 && el >= st.Duration || c.rowsUsedUp() {
+		if c.rowsUsedUp() {
+			return false
+		}
+		if st.Count == 0 && el >= st.Duration {
+			// Passes due after the last wake (it came late) are handed out
+			// now, late, as any late wake's are; those no VU takes at once
+			// are missed.
+			s.handOut(ctx, start, sp, s.advance(st.Duration))
+			c.awaitTaken()
 			return false
 		}
 		wait := rateTickMax
@@ -452,51 +469,113 @@ func (c *caseRun) runRate(ctx context.Context, abort <-chan struct{}, st *scenar
 			wait = min(max(time.Duration(float64(time.Second)/now), rateTick), rateTickMax)
 		}
 		// Hand out what falls due before the next wake, and a tick more.
-		horizon := min(el+wait+rateTick, end)
-		r := c.regulated(st.Target(horizon))
-		step := (prevR + r) / 2 * (horizon - prevT).Seconds()
-		for k := emitted + 1; step > 0 && float64(k) <= due+step; k++ {
-			if st.Count > 0 && k > st.Count {
-				break
-			}
-			// The pass falls due where the rate's integral crosses k,
-			// taking the rate as linear over the step.
-			at := start.Add(prevT + time.Duration((float64(k)-due)/step*float64(horizon-prevT)))
-			a := arrival{at: at}
-			if sp.counted {
-				a.claim = sp
-			}
-			if !c.dispatch(a, sp.limit) {
-				missed++
-			}
-			emitted = k
-		}
-		due += step
-		prevT, prevR = horizon, r
-		if st.Count > 0 && emitted >= st.Count && sp.done.Load()+missed >= st.Count {
+		s.handOut(ctx, start, sp, s.advance(min(el+wait+rateTick, end)))
+		if st.Count > 0 && s.emitted >= st.Count && sp.done.Load()+s.missed >= st.Count {
 			return false
 		}
 		t.Reset(wait)
 		select {
 		case <-t.C:
 		case <-ctx.Done():
+			s.missDue(time.Since(start))
 			return true
 		case <-abort:
 			c.cut()
+			s.missDue(time.Since(start))
 			return true
 		}
 		if c.fatal.Load() != nil || c.slaStop.Load() {
+			s.missDue(time.Since(start))
 			return true
 		}
 	}
 }
 
+// rateSchedule is the arithmetic of a rate stage: the integral of its
+// rate, taken as linear between wakes, and how many of the passes due so
+// far were handed out or missed. Pass k falls due where the integral
+// crosses k. Only the scheduler goroutine uses it.
+type rateSchedule struct {
+	st      *scenario.Stage
+	c       *caseRun
+	t0      time.Duration // the previous wake's horizon, from the stage's start
+	due0    float64       // passes due by t0
+	prevT   time.Duration // the last horizon
+	due     float64       // passes due by prevT
+	prevR   float64       // the rate at prevT
+	emitted int64         // passes 1..emitted were handed out or missed
+	missed  int64         // of those, missed
+}
+
+// advance moves the schedule's horizon to h and returns the last pass due
+// by then.
+func (s *rateSchedule) advance(h time.Duration) int64 {
+	h = max(h, s.prevT)
+	r := s.c.regulated(s.st.Target(h))
+	s.t0, s.due0 = s.prevT, s.due
+	s.due += (s.prevR + r) / 2 * (h - s.prevT).Seconds()
+	s.prevT, s.prevR = h, r
+	last := int64(s.due)
+	if s.st.Count > 0 {
+		last = min(last, s.st.Count)
+	}
+	return last
+}
+
+// handOut dispatches passes emitted+1..last, each at its due time. Once
+// no VU can take one, none can take the rest before the next wake either:
+// they are counted as missed at once, as they are when the run is
+// stopped meanwhile.
+func (s *rateSchedule) handOut(ctx context.Context, start time.Time, sp *stagePlan, last int64) {
+	span := s.due - s.due0
+	for k := s.emitted + 1; k <= last; k++ {
+		// Growing a large pool takes a while; a Ctrl-C must not wait for it.
+		if k&1023 == 0 && ctx.Err() != nil {
+			break
+		}
+		at := start.Add(s.t0 + time.Duration((float64(k)-s.due0)/span*float64(s.prevT-s.t0)))
+		a := arrival{at: at}
+		if sp.counted {
+			a.claim = sp
+		}
+		if !s.c.dispatch(a, sp.limit) {
+			break
+		}
+		s.emitted = k
+	}
+	s.miss(last)
+}
+
+// miss counts passes emitted+1..last as missed starts.
+func (s *rateSchedule) miss(last int64) {
+	if n := last - s.emitted; n > 0 {
+		s.missed += n
+		s.c.missed.Add(n)
+		s.emitted = last
+	}
+}
+
+// missDue counts, when the stage is cut short at elapsed time now, the
+// passes that fell due since the last horizon: they never started.
+func (s *rateSchedule) missDue(now time.Duration) {
+	if now > s.prevT {
+		s.miss(s.advance(now))
+	}
+}
+
+// awaitTaken gives the VUs up to rateTickMax to take the passes handed out
+// last, before what is left counts as missed.
+func (c *caseRun) awaitTaken() {
+	for deadline := time.Now().Add(rateTickMax); len(c.arrivals) > 0 && time.Now().Before(deadline); {
+		time.Sleep(rateTick / 10)
+	}
+}
+
 // dispatch hands a due pass to an idle VU, growing the pool when none is
-// idle; it reports false, counting a missed start, when limit passes are
-// already in flight.
+// idle; it reports false when limit passes are already in flight or the
+// hand-out buffer is full.
 func (c *caseRun) dispatch(a arrival, limit int64) bool {
 	if c.inflight.Load() >= limit {
-		c.missed.Add(1)
 		return false
 	}
 	if c.idle.Load() <= int64(len(c.arrivals)) && !c.rows.shared.Load() {
@@ -508,7 +587,6 @@ func (c *caseRun) dispatch(a arrival, limit int64) bool {
 		c.inflight.Add(1)
 		return true
 	default:
-		c.missed.Add(1)
 		return false
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/scenario"
 )
 
 // Control changes the load of running stages marked manual: a person
@@ -124,9 +125,12 @@ func (cr *caseRun) setManual(target float64, by string) (CaseStatus, error) {
 	}
 	// A target the machine cannot hold would take the run, and its
 	// reports, down with it.
-	if limit := manualLimit(m.rate); target > limit {
+	if limit := cr.manualLimit(m.rate); target > limit {
 		m.mu.Unlock()
-		return CaseStatus{}, fmt.Errorf("case %q: target %v is over what this machine can hold (%v); the limit follows the open-files limit (ulimit -n)", cr.plan.Name, target, limit)
+		if m.rate {
+			return CaseStatus{}, fmt.Errorf("case %q: target %v is over the cap of %.0f passes a second", cr.plan.Name, target, limit)
+		}
+		return CaseStatus{}, fmt.Errorf("case %q: target %v is over what this machine can hold (%.0f VUs); the limit follows the open-files limit (ulimit -n) and the memory available", cr.plan.Name, target, limit)
 	}
 	m.override = target
 	m.changes = append(m.changes, metrics.Change{Time: time.Now(), Stage: m.stage, Target: target, By: by})
@@ -158,14 +162,14 @@ func (m *manualState) taken() []metrics.Change {
 	return append([]metrics.Change(nil), m.changes...)
 }
 
-// manualLimit is the highest target a person may set: VUs each need a
-// connection, so no more VUs than open files allow; a rate no higher than
-// a generator can start passes.
-func manualLimit(rate bool) float64 {
+// manualLimit is the highest target a person may set: no more VUs than
+// the machine holds (open files for their connections, memory), and no
+// rate past the cap validate puts on a scenario's.
+func (cr *caseRun) manualLimit(rate bool) float64 {
 	if rate {
-		return 1_000_000
+		return scenario.MaxTPS
 	}
-	return float64(vuLimit())
+	return float64(ThisMachine().maxVUs(cr.conns))
 }
 
 // regulated returns the target the scheduler should use: the shape's, or

@@ -31,34 +31,13 @@ func Check(plan *scenario.Plan) scenario.ErrorList {
 				errs = append(errs, windowError(r.KPI, "an sla rule"))
 			}
 		}
-		var walk func(nodes []scenario.Node)
-		walk = func(nodes []scenario.Node) {
-			for _, n := range nodes {
-				switch n := n.(type) {
-				case *scenario.RequestNode:
-					if n.Plugin != nil {
-						add(n.Pos, "a plugin request", "perfcase has no plugin runtime yet; disable the step to run the rest")
-					}
-				case *scenario.TransactionNode:
-					walk(n.Steps)
-				case *scenario.LoopNode:
-					walk(n.Steps)
-				case *scenario.IfNode:
-					for _, b := range n.Branches {
-						walk(b.Steps)
-					}
-					walk(n.Else)
-				case *scenario.WeightedNode:
-					for _, b := range n.Branches {
-						walk(b)
-					}
-				case *scenario.ThroughputNode:
-					walk(n.Steps)
-				}
+		plugins := func(n *scenario.RequestNode) {
+			if n.Plugin != nil {
+				add(n.Pos, "a plugin request", "perfcase has no plugin runtime yet; disable the step to run the rest")
 			}
 		}
-		walk(cp.Setup)
-		walk(cp.Steps)
+		walkRequests(cp.Setup, plugins)
+		walkRequests(cp.Steps, plugins)
 	}
 	errs.Sort()
 	return errs

@@ -96,6 +96,13 @@ type vu struct {
 	// its pass number (__ITER), from 0.
 	num, iter int64
 	exact     scenario.ExactState
+
+	// thought is the think time slept in the current pass. unreachable
+	// says the last request could not reach its target; backoff is the
+	// pause after the last pass that ended so, doubled each time.
+	thought     time.Duration
+	unreachable bool
+	backoff     time.Duration
 }
 
 // closeDrivers closes every connection of the VU.
@@ -206,6 +213,7 @@ func (v *vu) run() {
 		}
 		v.lag = lag
 		v.pass = acc{}
+		v.thought = 0
 		fl := v.exec(v.c.plan.Steps)
 		if fl == flowStop {
 			// A pass cut by the end of the run is not a pass; its
@@ -217,7 +225,13 @@ func (v *vu) run() {
 		v.c.passEnded(v, true)
 		v.nextIter()
 		v.lag = 0
-		if p := v.c.plan.Pacing; p > 0 && !v.c.cur.Load().rate {
+		if v.c.cur.Load().rate {
+			continue // an open model's schedule sets the pace
+		}
+		if !v.sleep(v.restAfter(fl)) {
+			return
+		}
+		if p := v.c.plan.Pacing; p > 0 {
 			if rest := p - time.Since(start); rest > 0 && !v.sleep(rest) {
 				return
 			}
@@ -225,8 +239,36 @@ func (v *vu) run() {
 	}
 }
 
+// Backoff from a target that cannot be reached, in a closed model: the
+// first pause, and the longest.
+const (
+	backoffFirst = 10 * time.Millisecond
+	backoffMax   = time.Second
+)
+
+// restAfter is how long a VU of a closed model waits after a pass that
+// ended as fl, so that a target that fails is not hammered: a pass that a
+// failure ended early still waits the think time it skipped (the pass's
+// think budget less what it slept), and one whose last request could not
+// reach the target adds a backoff, doubled each time up to backoffMax
+// and reset once a request gets through.
+func (v *vu) restAfter(fl flow) time.Duration {
+	var d time.Duration
+	if fl == flowEndPass {
+		d = max(v.c.think-v.thought, 0)
+	}
+	if v.unreachable {
+		v.backoff = min(max(2*v.backoff, backoffFirst), backoffMax)
+		d += v.backoff
+	}
+	return d
+}
+
 // sleep pauses the VU; it returns false if the run ended meanwhile.
 func (v *vu) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return !v.c.stopping.Load()
+	}
 	if v.timer == nil {
 		v.timer = time.NewTimer(d)
 	} else {
@@ -258,6 +300,7 @@ func (v *vu) exec(nodes []scenario.Node) flow {
 			if !v.sleep(d) {
 				return flowStop
 			}
+			v.thought += d
 		case *scenario.TransactionNode:
 			fl = v.transaction(n)
 		case *scenario.LoopNode:
@@ -469,6 +512,7 @@ func (v *vu) attempt(n *scenario.RequestNode) (smp metrics.Sample, msg string, c
 	r := &v.res
 	v.end = r.End
 	smp = metrics.Sample{RT: r.RT, Sent: r.Sent, Recv: r.Recv, Connect: r.Connect}
+	v.reached(r.Fail)
 	if r.Fail != nil {
 		if v.c.hardStopped.Load() {
 			return smp, "", true
@@ -502,6 +546,7 @@ func (v *vu) attemptSocket(n *scenario.RequestNode) (smp metrics.Sample, msg str
 	}
 	v.end = r.End
 	smp = metrics.Sample{RT: r.RT, Sent: r.Sent, Recv: r.Recv, Connect: r.Connect}
+	v.reached(r.Fail)
 	if r.Fail != nil {
 		if v.c.hardStopped.Load() {
 			return smp, "", true
@@ -514,6 +559,16 @@ func (v *vu) attemptSocket(n *scenario.RequestNode) (smp metrics.Sample, msg str
 	return smp, msg, false
 }
 
+// reached notes whether an exchange reached its target: anything but a
+// failure to reach it (a reply, even a wrong one, or a timeout waiting
+// for one) ends the backoff.
+func (v *vu) reached(f *protocols.Failure) {
+	v.unreachable = f != nil && f.Unreachable()
+	if !v.unreachable {
+		v.backoff = 0
+	}
+}
+
 // header is a response header of the HTTP response being judged; nil
 // when absent or when the step is not HTTP.
 func (v *vu) header(name string) []byte {
@@ -521,4 +576,43 @@ func (v *vu) header(name string) []byte {
 		return nil
 	}
 	return v.res.Resp.Header.Peek(name)
+}
+
+// thinkBudget is the think time of a full pass, what a pass ended early
+// by a failure still waits: each think at its mean, a loop's body times
+// its count (once for a while loop, whose count is not known), and at a
+// branch point the branch that thinks most, so that a failed pass never
+// comes around faster than the slowest full one would. It saturates at
+// the longest a case may run.
+func thinkBudget(nodes []scenario.Node) time.Duration {
+	const most = scenario.MaxStageTime
+	var d time.Duration
+	for _, n := range nodes {
+		var x time.Duration
+		switch n := n.(type) {
+		case *scenario.ThinkNode:
+			x = n.Min + (max(n.Max, n.Min)-n.Min)/2
+		case *scenario.TransactionNode:
+			x = thinkBudget(n.Steps)
+		case *scenario.LoopNode:
+			body, count := thinkBudget(n.Steps), time.Duration(max(n.Count, 1))
+			x = most
+			if body < most/count {
+				x = body * count
+			}
+		case *scenario.IfNode:
+			x = thinkBudget(n.Else)
+			for _, b := range n.Branches {
+				x = max(x, thinkBudget(b.Steps))
+			}
+		case *scenario.WeightedNode:
+			for _, b := range n.Branches {
+				x = max(x, thinkBudget(b))
+			}
+		case *scenario.ThroughputNode:
+			x = thinkBudget(n.Steps)
+		}
+		d = min(d+min(x, most), most)
+	}
+	return d
 }

@@ -71,6 +71,7 @@ func compile(f *File, opts Options, src []byte) (*Plan, error) {
 	c := &compiler{f: f, opts: opts, dir: filepath.Dir(f.Path), txns: map[string]*Transaction{}, txnUsed: map[string]bool{}}
 	p := &Plan{Name: f.Name, Description: f.Description, Source: f.Path, Parallel: f.Parallel}
 	c.loadGlobals()
+	c.checkCaps()
 	for _, t := range f.Transactions {
 		c.txns[t.Name] = t
 	}

@@ -494,6 +494,11 @@ type Stage struct {
 	StepTime   time.Duration // step probing
 	KPIs       []*KPICheck   // probing: what must hold
 	StopAtPeak bool          // probing: end the stage when the peak is found
+
+	// at is where each key of the stage was written, the shape's own keys
+	// (start, max, min, …) included, so that checks made after parsing
+	// point at the value; nil for a stage that did not come from YAML.
+	at map[string]Pos
 }
 
 // KPICheck is a threshold on a KPI of the finished run, a probing KPI or an

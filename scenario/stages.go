@@ -85,6 +85,7 @@ func (w *walker) stage(n *yaml.Node) *Stage {
 	if v := m.get("ramp_up"); v != nil {
 		st.RampUp = w.duration(v, "ramp_up")
 	}
+	st.at = keyPositions(m, nil)
 	mv := m.get(mode)
 	rampPos := m.keyPos("ramp_up")
 	switch st.Mode {
@@ -121,15 +122,18 @@ func (w *walker) stage(n *yaml.Node) *Stage {
 		}
 	case ModePeakProbe:
 		pm := w.asMapping(mv, "peak_probe", probeKeys...)
+		keyPositions(pm, st.at)
 		w.probe(pm, st, "ramp_up")
 		if pm != nil {
 			rampPos = pm.keyPos("ramp_up")
 		}
 	case ModeStepProbe:
 		pm := w.asMapping(mv, "step_probe", stepProbeKeys...)
+		keyPositions(pm, st.at)
 		w.probe(pm, st, "step")
 	default:
 		wm := w.asMapping(mv, mode, waveKeys...)
+		keyPositions(wm, st.at)
 		w.wave(wm, st, mode)
 	}
 	if st.Count > 0 && st.RampUp == 0 && (m.has("start_vus") && st.StartVUs != st.VUs || m.has("start_tps") && st.StartTPS != st.TPS) {
@@ -139,6 +143,19 @@ func (w *walker) stage(n *yaml.Node) *Stage {
 		w.errs.add(rampPos, "shorten ramp_up or lengthen the stage", "ramp_up %v is longer than the stage (%v)", st.RampUp, st.Duration)
 	}
 	return st
+}
+
+// keyPositions adds where each key of m was written to at (made when nil).
+func keyPositions(m *mapping, at map[string]Pos) map[string]Pos {
+	if at == nil {
+		at = map[string]Pos{}
+	}
+	if m != nil {
+		for _, k := range m.order {
+			at[k] = m.keyPos(k)
+		}
+	}
+	return at
 }
 
 func stageLabel(st *Stage) string {

@@ -1038,7 +1038,7 @@ func (w *walker) throughput(v *yaml.Node) *Throughput {
 	switch forms[0] {
 	case "rps":
 		t.RPS = w.number(m.get("rps"), "rps")
-		if t.RPS <= 0 || t.RPS > 10_000_000 {
+		if t.RPS <= 0 || t.RPS > MaxTPS {
 			w.errorf(m.get("rps"), "PerfTest allows up to 10,000,000", "rps must be above 0 and at most 10000000")
 		}
 	case "percent":

@@ -10,6 +10,8 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+
+	"github.com/perfcase/perfcase/runner"
 )
 
 // Exit codes are stable and documented in the README.
@@ -28,6 +30,17 @@ type env struct {
 	lookupEnv      func(string) (string, bool)
 	// signals, when set, replaces SIGINT and SIGTERM for the run command.
 	signals <-chan os.Signal
+	// machine, when set, replaces the limits of this process that run
+	// checks a plan against.
+	machine *runner.Machine
+}
+
+// thisMachine is what run checks a plan against.
+func (e *env) thisMachine() runner.Machine {
+	if e.machine != nil {
+		return *e.machine
+	}
+	return runner.ThisMachine()
 }
 
 // exitError carries an exit code out of a command.

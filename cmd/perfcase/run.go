@@ -43,9 +43,13 @@ Example:
   perfcase target &                     # the demo target the examples use
   perfcase run --out report.json examples/quickstart.yaml
 
+Before the load starts, run checks that this machine holds the VUs the
+plan needs: open files (ulimit -n) for their connections, and memory.
+
 Exit status: 0 every checkpoint (kpis:) passed, 1 a checkpoint failed,
-2 the scenario or the command line is invalid, 3 the run could not
-complete (interrupted, or the report could not be written).
+2 the scenario or the command line is invalid, or the plan needs more
+than this machine has, 3 the run could not complete (interrupted, or the
+report could not be written).
 
 Flags:
 `
@@ -80,6 +84,12 @@ func runRun(e *env, args []string) error {
 	if errs := runner.Check(plan); len(errs) > 0 {
 		reportScenarioError(e.stderr, file, errs)
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%s uses what the run engine cannot do yet; nothing was run", file)}
+	}
+	// What this machine can hold is checked before anything starts: a run
+	// that runs out of files or memory half way takes its reports with it.
+	if errs := runner.CheckMachine(plan, e.thisMachine()); len(errs) > 0 {
+		reportScenarioError(e.stderr, file, errs)
+		return &exitError{code: exitInvalid, err: fmt.Errorf("%s needs more than this machine has; nothing was run", file)}
 	}
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(e.stderr, "warning: %v\n", w)
