@@ -1,0 +1,169 @@
+package stream
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/perfcase/perfcase/internal/media"
+	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/protocols/stream/flv"
+)
+
+// checkPlay asserts what every good play of the test pattern (10 fps, a
+// key frame a second, audio) shows after d.
+func checkPlay(t *testing.T, name string, st *Stats, d time.Duration) {
+	t.Helper()
+	if st.Fail != nil || st.Cut {
+		t.Fatalf("%s: failed: %v (cut %v)", name, st.Fail, st.Cut)
+	}
+	secs := int64(d / time.Second)
+	if st.VideoPackets < 5*secs || st.AudioPackets < 5*secs {
+		t.Errorf("%s: %d video and %d audio packets in %v, want at least %d of each", name, st.VideoPackets, st.AudioPackets, d, 5*secs)
+	}
+	if st.VideoBytes <= st.VideoPackets || st.AudioBytes <= st.AudioPackets {
+		t.Errorf("%s: %d video bytes, %d audio bytes", name, st.VideoBytes, st.AudioBytes)
+	}
+	if st.KeyFrames < secs-1 || st.KeyFrames > secs+2 {
+		t.Errorf("%s: %d key frames in %v of one a second", name, st.KeyFrames, d)
+	}
+	if st.FirstKeyFrame <= 0 || st.FirstKeyFrame >= d || st.KeyFrameDelayMin > st.KeyFrameDelayMax ||
+		st.KeyFrameDelaySum < st.KeyFrameDelayMax || st.KeyFrameDelayMin <= 0 {
+		t.Errorf("%s: key-frame delays first %v min %v max %v sum %v", name, st.FirstKeyFrame, st.KeyFrameDelayMin, st.KeyFrameDelayMax, st.KeyFrameDelaySum)
+	}
+	if st.Ready <= 0 || st.Startup < st.Ready || st.Startup >= d {
+		t.Errorf("%s: ready %v, startup %v", name, st.Ready, st.Startup)
+	}
+	if st.Recv < st.VideoBytes+st.AudioBytes || st.Sent <= 0 {
+		t.Errorf("%s: recv %d sent %d for %d media bytes", name, st.Recv, st.Sent, st.VideoBytes+st.AudioBytes)
+	}
+	if el := st.End.Sub(st.Start); el < d || el > d+time.Second {
+		t.Errorf("%s: lasted %v, want %v", name, el, d)
+	}
+}
+
+// Many players of one nginx-rtmp stream, fed by ffmpeg, each play the
+// whole duration and see every packet kind and a key frame a second.
+func TestRTMPPlayFromNginx(t *testing.T) {
+	port := nginxRTMP(t)
+	url := fmt.Sprintf("rtmp://127.0.0.1:%d/live/pattern", port)
+	pushPattern(t, url)
+	waitPlayable(t, url)
+	const players = 5
+	d := 3 * time.Second
+	var wg sync.WaitGroup
+	sts := make([]Stats, players)
+	for i := range sts {
+		wg.Go(func() {
+			var c RTMPClient
+			c.Play(context.Background(), &Options{URL: url, Duration: d}, &sts[i])
+		})
+	}
+	wg.Wait()
+	for i := range sts {
+		checkPlay(t, fmt.Sprintf("player %d", i), &sts[i], d)
+		if sts[i].Stalls != 0 {
+			t.Errorf("player %d: %d stalls (%v) on loopback", i, sts[i].Stalls, sts[i].StallTime)
+		}
+	}
+}
+
+// A publisher sends the committed clip to nginx-rtmp, looped, at its own
+// pace, while a player of the same stream receives it.
+func TestRTMPPublishToNginxAndPlay(t *testing.T) {
+	port := nginxRTMP(t)
+	url := fmt.Sprintf("rtmp://127.0.0.1:%d/live/clip", port)
+	file, err := flv.ParseFile(media.FLV())
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := 6 * time.Second // the 4 s clip loops once
+	var pub Stats
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var c RTMPClient
+		c.Publish(context.Background(), &Options{URL: url, Duration: d}, file, &pub)
+	}()
+	time.Sleep(500 * time.Millisecond)
+	var play Stats
+	var c RTMPClient
+	c.Play(context.Background(), &Options{URL: url, Duration: 4 * time.Second}, &play)
+	<-done
+	if pub.Fail != nil || !pub.Publish {
+		t.Fatalf("publish: %v", pub.Fail)
+	}
+	// The clip has 10 video frames a second and a key frame each second:
+	// 6 s of it at its pace is 60 frames and 6 key frames, give or take
+	// the frame in flight at the end.
+	if pub.VideoPackets < 55 || pub.VideoPackets > 62 || pub.KeyFrames < 5 || pub.KeyFrames > 7 {
+		t.Errorf("publish sent %d video packets and %d key frames in %v", pub.VideoPackets, pub.KeyFrames, d)
+	}
+	if pub.Sent < pub.VideoBytes+pub.AudioBytes || pub.Ready <= 0 {
+		t.Errorf("publish: sent %d bytes for %d media bytes, ready %v", pub.Sent, pub.VideoBytes+pub.AudioBytes, pub.Ready)
+	}
+	checkPlay(t, "player", &play, 4*time.Second)
+}
+
+// ffmpeg as an RTMP server receives a publish and writes it to a file,
+// which then decodes: what perfcase sends is a stream a real player reads.
+func TestRTMPPublishDecodesInFFmpeg(t *testing.T) {
+	bin := ffmpeg(t)
+	port := freePort(t)
+	out := filepath.Join(t.TempDir(), "received.flv")
+	url := fmt.Sprintf("rtmp://127.0.0.1:%d/live/clip", port)
+	recv := start(t, bin, "-hide_banner", "-loglevel", "error", "-listen", "1", "-timeout", "20", "-i", url, "-c", "copy", "-y", out)
+	waitListenOnce(t, port, recv)
+	file, err := flv.ParseFile(media.FLV())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st Stats
+	var c RTMPClient
+	c.Publish(context.Background(), &Options{URL: url, Duration: 5 * time.Second}, file, &st)
+	if st.Fail != nil {
+		t.Fatalf("publish: %v", st.Fail)
+	}
+	if !recv.exited(10 * time.Second) {
+		t.Fatal("ffmpeg did not finish after the publisher left")
+	}
+	if n := ffprobeFrames(t, out); n < 40 {
+		t.Errorf("the received file decodes to %d video frames, want about 50", n)
+	}
+}
+
+// The failures of an RTMP play before any media, each in its cause and
+// bucket.
+func TestRTMPFailures(t *testing.T) {
+	closed := freePort(t)
+	// A server that accepts and says nothing: the handshake times out.
+	silent := listenSilent(t)
+	// A server that answers the handshake with garbage and hangs up.
+	cases := []struct {
+		name    string
+		url     string
+		cause   Cause
+		outcome metrics.Outcome
+	}{
+		{"not rtmp", "http://127.0.0.1/live/x", IllegalURLFailed, metrics.Other},
+		{"no stream name", fmt.Sprintf("rtmp://127.0.0.1:%d/live", closed), IllegalURLFailed, metrics.Other},
+		{"nobody listens", fmt.Sprintf("rtmp://127.0.0.1:%d/live/x", closed), TCPConnectFailed, metrics.Refused},
+		{"silent server", fmt.Sprintf("rtmp://%s/live/x", silent), HandshakeFailed, metrics.Timeout},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var cl RTMPClient
+			var st Stats
+			cl.Play(context.Background(), &Options{URL: c.url, Duration: 2 * time.Second, Timeout: 300 * time.Millisecond}, &st)
+			if st.Fail == nil || st.Fail.Cause != c.cause || st.Fail.Outcome != c.outcome {
+				t.Fatalf("Play(%s) = %v, want cause %v in bucket %v", c.url, st.Fail, c.cause, c.outcome)
+			}
+			if st.Fail.Cause == TCPConnectFailed && st.Fail.Msg != "connect to 127.0.0.1:"+fmt.Sprint(closed)+": connection refused" {
+				t.Errorf("message %q", st.Fail.Msg)
+			}
+		})
+	}
+}
