@@ -49,7 +49,7 @@ const (
 // GET master.m3u8, low.m3u8, high.m3u8, and low/N.ts or high/N.ts for
 // segment N (the committed seg{N mod 3}.ts). Segment N is listed from
 // Start + (N-3) × 2 s on, and a playlist lists the last four, so a player
-// joining at Start finds three ready. Each loop back to the first segment
+// joining at Start finds segments 0 to 3 and starts three from the end. Each loop back to the first segment
 // is marked #EXT-X-DISCONTINUITY, since its timestamps start again.
 type LiveHLS struct {
 	Start time.Time
@@ -68,7 +68,7 @@ func (l *LiveHLS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		serveFile(w, "hls/master.m3u8", "application/vnd.apple.mpegurl")
 		return
 	case "low.m3u8", "high.m3u8":
-		last := int64(now().Sub(l.Start)/SegmentDuration) + Segments - 1
+		last := int64(now().Sub(l.Start)/SegmentDuration) + liveWindow - 1
 		w.Header().Set("Content-Type", "application/vnd.apple.mpegurl")
 		w.Header().Set("Cache-Control", "no-cache")
 		w.Write(LivePlaylist(strings.TrimSuffix(p, ".m3u8"), last))

@@ -121,6 +121,9 @@ func (s *hlsPlay) segments(u *url.URL) *Failure {
 			return f
 		}
 		if i < 0 {
+			if s.st.Segments == 0 {
+				return refused(PlayFailed, s.host+": the playlist has ended and lists no segment")
+			}
 			// The playlist has ended and every segment has been fetched:
 			// the viewer watches to the end of the last one.
 			s.sleep(playing.Add(playingDur))
