@@ -152,6 +152,11 @@ rtmp {
             live on;
             record off;
         }
+        application private {
+            live on;
+            deny play all;
+            deny publish all;
+        }
     }
 }
 `, mods[0], dir, dir, port)

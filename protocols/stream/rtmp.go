@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -396,6 +397,9 @@ func (c *RTMPClient) playFailure(s *rtmpSession, err error, end time.Time, cause
 		return fixed(cause, metrics.Timeout, what+s.host+": no media within the duration", err)
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return fixed(cause, metrics.Other, what+s.host+": the server closed the connection", err)
+	}
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		return fixed(cause, metrics.Timeout, what+s.host+": no data for "+time.Duration(c.m.timeout.Load()).String(), err)
 	}
 	return netFailure(cause, what+s.host, err, false)
 }

@@ -3,10 +3,18 @@ package stream
 import (
 	"context"
 	"fmt"
+	"io"
+	"net"
 	"path/filepath"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/bluenviron/gortmplib"
+	"github.com/bluenviron/gortmplib/pkg/amf0"
+	"github.com/bluenviron/gortmplib/pkg/message"
 
 	"github.com/perfcase/perfcase/internal/media"
 	"github.com/perfcase/perfcase/metrics"
@@ -165,5 +173,154 @@ func TestRTMPFailures(t *testing.T) {
 				t.Errorf("message %q", st.Fail.Msg)
 			}
 		})
+	}
+}
+
+// nginx-rtmp's own refusals: an unknown application closes the
+// connection at connect, so does a denied play, and a stream nobody
+// publishes stays silent until the timeout.
+func TestRTMPNginxRefusals(t *testing.T) {
+	port := nginxRTMP(t)
+	cases := []struct {
+		path    string
+		cause   Cause
+		outcome metrics.Outcome
+		msg     string
+	}{
+		{"nosuchapp/x", RTMPConnectFailed, metrics.Other, "connection closed by the server"},
+		// nginx closes the connection; whether the client sees a reset or
+		// an end of stream depends on whether it was writing then.
+		{"private/x", PlayFailed, metrics.Other, "RTMP play on 127.0.0.1"},
+		{"live/nobody", PlayFailed, metrics.Timeout, "no data for 700ms"},
+	}
+	for _, c := range cases {
+		var cl RTMPClient
+		var st Stats
+		url := fmt.Sprintf("rtmp://127.0.0.1:%d/%s", port, c.path)
+		cl.Play(context.Background(), &Options{URL: url, Duration: 2 * time.Second, Timeout: 700 * time.Millisecond}, &st)
+		if st.Fail == nil || st.Fail.Cause != c.cause || st.Fail.Outcome != c.outcome || !strings.Contains(st.Fail.Msg, c.msg) {
+			t.Errorf("Play(%s) = %v, want cause %v in bucket %v saying %q", c.path, st.Fail, c.cause, c.outcome, c.msg)
+		}
+	}
+}
+
+// An RTMP server (gortmplib's) that refuses a step with an _error or an
+// error status: each refusal is a failed check of its own cause.
+func TestRTMPServerRefusals(t *testing.T) {
+	cases := []struct {
+		name    string
+		publish bool
+		serve   func(sc *gortmplib.ServerConn, nc net.Conn) error
+		cause   Cause
+		outcome metrics.Outcome
+		msg     string
+	}{
+		{"connect refused", false, func(sc *gortmplib.ServerConn, _ net.Conn) error {
+			return sc.AcceptConnIfCredentialsMatch("user", "pass")
+		}, RTMPConnectFailed, metrics.CheckFailed, "refused (NetConnection.Connect.Rejected)"},
+		{"play refused", false, func(sc *gortmplib.ServerConn, _ net.Conn) error {
+			if err := sc.AcceptConn(); err != nil {
+				return err
+			}
+			return sc.RejectAction()
+		}, PlayFailed, metrics.CheckFailed, "NetStream.Play.Failed"},
+		{"publish refused", true, func(sc *gortmplib.ServerConn, _ net.Conn) error {
+			if err := sc.AcceptConn(); err != nil {
+				return err
+			}
+			return sc.RejectAction()
+		}, PublishFailed, metrics.CheckFailed, "NetStream.Publish.Unauthorized"},
+		{"createStream unanswered", false, func(sc *gortmplib.ServerConn, nc net.Conn) error {
+			// Answer connect, then hang up at createStream.
+			err := sc.Write(&message.CommandAMF0{ChunkStreamID: 3, Name: "_result", CommandID: 1,
+				Arguments: []any{amf0.Object{}, amf0.Object{{Key: "level", Value: "status"}, {Key: "code", Value: "NetConnection.Connect.Success"}}}})
+			if err != nil {
+				return err
+			}
+			for {
+				m, err := sc.Read()
+				if err != nil {
+					return err
+				}
+				if c, ok := m.(*message.CommandAMF0); ok && c.Name == "createStream" {
+					return nc.Close()
+				}
+			}
+		}, CreateStreamFailed, metrics.Other, "connection closed by the server"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			l, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			go func() {
+				nc, err := l.Accept()
+				if err != nil {
+					return
+				}
+				defer nc.Close()
+				sc := &gortmplib.ServerConn{RW: nc}
+				if sc.Initialize() == nil && c.serve(sc, nc) == nil {
+					// Hold the connection until the client leaves.
+					io.Copy(io.Discard, nc)
+				}
+			}()
+			url := "rtmp://" + l.Addr().String() + "/live/x"
+			var cl RTMPClient
+			var st Stats
+			o := &Options{URL: url, Duration: 2 * time.Second, Timeout: time.Second}
+			if c.publish {
+				file, err := flv.ParseFile(media.FLV())
+				if err != nil {
+					t.Fatal(err)
+				}
+				cl.Publish(context.Background(), o, file, &st)
+			} else {
+				cl.Play(context.Background(), o, &st)
+			}
+			if st.Fail == nil || st.Fail.Cause != c.cause || st.Fail.Outcome != c.outcome || !strings.Contains(st.Fail.Msg, c.msg) {
+				t.Fatalf("got %v, want cause %v in bucket %v saying %q", st.Fail, c.cause, c.outcome, c.msg)
+			}
+		})
+	}
+}
+
+// A publisher that freezes for 2 s (ffmpeg stopped with SIGSTOP) is a
+// stall for every player; one that leaves ends their plays after the
+// timeout of silence.
+func TestRTMPStallAndPublisherGone(t *testing.T) {
+	port := nginxRTMP(t)
+	url := fmt.Sprintf("rtmp://127.0.0.1:%d/live/pattern", port)
+	pusher := pushPattern(t, url)
+	waitPlayable(t, url)
+	var st Stats
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var c RTMPClient
+		c.Play(context.Background(), &Options{URL: url, Duration: 4 * time.Second, Timeout: 3 * time.Second}, &st)
+	}()
+	time.Sleep(time.Second)
+	pusher.cmd.Process.Signal(syscall.SIGSTOP)
+	time.Sleep(2 * time.Second)
+	pusher.cmd.Process.Signal(syscall.SIGCONT)
+	<-done
+	if st.Fail != nil {
+		t.Fatal(st.Fail)
+	}
+	if st.Stalls < 1 || st.StallTime < 1900*time.Millisecond {
+		t.Errorf("%d stalls for %v, want at least one of 2 s", st.Stalls, st.StallTime)
+	}
+
+	go func() {
+		time.Sleep(time.Second)
+		pusher.stop()
+	}()
+	var c RTMPClient
+	c.Play(context.Background(), &Options{URL: url, Duration: 4 * time.Second, Timeout: time.Second}, &st)
+	if st.Fail == nil || st.Fail.Cause != PlayFailed || st.Fail.Outcome != metrics.Timeout || st.VideoPackets == 0 {
+		t.Errorf("a play whose publisher left: %v after %d video packets, want playFailed in timeout", st.Fail, st.VideoPackets)
 	}
 }
