@@ -123,8 +123,10 @@ type Client struct {
 	c     paho.Client
 	host  string
 	inbox chan received
-	// lost is the error that ended the connection, if one did.
+	// lost is the error that ended the connection, if one did, and
+	// lostCh is closed then, so that a receive waiting stops.
 	lost    atomic.Pointer[error]
+	lostCh  chan struct{}
 	dropped atomic.Int64
 	buf     []byte
 }
@@ -177,6 +179,8 @@ func (c *Client) Connect(ctx context.Context, o *ConnectOptions, r *Result) {
 		c.inbox = make(chan received, Inbox)
 	}
 	c.lost.Store(nil)
+	lostCh := make(chan struct{})
+	c.lostCh = lostCh
 	// Messages from an earlier connection are not this one's.
 	for len(c.inbox) > 0 {
 		<-c.inbox
@@ -206,6 +210,7 @@ func (c *Client) Connect(ctx context.Context, o *ConnectOptions, r *Result) {
 		}).
 		SetConnectionLostHandler(func(_ paho.Client, err error) {
 			c.lost.Store(&err)
+			close(lostCh)
 		})
 	if w := o.Will; w != nil {
 		opts.SetBinaryWill(w.Topic, w.Payload, w.QoS, w.Retain)
@@ -420,6 +425,14 @@ func (c *Client) Receive(ctx context.Context, count int, until func(*Message) (b
 		var in received
 		select {
 		case in = <-c.inbox:
+		case <-c.lostCh:
+			// What arrived before the loss is still taken.
+			select {
+			case in = <-c.inbox:
+			default:
+				r.Fail = c.lostFailure("receive", *c.lost.Load())
+				return
+			}
 		case <-t.C:
 			r.Fail = &Failure{Outcome: metrics.Timeout, Msg: fmt.Sprintf("receive on %s: %s within %v", c.host, c.got(n, count, until != nil), timeout)}
 			return

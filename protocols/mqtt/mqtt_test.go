@@ -136,10 +136,11 @@ func TestRetainWillAndDroppedConnection(t *testing.T) {
 	if r.Fail != nil || r.Last.Topic != "state/dying" || string(r.Last.Payload) != "gone" {
 		t.Fatalf("will: %v, %q on %q", r.Fail, r.Last.Payload, r.Last.Topic)
 	}
-	// paho notices the dropped connection on its next read.
-	deadline := time.Now().Add(5 * time.Second)
-	for dying.Connected() && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
+	// A receive waiting on the dropped connection ends when paho notices,
+	// not at its timeout.
+	dying.Receive(ctx, 1, nil, 10*time.Second, &r)
+	if r.Fail == nil || r.Fail.Outcome != metrics.Other || !strings.Contains(r.Fail.Msg, "receive: the connection to "+addr+" was lost") || r.RT > 5*time.Second {
+		t.Errorf("receive on a dropped connection: %v after %v", r.Fail, r.RT)
 	}
 	dying.Publish(ctx, "state/x", []byte("y"), 1, false, time.Second, &r)
 	if r.Fail == nil || r.Fail.Outcome != metrics.Other || !strings.Contains(r.Fail.Msg, "connection to "+addr+" was lost") {
