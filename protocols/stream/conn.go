@@ -72,7 +72,10 @@ func (c *meteredConn) Write(b []byte) (int, error) {
 // httpClient is the HTTP side of a VU's HLS or HTTP-FLV viewer: its own
 // keep-alive connections, like one player's, never shared with other VUs.
 type httpClient struct {
-	m       meter
+	m meter
+	// dial replaces the network for tests on a fake clock, which cannot
+	// wait on real sockets; nil dials TCP.
+	dial    func(ctx context.Context, network, addr string) (net.Conn, error)
 	c       *http.Client
 	verify  bool
 	connect time.Duration
@@ -89,12 +92,15 @@ func (h *httpClient) client(o *Options) *http.Client {
 		h.c.CloseIdleConnections()
 	}
 	h.verify, h.connect, h.timeout = o.TLSVerify, o.connectTimeout(), o.timeout()
-	dialer := &net.Dialer{Timeout: h.connect}
+	dial := (&net.Dialer{Timeout: h.connect}).DialContext
+	if h.dial != nil {
+		dial = h.dial
+	}
 	m := &h.m
 	h.c = &http.Client{
 		Transport: &http.Transport{
 			DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-				c, err := dialer.DialContext(ctx, network, addr)
+				c, err := dial(ctx, network, addr)
 				if err != nil {
 					return nil, err
 				}
