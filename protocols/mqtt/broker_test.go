@@ -25,11 +25,12 @@ import (
 	"github.com/perfcase/perfcase/internal/testsupport"
 )
 
-// broker is a mosquitto the test started, with four listeners on free
+// broker is a mosquitto the test started, with five listeners on free
 // loopback ports: plain MQTT, MQTT over WebSocket, TLS that requires a
-// client certificate, and plain MQTT that requires a password.
+// client certificate, plain MQTT that requires a password, and MQTT over
+// WebSocket over TLS.
 type broker struct {
-	plain, ws, tls, auth int
+	plain, ws, tls, auth, wss int
 	dir                  string
 	ca                   *x509.CertPool
 	client               tls.Certificate
@@ -50,7 +51,7 @@ func freePort(t *testing.T) int {
 func startBroker(t *testing.T) *broker {
 	t.Helper()
 	bin := testsupport.Peer(t, "mosquitto", "mosquitto")
-	b := &broker{plain: freePort(t), ws: freePort(t), tls: freePort(t), auth: freePort(t), dir: t.TempDir(), out: new(bytes.Buffer)}
+	b := &broker{plain: freePort(t), ws: freePort(t), tls: freePort(t), auth: freePort(t), wss: freePort(t), dir: t.TempDir(), out: new(bytes.Buffer)}
 	b.certs(t)
 	passwd := filepath.Join(b.dir, "passwd")
 	if out, err := exec.Command(testsupport.Peer(t, "mosquitto", "mosquitto_passwd"), "-c", "-b", passwd, "alice", "secret").CombinedOutput(); err != nil {
@@ -82,7 +83,13 @@ allow_anonymous true
 listener %[4]d 127.0.0.1
 allow_anonymous false
 password_file %[6]s
-`, b.plain, b.ws, b.tls, b.auth, b.dir, passwd)
+
+listener %[7]d 127.0.0.1
+protocol websockets
+certfile %[5]s/server.pem
+keyfile %[5]s/server.key
+allow_anonymous true
+`, b.plain, b.ws, b.tls, b.auth, b.dir, passwd, b.wss)
 	path := filepath.Join(b.dir, "mosquitto.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
@@ -106,7 +113,7 @@ password_file %[6]s
 			t.Logf("mosquitto output:\n%s", b.out.String())
 		}
 	})
-	for _, port := range []int{b.plain, b.ws, b.tls, b.auth} {
+	for _, port := range []int{b.plain, b.ws, b.tls, b.auth, b.wss} {
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)

@@ -148,8 +148,8 @@ func TestRetainWillAndDroppedConnection(t *testing.T) {
 	}
 }
 
-// MQTT over WebSocket, and over TLS with a client certificate, the
-// certificate check on and off.
+// MQTT over WebSocket, over WebSocket over TLS, and over TLS with a
+// client certificate, the certificate check on and off.
 func TestWebSocketAndTLS(t *testing.T) {
 	b := startBroker(t)
 	ctx := context.Background()
@@ -160,6 +160,14 @@ func TestWebSocketAndTLS(t *testing.T) {
 	ws.Receive(ctx, 1, nil, 2*time.Second, &r)
 	if r.Fail != nil || string(r.Last.Payload) != "over websocket" {
 		t.Fatalf("ws: %v %q", r.Fail, r.Last.Payload)
+	}
+
+	wss := connect(t, &ConnectOptions{URL: b.url("wss", b.wss), ClientID: "wss", CleanSession: true, TLSVerify: true, RootCAs: b.ca})
+	wss.Subscribe(ctx, []Filter{{Topic: "wss/t", QoS: 2}}, time.Second, &r)
+	wss.Publish(ctx, "wss/t", []byte("over wss"), 2, false, time.Second, &r)
+	wss.Receive(ctx, 1, nil, 2*time.Second, &r)
+	if r.Fail != nil || string(r.Last.Payload) != "over wss" || r.Messages[2] != 1 {
+		t.Fatalf("wss: %v %q %v", r.Fail, r.Last.Payload, r.Messages)
 	}
 
 	tlsURL := b.url("ssl", b.tls)
