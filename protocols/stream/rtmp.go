@@ -56,6 +56,8 @@ const (
 // safe for concurrent use.
 type RTMPClient struct {
 	m meter
+	// dial replaces the network for tests on a fake clock; nil dials TCP.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 // rtmpSession is one connection in progress.
@@ -104,8 +106,11 @@ func (c *RTMPClient) open(ctx context.Context, o *Options, publish bool, end tim
 	c.m.start(end, o.timeout())
 	dctx, cancel := context.WithTimeout(ctx, o.connectTimeout())
 	defer cancel()
-	var d net.Dialer
-	nc, err := d.DialContext(dctx, "tcp", addr)
+	dial := (&net.Dialer{}).DialContext
+	if c.dial != nil {
+		dial = c.dial
+	}
+	nc, err := dial(dctx, "tcp", addr)
 	if err != nil {
 		return nil, "", netFailure(TCPConnectFailed, "connect to "+host, err, false)
 	}
@@ -420,7 +425,8 @@ func (c *RTMPClient) finish(ctx context.Context, s *rtmpSession, st *Stats, end 
 // (Publish set): handshake, connect, releaseStream, FCPublish,
 // createStream, publish, then the file's audio and video tags, each sent
 // when its timestamp falls due, the file looped to fill the duration with
-// timestamps that keep rising. Script tags (onMetaData) are not sent. It
+// timestamps that keep rising. Script tags (onMetaData) and video ends of
+// sequence are not sent. It
 // fails when a step is refused or breaks, when the server sends an error
 // status, or when a write waits longer than the timeout.
 func (c *RTMPClient) Publish(ctx context.Context, o *Options, file *flv.File, st *Stats) {
@@ -517,12 +523,22 @@ func (c *RTMPClient) send(ctx context.Context, s *rtmpSession, file *flv.File, s
 	for {
 		for i := range file.Tags {
 			t := &file.Tags[i]
-			if t.Type == flv.TypeScript || t.Timestamp < first {
+			// An end of sequence would end the stream for the players
+			// before the file loops.
+			if t.Type == flv.TypeScript || t.Timestamp < first || t.SequenceEnd() {
 				continue
 			}
 			ts := base + t.Timestamp - first
 			due := start.Add(time.Duration(ts) * time.Millisecond)
 			if !due.Before(end) {
+				// The stream stays up to the end, like a play.
+				if d := time.Until(end); d > 0 {
+					timer.Reset(d)
+					select {
+					case <-timer.C:
+					case <-ctx.Done():
+					}
+				}
 				return nil
 			}
 			if d := time.Until(due); d > 0 {

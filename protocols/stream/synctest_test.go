@@ -6,11 +6,15 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/bluenviron/gortmplib"
+	"github.com/bluenviron/gortmplib/pkg/message"
 
 	"github.com/perfcase/perfcase/internal/media"
 	"github.com/perfcase/perfcase/protocols/stream/flv"
@@ -192,6 +196,115 @@ func TestFLVStallsOnFakeClock(t *testing.T) {
 		want := "startup 200ms video 5 keys 2 first 200ms min 200ms max 2.1s sum 2.3s stalls 2 stall time 2.8s"
 		if got != want {
 			t.Errorf("got  %s\nwant %s", got, want)
+		}
+	})
+}
+
+// A publish sends each tag of the clip when its timestamp falls due, and
+// loops the clip one frame after its last tag: an RTMP server (gortmplib's)
+// on a pipe receives every media message at exactly its timestamp.
+func TestRTMPPublishPaceOnFakeClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		file, err := flv.ParseFile(media.FLV())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := newPipeNet()
+		defer p.Close()
+		type got struct {
+			at, ts time.Duration
+			typ    uint8
+		}
+		recv := make(chan []got, 1)
+		go func() {
+			nc, err := p.Accept()
+			if err != nil {
+				return
+			}
+			defer nc.Close()
+			sc := &gortmplib.ServerConn{RW: nc}
+			if sc.Initialize() != nil || sc.AcceptConn() != nil || sc.AcceptAction() != nil || !sc.Publish {
+				recv <- nil
+				return
+			}
+			start := time.Now()
+			var msgs []got
+			for {
+				m, err := sc.Read()
+				if err != nil {
+					recv <- msgs
+					return
+				}
+				switch m := m.(type) {
+				case *message.Video:
+					msgs = append(msgs, got{time.Since(start), m.DTS, flv.TypeVideo})
+				case *message.Audio:
+					msgs = append(msgs, got{time.Since(start), m.DTS, flv.TypeAudio})
+				}
+			}
+		}()
+		c := RTMPClient{dial: p.dial}
+		var st Stats
+		d := 5 * time.Second
+		c.Publish(context.Background(), &Options{URL: "rtmp://media.test/live/clip", Duration: d}, file, &st)
+		if st.Fail != nil {
+			t.Fatal(st.Fail)
+		}
+		msgs := <-recv
+		// What should have gone: every media tag of the first pass, then
+		// those of the second whose time is under 5 s.
+		var want []got
+		for base := uint32(0); ; base += file.Duration {
+			n := len(want)
+			for _, tg := range file.Tags {
+				ts := time.Duration(base+tg.Timestamp) * time.Millisecond
+				if tg.Type != flv.TypeScript && !tg.SequenceEnd() && ts < d {
+					want = append(want, got{ts, ts, tg.Type})
+				}
+			}
+			if len(want) == n {
+				break
+			}
+		}
+		if len(msgs) != len(want) {
+			t.Fatalf("the server got %d media messages, want %d", len(msgs), len(want))
+		}
+		for i := range want {
+			if msgs[i] != want[i] {
+				t.Fatalf("message %d: got %+v, want %+v", i, msgs[i], want[i])
+			}
+		}
+		var audio, video, keys int64
+		var last, sum, maxDelay, first time.Duration
+		for _, w := range want {
+			if w.typ == flv.TypeAudio {
+				audio++
+				continue
+			}
+			video++
+			if i := slices.IndexFunc(file.Tags, func(tg flv.Tag) bool {
+				return tg.Type == flv.TypeVideo && time.Duration(tg.Timestamp)*time.Millisecond == w.ts%(time.Duration(file.Duration)*time.Millisecond)
+			}); i >= 0 && file.Tags[i].KeyFrame() {
+				// A key frame's delay is the time since the one before,
+				// or since the start for the first.
+				delay := w.ts - last
+				if keys == 0 {
+					first = delay
+				}
+				keys++
+				sum += delay
+				maxDelay = max(maxDelay, delay)
+				last = w.ts
+			}
+		}
+		gotSt := fmt.Sprintf("audio %d video %d keys %d first %v min %v max %v sum %v lasted %v",
+			st.AudioPackets, st.VideoPackets, st.KeyFrames, st.FirstKeyFrame, st.KeyFrameDelayMin, st.KeyFrameDelayMax, st.KeyFrameDelaySum, st.End.Sub(st.Start))
+		wantSt := fmt.Sprintf("audio %d video %d keys %d first %v min %v max %v sum %v lasted 5s", audio, video, keys, first, first, maxDelay, sum)
+		if keys != 5 {
+			t.Errorf("the test expects 5 key frames in 5 s of the clip, found %d", keys)
+		}
+		if gotSt != wantSt {
+			t.Errorf("got  %s\nwant %s", gotSt, wantSt)
 		}
 	})
 }

@@ -73,6 +73,21 @@ func (t *Tag) KeyFrame() bool {
 	return true
 }
 
+// SequenceEnd reports whether t is a video end of sequence (AVC or HEVC
+// packet type 2, or Enhanced RTMP's SequenceEnd): it tells a decoder that
+// the stream is over.
+func (t *Tag) SequenceEnd() bool {
+	if t.Type != TypeVideo || len(t.Data) < 2 {
+		return false
+	}
+	b := t.Data[0]
+	if b&0x80 != 0 {
+		return b&0x0f == 2
+	}
+	c := b & 0x0f
+	return (c == 7 || c == 12) && t.Data[1] == 2
+}
+
 // Header is a parsed FLV header.
 type Header struct {
 	Audio, Video bool // the flags; informative only, players ignore them

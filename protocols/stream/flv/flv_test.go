@@ -101,6 +101,15 @@ func TestKeyFrame(t *testing.T) {
 			t.Errorf("KeyFrame(% x) = %v, want %v", c.data, got, c.want)
 		}
 	}
+	for _, c := range []struct {
+		data []byte
+		want bool
+	}{{[]byte{0x27, 2}, true}, {[]byte{0x1c, 2}, true}, {[]byte{0x92, 0}, true}, {[]byte{0x27, 1}, false}, {[]byte{0x90, 0}, false}, {[]byte{0x22, 2}, false}} {
+		tg := Tag{Type: TypeVideo, Data: c.data}
+		if got := tg.SequenceEnd(); got != c.want {
+			t.Errorf("SequenceEnd(% x) = %v, want %v", c.data, got, c.want)
+		}
+	}
 	if (&Tag{Type: TypeAudio, Data: []byte{0x17, 1}}).KeyFrame() {
 		t.Error("an audio tag is a key frame")
 	}
