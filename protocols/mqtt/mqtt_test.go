@@ -252,3 +252,36 @@ func TestStamp(t *testing.T) {
 		t.Errorf("stamping allocates %v times", n)
 	}
 }
+
+// A subscriber that does not receive holds at most Inbox messages; the
+// rest are dropped and counted.
+func TestInboxBound(t *testing.T) {
+	b := startBroker(t)
+	ctx := context.Background()
+	sub := connect(t, &ConnectOptions{URL: b.url("tcp", b.plain), ClientID: "slow-sub", CleanSession: true})
+	pub := connect(t, &ConnectOptions{URL: b.url("tcp", b.plain), ClientID: "fast-pub", CleanSession: true})
+	var r Result
+	sub.Subscribe(ctx, []Filter{{Topic: "flood", QoS: 1}}, time.Second, &r)
+	const n = Inbox + 76
+	for i := range n {
+		pub.Publish(ctx, "flood", []byte(fmt.Sprint(i)), 1, false, time.Second, &r)
+		if r.Fail != nil {
+			t.Fatal(r.Fail)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for sub.Dropped() < n-Inbox && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := sub.Dropped(); got != n-Inbox {
+		t.Fatalf("dropped %d, want %d", got, n-Inbox)
+	}
+	sub.Receive(ctx, Inbox, nil, time.Second, &r)
+	if r.Fail != nil || string(r.Last.Payload) != fmt.Sprint(Inbox-1) {
+		t.Fatalf("receive the inbox: %v, last %q", r.Fail, r.Last.Payload)
+	}
+	sub.Receive(ctx, 1, nil, 100*time.Millisecond, &r)
+	if r.Fail == nil || r.Fail.Outcome != metrics.Timeout {
+		t.Errorf("a receive past the inbox: %v", r.Fail)
+	}
+}

@@ -2,6 +2,7 @@ package stream
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"io"
 	"net"
@@ -122,8 +123,8 @@ func httpURL(raw string) (string, string, *Failure) {
 
 // httpFailure sorts the error of a request that got no response: a
 // failed dial is tcpConnectFailed (or httpTimeoutFailed when it timed
-// out), anything later a failed play, and a request the play's end cut
-// a play that never started.
+// out), a failed TLS handshake handShakeFailed, anything later a failed
+// play, and a request the play's end cut a play that never started.
 func httpFailure(what string, err error, end time.Time) *Failure {
 	if !time.Now().Before(end) {
 		return fixed(PlayFailed, metrics.Timeout, what+": no media within the duration", err)
@@ -131,6 +132,13 @@ func httpFailure(what string, err error, end time.Time) *Failure {
 	var op *net.OpError
 	if errors.As(err, &op) && op.Op == "dial" {
 		return netFailure(TCPConnectFailed, what, err, true)
+	}
+	var certErr *tls.CertificateVerificationError
+	var recErr tls.RecordHeaderError
+	var alert tls.AlertError
+	if errors.As(err, &certErr) || errors.As(err, &recErr) || errors.As(err, &alert) {
+		// The TLS handshake of https:// is the handshake that failed.
+		return netFailure(HandshakeFailed, what, err, true)
 	}
 	return netFailure(PlayFailed, what, err, true)
 }

@@ -52,6 +52,25 @@ func TestFLVPlayInProcess(t *testing.T) {
 	}
 }
 
+// https:// plays with the certificate check off; with it on, a
+// self-signed server fails the TLS handshake, and the message says what
+// to do.
+func TestFLVHTTPS(t *testing.T) {
+	srv := httptest.NewTLSServer(media.NewLiveFLV())
+	defer srv.Close()
+	var pl FLVPlayer
+	defer pl.Close()
+	var st Stats
+	pl.Play(context.Background(), &Options{URL: srv.URL, Duration: time.Second}, &st)
+	if st.Fail != nil || st.VideoPackets == 0 {
+		t.Fatalf("tls_verify off: %v, %d video packets", st.Fail, st.VideoPackets)
+	}
+	pl.Play(context.Background(), &Options{URL: srv.URL, Duration: time.Second, TLSVerify: true}, &st)
+	if st.Fail == nil || st.Fail.Cause != HandshakeFailed || st.Fail.Outcome != metrics.Other || !strings.Contains(st.Fail.Msg, "set tls_verify: false") {
+		t.Errorf("tls_verify on: %v", st.Fail)
+	}
+}
+
 // flvServer serves the committed clip's tags at their pace, then does
 // what the fault says.
 func flvServer(t *testing.T, fault func(w http.ResponseWriter, r *http.Request, tags func(d time.Duration) bool)) string {

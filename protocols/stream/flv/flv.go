@@ -29,9 +29,6 @@ const HeaderSize = 9 + 4
 // (24 bits and an extension byte), stream id (24 bits, always 0).
 const tagHeaderSize = 11
 
-// MaxTagSize bounds a tag's data: the 24-bit size field cannot say more.
-const MaxTagSize = 1<<24 - 1
-
 // ErrHeader is a stream or file that does not start with a valid FLV
 // header: a wrong signature or version, a data offset below 9, or fewer
 // bytes than a header.
