@@ -31,11 +31,11 @@ import (
 // WebSocket over TLS.
 type broker struct {
 	plain, ws, tls, auth, wss int
-	dir                  string
-	ca                   *x509.CertPool
-	client               tls.Certificate
-	cmd                  *exec.Cmd
-	out                  *bytes.Buffer
+	dir                       string
+	ca                        *x509.CertPool
+	client                    tls.Certificate
+	cmd                       *exec.Cmd
+	out                       *bytes.Buffer
 }
 
 func freePort(t *testing.T) int {
