@@ -68,6 +68,9 @@ type rtmpSession struct {
 	w    *rawmessage.Writer
 	host string
 	sid  uint32 // the message stream createStream gave
+	// stop unregisters the closing of the connection when the context
+	// ends, which cuts whatever the session is waiting for.
+	stop func() bool
 	// ack is an acknowledgement the reader owes the server, sent by the
 	// goroutine that writes (a publish reads on a goroutine of its own).
 	ack atomic.Uint32
@@ -114,11 +117,11 @@ func (c *RTMPClient) open(ctx context.Context, o *Options, publish bool, end tim
 	if err != nil {
 		return nil, "", netFailure(TCPConnectFailed, "connect to "+host, err, false)
 	}
-	s := &rtmpSession{host: host}
+	s := &rtmpSession{host: host, stop: context.AfterFunc(ctx, func() { nc.Close() })}
 	s.nc = &meteredConn{Conn: nc, m: &c.m}
 	s.bc = bytecounter.NewReadWriter(s.nc)
 	if _, _, err := handshake.DoClient(s.bc, false, false); err != nil {
-		nc.Close()
+		s.close()
 		return nil, "", netFailure(HandshakeFailed, "RTMP handshake with "+host, err, false)
 	}
 	s.r = rawmessage.NewReader(s.bc, s.bc.Reader, func(n uint32) error {
@@ -148,11 +151,11 @@ func (c *RTMPClient) open(ctx context.Context, o *Options, publish bool, end tim
 		err = s.command(0, "connect", 1, cmd)
 	}
 	if err != nil {
-		nc.Close()
+		s.close()
 		return nil, "", netFailure(RTMPConnectFailed, "RTMP connect to "+host, err, false)
 	}
 	if f := s.result(1, RTMPConnectFailed, "connect"); f != nil {
-		nc.Close()
+		s.close()
 		return nil, "", f
 	}
 	id := 2
@@ -169,14 +172,20 @@ func (c *RTMPClient) open(ctx context.Context, o *Options, publish bool, end tim
 		err = s.command(0, "createStream", id, nil)
 	}
 	if err != nil {
-		nc.Close()
+		s.close()
 		return nil, "", netFailure(CreateStreamFailed, "RTMP createStream on "+host, err, false)
 	}
 	if f := s.result(id, CreateStreamFailed, "createStream"); f != nil {
-		nc.Close()
+		s.close()
 		return nil, "", f
 	}
 	return s, name, nil
+}
+
+// close closes the connection.
+func (s *rtmpSession) close() {
+	s.stop()
+	s.nc.Close()
 }
 
 // command sends an AMF0 command on message stream sid.
@@ -328,8 +337,6 @@ func (c *RTMPClient) Play(ctx context.Context, o *Options, st *Stats) {
 		st.Fail = f
 		return
 	}
-	stop := context.AfterFunc(ctx, func() { s.nc.Close() })
-	defer stop()
 	err := s.command(s.sid, "play", 3, nil, name, float64(-2000))
 	if err == nil {
 		err = s.userControl(eventSetBufferLength, s.sid, bufferLength)
@@ -412,7 +419,7 @@ func (c *RTMPClient) playFailure(s *rtmpSession, err error, end time.Time, cause
 // finish closes the session and completes st.
 func (c *RTMPClient) finish(ctx context.Context, s *rtmpSession, st *Stats, end time.Time) {
 	if s != nil {
-		s.nc.Close()
+		s.close()
 	}
 	st.End = time.Now()
 	st.Recv, st.Sent = c.m.recv.Load(), c.m.sent.Load()
@@ -439,8 +446,6 @@ func (c *RTMPClient) Publish(ctx context.Context, o *Options, file *flv.File, st
 		st.Fail = f
 		return
 	}
-	stop := context.AfterFunc(ctx, func() { s.nc.Close() })
-	defer stop()
 	if err := s.command(s.sid, "publish", 5, nil, name, "live"); err != nil {
 		st.Fail = netFailure(PublishFailed, "RTMP publish on "+s.host, err, false)
 		return
@@ -498,7 +503,7 @@ func (c *RTMPClient) Publish(ctx context.Context, o *Options, file *flv.File, st
 		}
 	}()
 	defer func() {
-		s.nc.Close()
+		s.close()
 		<-done
 	}()
 	st.Fail = c.send(ctx, s, file, st, end, &srvErr, &ping)

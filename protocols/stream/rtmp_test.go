@@ -324,3 +324,19 @@ func TestRTMPStallAndPublisherGone(t *testing.T) {
 		t.Errorf("a play whose publisher left: %v after %d video packets, want playFailed in timeout", st.Fail, st.VideoPackets)
 	}
 }
+
+// Canceling the context cuts a play at once, even in the middle of the
+// handshake with a server that says nothing.
+func TestRTMPCut(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	var c RTMPClient
+	var st Stats
+	c.Play(ctx, &Options{URL: "rtmp://" + listenSilent(t) + "/live/x", Duration: 10 * time.Second, Timeout: 5 * time.Second}, &st)
+	if !st.Cut || st.Fail != nil {
+		t.Errorf("cut play: cut %v, fail %v", st.Cut, st.Fail)
+	}
+	if el := st.End.Sub(st.Start); el > 2*time.Second {
+		t.Errorf("a play cut at 200 ms took %v", el)
+	}
+}
