@@ -1,0 +1,57 @@
+package media
+
+import (
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing"
+
+	"github.com/perfcase/perfcase/protocols/stream/flv"
+)
+
+// The committed playlists say what the constants say: three segments of
+// two seconds per rendition, and the clip is FLV with a key frame a
+// second.
+func TestAssetsMatchConstants(t *testing.T) {
+	for _, r := range []string{"low", "high"} {
+		b, err := fs.ReadFile(Assets, "hls/"+r+".m3u8")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(b), fmt.Sprintf("#EXTINF:%.6f,", SegmentDuration.Seconds())); n != Segments {
+			t.Errorf("%s.m3u8 has %d segments of %v, want %d:\n%s", r, n, SegmentDuration, Segments, b)
+		}
+		for i := range Segments {
+			if _, err := fs.Stat(Assets, fmt.Sprintf("hls/%s/seg%d.ts", r, i)); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+	f, err := flv.ParseFile(FLV())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := 0
+	for _, tg := range f.Tags {
+		if tg.KeyFrame() {
+			keys++
+		}
+	}
+	if keys != 4 || f.Duration < 3900 || f.Duration > 4100 {
+		t.Errorf("clip.flv: %d key frames over %d ms, want 4 over 4 s", keys, f.Duration)
+	}
+}
+
+// The live playlist slides a window of four and marks each loop.
+func TestLivePlaylist(t *testing.T) {
+	got := string(LivePlaylist("low", 6))
+	want := "#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-MEDIA-SEQUENCE:3\n#EXT-X-DISCONTINUITY-SEQUENCE:0\n" +
+		"#EXT-X-DISCONTINUITY\n#EXTINF:2.000,\nlow/3.ts\n#EXTINF:2.000,\nlow/4.ts\n#EXTINF:2.000,\nlow/5.ts\n" +
+		"#EXT-X-DISCONTINUITY\n#EXTINF:2.000,\nlow/6.ts\n"
+	if got != want {
+		t.Errorf("LivePlaylist(low, 6) =\n%s\nwant\n%s", got, want)
+	}
+	if got := string(LivePlaylist("high", 1)); !strings.Contains(got, "#EXT-X-MEDIA-SEQUENCE:0\n") || strings.Contains(got, "DISCONTINUITY\n") {
+		t.Errorf("LivePlaylist(high, 1) =\n%s", got)
+	}
+}
