@@ -36,9 +36,9 @@ func FormatYAML(f *File) ([]byte, error) {
 
 type formatter struct {
 	err error // the first problem; the rest would repeat it
-	// at, when set, places the nodes of an imported File at the JSON its
-	// values came from (see posTable); FormatYAML leaves it nil.
-	at posTable
+	// at, when set, places the nodes of an imported File where its
+	// values were written (see Source); FormatYAML leaves it nil.
+	at Source
 }
 
 func (fm *formatter) fail(pos Pos, format string, args ...any) {
@@ -89,7 +89,7 @@ func formatDuration(d time.Duration) string {
 }
 
 // ymap builds a mapping; an owned one (mapOf) places its keys and values
-// where the formatter's posTable says its owner's values came from.
+// where the formatter's Source says its owner's values were written.
 type ymap struct {
 	n     *yaml.Node
 	fm    *formatter
@@ -121,35 +121,44 @@ func (m *ymap) addNamed(name string, v *yaml.Node, owner any) *ymap {
 	k := yStr(name)
 	m.n.Content = append(m.n.Content, k, v)
 	if m.fm != nil {
-		m.fm.placeKey(k, owner, nameKey)
+		m.fm.placeKey(k, owner, NameKey)
 		m.fm.place(v, owner, "")
 	}
 	return m
 }
 
-// place puts n where owner's key came from, if the table knows.
+// spot is where owner's key was written, if the formatter places nodes
+// and its Source knows.
+func (fm *formatter) spot(owner any, key string) (Spot, bool) {
+	if fm.at == nil {
+		return Spot{}, false
+	}
+	return fm.at.At(owner, key)
+}
+
+// place puts n where owner's key was written.
 func (fm *formatter) place(n *yaml.Node, owner any, key string) {
-	sp, ok := fm.at[posKey{owner, key}]
+	sp, ok := fm.spot(owner, key)
 	if !ok {
 		return
 	}
-	n.Line, n.Column = sp.val.Line, sp.val.Col
-	if sp.quoted && n.Kind == yaml.ScalarNode {
+	n.Line, n.Column = sp.Val.Line, sp.Val.Col
+	if sp.Quoted && n.Kind == yaml.ScalarNode {
 		// So that positions inside the text (a template's ${) count from
-		// after the JSON string's quote, as they do in quoted YAML.
+		// after the string's quote, as they do in quoted YAML.
 		n.Style = yaml.DoubleQuotedStyle
 	}
 }
 
-// placeKey puts a key node at the JSON key its value came from.
+// placeKey puts a key node at the key its value was written under.
 func (fm *formatter) placeKey(k *yaml.Node, owner any, key string) {
-	sp, ok := fm.at[posKey{owner, key}]
+	sp, ok := fm.spot(owner, key)
 	if !ok {
 		return
 	}
-	p := sp.key
+	p := sp.Key
 	if p.Line == 0 {
-		p = sp.val
+		p = sp.Val
 	}
 	k.Line, k.Column = p.Line, p.Col
 }
@@ -338,7 +347,7 @@ func (fm *formatter) transaction(t *Transaction) *yaml.Node {
 }
 
 func kpiNode(list []*KPICheck) *yaml.Node {
-	return yStrs(kpiSources(list), false)
+	return yStrs(KPISources(list), false)
 }
 
 func (fm *formatter) caseNode(c *Case) *yaml.Node {
@@ -1006,9 +1015,9 @@ func readJSONNode(dec *json.Decoder, depth int) (*yaml.Node, error) {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
 }
 
-// canonicalJSON is text as the parser's json: reading writes it, so that an
+// CanonicalJSON is text as the parser's json: reading writes it, so that an
 // imported json body equals the one its YAML reads back as.
-func canonicalJSON(text string) (string, error) {
+func CanonicalJSON(text string) (string, error) {
 	n, err := jsonNode(text)
 	if err != nil {
 		return "", err

@@ -268,7 +268,7 @@ func TestJSONBodyRoundTrip(t *testing.T) {
 		`12345678901234567890`,
 	}
 	for _, text := range tests {
-		canon, err := canonicalJSON(text)
+		canon, err := CanonicalJSON(text)
 		if err != nil {
 			t.Fatalf("canonicalJSON(%s): %v", text, err)
 		}

@@ -247,9 +247,9 @@ func (w *walker) retryOn(n *yaml.Node) RetryOn {
 		if !ok {
 			continue
 		}
-		k, ok := retryKind(name)
+		k, ok := RetryKind(name)
 		if !ok {
-			w.errorf(item, didYouMeanOr(name, RetryKinds, "kinds: "+strings.Join(RetryKinds, ", ")), "retry on: %q is not a kind of failure", name)
+			w.errorf(item, DidYouMeanOr(name, RetryKinds, "kinds: "+strings.Join(RetryKinds, ", ")), "retry on: %q is not a kind of failure", name)
 		}
 		on |= k
 	}
@@ -667,7 +667,9 @@ func (w *walker) plugin(v *yaml.Node) *Plugin {
 }
 
 var checkSubjects = []string{"status", "header", "body", "jsonpath", "rt", "payload"}
-var checkOps = []string{"equals", "not_equals", "contains", "not_contains", "matches", "lt", "le", "gt", "ge", "exists", "in"}
+// CheckOps are the comparisons a structured check takes, as its keys
+// (body: {contains: "x"}).
+var CheckOps = []string{"equals", "not_equals", "contains", "not_contains", "matches", "lt", "le", "gt", "ge", "exists", "in"}
 
 // check parses a checkpoint: a string is an expression; a mapping is
 // {subject: arg?, op: value}, e.g. {header: Content-Type, contains: json}
@@ -680,13 +682,13 @@ func (w *walker) check(n *yaml.Node) *Check {
 	if n.Kind == yaml.ScalarNode {
 		return &Check{Pos: w.pos(n), Expr: w.expr(n, n.Value)}
 	}
-	m := w.asMapping(n, "check", append(append([]string{}, checkSubjects...), checkOps...)...)
+	m := w.asMapping(n, "check", append(append([]string{}, checkSubjects...), CheckOps...)...)
 	if m == nil {
 		return nil
 	}
 	c := &Check{Pos: w.pos(n)}
 	subjects := m.present(checkSubjects...)
-	ops := m.present(checkOps...)
+	ops := m.present(CheckOps...)
 	if len(subjects) != 1 {
 		w.errorf(n, "e.g. {status: 200}, {body: contains, value: ok} is wrong; write {body: true, contains: ok} or the expression `body contains \"ok\"`", "a check names exactly one of: %s", strings.Join(checkSubjects, ", "))
 		return nil
@@ -726,7 +728,7 @@ func (w *walker) check(n *yaml.Node) *Check {
 		}
 	}
 	if len(ops) != 1 {
-		w.errorf(n, fmt.Sprintf("add one of: %s", strings.Join(checkOps, ", ")), "a %s check needs exactly one comparison", c.Subject)
+		w.errorf(n, fmt.Sprintf("add one of: %s", strings.Join(CheckOps, ", ")), "a %s check needs exactly one comparison", c.Subject)
 		return nil
 	}
 	c.Op = ops[0]
@@ -905,7 +907,8 @@ func (w *walker) loop(v *yaml.Node) *Loop {
 	return l
 }
 
-var roundModes = []string{RoundUp, RoundDown, RoundCeiling, RoundFloor, RoundHalfUp, RoundHalfDown, RoundHalfEven}
+// RoundModes are the ways a set: expression's result may be rounded.
+var RoundModes = []string{RoundUp, RoundDown, RoundCeiling, RoundFloor, RoundHalfUp, RoundHalfDown, RoundHalfEven}
 
 func (w *walker) set(v *yaml.Node) *Set {
 	s := &Set{}
@@ -947,8 +950,8 @@ func (w *walker) set(v *yaml.Node) *Set {
 		a.Expr = w.expr(ex, w.str(ex, "expr"))
 		if r := m.get("round"); r != nil {
 			a.Round = w.str(r, "round")
-			if !contains(roundModes, a.Round) {
-				w.errorf(r, didYouMean(a.Round, roundModes), "round must be one of: %s", strings.Join(roundModes, ", "))
+			if !contains(RoundModes, a.Round) {
+				w.errorf(r, didYouMean(a.Round, RoundModes), "round must be one of: %s", strings.Join(RoundModes, ", "))
 			}
 		}
 		if sc := m.get("scale"); sc != nil {

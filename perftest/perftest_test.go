@@ -1,4 +1,4 @@
-package scenario
+package perftest
 
 import (
 	"encoding/json"
@@ -199,7 +199,7 @@ func ptViaYAML(t *testing.T, f *File) *File {
 
 func ptExport(t *testing.T, f *File) []byte {
 	t.Helper()
-	js, err := ExportPerfTest(f)
+	js, err := Export(f)
 	if err != nil {
 		t.Fatalf("ExportPerfTest: %v", err)
 	}
@@ -629,7 +629,7 @@ cases:
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = ExportPerfTest(f)
+	_, err = Export(f)
 	if err == nil {
 		t.Fatal("got no error, want one per value JSON cannot hold")
 	}
@@ -668,7 +668,7 @@ cases:
 		t.Fatal(err)
 	}
 	js := ptExport(t, want)
-	var doc PTDocument
+	var doc Document
 	if err := json.Unmarshal(js, &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -710,11 +710,11 @@ func TestExportProtocolFromURL(t *testing.T) {
 	}
 	for _, tt := range tests {
 		f := &File{Name: "u", Cases: []*Case{{Name: "c", Steps: []*Step{{Kind: StepRequest, Request: &Request{Protocol: HTTP, HTTP: &HTTPRequest{URL: tt.url, TLSVerify: true}}}}}}}
-		var doc PTDocument
+		var doc Document
 		if err := json.Unmarshal(ptExport(t, f), &doc); err != nil {
 			t.Fatal(err)
 		}
-		var ci PTContentInfo
+		var ci ContentInfo
 		if err := json.Unmarshal(doc.Cases[0].Contents[0].Content[0].Content, &ci); err != nil {
 			t.Fatal(err)
 		}

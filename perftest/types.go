@@ -54,7 +54,7 @@
 //     always writes the wrapper. A card refers to a transaction by
 //     content_id and selected_temp_name.
 
-package scenario
+package perftest
 
 import (
 	"encoding/json"
@@ -63,20 +63,20 @@ import (
 	"strings"
 )
 
-// PTDocument is perfcase's wrapper around the cases of one task, with the
+// Document is perfcase's wrapper around the cases of one task, with the
 // global variables and transactions they use.
-type PTDocument struct {
-	Name         string          `json:"name"`
-	Description  string          `json:"description,omitempty"`
-	Parallel     bool            `json:"parallel"`
-	Variables    []PTVariable    `json:"variables"`
-	Transactions []PTTransaction `json:"transactions"`
-	Cases        []PTCase        `json:"cases"`
+type Document struct {
+	Name         string        `json:"name"`
+	Description  string        `json:"description,omitempty"`
+	Parallel     bool          `json:"parallel"`
+	Variables    []Variable    `json:"variables"`
+	Transactions []Transaction `json:"transactions"`
+	Cases        []Case        `json:"cases"`
 }
 
-// PTCase is the CreateCase request body (§4.3.5). The ids are read and
+// Case is the CreateCase request body (§4.3.5). The ids are read and
 // ignored: PerfTest assigns them.
-type PTCase struct {
+type Case struct {
 	CaseID           int               `json:"case_id,omitempty"`
 	Name             string            `json:"name"`
 	CaseType         int               `json:"case_type"`
@@ -84,28 +84,28 @@ type PTCase struct {
 	Sort             int               `json:"sort,omitempty"`
 	TempID           int               `json:"temp_id,omitempty"`
 	DirectoryID      int               `json:"directory_id,omitempty"`
-	SetupContents    []PTContents      `json:"setup_contents"`
-	Contents         []PTContents      `json:"contents"`
+	SetupContents    []Contents        `json:"setup_contents"`
+	Contents         []Contents        `json:"contents"`
 	ForLoopParams    []json.RawMessage `json:"for_loop_params,omitempty"`
 	IncreaseSetting  []json.RawMessage `json:"increase_setting,omitempty"`
-	Stages           []PTTestCaseStage `json:"stages"`
+	Stages           []TestCaseStage   `json:"stages"`
 	UserReplicas     int               `json:"user_replicas"`
 	CollectLogPolicy int               `json:"collect_log_policy"`
 	LinkAppList      []int             `json:"link_app_list,omitempty"`
-	CaseInfo         *PTCaseDoc        `json:"case_info,omitempty"`
-	Perfcase         json.RawMessage   `json:"perfcase,omitempty"` // PTCaseExt
+	CaseInfo         *CaseDoc          `json:"case_info,omitempty"`
+	Perfcase         json.RawMessage   `json:"perfcase,omitempty"` // CaseExt
 }
 
-// PTCaseExt holds a case's perfcase-only settings.
-type PTCaseExt struct {
-	KPIs    []string    `json:"kpis,omitempty"`
-	SLA     []PTSLARule `json:"sla,omitempty"`
-	Pacing  int64       `json:"pacing,omitempty"`  // ms
-	Cookies *bool       `json:"cookies,omitempty"` // false: no cookie jar; absent: one per VU
+// CaseExt holds a case's perfcase-only settings.
+type CaseExt struct {
+	KPIs    []string  `json:"kpis,omitempty"`
+	SLA     []SLARule `json:"sla,omitempty"`
+	Pacing  int64     `json:"pacing,omitempty"`  // ms
+	Cookies *bool     `json:"cookies,omitempty"` // false: no cookie jar; absent: one per VU
 }
 
-// PTSLARule is one SLA rule of a case.
-type PTSLARule struct {
+// SLARule is one SLA rule of a case.
+type SLARule struct {
 	Name     string   `json:"name,omitempty"`
 	KPI      string   `json:"kpi"`
 	Window   int64    `json:"window,omitempty"`   // ms; 6000 when absent
@@ -114,28 +114,28 @@ type PTSLARule struct {
 	Action   string   `json:"action,omitempty"` // stop, or flag (the default)
 }
 
-// PTCaseDoc is the text-case information of a case (CaseDoc).
-type PTCaseDoc struct {
-	Description string          `json:"description"`
-	LabelNames  []string        `json:"label_names"`
-	Preparation string          `json:"preparation"`
-	Rank        int             `json:"rank"`
-	StatusCode  *int            `json:"status_code,omitempty"`
-	Steps       []PTCaseDocStep `json:"steps"`
+// CaseDoc is the text-case information of a case (CaseDoc).
+type CaseDoc struct {
+	Description string        `json:"description"`
+	LabelNames  []string      `json:"label_names"`
+	Preparation string        `json:"preparation"`
+	Rank        int           `json:"rank"`
+	StatusCode  *int          `json:"status_code,omitempty"`
+	Steps       []CaseDocStep `json:"steps"`
 }
 
-// PTCaseDocStep is one written step of a CaseDoc. The reference's table
+// CaseDocStep is one written step of a CaseDoc. The reference's table
 // swaps the two descriptions; the names are what counts.
-type PTCaseDocStep struct {
+type CaseDocStep struct {
 	ExpectResult string `json:"expect_result"`
 	TestStep     string `json:"test_step"`
 }
 
-// PTContents is one card of a script.
-type PTContents struct {
+// Contents is one card of a script.
+type Contents struct {
 	ContentID        int             `json:"content_id"`
 	SelectedTempName string          `json:"selected_temp_name,omitempty"`
-	Content          []PTContent     `json:"content"`
+	Content          []Content       `json:"content"`
 	Index            int             `json:"index"`
 	Data             json.RawMessage `json:"data"`
 	DataType         int             `json:"data_type"`
@@ -146,28 +146,28 @@ type PTContents struct {
 	IsContinue bool `json:"is_continue,omitempty"`
 }
 
-// PTContent is one item of a card; Content's shape depends on ContentType:
-// PTThink, PTContentInfo, PTCheckpoint or PTExtraction.
-type PTContent struct {
+// Content is one item of a card; Content's shape depends on ContentType:
+// Think, ContentInfo, Checkpoint or Extraction.
+type Content struct {
 	Content     json.RawMessage `json:"content"`
 	ContentType int             `json:"content_type"`
 }
 
-// PTContentInfo is a request packet (ContentInfo).
-type PTContentInfo struct {
-	Name               string            `json:"name"`
-	ProtocolType       int               `json:"protocol_type"`
-	Method             string            `json:"method,omitempty"`
-	URL                string            `json:"url"`
-	HTTPVersion        string            `json:"http_version,omitempty"`
-	Headers            []PTContentHeader `json:"headers"`
-	BodyType           int               `json:"body_type"`
-	Bodys              []PTBody          `json:"bodys"`
-	Bodies             []PTBody          `json:"bodies,omitempty"` // read as bodys
-	ConnectTimeout     int64             `json:"connect_timeout,omitempty"`
-	ConnectType        int               `json:"connect_type,omitempty"`
-	ReturnTimeout      int64             `json:"return_timeout,omitempty"`
-	ReturnTimeoutParam string            `json:"return_timeout_param,omitempty"`
+// ContentInfo is a request packet (ContentInfo).
+type ContentInfo struct {
+	Name               string          `json:"name"`
+	ProtocolType       int             `json:"protocol_type"`
+	Method             string          `json:"method,omitempty"`
+	URL                string          `json:"url"`
+	HTTPVersion        string          `json:"http_version,omitempty"`
+	Headers            []ContentHeader `json:"headers"`
+	BodyType           int             `json:"body_type"`
+	Bodys              []Body          `json:"bodys"`
+	Bodies             []Body          `json:"bodies,omitempty"` // read as bodys
+	ConnectTimeout     int64           `json:"connect_timeout,omitempty"`
+	ConnectType        int             `json:"connect_type,omitempty"`
+	ReturnTimeout      int64           `json:"return_timeout,omitempty"`
+	ReturnTimeoutParam string          `json:"return_timeout_param,omitempty"`
 	// The reference types these three as Object; they hold a number, a
 	// number and a string.
 	CheckEndType   json.RawMessage `json:"check_end_type,omitempty"`
@@ -180,17 +180,17 @@ type PTContentInfo struct {
 	Duration    int             `json:"duration,omitempty"`
 	RetryDelay  int             `json:"retry_delay,omitempty"`
 	RetryTime   int             `json:"retry_time,omitempty"`
-	Perfcase    json.RawMessage `json:"perfcase,omitempty"` // PTRequestExt
+	Perfcase    json.RawMessage `json:"perfcase,omitempty"` // RequestExt
 }
 
-// PTContentHeader is a key/value pair (ContentHeader).
-type PTContentHeader struct {
+// ContentHeader is a key/value pair (ContentHeader).
+type ContentHeader struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`
 }
 
-// PTBody is one item of bodys.
-type PTBody struct {
+// Body is one item of bodys.
+type Body struct {
 	Key         string `json:"key,omitempty"`
 	Value       string `json:"value"`
 	File        string `json:"file,omitempty"`
@@ -198,22 +198,22 @@ type PTBody struct {
 	Format      string `json:"format,omitempty"` // json, hex, or a plain string when empty
 }
 
-// PTRequestExt holds a request's perfcase-only settings.
-type PTRequestExt struct {
-	Query        []PTContentHeader `json:"query,omitempty"`
-	Redirects    int               `json:"redirects,omitempty"` // -1 never; 0 the default
-	TLSVerify    *bool             `json:"tls_verify,omitempty"`
-	Read         string            `json:"read,omitempty"` // none, or idle with Idle
-	Idle         *int64            `json:"idle,omitempty"` // ms
-	Close        bool              `json:"close,omitempty"`
-	KPIs         []string          `json:"kpis,omitempty"`
-	Subprotocols []string          `json:"subprotocols,omitempty"`
-	Connection   string            `json:"connection,omitempty"` // iteration
-	Actions      []PTWSAction      `json:"actions,omitempty"`
+// RequestExt holds a request's perfcase-only settings.
+type RequestExt struct {
+	Query        []ContentHeader `json:"query,omitempty"`
+	Redirects    int             `json:"redirects,omitempty"` // -1 never; 0 the default
+	TLSVerify    *bool           `json:"tls_verify,omitempty"`
+	Read         string          `json:"read,omitempty"` // none, or idle with Idle
+	Idle         *int64          `json:"idle,omitempty"` // ms
+	Close        bool            `json:"close,omitempty"`
+	KPIs         []string        `json:"kpis,omitempty"`
+	Subprotocols []string        `json:"subprotocols,omitempty"`
+	Connection   string          `json:"connection,omitempty"` // iteration
+	Actions      []WSAction      `json:"actions,omitempty"`
 }
 
-// PTWSAction is one WebSocket action.
-type PTWSAction struct {
+// WSAction is one WebSocket action.
+type WSAction struct {
 	Kind    string  `json:"kind"` // send, receive, ping, close
 	Text    string  `json:"text,omitempty"`
 	Binary  bool    `json:"binary,omitempty"`
@@ -224,25 +224,25 @@ type PTWSAction struct {
 	Code    int     `json:"code,omitempty"`
 }
 
-// PTThink is a think-time item: T, or Min and Max.
-type PTThink struct {
+// Think is a think-time item: T, or Min and Max.
+type Think struct {
 	T   *int64 `json:"t,omitempty"`
 	Min *int64 `json:"min,omitempty"`
 	Max *int64 `json:"max,omitempty"`
 }
 
-// PTCheckpoint is a checkpoint item.
-type PTCheckpoint struct {
-	Mode          string    `json:"mode"`
-	RetryCount    int       `json:"retry_count,omitempty"`
-	RetryInterval int64     `json:"retry_interval,omitempty"`
-	RetryOn       []string  `json:"retry_on,omitempty"` // perfcase's retry on:; absent: every failure
-	Checks        []PTCheck `json:"checks"`
+// Checkpoint is a checkpoint item.
+type Checkpoint struct {
+	Mode          string   `json:"mode"`
+	RetryCount    int      `json:"retry_count,omitempty"`
+	RetryInterval int64    `json:"retry_interval,omitempty"`
+	RetryOn       []string `json:"retry_on,omitempty"` // perfcase's retry on:; absent: every failure
+	Checks        []Check  `json:"checks"`
 }
 
-// PTCheck is one check of a checkpoint. Value and Values hold strings; a
+// Check is one check of a checkpoint. Value and Values hold strings; a
 // number or a boolean is read as its text, so that {"value": 200} works.
-type PTCheck struct {
+type Check struct {
 	Subject  string            `json:"subject"`
 	Key      string            `json:"key,omitempty"`
 	Operator string            `json:"operator,omitempty"`
@@ -250,8 +250,8 @@ type PTCheck struct {
 	Values   []json.RawMessage `json:"values,omitempty"`
 }
 
-// PTExtraction is an extraction item.
-type PTExtraction struct {
+// Extraction is an extraction item.
+type Extraction struct {
 	Name          string  `json:"name"`
 	Range         string  `json:"range"`
 	Header        string  `json:"header,omitempty"`
@@ -267,15 +267,15 @@ type PTExtraction struct {
 	ExpectedValue *string `json:"expected_value,omitempty"`
 }
 
-// PTSetData is the data of a data instruction (data_type 1).
-type PTSetData struct {
-	Mode   string    `json:"mode"`
-	Params []PTParam `json:"params"`
+// SetData is the data of a data instruction (data_type 1).
+type SetData struct {
+	Mode   string  `json:"mode"`
+	Params []Param `json:"params"`
 }
 
-// PTParam is one parameter of a data instruction: Value (a template) or
+// Param is one parameter of a data instruction: Value (a template) or
 // Expression with rounding.
-type PTParam struct {
+type Param struct {
 	Name       string  `json:"name"`
 	Value      *string `json:"value,omitempty"`
 	Expression *string `json:"expression,omitempty"`
@@ -283,74 +283,74 @@ type PTParam struct {
 	Scale      int     `json:"scale,omitempty"`
 }
 
-// PTLoopData is the data of a loop (data_type 201).
-type PTLoopData struct {
-	Count    int          `json:"count,omitempty"`
-	While    *string      `json:"while,omitempty"`
-	Max      int          `json:"max,omitempty"`
-	Contents []PTContents `json:"contents"`
+// LoopData is the data of a loop (data_type 201).
+type LoopData struct {
+	Count    int        `json:"count,omitempty"`
+	While    *string    `json:"while,omitempty"`
+	Max      int        `json:"max,omitempty"`
+	Contents []Contents `json:"contents"`
 }
 
-// PTCondition is one entry of a condition card's conditions.
-type PTCondition struct {
+// Condition is one entry of a condition card's conditions.
+type Condition struct {
 	Expression string `json:"expression"`
 }
 
-// PTIfData is the data of a condition (data_type 202); the first branch's
+// IfData is the data of a condition (data_type 202); the first branch's
 // condition is the card's conditions field.
-type PTIfData struct {
-	Contents []PTContents `json:"contents"`
-	Elif     []PTElif     `json:"elif,omitempty"`
-	Else     []PTContents `json:"else,omitempty"`
+type IfData struct {
+	Contents []Contents `json:"contents"`
+	Elif     []Elif     `json:"elif,omitempty"`
+	Else     []Contents `json:"else,omitempty"`
 }
 
-// PTElif is a further branch of a condition.
-type PTElif struct {
-	Conditions []PTCondition `json:"conditions"`
-	Contents   []PTContents  `json:"contents"`
+// Elif is a further branch of a condition.
+type Elif struct {
+	Conditions []Condition `json:"conditions"`
+	Contents   []Contents  `json:"contents"`
 }
 
-// PTWeightedData is the data of a VU-percentage controller (data_type 203).
-type PTWeightedData struct {
-	Mode     string     `json:"mode"`
-	Branches []PTBranch `json:"branches"`
+// WeightedData is the data of a VU-percentage controller (data_type 203).
+type WeightedData struct {
+	Mode     string   `json:"mode"`
+	Branches []Branch `json:"branches"`
 }
 
-// PTBranch is a branch of a VU-percentage controller.
-type PTBranch struct {
-	Weight   int          `json:"weight"`
-	Contents []PTContents `json:"contents"`
+// Branch is a branch of a VU-percentage controller.
+type Branch struct {
+	Weight   int        `json:"weight"`
+	Contents []Contents `json:"contents"`
 }
 
-// PTThroughputData is the data of a throughput controller (data_type 204).
-type PTThroughputData struct {
-	RPS      float64      `json:"rps,omitempty"`
-	Percent  float64      `json:"percent,omitempty"`
-	Total    int64        `json:"total,omitempty"`
-	Contents []PTContents `json:"contents"`
+// ThroughputData is the data of a throughput controller (data_type 204).
+type ThroughputData struct {
+	RPS      float64    `json:"rps,omitempty"`
+	Percent  float64    `json:"percent,omitempty"`
+	Total    int64      `json:"total,omitempty"`
+	Contents []Contents `json:"contents"`
 }
 
-// PTRendezvousData is the data of a rendezvous (data_type 301).
-type PTRendezvousData struct {
+// RendezvousData is the data of a rendezvous (data_type 301).
+type RendezvousData struct {
 	Name    string `json:"name"`
 	Users   int    `json:"users"`
 	Timeout int64  `json:"timeout,omitempty"` // ms
 }
 
-// PTPluginData is the data of a plugin request (data_type 302).
-type PTPluginData struct {
-	Name   string            `json:"name"`
-	Params []PTContentHeader `json:"params"`
+// PluginData is the data of a plugin request (data_type 302).
+type PluginData struct {
+	Name   string          `json:"name"`
+	Params []ContentHeader `json:"params"`
 }
 
-// PTBreakData is the data of perfcase's break card (data_type 9001); null
+// BreakData is the data of perfcase's break card (data_type 9001); null
 // data breaks unconditionally.
-type PTBreakData struct {
+type BreakData struct {
 	Condition string `json:"condition"`
 }
 
-// PTTestCaseStage is a pressure stage (TestCaseStage). Times are seconds.
-type PTTestCaseStage struct {
+// TestCaseStage is a pressure stage (TestCaseStage). Times are seconds.
+type TestCaseStage struct {
 	Name                  string          `json:"name"`
 	OperateMode           int             `json:"operate_mode"`
 	PressureMode          int             `json:"pressure_mode"`
@@ -368,64 +368,64 @@ type PTTestCaseStage struct {
 	LoopCount             int             `json:"loop_count,omitempty"`
 	MaxDuration           int64           `json:"max_duration,omitempty"`
 	RampUp                int64           `json:"ramp_up,omitempty"`
-	PeakLoadKpis          *PTStageKpis    `json:"peak_load_kpis,omitempty"`
+	PeakLoadKpis          *StageKpis      `json:"peak_load_kpis,omitempty"`
 	StepDuration          int64           `json:"step_duration,omitempty"`
 	StepSize              int             `json:"step_size,omitempty"`
-	Perfcase              json.RawMessage `json:"perfcase,omitempty"` // PTStageExt
+	Perfcase              json.RawMessage `json:"perfcase,omitempty"` // StageExt
 }
 
-// PTStageKpis are the stop KPIs of a probing stage (StageKpiItems).
-type PTStageKpis struct {
-	AverageResponseTime *PTStageKpiItem `json:"average_response_time,omitempty"`
-	SuccessRate         *PTStageKpiItem `json:"success_rate,omitempty"`
+// StageKpis are the stop KPIs of a probing stage (StageKpiItems).
+type StageKpis struct {
+	AverageResponseTime *StageKpiItem `json:"average_response_time,omitempty"`
+	SuccessRate         *StageKpiItem `json:"success_rate,omitempty"`
 }
 
-// PTStageKpiItem is one stop KPI (StageKpiItem).
-type PTStageKpiItem struct {
+// StageKpiItem is one stop KPI (StageKpiItem).
+type StageKpiItem struct {
 	Comparison string  `json:"comparison"`
 	Value      float64 `json:"value"`
 }
 
-// PTStageExt holds a stage's perfcase-only settings. KPIs, when present,
+// StageExt holds a stage's perfcase-only settings. KPIs, when present,
 // is the whole list and wins over peak_load_kpis, which holds only two.
 // RampUp (seconds) is a TPS stage's ramp: PerfTest's ramp_up belongs to
 // peak probing, and its TPS mode has none.
-type PTStageExt struct {
+type StageExt struct {
 	KPIs       []string `json:"kpis,omitempty"`
 	StopAtPeak bool     `json:"stop_at_peak,omitempty"`
 	RampUp     int64    `json:"ramp_up,omitempty"`
 }
 
-// PTVariable is a global variable (§4.4).
-type PTVariable struct {
+// Variable is a global variable (§4.4).
+type Variable struct {
 	Name         string            `json:"name"`
 	VariableType int               `json:"variable_type"`
 	Variable     []json.RawMessage `json:"variable"`
 	VariableMode int               `json:"variable_mode"`
 	ShareMode    int               `json:"share_mode"`
 	IsSensitive  bool              `json:"is_sensitive"`
-	Perfcase     json.RawMessage   `json:"perfcase,omitempty"` // PTVariableExt
+	Perfcase     json.RawMessage   `json:"perfcase,omitempty"` // VariableExt
 }
 
-// PTVariableExt holds a variable's perfcase-only settings.
-type PTVariableExt struct {
+// VariableExt holds a variable's perfcase-only settings.
+type VariableExt struct {
 	Delimiter string `json:"delimiter,omitempty"` // file: one character; "," when absent
 	Once      bool   `json:"once,omitempty"`
 	OnEnd     string `json:"on_end,omitempty"` // file: "stop"; "wrap" when absent
 }
 
-// PTTransaction is a transaction (§4.5). ID is local to the document: it is
+// Transaction is a transaction (§4.5). ID is local to the document: it is
 // what content_id refers to; PerfTest assigns its own on upload.
-type PTTransaction struct {
+type Transaction struct {
 	ID          int             `json:"id,omitempty"`
 	Name        string          `json:"name"`
 	Description string          `json:"description,omitempty"`
-	Contents    []PTContents    `json:"contents"`
-	Perfcase    json.RawMessage `json:"perfcase,omitempty"` // PTTransactionExt
+	Contents    []Contents      `json:"contents"`
+	Perfcase    json.RawMessage `json:"perfcase,omitempty"` // TransactionExt
 }
 
-// PTTransactionExt holds a transaction's perfcase-only settings.
-type PTTransactionExt struct {
+// TransactionExt holds a transaction's perfcase-only settings.
+type TransactionExt struct {
 	KPIs []string `json:"kpis,omitempty"`
 }
 

@@ -1,4 +1,4 @@
-package scenario
+package perftest
 
 import (
 	"bytes"
@@ -6,24 +6,55 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/perfcase/perfcase/scenario"
 )
 
-// ImportPerfTest converts a PerfTest case JSON, a CreateCase body or
-// perfcase's wrapper document, to a File; name is the file it came from,
-// used in errors and as File.Path. Positions in the File are zero. Every
-// problem found is returned, as an ErrorList whose errors point into the
-// JSON and name the value's JSONPath, e.g. "x.json:5:60:
-// $.cases[0].contents[2].data_type: unknown code 999".
-func ImportPerfTest(name string, data []byte) (*File, error) {
-	im := importJSON(name, data)
-	if err := im.errs.Err(); err != nil {
-		return nil, err
+// JSON is PerfTest case JSON as scenario.Open reads it: a CreateCase
+// body, a QueryCase response wrapping one, or perfcase's wrapper document
+// (docs/perftest-json.md). Errors point into the JSON and name the value's
+// JSONPath, e.g. "x.json:5:60: $.cases[0].contents[2].data_type: unknown
+// code 999".
+var JSON scenario.Importer = jsonFormat{}
+
+type jsonFormat struct{}
+
+func (jsonFormat) Format() string { return "PerfTest case JSON" }
+
+func (jsonFormat) Detect(src []byte) bool { return isPerfTestJSON(src) }
+
+func (jsonFormat) Import(name string, src []byte) *scenario.Imported {
+	im := importJSON(name, src)
+	in := &scenario.Imported{Errors: im.errs, Notes: im.notes, Source: source{im.at, im.idx}}
+	if len(im.errs) == 0 {
+		in.File = im.out
 	}
-	return im.out, nil
+	return in
+}
+
+// source places the values of an imported File in the JSON.
+type source struct {
+	at  posTable
+	idx *jsonIndex
+}
+
+func (s source) At(owner any, key string) (scenario.Spot, bool) {
+	sp, ok := s.at[posKey{owner, key}]
+	return scenario.Spot{Key: sp.key, Val: sp.val, Quoted: sp.quoted}, ok
+}
+
+func (s source) PathAt(p scenario.Pos) (string, bool) {
+	path, ok := s.idx.pathAt(p)
+	if !ok {
+		return "", false
+	}
+	return displayPath(path), true
 }
 
 // importJSON converts a PerfTest document. im.out is the File, nil when
@@ -32,11 +63,6 @@ func ImportPerfTest(name string, data []byte) (*File, error) {
 // converted value came from.
 func importJSON(name string, data []byte) *importer {
 	im := &importer{file: name, idx: indexJSON(name, data), at: posTable{}, txByID: map[int]string{}, txDefined: map[string]bool{}}
-	defer func() {
-		im.errs.Sort()
-		im.errs.attachSource(name, data)
-		im.notes.Sort()
-	}()
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		im.jsonError(data, "", err, nil)
@@ -46,14 +72,14 @@ func importJSON(name string, data []byte) *importer {
 		im.errorf("", "give a CreateCase body {\"name\": ..., \"contents\": [...], \"stages\": [...]} or perfcase's wrapper {\"name\": ..., \"cases\": [...]}", "the document is null")
 		return im
 	}
-	var doc PTDocument
+	var doc Document
 	base := ""
 	casePath := func(i int) string { return indexPath("cases", i) }
 	switch {
 	case top["cases"] != nil:
 		wrapperKeys := []string{"name", "description", "parallel", "variables", "transactions", "cases"}
-		for _, k := range sortedKeys(top) {
-			if !contains(wrapperKeys, k) {
+		for _, k := range slices.Sorted(maps.Keys(top)) {
+			if !slices.Contains(wrapperKeys, k) {
 				im.errorf(k, "the wrapper holds name, description, parallel, variables, transactions and cases; a case's fields go inside cases", "unknown field %q", k)
 			}
 		}
@@ -69,11 +95,11 @@ func importJSON(name string, data []byte) *importer {
 		if base != "" {
 			src = top[base]
 		}
-		var c PTCase
+		var c Case
 		if !im.decode(src, base, &c, false) {
 			return im
 		}
-		doc = PTDocument{Name: c.Name, Cases: []PTCase{c}}
+		doc = Document{Name: c.Name, Cases: []Case{c}}
 		casePath = func(int) string { return base }
 	}
 	im.out = im.document(&doc, casePath, base)
@@ -83,25 +109,21 @@ func importJSON(name string, data []byte) *importer {
 type importer struct {
 	file      string
 	idx       *jsonIndex
-	out       *File
-	errs      ErrorList
-	notes     ErrorList
+	out       *scenario.File
+	errs      scenario.ErrorList
+	notes     scenario.ErrorList
 	at        posTable
 	txByID    map[int]string
 	txDefined map[string]bool
-	inline    []*Transaction // transactions defined by cards that carry them
+	inline    []*scenario.Transaction // transactions defined by cards that carry them
 }
 
 // posKey names a value of an imported File: the node that holds it and
-// its YAML key; "" is the node itself and nameKey its name.
+// its YAML key; "" is the node itself and scenario.NameKey its name.
 type posKey struct {
 	owner any
 	key   string
 }
-
-// nameKey is where a node keyed by its name in YAML (a variable, a
-// transaction, an extraction, an assignment) has that name in the JSON.
-const nameKey = "\x00name"
 
 // posTable places the values of an imported File at the JSON they came
 // from, so that the checks YAML goes through point into the JSON.
@@ -117,12 +139,12 @@ func (im *importer) mark(owner any, key, path string) {
 }
 
 func (im *importer) errorf(path, hint, format string, args ...any) {
-	im.errs = append(im.errs, &Error{Pos: im.idx.pos(path), Path: displayPath(path), Msg: fmt.Sprintf(format, args...), Hint: hint})
+	im.errs = append(im.errs, &scenario.Error{Pos: im.idx.pos(path), Path: displayPath(path), Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 // notef records a value that is read from the JSON and ignored.
 func (im *importer) notef(path, hint, format string, args ...any) {
-	im.notes = append(im.notes, &Error{Pos: im.idx.pos(path), Path: displayPath(path), Msg: fmt.Sprintf(format, args...), Hint: hint})
+	im.notes = append(im.notes, &scenario.Error{Pos: im.idx.pos(path), Path: displayPath(path), Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 func (im *importer) unknownCode(path string, code int, set codeSet) {
@@ -187,7 +209,7 @@ func (im *importer) jsonError(data []byte, base string, err error, target any) {
 			hint = "give a PerfTest case JSON; perfcase export writes one from a YAML scenario"
 		}
 		// Offset counts the byte that broke the syntax.
-		im.errs.add(newCursor(im.file, data).pos(max(se.Offset-1, 0)), hint, "invalid JSON: %v", se)
+		im.errs = append(im.errs, &scenario.Error{Pos: newCursor(im.file, data).pos(max(se.Offset-1, 0)), Msg: fmt.Sprintf("invalid JSON: %v", se), Hint: hint})
 	case errors.As(err, &te):
 		path := joinPath(base, jsonPathAt(data, te.Offset))
 		if base == "" && path == "" {
@@ -198,7 +220,7 @@ func (im *importer) jsonError(data []byte, base string, err error, target any) {
 	default:
 		if name, ok := unknownField(err); ok {
 			fields := jsonFieldNames(target)
-			im.errorf(joinPath(base, jsonKeyPath(data, name)), didYouMeanOr(name, fields, "known fields: "+strings.Join(fields, ", ")), "unknown field %q", name)
+			im.errorf(joinPath(base, jsonKeyPath(data, name)), scenario.DidYouMeanOr(name, fields, "known fields: "+strings.Join(fields, ", ")), "unknown field %q", name)
 			return
 		}
 		if errors.Is(err, io.EOF) {
@@ -261,7 +283,7 @@ func jsonFieldNames(v any) []string {
 	if v != nil {
 		walk(reflect.TypeOf(v))
 	}
-	return sortedKeys(set)
+	return slices.Sorted(maps.Keys(set))
 }
 
 // jsonPathAt is the path of the value a decoding error at off is about:
@@ -321,8 +343,8 @@ func (im *importer) seconds(path string, s int64) time.Duration {
 
 // document converts the whole document; casePath gives the JSON path of a
 // case, which is "cases[i]" in the wrapper and empty for a bare case.
-func (im *importer) document(doc *PTDocument, casePath func(int) string, base string) *File {
-	f := &File{Path: im.file, Name: doc.Name, Description: doc.Description, Parallel: doc.Parallel}
+func (im *importer) document(doc *Document, casePath func(int) string, base string) *scenario.File {
+	f := &scenario.File{Path: im.file, Name: doc.Name, Description: doc.Description, Parallel: doc.Parallel}
 	im.mark(f, "", base)
 	for _, k := range []string{"name", "description", "parallel", "variables", "transactions", "cases"} {
 		im.mark(f, k, joinPath(base, k))
@@ -354,10 +376,10 @@ func (im *importer) document(doc *PTDocument, casePath func(int) string, base st
 	return f
 }
 
-func (im *importer) variable(v *PTVariable, path string) *Variable {
-	vr := &Variable{Name: v.Name, Delimiter: ',', Sensitive: v.IsSensitive}
+func (im *importer) variable(v *Variable, path string) *scenario.Variable {
+	vr := &scenario.Variable{Name: v.Name, Delimiter: ',', Sensitive: v.IsSensitive}
 	im.mark(vr, "", path)
-	im.mark(vr, nameKey, path+".name")
+	im.mark(vr, scenario.NameKey, path+".name")
 	im.mark(vr, "mode", path+".variable_mode")
 	im.mark(vr, "share", path+".share_mode")
 	im.mark(vr, "sensitive", path+".is_sensitive")
@@ -371,14 +393,14 @@ func (im *importer) variable(v *PTVariable, path string) *Variable {
 	switch v.VariableMode {
 	case 0:
 	case 1:
-		vr.Mode = Random
+		vr.Mode = scenario.Random
 	default:
 		im.unknownCode(path+".variable_mode", v.VariableMode, varModes)
 	}
 	switch v.ShareMode {
 	case 0:
 	case 1:
-		vr.Share = ShareVU
+		vr.Share = scenario.ShareVU
 	default:
 		im.unknownCode(path+".share_mode", v.ShareMode, shareModes)
 	}
@@ -397,7 +419,7 @@ func (im *importer) variable(v *PTVariable, path string) *Variable {
 	}
 	switch v.VariableType {
 	case 1:
-		vr.Type = VarInteger
+		vr.Type = scenario.VarInteger
 		if len(vals) != 2 {
 			im.errorf(path+".variable", "an integer variable is [min, max], e.g. [1, 100]", "has %d values, want 2", len(vals))
 			break
@@ -410,11 +432,11 @@ func (im *importer) variable(v *PTVariable, path string) *Variable {
 			*p = n
 		}
 	case 2:
-		vr.Type, vr.Values = VarList, vals
+		vr.Type, vr.Values = scenario.VarList, vals
 	case 3:
-		vr.Type, vr.Path = VarFile, one("file")
+		vr.Type, vr.Path = scenario.VarFile, one("file")
 	case 5:
-		vr.Type, vr.Value = VarText, one("text")
+		vr.Type, vr.Value = scenario.VarText, one("text")
 	default:
 		im.unknownCode(path+".variable_type", v.VariableType, varTypes)
 		return nil
@@ -422,14 +444,14 @@ func (im *importer) variable(v *PTVariable, path string) *Variable {
 	if isJSONNull(v.Perfcase) {
 		return vr
 	}
-	var ext PTVariableExt
+	var ext VariableExt
 	if !im.decode(v.Perfcase, path+".perfcase", &ext, true) {
 		return vr
 	}
 	vr.Once = ext.Once
 	if ext.Delimiter != "" {
 		r := []rune(ext.Delimiter)
-		if len(r) != 1 || vr.Type != VarFile {
+		if len(r) != 1 || vr.Type != scenario.VarFile {
 			im.errorf(path+".perfcase.delimiter", "a file variable's delimiter is one character, e.g. \";\"", "%q is not a file variable's delimiter", ext.Delimiter)
 		} else {
 			vr.Delimiter = r[0]
@@ -439,7 +461,7 @@ func (im *importer) variable(v *PTVariable, path string) *Variable {
 	case "", "wrap":
 	case "stop":
 		vr.StopAtEnd = true
-		if vr.Type != VarFile || vr.Mode != Sequential {
+		if vr.Type != scenario.VarFile || vr.Mode != scenario.Sequential {
 			im.errorf(path+".perfcase.on_end", "on_end applies to a file variable read in order (variable_mode 0)", "on_end: stop needs a file variable read sequentially")
 		}
 	default:
@@ -448,16 +470,16 @@ func (im *importer) variable(v *PTVariable, path string) *Variable {
 	return vr
 }
 
-func (im *importer) transaction(t *PTTransaction, path string) *Transaction {
-	tx := &Transaction{Name: t.Name, Description: t.Description}
+func (im *importer) transaction(t *Transaction, path string) *scenario.Transaction {
+	tx := &scenario.Transaction{Name: t.Name, Description: t.Description}
 	im.mark(tx, "", path)
-	im.mark(tx, nameKey, path+".name")
+	im.mark(tx, scenario.NameKey, path+".name")
 	im.mark(tx, "description", path+".description")
 	im.mark(tx, "steps", path+".contents")
 	im.mark(tx, "kpis", path+".perfcase.kpis")
 	tx.Steps = im.cards(t.Contents, path+".contents", t.ID)
 	if !isJSONNull(t.Perfcase) {
-		var ext PTTransactionExt
+		var ext TransactionExt
 		if im.decode(t.Perfcase, path+".perfcase", &ext, true) {
 			tx.KPIs = im.kpis(ext.KPIs, path+".perfcase.kpis")
 		}
@@ -465,10 +487,10 @@ func (im *importer) transaction(t *PTTransaction, path string) *Transaction {
 	return tx
 }
 
-func (im *importer) kpis(list []string, path string) []*KPICheck {
-	var out []*KPICheck
+func (im *importer) kpis(list []string, path string) []*scenario.KPICheck {
+	var out []*scenario.KPICheck
 	for i, s := range list {
-		k, err := ParseKPI(s)
+		k, err := scenario.ParseKPI(s)
 		if err != nil {
 			im.errorf(indexPath(path, i), "e.g. \"tp99 < 300ms\" or \"success_rate >= 99.5\"", "%v", err)
 			continue
@@ -478,8 +500,8 @@ func (im *importer) kpis(list []string, path string) []*KPICheck {
 	return out
 }
 
-func (im *importer) caseBody(c *PTCase, path string) *Case {
-	cs := &Case{Name: c.Name, LogPolicy: "request", Replicas: c.UserReplicas}
+func (im *importer) caseBody(c *Case, path string) *scenario.Case {
+	cs := &scenario.Case{Name: c.Name, LogPolicy: "request", Replicas: c.UserReplicas}
 	for key, field := range map[string]string{"": "", "name": "name", "description": "case_info.description", "labels": "case_info.label_names",
 		"disabled": "status", "doc": "case_info", "setup": "setup_contents", "steps": "contents", "stages": "stages", "kpis": "perfcase.kpis",
 		"sla": "perfcase.sla", "user_replicas": "user_replicas", "pacing": "perfcase.pacing", "log_policy": "collect_log_policy"} {
@@ -530,7 +552,7 @@ func (im *importer) caseBody(c *PTCase, path string) *Case {
 			cs.Doc.Status = s
 		}
 		for _, st := range ci.Steps {
-			cs.Doc.Steps = append(cs.Doc.Steps, ManualStep{Step: st.TestStep, Expect: st.ExpectResult})
+			cs.Doc.Steps = append(cs.Doc.Steps, scenario.ManualStep{Step: st.TestStep, Expect: st.ExpectResult})
 		}
 	}
 	cs.Setup = im.cards(c.SetupContents, joinPath(path, "setup_contents"), 0)
@@ -540,7 +562,7 @@ func (im *importer) caseBody(c *PTCase, path string) *Case {
 	}
 	if !isJSONNull(c.Perfcase) {
 		p := joinPath(path, "perfcase")
-		var ext PTCaseExt
+		var ext CaseExt
 		if im.decode(c.Perfcase, p, &ext, true) {
 			cs.KPIs = im.kpis(ext.KPIs, p+".kpis")
 			cs.Pacing = im.millis(p+".pacing", ext.Pacing)
@@ -555,13 +577,13 @@ func (im *importer) caseBody(c *PTCase, path string) *Case {
 	return cs
 }
 
-func (im *importer) slaRule(r PTSLARule, path string) *SLARule {
-	k, err := ParseKPI(r.KPI)
+func (im *importer) slaRule(r SLARule, path string) *scenario.SLARule {
+	k, err := scenario.ParseKPI(r.KPI)
 	if err != nil {
 		im.errorf(path+".kpi", "e.g. \"avg_rt < 500ms\"", "%v", err)
 		return nil
 	}
-	rule := &SLARule{Name: r.Name, KPI: k, Window: 6 * time.Second, Breaches: 1, Requests: r.Requests}
+	rule := &scenario.SLARule{Name: r.Name, KPI: k, Window: 6 * time.Second, Breaches: 1, Requests: r.Requests}
 	im.mark(rule, "", path)
 	for _, key := range []string{"name", "kpi", "window", "breaches", "requests", "action"} {
 		im.mark(rule, key, path+"."+key)
@@ -592,26 +614,26 @@ func (im *importer) slaRule(r PTSLARule, path string) *SLARule {
 // stage's ramp_up only with a current_user_num to ramp from, and a TPS
 // stage's current_tps in count mode only with perfcase.ramp_up, since a
 // count has no length to ramp over.
-var ptStageReads = map[PressureMode][]string{
-	ModeConcurrency:          {"operate_mode", "time", "count", "voltage_regulating_mode", "issue_num", "current_user_num", "ramp_up"},
-	ModeTPS:                  {"operate_mode", "time", "count", "voltage_regulating_mode", "tps_value", "current_tps", "issue_num"},
-	ModePeakProbe:            {"time", "current_user_num", "issue_num", "ramp_up", "peak_load_kpis"},
-	ModeSurgeConcurrency:     {"time", "minimum", "maximum", "loop_count", "max_duration"},
-	ModeSurgeTPS:             {"time", "minimum", "maximum", "loop_count", "max_duration", "issue_num"},
-	ModeOscillateConcurrency: {"time", "minimum", "maximum", "loop_count"},
-	ModeOscillateTPS:         {"time", "minimum", "maximum", "loop_count", "issue_num"},
-	ModeStepProbe:            {"time", "current_user_num", "issue_num", "step_size", "step_duration", "peak_load_kpis"},
+var ptStageReads = map[scenario.PressureMode][]string{
+	scenario.ModeConcurrency:          {"operate_mode", "time", "count", "voltage_regulating_mode", "issue_num", "current_user_num", "ramp_up"},
+	scenario.ModeTPS:                  {"operate_mode", "time", "count", "voltage_regulating_mode", "tps_value", "current_tps", "issue_num"},
+	scenario.ModePeakProbe:            {"time", "current_user_num", "issue_num", "ramp_up", "peak_load_kpis"},
+	scenario.ModeSurgeConcurrency:     {"time", "minimum", "maximum", "loop_count", "max_duration"},
+	scenario.ModeSurgeTPS:             {"time", "minimum", "maximum", "loop_count", "max_duration", "issue_num"},
+	scenario.ModeOscillateConcurrency: {"time", "minimum", "maximum", "loop_count"},
+	scenario.ModeOscillateTPS:         {"time", "minimum", "maximum", "loop_count", "issue_num"},
+	scenario.ModeStepProbe:            {"time", "current_user_num", "issue_num", "step_size", "step_duration", "peak_load_kpis"},
 }
 
 // stageReads is the part of ptStageReads that counts for this stage, whose
 // perfcase key holds ext.
-func stageReads(st *PTTestCaseStage, mode PressureMode, ext *PTStageExt) []string {
+func stageReads(st *TestCaseStage, mode scenario.PressureMode, ext *StageExt) []string {
 	var out []string
-	byCount := (mode == ModeConcurrency || mode == ModeTPS) && st.OperateMode == 1
+	byCount := (mode == scenario.ModeConcurrency || mode == scenario.ModeTPS) && st.OperateMode == 1
 	for _, f := range ptStageReads[mode] {
 		switch {
 		case f == "time" && byCount, f == "count" && !byCount, f == "voltage_regulating_mode" && byCount:
-		case f == "ramp_up" && mode == ModeConcurrency && st.CurrentUserNum == nil:
+		case f == "ramp_up" && mode == scenario.ModeConcurrency && st.CurrentUserNum == nil:
 		case f == "current_tps" && byCount && ext.RampUp == 0:
 		default:
 			out = append(out, f)
@@ -622,7 +644,7 @@ func stageReads(st *PTTestCaseStage, mode PressureMode, ext *PTStageExt) []strin
 
 // stageValues lists the stage fields that carry a value other than the
 // default (absent, 0, null, {}), in the reference's order.
-func stageValues(st *PTTestCaseStage) []string {
+func stageValues(st *TestCaseStage) []string {
 	set := []struct {
 		name string
 		on   bool
@@ -642,7 +664,7 @@ func stageValues(st *PTTestCaseStage) []string {
 		{"loop_count", st.LoopCount != 0},
 		{"max_duration", st.MaxDuration != 0},
 		{"ramp_up", st.RampUp != 0},
-		{"peak_load_kpis", st.PeakLoadKpis != nil && *st.PeakLoadKpis != PTStageKpis{}},
+		{"peak_load_kpis", st.PeakLoadKpis != nil && *st.PeakLoadKpis != StageKpis{}},
 		{"step_duration", st.StepDuration != 0},
 		{"step_size", st.StepSize != 0},
 	}
@@ -665,20 +687,20 @@ var ignoredHints = map[string]string{
 
 // noteIgnored notes every field of a stage that carries a value its mode
 // does not read: the PerfTest UI keeps every mode's values in each stage.
-func (im *importer) noteIgnored(st *PTTestCaseStage, mode PressureMode, ext *PTStageExt, path string) []string {
+func (im *importer) noteIgnored(st *TestCaseStage, mode scenario.PressureMode, ext *StageExt, path string) []string {
 	reads := stageReads(st, mode, ext)
 	what := fmt.Sprintf("a %s stage (pressure_mode %d)", pressureModes[int(mode)], mode)
 	for _, f := range stageValues(st) {
-		if contains(reads, f) {
+		if slices.Contains(reads, f) {
 			continue
 		}
 		hint := ignoredHints[f]
 		switch {
-		case f == "ramp_up" && mode == ModeConcurrency:
+		case f == "ramp_up" && mode == scenario.ModeConcurrency:
 			hint = "ramp_up is the time from current_user_num to issue_num; without current_user_num the stage starts at issue_num"
-		case f == "ramp_up" && mode == ModeTPS:
+		case f == "ramp_up" && mode == scenario.ModeTPS:
 			hint = "PerfTest's ramp_up belongs to peak probing; a TPS stage ramps from current_tps over the whole stage, or over perfcase.ramp_up"
-		case f == "voltage_regulating_mode" && (mode == ModeConcurrency || mode == ModeTPS):
+		case f == "voltage_regulating_mode" && (mode == scenario.ModeConcurrency || mode == scenario.ModeTPS):
 			hint = "manual regulation applies to duration stages"
 		case f == "voltage_regulating_mode":
 			hint = "manual regulation applies to concurrency and TPS stages"
@@ -690,23 +712,23 @@ func (im *importer) noteIgnored(st *PTTestCaseStage, mode PressureMode, ext *PTS
 	return reads
 }
 
-func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
-	s := &Stage{Name: st.Name}
+func (im *importer) stage(st *TestCaseStage, path string) *scenario.Stage {
+	s := &scenario.Stage{Name: st.Name}
 	im.mark(s, "", path)
 	im.mark(s, "name", path+".name")
 	if _, ok := pressureModes[st.PressureMode]; !ok {
 		im.unknownCode(path+".pressure_mode", st.PressureMode, pressureModes)
 		return s
 	}
-	s.Mode = PressureMode(st.PressureMode)
-	var ext PTStageExt
+	s.Mode = scenario.PressureMode(st.PressureMode)
+	var ext StageExt
 	if !isJSONNull(st.Perfcase) {
 		im.decode(st.Perfcase, path+".perfcase", &ext, true)
 	}
 	reads := im.noteIgnored(st, s.Mode, &ext, path)
 	// Only concurrency and TPS stages have an execution strategy (duration
 	// or count) and manual regulation; the other modes run for time.
-	open := s.Mode == ModeConcurrency || s.Mode == ModeTPS
+	open := s.Mode == scenario.ModeConcurrency || s.Mode == scenario.ModeTPS
 	if open {
 		if _, ok := operateModes[st.OperateMode]; !ok {
 			im.unknownCode(path+".operate_mode", st.OperateMode, operateModes)
@@ -726,15 +748,15 @@ func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
 		s.Manual = st.VoltageRegulatingMode == 1
 		im.mark(s, "manual", path+".voltage_regulating_mode")
 	}
-	probe := s.Mode == ModePeakProbe || s.Mode == ModeStepProbe
+	probe := s.Mode == scenario.ModePeakProbe || s.Mode == scenario.ModeStepProbe
 	if !probe && (len(ext.KPIs) > 0 || ext.StopAtPeak) {
 		im.errorf(path+".perfcase", "remove kpis and stop_at_peak, or use pressure_mode 2 or 7", "kpis and stop_at_peak apply to probing stages")
 	}
-	if s.Mode != ModeTPS && ext.RampUp != 0 {
+	if s.Mode != scenario.ModeTPS && ext.RampUp != 0 {
 		im.errorf(path+".perfcase.ramp_up", "remove it; PerfTest's own ramp_up serves concurrency and peak probing stages", "perfcase.ramp_up applies to TPS stages")
 	}
 	switch s.Mode {
-	case ModeConcurrency:
+	case scenario.ModeConcurrency:
 		s.VUs, s.StartVUs = st.IssueNum, st.IssueNum
 		im.mark(s, "concurrency", path+".issue_num")
 		if st.CurrentUserNum != nil {
@@ -743,9 +765,9 @@ func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
 			im.mark(s, "start_vus", path+".current_user_num")
 			im.mark(s, "ramp_up", path+".ramp_up")
 		}
-	case ModeTPS:
+	case scenario.ModeTPS:
 		s.TPS, s.StartTPS, s.VUs = st.TPSValue, st.TPSValue, st.IssueNum
-		if st.CurrentTPS != nil && contains(reads, "current_tps") {
+		if st.CurrentTPS != nil && slices.Contains(reads, "current_tps") {
 			s.StartTPS = *st.CurrentTPS
 		}
 		s.RampUp = im.seconds(path+".perfcase.ramp_up", ext.RampUp)
@@ -753,12 +775,12 @@ func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
 		im.mark(s, "start_tps", path+".current_tps")
 		im.mark(s, "max_vus", path+".issue_num")
 		im.mark(s, "ramp_up", path+".perfcase.ramp_up")
-	case ModePeakProbe, ModeStepProbe:
+	case scenario.ModePeakProbe, scenario.ModeStepProbe:
 		if st.CurrentUserNum != nil {
 			s.StartVUs = *st.CurrentUserNum
 		}
 		s.VUs = st.IssueNum
-		if s.Mode == ModePeakProbe {
+		if s.Mode == scenario.ModePeakProbe {
 			s.RampUp = im.seconds(path+".ramp_up", st.RampUp)
 		} else {
 			s.StepSize = st.StepSize
@@ -779,10 +801,10 @@ func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
 		im.mark(s, "kpis", kpis)
 	default: // surge and oscillation
 		s.Min, s.Max, s.Loops = st.Minimum, st.Maximum, st.LoopCount
-		if s.Mode == ModeSurgeConcurrency || s.Mode == ModeSurgeTPS {
+		if s.Mode == scenario.ModeSurgeConcurrency || s.Mode == scenario.ModeSurgeTPS {
 			s.Hold = im.seconds(path+".max_duration", st.MaxDuration)
 		}
-		if s.Mode == ModeSurgeTPS || s.Mode == ModeOscillateTPS {
+		if s.Mode == scenario.ModeSurgeTPS || s.Mode == scenario.ModeOscillateTPS {
 			s.VUs = st.IssueNum
 		}
 		for key, field := range map[string]string{s.Mode.String(): "pressure_mode", "min": "minimum", "max": "maximum", "loops": "loop_count",
@@ -793,21 +815,24 @@ func (im *importer) stage(st *PTTestCaseStage, path string) *Stage {
 	return s
 }
 
-func (im *importer) stageKPIs(k *PTStageKpis, path string) []*KPICheck {
+// comparisons are the comparison values of PerfTest's peak_load_kpis.
+var comparisons = []string{"<", "<=", ">", ">=", "==", "!="}
+
+func (im *importer) stageKPIs(k *StageKpis, path string) []*scenario.KPICheck {
 	if k == nil {
 		return nil
 	}
-	var out []*KPICheck
-	add := func(item *PTStageKpiItem, metric, unit, field string) {
+	var out []*scenario.KPICheck
+	add := func(item *StageKpiItem, metric, unit, field string) {
 		if item == nil {
 			return
 		}
-		if !contains(kpiOps, item.Comparison) {
+		if !slices.Contains(comparisons, item.Comparison) {
 			im.errorf(path+"."+field+".comparison", "use one of <, <=, >, >=, ==, !=", "unknown comparison %q", item.Comparison)
 			return
 		}
 		src := fmt.Sprintf("%s %s %s%s", metric, item.Comparison, strconv.FormatFloat(item.Value, 'f', -1, 64), unit)
-		out = append(out, &KPICheck{Source: src, Metric: metric, Op: item.Comparison, Value: item.Value})
+		out = append(out, &scenario.KPICheck{Source: src, Metric: metric, Op: item.Comparison, Value: item.Value})
 	}
 	add(k.AverageResponseTime, "avg_rt", "ms", "average_response_time")
 	add(k.SuccessRate, "success_rate", "%", "success_rate")
@@ -818,8 +843,8 @@ func (im *importer) stageKPIs(k *PTStageKpis, path string) []*KPICheck {
 // transaction: either a bare reference, or a run of cards carrying the
 // transaction's steps. Inside transaction ownID, cards carry its own id
 // (as in the reference's §4.5.3 example) and are ordinary cards.
-func (im *importer) cards(list []PTContents, path string, ownID int) []*Step {
-	var out []*Step
+func (im *importer) cards(list []Contents, path string, ownID int) []*scenario.Step {
+	var out []*scenario.Step
 	for i := 0; i < len(list); i++ {
 		c := &list[i]
 		if c.ContentID == 0 || c.ContentID == ownID {
@@ -838,7 +863,7 @@ func (im *importer) cards(list []PTContents, path string, ownID int) []*Step {
 	return out
 }
 
-func (im *importer) transactionCards(group []PTContents, path string, first int) *Step {
+func (im *importer) transactionCards(group []Contents, path string, first int) *scenario.Step {
 	c := &group[0]
 	p := indexPath(path, first)
 	name := c.SelectedTempName
@@ -848,12 +873,12 @@ func (im *importer) transactionCards(group []PTContents, path string, first int)
 	if name == "" {
 		im.errorf(p+".content_id", "set selected_temp_name to the transaction's name, or add the transaction with this id to transactions", "content_id %d names no transaction", c.ContentID)
 	}
-	s := &Step{Kind: StepTransaction, Transaction: name, Disabled: true}
+	s := &scenario.Step{Kind: scenario.StepTransaction, Transaction: name, Disabled: true}
 	im.mark(s, "", p)
 	im.mark(s, "transaction", p+".content_id")
 	im.mark(s, "transaction", p+".selected_temp_name")
 	im.mark(s, "disabled", p+".is_disabled")
-	var steps []*Step
+	var steps []*scenario.Step
 	for k := range group {
 		s.Disabled = s.Disabled && group[k].IsDisabled
 		if carriesSteps(&group[k]) {
@@ -863,9 +888,9 @@ func (im *importer) transactionCards(group []PTContents, path string, first int)
 	// Cards that carry a transaction define it when the document does not.
 	if len(steps) > 0 && name != "" && !im.txDefined[name] {
 		im.txDefined[name] = true
-		tx := &Transaction{Name: name, Steps: steps}
+		tx := &scenario.Transaction{Name: name, Steps: steps}
 		im.mark(tx, "", p)
-		im.mark(tx, nameKey, p+".selected_temp_name")
+		im.mark(tx, scenario.NameKey, p+".selected_temp_name")
 		im.mark(tx, "steps", p+".content")
 		im.inline = append(im.inline, tx)
 	}
@@ -874,11 +899,11 @@ func (im *importer) transactionCards(group []PTContents, path string, first int)
 
 // carriesSteps reports whether a transaction card holds steps rather than
 // only referring to its transaction.
-func carriesSteps(c *PTContents) bool { return len(c.Content) > 0 || c.DataType != dataRequest }
+func carriesSteps(c *Contents) bool { return len(c.Content) > 0 || c.DataType != dataRequest }
 
 // card converts one card; a request card may yield several steps (think
 // times and requests in item order).
-func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
+func (im *importer) card(c *Contents, path string, ownID int) []*scenario.Step {
 	kind, known := dataTypes[c.DataType]
 	if !known {
 		im.unknownCode(path+".data_type", c.DataType, dataTypes)
@@ -893,7 +918,7 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 	if c.DataType != dataIf && !isEmptyJSON(c.Conditions) {
 		im.errorf(path+".conditions", "remove conditions, or set data_type 202", "conditions apply to condition cards (data_type 202)")
 	}
-	var steps []*Step
+	var steps []*scenario.Step
 	data := path + ".data"
 	needData := func() bool {
 		if isJSONNull(c.Data) {
@@ -909,21 +934,21 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 		}
 		steps = im.requestCard(c, path)
 	case dataSet:
-		var d PTSetData
+		var d SetData
 		if needData() && im.decode(c.Data, data, &d, true) {
-			s := &Step{Kind: StepSet, Set: im.set(&d, data)}
+			s := &scenario.Step{Kind: scenario.StepSet, Set: im.set(&d, data)}
 			im.mark(s, "set", data+".params")
 			im.mark(s, "once", data+".mode")
 			steps = append(steps, s)
 		}
 	case dataLoop:
-		var d PTLoopData
+		var d LoopData
 		if needData() && im.decode(c.Data, data, &d, true) {
-			l := &Loop{Count: d.Count, Max: d.Max, Steps: im.cards(d.Contents, data+".contents", ownID)}
+			l := &scenario.Loop{Count: d.Count, Max: d.Max, Steps: im.cards(d.Contents, data+".contents", ownID)}
 			if d.While != nil {
-				l.While = &Expr{Source: *d.While}
+				l.While = &scenario.Expr{Source: *d.While}
 			}
-			s := &Step{Kind: StepLoop, Loop: l}
+			s := &scenario.Step{Kind: scenario.StepLoop, Loop: l}
 			im.mark(s, "loop", data)
 			im.mark(s, "loop", data+".count")
 			im.mark(s, "steps", data+".contents")
@@ -933,19 +958,19 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 			steps = append(steps, s)
 		}
 	case dataIf:
-		var d PTIfData
-		var conds []PTCondition
+		var d IfData
+		var conds []Condition
 		if !isJSONNull(c.Conditions) {
 			im.decode(c.Conditions, path+".conditions", &conds, true)
 		}
 		if needData() && im.decode(c.Data, data, &d, true) {
-			f := &If{Branches: []Branch{{Cond: Expr{Source: im.condition(conds, path+".conditions")}, Steps: im.cards(d.Contents, data+".contents", ownID)}}}
+			f := &scenario.If{Branches: []scenario.Branch{{Cond: scenario.Expr{Source: im.condition(conds, path+".conditions")}, Steps: im.cards(d.Contents, data+".contents", ownID)}}}
 			for i, e := range d.Elif {
 				ep := indexPath(data+".elif", i)
-				f.Branches = append(f.Branches, Branch{Cond: Expr{Source: im.condition(e.Conditions, ep+".conditions")}, Steps: im.cards(e.Contents, ep+".contents", ownID)})
+				f.Branches = append(f.Branches, scenario.Branch{Cond: scenario.Expr{Source: im.condition(e.Conditions, ep+".conditions")}, Steps: im.cards(e.Contents, ep+".contents", ownID)})
 			}
 			f.Else = im.cards(d.Else, data+".else", ownID)
-			s := &Step{Kind: StepIf, If: f}
+			s := &scenario.Step{Kind: scenario.StepIf, If: f}
 			im.mark(s, "if", path+".conditions[0].expression")
 			im.mark(s, "steps", data+".contents")
 			im.mark(s, "elif", data+".elif")
@@ -959,9 +984,9 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 			steps = append(steps, s)
 		}
 	case dataWeighted:
-		var d PTWeightedData
+		var d WeightedData
 		if needData() && im.decode(c.Data, data, &d, true) {
-			wt := &Weighted{}
+			wt := &scenario.Weighted{}
 			switch d.Mode {
 			case "fixed":
 				wt.Fixed = true
@@ -970,7 +995,7 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 				im.errorf(data+".mode", "use fixed (drawn once per VU) or random (drawn every pass)", "unknown mode %q", d.Mode)
 			}
 			for i, b := range d.Branches {
-				wt.Branches = append(wt.Branches, WeightedBranch{Weight: b.Weight, Steps: im.cards(b.Contents, indexPath(data+".branches", i)+".contents", ownID)})
+				wt.Branches = append(wt.Branches, scenario.WeightedBranch{Weight: b.Weight, Steps: im.cards(b.Contents, indexPath(data+".branches", i)+".contents", ownID)})
 			}
 			for i := range wt.Branches {
 				bp := indexPath(data+".branches", i)
@@ -978,16 +1003,16 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 				im.mark(&wt.Branches[i], "weight", bp+".weight")
 				im.mark(&wt.Branches[i], "steps", bp+".contents")
 			}
-			s := &Step{Kind: StepWeighted, Weighted: wt}
+			s := &scenario.Step{Kind: scenario.StepWeighted, Weighted: wt}
 			im.mark(s, "weighted", data)
 			im.mark(wt, "mode", data+".mode")
 			im.mark(wt, "branches", data+".branches")
 			steps = append(steps, s)
 		}
 	case dataThroughput:
-		var d PTThroughputData
+		var d ThroughputData
 		if needData() && im.decode(c.Data, data, &d, true) {
-			s := &Step{Kind: StepThroughput, Throughput: &Throughput{RPS: d.RPS, Percent: d.Percent, Total: d.Total, Steps: im.cards(d.Contents, data+".contents", ownID)}}
+			s := &scenario.Step{Kind: scenario.StepThroughput, Throughput: &scenario.Throughput{RPS: d.RPS, Percent: d.Percent, Total: d.Total, Steps: im.cards(d.Contents, data+".contents", ownID)}}
 			im.mark(s, "throughput", data)
 			im.mark(s, "steps", data+".contents")
 			for _, key := range []string{"rps", "percent", "total"} {
@@ -996,9 +1021,9 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 			steps = append(steps, s)
 		}
 	case dataRendezvous:
-		var d PTRendezvousData
+		var d RendezvousData
 		if needData() && im.decode(c.Data, data, &d, true) {
-			s := &Step{Kind: StepRendezvous, Rendezvous: &Rendezvous{Name: d.Name, Users: d.Users, Timeout: im.millis(data+".timeout", d.Timeout)}}
+			s := &scenario.Step{Kind: scenario.StepRendezvous, Rendezvous: &scenario.Rendezvous{Name: d.Name, Users: d.Users, Timeout: im.millis(data+".timeout", d.Timeout)}}
 			im.mark(s, "rendezvous", data)
 			for _, key := range []string{"name", "users", "timeout"} {
 				im.mark(s.Rendezvous, key, data+"."+key)
@@ -1006,10 +1031,10 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 			steps = append(steps, s)
 		}
 	case dataPlugin:
-		var d PTPluginData
+		var d PluginData
 		if needData() && im.decode(c.Data, data, &d, true) {
-			r := &Request{ContinueOnFailure: c.IsContinue}
-			s := &Step{Kind: StepPlugin, Plugin: &Plugin{Name: d.Name, Params: kvsFromPT(d.Params)}, Request: r}
+			r := &scenario.Request{ContinueOnFailure: c.IsContinue}
+			s := &scenario.Step{Kind: scenario.StepPlugin, Plugin: &scenario.Plugin{Name: d.Name, Params: kvsFromPT(d.Params)}, Request: r}
 			im.mark(s, "plugin", data)
 			im.mark(s, "continue_on_failure", path+".is_continue")
 			im.mark(s.Plugin, "name", data+".name")
@@ -1034,15 +1059,15 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 			steps = append(steps, s)
 		}
 	case dataClearCookies:
-		steps = append(steps, &Step{Kind: StepClearCookies})
+		steps = append(steps, &scenario.Step{Kind: scenario.StepClearCookies})
 	case dataBreak:
-		s := &Step{Kind: StepBreak}
+		s := &scenario.Step{Kind: scenario.StepBreak}
 		im.mark(s, "break", data)
 		im.mark(s, "break", data+".condition")
 		if !isJSONNull(c.Data) {
-			var d PTBreakData
+			var d BreakData
 			if im.decode(c.Data, data, &d, true) {
-				s.Break = &Expr{Source: d.Condition}
+				s.Break = &scenario.Expr{Source: d.Condition}
 			}
 		}
 		steps = append(steps, s)
@@ -1058,7 +1083,7 @@ func (im *importer) card(c *PTContents, path string, ownID int) []*Step {
 }
 
 // condition reads the one expression of a condition branch.
-func (im *importer) condition(conds []PTCondition, path string) string {
+func (im *importer) condition(conds []Condition, path string) string {
 	if len(conds) != 1 {
 		im.errorf(path, "give one expression, e.g. [{\"expression\": \"status == 200\"}]; combine several with && or ||", "has %d entries; perfcase reads one expression", len(conds))
 		if len(conds) == 0 {
@@ -1068,16 +1093,16 @@ func (im *importer) condition(conds []PTCondition, path string) string {
 	return conds[0].Expression
 }
 
-func kvsFromPT(list []PTContentHeader) []KV {
-	var out []KV
+func kvsFromPT(list []ContentHeader) []scenario.KV {
+	var out []scenario.KV
 	for _, h := range list {
-		out = append(out, KV{Key: h.Key, Value: h.Value})
+		out = append(out, scenario.KV{Key: h.Key, Value: h.Value})
 	}
 	return out
 }
 
-func (im *importer) set(d *PTSetData, path string) *Set {
-	s := &Set{}
+func (im *importer) set(d *SetData, path string) *scenario.Set {
+	s := &scenario.Set{}
 	switch d.Mode {
 	case "repeat", "":
 	case "once":
@@ -1087,14 +1112,14 @@ func (im *importer) set(d *PTSetData, path string) *Set {
 	}
 	for i, p := range d.Params {
 		pp := indexPath(path+".params", i)
-		a := Assign{Var: p.Name, Round: p.Round, Scale: p.Scale}
+		a := scenario.Assign{Var: p.Name, Round: p.Round, Scale: p.Scale}
 		switch {
 		case p.Expression != nil && p.Value != nil:
 			im.errorf(pp, "keep value (text with ${...}) or expression (arithmetic), not both", "has both value and expression")
 		case p.Expression != nil:
-			a.Expr = &Expr{Source: *p.Expression}
+			a.Expr = &scenario.Expr{Source: *p.Expression}
 			if a.Scale > 0 && a.Round == "" {
-				a.Round = RoundHalfUp
+				a.Round = scenario.RoundHalfUp
 			}
 		default:
 			if p.Round != "" || p.Scale != 0 {
@@ -1104,15 +1129,15 @@ func (im *importer) set(d *PTSetData, path string) *Set {
 				a.Template = *p.Value
 			}
 		}
-		if a.Round != "" && !contains(roundModes, a.Round) {
-			im.errorf(pp+".round", "use one of: "+strings.Join(roundModes, ", "), "unknown round %q", a.Round)
+		if a.Round != "" && !slices.Contains(scenario.RoundModes, a.Round) {
+			im.errorf(pp+".round", "use one of: "+strings.Join(scenario.RoundModes, ", "), "unknown round %q", a.Round)
 		}
 		s.Assigns = append(s.Assigns, a)
 	}
 	for i := range s.Assigns {
 		pp := indexPath(path+".params", i)
 		a := &s.Assigns[i]
-		im.mark(a, nameKey, pp+".name")
+		im.mark(a, scenario.NameKey, pp+".name")
 		im.mark(a, "", pp+".value")
 		im.mark(a, "", pp+".expression")
 		for key, field := range map[string]string{"expr": "expression", "round": "round", "scale": "scale"} {
@@ -1124,14 +1149,14 @@ func (im *importer) set(d *PTSetData, path string) *Set {
 
 // requestCard converts a request card's items in order: a checkpoint or an
 // extraction belongs to the packet before it.
-func (im *importer) requestCard(c *PTContents, path string) []*Step {
+func (im *importer) requestCard(c *Contents, path string) []*scenario.Step {
 	if len(c.Content) == 0 {
 		im.errorf(path+".content", "add a request packet (content_type 2), or remove the card", "the request card is empty")
 		return nil
 	}
-	var steps []*Step
-	var cur *Request
-	var curStep *Step
+	var steps []*scenario.Step
+	var cur *scenario.Request
+	var curStep *scenario.Step
 	checked, sawPacket := false, false
 	for k, it := range c.Content {
 		ip := indexPath(path+".content", k)
@@ -1142,7 +1167,7 @@ func (im *importer) requestCard(c *PTContents, path string) []*Step {
 		switch it.ContentType {
 		case 1:
 			if t := im.think(it.Content, ip+".content"); t != nil {
-				s := &Step{Kind: StepThink, Think: t}
+				s := &scenario.Step{Kind: scenario.StepThink, Think: t}
 				im.mark(s, "", ip)
 				im.mark(s, "think", ip+".content")
 				im.mark(s, "think", ip+".content.t")
@@ -1152,7 +1177,7 @@ func (im *importer) requestCard(c *PTContents, path string) []*Step {
 			cur, checked, sawPacket = im.packet(it.Content, ip+".content"), false, true
 			if cur != nil {
 				cur.ContinueOnFailure = c.IsContinue
-				curStep = &Step{Kind: StepRequest, Request: cur}
+				curStep = &scenario.Step{Kind: scenario.StepRequest, Request: cur}
 				im.mark(curStep, "", ip)
 				im.mark(curStep, string(cur.Protocol), ip+".content")
 				im.mark(curStep, "kpis", ip+".content.perfcase.kpis")
@@ -1180,7 +1205,7 @@ func (im *importer) requestCard(c *PTContents, path string) []*Step {
 			}
 			checked = true
 			im.checkpoint(it.Content, ip+".content", cur, curStep)
-			if cur.Protocol == WebSocket && (cur.Retry != Retry{}) {
+			if cur.Protocol == scenario.WebSocket && (cur.Retry != scenario.Retry{}) {
 				im.errorf(ip+".content", "remove retry_count and retry_interval", "a WebSocket request has no retry")
 			}
 		default:
@@ -1190,16 +1215,16 @@ func (im *importer) requestCard(c *PTContents, path string) []*Step {
 	return steps
 }
 
-func (im *importer) think(raw json.RawMessage, path string) *Think {
-	var t PTThink
+func (im *importer) think(raw json.RawMessage, path string) *scenario.Think {
+	var t Think
 	if !im.decode(raw, path, &t, true) {
 		return nil
 	}
 	switch {
 	case t.T != nil && t.Min == nil && t.Max == nil:
-		return &Think{Min: im.millis(path+".t", *t.T)}
+		return &scenario.Think{Min: im.millis(path+".t", *t.T)}
 	case t.T == nil && t.Min != nil && t.Max != nil:
-		th := &Think{Min: im.millis(path+".min", *t.Min), Max: im.millis(path+".max", *t.Max)}
+		th := &scenario.Think{Min: im.millis(path+".min", *t.Min), Max: im.millis(path+".max", *t.Max)}
 		im.mark(th, "", path)
 		im.mark(th, "min", path+".min")
 		im.mark(th, "max", path+".max")
@@ -1212,12 +1237,12 @@ func (im *importer) think(raw json.RawMessage, path string) *Think {
 // packet converts a request packet. Fields that do not apply to the
 // protocol (method on TCP, connect_timeout on UDP, ...) are ignored: the
 // PerfTest UI fills them with defaults.
-func (im *importer) packet(raw json.RawMessage, path string) *Request {
-	var ci PTContentInfo
+func (im *importer) packet(raw json.RawMessage, path string) *scenario.Request {
+	var ci ContentInfo
 	if !im.decode(raw, path, &ci, false) {
 		return nil
 	}
-	r := &Request{Name: ci.Name}
+	r := &scenario.Request{Name: ci.Name}
 	card := fmt.Sprintf("request %q", ci.Name)
 	if ci.ReturnTimeoutParam != "" {
 		im.errorf(path+".return_timeout_param", "set return_timeout in milliseconds; perfcase timeouts are fixed durations", "%s: a variable timeout is not supported", card)
@@ -1229,21 +1254,21 @@ func (im *importer) packet(raw json.RawMessage, path string) *Request {
 		}
 		bodies = ci.Bodies
 	}
-	var ext PTRequestExt
+	var ext RequestExt
 	if !isJSONNull(ci.Perfcase) && !im.decode(ci.Perfcase, path+".perfcase", &ext, true) {
 		return nil
 	}
 	switch ci.ProtocolType {
 	case 1, 2:
-		r.Protocol, r.HTTP = HTTP, im.httpPacket(&ci, bodies, &ext, path)
+		r.Protocol, r.HTTP = scenario.HTTP, im.httpPacket(&ci, bodies, &ext, path)
 	case 3, 4:
-		r.Protocol = TCP
+		r.Protocol = scenario.TCP
 		if ci.ProtocolType == 4 {
-			r.Protocol = UDP
+			r.Protocol = scenario.UDP
 		}
 		r.Socket = im.socketPacket(&ci, r.Protocol, bodies, &ext, path)
 	case 9:
-		r.Protocol = WebSocket
+		r.Protocol = scenario.WebSocket
 		r.WS = im.wsPacket(&ci, bodies, &ext, path)
 	case 7, 10:
 		im.errorf(path+".protocol_type", "perfcase runs HTTP(S), TCP, UDP and WebSocket; remove this card or keep the case in PerfTest", "%s uses %s, which perfcase does not support", card, protocolTypes[ci.ProtocolType])
@@ -1257,14 +1282,14 @@ func (im *importer) packet(raw json.RawMessage, path string) *Request {
 		bp = path + ".bodies"
 	}
 	im.markRequest(r, path, bp)
-	allowed := map[Protocol][]string{
-		HTTP:      {"query", "redirects", "tls_verify", "kpis"},
-		TCP:       {"read", "idle", "close", "kpis"},
-		UDP:       {"read", "idle", "kpis"},
-		WebSocket: {"subprotocols", "tls_verify", "connection", "actions", "kpis"},
+	allowed := map[scenario.Protocol][]string{
+		scenario.HTTP:      {"query", "redirects", "tls_verify", "kpis"},
+		scenario.TCP:       {"read", "idle", "close", "kpis"},
+		scenario.UDP:       {"read", "idle", "kpis"},
+		scenario.WebSocket: {"subprotocols", "tls_verify", "connection", "actions", "kpis"},
 	}[r.Protocol]
 	for _, name := range setFields(&ext) {
-		if !contains(allowed, name) {
+		if !slices.Contains(allowed, name) {
 			im.errorf(path+".perfcase."+name, "a "+string(r.Protocol)+" request takes: "+strings.Join(allowed, ", "), "%s: %s does not apply to a %s request", card, name, r.Protocol)
 		}
 	}
@@ -1274,7 +1299,7 @@ func (im *importer) packet(raw json.RawMessage, path string) *Request {
 
 // markRequest places a request packet's values, path being the packet's
 // ContentInfo and bodies its bodys (or bodies).
-func (im *importer) markRequest(r *Request, path, bodies string) {
+func (im *importer) markRequest(r *scenario.Request, path, bodies string) {
 	im.mark(r, "", path)
 	for key, field := range map[string]string{"name": "name", "method": "method", "url": "url", "address": "url", "version": "http_version",
 		"headers": "headers", "query": "perfcase.query", "connect_timeout": "connect_timeout", "timeout": "return_timeout",
@@ -1298,7 +1323,7 @@ func (im *importer) markRequest(r *Request, path, bodies string) {
 		for i := range r.HTTP.Parts {
 			pp := indexPath(bodies, i)
 			im.mark(&r.HTTP.Parts[i], "", pp)
-			im.mark(&r.HTTP.Parts[i], nameKey, pp+".key")
+			im.mark(&r.HTTP.Parts[i], scenario.NameKey, pp+".key")
 			for key, field := range map[string]string{"name": "key", "value": "value", "file": "file", "content_type": "content_type"} {
 				im.mark(&r.HTTP.Parts[i], key, pp+"."+field)
 			}
@@ -1317,10 +1342,10 @@ func (im *importer) markRequest(r *Request, path, bodies string) {
 }
 
 // markKVs places key/value pairs read from a list of {key, value}.
-func (im *importer) markKVs(list []KV, path string) {
+func (im *importer) markKVs(list []scenario.KV, path string) {
 	for i := range list {
 		ip := indexPath(path, i)
-		im.mark(&list[i], nameKey, ip+".key")
+		im.mark(&list[i], scenario.NameKey, ip+".key")
 		im.mark(&list[i], "key", ip+".key")
 		im.mark(&list[i], "", ip+".value")
 		im.mark(&list[i], "value", ip+".value")
@@ -1340,8 +1365,8 @@ func setFields(v any) []string {
 	return out
 }
 
-func (im *importer) httpPacket(ci *PTContentInfo, bodies []PTBody, ext *PTRequestExt, path string) *HTTPRequest {
-	h := &HTTPRequest{URL: ci.URL, Method: strings.ToUpper(ci.Method), Version: ci.HTTPVersion, TLSVerify: true}
+func (im *importer) httpPacket(ci *ContentInfo, bodies []Body, ext *RequestExt, path string) *scenario.HTTPRequest {
+	h := &scenario.HTTPRequest{URL: ci.URL, Method: strings.ToUpper(ci.Method), Version: ci.HTTPVersion, TLSVerify: true}
 	// The File spells GET and HTTP/1.1 as "", the defaults.
 	if h.Method == "GET" {
 		h.Method = ""
@@ -1363,27 +1388,27 @@ func (im *importer) httpPacket(ci *PTContentInfo, bodies []PTBody, ext *PTReques
 		switch len(bodies) {
 		case 0:
 		case 1:
-			h.BodyKind, h.Body = BodyRaw, bodies[0].Value
+			h.BodyKind, h.Body = scenario.BodyRaw, bodies[0].Value
 			if bodies[0].Format == "json" {
 				// Spelled the way the YAML json: key reads back.
-				text, err := canonicalJSON(h.Body)
+				text, err := scenario.CanonicalJSON(h.Body)
 				if err != nil {
 					im.errorf(indexPath(bp, 0)+".value", "fix the JSON, or drop \"format\": \"json\" to send it as text", "format json, but the value is not JSON: %v", err)
 				}
-				h.BodyKind, h.Body = BodyJSON, text
+				h.BodyKind, h.Body = scenario.BodyJSON, text
 			}
 		default:
 			im.errorf(bp, "a raw body is one item: [{\"value\": \"...\"}]", "a raw body (body_type 0) has %d items", len(bodies))
 		}
 	case 1:
-		h.BodyKind = BodyMultipart
+		h.BodyKind = scenario.BodyMultipart
 		for _, b := range bodies {
-			h.Parts = append(h.Parts, Part{Name: b.Key, Value: b.Value, File: b.File, ContentType: b.ContentType})
+			h.Parts = append(h.Parts, scenario.Part{Name: b.Key, Value: b.Value, File: b.File, ContentType: b.ContentType})
 		}
 	case 3:
-		h.BodyKind = BodyForm
+		h.BodyKind = scenario.BodyForm
 		for _, b := range bodies {
-			h.Form = append(h.Form, KV{Key: b.Key, Value: b.Value})
+			h.Form = append(h.Form, scenario.KV{Key: b.Key, Value: b.Value})
 		}
 	default:
 		im.unknownCode(path+".body_type", ci.BodyType, bodyTypes)
@@ -1399,12 +1424,12 @@ func (im *importer) httpPacket(ci *PTContentInfo, bodies []PTBody, ext *PTReques
 	return h
 }
 
-func (im *importer) socketPacket(ci *PTContentInfo, proto Protocol, bodies []PTBody, ext *PTRequestExt, path string) *SocketRequest {
+func (im *importer) socketPacket(ci *ContentInfo, proto scenario.Protocol, bodies []Body, ext *RequestExt, path string) *scenario.SocketRequest {
 	// The parser's defaults: one reply, read until idle (TCP) or one
 	// datagram (UDP).
-	s := &SocketRequest{Address: ci.URL, End: EndIdle, Idle: DefaultReadIdle}
-	if proto == UDP {
-		s.End = EndDatagram
+	s := &scenario.SocketRequest{Address: ci.URL, End: scenario.EndIdle, Idle: scenario.DefaultReadIdle}
+	if proto == scenario.UDP {
+		s.End = scenario.EndDatagram
 	} else {
 		s.ConnectTimeout = im.millis(path+".connect_timeout", ci.ConnectTimeout)
 		s.CloseAfter = ext.Close
@@ -1429,12 +1454,12 @@ func (im *importer) socketPacket(ci *PTContentInfo, proto Protocol, bodies []PTB
 		switch {
 		case !ok:
 		case code == 1:
-			s.End = EndLength
+			s.End = scenario.EndLength
 			if n, ok := im.jsonInt(ci.CheckEndLength, path+".check_end_length"); ok {
 				s.Length = int(n)
 			}
 		case code == 2:
-			s.End = EndTerminator
+			s.End = scenario.EndTerminator
 			if t, ok := jsonScalarText(ci.CheckEndStr); ok {
 				s.Terminator = t
 			} else {
@@ -1444,7 +1469,7 @@ func (im *importer) socketPacket(ci *PTContentInfo, proto Protocol, bodies []PTB
 			im.unknownCode(path+".check_end_type", int(code), endTypes)
 		}
 	}
-	if ext.Read != "" && s.End != EndIdle && s.End != EndDatagram {
+	if ext.Read != "" && s.End != scenario.EndIdle && s.End != scenario.EndDatagram {
 		im.errorf(path+".perfcase.read", "keep check_end_type or perfcase.read, not both", "the reply's end is given twice")
 	}
 	switch ext.Read {
@@ -1453,17 +1478,17 @@ func (im *importer) socketPacket(ci *PTContentInfo, proto Protocol, bodies []PTB
 			im.errorf(path+".perfcase.idle", "add \"read\": \"idle\"", "idle applies to read idle")
 		}
 	case "none":
-		s.End = EndNone
+		s.End = scenario.EndNone
 	case "idle":
 		if ext.Idle == nil {
 			im.errorf(path+".perfcase.idle", "give the idle time in milliseconds, e.g. \"idle\": 200", "read idle needs idle")
 			break
 		}
-		s.End, s.Idle = EndIdle, im.millis(path+".perfcase.idle", *ext.Idle)
+		s.End, s.Idle = scenario.EndIdle, im.millis(path+".perfcase.idle", *ext.Idle)
 	default:
 		im.errorf(path+".perfcase.read", "use none or idle", "unknown read %q", ext.Read)
 	}
-	if s.End != EndIdle {
+	if s.End != scenario.EndIdle {
 		s.Idle = 0
 	}
 	return s
@@ -1481,8 +1506,8 @@ func (im *importer) jsonInt(raw json.RawMessage, path string) (int64, bool) {
 	return n, true
 }
 
-func (im *importer) wsPacket(ci *PTContentInfo, bodies []PTBody, ext *PTRequestExt, path string) *WSRequest {
-	ws := &WSRequest{URL: ci.URL, Headers: kvsFromPT(ci.Headers), Subprotocols: ext.Subprotocols, TLSVerify: true}
+func (im *importer) wsPacket(ci *ContentInfo, bodies []Body, ext *RequestExt, path string) *scenario.WSRequest {
+	ws := &scenario.WSRequest{URL: ci.URL, Headers: kvsFromPT(ci.Headers), Subprotocols: ext.Subprotocols, TLSVerify: true}
 	ws.ConnectTimeout = im.millis(path+".connect_timeout", ci.ConnectTimeout)
 	ws.Timeout = im.millis(path+".return_timeout", ci.ReturnTimeout)
 	if len(bodies) > 0 {
@@ -1500,9 +1525,9 @@ func (im *importer) wsPacket(ci *PTContentInfo, bodies []PTBody, ext *PTRequestE
 	}
 	for i, a := range ext.Actions {
 		ap := indexPath(path+".perfcase.actions", i)
-		act := WSAction{Kind: a.Kind, Text: a.Text, Binary: a.Binary, Count: a.Count, Max: a.Max, Timeout: im.millis(ap+".timeout", a.Timeout), Code: a.Code}
+		act := scenario.WSAction{Kind: a.Kind, Text: a.Text, Binary: a.Binary, Count: a.Count, Max: a.Max, Timeout: im.millis(ap+".timeout", a.Timeout), Code: a.Code}
 		if a.Until != nil {
-			act.Until = &Expr{Source: *a.Until}
+			act.Until = &scenario.Expr{Source: *a.Until}
 		}
 		switch a.Kind {
 		case "send", "ping":
@@ -1522,8 +1547,8 @@ func (im *importer) wsPacket(ci *PTContentInfo, bodies []PTBody, ext *PTRequestE
 	return ws
 }
 
-func (im *importer) checkpoint(raw json.RawMessage, path string, r *Request, s *Step) {
-	var cp PTCheckpoint
+func (im *importer) checkpoint(raw json.RawMessage, path string, r *scenario.Request, s *scenario.Step) {
+	var cp Checkpoint
 	if !im.decode(raw, path, &cp, true) {
 		return
 	}
@@ -1537,18 +1562,18 @@ func (im *importer) checkpoint(raw json.RawMessage, path string, r *Request, s *
 	default:
 		im.errorf(path+".mode", "use AND (all checks pass) or OR (any check passes)", "unknown mode %q", cp.Mode)
 	}
-	r.Retry = Retry{Count: cp.RetryCount, Interval: im.millis(path+".retry_interval", cp.RetryInterval)}
+	r.Retry = scenario.Retry{Count: cp.RetryCount, Interval: im.millis(path+".retry_interval", cp.RetryInterval)}
 	for i, name := range cp.RetryOn {
-		k, ok := retryKind(name)
+		k, ok := scenario.RetryKind(name)
 		if !ok {
-			im.errorf(indexPath(path+".retry_on", i), "kinds: "+strings.Join(RetryKinds, ", "), "%q is not a kind of failure", name)
+			im.errorf(indexPath(path+".retry_on", i), "kinds: "+strings.Join(scenario.RetryKinds, ", "), "%q is not a kind of failure", name)
 		}
 		r.Retry.On |= k
 	}
 	if cp.RetryOn != nil && len(cp.RetryOn) == 0 {
 		im.errorf(path+".retry_on", "list the kinds to retry, or leave retry_on out to retry every failure", "retry_on lists no kind of failure")
 	}
-	if (r.Retry != Retry{}) && r.Protocol == "" {
+	if (r.Retry != scenario.Retry{}) && r.Protocol == "" {
 		im.errorf(path, "remove retry_count and retry_interval", "a plugin request has no retry")
 	}
 	for i, c := range cp.Checks {
@@ -1562,7 +1587,7 @@ func (im *importer) checkpoint(raw json.RawMessage, path string, r *Request, s *
 			if c.Key != "" || c.Operator != "" || len(values) > 0 {
 				im.errorf(cpth, "an expression check is {\"subject\": \"expression\", \"value\": \"status == 200\"}", "an expression check takes only value")
 			}
-			ch := &Check{Expr: &Expr{Source: value}}
+			ch := &scenario.Check{Expr: &scenario.Expr{Source: value}}
 			im.mark(ch, "", cpth+".value")
 			r.Checks = append(r.Checks, ch)
 			continue
@@ -1575,13 +1600,13 @@ func (im *importer) checkpoint(raw json.RawMessage, path string, r *Request, s *
 		if (subj == "header" || subj == "jsonpath") != (c.Key != "") {
 			im.errorf(cpth+".key", "header and jsonpath checks name the header or the path in key; the others have no key", "key does not fit subject %s", c.Subject)
 		}
-		if !contains(checkOps, c.Operator) && c.Operator != "not_exists" {
-			im.errorf(cpth+".operator", "use one of: "+strings.Join(checkOps, ", ")+", not_exists", "unknown operator %q", c.Operator)
+		if !slices.Contains(scenario.CheckOps, c.Operator) && c.Operator != "not_exists" {
+			im.errorf(cpth+".operator", "use one of: "+strings.Join(scenario.CheckOps, ", ")+", not_exists", "unknown operator %q", c.Operator)
 		}
 		if (c.Operator == "in") != (len(values) > 0) || (c.Operator == "in" || strings.HasSuffix(c.Operator, "exists")) && value != "" {
 			im.errorf(cpth, "operator in takes values: [...]; exists and not_exists take nothing; the others take value", "value does not fit operator %s", c.Operator)
 		}
-		ch := &Check{Subject: subj, Arg: c.Key, Op: c.Operator, Value: value, Values: values}
+		ch := &scenario.Check{Subject: subj, Arg: c.Key, Op: c.Operator, Value: value, Values: values}
 		im.mark(ch, "", cpth)
 		im.mark(ch, subj, cpth+".subject")
 		im.mark(ch, subj, cpth+".key")
@@ -1607,14 +1632,14 @@ func (im *importer) scalarText(raw json.RawMessage, path string) string {
 	return s
 }
 
-func (im *importer) extraction(raw json.RawMessage, path string) *Extract {
-	var x PTExtraction
+func (im *importer) extraction(raw json.RawMessage, path string) *scenario.Extract {
+	var x Extraction
 	if !im.decode(raw, path, &x, true) {
 		return nil
 	}
-	e := &Extract{Var: x.Name, From: "body", Match: 1, Regex: x.Regexp, Group: x.ExpIndex, Left: x.Left, Right: x.Right, Default: x.Default, Expect: x.ExpectedValue}
+	e := &scenario.Extract{Var: x.Name, From: "body", Match: 1, Regex: x.Regexp, Group: x.ExpIndex, Left: x.Left, Right: x.Right, Default: x.Default, Expect: x.ExpectedValue}
 	im.mark(e, "", path)
-	im.mark(e, nameKey, path+".name")
+	im.mark(e, scenario.NameKey, path+".name")
 	for key, field := range map[string]string{"header": "header", "from": "range", "jsonpath": "json_key", "regex": "regexp", "match": "match_index",
 		"group": "exp_index", "left": "left", "right": "right", "default": "default", "expect": "expected_value"} {
 		im.mark(e, key, path+"."+field)
