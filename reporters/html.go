@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/perftest"
 )
 
 // The HTML report is one self-contained page: the template, its own
@@ -341,7 +342,7 @@ func htmlTiles(res *RunResult) []htmlTile {
 	var t []htmlTile
 	o := res.Outline
 	if o == nil {
-		o = &ReportoutlineInfo{}
+		o = &perftest.ReportoutlineInfo{}
 	}
 	t = append(t, htmlTile{"duration", htmlDuration(o.Duration), ""})
 	if any {
@@ -370,13 +371,13 @@ func htmlTiles(res *RunResult) []htmlTile {
 
 // htmlCaseRows are the case rows of the report: perfcase's case details or,
 // in a PerfTest report, its statistics table.
-func htmlCaseRows(res *RunResult) []*PerformanceInfo {
-	var rows []*PerformanceInfo
+func htmlCaseRows(res *RunResult) []*perftest.PerformanceInfo {
+	var rows []*perftest.PerformanceInfo
 	if len(res.Cases) > 0 {
 		for _, c := range res.Cases {
 			if c.Detail != nil && c.Detail.Performance != nil {
 				d := c.Detail.Performance
-				rows = append(rows, &PerformanceInfo{Requests: d.Requests, ErrorCount: d.ErrorCount})
+				rows = append(rows, &perftest.PerformanceInfo{Requests: d.Requests, ErrorCount: d.ErrorCount})
 			}
 		}
 		return rows
@@ -461,7 +462,7 @@ func htmlCells(v [17]htmlJudged) []htmlCell {
 }
 
 // htmlDetailRow is a row of perfcase's case detail.
-func htmlDetailRow(d *CaseReportDetail, kind string) htmlRow {
+func htmlDetailRow(d *perftest.CaseReportDetail, kind string) htmlRow {
 	tps := htmlJudged{d.TPS, d.TPSCheckPoint, d.TPSCheckRes}
 	return htmlRow{Name: htmlDeref(d.Name), Kind: kind, Cells: htmlCells([17]htmlJudged{
 		{v: d.Requests},
@@ -482,7 +483,7 @@ func htmlDetailRow(d *CaseReportDetail, kind string) htmlRow {
 
 // htmlAPIRow is a row of a PerfTest report's statistics table, which has no
 // tp99.9 and no checkpoints.
-func htmlAPIRow(d *DetailDataInfo, kind string) htmlRow {
+func htmlAPIRow(d *perftest.DetailDataInfo, kind string) htmlRow {
 	return htmlRow{Name: htmlDeref(d.Name), Kind: kind, Cells: htmlCells([17]htmlJudged{
 		{v: d.Requests}, {v: d.TPS}, {v: d.AverageRespTime}, {v: d.Tp50}, {v: d.Tp90}, {v: d.Tp95}, {v: d.Tp99}, {},
 		{v: d.Max}, {v: d.SuccessRate}, {v: d.FailedTimeout}, {v: d.FailedRefused}, {v: d.FailedAssert},
@@ -498,7 +499,7 @@ func htmlCases(res *RunResult) []htmlCase {
 			var c htmlCase
 			if perf := item.Performance; perf != nil {
 				c.Name = htmlDeref(perf.Name)
-				c.Summary = append(c.Summary, htmlAPIRow(&DetailDataInfo{Name: str("(all requests)"), Requests: perf.Requests,
+				c.Summary = append(c.Summary, htmlAPIRow(&perftest.DetailDataInfo{Name: str("(all requests)"), Requests: perf.Requests,
 					TPS: perf.TPS, AverageRespTime: perf.AverageRespTime, Tp50: perf.Tp50, Tp90: perf.Tp90, Tp95: perf.Tp95,
 					Tp99: perf.Tp99, Max: perf.Max, SuccessRate: perf.SuccessRate, FailedTimeout: perf.FailedTimeout,
 					FailedRefused: perf.FailedRefused, FailedAssert: perf.FailedAssert, FailedParsed: perf.FailedParsed,
@@ -560,7 +561,7 @@ func htmlCases(res *RunResult) []htmlCase {
 }
 
 // htmlCaseFacts describe a case's row: how it ran and its passes.
-func htmlCaseFacts(d *CaseReportDetail) []string {
+func htmlCaseFacts(d *perftest.CaseReportDetail) []string {
 	var f []string
 	if d.Mode != nil && *d.Mode != "" {
 		f = append(f, *d.Mode)
@@ -789,7 +790,7 @@ func newChartData(res *RunResult) *chartData {
 // lastSecond is how much of its last second, in (0, 1], the run's n
 // per-second counts cover: the run's duration, kept to the millisecond,
 // less its whole seconds. 1 when the duration is not known.
-func lastSecond(o *ReportoutlineInfo, n int) float64 {
+func lastSecond(o *perftest.ReportoutlineInfo, n int) float64 {
 	if o == nil || o.Duration == nil {
 		return 1
 	}
