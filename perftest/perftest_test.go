@@ -70,7 +70,6 @@ func ptScenarioFiles(t *testing.T) []string {
 	return files
 }
 
-
 // ptNotCarried are the CreateCase fields perfcase does not keep, and why.
 // A round trip through YAML drops them; every other field must come back.
 var ptNotCarried = map[string]string{

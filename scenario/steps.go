@@ -667,6 +667,7 @@ func (w *walker) plugin(v *yaml.Node) *Plugin {
 }
 
 var checkSubjects = []string{"status", "header", "body", "jsonpath", "rt", "payload"}
+
 // CheckOps are the comparisons a structured check takes, as its keys
 // (body: {contains: "x"}).
 var CheckOps = []string{"equals", "not_equals", "contains", "not_contains", "matches", "lt", "le", "gt", "ge", "exists", "in"}
