@@ -4,8 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -13,18 +11,9 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/scenario"
-)
 
-// ldWrite writes a file in a fresh directory; its name never says what is
-// in it, since Open goes by content.
-func ldWrite(t *testing.T, name, body string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
+	"github.com/perfcase/perfcase/internal/testsupport"
+)
 
 // ldCase is a CreateCase body with one GET and the given stages.
 func ldCase(stages string) string {
@@ -58,7 +47,7 @@ func TestOpenTellsFormatsByContent(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ext := map[string]string{"YAML": "s.json", JSON.Format(): "s.yaml"}[tt.want]
-			l, err := scenario.Open(ldWrite(t, ext, tt.body), ldOptions(scenario.Options{ParseOnly: tt.want == JSON.Format()}))
+			l, err := scenario.Open(testsupport.WriteTemp(t, ext, tt.body), ldOptions(scenario.Options{ParseOnly: tt.want == JSON.Format()}))
 			if l == nil {
 				t.Fatalf("Open: %v", err)
 			}
@@ -75,7 +64,7 @@ func TestOpenTellsFormatsByContent(t *testing.T) {
 // A broken PerfTest case is reported as broken JSON, at its line, even
 // though it is no JSON document to go by.
 func TestOpenBrokenPerfTestJSON(t *testing.T) {
-	p := ldWrite(t, "case.txt", "{\n  \"name\": \"c\",\n  \"contents\": [],\n}\n")
+	p := testsupport.WriteTemp(t, "case.txt", "{\n  \"name\": \"c\",\n  \"contents\": [],\n}\n")
 	_, err := scenario.Open(p, ldOptions(scenario.Options{}))
 	if err == nil || !strings.Contains(err.Error(), p+":4:1: invalid JSON") {
 		t.Errorf("got %v, want invalid JSON at %s:4:1", err, p)
@@ -106,7 +95,7 @@ func TestOpenChecksPerfTestLikeYAML(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := ldWrite(t, "case.json", ldCase(tt.stage))
+			p := testsupport.WriteTemp(t, "case.json", ldCase(tt.stage))
 			for _, parseOnly := range []bool{false, true} {
 				l, err := scenario.Open(p, ldOptions(scenario.Options{ParseOnly: parseOnly}))
 				if err == nil || !strings.Contains(err.Error(), p+tt.want) {
@@ -123,7 +112,7 @@ func TestOpenChecksPerfTestLikeYAML(t *testing.T) {
 // Names and templates are checked too: an error inside a JSON string
 // points at its column, and the JSONPath names the field.
 func TestOpenPerfTestCompileErrors(t *testing.T) {
-	p := ldWrite(t, "case.json", `{"name": "c",
+	p := testsupport.WriteTemp(t, "case.json", `{"name": "c",
  "contents": [{"content": [{"content_type": 2, "content": {"name": "get", "protocol_type": 1, "url": "http://h/${nope}"}},
                            {"content_type": 3, "content": {"checks": [{"subject": "expression", "value": "stauts == 200"}]}}]}],
  "stages": [{"pressure_mode": 0, "time": 60, "issue_num": 1}]}`)
@@ -187,7 +176,7 @@ func ptImportStage(t *testing.T, st map[string]any) (*scenario.Stage, []string, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := scenario.Open(ldWrite(t, "case.json", string(doc)), ldOptions(scenario.Options{}))
+	l, err := scenario.Open(testsupport.WriteTemp(t, "case.json", string(doc)), ldOptions(scenario.Options{}))
 	if l == nil || l.File == nil {
 		t.Fatalf("not imported: %v", err)
 	}

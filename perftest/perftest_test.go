@@ -52,24 +52,6 @@ func ptSameFile(t *testing.T, what string, got, want *scenario.File) {
 	}
 }
 
-// ptScenarioFiles are every scenario the tests can find: the examples, the
-// parser's valid test files and this package's test files.
-func ptScenarioFiles(t *testing.T) []string {
-	t.Helper()
-	var files []string
-	for _, pattern := range []string{"../examples/*.yaml", "../scenario/testdata/valid/*.yaml", "testdata/*.yaml"} {
-		m, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, m...)
-	}
-	if len(files) == 0 {
-		t.Fatal("found no scenario files to test with")
-	}
-	return files
-}
-
 // ptNotCarried are the CreateCase fields perfcase does not keep, and why.
 // A round trip through YAML drops them; every other field must come back.
 var ptNotCarried = map[string]string{
@@ -410,7 +392,7 @@ func ptChildren(s *scenario.Step) [][]*scenario.Step {
 
 // Every scenario around exports and imports back to itself.
 func TestExportImportRoundTrip(t *testing.T) {
-	for _, path := range ptScenarioFiles(t) {
+	for _, path := range testsupport.Glob(t, "../examples/*.yaml", "../scenario/testdata/valid/*.yaml", "testdata/*.yaml") {
 		t.Run(path, func(t *testing.T) {
 			want, err := scenario.ParseFile(path)
 			if err != nil {
@@ -831,19 +813,6 @@ func FuzzImport(f *testing.F) {
 	})
 }
 
-// wantErrors fails unless err holds each of the messages, in any order.
-func wantErrors(t *testing.T, err error, msgs ...string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("no error; want %q", msgs)
-	}
-	for _, m := range msgs {
-		if !strings.Contains(err.Error(), m) {
-			t.Errorf("errors do not mention %q:\n%v", m, err)
-		}
-	}
-}
-
 // A checkpoint's retry_on is checked as retry's on: is.
 func TestImportRetryOn(t *testing.T) {
 	doc := `{"name": "c", "contents": [{"data_type": 0, "content": [
@@ -851,7 +820,7 @@ func TestImportRetryOn(t *testing.T) {
 	  {"content_type": 3, "content": {"mode": "AND", "retry_count": 2, "retry_on": ["refused", "nope"], "checks": []}}]}],
 	  "stages": [{"pressure_mode": 0, "operate_mode": 0, "time": 1, "issue_num": 1}]}`
 	_, err := importDoc("c.json", []byte(doc))
-	wantErrors(t, err, `retry_on[1]`, `"nope" is not a kind of failure`)
+	testsupport.WantErrors(t, err, `retry_on[1]`, `"nope" is not a kind of failure`)
 }
 
 // on_end survives export and import.

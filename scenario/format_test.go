@@ -24,26 +24,12 @@ func sameFile(t *testing.T, what string, got, want *File) {
 	}
 }
 
-// scenarioFiles are every scenario the tests can find: the examples, the
-// parser's valid test files and the PerfTest test files' rich scenario.
-func scenarioFiles(t *testing.T) []string {
-	t.Helper()
-	var files []string
-	for _, pattern := range []string{"../examples/*.yaml", "testdata/valid/*.yaml", "../perftest/testdata/*.yaml"} {
-		m, err := filepath.Glob(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		files = append(files, m...)
-	}
-	if len(files) == 0 {
-		t.Fatal("found no scenario files to test with")
-	}
-	return files
-}
+// scenarioGlobs match every scenario the tests can find: the examples,
+// the parser's valid test files and the PerfTest tests' rich scenario.
+var scenarioGlobs = []string{"../examples/*.yaml", "testdata/valid/*.yaml", "../perftest/testdata/*.yaml"}
 
 func TestFormatYAMLRoundTrip(t *testing.T) {
-	for _, path := range scenarioFiles(t) {
+	for _, path := range testsupport.Glob(t, scenarioGlobs...) {
 		t.Run(path, func(t *testing.T) {
 			src, err := os.ReadFile(path)
 			if err != nil {
@@ -89,7 +75,7 @@ func TestFormatYAMLMatchesSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	files := map[string]*File{}
-	for _, path := range scenarioFiles(t) {
+	for _, path := range testsupport.Glob(t, scenarioGlobs...) {
 		if files[path], err = ParseFile(path); err != nil {
 			t.Fatal(err)
 		}
@@ -194,7 +180,7 @@ func TestJSONBodyRoundTrip(t *testing.T) {
 // FuzzFormatYAML: whatever the parser accepts, FormatYAML writes back as
 // YAML that parses to the same File.
 func FuzzFormatYAML(f *testing.F) {
-	for _, glob := range []string{"../examples/*.yaml", "testdata/valid/*.yaml", "../perftest/testdata/*.yaml"} {
+	for _, glob := range scenarioGlobs {
 		files, _ := filepath.Glob(glob)
 		for _, p := range files {
 			if src, err := os.ReadFile(p); err == nil {

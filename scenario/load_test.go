@@ -8,20 +8,11 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/perfcase/perfcase/internal/testsupport"
 )
 
 var noEnv = func(string) (string, bool) { return "", false }
-
-// ldWrite writes a file in a fresh directory; its name never says what is
-// in it, since Open goes by content.
-func ldWrite(t *testing.T, name, body string) string {
-	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 const ldFlowYAML = `{name: flow, cases: [{name: c, steps: [{http: {url: "http://127.0.0.1:1/"}}], stages: [{concurrency: 1, duration: 1s}]}]}`
 
@@ -50,7 +41,7 @@ func TestOpenRefusesLargeFiles(t *testing.T) {
 		t.Errorf("a 16 MiB + 1 file: got %v", err)
 	}
 
-	small := ldWrite(t, "s.yaml", ldFlowYAML)
+	small := testsupport.WriteTemp(t, "s.yaml", ldFlowYAML)
 	if _, err := Open(small, Options{LookupEnv: noEnv, MaxFileSize: 64}); err == nil || !strings.Contains(err.Error(), "over the 64 bytes limit") {
 		t.Errorf("a %d-byte file with a 64-byte limit: got %v", len(ldFlowYAML), err)
 	}
@@ -114,7 +105,7 @@ cases:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := ldWrite(t, "s.yaml", tt.src)
+			p := testsupport.WriteTemp(t, "s.yaml", tt.src)
 			done := make(chan error, 1)
 			go func() {
 				_, err := Open(p, Options{LookupEnv: noEnv})

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/perfcase/perfcase/internal/testsupport"
 )
 
 // compileSrc loads a scenario held in a string as Load does: parse
@@ -27,19 +29,6 @@ func compileSrc(t *testing.T, src string, opts Options) (*Plan, error) {
 		}
 	}
 	return Load(path, opts)
-}
-
-// wantErrors fails unless err holds each of the messages, in any order.
-func wantErrors(t *testing.T, err error, msgs ...string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("no error; want %q", msgs)
-	}
-	for _, m := range msgs {
-		if !strings.Contains(err.Error(), m) {
-			t.Errorf("errors do not mention %q:\n%v", m, err)
-		}
-	}
 }
 
 // __VU and __ITER are slots of every case, read in templates by slot and
@@ -84,7 +73,7 @@ cases:
       - set: {__n: "1"}
     stages: [{concurrency: 1, duration: 1s}]
 `, Options{Set: map[string]string{"__X": "1"}})
-	wantErrors(t, err,
+	testsupport.WantErrors(t, err,
 		`variable name "__mine" is reserved: names starting with __ are perfcase's own`,
 		`variable name "__ITER" is reserved`,
 		`variable name "__n" is reserved`,
@@ -140,7 +129,7 @@ cases:
         retry: {count: 2, on: []}
     stages: [{concurrency: 1, duration: 1s}]
 `, Options{})
-	wantErrors(t, err, `s.yaml:6:32: retry on: "timout" is not a kind of failure`, `did you mean "timeout"?`,
+	testsupport.WantErrors(t, err, `s.yaml:6:32: retry on: "timout" is not a kind of failure`, `did you mean "timeout"?`,
 		`s.yaml:8:31: retry on lists no kind of failure`)
 }
 
@@ -173,7 +162,7 @@ cases:
     steps: [{think: 1s}]
     stages: [{concurrency: 1, duration: 1s}]
 `, Options{ReadFile: read})
-	wantErrors(t, err, "s.yaml:3:20: on_end: stop needs mode: sequential",
+	testsupport.WantErrors(t, err, "s.yaml:3:20: on_end: stop needs mode: sequential",
 		`s.yaml:4:28: on_end must be wrap (start again from the first row) or stop (the VU stops), got "recycle"`,
 		`key "on_end" does not apply to a list variable`)
 }
@@ -221,7 +210,7 @@ cases:
     steps: [{think: 1s}]
     stages: [{concurrency: 1, duration: 1s}]
 `, Options{})
-	wantErrors(t, err,
+	testsupport.WantErrors(t, err,
 		`variable name "cookie" is reserved: it is a function of perfcase's expressions`,
 		`s.yaml:9:9: cookies: clear in case "off", which keeps no cookies (cookies: false)`,
 		`s.yaml:10:18: cookies: "reset" is not a cookie action (the one there is: clear)`,

@@ -2,8 +2,12 @@ package testsupport
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
+	"strings"
+	"testing"
 )
 
 // Diff returns the first difference between got and want as "path: got
@@ -66,4 +70,46 @@ func show(v reflect.Value) string {
 		v = v.Elem()
 	}
 	return fmt.Sprintf("%#v", v.Interface())
+}
+
+// Glob lists the files matching any of the patterns, failing the test
+// when there are none: a test over no files proves nothing.
+func Glob(t testing.TB, patterns ...string) []string {
+	t.Helper()
+	var files []string
+	for _, pattern := range patterns {
+		m, err := filepath.Glob(pattern)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, m...)
+	}
+	if len(files) == 0 {
+		t.Fatalf("found no files matching %q", patterns)
+	}
+	return files
+}
+
+// WantErrors fails unless err holds each of the messages, in any order.
+func WantErrors(t testing.TB, err error, msgs ...string) {
+	t.Helper()
+	if err == nil {
+		t.Fatalf("no error; want %q", msgs)
+	}
+	for _, m := range msgs {
+		if !strings.Contains(err.Error(), m) {
+			t.Errorf("errors do not mention %q:\n%v", m, err)
+		}
+	}
+}
+
+// WriteTemp writes body to a file called name in a fresh directory and
+// returns its path.
+func WriteTemp(t testing.TB, name, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
