@@ -11,7 +11,7 @@ import (
 	"github.com/perfcase/perfcase/scenario"
 )
 
-// ExportPerfTest converts a File to perfcase's wrapper document (indented
+// Export converts a File to perfcase's wrapper document (indented
 // JSON): one CreateCase body per case, with the variables and transactions.
 // What PerfTest cannot hold is under "perfcase" keys; what JSON cannot hold
 // exactly (a timeout of 1.5 ms, a stage of 90.5 s) is an error that points

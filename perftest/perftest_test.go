@@ -240,7 +240,7 @@ func ptExport(t *testing.T, f *scenario.File) []byte {
 	t.Helper()
 	js, err := Export(f)
 	if err != nil {
-		t.Fatalf("ExportPerfTest: %v", err)
+		t.Fatalf("Export: %v", err)
 	}
 	return js
 }
@@ -253,7 +253,7 @@ func TestCaseExamplesRoundTrip(t *testing.T) {
 			src := ptRead(t, name)
 			f, err := importDoc(name, src)
 			if err != nil {
-				t.Fatalf("ImportPerfTest: %v", err)
+				t.Fatalf("import: %v", err)
 			}
 			back := ptViaYAML(t, f)
 			doc := ptDecode(t, ptExport(t, back))
@@ -320,7 +320,7 @@ func TestRichJSONRoundTrip(t *testing.T) {
 	src := ptRead(t, name)
 	f, err := importDoc(name, src)
 	if err != nil {
-		t.Fatalf("ImportPerfTest: %v", err)
+		t.Fatalf("import: %v", err)
 	}
 	if _, err := scenario.Compile(f, scenario.Options{LookupEnv: func(string) (string, bool) { return "", false }}); err != nil {
 		t.Errorf("the imported scenario does not compile: %v", err)
@@ -986,7 +986,7 @@ func TestTrickyStringsRoundTrip(t *testing.T) {
 		ptSameFile(t, fmt.Sprintf("%q through YAML", s), back, f)
 		js, err := Export(f)
 		if err != nil {
-			t.Fatalf("%q: ExportPerfTest: %v", s, err)
+			t.Fatalf("%q: Export: %v", s, err)
 		}
 		imported, err := importDoc(f.Path, js)
 		if err != nil {
