@@ -19,9 +19,9 @@ import (
 	"github.com/expr-lang/expr/vm"
 	"github.com/gorilla/websocket"
 
+	"github.com/perfcase/perfcase/demo"
 	"github.com/perfcase/perfcase/metrics"
 	"github.com/perfcase/perfcase/scenario"
-	"github.com/perfcase/perfcase/target"
 )
 
 // These tests drive WSClient against real peers on 127.0.0.1: the demo
@@ -220,7 +220,7 @@ func wsFail(t *testing.T, o wsOutcome, want metrics.Outcome, msg string) {
 }
 
 func TestWSTargetEcho(t *testing.T) {
-	srv, err := target.Start(target.Options{HTTP: "127.0.0.1:0"})
+	srv, err := demo.Start(demo.Options{HTTP: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestWSTargetEcho(t *testing.T) {
 // TestWSExamples runs the ws-echo case of examples/sockets.yaml against
 // the demo target, with its real until-expression.
 func TestWSExamples(t *testing.T) {
-	srv, err := target.Start(target.Options{HTTP: "127.0.0.1:0"})
+	srv, err := demo.Start(demo.Options{HTTP: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -669,7 +669,7 @@ func TestWSInterruptRace(t *testing.T) {
 // BenchmarkWSEcho is one send and one receive on a kept connection to the
 // demo target's echo; allocations include the server's.
 func BenchmarkWSEcho(b *testing.B) {
-	srv, err := target.Start(target.Options{HTTP: "127.0.0.1:0"})
+	srv, err := demo.Start(demo.Options{HTTP: "127.0.0.1:0"})
 	if err != nil {
 		b.Fatal(err)
 	}

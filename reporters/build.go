@@ -11,21 +11,22 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/perftest"
 )
 
 // Report is the JSON perfcase writes with --out: the report API's envelope
 // around a RunResult. docs/report-json.md describes every field.
-type Report Response[RunResult]
+type Report perftest.Response[RunResult]
 
 // RunResult is ShowReport's ReportInfo for the whole run, with beside it
 // the task's case list (4.6.5 shape), each case's detail (4.6.4 shape) and
 // what the API has no place for. ReportInfo is embedded so that its fields
 // sit directly in "result", where a consumer of ShowReport looks for them.
 type RunResult struct {
-	ReportInfo
-	CaseAwInfoList []CaseAwInfo             `json:"case_aw_info_list"`
-	Cases          []CaseReportDetailResult `json:"cases"`
-	Perfcase       PerfcaseInfo             `json:"perfcase"`
+	perftest.ReportInfo
+	CaseAwInfoList []perftest.CaseAwInfo             `json:"case_aw_info_list"`
+	Cases          []perftest.CaseReportDetailResult `json:"cases"`
+	Perfcase       PerfcaseInfo                      `json:"perfcase"`
 }
 
 // PerfcaseInfo is what the report API has no place for: the scenario, how
@@ -208,25 +209,25 @@ func PerfTestReport(run *metrics.Run) *Report {
 	}
 	tl := newTimeline(run, views)
 	res := RunResult{
-		ReportInfo: ReportInfo{
+		ReportInfo: perftest.ReportInfo{
 			Brokens:       tl.brokens(),
-			Details:       &ReportdetailsInfo{Data: []ReportdetailItemInfo{}, PageIndex: 1, PageSize: len(views), Total: len(views)},
+			Details:       &perftest.ReportdetailsInfo{Data: []perftest.ReportdetailItemInfo{}, PageIndex: 1, PageSize: len(views), Total: len(views)},
 			Outline:       outline(run, views, tl),
 			RespTimeRange: respTimeRange(views),
 		},
-		CaseAwInfoList: []CaseAwInfo{},
-		Cases:          []CaseReportDetailResult{},
+		CaseAwInfoList: []perftest.CaseAwInfo{},
+		Cases:          []perftest.CaseReportDetailResult{},
 		Perfcase:       perfcaseInfo(run),
 	}
 	var vum float64
 	for _, v := range views {
 		detail := v.detail()
-		res.Cases = append(res.Cases, CaseReportDetailResult{Detail: detail})
+		res.Cases = append(res.Cases, perftest.CaseReportDetailResult{Detail: detail})
 		res.Details.Data = append(res.Details.Data, v.tableRows(detail))
 		res.CaseAwInfoList = append(res.CaseAwInfoList, v.awInfo())
 		vum += v.vum
 	}
-	res.TaskInfo = &ReportTaskInfo{Vum: num(round(vum, 2))}
+	res.TaskInfo = &perftest.ReportTaskInfo{Vum: num(round(vum, 2))}
 	return &Report{Code: successCode, Message: "success", Result: res}
 }
 
@@ -274,21 +275,21 @@ func newCaseView(c *metrics.CaseResult) *caseView {
 }
 
 // detail renders the case as 4.6.4's CaseReportDetails, KPIs judged.
-func (v *caseView) detail() *CaseReportDetails {
-	d := &CaseReportDetails{
-		CustomTransactions: make([]CaseReportDetail, len(v.txs)),
-		DetailDatas:        make([]CaseReportDetail, len(v.requests)),
+func (v *caseView) detail() *perftest.CaseReportDetails {
+	d := &perftest.CaseReportDetails{
+		CustomTransactions: make([]perftest.CaseReportDetail, len(v.txs)),
+		DetailDatas:        make([]perftest.CaseReportDetail, len(v.requests)),
 	}
 	for i, s := range v.requests {
-		d.DetailDatas[i] = v.row(s, DatumAW, s.Seconds)
+		d.DetailDatas[i] = v.row(s, perftest.DatumAW, s.Seconds)
 	}
 	for i, s := range v.txs {
-		d.CustomTransactions[i] = v.row(s, DatumTransaction, s.Seconds)
+		d.CustomTransactions[i] = v.row(s, perftest.DatumTransaction, s.Seconds)
 	}
 	// The case's row is its requests taken together, as PerfTest's own
 	// examples show (a two-request case: requests 2884, transactions
 	// 1442); its transaction fields are the passes.
-	perf := v.row(v.reqs, DatumCase, v.reqSeconds)
+	perf := v.row(v.reqs, perftest.DatumCase, v.reqSeconds)
 	perf.Name = str(v.c.Stats.Name)
 	p := v.pass
 	perf.Transactions = count(p.Count)
@@ -298,7 +299,7 @@ func (v *caseView) detail() *CaseReportDetails {
 	perf.MaxTranRespTime = ms(p.Max)
 	if pk := v.c.Peak; pk != nil {
 		vus := int64(pk.VUs)
-		perf.PeakMetric = &PeakMetric{VUser: &vus, RPS: num(round(pk.RPS, 2)), AvgRT: num(round(pk.AvgRT, 3)),
+		perf.PeakMetric = &perftest.PeakMetric{VUser: &vus, RPS: num(round(pk.RPS, 2)), AvgRT: num(round(pk.AvgRT, 3)),
 			SuccessRate: num(round(pk.SuccessRate, 2)), PeakTime: timestamp(pk.Time)}
 	}
 	d.Performance = &perf
@@ -312,11 +313,11 @@ func (v *caseView) detail() *CaseReportDetails {
 
 // row renders one series as a row of datum type dt; wire is the per-second traffic its bandwidth
 // fields are computed from.
-func (v *caseView) row(s *metrics.Stats, dt int, wire []metrics.Second) CaseReportDetail {
+func (v *caseView) row(s *metrics.Stats, dt int, wire []metrics.Second) perftest.CaseReportDetail {
 	cs := v.c.Stats
 	rps, tps := maxCount(wire), maxCount(s.Seconds)
 	netAvg, netMax, netMin := traffic(wire, v.secs)
-	d := CaseReportDetail{
+	d := perftest.CaseReportDetail{
 		AverageRespTime:   ms(s.Mean),
 		AvgNetworkTraffic: netAvg,
 		AvgRecBytes:       ratio(float64(s.Recv), float64(s.Count), 2),
@@ -332,7 +333,7 @@ func (v *caseView) row(s *metrics.Stats, dt int, wire []metrics.Second) CaseRepo
 		FailedParsed:      count(s.Outcomes[metrics.ParseFailed]),
 		FailedRefused:     count(s.Outcomes[metrics.Refused]),
 		FailedTimeout:     count(s.Outcomes[metrics.Timeout]),
-		IsAW:              boolp(dt == DatumAW),
+		IsAW:              boolp(dt == perftest.DatumAW),
 		Max:               ms(s.Max),
 		MaxNetworkTraffic: netMax,
 		MaxRecBytes:       count(s.MaxRecv),
@@ -367,7 +368,7 @@ func (v *caseView) row(s *metrics.Stats, dt int, wire []metrics.Second) CaseRepo
 		TPS:          ratio(float64(s.Count), v.secs, 2),
 		UserConcur:   count(int64(cs.MaxVUs)),
 	}
-	if dt != DatumAW {
+	if dt != perftest.DatumAW {
 		// A pass and a named transaction are both transactions: their own
 		// count and times are the transaction fields.
 		d.Transactions = d.Requests
@@ -382,10 +383,10 @@ func (v *caseView) row(s *metrics.Stats, dt int, wire []metrics.Second) CaseRepo
 // kpiRows returns the rows a KPI on series applies to: the case's own row
 // for "", else every request and transaction of that name. A KPI naming no
 // row lands on the case's row, so that its verdict is never lost.
-func kpiRows(d *CaseReportDetails, series string) []*CaseReportDetail {
-	var rows []*CaseReportDetail
+func kpiRows(d *perftest.CaseReportDetails, series string) []*perftest.CaseReportDetail {
+	var rows []*perftest.CaseReportDetail
 	if series != "" {
-		for _, list := range [][]CaseReportDetail{d.DetailDatas, d.CustomTransactions} {
+		for _, list := range [][]perftest.CaseReportDetail{d.DetailDatas, d.CustomTransactions} {
 			for i := range list {
 				if *list[i].Name == series {
 					rows = append(rows, &list[i])
@@ -401,7 +402,7 @@ func kpiRows(d *CaseReportDetails, series string) []*CaseReportDetail {
 
 // judge records a KPI's verdict on a row. Several KPIs on one field share
 // its …CheckRes (all must hold) and the first one's threshold.
-func judge(d *CaseReportDetail, k metrics.KPIResult) {
+func judge(d *perftest.CaseReportDetail, k metrics.KPIResult) {
 	d.CheckpointResult = boolp(*d.CheckpointResult && k.Pass)
 	point, res := checkFields(d, k.Metric)
 	if point == nil {
@@ -417,7 +418,7 @@ func judge(d *CaseReportDetail, k metrics.KPIResult) {
 // metric, or nils for a metric the API has no field for. The thresholds
 // need no conversion: scenario's KPI units (ms, %, /s, bytes, counts) are
 // the report's.
-func checkFields(d *CaseReportDetail, metric string) (**float64, **bool) {
+func checkFields(d *perftest.CaseReportDetail, metric string) (**float64, **bool) {
 	switch metric {
 	case "avg_rt":
 		return &d.AverageRespTimeCheckPoint, &d.AverageRespTimeCheckRes
@@ -442,7 +443,7 @@ func checkFields(d *CaseReportDetail, metric string) (**float64, **bool) {
 	case "tps":
 		// On the case's row tps counts passes, its tranTPS; elsewhere a
 		// row's tps is its own rate.
-		if d.DatumType != nil && *d.DatumType == DatumCase {
+		if d.DatumType != nil && *d.DatumType == perftest.DatumCase {
 			return &d.TranTPSCheckPoint, &d.TranTPSCheckRes
 		}
 		return &d.TPSCheckPoint, &d.TPSCheckRes
@@ -465,10 +466,10 @@ func checkFields(d *CaseReportDetail, metric string) (**float64, **bool) {
 }
 
 // tableRows spells the case's rows as 4.6.1's statistics table.
-func (v *caseView) tableRows(d *CaseReportDetails) ReportdetailItemInfo {
-	item := ReportdetailItemInfo{
-		CustomTransactions: make([]DetailDataInfo, len(d.CustomTransactions)),
-		DetailDatas:        make([]DetailDataInfo, len(d.DetailDatas)),
+func (v *caseView) tableRows(d *perftest.CaseReportDetails) perftest.ReportdetailItemInfo {
+	item := perftest.ReportdetailItemInfo{
+		CustomTransactions: make([]perftest.DetailDataInfo, len(d.CustomTransactions)),
+		DetailDatas:        make([]perftest.DetailDataInfo, len(d.DetailDatas)),
 		Performance:        v.performanceInfo(d.Performance),
 	}
 	for i := range d.DetailDatas {
@@ -484,8 +485,8 @@ func (v *caseView) tableRows(d *CaseReportDetails) ReportdetailItemInfo {
 }
 
 // detailDataInfo copies a row into table 4-234's fields.
-func (v *caseView) detailDataInfo(d *CaseReportDetail) DetailDataInfo {
-	return DetailDataInfo{
+func (v *caseView) detailDataInfo(d *perftest.CaseReportDetail) perftest.DetailDataInfo {
+	return perftest.DetailDataInfo{
 		AverageRespTime:          d.AverageRespTime,
 		AvgRecBytes:              d.AvgRecBytes,
 		AvgSentBytes:             d.AvgSentBytes,
@@ -533,8 +534,8 @@ func (v *caseView) detailDataInfo(d *CaseReportDetail) DetailDataInfo {
 }
 
 // performanceInfo copies the case's row into table 4-235's fields.
-func (v *caseView) performanceInfo(d *CaseReportDetail) *PerformanceInfo {
-	return &PerformanceInfo{
+func (v *caseView) performanceInfo(d *perftest.CaseReportDetail) *perftest.PerformanceInfo {
+	return &perftest.PerformanceInfo{
 		AverageRespTime:          d.AverageRespTime,
 		AvgNetworkTraffic:        d.AvgNetworkTraffic,
 		AvgRecBytes:              d.AvgRecBytes,
@@ -585,7 +586,7 @@ func (v *caseView) performanceInfo(d *CaseReportDetail) *PerformanceInfo {
 
 // transactionalSuccessRate is the percentage of a row's transactions that
 // succeeded; null for a request, which has none.
-func transactionalSuccessRate(d *CaseReportDetail) *float64 {
+func transactionalSuccessRate(d *perftest.CaseReportDetail) *float64 {
 	if d.Transactions == nil {
 		return nil
 	}
@@ -593,20 +594,20 @@ func transactionalSuccessRate(d *CaseReportDetail) *float64 {
 }
 
 // awInfo lists the case's requests and transactions in 4.6.5's shape.
-func (v *caseView) awInfo() CaseAwInfo {
-	info := CaseAwInfo{
-		Aw:              make([]AwInfoDTO, len(v.requests)),
-		AwList:          make([]DetailItem, len(v.requests)),
-		DatumType:       datum(DatumCase),
+func (v *caseView) awInfo() perftest.CaseAwInfo {
+	info := perftest.CaseAwInfo{
+		Aw:              make([]perftest.AwInfoDTO, len(v.requests)),
+		AwList:          make([]perftest.DetailItem, len(v.requests)),
+		DatumType:       datum(perftest.DatumCase),
 		Name:            str(v.c.Stats.Name),
-		TransactionList: make([]DetailItem, len(v.txs)),
+		TransactionList: make([]perftest.DetailItem, len(v.txs)),
 	}
 	for i, s := range v.requests {
-		info.Aw[i] = AwInfoDTO{Name: str(s.Name), DatumType: datum(DatumAW)}
-		info.AwList[i] = DetailItem{Name: str(s.Name), DatumType: datum(DatumAW)}
+		info.Aw[i] = perftest.AwInfoDTO{Name: str(s.Name), DatumType: datum(perftest.DatumAW)}
+		info.AwList[i] = perftest.DetailItem{Name: str(s.Name), DatumType: datum(perftest.DatumAW)}
 	}
 	for i, s := range v.txs {
-		info.TransactionList[i] = DetailItem{Name: str(s.Name), DatumType: datum(DatumTransaction)}
+		info.TransactionList[i] = perftest.DetailItem{Name: str(s.Name), DatumType: datum(perftest.DatumTransaction)}
 	}
 	return info
 }
@@ -640,18 +641,18 @@ func newTimeline(run *metrics.Run, views []*caseView) *timeline {
 func (tl *timeline) length() int { return max(len(tl.wire), len(tl.vus)) }
 
 // brokens renders the timeline as 4.6.1's per-second series.
-func (tl *timeline) brokens() *ReportbrokensInfo {
+func (tl *timeline) brokens() *perftest.ReportbrokensInfo {
 	n := tl.length()
-	b := &ReportbrokensInfo{
-		BrandBrokens:     &BrandBrokens{RecBytes: make([]float64, n), SentBytes: make([]float64, n)},
+	b := &perftest.ReportbrokensInfo{
+		BrandBrokens:     &perftest.BrandBrokens{RecBytes: make([]float64, n), SentBytes: make([]float64, n)},
 		CommonTimeStamps: make([]string, n),
-		RespcodeBrokens: &RespcodeBrokens{
+		RespcodeBrokens: &perftest.RespcodeBrokens{
 			CheckPointFailed: make([]float64, n), Error: make([]float64, n), OthersFailed: make([]float64, n),
 			ParsedFailed: make([]float64, n), RefusedFailed: make([]float64, n), Success: make([]float64, n),
 			Timeout: make([]float64, n),
 		},
-		TpsBrokens:    &TpsBrokens{Average: make([]float64, n), TPS: make([]float64, n)},
-		VusersBrokens: &VusersBrokens{Vusers: make([]float64, n)},
+		TpsBrokens:    &perftest.TpsBrokens{Average: make([]float64, n), TPS: make([]float64, n)},
+		VusersBrokens: &perftest.VusersBrokens{Vusers: make([]float64, n)},
 	}
 	for k := range n {
 		b.CommonTimeStamps[k] = strconv.FormatInt(tl.start.Add(time.Duration(k)*time.Second).UnixMilli(), 10)
@@ -684,7 +685,7 @@ func (tl *timeline) brokens() *ReportbrokensInfo {
 
 // outline renders 4.6.1's summary of the whole run from the cases'
 // requests, like the case rows.
-func outline(run *metrics.Run, views []*caseView, tl *timeline) *ReportoutlineInfo {
+func outline(run *metrics.Run, views []*caseView, tl *timeline) *perftest.ReportoutlineInfo {
 	var reqs, ok, kpiCases, kpiPassed, passed int64
 	var rt float64 // ns, summed over requests
 	for _, v := range views {
@@ -713,7 +714,7 @@ func outline(run *metrics.Run, views []*caseView, tl *timeline) *ReportoutlineIn
 	}
 	secs := run.End.Sub(run.Start).Seconds()
 	cases := int64(len(views))
-	return &ReportoutlineInfo{
+	return &perftest.ReportoutlineInfo{
 		AvgResponseTime:     ratio(rt/float64(time.Millisecond), float64(reqs), 3),
 		CompleteNum:         count(complete),
 		Duration:            num(round(secs, 3)),

@@ -3,14 +3,17 @@ package reporters
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/perftest"
 )
 
 // t0 is the test run's start, in the offset the reference's examples use.
@@ -213,6 +216,16 @@ func keys(v any) []string {
 
 func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
 
+// jsonNames are T's JSON field names: perftest's tests hold them equal to
+// the reference's tables.
+func jsonNames[T any]() []string {
+	var names []string
+	for f := range reflect.TypeFor[T]().Fields() {
+		names = append(names, strings.Split(f.Tag.Get("json"), ",")[0])
+	}
+	return names
+}
+
 func TestReportFieldNames(t *testing.T) {
 	_, doc := reportJSON(t, shopRun())
 	if got, want := keys(doc), []string{"code", "extend", "message", "result"}; !slices.Equal(got, want) {
@@ -237,11 +250,11 @@ func TestReportFieldNames(t *testing.T) {
 		obj  any
 		want []string
 	}{
-		{"details.data[0].performance", item["performance"], table4_235},
-		{"details.data[0].detailDatas[0]", item["detailDatas"].([]any)[0], table4_234},
-		{"details.data[0].customTransactions[0]", item["customTransactions"].([]any)[0], table4_234},
-		{"outline", result["outline"], table4_236},
-		{"cases[0].detail.performance", result["cases"].([]any)[0].(map[string]any)["detail"].(map[string]any)["performance"], table4_258},
+		{"details.data[0].performance", item["performance"], jsonNames[perftest.PerformanceInfo]()},
+		{"details.data[0].detailDatas[0]", item["detailDatas"].([]any)[0], jsonNames[perftest.DetailDataInfo]()},
+		{"details.data[0].customTransactions[0]", item["customTransactions"].([]any)[0], jsonNames[perftest.DetailDataInfo]()},
+		{"outline", result["outline"], jsonNames[perftest.ReportoutlineInfo]()},
+		{"cases[0].detail.performance", result["cases"].([]any)[0].(map[string]any)["detail"].(map[string]any)["performance"], jsonNames[perftest.CaseReportDetail]()},
 	} {
 		if got := keys(tt.obj); !slices.Equal(got, sorted(tt.want)) {
 			t.Errorf("%s keys = %v, want %v", tt.what, got, sorted(tt.want))
@@ -345,7 +358,7 @@ func TestReportNumbers(t *testing.T) {
 	if got, want := *perf.StartTime, "2024-03-01T10:00:00+08:00"; got != want {
 		t.Errorf("startTime = %s, want %s", got, want)
 	}
-	if *perf.DatumType != DatumCase || *item.DatumType != DatumAW || *checkout.DatumType != DatumTransaction {
+	if *perf.DatumType != perftest.DatumCase || *item.DatumType != perftest.DatumAW || *checkout.DatumType != perftest.DatumTransaction {
 		t.Errorf("datumType = %d, %d, %d; want 1, 0, 2", *perf.DatumType, *item.DatumType, *checkout.DatumType)
 	}
 	if !*item.IsAW || *perf.IsAW || *checkout.IsAW {
@@ -567,13 +580,13 @@ func TestWriteJSONStable(t *testing.T) {
 // On the case's row tps counts passes (tranTPS) and rps its requests
 // (tps); on any other row both are the row's own tps.
 func TestTPSCheckFields(t *testing.T) {
-	caseRow := CaseReportDetail{DatumType: datum(DatumCase), CheckpointResult: boolp(true)}
+	caseRow := perftest.CaseReportDetail{DatumType: datum(perftest.DatumCase), CheckpointResult: boolp(true)}
 	judge(&caseRow, metrics.KPIResult{Metric: "tps", Threshold: 90, Pass: true})
 	judge(&caseRow, metrics.KPIResult{Metric: "rps", Threshold: 200, Pass: false})
 	if f(caseRow.TranTPSCheckPoint) != 90 || !*caseRow.TranTPSCheckRes || f(caseRow.TPSCheckPoint) != 200 || *caseRow.TPSCheckRes || *caseRow.CheckpointResult {
 		t.Errorf("case row: tranTPS %v/%v, tps %v/%v, result %v", f(caseRow.TranTPSCheckPoint), caseRow.TranTPSCheckRes, f(caseRow.TPSCheckPoint), caseRow.TPSCheckRes, *caseRow.CheckpointResult)
 	}
-	awRow := CaseReportDetail{DatumType: datum(DatumAW), CheckpointResult: boolp(true)}
+	awRow := perftest.CaseReportDetail{DatumType: datum(perftest.DatumAW), CheckpointResult: boolp(true)}
 	judge(&awRow, metrics.KPIResult{Metric: "tps", Threshold: 5, Pass: true})
 	if f(awRow.TPSCheckPoint) != 5 || awRow.TranTPSCheckPoint != nil {
 		t.Errorf("request row: tps %v, tranTPS %v", f(awRow.TPSCheckPoint), awRow.TranTPSCheckPoint)

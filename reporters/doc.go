@@ -1,7 +1,7 @@
 // Package reporters turns a finished run (metrics.Run) into what people
 // and programs read: the JSON report in the shape of the CodeArts PerfTest
-// report API (PerfTestReport, with the API's own types in perftest.go),
-// the HTML page rendered from that JSON (WriteHTML, with uPlot embedded
+// report API (PerfTestReport, filling the API's own types, which package
+// perftest holds), the HTML page rendered from that JSON (WriteHTML, with uPlot embedded
 // from assets/), JUnit XML (WriteJUnit), a Markdown summary
 // (WriteMarkdown), the terminal summary (WriteSummary), and while a run
 // goes on, the live line (WriteLive) or the live view redrawn on a

@@ -6,12 +6,11 @@ import (
 	"html/template"
 	"io"
 	"math"
-	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/perftest"
 )
 
 // The HTML report is one self-contained page: the template, its own
@@ -341,7 +340,7 @@ func htmlTiles(res *RunResult) []htmlTile {
 	var t []htmlTile
 	o := res.Outline
 	if o == nil {
-		o = &ReportoutlineInfo{}
+		o = &perftest.ReportoutlineInfo{}
 	}
 	t = append(t, htmlTile{"duration", htmlDuration(o.Duration), ""})
 	if any {
@@ -370,13 +369,13 @@ func htmlTiles(res *RunResult) []htmlTile {
 
 // htmlCaseRows are the case rows of the report: perfcase's case details or,
 // in a PerfTest report, its statistics table.
-func htmlCaseRows(res *RunResult) []*PerformanceInfo {
-	var rows []*PerformanceInfo
+func htmlCaseRows(res *RunResult) []*perftest.PerformanceInfo {
+	var rows []*perftest.PerformanceInfo
 	if len(res.Cases) > 0 {
 		for _, c := range res.Cases {
 			if c.Detail != nil && c.Detail.Performance != nil {
 				d := c.Detail.Performance
-				rows = append(rows, &PerformanceInfo{Requests: d.Requests, ErrorCount: d.ErrorCount})
+				rows = append(rows, &perftest.PerformanceInfo{Requests: d.Requests, ErrorCount: d.ErrorCount})
 			}
 		}
 		return rows
@@ -461,7 +460,7 @@ func htmlCells(v [17]htmlJudged) []htmlCell {
 }
 
 // htmlDetailRow is a row of perfcase's case detail.
-func htmlDetailRow(d *CaseReportDetail, kind string) htmlRow {
+func htmlDetailRow(d *perftest.CaseReportDetail, kind string) htmlRow {
 	tps := htmlJudged{d.TPS, d.TPSCheckPoint, d.TPSCheckRes}
 	return htmlRow{Name: htmlDeref(d.Name), Kind: kind, Cells: htmlCells([17]htmlJudged{
 		{v: d.Requests},
@@ -482,7 +481,7 @@ func htmlDetailRow(d *CaseReportDetail, kind string) htmlRow {
 
 // htmlAPIRow is a row of a PerfTest report's statistics table, which has no
 // tp99.9 and no checkpoints.
-func htmlAPIRow(d *DetailDataInfo, kind string) htmlRow {
+func htmlAPIRow(d *perftest.DetailDataInfo, kind string) htmlRow {
 	return htmlRow{Name: htmlDeref(d.Name), Kind: kind, Cells: htmlCells([17]htmlJudged{
 		{v: d.Requests}, {v: d.TPS}, {v: d.AverageRespTime}, {v: d.Tp50}, {v: d.Tp90}, {v: d.Tp95}, {v: d.Tp99}, {},
 		{v: d.Max}, {v: d.SuccessRate}, {v: d.FailedTimeout}, {v: d.FailedRefused}, {v: d.FailedAssert},
@@ -498,7 +497,7 @@ func htmlCases(res *RunResult) []htmlCase {
 			var c htmlCase
 			if perf := item.Performance; perf != nil {
 				c.Name = htmlDeref(perf.Name)
-				c.Summary = append(c.Summary, htmlAPIRow(&DetailDataInfo{Name: str("(all requests)"), Requests: perf.Requests,
+				c.Summary = append(c.Summary, htmlAPIRow(&perftest.DetailDataInfo{Name: str("(all requests)"), Requests: perf.Requests,
 					TPS: perf.TPS, AverageRespTime: perf.AverageRespTime, Tp50: perf.Tp50, Tp90: perf.Tp90, Tp95: perf.Tp95,
 					Tp99: perf.Tp99, Max: perf.Max, SuccessRate: perf.SuccessRate, FailedTimeout: perf.FailedTimeout,
 					FailedRefused: perf.FailedRefused, FailedAssert: perf.FailedAssert, FailedParsed: perf.FailedParsed,
@@ -560,7 +559,7 @@ func htmlCases(res *RunResult) []htmlCase {
 }
 
 // htmlCaseFacts describe a case's row: how it ran and its passes.
-func htmlCaseFacts(d *CaseReportDetail) []string {
+func htmlCaseFacts(d *perftest.CaseReportDetail) []string {
 	var f []string
 	if d.Mode != nil && *d.Mode != "" {
 		f = append(f, *d.Mode)
@@ -648,518 +647,4 @@ func htmlParseRange(s string) (count, percent float64, ok bool) {
 	pv, err1 := strconv.ParseFloat(p, 64)
 	cv, err2 := strconv.ParseFloat(strings.TrimSuffix(rest, ")"), 64)
 	return cv, pv, err1 == nil && err2 == nil
-}
-
-// chartData is what the page's script charts: the run's per-second
-// series, averaged into buckets of Step seconds when the run is longer
-// than MaxChartPoints seconds.
-type chartData struct {
-	// X is each point's time in seconds since the epoch, shifted by the
-	// run's UTC offset, so that the page, showing it as UTC, reads the
-	// run's own wall clock whatever the viewer's time zone.
-	X      chartSeries            `json:"x"`
-	Start  float64                `json:"start"` // the run's start on X's scale
-	Offset string                 `json:"offset"`
-	Step   int                    `json:"step"`
-	Series map[string]chartSeries `json:"series"`
-	// TP99 is each case's 99th percentile per second (a bucket's is its
-	// highest second's), on X's points.
-	TP99    []chartCaseSeries `json:"tp99"`
-	Markers []chartMarker     `json:"markers"`
-	Ranges  *chartRanges      `json:"ranges"`
-}
-
-// chartMarker is a time the charts mark: a stage's start, the peak a
-// probe found, an SLA trigger.
-type chartMarker struct {
-	X     float64 `json:"x"`
-	Kind  string  `json:"kind"` // stage, peak or sla
-	Label string  `json:"label"`
-}
-
-type chartCaseSeries struct {
-	Case   string      `json:"case"`
-	Values chartSeries `json:"values"`
-}
-
-type chartRanges struct {
-	Names  []string    `json:"names"`
-	Counts chartSeries `json:"counts"`
-}
-
-// chartSeries is a series of numbers; NaN, a second without a value, is
-// null. Numbers keep three decimals, enough for a chart.
-type chartSeries []float64
-
-func (s chartSeries) MarshalJSON() ([]byte, error) {
-	b := make([]byte, 0, 8*len(s)+2)
-	b = append(b, '[')
-	for i, v := range s {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		if math.IsNaN(v) || math.IsInf(v, 0) {
-			b = append(b, "null"...)
-			continue
-		}
-		b = strconv.AppendFloat(b, math.Round(v*1000)/1000, 'f', -1, 64)
-	}
-	return append(b, ']'), nil
-}
-
-func newChartData(res *RunResult) *chartData {
-	start, offset := chartStart(res)
-	cd := &chartData{Start: start, Offset: offset, Step: 1, Series: map[string]chartSeries{}, TP99: []chartCaseSeries{}, Markers: []chartMarker{}}
-	if rs := htmlRanges(res.RespTimeRange); rs != nil {
-		cd.Ranges = &chartRanges{}
-		for _, name := range metrics.RangeNames {
-			n, _, _ := htmlParseRange(res.RespTimeRange[name])
-			cd.Ranges.Names = append(cd.Ranges.Names, name)
-			cd.Ranges.Counts = append(cd.Ranges.Counts, n)
-		}
-	}
-	b := res.Brokens
-	if b != nil {
-		raw := map[string][]float64{}
-		if t := b.TpsBrokens; t != nil {
-			raw["tps"], raw["avg"] = t.TPS, t.Average
-		}
-		if v := b.VusersBrokens; v != nil {
-			raw["vus"] = v.Vusers
-		}
-		if bw := b.BrandBrokens; bw != nil {
-			raw["rec"], raw["sent"] = bw.RecBytes, bw.SentBytes
-		}
-		if rc := b.RespcodeBrokens; rc != nil {
-			raw["success"], raw["error"] = rc.Success, rc.Error
-			raw["timeout"], raw["refused"], raw["check"] = rc.Timeout, rc.RefusedFailed, rc.CheckPointFailed
-			raw["parse"], raw["other"] = rc.ParsedFailed, rc.OthersFailed
-		}
-		n := len(b.CommonTimeStamps)
-		for k, s := range raw {
-			if len(s) == 0 {
-				delete(raw, k)
-			}
-			n = max(n, len(s))
-		}
-		if n > 0 && len(raw) > 0 {
-			cd.X, cd.Step = chartTimes(b.CommonTimeStamps, n, start, offset)
-			part := lastSecond(res.Outline, n)
-			for k, s := range raw {
-				switch {
-				case k == "avg":
-					cd.Series[k] = downsampleWeighted(s, raw["tps"], n, cd.Step)
-				case k == "vus" || part == 1 || len(s) < n:
-					cd.Series[k] = downsampleMean(s, n, cd.Step)
-				case n == 1:
-					// The whole run was shorter than a second: its only
-					// point is its rate.
-					cd.Series[k] = chartSeries{s[0] / part}
-				default:
-					// Counts of a second the run ended in are not a rate:
-					// 0.2 s of load would draw a cliff at the end.
-					cd.Series[k] = downsampleMean(s[:n-1], n, cd.Step)
-				}
-			}
-			if tp := chartTP99(res, n, cd.Step); tp != nil {
-				cd.TP99 = tp
-			}
-		}
-	}
-	if len(cd.X) == 0 && cd.Ranges == nil {
-		return nil
-	}
-	cd.Markers = chartMarkers(&res.Perfcase, offset)
-	if len(cd.X) > 0 {
-		// Report times are whole seconds, the series' time stamps
-		// milliseconds: a stage that started in the first second is
-		// marked on the first point, and elapsed time counts from it.
-		for i := range cd.Markers {
-			if m := &cd.Markers[i]; m.X < cd.X[0] && cd.X[0]-m.X < 1 {
-				m.X = cd.X[0]
-			}
-		}
-		if d := cd.X[0] - cd.Start; d > 0 && d < 1 {
-			cd.Start = cd.X[0]
-		}
-	}
-	return cd
-}
-
-// lastSecond is how much of its last second, in (0, 1], the run's n
-// per-second counts cover: the run's duration, kept to the millisecond,
-// less its whole seconds. 1 when the duration is not known.
-func lastSecond(o *ReportoutlineInfo, n int) float64 {
-	if o == nil || o.Duration == nil {
-		return 1
-	}
-	part := *o.Duration - float64(n-1)
-	if part <= 0 || part >= 0.9995 {
-		return 1
-	}
-	return part
-}
-
-// chartTP99 places each case's tp99_per_second, which counts from the
-// case's start, on the run's n seconds and takes the highest of each
-// bucket of step seconds: the bucket's own tp99 is not in the report, and
-// it is no higher than its highest second's.
-func chartTP99(res *RunResult, n, step int) []chartCaseSeries {
-	var out []chartCaseSeries
-	var chartStart time.Time
-	if o := res.Outline; o != nil && o.StartTime != nil {
-		chartStart, _ = htmlTime(*o.StartTime)
-	}
-	for i, c := range res.Perfcase.Cases {
-		if len(c.TP99PerSecond) == 0 {
-			continue
-		}
-		off := 0
-		if i < len(res.Cases) && res.Cases[i].Detail != nil && res.Cases[i].Detail.Performance != nil {
-			if st := res.Cases[i].Detail.Performance.StartTime; st != nil && !chartStart.IsZero() {
-				if t, ok := htmlTime(*st); ok {
-					off = max(int(t.Sub(chartStart)/time.Second), 0)
-				}
-			}
-		}
-		per := make([]float64, n)
-		for k := range per {
-			per[k] = math.NaN()
-		}
-		for k, v := range c.TP99PerSecond {
-			if v != nil && off+k < n {
-				per[off+k] = *v
-			}
-		}
-		vals := make(chartSeries, 0, (n+step-1)/step)
-		for lo := 0; lo < n; lo += step {
-			hi := math.NaN()
-			for _, v := range per[lo:min(lo+step, n)] {
-				if !math.IsNaN(v) && (math.IsNaN(hi) || v > hi) {
-					hi = v
-				}
-			}
-			vals = append(vals, hi)
-		}
-		out = append(out, chartCaseSeries{Case: c.Case, Values: vals})
-	}
-	return out
-}
-
-// chartStart is the run's start on the charts' scale and its offset
-// ("+08:00"), from the outline, else the first stage; the epoch in UTC
-// when the report says neither.
-func chartStart(res *RunResult) (float64, string) {
-	var s string
-	if o := res.Outline; o != nil && o.StartTime != nil {
-		s = *o.StartTime
-	} else if st := res.Perfcase.Stages; len(st) > 0 {
-		s = st[0].Start
-	}
-	t, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		return 0, "+00:00"
-	}
-	_, off := t.Zone()
-	return float64(t.Unix() + int64(off)), t.Format("-07:00")
-}
-
-// chartTimes is the time of each bucket of step seconds, step the
-// shortest of bucketSteps that keeps n seconds within MaxChartPoints. A
-// second without a time stamp is one second after the one before.
-func chartTimes(stamps []string, n int, start float64, offset string) (chartSeries, int) {
-	step := bucketSteps[len(bucketSteps)-1]
-	for _, s := range bucketSteps {
-		if (n+s-1)/s <= MaxChartPoints {
-			step = s
-			break
-		}
-	}
-	off := 0.0
-	if t, err := time.Parse("-07:00", offset); err == nil {
-		_, o := t.Zone()
-		off = float64(o)
-	}
-	xs := make(chartSeries, 0, (n+step-1)/step)
-	prev := start - 1
-	for k := range n {
-		x := prev + 1
-		if k < len(stamps) {
-			if ms, err := strconv.ParseInt(stamps[k], 10, 64); err == nil {
-				x = float64(ms)/1000 + off
-			}
-		}
-		if k%step == 0 {
-			xs = append(xs, x)
-		}
-		prev = x
-	}
-	return xs, step
-}
-
-// downsampleMean averages s over buckets of step of its n seconds; a second
-// past s's end has no value.
-func downsampleMean(s []float64, n, step int) chartSeries {
-	out := make(chartSeries, 0, (n+step-1)/step)
-	for lo := 0; lo < n; lo += step {
-		hi := min(lo+step, n)
-		sum, cnt := 0.0, 0
-		for k := lo; k < min(hi, len(s)); k++ {
-			sum += s[k]
-			cnt++
-		}
-		if cnt == 0 {
-			out = append(out, math.NaN())
-		} else {
-			out = append(out, sum/float64(cnt))
-		}
-	}
-	return out
-}
-
-// downsampleWeighted averages a per-second average over buckets, each
-// second weighted by its count (the requests whose times it averages); a
-// bucket without requests has no average, nor has a second without any.
-func downsampleWeighted(avg, weight []float64, n, step int) chartSeries {
-	out := make(chartSeries, 0, (n+step-1)/step)
-	for lo := 0; lo < n; lo += step {
-		hi := min(lo+step, n)
-		sum, w := 0.0, 0.0
-		for k := lo; k < min(hi, len(avg)); k++ {
-			wk := 1.0
-			if weight != nil {
-				wk = 0
-				if k < len(weight) {
-					wk = weight[k]
-				}
-			}
-			sum += avg[k] * wk
-			w += wk
-		}
-		if w == 0 {
-			out = append(out, math.NaN())
-		} else {
-			out = append(out, sum/w)
-		}
-	}
-	return out
-}
-
-// chartMarkers are the times the charts mark: each stage's start (one marker
-// for the stages of several cases that start together), each peak a probe
-// found and each SLA trigger.
-func chartMarkers(pc *PerfcaseInfo, offset string) []chartMarker {
-	many := len(pc.Cases) > 1
-	label := func(c, name string) string {
-		if many {
-			return c + "/" + name
-		}
-		return name
-	}
-	var ms []chartMarker
-	add := func(at, kind, text string) {
-		t, err := time.Parse(time.RFC3339, at)
-		if err != nil {
-			return
-		}
-		_, off := t.Zone()
-		x := float64(t.Unix() + int64(off))
-		for i := range ms {
-			if ms[i].X == x && ms[i].Kind == kind {
-				if !slices.Contains(strings.Split(ms[i].Label, ", "), text) {
-					ms[i].Label += ", " + text
-				}
-				return
-			}
-		}
-		ms = append(ms, chartMarker{X: x, Kind: kind, Label: text})
-	}
-	for _, s := range pc.Stages {
-		add(s.Start, "stage", label(s.Case, s.Name))
-	}
-	for _, c := range pc.Cases {
-		if c.Peak != nil {
-			add(c.Peak.Time, "peak", label(c.Case, "peak"))
-		}
-	}
-	for _, t := range pc.SLATriggers {
-		add(t.Time, "sla", "SLA "+t.Rule)
-	}
-	if ms == nil {
-		ms = []chartMarker{}
-	}
-	return ms
-}
-
-// Formatting. A value the report does not have is "—".
-
-const htmlNone = "—"
-
-func htmlDeref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}
-
-// htmlGroup formats v with dec decimals and thousands separated by commas.
-func htmlGroup(v float64, dec int) string {
-	s := strconv.FormatFloat(v, 'f', dec, 64)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, r := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if frac != "" {
-		b.WriteString("." + frac)
-	}
-	return b.String()
-}
-
-func htmlInt(p *float64) string {
-	if p == nil {
-		return htmlNone
-	}
-	return htmlGroup(*p, 0)
-}
-
-// htmlMS is a time in ms: two decimals under 10 ms, one under 10 s, none
-// above.
-func htmlMS(p *float64) string {
-	if p == nil {
-		return htmlNone
-	}
-	switch v := *p; {
-	case v < 10:
-		return htmlGroup(v, 2)
-	case v < 10000:
-		return htmlGroup(v, 1)
-	default:
-		return htmlGroup(v, 0)
-	}
-}
-
-func htmlMillis(p *float64) string {
-	if p == nil {
-		return htmlNone
-	}
-	return htmlMS(p) + " ms"
-}
-
-// htmlRateNum is a rate: two decimals under 10, one under 1000, none above.
-func htmlRateNum(p *float64) string {
-	if p == nil {
-		return htmlNone
-	}
-	switch v := *p; {
-	case v < 10:
-		return htmlGroup(v, 2)
-	case v < 1000:
-		return htmlGroup(v, 1)
-	default:
-		return htmlGroup(v, 0)
-	}
-}
-
-func htmlRate(p *float64) string {
-	if p == nil {
-		return htmlNone
-	}
-	return htmlRateNum(p) + "/s"
-}
-
-func htmlPct(p *float64) string {
-	if p == nil {
-		return htmlNone
-	}
-	return strconv.FormatFloat(*p, 'f', 2, 64) + "%"
-}
-
-func htmlBytes(p *float64) string {
-	if p == nil {
-		return htmlNone
-	}
-	if *p < 100 {
-		return htmlGroup(*p, 1)
-	}
-	return htmlGroup(*p, 0)
-}
-
-// htmlKPIValue is a KPI's threshold or observed value in its metric's unit.
-func htmlKPIValue(metric string, p *float64) string {
-	if p == nil {
-		return htmlNone
-	}
-	return observed(metric, *p)
-}
-
-// htmlDuration formats seconds as "1h 02m 03s", "4m 05s" or "6.5 s".
-func htmlDuration(p *float64) string {
-	if p == nil {
-		return htmlNone
-	}
-	if *p < 60 {
-		return strconv.FormatFloat(round(*p, 1), 'f', -1, 64) + " s"
-	}
-	secs := int64(math.Round(*p))
-	h, m, sec := secs/3600, secs%3600/60, secs%60
-	if h > 0 {
-		return fmt.Sprintf("%dh %02dm %02ds", h, m, sec)
-	}
-	return fmt.Sprintf("%dm %02ds", m, sec)
-}
-
-func htmlTime(s string) (time.Time, bool) {
-	t, err := time.Parse(time.RFC3339, s)
-	return t, err == nil
-}
-
-// htmlClock is a report time's wall-clock time, as written (the run's zone).
-func htmlClock(s string) string {
-	t, ok := htmlTime(s)
-	if !ok {
-		return s
-	}
-	return t.Format("15:04:05")
-}
-
-func htmlBetween(from, to string) string {
-	a, ok1 := htmlTime(from)
-	b, ok2 := htmlTime(to)
-	if !ok1 || !ok2 {
-		return htmlNone
-	}
-	secs := b.Sub(a).Seconds()
-	return htmlDuration(&secs)
-}
-
-// htmlPeriod is "2024-03-01 10:00:00 – 10:04:00 (UTC+08:00)", the end's date
-// written when it differs.
-func htmlPeriod(from, to *string) string {
-	if from == nil {
-		return ""
-	}
-	a, ok := htmlTime(*from)
-	if !ok {
-		return *from
-	}
-	s := a.Format("2006-01-02 15:04:05")
-	if to != nil {
-		if b, ok := htmlTime(*to); ok {
-			if b.Format("2006-01-02") == a.Format("2006-01-02") {
-				s += " – " + b.Format("15:04:05")
-			} else {
-				s += " – " + b.Format("2006-01-02 15:04:05")
-			}
-		}
-	}
-	return s + " (UTC" + a.Format("-07:00") + ")"
 }

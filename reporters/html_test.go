@@ -21,6 +21,7 @@ import (
 
 	"github.com/perfcase/perfcase/internal/testsupport"
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/perftest"
 )
 
 func renderHTML(t *testing.T, r *Report) string {
@@ -260,10 +261,10 @@ func TestHTMLDownsample(t *testing.T) {
 func TestHTMLCaseTP99(t *testing.T) {
 	v := func(x float64) *float64 { return &x }
 	res := &RunResult{
-		ReportInfo: ReportInfo{Outline: &ReportoutlineInfo{StartTime: str("2024-03-01T10:00:00+08:00")}},
-		Cases: []CaseReportDetailResult{
-			{Detail: &CaseReportDetails{Performance: &CaseReportDetail{StartTime: str("2024-03-01T10:00:00+08:00")}}},
-			{Detail: &CaseReportDetails{Performance: &CaseReportDetail{StartTime: str("2024-03-01T10:00:02+08:00")}}},
+		ReportInfo: perftest.ReportInfo{Outline: &perftest.ReportoutlineInfo{StartTime: str("2024-03-01T10:00:00+08:00")}},
+		Cases: []perftest.CaseReportDetailResult{
+			{Detail: &perftest.CaseReportDetails{Performance: &perftest.CaseReportDetail{StartTime: str("2024-03-01T10:00:00+08:00")}}},
+			{Detail: &perftest.CaseReportDetails{Performance: &perftest.CaseReportDetail{StartTime: str("2024-03-01T10:00:02+08:00")}}},
 		},
 		Perfcase: PerfcaseInfo{Cases: []PerfcaseCase{
 			{Case: "a", TP99PerSecond: []*float64{v(7), v(8)}},
@@ -491,7 +492,7 @@ func TestHTMLLongRun(t *testing.T) {
 // A report of the PerfTest API itself, without perfcase's additions,
 // renders from its statistics table.
 func TestHTMLPerfTestAPIReport(t *testing.T) {
-	data, err := os.ReadFile("testdata/report-4.6.1.json")
+	data, err := os.ReadFile("../perftest/testdata/report-4.6.1.json")
 	if err != nil {
 		t.Fatal(err)
 	}

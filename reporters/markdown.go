@@ -53,24 +53,18 @@ func WriteMarkdown(w io.Writer, run *metrics.Run) error {
 
 func mdCase(b *strings.Builder, c *metrics.CaseResult, passed string) {
 	cs := c.Stats
-	failed := 0
-	for _, k := range c.KPIs {
-		if !k.Pass {
-			failed++
-		}
-	}
+	status, failed := caseStatus(c, passed)
 	reqs := caseRequests(c)
-	mark, status := "✅", passed
-	if passed != "passed" {
-		mark = "⚠️" // a run cut short: no final verdict
-	}
+	mark := "✅"
 	switch {
-	case failed > 0 || len(c.SLA) > 0:
-		mark, status = "❌", "failed"
+	case failed:
+		mark = "❌"
 	case reqs.Count > 0 && reqs.Outcomes[metrics.Success] == 0:
 		mark, status = "❌", "not one request succeeded"
 	case len(c.KPIs) == 0:
-		mark, status = "➖", "no checkpoints"
+		mark = "➖"
+	case passed != "passed":
+		mark = "⚠️" // a run cut short: no final verdict
 	}
 	fmt.Fprintf(b, "### %s case %s: %s\n\n", mark, mdCode(cs.Name, false), status)
 	fmt.Fprintf(b, "%s, max %d VUs", seconds(cs.Duration()), cs.MaxVUs)

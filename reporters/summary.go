@@ -3,6 +3,7 @@ package reporters
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -60,24 +61,26 @@ func WriteLive(w io.Writer, caseName string, sec int, vus int, s metrics.Second)
 	return err
 }
 
+// caseStatus is the word a case's header gives its outcome: "failed"
+// when a checkpoint missed or an SLA rule triggered (one that only flags
+// fails the case too), else "no checkpoints" when it has none to judge,
+// else passed, the word for a case whose checkpoints all held (see
+// passedWords). failed tells the first case apart.
+func caseStatus(c *metrics.CaseResult, passed string) (status string, failed bool) {
+	if len(c.SLA) > 0 || slices.ContainsFunc(c.KPIs, func(k metrics.KPIResult) bool { return !k.Pass }) {
+		return "failed", true
+	}
+	if len(c.KPIs) == 0 {
+		return "no checkpoints", false
+	}
+	return passed, false
+}
+
 // writeCase prints a case's block; passed is the header's word for a case
 // whose checkpoints all held (see passedWords).
 func writeCase(b *strings.Builder, c *metrics.CaseResult, passed string) {
 	cs := c.Stats
-	failed := 0
-	for _, k := range c.KPIs {
-		if !k.Pass {
-			failed++
-		}
-	}
-	status := passed
-	switch {
-	case failed > 0 || len(c.SLA) > 0:
-		// An SLA rule that only flags fails the case too (Passed).
-		status = "failed"
-	case len(c.KPIs) == 0:
-		status = "no checkpoints"
-	}
+	status, _ := caseStatus(c, passed)
 	fmt.Fprintf(b, "case %s: %s, %s, max %d VUs", cs.Name, status, seconds(cs.Duration()), cs.MaxVUs)
 	if c.Mode != "" {
 		b.WriteString(", " + c.Mode)

@@ -39,14 +39,17 @@ type Options struct {
 	// ParseOnly stops Open after the checks of the file's own text, as
 	// export needs: names, expressions and data files are not looked at.
 	ParseOnly bool
-	// AsPerfTest reads the scenario as PerfTest case JSON whatever its
-	// content, as perfcase import does, so that broken JSON is reported
-	// as JSON.
-	AsPerfTest bool
+	// Importers are the formats besides YAML that Open reads, asked in
+	// order whether a file is theirs; nil reads YAML only.
+	Importers []Importer
+	// As reads the scenario with this importer whatever its content, as
+	// perfcase import does, so that a broken document is reported in its
+	// format's terms; nil lets Importers decide.
+	As Importer
 }
 
-// Load reads, parses and compiles a scenario file, YAML or PerfTest case
-// JSON, as Open does, and returns its Plan.
+// Load reads, parses and compiles a scenario file, YAML or a format of
+// opts.Importers, as Open does, and returns its Plan.
 func Load(path string, opts Options) (*Plan, error) {
 	l, err := Open(path, opts)
 	if err != nil {
@@ -314,7 +317,7 @@ func (c *compiler) compileCase(cs *Case) *CasePlan {
 	for _, r := range cs.SLA {
 		for _, name := range r.Requests {
 			if _, ok := cc.reqIDs[name]; !ok {
-				c.errs.add(r.Pos, didYouMeanOr(name, sortedKeys(cc.reqIDs), "requests: "+strings.Join(sortedKeys(cc.reqIDs), ", ")), "sla rule %q: no request named %q in case %q", r.Name, name, cs.Name)
+				c.errs.add(r.Pos, DidYouMeanOr(name, sortedKeys(cc.reqIDs), "requests: "+strings.Join(sortedKeys(cc.reqIDs), ", ")), "sla rule %q: no request named %q in case %q", r.Name, name, cs.Name)
 			}
 		}
 	}
@@ -405,7 +408,7 @@ func (cc *caseCompiler) resolve(name, field string) (int, int, string, bool, err
 				names = append(names, s.Name)
 			}
 		}
-		return 0, 0, "", false, &hintError{fmt.Errorf("unknown variable %q", name), didYouMeanOr(name, names, "define it under variables:, extract it, or set it with a set: step")}
+		return 0, 0, "", false, &hintError{fmt.Errorf("unknown variable %q", name), DidYouMeanOr(name, names, "define it under variables:, extract it, or set it with a set: step")}
 	}
 	cc.slots[i].Used = true
 	g := cc.slots[i].Global
@@ -430,7 +433,7 @@ func (cc *caseCompiler) resolve(name, field string) (int, int, string, bool, err
 		if len(g.Columns) == 0 {
 			return i, 0, "", false, nil // the file failed to load; already reported
 		}
-		return 0, 0, "", false, &hintError{fmt.Errorf("file variable %q has no column %q", name, field), didYouMeanOr(field, g.Columns, "columns: "+strings.Join(g.Columns, ", "))}
+		return 0, 0, "", false, &hintError{fmt.Errorf("file variable %q has no column %q", name, field), DidYouMeanOr(field, g.Columns, "columns: "+strings.Join(g.Columns, ", "))}
 	}
 	if field != "" {
 		return 0, 0, "", false, &hintError{fmt.Errorf("variable %q has no fields", name), fmt.Sprintf("only file variables have columns; write ${%s}", name)}
@@ -555,7 +558,7 @@ func (cc *caseCompiler) controller() int {
 func (cc *caseCompiler) transaction(s *Step) Node {
 	t, ok := cc.txns[s.Transaction]
 	if !ok {
-		cc.errs.add(s.Pos, didYouMeanOr(s.Transaction, sortedKeys(cc.txns), "define it under transactions:"), "undefined transaction %q", s.Transaction)
+		cc.errs.add(s.Pos, DidYouMeanOr(s.Transaction, sortedKeys(cc.txns), "define it under transactions:"), "undefined transaction %q", s.Transaction)
 		return nil
 	}
 	if cc.txnBad[t.Name] || contains(cc.txnStack, t.Name) {

@@ -135,7 +135,7 @@ func TestExactRoundingAgreesWithRound(t *testing.T) {
 		if rng.IntN(2) == 0 {
 			lit = "-" + lit
 		}
-		mode := roundModes[i%len(roundModes)]
+		mode := RoundModes[i%len(RoundModes)]
 		scale := rng.IntN(14)
 		f, _ := strconv.ParseFloat(lit, 64)
 		r, _ := new(big.Rat).SetString(lit)

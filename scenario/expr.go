@@ -188,7 +188,7 @@ func (v *exprChecker) Visit(node *ast.Node) {
 		}
 		if i, ok := v.c.slotIdx[id.Value]; ok {
 			if g := v.c.slots[i].Global; g != nil && g.Type == VarFile && len(g.Columns) > 0 && !contains(g.Columns, prop.Value) {
-				v.report(n, didYouMeanOr(prop.Value, g.Columns, "columns: "+strings.Join(g.Columns, ", ")), "file variable %q has no column %q", id.Value, prop.Value)
+				v.report(n, DidYouMeanOr(prop.Value, g.Columns, "columns: "+strings.Join(g.Columns, ", ")), "file variable %q has no column %q", id.Value, prop.Value)
 			}
 		}
 	case *ast.CallNode:

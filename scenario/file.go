@@ -211,8 +211,8 @@ const (
 // RetryKinds names the bits of RetryOn, lowest first, as `on:` spells them.
 var RetryKinds = []string{"check", "parse", "timeout", "refused", "reset", "other"}
 
-// retryKind is the bit of RetryOn a kind's name stands for.
-func retryKind(name string) (RetryOn, bool) {
+// RetryKind is the bit of RetryOn a kind's name stands for.
+func RetryKind(name string) (RetryOn, bool) {
 	for i, k := range RetryKinds {
 		if k == name {
 			return 1 << i, true

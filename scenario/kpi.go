@@ -73,7 +73,7 @@ func ParseKPI(s string) (*KPICheck, error) {
 	unit, ok := Metrics[metric]
 	if !ok {
 		names := sortedKeys(Metrics)
-		return nil, &hintError{fmt.Errorf("unknown kpi metric %q", metric), didYouMeanOr(metric, names, "metrics: "+strings.Join(names, ", "))}
+		return nil, &hintError{fmt.Errorf("unknown kpi metric %q", metric), DidYouMeanOr(metric, names, "metrics: "+strings.Join(names, ", "))}
 	}
 	num := strings.TrimSpace(src[opAt+len(op):])
 	v, err := kpiValue(num, unit)
@@ -83,7 +83,22 @@ func ParseKPI(s string) (*KPICheck, error) {
 	return &KPICheck{Source: src, Metric: metric, Op: op, Value: v}, nil
 }
 
-func didYouMeanOr(word string, candidates []string, fallback string) string {
+// KPISources lists the KPIs as they were written ("tp99 < 300ms"), nil for
+// none.
+func KPISources(list []*KPICheck) []string {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]string, len(list))
+	for i, k := range list {
+		out[i] = k.Source
+	}
+	return out
+}
+
+// DidYouMeanOr is the hint for a word that names nothing known: the
+// candidate it most likely misspells, or else fallback.
+func DidYouMeanOr(word string, candidates []string, fallback string) string {
 	if h := didYouMean(word, candidates); h != "" {
 		return h
 	}

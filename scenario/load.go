@@ -2,7 +2,6 @@ package scenario
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -20,40 +19,33 @@ const (
 	MaxDataFileSize    = 256 << 20 // a CSV file of a file variable
 )
 
-// Format is the language a scenario is written in.
-type Format int
-
-const (
-	YAML         Format = iota // perfcase's scenario language
-	PerfTestJSON               // a PerfTest case JSON (docs/perftest-json.md)
-)
-
-func (f Format) String() string { return [...]string{"YAML", "PerfTest case JSON"}[f] }
-
 // Loaded is a scenario as every command sees it.
 type Loaded struct {
 	// Name names the scenario in messages: the file name, or <stdin>.
-	Name   string
-	Format Format
+	Name string
+	// Format is the language it is written in: "YAML", or the Format of
+	// the Importer that read it.
+	Format string
 	// File is the typed tree: what the YAML says, partial when it has
-	// errors; or what the PerfTest JSON says, converted (positions zero),
-	// nil when the JSON cannot be converted.
+	// errors; or what an imported document says, converted, nil when the
+	// document cannot be converted.
 	File *File
 	// Plan is the compiled scenario; nil with Options.ParseOnly, or when
 	// Open returns an error.
 	Plan *Plan
-	// Notes list the values of a PerfTest case that perfcase read and
-	// ignored (stage fields the stage's pressure mode does not use): worth
-	// a look, never an error.
+	// Notes list the values of an imported document that perfcase read
+	// and ignored (a PerfTest stage's fields its pressure mode does not
+	// use): worth a look, never an error.
 	Notes ErrorList
 }
 
 // Open is how every command loads a scenario: it reads the file name,
-// or standard input for "-", within Options.MaxFileSize; tells PerfTest
-// case JSON from YAML by content (see isPerfTestJSON); parses; and, unless
-// Options.ParseOnly, compiles. A PerfTest case is converted to the tree a YAML scenario is
-// parsed into, placed in the JSON, and goes through the very same checks,
-// so its errors name the JSON's line, column and JSONPath.
+// or standard input for "-", within Options.MaxFileSize; hands it to the
+// first of Options.Importers that claims it, or else reads it as YAML;
+// parses; and, unless Options.ParseOnly, compiles. An imported document
+// is converted to the tree a YAML scenario is parsed into, placed in the
+// document, and goes through the very same checks, so its errors name the
+// document's line, column and path (see Importer).
 //
 // The error, if any, is an ErrorList of every problem found. The Loaded
 // is nil only when the file could not be read.
@@ -62,12 +54,26 @@ func Open(name string, opts Options) (*Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loaded{Name: label}
-	if opts.AsPerfTest || isPerfTestJSON(src) {
-		l.Format = PerfTestJSON
-		return l, l.perfTest(src, opts)
+	l := &Loaded{Name: label, Format: "YAML"}
+	if imp := importerFor(src, opts); imp != nil {
+		l.Format = imp.Format()
+		return l, l.imported(imp, src, opts)
 	}
 	return l, l.yaml(src, opts)
+}
+
+// importerFor is the importer that reads src: Options.As, or the first
+// of Options.Importers that claims it; nil for YAML.
+func importerFor(src []byte, opts Options) Importer {
+	if opts.As != nil {
+		return opts.As
+	}
+	for _, imp := range opts.Importers {
+		if imp.Detect(src) {
+			return imp
+		}
+	}
+	return nil
 }
 
 func (l *Loaded) yaml(src []byte, opts Options) error {
@@ -94,19 +100,21 @@ func (l *Loaded) yaml(src []byte, opts Options) error {
 	return list.normalize()
 }
 
-// perfTest converts a PerfTest document, writes it as the tree a YAML
-// scenario parses into, with every node at the JSON it came from, and
-// reads that tree as a YAML file is read. What only the JSON can get wrong
-// (an unknown code, a field of the wrong type) stops there: what the
-// checks would say about a value that could not be converted is noise.
-func (l *Loaded) perfTest(src []byte, opts Options) error {
-	im := importJSON(l.Name, src)
-	l.Notes = im.notes
-	if len(im.errs) > 0 {
-		return im.errs
+// imported converts a document, writes it as the tree a YAML scenario
+// parses into, with every node where its value was written, and reads
+// that tree as a YAML file is read. What only the document's format can
+// get wrong stops there.
+func (l *Loaded) imported(imp Importer, src []byte, opts Options) error {
+	in := imp.Import(l.Name, src)
+	in.Notes.Sort()
+	l.Notes = in.Notes
+	if len(in.Errors) > 0 {
+		in.Errors.Sort()
+		in.Errors.attachSource(l.Name, src)
+		return in.Errors
 	}
-	l.File = im.out
-	f, errs := im.walk()
+	l.File = in.File
+	f, errs := walkImported(l.Name, in)
 	if f == nil {
 		return errs
 	}
@@ -118,21 +126,21 @@ func (l *Loaded) perfTest(src []byte, opts Options) error {
 		}
 		if len(errs) == 0 {
 			l.Plan = plan
-			im.addPaths(plan.Warnings)
+			addPaths(in.Source, l.Name, plan.Warnings)
 		}
 	}
 	errs = errs.normalize()
 	errs.attachSource(l.Name, src)
-	im.addPaths(errs)
+	addPaths(in.Source, l.Name, errs)
 	return errs.Err()
 }
 
-// walk reads the imported File as a YAML file is read: through the tree
-// FormatYAML would encode, each node placed at the JSON it came from. The
-// File is nil when the tree cannot be written, a bug the error names.
-func (im *importer) walk() (*File, ErrorList) {
-	fm := &formatter{at: im.at}
-	root := fm.file(im.out)
+// walkImported reads an imported File as a YAML file is read: through
+// the tree FormatYAML would encode, each node placed where in.Source says.
+// The File is nil when the tree cannot be written, a bug the error names.
+func walkImported(name string, in *Imported) (*File, ErrorList) {
+	fm := &formatter{at: in.Source}
+	root := fm.file(in.File)
 	if fm.err != nil {
 		return nil, ErrorList{fm.err.(*Error)}
 	}
@@ -140,21 +148,24 @@ func (im *importer) walk() (*File, ErrorList) {
 		root.Line, root.Column = 1, 1
 	}
 	inherit(root, root)
-	w := &walker{file: im.file}
-	f := &File{Path: im.file, Pos: Pos{File: im.file, Line: root.Line, Col: root.Column}}
+	w := &walker{file: name}
+	f := &File{Path: name, Pos: Pos{File: name, Line: root.Line, Col: root.Column}}
 	w.root(root, f)
 	return f, w.errs
 }
 
-// addPaths names, in each error placed in the JSON, the JSONPath of the
-// value it points at.
-func (im *importer) addPaths(list ErrorList) {
+// addPaths names, in each error placed in the imported document, the
+// path of the value it points at.
+func addPaths(src Source, file string, list ErrorList) {
+	if src == nil {
+		return
+	}
 	for _, e := range list {
-		if e.Path != "" || e.Pos.File != im.file || e.Pos.Line == 0 {
+		if e.Path != "" || e.Pos.File != file || e.Pos.Line == 0 {
 			continue
 		}
-		if p, ok := im.idx.pathAt(e.Pos); ok {
-			e.Path = displayPath(p)
+		if p, ok := src.PathAt(e.Pos); ok {
+			e.Path = p
 		}
 	}
 }
@@ -269,134 +280,4 @@ func fileKind(m fs.FileMode) string {
 		return "a device"
 	}
 	return "a special file"
-}
-
-// ptTopKeys are keys a PerfTest document has at its top and a YAML
-// scenario never has: a CreateCase body's, a QueryCase response's.
-var ptTopKeys = map[string]bool{
-	"case_type": true, "status": true, "sort": true, "setup_contents": true, "contents": true, "stages": true,
-	"for_loop_params": true, "increase_setting": true, "user_replicas": true, "collect_log_policy": true,
-	"directory_id": true, "temp_id": true, "case_id": true, "link_app_list": true, "case_info": true,
-	"perfcase": true, "test_case": true,
-}
-
-// ptCaseKeys are keys of a CreateCase body that a YAML case never has.
-var ptCaseKeys = map[string]bool{
-	"case_type": true, "status": true, "sort": true, "setup_contents": true, "contents": true,
-	"for_loop_params": true, "increase_setting": true, "collect_log_policy": true, "directory_id": true,
-	"temp_id": true, "case_id": true, "link_app_list": true, "case_info": true, "perfcase": true,
-}
-
-// isPerfTestJSON tells a PerfTest document from a YAML scenario, which may
-// be written in JSON syntax too: the document is a JSON object whose keys
-// only PerfTest has (a CreateCase body, a QueryCase response), or
-// perfcase's wrapper, whose variables and transactions are lists (YAML's
-// are mappings) or whose cases are CreateCase bodies. It reads tokens up to
-// the first syntax error, so that a broken PerfTest case is still reported
-// as broken JSON, with the JSON's line and column.
-func isPerfTestJSON(src []byte) bool {
-	dec := json.NewDecoder(bytes.NewReader(src))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return false
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		key, _ := tok.(string)
-		switch {
-		case ptTopKeys[key]:
-			return true
-		case key == "variables" || key == "transactions":
-			tok, err := dec.Token()
-			if err != nil {
-				return false
-			}
-			if tok == json.Delim('[') {
-				return true
-			}
-			if !skipJSON(dec, tok) {
-				return false
-			}
-		case key == "cases":
-			if found, ok := casesArePerfTest(dec); found || !ok {
-				return found
-			}
-		default:
-			if !skipJSON(dec, nil) {
-				return false
-			}
-		}
-	}
-	return false
-}
-
-// casesArePerfTest reads a cases list and reports whether one of its cases
-// has a key only a CreateCase body has; ok is false on a syntax error.
-func casesArePerfTest(dec *json.Decoder) (found, ok bool) {
-	tok, err := dec.Token()
-	if err != nil {
-		return false, false
-	}
-	if tok != json.Delim('[') {
-		return false, skipJSON(dec, tok)
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return false, false
-		}
-		if tok != json.Delim('{') {
-			if !skipJSON(dec, tok) {
-				return false, false
-			}
-			continue
-		}
-		for dec.More() {
-			key, err := dec.Token()
-			if err != nil {
-				return false, false
-			}
-			if k, _ := key.(string); ptCaseKeys[k] {
-				return true, true
-			}
-			if !skipJSON(dec, nil) {
-				return false, false
-			}
-		}
-		if _, err := dec.Token(); err != nil {
-			return false, false
-		}
-	}
-	_, err = dec.Token()
-	return false, err == nil
-}
-
-// skipJSON reads past one value, whose first token is first (nil: not
-// read yet); it reports false on a syntax error.
-func skipJSON(dec *json.Decoder, first json.Token) bool {
-	if first == nil {
-		var err error
-		if first, err = dec.Token(); err != nil {
-			return false
-		}
-	}
-	depth := 0
-	if d, ok := first.(json.Delim); ok && (d == '{' || d == '[') {
-		depth = 1
-	}
-	for depth > 0 {
-		tok, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-	}
-	return true
 }

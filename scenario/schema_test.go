@@ -319,7 +319,7 @@ func TestSchemaKeysMatchParser(t *testing.T) {
 		{"ws_request", wsKeys},
 		{"ws_action", wsActionKeys},
 		{"extract_rule", extractKeys},
-		{"check_mapping", sortedSet(checkSubjects, checkOps)},
+		{"check_mapping", sortedSet(checkSubjects, CheckOps)},
 		{"peak_probe", probeKeys},
 		{"step_probe", stepProbeKeys},
 		{"surge_concurrency", waveKeys},
@@ -426,7 +426,7 @@ func TestSchemaEnumsMatchParser(t *testing.T) {
 		got, want []string
 	}{
 		{"doc status", enumAt("case_doc", "properties", "status"), sortedSet(docStatuses)},
-		{"set round", roundEnum, sortedSet(roundModes)},
+		{"set round", roundEnum, sortedSet(RoundModes)},
 		{"variable type", typeConsts, sortedSet(varTypeNames)},
 		{"retry on", enumAt("retry_kind"), sortedSet(RetryKinds)},
 	}

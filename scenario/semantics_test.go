@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/perfcase/perfcase/internal/testsupport"
 )
 
 // compileSrc loads a scenario held in a string as Load does: parse
@@ -27,19 +29,6 @@ func compileSrc(t *testing.T, src string, opts Options) (*Plan, error) {
 		}
 	}
 	return Load(path, opts)
-}
-
-// wantErrors fails unless err holds each of the messages, in any order.
-func wantErrors(t *testing.T, err error, msgs ...string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("no error; want %q", msgs)
-	}
-	for _, m := range msgs {
-		if !strings.Contains(err.Error(), m) {
-			t.Errorf("errors do not mention %q:\n%v", m, err)
-		}
-	}
 }
 
 // __VU and __ITER are slots of every case, read in templates by slot and
@@ -84,7 +73,7 @@ cases:
       - set: {__n: "1"}
     stages: [{concurrency: 1, duration: 1s}]
 `, Options{Set: map[string]string{"__X": "1"}})
-	wantErrors(t, err,
+	testsupport.WantErrors(t, err,
 		`variable name "__mine" is reserved: names starting with __ are perfcase's own`,
 		`variable name "__ITER" is reserved`,
 		`variable name "__n" is reserved`,
@@ -93,8 +82,7 @@ cases:
 		`unknown variable "__vu"`, `did you mean "__VU"?`)
 }
 
-// retry's on: parses to a set of kinds, with positioned errors; export and
-// import keep it in the checkpoint's retry_on.
+// retry's on: parses to a set of kinds, with positioned errors.
 func TestRetryOnParse(t *testing.T) {
 	p, err := compileSrc(t, `name: r
 cases:
@@ -141,19 +129,11 @@ cases:
         retry: {count: 2, on: []}
     stages: [{concurrency: 1, duration: 1s}]
 `, Options{})
-	wantErrors(t, err, `s.yaml:6:32: retry on: "timout" is not a kind of failure`, `did you mean "timeout"?`,
+	testsupport.WantErrors(t, err, `s.yaml:6:32: retry on: "timout" is not a kind of failure`, `did you mean "timeout"?`,
 		`s.yaml:8:31: retry on lists no kind of failure`)
-
-	doc := `{"name": "c", "contents": [{"data_type": 0, "content": [
-	  {"content_type": 2, "content": {"protocol_type": 1, "name": "r", "method": "GET", "url": "http://127.0.0.1:1/"}},
-	  {"content_type": 3, "content": {"mode": "AND", "retry_count": 2, "retry_on": ["refused", "nope"], "checks": []}}]}],
-	  "stages": [{"pressure_mode": 0, "operate_mode": 0, "time": 1, "issue_num": 1}]}`
-	_, err = ImportPerfTest("c.json", []byte(doc))
-	wantErrors(t, err, `retry_on[1]`, `"nope" is not a kind of failure`)
 }
 
-// on_end parses on file variables, refuses random reads, and survives
-// export and import.
+// on_end parses on file variables and refuses random reads.
 func TestOnEndParse(t *testing.T) {
 	read := func(string) ([]byte, error) { return []byte("id\n1\n"), nil }
 	p, err := compileSrc(t, `name: r
@@ -182,26 +162,13 @@ cases:
     steps: [{think: 1s}]
     stages: [{concurrency: 1, duration: 1s}]
 `, Options{ReadFile: read})
-	wantErrors(t, err, "s.yaml:3:20: on_end: stop needs mode: sequential",
+	testsupport.WantErrors(t, err, "s.yaml:3:20: on_end: stop needs mode: sequential",
 		`s.yaml:4:28: on_end must be wrap (start again from the first row) or stop (the VU stops), got "recycle"`,
 		`key "on_end" does not apply to a list variable`)
-
-	f, err := Parse("s.yaml", []byte("name: r\nvariables: {a: {path: a.csv, on_end: stop, share: vu}}\ncases: [{name: c, steps: [{think: 1s}], stages: [{concurrency: 1, duration: 1s}]}]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := ExportPerfTest(f)
-	if err != nil || !strings.Contains(string(doc), `"on_end": "stop"`) {
-		t.Fatalf("export = %v\n%s", err, doc)
-	}
-	back, err := ImportPerfTest("s.json", doc)
-	if err != nil || !back.Variables[0].StopAtEnd || back.Variables[0].Share != ShareVU {
-		t.Errorf("import = %v, %+v", err, back.Variables)
-	}
 }
 
 // The case's cookies switch, the cookies: clear step and cookie() are
-// checked before the run, and survive export and import.
+// checked before the run.
 func TestCookiesParse(t *testing.T) {
 	p, err := compileSrc(t, `name: c
 cases:
@@ -243,23 +210,10 @@ cases:
     steps: [{think: 1s}]
     stages: [{concurrency: 1, duration: 1s}]
 `, Options{})
-	wantErrors(t, err,
+	testsupport.WantErrors(t, err,
 		`variable name "cookie" is reserved: it is a function of perfcase's expressions`,
 		`s.yaml:9:9: cookies: clear in case "off", which keeps no cookies (cookies: false)`,
 		`s.yaml:10:18: cookies: "reset" is not a cookie action (the one there is: clear)`,
 		`cookie() reads the VU's cookie jar, which case "off" does not keep (cookies: false)`,
 		`cookies must be true or false, got "maybe"`)
-
-	f, err := Parse("s.yaml", []byte("name: r\ncases: [{name: c, cookies: false, steps: [{think: 1s}, {cookies: clear, disabled: true}], stages: [{concurrency: 1, duration: 1s}]}]\n"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := ExportPerfTest(f)
-	if err != nil || !strings.Contains(string(doc), `"cookies": false`) || !strings.Contains(string(doc), `"data_type": 9002`) {
-		t.Fatalf("export = %v\n%s", err, doc)
-	}
-	back, err := ImportPerfTest("s.json", doc)
-	if err != nil || !back.Cases[0].NoCookies || len(back.Cases[0].Steps) != 2 || back.Cases[0].Steps[1].Kind != StepClearCookies || !back.Cases[0].Steps[1].Disabled {
-		t.Errorf("import = %v, %+v", err, back.Cases[0])
-	}
 }

@@ -354,7 +354,7 @@ func (p *refParser) quoted() (segment, error) {
 func (p *refParser) call(name string, start, depth int) (segment, error) {
 	fn, ok := builtins[name]
 	if !ok {
-		return segment{}, &templateError{offset: start, msg: fmt.Sprintf("unknown function %q", name), hint: didYouMeanOr(name, builtinNames(), "functions: "+strings.Join(builtinNames(), ", "))}
+		return segment{}, &templateError{offset: start, msg: fmt.Sprintf("unknown function %q", name), hint: DidYouMeanOr(name, builtinNames(), "functions: "+strings.Join(builtinNames(), ", "))}
 	}
 	p.pos++ // (
 	var args []*Template

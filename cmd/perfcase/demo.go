@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/perfcase/perfcase/target"
+	"github.com/perfcase/perfcase/demo"
 )
 
 const demoUsage = `usage: perfcase demo [run flags] [FILE]
@@ -33,7 +33,7 @@ func runDemo(e *env, args []string) error {
 	if !hasScenario(args) {
 		args = append(args, defaultDemo)
 	}
-	srv, err := target.Start(target.DefaultOptions())
+	srv, err := demo.Start(demo.DefaultOptions())
 	if err != nil {
 		return &exitError{code: exitAborted, err: fmt.Errorf("cannot start the demo target: %v", err)}
 	}

@@ -10,14 +10,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/perfcase/perfcase/target"
+	"github.com/perfcase/perfcase/demo"
 )
 
 // TestExamplesRun runs every example end to end against the demo target,
 // with its stages' times cut 300-fold (and counts to a few dozen passes):
 // each must complete with every request succeeding.
 func TestExamplesRun(t *testing.T) {
-	srv, err := target.Start(target.Options{HTTP: "127.0.0.1:0", TCP: "127.0.0.1:0", UDP: "127.0.0.1:0"})
+	srv, err := demo.Start(demo.Options{HTTP: "127.0.0.1:0", TCP: "127.0.0.1:0", UDP: "127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/perfcase/perfcase/perftest"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -42,7 +43,7 @@ func runExport(e *env, args []string) error {
 	in = scenarioName(l, in)
 	if err == nil {
 		var js []byte
-		if js, err = scenario.ExportPerfTest(l.File); err == nil {
+		if js, err = perftest.Export(l.File); err == nil {
 			if *out == "" {
 				_, err = e.stdout.Write(js)
 				return err

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/perfcase/perfcase/perftest"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -43,7 +44,7 @@ func runImport(e *env, args []string) error {
 	if done || err != nil {
 		return err
 	}
-	l, err := openScenario(e, in, scenario.Options{AsPerfTest: true}, maxSize)
+	l, err := openScenario(e, in, scenario.Options{As: perftest.JSON}, maxSize)
 	in = scenarioName(l, in)
 	if l == nil || l.File == nil {
 		reportScenarioError(e.stderr, in, err)

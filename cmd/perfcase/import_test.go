@@ -29,7 +29,7 @@ func ptWrite(t *testing.T, name, body string) string {
 	return p
 }
 
-const referenceCase = "../../scenario/testdata/perftest/create_case.json"
+const referenceCase = "../../perftest/testdata/create_case.json"
 
 func TestImportCommand(t *testing.T) {
 	code, out, errOut := ptRun(t, "import", referenceCase)

@@ -8,7 +8,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/perfcase/perfcase/target"
+	"github.com/perfcase/perfcase/demo"
 )
 
 const targetUsage = `usage: perfcase target [--http addr] [--tcp addr] [--udp addr]
@@ -45,8 +45,8 @@ func runTarget(e *env, args []string) error {
 
 // parseTargetFlags reads the command line; done is true when help was
 // printed and there is nothing to serve.
-func parseTargetFlags(e *env, args []string) (opts target.Options, done bool, err error) {
-	def := target.DefaultOptions()
+func parseTargetFlags(e *env, args []string) (opts demo.Options, done bool, err error) {
+	def := demo.DefaultOptions()
 	fs := newFlagSet(e, "target", targetUsage)
 	fs.StringVar(&opts.HTTP, "http", def.HTTP, "listen `address` of the HTTP API and WebSocket echo")
 	fs.StringVar(&opts.TCP, "tcp", def.TCP, "listen `address` of the TCP line echo")
@@ -57,7 +57,7 @@ func parseTargetFlags(e *env, args []string) (opts target.Options, done bool, er
 	if fs.NArg() > 0 {
 		return opts, true, fs.mistake("takes no arguments, got %q", fs.Arg(0))
 	}
-	if opts == (target.Options{}) {
+	if opts == (demo.Options{}) {
 		return opts, true, usageError("every listener is off; give at least one of --http, --tcp and --udp an address")
 	}
 	return opts, false, nil
@@ -65,10 +65,10 @@ func parseTargetFlags(e *env, args []string) (opts target.Options, done bool, er
 
 // serveTarget runs the target until ctx ends; the context is the seam
 // tests use instead of a signal.
-func serveTarget(ctx context.Context, e *env, opts target.Options) error {
-	srv, err := target.Start(opts)
+func serveTarget(ctx context.Context, e *env, opts demo.Options) error {
+	srv, err := demo.Start(opts)
 	if err != nil {
-		var addrErr *target.AddrError
+		var addrErr *demo.AddrError
 		if errors.As(err, &addrErr) {
 			return usageError("%v", err)
 		}

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/perfcase/perfcase/target"
+	"github.com/perfcase/perfcase/demo"
 )
 
 func TestTargetHelp(t *testing.T) {
@@ -64,7 +64,7 @@ func TestTargetServesUntilCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		done <- serveTarget(ctx, e, target.Options{HTTP: "127.0.0.1:0", TCP: "127.0.0.1:0", UDP: "127.0.0.1:0"})
+		done <- serveTarget(ctx, e, demo.Options{HTTP: "127.0.0.1:0", TCP: "127.0.0.1:0", UDP: "127.0.0.1:0"})
 		pw.Close()
 	}()
 

@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -42,5 +43,32 @@ func TestPeer(t *testing.T) {
 		if (err == nil) != c.ok || !strings.Contains(string(out), c.want) || !strings.Contains(string(out), c.line+"\n") {
 			t.Errorf("CI=%q: %v\n%s\nwant %q and the line %q", c.ci, err, out, c.want, c.line)
 		}
+	}
+}
+
+func TestDiff(t *testing.T) {
+	type pos struct{ Line int }
+	type node struct {
+		At   pos
+		Name string
+		Kids []*node
+	}
+	a := &node{At: pos{1}, Name: "a", Kids: []*node{{Name: "b"}}}
+	tests := []struct {
+		what string
+		b    *node
+		want string
+	}{
+		{"positions aside", &node{At: pos{9}, Name: "a", Kids: []*node{{At: pos{3}, Name: "b"}}}, ""},
+		{"another name deep down", &node{Name: "a", Kids: []*node{{Name: "c"}}}, `.Kids[0].Name: got "b", want "c"`},
+		{"a missing kid", &node{Name: "a"}, ".Kids: got 1 items, want 0"},
+	}
+	for _, tt := range tests {
+		if got := Diff(a, tt.b, reflect.TypeFor[pos]()); got != tt.want {
+			t.Errorf("%s: Diff = %q, want %q", tt.what, got, tt.want)
+		}
+	}
+	if got := Diff(&node{Kids: []*node{}}, &node{}); got != "" {
+		t.Errorf("an empty list against nil: Diff = %q, want none", got)
 	}
 }

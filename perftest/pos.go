@@ -1,4 +1,4 @@
-package scenario
+package perftest
 
 import (
 	"bytes"
@@ -7,16 +7,18 @@ import (
 	"sort"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/perfcase/perfcase/scenario"
 )
 
 // jsonSpot is where one value of a JSON document is written.
 type jsonSpot struct {
-	path   string // e.g. stages[0].ramp_up; "" for the document itself
-	name   string // the value's key in its object; "" in a list
-	key    Pos    // the key's opening quote; zero in a list or at the top
-	val    Pos    // the value's first character
-	quoted bool   // the value is a string: its text starts one column after val
-	end    int64  // the offset just past the value's first token
+	path   string       // e.g. stages[0].ramp_up; "" for the document itself
+	name   string       // the value's key in its object; "" in a list
+	key    scenario.Pos // the key's opening quote; zero in a list or at the top
+	val    scenario.Pos // the value's first character
+	quoted bool         // the value is a string: its text starts one column after val
+	end    int64        // the offset just past the value's first token
 }
 
 // jsonIndex knows, for every value of a JSON document, its path and where
@@ -34,7 +36,7 @@ func indexJSON(file string, data []byte) *jsonIndex {
 	type frame struct {
 		obj    bool
 		key    string
-		keyPos Pos
+		keyPos scenario.Pos
 		idx    int
 		hasKey bool
 	}
@@ -132,11 +134,11 @@ func (ix *jsonIndex) has(path string) bool {
 
 // pos is where an error about path points: its key, or the value when it
 // has no key.
-func (ix *jsonIndex) pos(path string) Pos {
+func (ix *jsonIndex) pos(path string) scenario.Pos {
 	sp, ok := ix.spot(path)
 	switch {
 	case !ok:
-		return Pos{File: ix.file}
+		return scenario.Pos{File: ix.file}
 	case sp.key.Line > 0:
 		return sp.key
 	}
@@ -145,8 +147,8 @@ func (ix *jsonIndex) pos(path string) Pos {
 
 // pathAt is the path of the value written at p or, inside a value (a
 // column in a string), of the last value that starts before p.
-func (ix *jsonIndex) pathAt(p Pos) (string, bool) {
-	before := func(a, b Pos) bool { return a.Line < b.Line || a.Line == b.Line && a.Col <= b.Col }
+func (ix *jsonIndex) pathAt(p scenario.Pos) (string, bool) {
+	before := func(a, b scenario.Pos) bool { return a.Line < b.Line || a.Line == b.Line && a.Col <= b.Col }
 	i := sort.Search(len(ix.spots), func(i int) bool { return !before(ix.spots[i].val, p) }) - 1
 	// A key starts before its value: an error at the key is the value's.
 	if i+1 < len(ix.spots) && ix.spots[i+1].key == p {
@@ -192,7 +194,7 @@ func newCursor(file string, data []byte) *cursor {
 	return &cursor{file: file, data: data, line: 1, col: 1}
 }
 
-func (c *cursor) pos(off int64) Pos {
+func (c *cursor) pos(off int64) scenario.Pos {
 	off = min(off, int64(len(c.data)))
 	for c.off < off {
 		r, n := utf8.DecodeRune(c.data[c.off:])
@@ -203,5 +205,5 @@ func (c *cursor) pos(off int64) Pos {
 			c.col++
 		}
 	}
-	return Pos{File: c.file, Line: c.line, Col: c.col}
+	return scenario.Pos{File: c.file, Line: c.line, Col: c.col}
 }

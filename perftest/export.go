@@ -1,21 +1,24 @@
-package scenario
+package perftest
 
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/perfcase/perfcase/scenario"
 )
 
-// ExportPerfTest converts a File to perfcase's wrapper document (indented
+// Export converts a File to perfcase's wrapper document (indented
 // JSON): one CreateCase body per case, with the variables and transactions.
 // What PerfTest cannot hold is under "perfcase" keys; what JSON cannot hold
 // exactly (a timeout of 1.5 ms, a stage of 90.5 s) is an error that points
 // at the File's position.
-func ExportPerfTest(f *File) ([]byte, error) {
+func Export(f *scenario.File) ([]byte, error) {
 	ex := &exporter{file: f.Path, txIDs: map[string]int{}}
-	doc := PTDocument{Name: f.Name, Description: f.Description, Parallel: f.Parallel, Variables: []PTVariable{}, Transactions: []PTTransaction{}, Cases: []PTCase{}}
+	doc := Document{Name: f.Name, Description: f.Description, Parallel: f.Parallel, Variables: []Variable{}, Transactions: []Transaction{}, Cases: []Case{}}
 	for i, t := range f.Transactions {
 		ex.txIDs[t.Name] = i + 1
 	}
@@ -23,9 +26,9 @@ func ExportPerfTest(f *File) ([]byte, error) {
 		doc.Variables = append(doc.Variables, ex.variable(v))
 	}
 	for i, t := range f.Transactions {
-		pt := PTTransaction{ID: i + 1, Name: t.Name, Description: t.Description, Contents: ex.cards(t.Steps)}
+		pt := Transaction{ID: i + 1, Name: t.Name, Description: t.Description, Contents: ex.cards(t.Steps)}
 		if len(t.KPIs) > 0 {
-			pt.Perfcase = ex.raw(PTTransactionExt{KPIs: kpiSources(t.KPIs)})
+			pt.Perfcase = ex.raw(TransactionExt{KPIs: scenario.KPISources(t.KPIs)})
 		}
 		doc.Transactions = append(doc.Transactions, pt)
 	}
@@ -40,8 +43,12 @@ func ExportPerfTest(f *File) ([]byte, error) {
 
 type exporter struct {
 	file  string
-	errs  ErrorList
+	errs  scenario.ErrorList
 	txIDs map[string]int
+}
+
+func (ex *exporter) errorf(pos scenario.Pos, hint, format string, args ...any) {
+	ex.errs = append(ex.errs, &scenario.Error{Pos: pos, Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 // marshalJSON writes v without HTML escaping, so that "<=" stays readable.
@@ -61,102 +68,91 @@ func marshalJSON(v any, indent string) ([]byte, error) {
 func (ex *exporter) raw(v any) json.RawMessage {
 	b, err := marshalJSON(v, "")
 	if err != nil {
-		ex.errs.add(Pos{File: ex.file}, "give finite numbers", "cannot write JSON: %v", err)
+		ex.errorf(scenario.Pos{File: ex.file}, "give finite numbers", "cannot write JSON: %v", err)
 		return nil
 	}
 	return bytes.TrimSpace(b)
 }
 
-func (ex *exporter) ms(d time.Duration, pos Pos, what string) int64 {
+func (ex *exporter) ms(d time.Duration, pos scenario.Pos, what string) int64 {
 	if d%time.Millisecond != 0 {
-		ex.errs.add(pos, "round it to whole milliseconds", "%s %v is not a whole number of milliseconds, which PerfTest JSON holds", what, d)
+		ex.errorf(pos, "round it to whole milliseconds", "%s %v is not a whole number of milliseconds, which PerfTest JSON holds", what, d)
 	}
 	return int64(d / time.Millisecond)
 }
 
-func (ex *exporter) secs(d time.Duration, pos Pos, what string) int64 {
+func (ex *exporter) secs(d time.Duration, pos scenario.Pos, what string) int64 {
 	if d%time.Second != 0 {
-		ex.errs.add(pos, "round it to whole seconds", "%s %v is not a whole number of seconds, which PerfTest stages hold", what, d)
+		ex.errorf(pos, "round it to whole seconds", "%s %v is not a whole number of seconds, which PerfTest stages hold", what, d)
 	}
 	return int64(d / time.Second)
 }
 
-func kpiSources(list []*KPICheck) []string {
-	if len(list) == 0 {
-		return nil
-	}
-	out := make([]string, len(list))
-	for i, k := range list {
-		out[i] = k.Source
-	}
-	return out
-}
-
-func (ex *exporter) variable(v *Variable) PTVariable {
-	pv := PTVariable{Name: v.Name, VariableMode: int(v.Mode), ShareMode: int(v.Share), IsSensitive: v.Sensitive}
+func (ex *exporter) variable(v *scenario.Variable) Variable {
+	pv := Variable{Name: v.Name, VariableMode: int(v.Mode), ShareMode: int(v.Share), IsSensitive: v.Sensitive}
 	str := func(s string) json.RawMessage { return ex.raw(s) }
 	switch v.Type {
-	case VarText:
+	case scenario.VarText:
 		pv.VariableType, pv.Variable = 5, []json.RawMessage{str(v.Value)}
-	case VarInteger:
+	case scenario.VarInteger:
 		pv.VariableType = 1
 		pv.Variable = []json.RawMessage{json.RawMessage(strconv.FormatInt(v.Min, 10)), json.RawMessage(strconv.FormatInt(v.Max, 10))}
-	case VarList:
+	case scenario.VarList:
 		pv.VariableType, pv.Variable = 2, []json.RawMessage{}
 		for _, s := range v.Values {
 			pv.Variable = append(pv.Variable, str(s))
 		}
-	case VarFile:
+	case scenario.VarFile:
 		pv.VariableType, pv.Variable = 3, []json.RawMessage{str(v.Path)}
 	}
-	ext := PTVariableExt{Once: v.Once}
-	if v.Type == VarFile && v.Delimiter != ',' {
+	ext := VariableExt{Once: v.Once}
+	if v.Type == scenario.VarFile && v.Delimiter != ',' {
 		ext.Delimiter = string(v.Delimiter)
 	}
 	if v.StopAtEnd {
 		ext.OnEnd = "stop"
 	}
-	if ext != (PTVariableExt{}) {
+	if ext != (VariableExt{}) {
 		pv.Perfcase = ex.raw(ext)
 	}
 	return pv
 }
 
-func (ex *exporter) caseBody(c *Case) PTCase {
+func (ex *exporter) caseBody(c *scenario.Case) Case {
 	status := 1
 	if c.Disabled {
 		status = 2
 	}
-	pc := PTCase{Name: c.Name, Status: &status, SetupContents: ex.cards(c.Setup), Contents: ex.cards(c.Steps), Stages: []PTTestCaseStage{}, UserReplicas: c.Replicas}
+	pc := Case{Name: c.Name, Status: &status, SetupContents: ex.cards(c.Setup), Contents: ex.cards(c.Steps), Stages: []TestCaseStage{}, UserReplicas: c.Replicas}
 	if c.LogPolicy == "case" {
 		pc.CollectLogPolicy = 1
 	}
 	d := c.Doc
 	if c.Description != "" || len(c.Labels) > 0 || d.Preparation != "" || d.Rank != 0 || d.Status != "" || len(d.Steps) > 0 {
-		doc := &PTCaseDoc{Description: c.Description, LabelNames: append([]string{}, c.Labels...), Preparation: d.Preparation, Rank: d.Rank, Steps: []PTCaseDocStep{}}
+		doc := &CaseDoc{Description: c.Description, LabelNames: append([]string{}, c.Labels...), Preparation: d.Preparation, Rank: d.Rank, Steps: []CaseDocStep{}}
 		for code, name := range docStatusCode {
 			if name == d.Status {
 				doc.StatusCode = &code
 			}
 		}
 		for _, st := range d.Steps {
-			doc.Steps = append(doc.Steps, PTCaseDocStep{TestStep: st.Step, ExpectResult: st.Expect})
+			doc.Steps = append(doc.Steps, CaseDocStep{TestStep: st.Step, ExpectResult: st.Expect})
 		}
 		pc.CaseInfo = doc
 	}
 	for _, st := range c.Stages {
 		pc.Stages = append(pc.Stages, ex.stage(st))
 	}
-	ext := PTCaseExt{KPIs: kpiSources(c.KPIs), Pacing: ex.ms(c.Pacing, c.Pos, "pacing")}
+	ext := CaseExt{KPIs: scenario.KPISources(c.KPIs), Pacing: ex.ms(c.Pacing, c.Pos, "pacing")}
 	if c.NoCookies {
 		ext.Cookies = new(bool)
 	}
 	for _, r := range c.SLA {
 		if r.KPI == nil {
-			ex.errs.add(r.Pos, "give the rule a kpi", "sla rule %q has no kpi", r.Name)
+			ex.errorf(r.Pos, "give the rule a kpi", "sla rule %q has no kpi", r.Name)
 			continue
 		}
-		rule := PTSLARule{Name: r.Name, KPI: r.KPI.Source, Window: ex.ms(r.Window, r.Pos, "sla window"), Breaches: r.Breaches, Requests: r.Requests}
+		rule := SLARule{Name: r.Name, KPI: r.KPI.Source, Window: ex.ms(r.Window, r.Pos, "sla window"), Breaches: r.Breaches, Requests: r.Requests}
 		if r.Stop {
 			rule.Action = "stop"
 		}
@@ -168,8 +164,8 @@ func (ex *exporter) caseBody(c *Case) PTCase {
 	return pc
 }
 
-func (ex *exporter) stage(st *Stage) PTTestCaseStage {
-	ps := PTTestCaseStage{Name: st.Name, PressureMode: int(st.Mode)}
+func (ex *exporter) stage(st *scenario.Stage) TestCaseStage {
+	ps := TestCaseStage{Name: st.Name, PressureMode: int(st.Mode)}
 	if st.Count > 0 {
 		ps.OperateMode, ps.Count = 1, st.Count
 	} else {
@@ -179,12 +175,12 @@ func (ex *exporter) stage(st *Stage) PTTestCaseStage {
 		ps.VoltageRegulatingMode = 1
 	}
 	start := st.StartVUs
-	var ext PTStageExt
+	var ext StageExt
 	switch st.Mode {
-	case ModeConcurrency:
+	case scenario.ModeConcurrency:
 		ps.IssueNum, ps.CurrentUserNum = st.VUs, &start
 		ps.RampUp = ex.secs(st.RampUp, st.Pos, "ramp_up")
-	case ModeTPS:
+	case scenario.ModeTPS:
 		startTPS := st.StartTPS
 		ps.TPSValue, ps.IssueNum = st.TPS, st.VUs
 		ext.RampUp = ex.secs(st.RampUp, st.Pos, "ramp_up")
@@ -193,24 +189,24 @@ func (ex *exporter) stage(st *Stage) PTTestCaseStage {
 		if st.Count == 0 || st.RampUp != 0 {
 			ps.CurrentTPS = &startTPS
 		}
-	case ModePeakProbe, ModeStepProbe:
+	case scenario.ModePeakProbe, scenario.ModeStepProbe:
 		ps.CurrentUserNum, ps.IssueNum = &start, st.VUs
-		if st.Mode == ModePeakProbe {
+		if st.Mode == scenario.ModePeakProbe {
 			ps.RampUp = ex.secs(st.RampUp, st.Pos, "ramp_up")
 		} else {
 			ps.StepSize, ps.StepDuration = st.StepSize, ex.secs(st.StepTime, st.Pos, "step_duration")
 		}
 		ps.PeakLoadKpis = stageKpis(st.KPIs)
 		if !kpisFitPeakLoad(st.KPIs) {
-			ext.KPIs = kpiSources(st.KPIs)
+			ext.KPIs = scenario.KPISources(st.KPIs)
 		}
 		ext.StopAtPeak = st.StopAtPeak
 	default:
 		ps.Minimum, ps.Maximum, ps.LoopCount = st.Min, st.Max, st.Loops
-		if st.Mode == ModeSurgeConcurrency || st.Mode == ModeSurgeTPS {
+		if st.Mode == scenario.ModeSurgeConcurrency || st.Mode == scenario.ModeSurgeTPS {
 			ps.MaxDuration = ex.secs(st.Hold, st.Pos, "hold")
 		}
-		if st.Mode == ModeSurgeTPS || st.Mode == ModeOscillateTPS {
+		if st.Mode == scenario.ModeSurgeTPS || st.Mode == scenario.ModeOscillateTPS {
 			ps.IssueNum = st.VUs
 		}
 	}
@@ -222,10 +218,10 @@ func (ex *exporter) stage(st *Stage) PTTestCaseStage {
 
 // stageKpis fills peak_load_kpis with the first avg_rt and success_rate
 // KPIs, the two PerfTest has.
-func stageKpis(list []*KPICheck) *PTStageKpis {
-	k := &PTStageKpis{}
+func stageKpis(list []*scenario.KPICheck) *StageKpis {
+	k := &StageKpis{}
 	for _, c := range list {
-		item := &PTStageKpiItem{Comparison: c.Op, Value: c.Value}
+		item := &StageKpiItem{Comparison: c.Op, Value: c.Value}
 		switch {
 		case c.Metric == "avg_rt" && k.AverageResponseTime == nil:
 			k.AverageResponseTime = item
@@ -233,7 +229,7 @@ func stageKpis(list []*KPICheck) *PTStageKpis {
 			k.SuccessRate = item
 		}
 	}
-	if *k == (PTStageKpis{}) {
+	if *k == (StageKpis{}) {
 		return nil
 	}
 	return k
@@ -242,7 +238,7 @@ func stageKpis(list []*KPICheck) *PTStageKpis {
 // kpisFitPeakLoad reports whether peak_load_kpis alone gives back list as
 // import reads it: at most avg_rt then success_rate, written the way
 // import spells them.
-func kpisFitPeakLoad(list []*KPICheck) bool {
+func kpisFitPeakLoad(list []*scenario.KPICheck) bool {
 	back := (&importer{}).stageKPIs(stageKpis(list), "")
 	if len(back) != len(list) {
 		return false
@@ -258,20 +254,20 @@ func kpisFitPeakLoad(list []*KPICheck) bool {
 // cards converts steps to cards. A think time joins the request card next
 // to it, since PerfTest keeps think times inside request cards; import reads
 // a card's items in order, so the steps come back in the same order.
-func (ex *exporter) cards(steps []*Step) []PTContents {
-	out := []PTContents{}
-	var pending []PTContent // think items waiting for the next request
+func (ex *exporter) cards(steps []*scenario.Step) []Contents {
+	out := []Contents{}
+	var pending []Content // think items waiting for the next request
 	pendingDisabled := false
 	last := -1 // index in out of the request card a think time may join
 	flush := func() {
 		if len(pending) > 0 {
-			out = append(out, PTContents{Content: pending, IsDisabled: pendingDisabled})
+			out = append(out, Contents{Content: pending, IsDisabled: pendingDisabled})
 			pending, last = nil, -1
 		}
 	}
 	for _, s := range steps {
 		switch s.Kind {
-		case StepThink:
+		case scenario.StepThink:
 			item := ex.thinkItem(s)
 			if len(pending) == 0 && last >= 0 && out[last].IsDisabled == s.Disabled {
 				out[last].Content = append(out[last].Content, item)
@@ -281,7 +277,7 @@ func (ex *exporter) cards(steps []*Step) []PTContents {
 				flush()
 			}
 			pending, pendingDisabled = append(pending, item), s.Disabled
-		case StepRequest:
+		case scenario.StepRequest:
 			card := ex.requestCard(s)
 			if len(pending) > 0 && pendingDisabled == s.Disabled {
 				card.Content = append(pending, card.Content...)
@@ -303,9 +299,9 @@ func (ex *exporter) cards(steps []*Step) []PTContents {
 	return out
 }
 
-func (ex *exporter) thinkItem(s *Step) PTContent {
+func (ex *exporter) thinkItem(s *scenario.Step) Content {
 	t := s.Think
-	var pt PTThink
+	var pt Think
 	if t.Max == 0 {
 		v := ex.ms(t.Min, s.Pos, "think")
 		pt.T = &v
@@ -313,30 +309,30 @@ func (ex *exporter) thinkItem(s *Step) PTContent {
 		lo, hi := ex.ms(t.Min, s.Pos, "think min"), ex.ms(t.Max, s.Pos, "think max")
 		pt.Min, pt.Max = &lo, &hi
 	}
-	return PTContent{ContentType: 1, Content: ex.raw(pt)}
+	return Content{ContentType: 1, Content: ex.raw(pt)}
 }
 
-func (ex *exporter) requestCard(s *Step) PTContents {
+func (ex *exporter) requestCard(s *scenario.Step) Contents {
 	r := s.Request
-	items := []PTContent{{ContentType: 2, Content: ex.raw(ex.packet(r, s.Pos))}}
+	items := []Content{{ContentType: 2, Content: ex.raw(ex.packet(r, s.Pos))}}
 	items = append(items, ex.checkItems(r)...)
-	return PTContents{Content: items, IsDisabled: s.Disabled, IsContinue: r.ContinueOnFailure}
+	return Contents{Content: items, IsDisabled: s.Disabled, IsContinue: r.ContinueOnFailure}
 }
 
 // checkItems are a request's checkpoint and extraction items.
-func (ex *exporter) checkItems(r *Request) []PTContent {
-	var items []PTContent
-	if len(r.Checks) > 0 || r.CheckAny || (r.Retry != Retry{}) {
-		cp := PTCheckpoint{Mode: "AND", RetryCount: r.Retry.Count, RetryInterval: ex.ms(r.Retry.Interval, r.Pos, "retry interval"), RetryOn: r.Retry.On.Names(), Checks: []PTCheck{}}
+func (ex *exporter) checkItems(r *scenario.Request) []Content {
+	var items []Content
+	if len(r.Checks) > 0 || r.CheckAny || (r.Retry != scenario.Retry{}) {
+		cp := Checkpoint{Mode: "AND", RetryCount: r.Retry.Count, RetryInterval: ex.ms(r.Retry.Interval, r.Pos, "retry interval"), RetryOn: r.Retry.On.Names(), Checks: []Check{}}
 		if r.CheckAny {
 			cp.Mode = "OR"
 		}
 		for _, c := range r.Checks {
 			if c.Expr != nil {
-				cp.Checks = append(cp.Checks, PTCheck{Subject: "expression", Value: ex.raw(c.Expr.Source)})
+				cp.Checks = append(cp.Checks, Check{Subject: "expression", Value: ex.raw(c.Expr.Source)})
 				continue
 			}
-			pc := PTCheck{Subject: ptCheckSubjects[c.Subject], Key: c.Arg, Operator: c.Op}
+			pc := Check{Subject: ptCheckSubjects[c.Subject], Key: c.Arg, Operator: c.Op}
 			if c.Value != "" {
 				pc.Value = ex.raw(c.Value)
 			}
@@ -345,10 +341,10 @@ func (ex *exporter) checkItems(r *Request) []PTContent {
 			}
 			cp.Checks = append(cp.Checks, pc)
 		}
-		items = append(items, PTContent{ContentType: 3, Content: ex.raw(cp)})
+		items = append(items, Content{ContentType: 3, Content: ex.raw(cp)})
 	}
 	for _, e := range r.Extract {
-		x := PTExtraction{Name: e.Var, Range: ptRanges[e.From], Header: e.Header, Regexp: e.Regex, ExpIndex: e.Group, Left: e.Left, Right: e.Right, Default: e.Default, ExpectedValue: e.Expect}
+		x := Extraction{Name: e.Var, Range: ptRanges[e.From], Header: e.Header, Regexp: e.Regex, ExpIndex: e.Group, Left: e.Left, Right: e.Right, Default: e.Default, ExpectedValue: e.Expect}
 		if e.Match != 1 {
 			x.MatchIndex = e.Match
 		}
@@ -360,24 +356,24 @@ func (ex *exporter) checkItems(r *Request) []PTContent {
 				x.JSONPath = e.JSONPath
 			}
 		}
-		items = append(items, PTContent{ContentType: 4, Content: ex.raw(x)})
+		items = append(items, Content{ContentType: 4, Content: ex.raw(x)})
 	}
 	return items
 }
 
-func ptKVs(list []KV) []PTContentHeader {
-	out := []PTContentHeader{}
+func ptKVs(list []scenario.KV) []ContentHeader {
+	out := []ContentHeader{}
 	for _, kv := range list {
-		out = append(out, PTContentHeader{Key: kv.Key, Value: kv.Value})
+		out = append(out, ContentHeader{Key: kv.Key, Value: kv.Value})
 	}
 	return out
 }
 
-func (ex *exporter) packet(r *Request, pos Pos) PTContentInfo {
-	ci := PTContentInfo{Name: r.Name, Headers: []PTContentHeader{}, Bodys: []PTBody{}}
-	var ext PTRequestExt
+func (ex *exporter) packet(r *scenario.Request, pos scenario.Pos) ContentInfo {
+	ci := ContentInfo{Name: r.Name, Headers: []ContentHeader{}, Bodys: []Body{}}
+	var ext RequestExt
 	switch r.Protocol {
-	case HTTP:
+	case scenario.HTTP:
 		h := r.HTTP
 		ci.ProtocolType, ci.Method, ci.URL, ci.HTTPVersion = 1, h.Method, h.URL, h.Version
 		if strings.HasPrefix(strings.ToLower(h.URL), "https://") {
@@ -392,19 +388,19 @@ func (ex *exporter) packet(r *Request, pos Pos) PTContentInfo {
 		ci.Headers = ptKVs(h.Headers)
 		ci.ConnectTimeout, ci.ReturnTimeout = ex.ms(h.ConnectTimeout, pos, "connect_timeout"), ex.ms(h.Timeout, pos, "timeout")
 		switch h.BodyKind {
-		case BodyRaw:
-			ci.Bodys = []PTBody{{Value: h.Body}}
-		case BodyJSON:
-			ci.Bodys = []PTBody{{Value: h.Body, Format: "json"}}
-		case BodyForm:
+		case scenario.BodyRaw:
+			ci.Bodys = []Body{{Value: h.Body}}
+		case scenario.BodyJSON:
+			ci.Bodys = []Body{{Value: h.Body, Format: "json"}}
+		case scenario.BodyForm:
 			ci.BodyType = 3
 			for _, kv := range h.Form {
-				ci.Bodys = append(ci.Bodys, PTBody{Key: kv.Key, Value: kv.Value})
+				ci.Bodys = append(ci.Bodys, Body{Key: kv.Key, Value: kv.Value})
 			}
-		case BodyMultipart:
+		case scenario.BodyMultipart:
 			ci.BodyType = 1
 			for _, p := range h.Parts {
-				ci.Bodys = append(ci.Bodys, PTBody{Key: p.Name, Value: p.Value, File: p.File, ContentType: p.ContentType})
+				ci.Bodys = append(ci.Bodys, Body{Key: p.Name, Value: p.Value, File: p.File, ContentType: p.ContentType})
 			}
 		}
 		if len(h.Query) > 0 {
@@ -414,35 +410,35 @@ func (ex *exporter) packet(r *Request, pos Pos) PTContentInfo {
 		if !h.TLSVerify {
 			ext.TLSVerify = new(bool)
 		}
-	case TCP, UDP:
+	case scenario.TCP, scenario.UDP:
 		s := r.Socket
 		ci.ProtocolType, ci.URL = 3, s.Address
-		if r.Protocol == UDP {
+		if r.Protocol == scenario.UDP {
 			ci.ProtocolType = 4
 		}
 		if s.Payload != "" || s.Hex {
-			b := PTBody{Value: s.Payload}
+			b := Body{Value: s.Payload}
 			if s.Hex {
 				b.Format = "hex"
 			}
-			ci.Bodys = []PTBody{b}
+			ci.Bodys = []Body{b}
 		}
 		ci.ConnectTimeout, ci.ReturnTimeout = ex.ms(s.ConnectTimeout, pos, "connect_timeout"), ex.ms(s.Timeout, pos, "timeout")
 		switch s.End {
-		case EndLength:
+		case scenario.EndLength:
 			ci.CheckEndType, ci.CheckEndLength = json.RawMessage("1"), json.RawMessage(strconv.Itoa(s.Length))
-		case EndTerminator:
+		case scenario.EndTerminator:
 			ci.CheckEndType, ci.CheckEndStr = json.RawMessage("2"), ex.raw(s.Terminator)
-		case EndNone:
+		case scenario.EndNone:
 			ext.Read = "none"
-		case EndIdle:
-			if r.Protocol == UDP || s.Idle != DefaultReadIdle {
+		case scenario.EndIdle:
+			if r.Protocol == scenario.UDP || s.Idle != scenario.DefaultReadIdle {
 				idle := ex.ms(s.Idle, pos, "read idle")
 				ext.Read, ext.Idle = "idle", &idle
 			}
 		}
 		ext.Close = s.CloseAfter
-	case WebSocket:
+	case scenario.WebSocket:
 		ws := r.WS
 		ci.ProtocolType, ci.URL, ci.Headers = 9, ws.URL, ptKVs(ws.Headers)
 		ci.ConnectTimeout, ci.ReturnTimeout = ex.ms(ws.ConnectTimeout, pos, "connect_timeout"), ex.ms(ws.Timeout, pos, "timeout")
@@ -454,60 +450,60 @@ func (ex *exporter) packet(r *Request, pos Pos) PTContentInfo {
 			ext.Connection = "iteration"
 		}
 		for _, a := range ws.Actions {
-			pa := PTWSAction{Kind: a.Kind, Text: a.Text, Binary: a.Binary, Count: a.Count, Max: a.Max, Timeout: ex.ms(a.Timeout, a.Pos, "receive timeout"), Code: a.Code}
+			pa := WSAction{Kind: a.Kind, Text: a.Text, Binary: a.Binary, Count: a.Count, Max: a.Max, Timeout: ex.ms(a.Timeout, a.Pos, "receive timeout"), Code: a.Code}
 			if a.Until != nil {
 				pa.Until = &a.Until.Source
 			}
 			ext.Actions = append(ext.Actions, pa)
 		}
 	}
-	ext.KPIs = kpiSources(r.KPIs)
+	ext.KPIs = scenario.KPISources(r.KPIs)
 	if len(setFields(&ext)) > 0 {
 		ci.Perfcase = ex.raw(ext)
 	}
 	return ci
 }
 
-func (ex *exporter) controllerCard(s *Step) PTContents {
-	c := PTContents{Content: []PTContent{}, IsDisabled: s.Disabled}
+func (ex *exporter) controllerCard(s *scenario.Step) Contents {
+	c := Contents{Content: []Content{}, IsDisabled: s.Disabled}
 	switch s.Kind {
-	case StepTransaction:
+	case scenario.StepTransaction:
 		c.ContentID, c.SelectedTempName = ex.txIDs[s.Transaction], s.Transaction
 		if c.ContentID == 0 {
-			ex.errs.add(s.Pos, "define it under transactions:", "transaction %q is not defined in this file", s.Transaction)
+			ex.errorf(s.Pos, "define it under transactions:", "transaction %q is not defined in this file", s.Transaction)
 		}
-	case StepLoop:
+	case scenario.StepLoop:
 		l := s.Loop
-		d := PTLoopData{Count: l.Count, Max: l.Max, Contents: ex.cards(l.Steps)}
+		d := LoopData{Count: l.Count, Max: l.Max, Contents: ex.cards(l.Steps)}
 		if l.While != nil {
 			d.While = &l.While.Source
 		}
 		c.DataType, c.Data = dataLoop, ex.raw(d)
-	case StepBreak:
+	case scenario.StepBreak:
 		c.DataType = dataBreak
 		if s.Break != nil {
-			c.Data = ex.raw(PTBreakData{Condition: s.Break.Source})
+			c.Data = ex.raw(BreakData{Condition: s.Break.Source})
 		}
-	case StepClearCookies:
+	case scenario.StepClearCookies:
 		c.DataType = dataClearCookies
-	case StepIf:
+	case scenario.StepIf:
 		bs := s.If.Branches
-		d := PTIfData{Contents: ex.cards(bs[0].Steps)}
+		d := IfData{Contents: ex.cards(bs[0].Steps)}
 		for _, b := range bs[1:] {
-			d.Elif = append(d.Elif, PTElif{Conditions: []PTCondition{{Expression: b.Cond.Source}}, Contents: ex.cards(b.Steps)})
+			d.Elif = append(d.Elif, Elif{Conditions: []Condition{{Expression: b.Cond.Source}}, Contents: ex.cards(b.Steps)})
 		}
 		if len(s.If.Else) > 0 {
 			d.Else = ex.cards(s.If.Else)
 		}
 		c.DataType, c.Data = dataIf, ex.raw(d)
-		c.Conditions = ex.raw([]PTCondition{{Expression: bs[0].Cond.Source}})
-	case StepSet:
-		d := PTSetData{Mode: "repeat", Params: []PTParam{}}
+		c.Conditions = ex.raw([]Condition{{Expression: bs[0].Cond.Source}})
+	case scenario.StepSet:
+		d := SetData{Mode: "repeat", Params: []Param{}}
 		if s.Set.Once {
 			d.Mode = "once"
 		}
 		for _, a := range s.Set.Assigns {
-			p := PTParam{Name: a.Var, Round: a.Round, Scale: a.Scale}
+			p := Param{Name: a.Var, Round: a.Round, Scale: a.Scale}
 			if a.Expr != nil {
 				p.Expression = &a.Expr.Source
 			} else {
@@ -516,23 +512,23 @@ func (ex *exporter) controllerCard(s *Step) PTContents {
 			d.Params = append(d.Params, p)
 		}
 		c.DataType, c.Data = dataSet, ex.raw(d)
-	case StepRendezvous:
+	case scenario.StepRendezvous:
 		r := s.Rendezvous
-		c.DataType, c.Data = dataRendezvous, ex.raw(PTRendezvousData{Name: r.Name, Users: r.Users, Timeout: ex.ms(r.Timeout, s.Pos, "rendezvous timeout")})
-	case StepWeighted:
-		d := PTWeightedData{Mode: "random", Branches: []PTBranch{}}
+		c.DataType, c.Data = dataRendezvous, ex.raw(RendezvousData{Name: r.Name, Users: r.Users, Timeout: ex.ms(r.Timeout, s.Pos, "rendezvous timeout")})
+	case scenario.StepWeighted:
+		d := WeightedData{Mode: "random", Branches: []Branch{}}
 		if s.Weighted.Fixed {
 			d.Mode = "fixed"
 		}
 		for _, b := range s.Weighted.Branches {
-			d.Branches = append(d.Branches, PTBranch{Weight: b.Weight, Contents: ex.cards(b.Steps)})
+			d.Branches = append(d.Branches, Branch{Weight: b.Weight, Contents: ex.cards(b.Steps)})
 		}
 		c.DataType, c.Data = dataWeighted, ex.raw(d)
-	case StepThroughput:
+	case scenario.StepThroughput:
 		t := s.Throughput
-		c.DataType, c.Data = dataThroughput, ex.raw(PTThroughputData{RPS: t.RPS, Percent: t.Percent, Total: t.Total, Contents: ex.cards(t.Steps)})
-	case StepPlugin:
-		c.DataType, c.Data = dataPlugin, ex.raw(PTPluginData{Name: s.Plugin.Name, Params: ptKVs(s.Plugin.Params)})
+		c.DataType, c.Data = dataThroughput, ex.raw(ThroughputData{RPS: t.RPS, Percent: t.Percent, Total: t.Total, Contents: ex.cards(t.Steps)})
+	case scenario.StepPlugin:
+		c.DataType, c.Data = dataPlugin, ex.raw(PluginData{Name: s.Plugin.Name, Params: ptKVs(s.Plugin.Params)})
 		if s.Request != nil {
 			c.Content = append(c.Content, ex.checkItems(s.Request)...)
 			c.IsContinue = s.Request.ContinueOnFailure

@@ -1,17 +1,56 @@
-package scenario
+package perftest
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"gopkg.in/yaml.v3"
+
+	"github.com/perfcase/perfcase/internal/testsupport"
+	"github.com/perfcase/perfcase/scenario"
 )
+
+// importDoc converts a PerfTest document as Open does before its checks.
+func importDoc(name string, data []byte) (*scenario.File, error) {
+	in := JSON.Import(name, data)
+	if err := in.Errors.Err(); err != nil {
+		return nil, err
+	}
+	return in.File, nil
+}
+
+// ldOptions are the Options every command passes, without the
+// environment.
+func ldOptions(opts scenario.Options) scenario.Options {
+	opts.Importers = []scenario.Importer{JSON}
+	if opts.LookupEnv == nil {
+		opts.LookupEnv = noEnv
+	}
+	return opts
+}
+
+var noEnv = func(string) (string, bool) { return "", false }
+
+// ptSameFile fails the test when got and want differ other than in
+// positions.
+func ptSameFile(t *testing.T, what string, got, want *scenario.File) {
+	t.Helper()
+	if d := testsupport.Diff(got, want, reflect.TypeFor[scenario.Pos]()); d != "" {
+		t.Errorf("%s: File%s", what, d)
+	}
+}
 
 // ptNotCarried are the CreateCase fields perfcase does not keep, and why.
 // A round trip through YAML drops them; every other field must come back.
@@ -141,7 +180,7 @@ func ptCompareJSON(path string, got, want any, compare func(path, key string, ob
 		for k := range g {
 			keys[k] = true
 		}
-		for _, k := range sortedKeys(keys) {
+		for _, k := range slices.Sorted(maps.Keys(keys)) {
 			if compare(path, k, w) {
 				diffs = append(diffs, ptCompareJSON(joinPath(path, k), g[k], w[k], compare)...)
 			}
@@ -183,13 +222,13 @@ func ptRead(t *testing.T, path string) []byte {
 
 // ptViaYAML writes f as YAML and parses it back, failing the test unless
 // the result equals f.
-func ptViaYAML(t *testing.T, f *File) *File {
+func ptViaYAML(t *testing.T, f *scenario.File) *scenario.File {
 	t.Helper()
-	out, err := FormatYAML(f)
+	out, err := scenario.FormatYAML(f)
 	if err != nil {
 		t.Fatalf("FormatYAML: %v", err)
 	}
-	back, err := Parse(f.Path, out)
+	back, err := scenario.Parse(f.Path, out)
 	if err != nil {
 		t.Fatalf("Parse(FormatYAML(f)): %v\n%s", err, out)
 	}
@@ -197,24 +236,24 @@ func ptViaYAML(t *testing.T, f *File) *File {
 	return back
 }
 
-func ptExport(t *testing.T, f *File) []byte {
+func ptExport(t *testing.T, f *scenario.File) []byte {
 	t.Helper()
-	js, err := ExportPerfTest(f)
+	js, err := Export(f)
 	if err != nil {
-		t.Fatalf("ExportPerfTest: %v", err)
+		t.Fatalf("Export: %v", err)
 	}
 	return js
 }
 
 // The reference's own CreateCase and UpdateCase examples: import, write as
 // YAML, read back, export, and every field perfcase models comes back.
-func TestReferenceExamplesRoundTrip(t *testing.T) {
-	for _, name := range []string{"testdata/perftest/create_case.json", "testdata/perftest/update_case.json"} {
+func TestCaseExamplesRoundTrip(t *testing.T) {
+	for _, name := range []string{"testdata/create_case.json", "testdata/update_case.json"} {
 		t.Run(name, func(t *testing.T) {
 			src := ptRead(t, name)
-			f, err := ImportPerfTest(name, src)
+			f, err := importDoc(name, src)
 			if err != nil {
-				t.Fatalf("ImportPerfTest: %v", err)
+				t.Fatalf("import: %v", err)
 			}
 			back := ptViaYAML(t, f)
 			doc := ptDecode(t, ptExport(t, back))
@@ -231,7 +270,7 @@ func TestReferenceExamplesRoundTrip(t *testing.T) {
 
 // What the reference example means, field by field.
 func TestReferenceExampleMeaning(t *testing.T) {
-	f, err := ImportPerfTest("create_case.json", ptRead(t, "testdata/perftest/create_case.json"))
+	f, err := importDoc("create_case.json", ptRead(t, "testdata/create_case.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,16 +286,16 @@ func TestReferenceExampleMeaning(t *testing.T) {
 		{"disabled", c.Disabled, false},
 		{"log policy", c.LogPolicy, "request"},
 		{"steps", len(c.Steps), 1},
-		{"protocol", r.Protocol, HTTP},
+		{"protocol", r.Protocol, scenario.HTTP},
 		{"request name", r.Name, "request_example"},
 		{"method (GET is the default)", r.HTTP.Method, ""},
 		{"version (HTTP/1.1 is the default)", r.HTTP.Version, ""},
 		{"url", r.HTTP.URL, "http://127.0.0.1"},
-		{"headers", r.HTTP.Headers, []KV{{Key: "Content-Type", Value: "application/json"}}},
-		{"body (empty bodys)", r.HTTP.BodyKind, BodyNone},
+		{"headers", r.HTTP.Headers, []scenario.KV{{Key: "Content-Type", Value: "application/json"}}},
+		{"body (empty bodys)", r.HTTP.BodyKind, scenario.BodyNone},
 		{"connect timeout", r.HTTP.ConnectTimeout, 5 * time.Second},
 		{"timeout", r.HTTP.Timeout, 5 * time.Second},
-		{"stage mode", st.Mode, ModeConcurrency},
+		{"stage mode", st.Mode, scenario.ModeConcurrency},
 		{"stage VUs (issue_num)", st.VUs, 1},
 		{"stage start (current_user_num)", st.StartVUs, 1},
 		{"stage duration (time, seconds)", st.Duration, time.Minute},
@@ -265,7 +304,7 @@ func TestReferenceExampleMeaning(t *testing.T) {
 		{"stage KPIs (not read in concurrency mode)", len(st.KPIs), 0},
 		{"doc rank", c.Doc.Rank, 1},
 		{"doc status (status_code 0)", c.Doc.Status, "new"},
-		{"doc steps", c.Doc.Steps, []ManualStep{{}}},
+		{"doc steps", c.Doc.Steps, []scenario.ManualStep{{}}},
 	}
 	for _, tt := range tests {
 		if !reflect.DeepEqual(tt.got, tt.want) {
@@ -277,13 +316,13 @@ func TestReferenceExampleMeaning(t *testing.T) {
 // JSON → YAML → JSON on the hand-written rich document: nothing is lost,
 // and the imported scenario compiles.
 func TestRichJSONRoundTrip(t *testing.T) {
-	const name = "testdata/perftest/rich.json"
+	const name = "testdata/rich.json"
 	src := ptRead(t, name)
-	f, err := ImportPerfTest(name, src)
+	f, err := importDoc(name, src)
 	if err != nil {
-		t.Fatalf("ImportPerfTest: %v", err)
+		t.Fatalf("import: %v", err)
 	}
-	if _, err := Compile(f, Options{LookupEnv: func(string) (string, bool) { return "", false }}); err != nil {
+	if _, err := scenario.Compile(f, scenario.Options{LookupEnv: func(string) (string, bool) { return "", false }}); err != nil {
 		t.Errorf("the imported scenario does not compile: %v", err)
 	}
 	back := ptViaYAML(t, f)
@@ -295,17 +334,17 @@ func TestRichJSONRoundTrip(t *testing.T) {
 // YAML → JSON → YAML on the hand-written rich scenario, which is also the
 // scenario rich.json describes.
 func TestRichYAMLRoundTrip(t *testing.T) {
-	want, err := ParseFile("testdata/perftest/rich.yaml")
+	want, err := scenario.ParseFile("testdata/rich.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := ImportPerfTest(want.Path, ptExport(t, want))
+	got, err := importDoc(want.Path, ptExport(t, want))
 	if err != nil {
-		t.Fatalf("ImportPerfTest(ExportPerfTest(f)): %v", err)
+		t.Fatalf("importDoc(Export(f)): %v", err)
 	}
-	ptSameFile(t, "ImportPerfTest(ExportPerfTest(f))", ptViaYAML(t, got), want)
+	ptSameFile(t, "importDoc(Export(f))", ptViaYAML(t, got), want)
 
-	fromJSON, err := ImportPerfTest(want.Path, ptRead(t, "testdata/perftest/rich.json"))
+	fromJSON, err := importDoc(want.Path, ptRead(t, "testdata/rich.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +353,7 @@ func TestRichYAMLRoundTrip(t *testing.T) {
 
 // ptCanonical spells what the File writes two ways the way import does:
 // GET and HTTP/1.1 are the defaults, "".
-func ptCanonical(steps []*Step) {
+func ptCanonical(steps []*scenario.Step) {
 	for _, s := range steps {
 		if s.Request != nil && s.Request.HTTP != nil {
 			h := s.Request.HTTP
@@ -331,21 +370,21 @@ func ptCanonical(steps []*Step) {
 	}
 }
 
-func ptChildren(s *Step) [][]*Step {
-	var out [][]*Step
+func ptChildren(s *scenario.Step) [][]*scenario.Step {
+	var out [][]*scenario.Step
 	switch s.Kind {
-	case StepLoop:
+	case scenario.StepLoop:
 		out = append(out, s.Loop.Steps)
-	case StepIf:
+	case scenario.StepIf:
 		for _, b := range s.If.Branches {
 			out = append(out, b.Steps)
 		}
 		out = append(out, s.If.Else)
-	case StepWeighted:
+	case scenario.StepWeighted:
 		for _, b := range s.Weighted.Branches {
 			out = append(out, b.Steps)
 		}
-	case StepThroughput:
+	case scenario.StepThroughput:
 		out = append(out, s.Throughput.Steps)
 	}
 	return out
@@ -353,15 +392,15 @@ func ptChildren(s *Step) [][]*Step {
 
 // Every scenario around exports and imports back to itself.
 func TestExportImportRoundTrip(t *testing.T) {
-	for _, path := range ptScenarioFiles(t) {
+	for _, path := range testsupport.Glob(t, "../examples/*.yaml", "../scenario/testdata/valid/*.yaml", "testdata/*.yaml") {
 		t.Run(path, func(t *testing.T) {
-			want, err := ParseFile(path)
+			want, err := scenario.ParseFile(path)
 			if err != nil {
 				t.Fatalf("ParseFile: %v", err)
 			}
-			got, err := ImportPerfTest(path, ptExport(t, want))
+			got, err := importDoc(path, ptExport(t, want))
 			if err != nil {
-				t.Fatalf("ImportPerfTest(ExportPerfTest(f)): %v", err)
+				t.Fatalf("importDoc(Export(f)): %v", err)
 			}
 			for _, tx := range want.Transactions {
 				ptCanonical(tx.Steps)
@@ -370,7 +409,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 				ptCanonical(c.Setup)
 				ptCanonical(c.Steps)
 			}
-			ptSameFile(t, "ImportPerfTest(ExportPerfTest(f))", got, want)
+			ptSameFile(t, "importDoc(Export(f))", got, want)
 		})
 	}
 }
@@ -459,11 +498,11 @@ func TestImportErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := ImportPerfTest("x.json", []byte(tt.doc))
+			f, err := importDoc("x.json", []byte(tt.doc))
 			if err == nil {
 				t.Fatalf("got no error and %d cases, want an error", len(f.Cases))
 			}
-			var list ErrorList
+			var list scenario.ErrorList
 			if !errors.As(err, &list) {
 				t.Fatalf("got a %T, want an ErrorList", err)
 			}
@@ -478,15 +517,15 @@ func TestImportErrors(t *testing.T) {
 
 func TestImportReportsEveryError(t *testing.T) {
 	doc := ptCase(`{"data_type": 999}, {"data_type": 998}`)
-	_, err := ImportPerfTest("x.json", []byte(doc))
-	var list ErrorList
+	_, err := importDoc("x.json", []byte(doc))
+	var list scenario.ErrorList
 	if !errors.As(err, &list) || len(list) != 2 {
 		t.Fatalf("got %v, want 2 errors", err)
 	}
 }
 
 func TestImportDefaults(t *testing.T) {
-	f, err := ImportPerfTest("x.json", []byte(`{"name": "c", "contents": [`+ptGet+`],
+	f, err := importDoc("x.json", []byte(`{"name": "c", "contents": [`+ptGet+`],
 		"stages": [{"pressure_mode": 0, "time": 60, "issue_num": 8},
 		           {"pressure_mode": 0, "time": 60, "issue_num": 8, "current_user_num": 0},
 		           {"pressure_mode": 1, "time": 60, "tps_value": 20},
@@ -515,11 +554,11 @@ func TestImportDefaults(t *testing.T) {
 }
 
 func TestImportBodiesAlias(t *testing.T) {
-	f, err := ImportPerfTest("x.json", []byte(ptCase(`{"content": [{"content_type": 2, "content": {"protocol_type": 1, "url": "http://h/", "body_type": 3, "bodies": [{"key": "a", "value": "1"}]}}]}`)))
+	f, err := importDoc("x.json", []byte(ptCase(`{"content": [{"content_type": 2, "content": {"protocol_type": 1, "url": "http://h/", "body_type": 3, "bodies": [{"key": "a", "value": "1"}]}}]}`)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := f.Cases[0].Steps[0].Request.HTTP.Form, []KV{{Key: "a", Value: "1"}}; !reflect.DeepEqual(got, want) {
+	if got, want := f.Cases[0].Steps[0].Request.HTTP.Form, []scenario.KV{{Key: "a", Value: "1"}}; !reflect.DeepEqual(got, want) {
 		t.Errorf("form from bodies: got %v, want %v", got, want)
 	}
 }
@@ -534,7 +573,7 @@ func TestImportTransactionCards(t *testing.T) {
 		 {"content_id": 9, "selected_temp_name": "browse", "content": [{"content_type": 2, "content": {"name": "a", "protocol_type": 1, "url": "http://h/a"}}]},
 		 {"content_id": 9, "selected_temp_name": "browse", "content": [{"content_type": 2, "content": {"name": "b", "protocol_type": 1, "url": "http://h/b"}}]},
 		 `+ptGet) + `]}`
-	f, err := ImportPerfTest("x.json", []byte(doc))
+	f, err := importDoc("x.json", []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -625,11 +664,11 @@ cases:
     stages:
       - {concurrency: 1, duration: 1500ms}
 `
-	f, err := Parse("e.yaml", []byte(src))
+	f, err := scenario.Parse("e.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = ExportPerfTest(f)
+	_, err = Export(f)
 	if err == nil {
 		t.Fatal("got no error, want one per value JSON cannot hold")
 	}
@@ -663,12 +702,12 @@ cases:
       - think: 5s
     stages: [{concurrency: 1, duration: 1m}]
 `
-	want, err := Parse("p.yaml", []byte(src))
+	want, err := scenario.Parse("p.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
 	js := ptExport(t, want)
-	var doc PTDocument
+	var doc Document
 	if err := json.Unmarshal(js, &doc); err != nil {
 		t.Fatal(err)
 	}
@@ -690,11 +729,11 @@ cases:
 	if !reflect.DeepEqual(shape, wantShape) {
 		t.Errorf("cards:\ngot  %q\nwant %q", shape, wantShape)
 	}
-	got, err := ImportPerfTest("p.yaml", js)
+	got, err := importDoc("p.yaml", js)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ptSameFile(t, "ImportPerfTest(ExportPerfTest(f))", got, want)
+	ptSameFile(t, "importDoc(Export(f))", got, want)
 }
 
 // The HTTPS code is chosen from the URL, whatever the imported code was.
@@ -709,12 +748,12 @@ func TestExportProtocolFromURL(t *testing.T) {
 		{"${base}/x", 1},
 	}
 	for _, tt := range tests {
-		f := &File{Name: "u", Cases: []*Case{{Name: "c", Steps: []*Step{{Kind: StepRequest, Request: &Request{Protocol: HTTP, HTTP: &HTTPRequest{URL: tt.url, TLSVerify: true}}}}}}}
-		var doc PTDocument
+		f := &scenario.File{Name: "u", Cases: []*scenario.Case{{Name: "c", Steps: []*scenario.Step{{Kind: scenario.StepRequest, Request: &scenario.Request{Protocol: scenario.HTTP, HTTP: &scenario.HTTPRequest{URL: tt.url, TLSVerify: true}}}}}}}
+		var doc Document
 		if err := json.Unmarshal(ptExport(t, f), &doc); err != nil {
 			t.Fatal(err)
 		}
-		var ci PTContentInfo
+		var ci ContentInfo
 		if err := json.Unmarshal(doc.Cases[0].Contents[0].Content[0].Content, &ci); err != nil {
 			t.Fatal(err)
 		}
@@ -724,45 +763,236 @@ func TestExportProtocolFromURL(t *testing.T) {
 	}
 }
 
-// FuzzImportPerfTest: import never panics, returns a File or an ErrorList,
-// and an imported File that FormatYAML writes as a valid scenario reads
+// FuzzImport: detecting and importing never panic, an import returns a
+// File or an ErrorList, and an imported File that FormatYAML writes as a valid scenario reads
 // back unchanged.
-func FuzzImportPerfTest(f *testing.F) {
-	for _, p := range []string{"testdata/perftest/create_case.json", "testdata/perftest/update_case.json", "testdata/perftest/rich.json"} {
+func FuzzImport(f *testing.F) {
+	for _, p := range []string{"testdata/create_case.json", "testdata/update_case.json", "testdata/rich.json"} {
 		if src, err := os.ReadFile(p); err == nil {
 			f.Add(src)
 		}
 	}
 	f.Add([]byte(ptCase(ptGet)))
+	// YAML too, and YAML written as JSON, for Detect.
+	yamls, _ := filepath.Glob("../examples/*.yaml")
+	for _, p := range yamls {
+		if src, err := os.ReadFile(p); err == nil {
+			f.Add(src)
+		}
+	}
+	f.Add([]byte(ldFlowYAML))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		file, err := ImportPerfTest("fuzz.json", data)
+		JSON.Detect(data) // must not panic on any input
+		file, err := importDoc("fuzz.json", data)
 		if err != nil {
-			var list ErrorList
+			var list scenario.ErrorList
 			if !errors.As(err, &list) || len(list) == 0 {
 				t.Fatalf("error is not a non-empty ErrorList: %T %v", err, err)
 			}
 			return
 		}
-		out, err := FormatYAML(file)
+		out, err := scenario.FormatYAML(file)
 		if err != nil {
 			t.Fatalf("FormatYAML(imported): %v", err)
 		}
 		// Open reads the tree FormatYAML encodes, placed in the JSON: it
 		// must find what parsing the encoded text finds.
-		walked, walkErrs := importJSON("fuzz.json", data).walk()
-		if walked == nil {
-			t.Fatalf("the imported File cannot be walked: %v", walkErrs)
-		}
-		back, err := Parse("fuzz.json", out)
-		var textErrs ErrorList
+		_, walkErr := scenario.Open("-", scenario.Options{As: JSON, ParseOnly: true, Stdin: bytes.NewReader(data)})
+		var walkErrs scenario.ErrorList
+		errors.As(walkErr, &walkErrs)
+		back, err := scenario.Parse("fuzz.json", out)
+		var textErrs scenario.ErrorList
 		errors.As(err, &textErrs)
-		if len(walkErrs.normalize()) != len(textErrs) {
+		if len(walkErrs) != len(textErrs) {
 			t.Fatalf("walking the tree found %d errors, parsing its text %d:\n%v\n---\n%v", len(walkErrs), len(textErrs), walkErrs, textErrs)
 		}
 		if err != nil {
 			return // an import need not be a valid scenario; validate says why
 		}
 		ptSameFile(t, "Parse(FormatYAML(imported))", back, file)
-		ptSameFile(t, "the walked tree", walked, file)
 	})
+}
+
+// A checkpoint's retry_on is checked as retry's on: is.
+func TestImportRetryOn(t *testing.T) {
+	doc := `{"name": "c", "contents": [{"data_type": 0, "content": [
+	  {"content_type": 2, "content": {"protocol_type": 1, "name": "r", "method": "GET", "url": "http://127.0.0.1:1/"}},
+	  {"content_type": 3, "content": {"mode": "AND", "retry_count": 2, "retry_on": ["refused", "nope"], "checks": []}}]}],
+	  "stages": [{"pressure_mode": 0, "operate_mode": 0, "time": 1, "issue_num": 1}]}`
+	_, err := importDoc("c.json", []byte(doc))
+	testsupport.WantErrors(t, err, `retry_on[1]`, `"nope" is not a kind of failure`)
+}
+
+// on_end survives export and import.
+func TestOnEndRoundTrip(t *testing.T) {
+	f, err := scenario.Parse("s.yaml", []byte("name: r\nvariables: {a: {path: a.csv, on_end: stop, share: vu}}\ncases: [{name: c, steps: [{think: 1s}], stages: [{concurrency: 1, duration: 1s}]}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Export(f)
+	if err != nil || !strings.Contains(string(doc), `"on_end": "stop"`) {
+		t.Fatalf("export = %v\n%s", err, doc)
+	}
+	back, err := importDoc("s.json", doc)
+	if err != nil || !back.Variables[0].StopAtEnd || back.Variables[0].Share != scenario.ShareVU {
+		t.Errorf("import = %v, %+v", err, back.Variables)
+	}
+}
+
+// The case's cookies switch and the cookies: clear step survive export
+// and import.
+func TestCookiesRoundTrip(t *testing.T) {
+	f, err := scenario.Parse("s.yaml", []byte("name: r\ncases: [{name: c, cookies: false, steps: [{think: 1s}, {cookies: clear, disabled: true}], stages: [{concurrency: 1, duration: 1s}]}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Export(f)
+	if err != nil || !strings.Contains(string(doc), `"cookies": false`) || !strings.Contains(string(doc), `"data_type": 9002`) {
+		t.Fatalf("export = %v\n%s", err, doc)
+	}
+	back, err := importDoc("s.json", doc)
+	if err != nil || !back.Cases[0].NoCookies || len(back.Cases[0].Steps) != 2 || back.Cases[0].Steps[1].Kind != scenario.StepClearCookies || !back.Cases[0].Steps[1].Disabled {
+		t.Errorf("import = %v, %+v", err, back.Cases[0])
+	}
+}
+
+// What an import writes as YAML satisfies the JSON Schema editors use.
+func TestImportedYAMLMatchesSchema(t *testing.T) {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(scenario.Schema()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource(scenario.SchemaID, doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile(scenario.SchemaID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"testdata/create_case.json", "testdata/rich.json"} {
+		f, err := importDoc(path, ptRead(t, path))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := scenario.FormatYAML(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v any
+		if err := yaml.Unmarshal(out, &v); err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(v); err != nil {
+			t.Errorf("%s: the schema rejects FormatYAML's output: %v\n%s", path, err, out)
+		}
+	}
+}
+
+// ptTricky are strings YAML could misread: types, indicators, comments,
+// line breaks, spaces at the ends, control and non-ASCII characters.
+var ptTricky = []string{
+	"", " lead", "trail ", "a: b", "#x", "x #y", "- a", "? q", "[a]", "{a}", "'q'", `"dq"`, `back\slash`,
+	"multi\nline", "multi\nline\n", "ends\n\n", "  indented\nlines", "\ttab", "a\r\nb", "bell\a",
+	"yes", "no", "on", "off", "~", "null", "true", "0x1F", "1e3", ".inf", "012", "1_000",
+	"*alias", "&anchor", "!tag", "%percent", "@at", "`tick", "|", ">", "---", "...",
+	"é", "\u2028", "🚀", "${x}", "$${x}",
+}
+
+// ptSetText puts s into every free-text field of v: names, URLs, values,
+// bodies, expressions, documentation.
+func ptSetText(v reflect.Value, s string) {
+	switch v.Kind() {
+	case reflect.Pointer:
+		if !v.IsNil() {
+			ptSetText(v.Elem(), s)
+		}
+	case reflect.Slice:
+		for i := 0; i < v.Len(); i++ {
+			ptSetText(v.Index(i), s)
+		}
+	case reflect.Struct:
+		free := map[string][]string{
+			"File":          {"Description"},
+			"Case":          {"Description"},
+			"CaseDoc":       {"Preparation"},
+			"ManualStep":    {"Step", "Expect"},
+			"Request":       {"Name"},
+			"HTTPRequest":   {"URL"},
+			"KV":            {"Key", "Value"},
+			"Expr":          {"Source"},
+			"Assign":        {"Template"},
+			"Check":         {"Value"}, // only where the operator takes one, see below
+			"Part":          {"Value"},
+			"Rendezvous":    {"Name"},
+			"Plugin":        {"Name"},
+			"Transaction":   {"Description"},
+			"SocketRequest": {"Address"},
+		}[v.Type().Name()]
+		switch x := v.Addr().Interface().(type) {
+		case *scenario.Check:
+			if x.Expr != nil || x.Op == "in" || strings.HasSuffix(x.Op, "exists") {
+				free = nil
+			}
+		case *scenario.Plugin:
+			if s == "" { // a plugin needs a name
+				free = nil
+			}
+		case *scenario.Request:
+			if x.Protocol == "" { // a plugin's checks; the plugin has the name
+				free = nil
+			}
+		case *scenario.Part:
+			if x.File != "" { // a file part has no value
+				free = nil
+			}
+		case *scenario.Assign:
+			if x.Expr != nil { // an expression has no template
+				free = nil
+			}
+		}
+		for i := 0; i < v.NumField(); i++ {
+			f := v.Field(i)
+			switch {
+			case f.Kind() == reflect.String && slices.Contains(free, v.Type().Field(i).Name):
+				f.SetString(s)
+			case f.Kind() == reflect.Pointer && f.Type().Elem().Kind() == reflect.String && !f.IsNil():
+				f.Elem().SetString(s) // Extract.Default and Expect
+			default:
+				ptSetText(f, s)
+			}
+		}
+	}
+}
+
+// Free text YAML or JSON could misread survives both: written as YAML and
+// read back, exported and imported back.
+func TestTrickyStringsRoundTrip(t *testing.T) {
+	for _, s := range ptTricky {
+		f, err := scenario.ParseFile("testdata/rich.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ptSetText(reflect.ValueOf(f), s)
+		out, err := scenario.FormatYAML(f)
+		if err != nil {
+			t.Fatalf("%q: FormatYAML: %v", s, err)
+		}
+		back, err := scenario.Parse(f.Path, out)
+		if err != nil {
+			t.Errorf("%q: Parse(FormatYAML(f)): %v", s, err)
+			continue
+		}
+		ptSameFile(t, fmt.Sprintf("%q through YAML", s), back, f)
+		js, err := Export(f)
+		if err != nil {
+			t.Fatalf("%q: Export: %v", s, err)
+		}
+		imported, err := importDoc(f.Path, js)
+		if err != nil {
+			t.Errorf("%q: importDoc(Export(f)): %v", s, err)
+			continue
+		}
+		ptSameFile(t, fmt.Sprintf("%q through JSON", s), imported, f)
+	}
 }

@@ -1,4 +1,4 @@
-package reporters
+package perftest
 
 import (
 	"encoding/json"

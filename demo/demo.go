@@ -1,8 +1,8 @@
-// Package target is the demo target the examples run against: a small
+// Package demo is the demo target the examples run against: a small
 // HTTP API with a WebSocket echo, a TCP line echo and a UDP echo. It
 // listens on loopback addresses only, because it answers anyone who asks
 // and exists to be hammered by load tests.
-package target
+package demo
 
 import (
 	"context"

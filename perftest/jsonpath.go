@@ -1,4 +1,4 @@
-package scenario
+package perftest
 
 import (
 	"encoding/json"

@@ -1,4 +1,4 @@
-package reporters
+package perftest
 
 import (
 	"bytes"
@@ -18,7 +18,7 @@ import (
 // re-encoding with an equal value. This is the unknown-field check that
 // json.Decoder.DisallowUnknownFields cannot make through the types'
 // UnmarshalJSON methods.
-func TestReferenceExamplesRoundTrip(t *testing.T) {
+func TestReportExamplesRoundTrip(t *testing.T) {
 	tests := []struct {
 		file string
 		into any
