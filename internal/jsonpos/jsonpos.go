@@ -241,3 +241,32 @@ func (c *Cursor) Pos(off int64) scenario.Pos {
 	}
 	return scenario.Pos{File: c.file, Line: c.line, Col: c.col}
 }
+
+// Skip reads past one value of dec, whose first token is first (nil: not
+// read yet); it reports false on a syntax error. Format detection uses it
+// to look at a document's keys without decoding their values.
+func Skip(dec *json.Decoder, first json.Token) bool {
+	if first == nil {
+		var err error
+		if first, err = dec.Token(); err != nil {
+			return false
+		}
+	}
+	depth := 0
+	if d, ok := first.(json.Delim); ok && (d == '{' || d == '[') {
+		depth = 1
+	}
+	for depth > 0 {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+	}
+	return true
+}
