@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -76,13 +77,22 @@ func runImport(e *env, args []string) error {
 	out := fs.String("o", "", "write the YAML to `file` instead of standard output")
 	from := fs.String("from", "", "the document's `format`: perftest, har, curl or postman (default: told from the content)")
 	keepStatic := fs.Bool("keep-static", false, "har: keep the static assets (style sheets, scripts, images, fonts, media)")
+	envFile := fs.String("env", "", "postman: a Postman environment `file` whose values win over the collection's")
 	maxSize := addMaxFileSize(fs.FlagSet)
 	in, done, err := fs.oneFile(args, "name one file to convert, e.g. perfcase import case.json")
 	if done || err != nil {
 		return err
 	}
+	pm := importers.Postman{EnvName: *envFile}
+	if *envFile != "" {
+		if pm.Env, err = readEnvFile(*envFile, int64(*maxSize)); err != nil {
+			return fs.mistake("--env %s: %v", *envFile, err)
+		}
+	}
 	conv := map[string]*converting{
-		"har": {Converter: importers.HAR{KeepStatic: *keepStatic}},
+		"har":     {Converter: importers.HAR{KeepStatic: *keepStatic}},
+		"postman": {Converter: pm},
+		"curl":    {Converter: importers.Curl{}},
 	}
 	var opts scenario.Options
 	switch c, ok := conv[*from]; {
@@ -93,16 +103,19 @@ func runImport(e *env, args []string) error {
 	case *from != "":
 		return fs.mistake("--from %q: want perftest, har, curl or postman", *from)
 	default:
-		opts.Importers = []scenario.Importer{perftest.JSON, conv["har"], fallback{perftest.JSON}}
+		opts.Importers = []scenario.Importer{perftest.JSON, conv["har"], conv["postman"], conv["curl"], fallback{perftest.JSON}}
 	}
 	l, err := openScenario(e, in, opts, maxSize)
 	in = scenarioName(l, in)
 	var used *importers.Converted
+	if l != nil && l.Format == perftest.JSON.Format() && (*keepStatic || *envFile != "") {
+		return fs.mistake("--keep-static applies to a HAR and --env to a Postman collection; %s is %s", in, l.Format)
+	}
 	for name, c := range conv {
 		if c.last != nil {
 			used = c.last
-			if *keepStatic && name != "har" {
-				return fs.mistake("--keep-static applies to a HAR; %s is a %s", in, l.Format)
+			if *keepStatic && name != "har" || *envFile != "" && name != "postman" {
+				return fs.mistake("--keep-static applies to a HAR and --env to a Postman collection; %s is %s", in, l.Format)
 			}
 		}
 	}
@@ -134,4 +147,19 @@ func runImport(e *env, args []string) error {
 		reportScenarioError(e.stderr, in, err)
 	}
 	return nil
+}
+
+// readEnvFile reads a Postman environment, a regular file within the
+// scenario size limit.
+func readEnvFile(name string, limit int64) ([]byte, error) {
+	st, err := os.Stat(name)
+	switch {
+	case err != nil:
+		return nil, err
+	case !st.Mode().IsRegular():
+		return nil, fmt.Errorf("not a regular file")
+	case st.Size() > limit:
+		return nil, fmt.Errorf("over the %d-byte limit (--max-file-size)", limit)
+	}
+	return os.ReadFile(name)
 }

@@ -48,7 +48,7 @@ func addMaxFileSize(fs *flag.FlagSet) *sizeFlag {
 // formats are the formats besides perfcase's YAML that every command
 // reads, each telling its documents apart by content; a new format is a
 // row here.
-var formats = []scenario.Importer{perftest.JSON, importers.HAR{}}
+var formats = []scenario.Importer{perftest.JSON, importers.HAR{}, importers.Postman{}, importers.Curl{}}
 
 // openScenario loads a scenario (a file, or standard input for "-") the
 // one way every command does, and prints the notes about what a PerfTest
