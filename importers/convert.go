@@ -3,7 +3,6 @@ package importers
 import (
 	"fmt"
 	"net/url"
-	"sort"
 	"strings"
 
 	"github.com/perfcase/perfcase/scenario"
@@ -201,12 +200,13 @@ func (u uniqueNames) take(name string) string {
 	return n
 }
 
-// identifier turns a key, a header or a field name into a variable name.
+// identifier turns a key, a header or a field name into a variable name:
+// letters, digits and _, in the case they were written.
 func identifier(s string) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
+	for _, r := range s {
 		switch {
-		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
 			b.WriteRune(r)
 		case b.Len() > 0 && !strings.HasSuffix(b.String(), "_"):
 			b.WriteByte('_')
@@ -219,10 +219,3 @@ func identifier(s string) string {
 	return strings.TrimSuffix(n, "_")
 }
 
-// sortedNotes orders notes by place.
-func sortNotes(list scenario.ErrorList) {
-	sort.SliceStable(list, func(i, j int) bool {
-		a, b := list[i].Pos, list[j].Pos
-		return a.Line < b.Line || a.Line == b.Line && a.Col < b.Col
-	})
-}

@@ -244,7 +244,7 @@ func candidates(e *entry) []candidate {
 			out = locationCandidates(h.Name, v, out)
 		case skipResponseHeader[name] || strings.HasPrefix(name, "access-control-") || strings.HasPrefix(name, "content-"):
 		case madeUp(v):
-			out = append(out, candidate{value: v, name: identifier(h.Name), where: "the header " + h.Name,
+			out = append(out, candidate{value: v, name: identifier(strings.ToLower(h.Name)), where: "the header " + h.Name,
 				ext: scenario.Extract{From: "header", Header: h.Name, Match: 1}})
 		}
 	}

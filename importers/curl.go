@@ -100,8 +100,16 @@ var curlShort = map[byte]string{
 	'L': "location", 'G': "get", 'I': "head", 'e': "referer", 'A': "user-agent", 'm': "max-time",
 }
 
-// curlIgnored take an argument and change nothing a load test sends.
-var curlIgnored = map[string]bool{"output": true, "o": true, "w": true, "write-out": true, "trace": true, "trace-ascii": true}
+// curlValueFlags are flags perfcase does not convert that take a value,
+// by long or short name: the value is skipped with them.
+var curlValueFlags = map[string]bool{
+	"url-query": true, "output": true, "o": true, "write-out": true, "w": true, "proxy": true, "x": true, "resolve": true,
+	"connect-to": true, "cacert": true, "cert": true, "E": true, "key": true, "interface": true, "retry": true,
+	"retry-delay": true, "retry-max-time": true, "limit-rate": true, "dump-header": true, "D": true, "cookie-jar": true,
+	"c": true, "trace": true, "trace-ascii": true, "config": true, "K": true, "range": true, "r": true, "unix-socket": true,
+	"proto": true, "proto-redir": true, "upload-file": true, "T": true, "speed-limit": true, "Y": true, "speed-time": true,
+	"y": true, "time-cond": true, "z": true, "oauth2-bearer": true, "request-target": true, "variable": true, "expand-url": true,
+}
 
 type curlOpt struct {
 	name string
@@ -124,7 +132,7 @@ func (c *curlConv) command(words []word) *scenario.Step {
 			name, val, hasVal := strings.Cut(w.text[2:], "=")
 			takes, known := curlFlags[name]
 			if !known {
-				if curlIgnored[name] && i+1 < len(words) {
+				if curlValueFlags[name] && !hasVal && i+1 < len(words) {
 					i++
 				}
 				c.note(w, "perfcase has no such setting; the request is converted without it", "curl flag --%s is not converted", name)
@@ -149,8 +157,11 @@ func (c *curlConv) command(words []word) *scenario.Step {
 				name, known := curlShort[w.text[k]]
 				if !known {
 					c.note(w, "perfcase has no such setting; the request is converted without it", "curl flag -%c is not converted", w.text[k])
-					if curlIgnored[string(w.text[k])] && k == len(w.text)-1 && i+1 < len(words) {
-						i++
+					if curlValueFlags[string(w.text[k])] {
+						if k == len(w.text)-1 && i+1 < len(words) {
+							i++
+						}
+						break
 					}
 					continue
 				}
@@ -194,7 +205,7 @@ func (c *curlConv) build(u word, opts []curlOpt) *scenario.Step {
 	if !strings.Contains(raw, "://") {
 		raw = "http://" + raw
 	}
-	h := &scenario.HTTPRequest{TLSVerify: true}
+	h := &scenario.HTTPRequest{TLSVerify: true, URL: c.bases.template(raw)}
 	r := &scenario.Request{Protocol: scenario.HTTP, HTTP: h}
 	s := &scenario.Step{Kind: scenario.StepRequest, Request: r}
 	at := scenario.Spot{Val: u.pos}
@@ -212,7 +223,7 @@ func (c *curlConv) build(u word, opts []curlOpt) *scenario.Step {
 		if strings.EqualFold(name, "Content-Type") {
 			ctype = value
 		}
-		h.Headers = append(h.Headers, scenario.KV{Key: name, Value: lit(value)})
+		h.Headers = append(h.Headers, scenario.KV{Key: name, Value: c.bases.replaceOrigins(value)})
 		c.src.mark(&h.Headers[len(h.Headers)-1], scenario.NameKey, scenario.Spot{Val: w.pos})
 		c.src.mark(&h.Headers[len(h.Headers)-1], "", scenario.Spot{Val: w.pos})
 	}
@@ -317,14 +328,13 @@ func (c *curlConv) build(u word, opts []curlOpt) *scenario.Step {
 		if strings.Contains(raw, "?") {
 			sep = "&"
 		}
-		raw += sep + body
+		h.URL += sep + lit(body)
 		data = nil
 	case len(data) > 0 && method == "":
 		method = "POST"
 	case len(h.Parts) > 0 && method == "":
 		method = "POST"
 	}
-	h.URL = c.bases.template(raw)
 	if len(data) > 0 {
 		c.src.mark(r, "body", scenario.Spot{Val: dataAt.pos})
 		c.src.mark(r, "form", scenario.Spot{Val: dataAt.pos})

@@ -32,7 +32,9 @@ func isCmdSyntax(src string) bool {
 	return strings.Contains(src, "^\n") || strings.Contains(src, "^\r\n") || strings.Contains(src, `^"`)
 }
 
-func (lx *shellLexer) pos() scenario.Pos { return scenario.Pos{File: lx.file, Line: lx.line, Col: lx.col} }
+func (lx *shellLexer) pos() scenario.Pos {
+	return scenario.Pos{File: lx.file, Line: lx.line, Col: lx.col}
+}
 
 func (lx *shellLexer) peek(k int) byte {
 	if lx.i+k < len(lx.src) {
