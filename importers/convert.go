@@ -218,4 +218,3 @@ func identifier(s string) string {
 	}
 	return strings.TrimSuffix(n, "_")
 }
-
