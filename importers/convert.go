@@ -1,10 +1,13 @@
 package importers
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/url"
+	"reflect"
 	"strings"
 
+	"github.com/perfcase/perfcase/internal/jsonpos"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -159,9 +162,10 @@ func noise(name string) string {
 }
 
 // formPairs splits an application/x-www-form-urlencoded body into its
-// pairs in order; false when it is not one.
+// pairs in order; false when it is not one, or when it holds ${, which a
+// form's names would not keep.
 func formPairs(body string) ([]scenario.KV, bool) {
-	if body == "" {
+	if body == "" || strings.Contains(body, "${") {
 		return nil, false
 	}
 	var out []scenario.KV
@@ -217,4 +221,25 @@ func identifier(s string) string {
 		n = "v_" + n
 	}
 	return strings.TrimSuffix(n, "_")
+}
+
+// typeError names the place and the type a JSON decoding error is about.
+func typeError(idx *jsonpos.Index, te *json.UnmarshalTypeError) (path, want string) {
+	path = idx.PathAtOffset(te.Offset)
+	if _, ok := idx.At(te.Field); ok && te.Field != "" {
+		path = te.Field
+	}
+	switch te.Type.Kind() {
+	case reflect.Slice, reflect.Array:
+		want = "a list"
+	case reflect.Struct, reflect.Map:
+		want = "an object"
+	case reflect.String:
+		want = "a string"
+	case reflect.Bool:
+		want = "true or false"
+	default:
+		want = "a number"
+	}
+	return path, want
 }

@@ -271,7 +271,8 @@ func (c *harConv) jsonError(src []byte, err error) {
 	case errors.As(err, &se):
 		c.out.Errors = append(c.out.Errors, &scenario.Error{Pos: jsonpos.NewCursor(c.name, src).Pos(max(se.Offset-1, 0)), Msg: fmt.Sprintf("invalid JSON: %v", se), Hint: "save the HAR again; a HAR is JSON"})
 	case errors.As(err, &te):
-		c.errorf(c.idx.PathAtOffset(te.Offset), "HAR 1.2 gives this field another type; save the recording again", "expected %s, got %s", te.Type, te.Value)
+		path, want := typeError(c.idx, te)
+		c.errorf(path, "HAR 1.2 gives this field another type; save the recording again", "expected %s, got %s", want, te.Value)
 	default:
 		c.errorf("", "", "%v", err)
 	}
@@ -415,7 +416,11 @@ func (c *harConv) bodyHeader(name string, pd *harPost) bool {
 		return false
 	}
 	mt := mediaType(pd.MimeType)
-	return mt == "multipart/form-data" || mt == "application/x-www-form-urlencoded" && !strings.Contains(pd.Text, "${")
+	if mt == "application/x-www-form-urlencoded" {
+		_, isForm := formPairs(pd.Text)
+		return isForm
+	}
+	return mt == "multipart/form-data" && len(pd.Params) > 0
 }
 
 func unsetCookies(header string, set map[string]bool) string {

@@ -231,7 +231,8 @@ func (c *pmConv) jsonError(src []byte, err error) {
 	case errors.As(err, &se):
 		c.out.Errors = append(c.out.Errors, &scenario.Error{Pos: jsonpos.NewCursor(c.name, src).Pos(max(se.Offset-1, 0)), Msg: fmt.Sprintf("invalid JSON: %v", se), Hint: "export the collection again; it is JSON"})
 	case errors.As(err, &te):
-		c.errorf(c.idx.PathAtOffset(te.Offset), "a v2.1 collection gives this field another type", "expected %s, got %s", te.Type, te.Value)
+		path, want := typeError(c.idx, te)
+		c.errorf(path, "a v2.1 collection gives this field another type", "expected %s, got %s", want, te.Value)
 	default:
 		c.errorf("", "", "%v", err)
 	}
@@ -359,15 +360,16 @@ func (c *pmConv) request(it *pmItem, p string, auth *pmAuth) *scenario.Step {
 	pr := it.Request
 	raw, urlVars := "", []pmKV(nil)
 	var asString string
-	if json.Unmarshal(pr.URL, &asString) == nil {
+	var u pmURL
+	switch {
+	case len(pr.URL) == 0:
+	case json.Unmarshal(pr.URL, &asString) == nil:
 		raw = asString
-	} else {
-		var u pmURL
-		if err := json.Unmarshal(pr.URL, &u); err != nil {
-			c.errorf(p+".request.url", "the url is a string or an object with raw", "the url cannot be read: %v", err)
-			return nil
-		}
+	case json.Unmarshal(pr.URL, &u) == nil:
 		raw, urlVars = u.Raw, u.Variable
+	default:
+		c.errorf(p+".request.url", "give a string, or an object with raw as Postman exports it", "the url cannot be read: it is %s", strings.TrimSpace(string(pr.URL)))
+		return nil
 	}
 	if raw == "" {
 		c.errorf(p+".request.url", "give the request a URL", "the request %q has no URL", it.Name)
