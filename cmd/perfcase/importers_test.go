@@ -227,3 +227,19 @@ func TestImportFlagMistakes(t *testing.T) {
 		}
 	}
 }
+
+// examples/recorded-shop.yaml is the HAR's import as it is today.
+func TestRecordedExample(t *testing.T) {
+	code, out, errOut := runCmd(t, "import", importData+"demo-shop.har")
+	if code != exitOK {
+		t.Fatalf("import: exit %d\n%s", code, errOut)
+	}
+	src, err := os.ReadFile("../../examples/recorded-shop.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, body, _ := strings.Cut(string(src), "(TestRecordedExample keeps it so).\n")
+	if body != out {
+		t.Errorf("examples/recorded-shop.yaml is not the HAR's import; write it again:\n%s", out)
+	}
+}
