@@ -590,9 +590,6 @@ func htmlTitle(body string) string {
 	if m == nil {
 		return ""
 	}
-	t := strings.Join(strings.Fields(html.UnescapeString(m[1])), " ")
-	if len(t) > 60 {
-		t = t[:60]
-	}
-	return t
+	t := []rune(strings.Join(strings.Fields(html.UnescapeString(m[1])), " "))
+	return string(t[:min(len(t), 60)])
 }

@@ -328,7 +328,7 @@ func (c *pmConv) items(list []pmItem, p string, auth *pmAuth) []*scenario.Step {
 		it := &list[i]
 		ip := fmt.Sprintf("%s[%d]", p, i)
 		itemAuth := auth
-		if it.Auth != nil {
+		if it.Auth != nil && it.Auth.Type != "inherit" {
 			itemAuth = it.Auth
 		}
 		switch {
@@ -403,7 +403,7 @@ func (c *pmConv) request(it *pmItem, p string, auth *pmAuth) *scenario.Step {
 		c.src.mark(&h.Headers[len(h.Headers)-1], scenario.NameKey, spot(c.idx, hp+".key"))
 		c.src.mark(&h.Headers[len(h.Headers)-1], "", spot(c.idx, hp+".value"))
 	}
-	if pr.Auth != nil {
+	if pr.Auth != nil && pr.Auth.Type != "inherit" {
 		auth = pr.Auth
 	}
 	c.auth(h, auth, p)
@@ -430,7 +430,7 @@ func (c *pmConv) auth(h *scenario.HTTPRequest, a *pmAuth, p string) {
 		return ""
 	}
 	switch a.Type {
-	case "", "noauth", "inherit":
+	case "", "noauth":
 	case "basic":
 		user, pass := get(a.Basic, "username"), get(a.Basic, "password")
 		if strings.Contains(user+pass, "{{") {

@@ -82,3 +82,28 @@ func TestPostmanVariables(t *testing.T) {
 		t.Errorf("the path variable :id: %q", item.URL)
 	}
 }
+
+// Auth comes from the request, else its folder, else the collection;
+// inherit looks further up and noauth sends none.
+func TestPostmanAuth(t *testing.T) {
+	src := `{"info": {"schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+	 "auth": {"type": "bearer", "bearer": [{"key": "token", "value": "{{t}}"}]},
+	 "variable": [{"key": "t", "value": "x"}],
+	 "item": [{"name": "f", "auth": {"type": "inherit"}, "item": [
+	   {"name": "a", "request": {"url": "http://h/a"}},
+	   {"name": "b", "request": {"url": "http://h/b", "auth": {"type": "noauth"}}},
+	   {"name": "c", "request": {"url": "http://h/c", "auth": {"type": "apikey", "apikey": [{"key": "key", "value": "k"}, {"key": "value", "value": "{{t}}"}, {"key": "in", "value": "query"}]}}},
+	   {"name": "d", "request": {"url": "http://h/d", "auth": {"type": "digest"}}}]}]}`
+	c := Postman{}.Convert("x.json", []byte(src))
+	if len(c.Errors) > 0 {
+		t.Fatal(c.Errors)
+	}
+	steps := c.File.Transactions[0].Steps
+	auth := func(i int) string { return headerOf(steps[i].Request.HTTP.Headers, "Authorization") }
+	if auth(0) != "Bearer ${t}" || auth(1) != "" || auth(2) != "" || kvs(steps[2].Request.HTTP.Query)["k"] != "${t}" {
+		t.Errorf("auth: %q %q %q %v", auth(0), auth(1), auth(2), steps[2].Request.HTTP.Query)
+	}
+	if len(c.Notes) != 1 || !strings.Contains(c.Notes[0].Msg, "digest auth is not converted") {
+		t.Errorf("notes %v", c.Notes)
+	}
+}
