@@ -6,6 +6,7 @@ import (
 	"html"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -131,7 +132,7 @@ func correlate(c *harConv, all, kept []*entry) {
 					}
 					*sl.text = (*sl.text)[:r.start] + "${" + r.o.ext.Var + "}" + (*sl.text)[r.end:]
 					use := fmt.Sprintf("log.entries[%d] (%s %s, %s)", e.n, e.Request.Method, pathOf(e.Request.URL), sl.what)
-					if !containsStr(r.o.uses, use) {
+					if !slices.Contains(r.o.uses, use) {
 						r.o.uses = append(r.o.uses, use)
 					}
 				}
@@ -153,15 +154,6 @@ func correlate(c *harConv, all, kept []*entry) {
 	for _, o := range used {
 		c.out.Comments[o.ext] = fmt.Sprintf("%s: %s of this response (log.entries[%d]); sent by %s", o.ext.Var, o.cand.where, o.from.n, strings.Join(o.uses, ", "))
 	}
-}
-
-func containsStr(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 func pathOf(raw string) string {

@@ -74,7 +74,6 @@ func (h HAR) Import(name string, src []byte) *scenario.Imported {
 
 type harDoc struct {
 	Log struct {
-		Version string      `json:"version"`
 		Creator harCreator  `json:"creator"`
 		Browser *harCreator `json:"browser"`
 		Pages   []harPage   `json:"pages"`
@@ -103,11 +102,10 @@ type harEntry struct {
 }
 
 type harRequest struct {
-	Method   string      `json:"method"`
-	URL      string      `json:"url"`
-	Headers  []harNV     `json:"headers"`
-	PostData *harPost    `json:"postData"`
-	Cookies  []harCookie `json:"cookies"`
+	Method   string   `json:"method"`
+	URL      string   `json:"url"`
+	Headers  []harNV  `json:"headers"`
+	PostData *harPost `json:"postData"`
 }
 
 type harNV struct {
@@ -376,7 +374,7 @@ func (c *harConv) request(e *entry, set map[string]bool) bool {
 		} else if noise(hv.Name) != "" {
 			continue
 		}
-		if value == "" || c.bodyHeader(hv.Name, hr.PostData) {
+		if value == "" || bodyHeader(hv.Name, hr.PostData) {
 			continue
 		}
 		h.Headers = append(h.Headers, scenario.KV{Key: hv.Name, Value: c.bases.replaceOrigins(value)})
@@ -411,7 +409,7 @@ func shorten(s string) string {
 }
 
 // bodyHeader reports a Content-Type that the body key sends itself.
-func (c *harConv) bodyHeader(name string, pd *harPost) bool {
+func bodyHeader(name string, pd *harPost) bool {
 	if pd == nil || !strings.EqualFold(name, "Content-Type") {
 		return false
 	}
