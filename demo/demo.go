@@ -1,5 +1,7 @@
 // Package demo is the demo target the examples run against: a small
-// HTTP API with a WebSocket echo, a TCP line echo and a UDP echo. It
+// HTTP API with a WebSocket echo, a TCP line echo and a UDP echo, and a
+// web shop with pages, a login form and signed tokens that browser
+// recordings are made against. It
 // listens on loopback addresses only, because it answers anyone who asks
 // and exists to be hammered by load tests.
 package demo
@@ -58,6 +60,7 @@ type Server struct {
 	cancel context.CancelFunc
 
 	counter atomic.Int64
+	shop    *shop
 
 	// mu guards conns and closed. The open TCP and WebSocket connections
 	// are tracked because http.Server.Shutdown neither sees hijacked
@@ -76,7 +79,7 @@ type Server struct {
 // reported with what to do about it.
 func Start(opts Options) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{cancel: cancel, conns: map[io.Closer]struct{}{}}
+	s := &Server{cancel: cancel, conns: map[io.Closer]struct{}{}, shop: newShop()}
 	if err := s.listen(opts); err != nil {
 		s.Close()
 		return nil, err

@@ -34,6 +34,15 @@ ANY  /status/{code}  answers with that status (200-599); 301, 302, 303, 307
                      and 308 redirect to /items/1
 ANY  /counter        {"count": N}, N growing by one per request
 GET  /ws             WebSocket echo of text and binary messages
+
+GET  /web/           a web shop for browser recordings (perfcase import --from har):
+                     a login page with static assets (/web/static/) and a CSRF token;
+                     its form logs in (session cookie) and leads to /web/account, whose
+                     script calls /web/api/profile and /web/api/cart, and whose order
+                     form redirects to /web/orders/{id}. Every token is signed per
+                     target start: a replay must send the ones this target handed out.
+GET  /web/stats      {"csrf_ok", "csrf_bad", "api_ok", "api_bad", "orders_ok", "orders_bad"}:
+                     the shop's tokens accepted and refused
 `
 
 func (s *Server) routes() http.Handler {
@@ -52,6 +61,7 @@ func (s *Server) routes() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]int64{"count": s.counter.Add(1)})
 	})
 	mux.HandleFunc("GET /ws", s.echoWebSocket)
+	s.webRoutes(mux)
 	return mux
 }
 
@@ -82,12 +92,8 @@ func login(w http.ResponseWriter, r *http.Request) {
 
 // whoami names the user of the session cookie /login set.
 func whoami(w http.ResponseWriter, r *http.Request) {
-	c, err := r.Cookie("session")
-	user, ok := "", false
-	if err == nil {
-		user, ok = strings.CutPrefix(c.Value, tokenPrefix)
-	}
-	if !ok || user == "" {
+	user, ok := sessionUser(r)
+	if !ok {
 		writeError(w, http.StatusUnauthorized, "no session cookie from POST /login: log in first, and keep the cookies it sets")
 		return
 	}

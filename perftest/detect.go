@@ -3,6 +3,8 @@ package perftest
 import (
 	"bytes"
 	"encoding/json"
+
+	"github.com/perfcase/perfcase/internal/jsonpos"
 )
 
 // ptTopKeys are keys a PerfTest document has at its top and a YAML
@@ -50,7 +52,7 @@ func isPerfTestJSON(src []byte) bool {
 			if tok == json.Delim('[') {
 				return true
 			}
-			if !skipJSON(dec, tok) {
+			if !jsonpos.Skip(dec, tok) {
 				return false
 			}
 		case key == "cases":
@@ -58,7 +60,7 @@ func isPerfTestJSON(src []byte) bool {
 				return found
 			}
 		default:
-			if !skipJSON(dec, nil) {
+			if !jsonpos.Skip(dec, nil) {
 				return false
 			}
 		}
@@ -74,7 +76,7 @@ func casesArePerfTest(dec *json.Decoder) (found, ok bool) {
 		return false, false
 	}
 	if tok != json.Delim('[') {
-		return false, skipJSON(dec, tok)
+		return false, jsonpos.Skip(dec, tok)
 	}
 	for dec.More() {
 		tok, err := dec.Token()
@@ -82,7 +84,7 @@ func casesArePerfTest(dec *json.Decoder) (found, ok bool) {
 			return false, false
 		}
 		if tok != json.Delim('{') {
-			if !skipJSON(dec, tok) {
+			if !jsonpos.Skip(dec, tok) {
 				return false, false
 			}
 			continue
@@ -95,7 +97,7 @@ func casesArePerfTest(dec *json.Decoder) (found, ok bool) {
 			if k, _ := key.(string); ptCaseKeys[k] {
 				return true, true
 			}
-			if !skipJSON(dec, nil) {
+			if !jsonpos.Skip(dec, nil) {
 				return false, false
 			}
 		}
@@ -105,32 +107,4 @@ func casesArePerfTest(dec *json.Decoder) (found, ok bool) {
 	}
 	_, err = dec.Token()
 	return false, err == nil
-}
-
-// skipJSON reads past one value, whose first token is first (nil: not
-// read yet); it reports false on a syntax error.
-func skipJSON(dec *json.Decoder, first json.Token) bool {
-	if first == nil {
-		var err error
-		if first, err = dec.Token(); err != nil {
-			return false
-		}
-	}
-	depth := 0
-	if d, ok := first.(json.Delim); ok && (d == '{' || d == '[') {
-		depth = 1
-	}
-	for depth > 0 {
-		tok, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		switch tok {
-		case json.Delim('{'), json.Delim('['):
-			depth++
-		case json.Delim('}'), json.Delim(']'):
-			depth--
-		}
-	}
-	return true
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfcase/perfcase/internal/jsonpos"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -37,20 +38,20 @@ func (jsonFormat) Import(name string, src []byte) *scenario.Imported {
 // source places the values of an imported File in the JSON.
 type source struct {
 	at  posTable
-	idx *jsonIndex
+	idx *jsonpos.Index
 }
 
 func (s source) At(owner any, key string) (scenario.Spot, bool) {
 	sp, ok := s.at[posKey{owner, key}]
-	return scenario.Spot{Key: sp.key, Val: sp.val, Quoted: sp.quoted}, ok
+	return scenario.Spot{Key: sp.Key, Val: sp.Val, Quoted: sp.Quoted}, ok
 }
 
 func (s source) PathAt(p scenario.Pos) (string, bool) {
-	path, ok := s.idx.pathAt(p)
+	path, ok := s.idx.PathAt(p)
 	if !ok {
 		return "", false
 	}
-	return displayPath(path), true
+	return jsonpos.Display(path), true
 }
 
 // importJSON converts a PerfTest document. im.out is the File, nil when
@@ -58,7 +59,7 @@ func (s source) PathAt(p scenario.Pos) (string, bool) {
 // im.notes the stage fields that were ignored, and im.at where each
 // converted value came from.
 func importJSON(name string, data []byte) *importer {
-	im := &importer{file: name, idx: indexJSON(name, data), at: posTable{}, txByID: map[int]string{}, txDefined: map[string]bool{}}
+	im := &importer{file: name, idx: jsonpos.Read(name, data), at: posTable{}, txByID: map[int]string{}, txDefined: map[string]bool{}}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
 		im.jsonError(data, "", err, nil)
@@ -104,7 +105,7 @@ func importJSON(name string, data []byte) *importer {
 
 type importer struct {
 	file      string
-	idx       *jsonIndex
+	idx       *jsonpos.Index
 	out       *scenario.File
 	errs      scenario.ErrorList
 	notes     scenario.ErrorList
@@ -123,24 +124,24 @@ type posKey struct {
 
 // posTable places the values of an imported File at the JSON they came
 // from, so that the checks YAML goes through point into the JSON.
-type posTable map[posKey]jsonSpot
+type posTable map[posKey]jsonpos.Spot
 
 // mark records that owner's YAML key came from the JSON value at path;
 // values the document leaves out are not marked, and take the place of
 // what holds them.
 func (im *importer) mark(owner any, key, path string) {
-	if i, ok := im.idx.byPath[path]; ok {
-		im.at[posKey{owner, key}] = im.idx.spots[i]
+	if sp, ok := im.idx.At(path); ok {
+		im.at[posKey{owner, key}] = sp
 	}
 }
 
 func (im *importer) errorf(path, hint, format string, args ...any) {
-	im.errs = append(im.errs, &scenario.Error{Pos: im.idx.pos(path), Path: displayPath(path), Msg: fmt.Sprintf(format, args...), Hint: hint})
+	im.errs = append(im.errs, &scenario.Error{Pos: im.idx.Pos(path), Path: jsonpos.Display(path), Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 // notef records a value that is read from the JSON and ignored.
 func (im *importer) notef(path, hint, format string, args ...any) {
-	im.notes = append(im.notes, &scenario.Error{Pos: im.idx.pos(path), Path: displayPath(path), Msg: fmt.Sprintf(format, args...), Hint: hint})
+	im.notes = append(im.notes, &scenario.Error{Pos: im.idx.Pos(path), Path: jsonpos.Display(path), Msg: fmt.Sprintf(format, args...), Hint: hint})
 }
 
 func (im *importer) unknownCode(path string, code int, set codeSet) {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfcase/perfcase/internal/jsonpos"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -77,9 +78,9 @@ func (im *importer) jsonError(data []byte, base string, err error, target any) {
 			hint = "give a PerfTest case JSON; perfcase export writes one from a YAML scenario"
 		}
 		// Offset counts the byte that broke the syntax.
-		im.errs = append(im.errs, &scenario.Error{Pos: newCursor(im.file, data).pos(max(se.Offset-1, 0)), Msg: fmt.Sprintf("invalid JSON: %v", se), Hint: hint})
+		im.errs = append(im.errs, &scenario.Error{Pos: jsonpos.NewCursor(im.file, data).Pos(max(se.Offset-1, 0)), Msg: fmt.Sprintf("invalid JSON: %v", se), Hint: hint})
 	case errors.As(err, &te):
-		path := joinPath(base, jsonPathAt(data, te.Offset))
+		path := joinPath(base, jsonpos.Read("", data).PathAtOffset(te.Offset))
 		if base == "" && path == "" {
 			im.errorf("", "give a CreateCase body {\"name\": ..., \"contents\": [...], \"stages\": [...]} or perfcase's wrapper {\"name\": ..., \"cases\": [...]}", "the document must be a JSON object, got %s", te.Value)
 			return
@@ -88,7 +89,7 @@ func (im *importer) jsonError(data []byte, base string, err error, target any) {
 	default:
 		if name, ok := unknownField(err); ok {
 			fields := jsonFieldNames(target)
-			im.errorf(joinPath(base, jsonKeyPath(data, name)), scenario.DidYouMeanOr(name, fields, "known fields: "+strings.Join(fields, ", ")), "unknown field %q", name)
+			im.errorf(joinPath(base, jsonpos.Read("", data).KeyPath(name)), scenario.DidYouMeanOr(name, fields, "known fields: "+strings.Join(fields, ", ")), "unknown field %q", name)
 			return
 		}
 		if errors.Is(err, io.EOF) {
@@ -152,28 +153,6 @@ func jsonFieldNames(v any) []string {
 		walk(reflect.TypeOf(v))
 	}
 	return slices.Sorted(maps.Keys(set))
-}
-
-// jsonPathAt is the path of the value a decoding error at off is about:
-// encoding/json reports the offset past a scalar, or past the opening
-// bracket of a container.
-func jsonPathAt(data []byte, off int64) string {
-	for _, sp := range indexJSON("", data).spots {
-		if sp.end >= off {
-			return sp.path
-		}
-	}
-	return ""
-}
-
-// jsonKeyPath is the path of the first value under key name.
-func jsonKeyPath(data []byte, name string) string {
-	for _, sp := range indexJSON("", data).spots {
-		if sp.name == name {
-			return sp.path
-		}
-	}
-	return name
 }
 
 // jsonScalarText is the text of a JSON string, number or boolean.

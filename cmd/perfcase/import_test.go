@@ -117,8 +117,8 @@ func TestImportExportErrors(t *testing.T) {
 		code int
 		want []string
 	}{
-		{[]string{"import"}, exitInvalid, []string{"name one PerfTest JSON file", "(see 'perfcase import --help')"}},
-		{[]string{"import", "a.json", "b.json"}, exitInvalid, []string{"name one PerfTest JSON file"}},
+		{[]string{"import"}, exitInvalid, []string{"name one file to convert", "(see 'perfcase import --help')"}},
+		{[]string{"import", "a.json", "b.json"}, exitInvalid, []string{"name one file to convert"}},
 		{[]string{"import", "--bogus", "a.json"}, exitInvalid, []string{"flag provided but not defined: -bogus"}},
 		{[]string{"import", "/no/such/case.json"}, exitInvalid, []string{"/no/such/case.json: cannot read scenario: no such file or directory", "check the path"}},
 		{[]string{"import", badJSON}, exitInvalid, []string{badJSON + ":1:28: $.contents[0].content: the request card is empty", badJSON + ":1:47: $.contents[1].data_type: unknown code 999", "2 errors in " + badJSON, "was not converted"}},

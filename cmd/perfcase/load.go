@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/perfcase/perfcase/importers"
 	"github.com/perfcase/perfcase/perftest"
 	"github.com/perfcase/perfcase/scenario"
 )
@@ -44,16 +45,19 @@ func addMaxFileSize(fs *flag.FlagSet) *sizeFlag {
 	return &s
 }
 
-// importers are the formats besides perfcase's YAML that every command
+// formats are the formats besides perfcase's YAML that every command
 // reads, each telling its documents apart by content; a new format is a
 // row here.
-var importers = []scenario.Importer{perftest.JSON}
+var formats = []scenario.Importer{perftest.JSON, importers.HAR{}, importers.Postman{}, importers.Curl{}}
 
 // openScenario loads a scenario (a file, or standard input for "-") the
 // one way every command does, and prints the notes about what a PerfTest
 // case carries and perfcase does not read.
 func openScenario(e *env, name string, opts scenario.Options, maxSize *sizeFlag) (*scenario.Loaded, error) {
-	opts.Stdin, opts.MaxFileSize, opts.Importers = e.stdin, int64(*maxSize), importers
+	opts.Stdin, opts.MaxFileSize = e.stdin, int64(*maxSize)
+	if opts.Importers == nil {
+		opts.Importers = formats
+	}
 	if opts.LookupEnv == nil {
 		opts.LookupEnv = e.lookupEnv
 	}

@@ -243,7 +243,7 @@ func TestRunPerfTestModes(t *testing.T) {
 					t.Errorf("a count stage of %d sent %d requests", tt.count, hits)
 				}
 			case tt.rate:
-				l, err := scenario.Open(p, scenario.Options{Importers: importers})
+				l, err := scenario.Open(p, scenario.Options{Importers: formats})
 				if err != nil {
 					t.Fatal(err)
 				}

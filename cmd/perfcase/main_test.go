@@ -221,7 +221,7 @@ func TestCommandLineMistakesOneLine(t *testing.T) {
 		{[]string{"validate"}, `perfcase validate: name at least one scenario file, e.g. perfcase validate examples/quickstart.yaml (see 'perfcase validate --help')`},
 		{[]string{"validate", "-x", "a.yaml"}, `perfcase validate: flag provided but not defined: -x (see 'perfcase validate --help')`},
 		{[]string{"report", "r.json"}, `perfcase report: say what to write: --html FILE, e.g. perfcase report r.json --html report.html (see 'perfcase report --help')`},
-		{[]string{"import"}, `perfcase import: name one PerfTest JSON file, e.g. perfcase import case.json (see 'perfcase import --help')`},
+		{[]string{"import"}, `perfcase import: name one file to convert, e.g. perfcase import case.json (see 'perfcase import --help')`},
 		{[]string{"export", "a.yaml", "b.yaml"}, `perfcase export: name one scenario file, e.g. perfcase export scenario.yaml (see 'perfcase export --help')`},
 		{[]string{"upload"}, `perfcase upload: name one report file, e.g. perfcase upload --endpoint URL --project ID report.json (see 'perfcase upload --help')`},
 		{[]string{"target", "extra"}, `perfcase target: takes no arguments, got "extra" (see 'perfcase target --help')`},
