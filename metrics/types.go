@@ -144,6 +144,9 @@ type CaseStats struct {
 	// Stats.Seconds.
 	VUs    []int
 	MaxVUs int
+	// Extras are the case's extra metrics (see ExtraInfo), in the order
+	// given to NewRecorder; nil when it has none.
+	Extras []*ExtraStats
 }
 
 // Duration is how long the case ran.

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/protocols"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -46,6 +47,22 @@ type Options struct {
 	// Control, when set, lets a person change the target of manual stages
 	// while they run.
 	Control *Control
+	// Drivers replaces perfcase's driver of a protocol, for tests and for
+	// programs that embed the runner: the runner's own tests answer
+	// requests with a Go function (package protocols/mem). Protocols not
+	// in it keep their driver of package protocols.
+	Drivers map[scenario.Protocol]protocols.Driver
+}
+
+// driver is the driver of protocol p: the one Drivers gives, or
+// perfcase's; none (a nil New) for a protocol perfcase cannot run, which
+// Check refuses before a run.
+func (o *Options) driver(p scenario.Protocol) protocols.Driver {
+	if d, ok := o.Drivers[p]; ok {
+		return d
+	}
+	d, _ := protocols.For(p)
+	return d
 }
 
 func (o *Options) grace() time.Duration {

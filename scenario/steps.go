@@ -92,12 +92,12 @@ func (w *walker) step(n *yaml.Node, depth int) *Step {
 			s.Plugin = w.plugin(v)
 		} else {
 			s.Kind = StepRequest
-			s.Request = w.request(Protocol(kind), v, m, s.Pos)
+			s.Request = w.request(protocolOf(kind), v, m, s.Pos)
 		}
 		if kind == "plugin" {
 			// Plugin steps carry checks and extraction like a request, so
 			// they are kept on a request shell with no packet.
-			s.Request = w.request("", nil, m, s.Pos)
+			s.Request = w.request(NoProtocol, nil, m, s.Pos)
 		}
 	case "think":
 		s.Kind, s.Think = StepThink, w.think(v)
