@@ -777,7 +777,9 @@ cases:
 	var run *metrics.Run
 	synctest.Test(t, func(t *testing.T) {
 		done := make(chan *metrics.Run)
-		go func() { done <- Run(context.Background(), plan, Options{Control: ctl, Drivers: memHTTP(answer(ms(3)))}) }()
+		go func() {
+			done <- Run(context.Background(), plan, Options{Control: ctl, Drivers: memHTTP(answer(ms(3)))})
+		}()
 		time.Sleep(ms(150))
 		if _, err := ctl.Set("", 1e9, "test"); err == nil || !strings.Contains(err.Error(), "over what this machine can hold") {
 			t.Errorf("a target of 1e9 VUs: %v", err)
