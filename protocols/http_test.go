@@ -21,9 +21,9 @@ import (
 	"github.com/perfcase/perfcase/scenario"
 )
 
-// These tests drive the HTTP session against real servers on 127.0.0.1 and judge
-// it by what reached the wire: connections accepted, bytes received, the
-// request line and headers as written.
+// These tests drive the HTTP session against real servers on 127.0.0.1
+// and judge it by what reached the wire: connections accepted, bytes
+// received, the request line and headers as written.
 
 // noScope serves templates that reference no VU variable.
 type noScope struct{}

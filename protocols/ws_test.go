@@ -24,9 +24,9 @@ import (
 	"github.com/perfcase/perfcase/scenario"
 )
 
-// These tests drive the WebSocket session against real peers on 127.0.0.1: the demo
-// target's echo, and a gorilla server of the tests' own that misbehaves
-// on request, chosen by the URL's path.
+// These tests drive the WebSocket session against real peers on
+// 127.0.0.1: the demo target's echo, and a gorilla server of the tests'
+// own that misbehaves on request, chosen by the URL's path.
 
 // wsServer is a WebSocket server that records what reached it. Paths:
 // /echo echoes; /silent reads and never answers; /burst answers any

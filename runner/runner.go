@@ -2,8 +2,16 @@
 // goroutines, each with its own connections, variables and buffers; the
 // stages that decide how many of them run; the run's clock; and the
 // recording of every request, transaction and pass into lock-free metric
-// shards. It knows no protocol details: the drivers in package protocols
-// do the talking.
+// shards. It knows no protocol: a VU holds a protocols.Session for each
+// protocol its case uses, made from the driver table (or Options.Drivers)
+// when the VU is, and sends every request through Session.Do; the runner
+// judges the Result and records it, and the extra metrics it carries,
+// whatever the protocol.
+//
+// Its timing tests run on testing/synctest's fake clock, every request
+// answered in memory by package protocols/mem: the runner waits only on
+// timers and channels, which that clock sees, never on a busy loop or a
+// lock held for long.
 package runner
 
 import (
