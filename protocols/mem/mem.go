@@ -73,17 +73,19 @@ type session struct {
 	closed atomic.Bool
 }
 
+// Do renders the request, asks the handler, waits the reply's latency and
+// fills res with the reply.
 func (s *session) Do(spec scenario.Spec, in *protocols.Input, res *protocols.Result) {
 	res.Reset()
 	start := time.Now()
-	req := render(spec, in)
-	var rep Reply
 	select {
 	case <-s.cut:
-		rep.Fail = errInterrupted
+		res.Fail, res.End = errInterrupted, start
+		return
 	default:
-		rep = s.h(req)
 	}
+	req := render(spec, in)
+	rep := s.h(req)
 	limit := timeout(spec)
 	wait := rep.Latency
 	if limit > 0 && wait > limit {
@@ -156,12 +158,15 @@ func (s *session) sleep(d time.Duration) bool {
 // next exchange reuses.
 func (s *session) Release() {}
 
+// Interrupt cuts the latency being waited, and fails every later
+// exchange at once.
 func (s *session) Interrupt() {
 	if s.closed.CompareAndSwap(false, true) {
 		close(s.cut)
 	}
 }
 
+// Close does nothing: a session holds no connection.
 func (s *session) Close() {}
 
 // header is a reply's headers; names match in any letter case, as HTTP's
