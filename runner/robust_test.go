@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"testing/synctest"
@@ -278,5 +279,90 @@ cases:
 	}
 	if atCap != nil {
 		t.Errorf("a rate at the cap: %v", atCap)
+	}
+}
+
+// pacing is the least length of a pass in a closed model: a VU whose pass
+// (a 30 ms request, then 20 ms of thinking) took less waits for the
+// rest, a failed pass included (its skipped think waited first); one
+// that took longer (a 150 ms request) is followed at once. An open
+// model's schedule sets when passes start, pacing or not.
+func TestPacing(t *testing.T) {
+	plan := compile(t, `
+name: pacing
+parallel: true
+cases:
+  - name: closed
+    pacing: 100ms
+    steps:
+      - http: {name: c, url: "${base}/closed"}
+      - think: 20ms
+    stages: [{concurrency: 1, count: 5}]
+  - name: open
+    pacing: 1s
+    steps: [{http: {name: o, url: "${base}/open"}}]
+    stages: [{tps: 10, count: 3}]
+`, "http://mem", nil)
+	var log reqLog
+	var closed atomic.Int64
+	run, _ := fakeRun(t, plan, Options{}, log.handler(func(r *mem.Request) mem.Reply {
+		if strings.HasSuffix(r.Target, "/open") {
+			return mem.Reply{Status: 200, Latency: ms(30)}
+		}
+		switch closed.Add(1) {
+		case 2:
+			return mem.Reply{Status: 500, Latency: ms(30)}
+		case 3:
+			return mem.Reply{Status: 200, Latency: ms(150)}
+		}
+		return mem.Reply{Status: 200, Latency: ms(30)}
+	}))
+	var gotClosed, gotOpen []time.Duration
+	for _, r := range log.all() {
+		if strings.HasSuffix(r.target, "/open") {
+			gotOpen = append(gotOpen, r.at)
+		} else {
+			gotClosed = append(gotClosed, r.at)
+		}
+	}
+	if want := []time.Duration{0, ms(100), ms(200), ms(370), ms(470)}; !slices.Equal(gotClosed, want) {
+		t.Errorf("closed model: passes at %v, want %v", gotClosed, want)
+	}
+	if want := []time.Duration{ms(100), ms(200), ms(300)}; !sameTimes(gotOpen, want) {
+		t.Errorf("open model: passes at %v, want %v", gotOpen, want)
+	}
+	if s := series(t, run.Cases[0], "closed"); s.Count != 5 || s.Outcomes[metrics.CheckFailed] != 1 {
+		t.Errorf("closed: %d passes, outcomes %v", s.Count, s.Outcomes)
+	}
+}
+
+// A think pauses exactly its time; a random think, a uniform time between
+// its min and max, drawn anew each pass.
+func TestThinkTimes(t *testing.T) {
+	plan := compile(t, `
+name: think
+cases:
+  - name: c
+    steps:
+      - http: {name: r, url: "${base}/"}
+      - think: 7ms
+      - think: {min: 10ms, max: 20ms}
+    stages: [{concurrency: 1, count: 200}]
+`, "http://mem", nil)
+	var log reqLog
+	fakeRun(t, plan, Options{Seed: 3}, log.handler(answer(ms(1))))
+	starts := log.starts()
+	seen := map[time.Duration]bool{}
+	var sum time.Duration
+	for i := 1; i < len(starts); i++ {
+		random := starts[i] - starts[i-1] - ms(1) - ms(7)
+		if random < ms(10) || random > ms(20) {
+			t.Fatalf("pass %d thought %v at random, want 10ms to 20ms", i, random)
+		}
+		seen[random] = true
+		sum += random
+	}
+	if mean := sum / time.Duration(len(starts)-1); len(starts) != 200 || len(seen) < 100 || mean < ms(14) || mean > ms(16) {
+		t.Errorf("%d passes, %d distinct random thinks averaging %v; want 200, most distinct, about 15ms", len(starts), len(seen), mean)
 	}
 }
