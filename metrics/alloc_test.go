@@ -34,3 +34,20 @@ func TestErrorDoesNotAllocateOnceKept(t *testing.T) {
 		t.Errorf("Error of a message beyond the cap allocates %v times", allocs)
 	}
 }
+
+func TestObserveDoesNotAllocate(t *testing.T) {
+	r := NewRecorder([]SeriesInfo{{Name: "a"}}, 2, testStart, ExtraInfo{Name: "n", Kind: Counter}, ExtraInfo{Name: "d", Kind: Distribution})
+	sh := r.Shard(1)
+	var o Observations
+	i := 0
+	allocs := testing.AllocsPerRun(1000, func() {
+		i++
+		o.Reset()
+		o.Add(0, int64(i))
+		o.Add(1, int64(i))
+		sh.Observe(0, at(time.Duration(i)*time.Millisecond), &o)
+	})
+	if allocs != 0 {
+		t.Errorf("Observe allocates %v times", allocs)
+	}
+}

@@ -56,13 +56,18 @@ type Recorder struct {
 	reqAcc  [coarseLen]int64
 	vus     []int // per harvested second
 	lastVUs int   // the VU count of the latest Tick
+
+	extras    []ExtraInfo
+	extraSecs [][]ExtraSecond // per extra metric, one per harvested second
 }
 
 // A Shard is where some of a case's VUs record; several VUs share one, so
 // everything in it is updated atomically.
 type Shard struct {
-	start time.Time
-	cells []cell // per series
+	start  time.Time
+	cells  []cell      // per series
+	extras []extraCell // per extra metric
+	kinds  []ExtraKind // per extra metric
 }
 
 // cell is one series of one shard. The histogram counts make a cell about
@@ -87,19 +92,25 @@ type slot struct {
 	coarse            [coarseLen]atomic.Int64 // response times, for the second's tp99
 }
 
-// NewRecorder returns a Recorder for the given series; samples go to one of
-// shards shards (at least 1). start is the case's start: second k of the
-// run is [start+k s, start+(k+1) s).
-func NewRecorder(series []SeriesInfo, shards int, start time.Time) *Recorder {
+// NewRecorder returns a Recorder for the given series and extra metrics;
+// samples go to one of shards shards (at least 1). start is the case's
+// start: second k of the run is [start+k s, start+(k+1) s).
+func NewRecorder(series []SeriesInfo, shards int, start time.Time, extras ...ExtraInfo) *Recorder {
 	r := &Recorder{
-		series:  slices.Clone(series),
-		start:   start,
-		shards:  make([]*Shard, max(shards, 1)),
-		errs:    make([]errorLog, len(series)),
-		seconds: make([][]Second, len(series)),
+		series:    slices.Clone(series),
+		start:     start,
+		shards:    make([]*Shard, max(shards, 1)),
+		errs:      make([]errorLog, len(series)),
+		seconds:   make([][]Second, len(series)),
+		extras:    slices.Clone(extras),
+		extraSecs: make([][]ExtraSecond, len(extras)),
+	}
+	kinds := make([]ExtraKind, len(extras))
+	for i, x := range extras {
+		kinds[i] = x.Kind
 	}
 	for i := range r.shards {
-		s := &Shard{start: start, cells: make([]cell, len(series))}
+		s := &Shard{start: start, cells: make([]cell, len(series)), extras: newExtraCells(len(extras)), kinds: kinds}
 		for j := range s.cells {
 			s.cells[j].minRT.Store(math.MaxInt64)
 		}
@@ -242,6 +253,7 @@ func (r *Recorder) Finish(name string, end time.Time) *CaseStats {
 		Series: make([]*Stats, len(r.series)),
 		VUs:    r.vus,
 		MaxVUs: slices.Max(r.vus),
+		Extras: r.finishExtras(n),
 	}
 	counts := make([]int64, histLen)
 	var reqs []*Stats
@@ -281,6 +293,7 @@ func (r *Recorder) harvest(vus int) {
 		r.seconds[i] = append(r.seconds[i], s)
 	}
 	r.reqP99 = append(r.reqP99, coarseQuantile(&r.reqAcc, reqCount, 0.99))
+	r.harvestExtras(k)
 	r.vus = append(r.vus, vus)
 }
 

@@ -2,6 +2,9 @@
 // lock-free shards, a clock harvests them once per second into a per-second
 // series, and Finish merges everything into Stats that reporters read.
 // Memory is bounded by (series × seconds), never by the number of samples.
+// Beside the request tables, a case records the extra metrics its
+// protocols declare (ExtraInfo): counters and distributions, per second
+// and in total, recorded the same way.
 package metrics
 
 import (
@@ -144,6 +147,9 @@ type CaseStats struct {
 	// Stats.Seconds.
 	VUs    []int
 	MaxVUs int
+	// Extras are the case's extra metrics (see ExtraInfo), in the order
+	// given to NewRecorder; nil when it has none.
+	Extras []*ExtraStats
 }
 
 // Duration is how long the case ran.

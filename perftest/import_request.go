@@ -46,7 +46,7 @@ func (im *importer) requestCard(c *Contents, path string) []*scenario.Step {
 				cur.ContinueOnFailure = c.IsContinue
 				curStep = &scenario.Step{Kind: scenario.StepRequest, Request: cur}
 				im.mark(curStep, "", ip)
-				im.mark(curStep, string(cur.Protocol), ip+".content")
+				im.mark(curStep, cur.Protocol.String(), ip+".content")
 				im.mark(curStep, "kpis", ip+".content.perfcase.kpis")
 				im.mark(curStep, "continue_on_failure", path+".is_continue")
 				steps = append(steps, curStep)
@@ -157,7 +157,7 @@ func (im *importer) packet(raw json.RawMessage, path string) *scenario.Request {
 	}[r.Protocol]
 	for _, name := range setFields(&ext) {
 		if !slices.Contains(allowed, name) {
-			im.errorf(path+".perfcase."+name, "a "+string(r.Protocol)+" request takes: "+strings.Join(allowed, ", "), "%s: %s does not apply to a %s request", card, name, r.Protocol)
+			im.errorf(path+".perfcase."+name, "a "+r.Protocol.String()+" request takes: "+strings.Join(allowed, ", "), "%s: %s does not apply to a %s request", card, name, r.Protocol)
 		}
 	}
 	r.KPIs = im.kpis(ext.KPIs, path+".perfcase.kpis")
@@ -440,7 +440,7 @@ func (im *importer) checkpoint(raw json.RawMessage, path string, r *scenario.Req
 	if cp.RetryOn != nil && len(cp.RetryOn) == 0 {
 		im.errorf(path+".retry_on", "list the kinds to retry, or leave retry_on out to retry every failure", "retry_on lists no kind of failure")
 	}
-	if (r.Retry != scenario.Retry{}) && r.Protocol == "" {
+	if (r.Retry != scenario.Retry{}) && r.Protocol == scenario.NoProtocol {
 		im.errorf(path, "remove retry_count and retry_interval", "a plugin request has no retry")
 	}
 	for i, c := range cp.Checks {

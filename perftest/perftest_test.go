@@ -939,7 +939,7 @@ func ptSetText(v reflect.Value, s string) {
 				free = nil
 			}
 		case *scenario.Request:
-			if x.Protocol == "" { // a plugin's checks; the plugin has the name
+			if x.Protocol == scenario.NoProtocol { // a plugin's checks; the plugin has the name
 				free = nil
 			}
 		case *scenario.Part:

@@ -83,7 +83,7 @@ func compileWith(t *testing.T, base, h string) *scenario.HTTPSpec {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := plan.Cases[0].Steps[0].(*scenario.RequestNode).HTTP
+	sp := plan.Cases[0].Steps[0].(*scenario.RequestNode).Spec.(*scenario.HTTPSpec)
 	if sp.URL.IsStatic() {
 		t.Fatalf("url %q was inlined; the test wants it rendered", sp.URL.Src)
 	}
@@ -102,30 +102,29 @@ func TestHTTPDoAllocs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sp := compileWith(t, base, tc.http)
-			c := NewHTTPClient(context.Background(), 1)
+			var c Session = newHTTP(Config{Ctx: context.Background(), Seed: 1})
 			defer c.Close()
-			var sc scenario.Scope = valueScope("user-42")
-			fe := scenario.NewFuncEnv(1)
-			var res HTTPResult
+			in := Input{Scope: valueScope("user-42"), Funcs: scenario.NewFuncEnv(1)}
+			var res Result
 			run := func() {
-				c.Do(sp, sc, fe, &res)
-				if res.Fail != nil || res.Resp.StatusCode() != 200 {
-					t.Fatalf("fail %v, status %d", res.Fail, res.Resp.StatusCode())
+				c.Do(sp, &in, &res)
+				if res.Fail != nil || res.Status != 200 {
+					t.Fatalf("fail %v, status %d", res.Fail, res.Status)
 				}
 				c.Release()
 			}
 			for range 50 {
 				run()
 			}
-			c.Do(sp, sc, fe, &res)
+			c.Do(sp, &in, &res)
 			if !bytes.Contains(res.URL, []byte("/ok/user-42")) {
 				t.Errorf("url %q was not rendered", res.URL)
 			}
 			if n := testing.AllocsPerRun(200, run); n != 0 {
 				t.Errorf("%v allocations per request, want 0", n)
 			}
-			if len(c.conns) != 1 {
-				t.Errorf("%d connections, want 1", len(c.conns))
+			if n := len(c.(*httpSession).conns); n != 1 {
+				t.Errorf("%d connections, want 1", n)
 			}
 		})
 	}
@@ -138,17 +137,17 @@ func TestHTTPDoCookieAllocs(t *testing.T) {
 	quiet := quietServer(t)
 	for _, tc := range []struct{ name, base string }{{"set on every response", setting}, {"steady", quiet}} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := NewHTTPClient(context.Background(), 1)
+			c := newHTTP(Config{Ctx: context.Background(), Seed: 1, Jar: NewJar()})
 			defer c.Close()
-			c.Jar = NewJar()
-			var res HTTPResult
+			var res Result
 			fe := scenario.NewFuncEnv(1)
-			c.Do(spec(t, setting, `{url: "${base}/login"}`), noScope{}, fe, &res)
+			c.Do(spec(t, setting, `{url: "${base}/login"}`), &Input{Scope: noScope{}, Funcs: fe}, &res)
 			sp := compileWith(t, tc.base, `{name: r, url: "${base}/ok/${v}", headers: {Cookie: "lang=en"}}`)
+			in := Input{Scope: valueScope("x"), Funcs: fe}
 			run := func() {
-				c.Do(sp, valueScope("x"), fe, &res)
-				if res.Fail != nil || res.Resp.StatusCode() != 200 {
-					t.Fatalf("fail %v, status %d", res.Fail, res.Resp.StatusCode())
+				c.Do(sp, &in, &res)
+				if res.Fail != nil || res.Status != 200 {
+					t.Fatalf("fail %v, status %d", res.Fail, res.Status)
 				}
 			}
 			for range 50 {
@@ -161,8 +160,8 @@ func TestHTTPDoCookieAllocs(t *testing.T) {
 			if n := testing.AllocsPerRun(200, func() { run(); c.Release() }); n != 0 {
 				t.Errorf("%v allocations per request, want 0", n)
 			}
-			if c.Jar.Len() != 2 {
-				t.Errorf("the jar holds %d cookies, want 2", c.Jar.Len())
+			if c.jar.Len() != 2 {
+				t.Errorf("the jar holds %d cookies, want 2", c.jar.Len())
 			}
 		})
 	}

@@ -40,19 +40,19 @@ func cookieServer(t *testing.T, tls bool) *httptest.Server {
 }
 
 // jarClient is a client with a jar on a fake clock, which the test moves.
-func jarClient(t *testing.T) (*HTTPClient, *time.Time) {
+func jarClient(t *testing.T) (*httpSession, *time.Time) {
 	t.Helper()
-	c := NewHTTPClient(context.Background(), 1)
-	t.Cleanup(c.Close)
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	c.Jar = NewJar()
-	c.Jar.now = func() time.Time { return now }
+	jar := NewJar()
+	jar.now = func() time.Time { return now }
+	c := newHTTP(Config{Ctx: context.Background(), Seed: 1, Jar: jar})
+	t.Cleanup(c.Close)
 	return c, &now
 }
 
 // get sends a GET (with the given headers, as the scenario writes them)
 // and returns what the server echoed: the Cookie header it received.
-func get(t *testing.T, c *HTTPClient, url string, headers string) string {
+func get(t *testing.T, c *httpSession, url string, headers string) string {
 	t.Helper()
 	step := `{url: "` + url + `", tls_verify: false` + headers + `}`
 	o := do(c, spec(t, "", step))
@@ -173,15 +173,15 @@ func TestCookieJar(t *testing.T) {
 		if got := get(t, c, base+"/show", ""); got != "session=1" {
 			t.Errorf("after 90 s: %q, want dated expired too", got)
 		}
-		if c.Jar.Get("brief") != "" || c.Jar.Get("session") != "1" {
-			t.Errorf("Get(brief) = %q, Get(session) = %q", c.Jar.Get("brief"), c.Jar.Get("session"))
+		if c.jar.Get("brief") != "" || c.jar.Get("session") != "1" {
+			t.Errorf("Get(brief) = %q, Get(session) = %q", c.jar.Get("brief"), c.jar.Get("session"))
 		}
 	})
 
 	t.Run("Clear empties the jar", func(t *testing.T) {
 		c, _ := jarClient(t)
 		get(t, c, setURL(base, "session=1"), "")
-		c.Jar.Clear()
+		c.jar.Clear()
 		if got := get(t, c, base+"/show", ""); got != "" {
 			t.Errorf("after Clear the server saw %q", got)
 		}
@@ -208,10 +208,10 @@ func TestCookieJarGet(t *testing.T) {
 	srv := cookieServer(t, false)
 	c, _ := jarClient(t)
 	get(t, c, setURL(srv.URL, "id=root; Path=/", "id=deep; Path=/show"), "")
-	if got := c.Jar.Get("id"); got != "deep" {
+	if got := c.jar.Get("id"); got != "deep" {
 		t.Errorf("Get(id) = %q, want the one stored last", got)
 	}
-	if got := c.Jar.Get("none"); got != "" {
+	if got := c.jar.Get("none"); got != "" {
 		t.Errorf("Get(none) = %q", got)
 	}
 	var nilJar *Jar

@@ -4,4 +4,20 @@
 // over the wire, and classifies every failure into exactly one of the
 // report's buckets (metrics.Outcome). Drivers know nothing of stages or
 // reports: the runner calls them and records what they return.
+//
+// The seam is small. A VU holds one Session per protocol its case uses;
+// Session.Do takes the protocol's scenario.Spec and the VU's Input and
+// fills a Result the VU owns: status, body, a header lookup, URL, times,
+// bytes, the Failure, and Extras, the measurements of the protocol's own
+// (streaming packets, MQTT messages per QoS) that its Driver declares and
+// the runner records per case. What the Result points into stays the
+// session's (fasthttp's pooled response never leaves it) until Release.
+// The drivers table maps each scenario.Protocol to its constructor; no
+// init() registers anything. A new protocol is its spec in package
+// scenario, a driver file here and one row in that table; the runner does
+// not change.
+//
+// Package mem is a driver answered by a Go function, which the runner's
+// tests plug in through runner.Options.Drivers. Packages stream and mqtt
+// hold the clients of the streaming and MQTT drivers to come.
 package protocols

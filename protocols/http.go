@@ -29,40 +29,14 @@ const MaxBodySize = 64 << 20
 // failure.
 const MaxHeaderSize = 256 << 10
 
-// HTTPResult is one finished HTTP exchange. Resp is valid until the next
-// call to Do or Release on the same client.
-type HTTPResult struct {
-	Resp *fasthttp.Response
-	URL  []byte // the final URL, after redirects
-	RT   time.Duration
-	End  time.Time // when the exchange ended, successful or not
-	// Connect is the part of RT spent connecting (dial and TLS handshake,
-	// over every hop); 0 when kept-alive connections served it all.
-	Connect time.Duration
-	Sent    int64
-	Recv    int64
-	Fail    *Failure // nil on a transport success; the status is then in Resp
-}
-
-// Status is the response's status code, 0 when none arrived.
-func (r *HTTPResult) Status() int {
-	// fasthttp reports 200 for a header it never read, so StatusCode alone
-	// cannot tell. After a failure a header was read only if its body then
-	// failed, and a body that can fail has a length or is chunked: a header
-	// never read, or reset by a failed read, has a zero length.
-	if r.Fail != nil && r.Resp.Header.ContentLength() == 0 {
-		return 0
-	}
-	return r.Resp.StatusCode()
-}
-
-// HTTPClient is one VU's HTTP session: its keep-alive connections, one per
-// host, reused across requests, and the buffers to build requests in. It
-// is not safe for concurrent use, except Interrupt.
-type HTTPClient struct {
-	// Jar is the VU's cookie jar; nil (the default) keeps no cookies, and
-	// only the Cookie headers the scenario writes are sent.
-	Jar *Jar
+// httpSession is one VU's HTTP session: its keep-alive connections, one
+// per host, reused across requests, and the buffers to build requests in.
+// The fasthttp request and response never leave it: a Result reads the
+// response through Body, Status and Header, and Release gives them back.
+type httpSession struct {
+	// jar is the VU's cookie jar; nil keeps no cookies, and only the
+	// Cookie headers the scenario writes are sent.
+	jar *Jar
 
 	conns  []*hconn
 	dialer net.Dialer
@@ -104,9 +78,9 @@ func (c *hconn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// NewHTTPClient returns a session whose dials end when ctx does.
-func NewHTTPClient(ctx context.Context, seed uint64) *HTTPClient {
-	return &HTTPClient{ctx: ctx, bound: "perfcase" + strconv.FormatUint(seed, 36)}
+// newHTTP returns a session whose dials end when cfg.Ctx does.
+func newHTTP(cfg Config) *httpSession {
+	return &httpSession{ctx: cfg.Ctx, jar: cfg.Jar, bound: "perfcase" + strconv.FormatUint(cfg.Seed, 36)}
 }
 
 var (
@@ -119,15 +93,17 @@ var (
 	tlsInsecure = &tls.Config{InsecureSkipVerify: true, ClientSessionCache: tls.NewLRUClientSessionCache(1024)} //nolint:gosec // asked for with tls_verify: false
 )
 
-// Do renders spec against the VU's variables, sends it, follows redirects
-// and reads the response into res. Response time covers the whole
-// exchange as a user sees it: connecting (when no kept-alive connection
-// is ready), sending, waiting and reading, over every redirect.
-func (c *HTTPClient) Do(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scenario.FuncEnv, res *HTTPResult) {
+// Do renders an *scenario.HTTPSpec against the VU's variables, sends it,
+// follows redirects and reads the response into res. Response time covers
+// the whole exchange as a user sees it: connecting (when no kept-alive
+// connection is ready), sending, waiting and reading, over every redirect.
+func (c *httpSession) Do(sp scenario.Spec, in *Input, res *Result) {
+	spec := sp.(*scenario.HTTPSpec)
+	fe := in.Funcs
 	c.Release()
 	c.req, c.resp = fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
-	*res = HTTPResult{Resp: c.resp}
-	c.build(spec, scope, fe)
+	res.Reset()
+	c.build(spec, in.Scope, fe)
 	if err := fe.Err(); err != nil {
 		res.Fail = &Failure{Outcome: metrics.Other, Msg: "render request: " + err.Error(), Err: err}
 		res.End = time.Now()
@@ -144,11 +120,11 @@ func (c *HTTPClient) Do(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scena
 	for hop := 0; ; hop++ {
 		c.sendCookies(hop)
 		c.exchange(spec, res)
-		if res.Fail == nil && c.Jar != nil {
+		if res.Fail == nil && c.jar != nil {
 			// Each hop's cookies are stored for the URL that set them, so
 			// a login answered by a redirect keeps its session.
 			uri := c.req.URI()
-			c.Jar.Store(uri.Host(), uri.Path(), &c.resp.Header)
+			c.jar.Store(uri.Host(), uri.Path(), &c.resp.Header)
 		}
 		if res.Fail != nil || hop >= spec.MaxRedirects || !isRedirect(c.resp.StatusCode()) {
 			break
@@ -187,23 +163,52 @@ func (c *HTTPClient) Do(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scena
 	res.Connect, c.dialed = c.dialed, 0
 	res.URL = c.req.URI().AppendBytes(c.url[:0])
 	c.url = res.URL
+	res.Status = c.status(res.Fail)
+	if res.Fail == nil {
+		res.Body = c.resp.Body()
+		res.Header = (*httpHeader)(c)
+	}
+}
+
+// status is the response's status code, 0 when none arrived.
+func (c *httpSession) status(fail *Failure) int {
+	// fasthttp reports 200 for a header it never read, so StatusCode alone
+	// cannot tell. After a failure a header was read only if its body then
+	// failed, and a body that can fail has a length or is chunked: a header
+	// never read, or reset by a failed read, has a zero length.
+	if fail != nil && c.resp.Header.ContentLength() == 0 {
+		return 0
+	}
+	return c.resp.StatusCode()
+}
+
+// httpHeader reads the headers of a session's response; converting the
+// session to it costs nothing.
+type httpHeader httpSession
+
+// Peek is the value of the response header name, nil when it is absent.
+func (h *httpHeader) Peek(name string) []byte {
+	if h.resp == nil {
+		return nil
+	}
+	return h.resp.Header.Peek(name)
 }
 
 // sendCookies writes the Cookie header of the hop about to be sent: the
 // cookies the scenario wrote (until a redirect leaves their origin), then
 // those of the jar that match the hop's URL and that the scenario did not
 // name.
-func (c *HTTPClient) sendCookies(hop int) {
+func (c *httpSession) sendCookies(hop int) {
 	if hop > 0 {
 		c.req.Header.DelAllCookies()
 	}
-	if len(c.manual) == 0 && (c.Jar == nil || c.Jar.Len() == 0) {
+	if len(c.manual) == 0 && (c.jar == nil || c.jar.Len() == 0) {
 		return
 	}
 	v := append(c.cookie[:0], c.manual...)
-	if c.Jar != nil {
+	if c.jar != nil {
 		uri := c.req.URI()
-		v = c.Jar.AppendHeader(v, c.manual, uri.Host(), uri.Path(), bytes.Equal(uri.Scheme(), []byte("https")))
+		v = c.jar.AppendHeader(v, c.manual, uri.Host(), uri.Path(), bytes.Equal(uri.Scheme(), []byte("https")))
 	}
 	c.cookie = v
 	if len(v) > 0 {
@@ -212,7 +217,7 @@ func (c *HTTPClient) sendCookies(hop int) {
 }
 
 // Release returns the last exchange's request and response to their pools.
-func (c *HTTPClient) Release() {
+func (c *httpSession) Release() {
 	if c.req != nil {
 		fasthttp.ReleaseRequest(c.req)
 		fasthttp.ReleaseResponse(c.resp)
@@ -239,7 +244,7 @@ func isRedirect(code int) bool {
 // build renders the request. Content-Type is set only when the body kind
 // implies one and the scenario did not: perfcase adds no other header
 // beyond Host and Content-Length.
-func (c *HTTPClient) build(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scenario.FuncEnv) {
+func (c *httpSession) build(spec *scenario.HTTPSpec, scope scenario.Scope, fe *scenario.FuncEnv) {
 	req := c.req
 	req.Header.SetNoDefaultContentType(true)
 	req.Header.DisableNormalizing()
@@ -319,7 +324,7 @@ func (c *HTTPClient) build(spec *scenario.HTTPSpec, scope scenario.Scope, fe *sc
 	}
 }
 
-func (c *HTTPClient) multipart(b []byte, parts []scenario.PartSpec, scope scenario.Scope, fe *scenario.FuncEnv) []byte {
+func (c *httpSession) multipart(b []byte, parts []scenario.PartSpec, scope scenario.Scope, fe *scenario.FuncEnv) []byte {
 	for _, p := range parts {
 		b = append(b, "--"...)
 		b = append(b, c.bound...)
@@ -393,7 +398,7 @@ func appendQueryEscaped[T string | []byte](b []byte, s T) []byte {
 // when the exchange fails before any reply, as net/http does; for others,
 // which must never be sent twice, by checking before use that a
 // connection idle for more than a second is still open.
-func (c *HTTPClient) exchange(spec *scenario.HTTPSpec, res *HTTPResult) {
+func (c *httpSession) exchange(spec *scenario.HTTPSpec, res *Result) {
 	uri := c.req.URI()
 	tlsOn := bytes.Equal(uri.Scheme(), []byte("https"))
 	idempotent := isIdempotent(c.req.Header.Method())
@@ -471,7 +476,7 @@ func isTimeout(err error) bool {
 	return errors.Is(err, fasthttp.ErrTimeout) || errors.As(err, &ne) && ne.Timeout()
 }
 
-func (c *HTTPClient) failure(host string, err error) *Failure {
+func (c *httpSession) failure(host string, err error) *Failure {
 	if errors.Is(err, errBodyTooLarge) {
 		return &Failure{Outcome: metrics.ParseFailed, Msg: "response body over " + strconv.Itoa(MaxBodySize>>20) + " MiB", Err: err}
 	}
@@ -508,7 +513,7 @@ func parseError(err error) string {
 
 var errBodyTooLarge = fasthttp.ErrBodyTooLarge
 
-func (c *HTTPClient) roundTrip(hc *hconn, spec *scenario.HTTPSpec) error {
+func (c *httpSession) roundTrip(hc *hconn, spec *scenario.HTTPSpec) error {
 	now := time.Now()
 	hc.lastUsed = now // the start of its last exchange: close enough to tell idle from busy
 	if err := hc.conn.SetDeadline(now.Add(spec.Timeout)); err != nil {
@@ -560,7 +565,7 @@ func (c *HTTPClient) roundTrip(hc *hconn, spec *scenario.HTTPSpec) error {
 }
 
 // conn returns the VU's connection to host, dialing one if needed.
-func (c *HTTPClient) conn(host []byte, tlsOn bool, spec *scenario.HTTPSpec) (*hconn, *Failure) {
+func (c *httpSession) conn(host []byte, tlsOn bool, spec *scenario.HTTPSpec) (*hconn, *Failure) {
 	for _, hc := range c.conns {
 		if len(hc.key) == len(host)+1 && hc.key[1:] == string(host) && (hc.key[0] == 's') == tlsOn {
 			return hc, nil
@@ -607,7 +612,7 @@ func (c *HTTPClient) conn(host []byte, tlsOn bool, spec *scenario.HTTPSpec) (*hc
 	return hc, nil
 }
 
-func (c *HTTPClient) drop(hc *hconn) {
+func (c *httpSession) drop(hc *hconn) {
 	hc.conn.Close()
 	for i, x := range c.conns {
 		if x == hc {
@@ -619,7 +624,7 @@ func (c *HTTPClient) drop(hc *hconn) {
 
 // Interrupt cuts the exchange in flight, if any, so a VU stuck on a slow
 // server stops when the run's grace period ends. Safe from any goroutine.
-func (c *HTTPClient) Interrupt() {
+func (c *httpSession) Interrupt() {
 	// The flag first: an exchange that sets its deadline after this reads
 	// it, one that set it before gets the deadline below.
 	c.cut.Store(true)
@@ -629,7 +634,7 @@ func (c *HTTPClient) Interrupt() {
 }
 
 // Close closes every connection of the session.
-func (c *HTTPClient) Close() {
+func (c *httpSession) Close() {
 	c.Release()
 	for _, hc := range c.conns {
 		hc.conn.Close()

@@ -84,10 +84,10 @@ func TestHTTPLargeHeader(t *testing.T) {
 	c := newClient(t)
 	sp := spec(t, srv.URL, `{name: h, url: "${base}/"}`)
 	for range 3 {
-		var res HTTPResult
-		c.Do(sp, noScope{}, scenario.NewFuncEnv(1), &res)
-		if res.Fail != nil || res.Status() != 200 || len(res.Resp.Header.Peek("Set-Cookie")) != len(cookie)+4 || string(res.Resp.Body()) != "ok" {
-			t.Fatalf("fail %v, status %d, cookie %d bytes", res.Fail, res.Status(), len(res.Resp.Header.Peek("Set-Cookie")))
+		var res Result
+		c.Do(sp, &Input{Scope: noScope{}, Funcs: scenario.NewFuncEnv(1)}, &res)
+		if res.Fail != nil || res.Status != 200 || len(res.Header.Peek("Set-Cookie")) != len(cookie)+4 || string(res.Body) != "ok" {
+			t.Fatalf("fail %v, status %d, cookie %d bytes", res.Fail, res.Status, len(res.Header.Peek("Set-Cookie")))
 		}
 	}
 }
@@ -138,10 +138,10 @@ func TestHTTPInvalidRenderedURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := plan.Cases[0].Steps[0].(*scenario.RequestNode).HTTP
+	sp := plan.Cases[0].Steps[0].(*scenario.RequestNode).Spec.(*scenario.HTTPSpec)
 	for _, v := range []string{"127.0.0.1:1", "ftp://secret-host", "http:///nohost", ""} {
-		var res HTTPResult
-		c.Do(sp, valueScope(v), scenario.NewFuncEnv(1), &res)
+		var res Result
+		c.Do(sp, &Input{Scope: valueScope(v), Funcs: scenario.NewFuncEnv(1)}, &res)
 		if res.Fail == nil || res.Fail.Outcome != metrics.Other || strings.Contains(res.Fail.Msg, "secret") {
 			t.Errorf("url %q: %+v", v, res.Fail)
 		}

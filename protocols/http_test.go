@@ -21,9 +21,9 @@ import (
 	"github.com/perfcase/perfcase/scenario"
 )
 
-// These tests drive HTTPClient against real servers on 127.0.0.1 and judge
-// it by what reached the wire: connections accepted, bytes received, the
-// request line and headers as written.
+// These tests drive the HTTP session against real servers on 127.0.0.1
+// and judge it by what reached the wire: connections accepted, bytes
+// received, the request line and headers as written.
 
 // noScope serves templates that reference no VU variable.
 type noScope struct{}
@@ -35,7 +35,7 @@ func specs(t testing.TB, base string, https ...string) []*scenario.HTTPSpec {
 	t.Helper()
 	var out []*scenario.HTTPSpec
 	for _, n := range compileSteps(t, "http", map[string]string{"base": base}, https...) {
-		out = append(out, n.HTTP)
+		out = append(out, n.Spec.(*scenario.HTTPSpec))
 	}
 	return out
 }
@@ -45,13 +45,13 @@ func spec(t testing.TB, base, h string) *scenario.HTTPSpec {
 	return specs(t, base, h)[0]
 }
 
-func newClient(t testing.TB) *HTTPClient {
-	c := NewHTTPClient(context.Background(), 1)
+func newClient(t testing.TB) *httpSession {
+	c := newHTTP(Config{Ctx: context.Background(), Seed: 1})
 	t.Cleanup(c.Close)
 	return c
 }
 
-// outcome is what a test keeps of an HTTPResult, whose response is only
+// outcome is what a test keeps of a Result, whose response is only
 // valid until the next Do.
 type outcome struct {
 	status int
@@ -63,10 +63,10 @@ type outcome struct {
 	fail   *Failure
 }
 
-func do(c *HTTPClient, sp *scenario.HTTPSpec) outcome {
-	var res HTTPResult
-	c.Do(sp, noScope{}, scenario.NewFuncEnv(1), &res)
-	return outcome{status: res.Status(), body: string(res.Resp.Body()), url: string(res.URL), rt: res.RT, sent: res.Sent, recv: res.Recv, fail: res.Fail}
+func do(c *httpSession, sp *scenario.HTTPSpec) outcome {
+	var res Result
+	c.Do(sp, &Input{Scope: noScope{}, Funcs: scenario.NewFuncEnv(1)}, &res)
+	return outcome{status: res.Status, body: string(res.Body), url: string(res.URL), rt: res.RT, sent: res.Sent, recv: res.Recv, fail: res.Fail}
 }
 
 // mustOK fails the test unless the exchange succeeded with want.
@@ -895,20 +895,20 @@ cases:
 	if err != nil {
 		t.Fatal(err)
 	}
-	sp := plan.Cases[0].Steps[0].(*scenario.RequestNode).HTTP
-	var res HTTPResult
-	c.Do(sp, valueScope("!!"), scenario.NewFuncEnv(1), &res)
+	sp := plan.Cases[0].Steps[0].(*scenario.RequestNode).Spec.(*scenario.HTTPSpec)
+	var res Result
+	c.Do(sp, &Input{Scope: valueScope("!!"), Funcs: scenario.NewFuncEnv(1)}, &res)
 	if res.Fail == nil || res.Fail.Outcome != metrics.Other || !strings.Contains(res.Fail.Msg, "render request: base64_decode") {
 		t.Fatalf("fail %+v", res.Fail)
 	}
-	if res.Status() != 0 || res.Sent != 0 || conns.Load() != 0 {
-		t.Errorf("status %d, sent %d, connections %d", res.Status(), res.Sent, conns.Load())
+	if res.Status != 0 || res.Sent != 0 || conns.Load() != 0 {
+		t.Errorf("status %d, sent %d, connections %d", res.Status, res.Sent, conns.Load())
 	}
 	// The FuncEnv's error was taken: the next request with a good value
 	// succeeds.
-	c.Do(sp, valueScope("b2s="), scenario.NewFuncEnv(1), &res)
-	if res.Fail != nil || res.Status() != 200 {
-		t.Fatalf("fail %v, status %d", res.Fail, res.Status())
+	c.Do(sp, &Input{Scope: valueScope("b2s="), Funcs: scenario.NewFuncEnv(1)}, &res)
+	if res.Fail != nil || res.Status != 200 {
+		t.Fatalf("fail %v, status %d", res.Fail, res.Status)
 	}
 }
 

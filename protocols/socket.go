@@ -99,9 +99,10 @@ func (sc *sconn) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// sockCore is what the TCP and UDP clients share: kept connections,
+// sockSession is one VU's TCP session (one kept connection per address)
+// or UDP session (a connected socket per address): kept connections,
 // render buffers, the reply buffer and the interrupt.
-type sockCore struct {
+type sockSession struct {
 	ctx    context.Context
 	dialer net.Dialer
 	conns  []*sconn
@@ -110,47 +111,24 @@ type sockCore struct {
 	addr []byte // the rendered address
 	out  []byte // the payload sent
 	hex  []byte // a rendered hex payload before decoding
-	buf  []byte // the reply; Reply.Payload aliases it
+	buf  []byte // the reply; Result.Body aliases it
 	term []byte // the terminator as bytes, cached
 
 	active atomic.Pointer[sconn]
 	cut    atomic.Bool // set by Interrupt: no exchange may start or go on
 }
 
-// TCPClient is one VU's TCP session: one kept connection per address. It
-// is not safe for concurrent use, except Interrupt.
-type TCPClient struct{ s sockCore }
+// newTCP returns a TCP session whose dials end when cfg.Ctx does.
+func newTCP(cfg Config) *sockSession { return &sockSession{ctx: cfg.Ctx, stream: true} }
 
-// UDPClient is one VU's UDP session: a connected socket per address. It
-// is not safe for concurrent use, except Interrupt.
-type UDPClient struct{ s sockCore }
-
-// NewTCPClient returns a session whose dials end when ctx does.
-func NewTCPClient(ctx context.Context) *TCPClient {
-	return &TCPClient{s: sockCore{ctx: ctx, stream: true}}
-}
-
-// NewUDPClient returns a session whose address lookups end when ctx does.
-func NewUDPClient(ctx context.Context) *UDPClient {
-	return &UDPClient{s: sockCore{ctx: ctx}}
-}
+// newUDP returns a UDP session whose address lookups end when cfg.Ctx
+// does.
+func newUDP(cfg Config) *sockSession { return &sockSession{ctx: cfg.Ctx} }
 
 // Interrupt cuts the exchange in flight, if any, and every later one, so
 // a VU stuck on a silent peer stops when the run's grace period ends.
 // Safe from any goroutine.
-func (c *TCPClient) Interrupt() { c.s.interrupt() }
-
-// Interrupt cuts the exchange in flight, if any, and every later one.
-// Safe from any goroutine.
-func (c *UDPClient) Interrupt() { c.s.interrupt() }
-
-// Close closes every connection of the session.
-func (c *TCPClient) Close() { c.s.close() }
-
-// Close closes every socket of the session.
-func (c *UDPClient) Close() { c.s.close() }
-
-func (s *sockCore) interrupt() {
+func (s *sockSession) Interrupt() {
 	// The flag first: an exchange that sets its deadline after this reads
 	// it, one that set it before gets the deadline below.
 	s.cut.Store(true)
@@ -159,31 +137,48 @@ func (s *sockCore) interrupt() {
 	}
 }
 
-func (s *sockCore) close() {
+// Close closes every connection or socket of the session.
+func (s *sockSession) Close() {
 	for _, sc := range s.conns {
 		sc.conn.Close()
 	}
 	s.conns = nil
 }
 
-// Do renders spec, sends its payload over the VU's connection to its
-// address and reads the reply into r. r.Payload is valid until the next
-// call on c.
-func (c *TCPClient) Do(spec *scenario.SocketSpec, scope scenario.Scope, fe *scenario.FuncEnv, r *Reply) {
-	s := &c.s
-	*r = Reply{}
-	payload, fail := s.prepare(spec, scope, fe)
+// Release does nothing: the reply stays in the session's buffer, which
+// the next exchange reuses.
+func (s *sockSession) Release() {}
+
+// Do renders a *scenario.SocketSpec, sends its payload over the VU's
+// connection to its address and reads the reply into r.Body, valid until
+// the next call.
+func (s *sockSession) Do(sp scenario.Spec, in *Input, r *Result) {
+	spec := sp.(*scenario.SocketSpec)
+	r.Reset()
+	payload, fail := s.prepare(spec, in.Scope, in.Funcs)
 	if fail != nil {
 		r.Fail, r.End = fail, time.Now()
 		return
 	}
 	start := time.Now()
+	if s.stream {
+		s.doTCP(spec, payload, start, r)
+	} else {
+		s.doUDP(spec, payload, r)
+	}
+	r.RT = r.End.Sub(start)
+}
+
+// doTCP sends payload over the kept connection and reads the reply,
+// sending again once on a new connection when the peer closed the kept
+// one while it was idle.
+func (s *sockSession) doTCP(spec *scenario.SocketSpec, payload []byte, start time.Time, r *Result) {
 	r.End = start
 	for attempt := 0; ; attempt++ {
 		sc, fail := s.conn(spec, false, r)
 		if fail != nil {
 			r.Fail, r.End = fail, time.Now()
-			break
+			return
 		}
 		reused := sc.used
 		sc.used = true
@@ -199,41 +194,30 @@ func (c *TCPClient) Do(spec *scenario.SocketSpec, scope scenario.Scope, fe *scen
 		s.active.Store(nil)
 		r.Sent += sc.sent - sent0
 		r.Recv += sc.recv - recv0
-		r.Payload, r.End = s.buf[:n], end
+		r.Body, r.End = s.buf[:n], end
 		if err == nil {
 			if closed || spec.CloseAfter {
 				s.drop(sc)
 			}
-			break
+			return
 		}
 		s.drop(sc)
 		if reused && attempt == 0 && sc.recv == recv0 && left0 == 0 && sockPeerGone(err) && !s.cut.Load() {
 			// The peer closed the kept connection while it was idle: the
 			// payload was not taken. Send it again on a new connection.
-			r.Payload = nil
+			r.Body = nil
 			continue
 		}
 		r.Fail = s.failure(sc.key, err, wrote, n)
-		break
-	}
-	r.RT = r.End.Sub(start)
-}
-
-// Do renders spec, sends its payload as one datagram and reads the reply
-// into r. r.Payload is valid until the next call on c.
-func (c *UDPClient) Do(spec *scenario.SocketSpec, scope scenario.Scope, fe *scenario.FuncEnv, r *Reply) {
-	s := &c.s
-	*r = Reply{}
-	payload, fail := s.prepare(spec, scope, fe)
-	if fail != nil {
-		r.Fail, r.End = fail, time.Now()
 		return
 	}
-	start := time.Now()
+}
+
+// doUDP sends payload as one datagram and reads the reply.
+func (s *sockSession) doUDP(spec *scenario.SocketSpec, payload []byte, r *Result) {
 	sc, fail := s.conn(spec, spec.End == scenario.EndNone, r)
 	if fail != nil {
 		r.Fail, r.End = fail, time.Now()
-		r.RT = r.End.Sub(start)
 		return
 	}
 	sc.used = true
@@ -242,7 +226,7 @@ func (c *UDPClient) Do(spec *scenario.SocketSpec, scope scenario.Scope, fe *scen
 	n, end, _, wrote, err := s.exchange(sc, spec, payload)
 	s.active.Store(nil)
 	r.Sent, r.Recv = sc.sent-sent0, sc.recv-recv0
-	r.Payload, r.End, r.RT = s.buf[:n], end, end.Sub(start)
+	r.Body, r.End = s.buf[:n], end
 	if err != nil {
 		s.drop(sc)
 		if wrote && n == 0 && isTimeout(err) && !s.cut.Load() {
@@ -254,7 +238,7 @@ func (c *UDPClient) Do(spec *scenario.SocketSpec, scope scenario.Scope, fe *scen
 }
 
 // prepare renders the address into s.addr and returns the payload.
-func (s *sockCore) prepare(spec *scenario.SocketSpec, scope scenario.Scope, fe *scenario.FuncEnv) ([]byte, *Failure) {
+func (s *sockSession) prepare(spec *scenario.SocketSpec, scope scenario.Scope, fe *scenario.FuncEnv) ([]byte, *Failure) {
 	if s.cut.Load() {
 		return nil, &Failure{Outcome: metrics.Other, Msg: errInterrupted.Error(), Err: errInterrupted}
 	}
@@ -304,7 +288,7 @@ func sockRenderFailure(fe *scenario.FuncEnv) *Failure {
 
 // conn returns the kept connection to s.addr, dialing one if needed; the
 // time spent dialing is added to r.Connect.
-func (s *sockCore) conn(spec *scenario.SocketSpec, quiet bool, r *Reply) (*sconn, *Failure) {
+func (s *sockSession) conn(spec *scenario.SocketSpec, quiet bool, r *Result) (*sconn, *Failure) {
 	for _, sc := range s.conns {
 		if sc.key == string(s.addr) && sc.quiet == quiet {
 			return sc, nil
@@ -332,7 +316,7 @@ func (s *sockCore) conn(spec *scenario.SocketSpec, quiet bool, r *Reply) (*sconn
 	return sc, nil
 }
 
-func (s *sockCore) drop(sc *sconn) {
+func (s *sockSession) drop(sc *sconn) {
 	sc.conn.Close()
 	for i, x := range s.conns {
 		if x == sc {
@@ -345,7 +329,7 @@ func (s *sockCore) drop(sc *sconn) {
 // probe tells whether a TCP connection idle for a while is still open.
 // Bytes waiting on it (sent to a step that did not read) are moved to
 // sc.left, where the next reply starts.
-func (s *sockCore) probe(sc *sconn) bool {
+func (s *sockSession) probe(sc *sconn) bool {
 	if (&hconn{conn: sc.conn}).alive() {
 		return true
 	}
@@ -361,7 +345,7 @@ func (s *sockCore) probe(sc *sconn) bool {
 // exchange sends payload on sc and reads the reply into s.buf[:n]. end
 // is when the reply ended; closed says the peer closed the connection
 // (ending an idle-ended reply); wrote says the payload was sent.
-func (s *sockCore) exchange(sc *sconn, spec *scenario.SocketSpec, payload []byte) (n int, end time.Time, closed, wrote bool, err error) {
+func (s *sockSession) exchange(sc *sconn, spec *scenario.SocketSpec, payload []byte) (n int, end time.Time, closed, wrote bool, err error) {
 	now := time.Now()
 	sc.lastUsed = now
 	deadline := now.Add(sockOrDefault(spec.Timeout, scenario.DefaultTimeout))
@@ -389,7 +373,7 @@ func (s *sockCore) exchange(sc *sconn, spec *scenario.SocketSpec, payload []byte
 }
 
 // cause is errInterrupted for an error that Interrupt brought about.
-func (s *sockCore) cause(err error) error {
+func (s *sockSession) cause(err error) error {
 	if err != nil && s.cut.Load() && isTimeout(err) {
 		return errInterrupted
 	}
@@ -397,7 +381,7 @@ func (s *sockCore) cause(err error) error {
 }
 
 // read reads one reply into s.buf[:n].
-func (s *sockCore) read(sc *sconn, spec *scenario.SocketSpec, deadline time.Time) (n int, end time.Time, closed bool, err error) {
+func (s *sockSession) read(sc *sconn, spec *scenario.SocketSpec, deadline time.Time) (n int, end time.Time, closed bool, err error) {
 	room := 1 // a TCP read takes what fits
 	if !s.stream {
 		room = maxDatagram
@@ -519,7 +503,7 @@ func sockPeerGone(err error) bool {
 
 // failure sorts an exchange's error into a bucket. n bytes of the reply
 // had come.
-func (s *sockCore) failure(addr string, err error, wrote bool, n int) *Failure {
+func (s *sockSession) failure(addr string, err error, wrote bool, n int) *Failure {
 	switch {
 	case errors.Is(err, errInterrupted):
 		return &Failure{Outcome: metrics.Other, Msg: err.Error(), Err: err}

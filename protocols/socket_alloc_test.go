@@ -76,25 +76,22 @@ func TestSocketDoAllocs(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			sp := sockSpec(t, tc.proto, tc.addr, tc.step)
-			var c sockDoer
-			var s *sockCore
+			open := openUDP
 			if tc.proto == "tcp" {
-				tc := newTCP(t)
-				c, s = tc, &tc.s
-			} else {
-				uc := newUDP(t)
-				c, s = uc, &uc.s
+				open = openTCP
 			}
+			s := open(t)
+			var c Session = s
 			var scope scenario.Scope = valueScope("user-42")
 			if tc.value != "" {
 				scope = tc.value
 			}
-			fe := scenario.NewFuncEnv(1)
-			var r Reply
+			in := Input{Scope: scope, Funcs: scenario.NewFuncEnv(1)}
+			var r Result
 			run := func() {
-				c.Do(sp, scope, fe, &r)
-				if r.Fail != nil || string(r.Payload) != tc.want {
-					t.Fatalf("fail %v, reply %q", r.Fail, r.Payload)
+				c.Do(sp, &in, &r)
+				if r.Fail != nil || string(r.Body) != tc.want {
+					t.Fatalf("fail %v, reply %q", r.Fail, r.Body)
 				}
 			}
 			for range 50 {
@@ -114,14 +111,13 @@ func TestSocketDoAllocs(t *testing.T) {
 // allocates: that error is all it allocates.
 func TestSocketIdleAllocs(t *testing.T) {
 	sp := sockSpec(t, "tcp", quietLineEcho(t), `{address: "${addr}", payload: "PING\n", read: {idle: 1ms}}`)
-	c := newTCP(t)
-	fe := scenario.NewFuncEnv(1)
-	var scope scenario.Scope = noScope{}
-	var r Reply
+	c := openTCP(t)
+	in := Input{Scope: noScope{}, Funcs: scenario.NewFuncEnv(1)}
+	var r Result
 	run := func() {
-		c.Do(sp, scope, fe, &r)
-		if r.Fail != nil || string(r.Payload) != "PING\n" {
-			t.Fatalf("fail %v, reply %q", r.Fail, r.Payload)
+		c.Do(sp, &in, &r)
+		if r.Fail != nil || string(r.Body) != "PING\n" {
+			t.Fatalf("fail %v, reply %q", r.Fail, r.Body)
 		}
 	}
 	for range 20 {

@@ -19,7 +19,7 @@ import (
 	"github.com/perfcase/perfcase/scenario"
 )
 
-// These tests drive TCPClient and UDPClient against real peers on
+// These tests drive the TCP and UDP sessions against real peers on
 // 127.0.0.1 (servers of their own, and socat when it is installed) and
 // judge them by what crossed the wire.
 
@@ -28,10 +28,10 @@ import (
 // so a ${v} in the step is rendered per request.
 func sockSpec(t testing.TB, proto, addr, step string) *scenario.SocketSpec {
 	t.Helper()
-	return compileSteps(t, proto, map[string]string{"addr": addr}, step)[0].Socket
+	return compileSteps(t, proto, map[string]string{"addr": addr}, step)[0].Spec.(*scenario.SocketSpec)
 }
 
-// sockResult is what a test keeps of a Reply, whose payload is valid only
+// sockResult is what a test keeps of a Result, whose body is valid only
 // until the next call.
 type sockResult struct {
 	payload string
@@ -42,20 +42,16 @@ type sockResult struct {
 	fail    *Failure
 }
 
-type sockDoer interface {
-	Do(*scenario.SocketSpec, scenario.Scope, *scenario.FuncEnv, *Reply)
-}
-
-func sockDo(c sockDoer, sp *scenario.SocketSpec, scope scenario.Scope) sockResult {
+func sockDo(c Session, sp *scenario.SocketSpec, scope scenario.Scope) sockResult {
 	if scope == nil {
 		scope = noScope{}
 	}
-	var r Reply
-	c.Do(sp, scope, scenario.NewFuncEnv(1), &r)
+	var r Result
+	c.Do(sp, &Input{Scope: scope, Funcs: scenario.NewFuncEnv(1)}, &r)
 	if r.Fail == nil && (r.End.IsZero() || r.RT <= 0) {
 		panic(fmt.Sprintf("a successful reply with End %v and RT %v", r.End, r.RT))
 	}
-	return sockResult{payload: string(r.Payload), rt: r.RT, connect: r.Connect, sent: r.Sent, recv: r.Recv, fail: r.Fail}
+	return sockResult{payload: string(r.Body), rt: r.RT, connect: r.Connect, sent: r.Sent, recv: r.Recv, fail: r.Fail}
 }
 
 func sockOK(t *testing.T, o sockResult, payload string) {
@@ -78,14 +74,14 @@ func sockFail(t *testing.T, o sockResult, want metrics.Outcome, msg string) {
 	}
 }
 
-func newTCP(t testing.TB) *TCPClient {
-	c := NewTCPClient(context.Background())
+func openTCP(t testing.TB) *sockSession {
+	c := newTCP(Config{Ctx: context.Background()})
 	t.Cleanup(c.Close)
 	return c
 }
 
-func newUDP(t testing.TB) *UDPClient {
-	c := NewUDPClient(context.Background())
+func openUDP(t testing.TB) *sockSession {
+	c := newUDP(Config{Ctx: context.Background()})
 	t.Cleanup(c.Close)
 	return c
 }
@@ -141,7 +137,7 @@ func freePort(t testing.TB, network string) string {
 func TestTCPLineEchoKeepAlive(t *testing.T) {
 	var lines atomic.Int64
 	addr, srv := tcpPeer(t, lineEcho(&lines))
-	c := newTCP(t)
+	c := openTCP(t)
 	sp := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "PING ${v}\n", read: {until: "\n"}}`)
 	for i := range 20 {
 		o := sockDo(c, sp, valueScope("x"+fmt.Sprint(i)))
@@ -187,7 +183,7 @@ func TestTCPTerminatorFraming(t *testing.T) {
 			}
 		}
 	})
-	c := newTCP(t)
+	c := openTCP(t)
 	sp := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "go\n", read: {until: END}}`)
 	sockOK(t, sockDo(c, sp, nil), "one END")
 	o := sockDo(c, sp, nil)
@@ -218,7 +214,7 @@ func TestTCPLength(t *testing.T) {
 			conn.Write([]byte("bcdef"))
 		}
 	})
-	c := newTCP(t)
+	c := openTCP(t)
 	sp := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "00 01 02 03", hex: true, read: {length: 8}}`)
 	for range 3 {
 		o := sockDo(c, sp, nil)
@@ -253,7 +249,7 @@ func TestTCPIdle(t *testing.T) {
 			}
 		}
 	})
-	c := newTCP(t)
+	c := openTCP(t)
 	sp := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "${v}\n", read: {idle: 60ms}, timeout: 150ms}`)
 	start := time.Now()
 	o := sockDo(c, sp, valueScope("two parts"))
@@ -263,7 +259,7 @@ func TestTCPIdle(t *testing.T) {
 		t.Errorf("RT %v for a step of %v: want the last byte's time, without the 60ms idle wait", o.rt, wall)
 	}
 	sockOK(t, sockDo(c, sp, valueScope("and close")), "bye")
-	if len(c.s.conns) != 0 {
+	if len(c.conns) != 0 {
 		t.Errorf("the connection the peer closed was kept")
 	}
 	sockFail(t, sockDo(c, sp, valueScope("silence")), metrics.Timeout, "reply from "+addr+": timeout")
@@ -285,7 +281,7 @@ func TestTCPSendOnly(t *testing.T) {
 			got <- line
 		}
 	})
-	c := newTCP(t)
+	c := openTCP(t)
 	sp := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "log ${v}\n", read: none}`)
 	for i := range 3 {
 		o := sockDo(c, sp, valueScope(fmt.Sprint(i)))
@@ -320,7 +316,7 @@ func TestTCPReconnectAfterPeerClose(t *testing.T) {
 		conn.Write(line)
 		conn.Close()
 	})
-	c := newTCP(t)
+	c := openTCP(t)
 	sp := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "hi\n", read: {until: "\n"}}`)
 	for i := range 4 {
 		o := sockDo(c, sp, nil)
@@ -364,7 +360,7 @@ func TestTCPProbeIdleConnection(t *testing.T) {
 			conn.Write([]byte("reply\n"))
 		}
 	})
-	c := newTCP(t)
+	c := openTCP(t)
 	send := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "${v}\n", read: none}`)
 	sockOK(t, sockDo(c, send, valueScope("one")), "")
 	<-got
@@ -385,7 +381,7 @@ func TestTCPProbeIdleConnection(t *testing.T) {
 // close: true closes the connection after each exchange.
 func TestTCPCloseAfter(t *testing.T) {
 	addr, srv := tcpPeer(t, lineEcho(nil))
-	c := newTCP(t)
+	c := openTCP(t)
 	sp := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "x\n", read: {until: "\n"}, close: true}`)
 	for range 3 {
 		o := sockDo(c, sp, nil)
@@ -397,14 +393,14 @@ func TestTCPCloseAfter(t *testing.T) {
 	if n := srv.accepted.Load(); n != 3 {
 		t.Errorf("%d connections, want 3", n)
 	}
-	if len(c.s.conns) != 0 {
-		t.Errorf("%d connections kept", len(c.s.conns))
+	if len(c.conns) != 0 {
+		t.Errorf("%d connections kept", len(c.conns))
 	}
 }
 
 func TestTCPRefused(t *testing.T) {
 	addr := freePort(t, "tcp")
-	c := newTCP(t)
+	c := openTCP(t)
 	sp := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "x\n"}`)
 	o := sockDo(c, sp, nil)
 	sockFail(t, o, metrics.Refused, "connect to "+addr+": connection refused")
@@ -430,7 +426,7 @@ func TestTCPTimeout(t *testing.T) {
 			}
 		}
 	})
-	c := newTCP(t)
+	c := openTCP(t)
 	silent := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "${v}\n", read: {until: "\n"}, timeout: 50ms}`)
 	start := time.Now()
 	o := sockDo(c, silent, valueScope("quiet"))
@@ -438,7 +434,7 @@ func TestTCPTimeout(t *testing.T) {
 	if d := time.Since(start); d < 50*time.Millisecond || d > 500*time.Millisecond {
 		t.Errorf("timed out after %v, want 50ms", d)
 	}
-	if len(c.s.conns) != 0 {
+	if len(c.conns) != 0 {
 		t.Errorf("a connection that timed out was kept")
 	}
 	sockOK(t, sockDo(c, silent, valueScope("answer")), "answer\n")
@@ -479,7 +475,7 @@ func TestTCPPeerCutsReply(t *testing.T) {
 			}
 		}
 	})
-	c := newTCP(t)
+	c := openTCP(t)
 	sp := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "${v}\n", read: {until: "\n"}}`)
 	sockOK(t, sockDo(c, sp, valueScope("ok")), "ok\n")
 	o := sockDo(c, sp, valueScope("reset"))
@@ -512,7 +508,7 @@ func TestTCPHex(t *testing.T) {
 			conn.Write(buf)
 		}
 	})
-	c := newTCP(t)
+	c := openTCP(t)
 	static := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "DE ad be EF", hex: true, read: {length: 4}}`)
 	if static.Bytes == nil {
 		t.Fatal("a static hex payload was not decoded at compile time")
@@ -548,12 +544,12 @@ func TestTCPReplyTooLarge(t *testing.T) {
 		}
 		io.Copy(io.Discard, conn)
 	})
-	c := newTCP(t)
+	c := openTCP(t)
 	sp := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "go\n", read: {until: "\n"}}`)
 	o := sockDo(c, sp, nil)
 	sockFail(t, o, metrics.ParseFailed, "reply from "+addr+" over 16 MiB")
-	if cap(c.s.buf) > MaxSocketReply+1 {
-		t.Errorf("reply buffer grew to %d bytes", cap(c.s.buf))
+	if cap(c.buf) > MaxSocketReply+1 {
+		t.Errorf("reply buffer grew to %d bytes", cap(c.buf))
 	}
 	// validate refuses such a length; a plan built by other means is
 	// refused before anything is read.
@@ -572,7 +568,7 @@ func TestTCPInterrupt(t *testing.T) {
 		io.Copy(io.Discard, conn)
 	})
 	for _, read := range []string{`{until: "\n"}`, `{idle: 5s}`} {
-		c := newTCP(t)
+		c := openTCP(t)
 		sp := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "x\n", read: `+read+`, timeout: 10s}`)
 		done := make(chan sockResult)
 		go func() { done <- sockDo(c, sp, nil) }()
@@ -600,14 +596,14 @@ func TestTCPInterrupt(t *testing.T) {
 func TestTCPAddresses(t *testing.T) {
 	a1, s1 := tcpPeer(t, lineEcho(nil))
 	a2, s2 := tcpPeer(t, lineEcho(nil))
-	c := newTCP(t)
+	c := openTCP(t)
 	sp := sockSpec(t, "tcp", "", `{address: "${v}", payload: "x\n", read: {until: "\n"}}`)
 	for range 3 {
 		sockOK(t, sockDo(c, sp, valueScope(a1)), "x\n")
 		sockOK(t, sockDo(c, sp, valueScope(a2)), "x\n")
 	}
-	if s1.accepted.Load() != 1 || s2.accepted.Load() != 1 || len(c.s.conns) != 2 {
-		t.Errorf("connections: %d and %d accepted, %d kept", s1.accepted.Load(), s2.accepted.Load(), len(c.s.conns))
+	if s1.accepted.Load() != 1 || s2.accepted.Load() != 1 || len(c.conns) != 2 {
+		t.Errorf("connections: %d and %d accepted, %d kept", s1.accepted.Load(), s2.accepted.Load(), len(c.conns))
 	}
 	o := sockDo(c, sp, valueScope("token-abc"))
 	sockFail(t, o, metrics.Other, "address rendered at run time is not host:port")
@@ -655,7 +651,7 @@ func echo(req []byte) [][]byte { return [][]byte{append([]byte(nil), req...)} }
 // The first datagram is the reply; one socket is kept; bytes are exact.
 func TestUDPEcho(t *testing.T) {
 	addr, from := udpPeer(t, echo)
-	c := newUDP(t)
+	c := openUDP(t)
 	sp := sockSpec(t, "udp", addr, `{address: "${addr}", payload: "ping ${v}"}`)
 	if sp.End != scenario.EndDatagram {
 		t.Fatalf("default read %v, want a datagram", sp.End)
@@ -685,7 +681,7 @@ func TestUDPMultiDatagram(t *testing.T) {
 	addr, _ := udpPeer(t, func([]byte) [][]byte {
 		return [][]byte{[]byte("abcd"), []byte("efgh"), []byte("ij;kl")}
 	})
-	c := newUDP(t)
+	c := openUDP(t)
 	o := sockDo(c, sockSpec(t, "udp", addr, `{address: "${addr}", payload: "x", read: {length: 10}}`), nil)
 	sockOK(t, o, "abcdefghij")
 	if o.recv != 13 {
@@ -710,7 +706,7 @@ func TestUDPLostAndLate(t *testing.T) {
 		}
 		return echo(req)
 	})
-	c := newUDP(t)
+	c := openUDP(t)
 	sp := sockSpec(t, "udp", addr, `{address: "${addr}", payload: "${v}", timeout: 40ms}`)
 	o := sockDo(c, sp, valueScope("drop"))
 	sockFail(t, o, metrics.Timeout, "no reply from "+addr+" before the timeout: lost, or the peer is down")
@@ -730,7 +726,7 @@ func TestUDPLostAndLate(t *testing.T) {
 // Interrupt cuts a wait for a datagram at once, and is final.
 func TestUDPInterrupt(t *testing.T) {
 	addr, from := udpPeer(t, func([]byte) [][]byte { return nil })
-	c := newUDP(t)
+	c := openUDP(t)
 	sp := sockSpec(t, "udp", addr, `{address: "${addr}", payload: "x", timeout: 10s}`)
 	done := make(chan sockResult)
 	go func() { done <- sockDo(c, sp, nil) }()
@@ -753,7 +749,7 @@ func TestUDPInterrupt(t *testing.T) {
 // An ICMP port unreachable is a refusal.
 func TestUDPRefused(t *testing.T) {
 	addr := freePort(t, "udp")
-	c := newUDP(t)
+	c := openUDP(t)
 	sp := sockSpec(t, "udp", addr, `{address: "${addr}", payload: "x", timeout: 500ms}`)
 	o := sockDo(c, sp, nil)
 	if o.fail != nil && o.fail.Outcome == metrics.Timeout {
@@ -766,7 +762,7 @@ func TestUDPRefused(t *testing.T) {
 // whose unread echoes never reach a reading step.
 func TestUDPHexAndSendOnly(t *testing.T) {
 	addr, from := udpPeer(t, echo)
-	c := newUDP(t)
+	c := openUDP(t)
 	sockOK(t, sockDo(c, sockSpec(t, "udp", addr, `{address: "${addr}", payload: "01 02 ff", hex: true}`), nil), "\x01\x02\xff")
 	sockOK(t, sockDo(c, sockSpec(t, "udp", addr, `{address: "${addr}", payload: "${v}", hex: true}`), valueScope("c0ffee")), "\xc0\xff\xee")
 	send := sockSpec(t, "udp", addr, `{address: "${addr}", payload: "fire", read: none}`)
@@ -812,7 +808,7 @@ func TestSocatTCP(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	c := newTCP(t)
+	c := openTCP(t)
 	line := sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "PING ${v}\n", read: {until: "\n"}}`)
 	for i := range 20 {
 		want := fmt.Sprintf("PING %d\n", i)
@@ -824,11 +820,11 @@ func TestSocatTCP(t *testing.T) {
 	}
 	sockOK(t, sockDo(c, sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "00 ff 10 0a", hex: true, read: {length: 4}}`), nil), "\x00\xff\x10\n")
 	sockOK(t, sockDo(c, sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "idle", read: {idle: 30ms}}`), nil), "idle")
-	if len(c.s.conns) != 1 {
-		t.Errorf("%d connections", len(c.s.conns))
+	if len(c.conns) != 1 {
+		t.Errorf("%d connections", len(c.conns))
 	}
 	sockOK(t, sockDo(c, sockSpec(t, "tcp", addr, `{address: "${addr}", payload: "bye\n", read: {until: "\n"}, close: true}`), nil), "bye\n")
-	if len(c.s.conns) != 0 {
+	if len(c.conns) != 0 {
 		t.Errorf("close: true kept the connection")
 	}
 }
@@ -858,7 +854,7 @@ func TestSocatUDP(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond) // a refusal (nothing bound yet) comes back at once
 	}
-	c := newUDP(t)
+	c := openUDP(t)
 	sp := sockSpec(t, "udp", addr, `{address: "${addr}", payload: "ping ${v}", timeout: 1s}`)
 	for i := range 10 {
 		want := fmt.Sprintf("ping %d", i)

@@ -68,17 +68,12 @@ func newWSDialer(cfg *tls.Config) *websocket.Dialer {
 	}
 }
 
-// Until judges a receive's until-expression on one message. msg is valid
-// only during the call. The error, if any, goes into the report as is, so
-// it must not quote variable values or the message.
-type Until func(p *scenario.Program, msg []byte) (bool, error)
-
-// WSClient is one VU's WebSocket session: one kept connection per URL
+// wsSession is one VU's WebSocket session: one kept connection per URL
 // (connection: vu), reused by every ws step with that URL until a failure
 // breaks it, a close action closes it, or the session ends. Headers and
 // subprotocols are those of the step that opened it. It is not safe for
 // concurrent use, except Interrupt.
-type WSClient struct {
+type wsSession struct {
 	ctx context.Context
 	// dialCancel cancels the dial in progress, for Interrupt. A dial has
 	// its own context rather than the session keeping a cancelable one:
@@ -89,7 +84,7 @@ type WSClient struct {
 	url   []byte
 	buf   []byte // a rendered message, ping payload or header value
 	bin   []byte // a rendered send_binary payload, decoded
-	msg   []byte // the last message received: Reply.Payload
+	msg   []byte // the last message received: Result.Body
 
 	dialing *wsConn // the connection being opened; the VU's goroutine only
 	active  atomic.Pointer[wsConn]
@@ -106,9 +101,9 @@ type wsConn struct {
 
 type wsClientKey struct{}
 
-// NewWSClient returns a session whose dials end when ctx does.
-func NewWSClient(ctx context.Context) *WSClient {
-	return &WSClient{ctx: ctx}
+// newWS returns a session whose dials end when cfg.Ctx does.
+func newWS(cfg Config) *wsSession {
+	return &wsSession{ctx: cfg.Ctx}
 }
 
 // wsNetDial dials for the shared dialers and hands the new connection to
@@ -116,7 +111,7 @@ func NewWSClient(ctx context.Context) *WSClient {
 // The dialers call it on the goroutine of the client's Do.
 func wsNetDial(ctx context.Context, network, addr string) (net.Conn, error) {
 	conn, err := wsNetDialer.DialContext(ctx, network, addr)
-	c, _ := ctx.Value(wsClientKey{}).(*WSClient)
+	c, _ := ctx.Value(wsClientKey{}).(*wsSession)
 	if err != nil || c == nil || c.dialing == nil {
 		return conn, err
 	}
@@ -129,7 +124,8 @@ func wsNetDial(ctx context.Context, network, addr string) (net.Conn, error) {
 	return conn, nil
 }
 
-// Do renders spec against the VU's variables and runs its actions in order
+// Do renders a *scenario.WSSpec against the VU's variables and runs its
+// actions in order
 // over the VU's connection to the rendered URL, opening one first if there
 // is none (and again after a close action, for actions that follow it).
 // With PerIteration the step opens its own connection and closes it at
@@ -137,18 +133,21 @@ func wsNetDial(ctx context.Context, network, addr string) (net.Conn, error) {
 // action, the handshake included when the step connected; r.Connect is
 // that handshake's part. r.Sent and r.Recv count the payload bytes of the
 // text and binary messages sent and received, not the handshake, frame
-// headers or control frames (ping, pong, close). r.Payload is the last
+// headers or control frames (ping, pong, close). r.Body is the last
 // message received, valid until the next call.
 //
 // A receive reads Count messages, or reads until the until-expression
-// holds for one (giving up after Max when Max > 0), all within the
+// holds for one (judged by in.Until; giving up after Max when Max > 0),
+// all within the
 // action's timeout, or the step's. The first failing action ends the step.
 // A failure that leaves the connection unusable (a send or receive error,
 // a receive timeout, the peer closing) drops it, and the next step
 // connects again; after any other failure (no message matched, a
 // rendering error) it is kept, with any message not yet read.
-func (c *WSClient) Do(spec *scenario.WSSpec, scope scenario.Scope, fe *scenario.FuncEnv, until Until, r *Reply) {
-	*r = Reply{}
+func (c *wsSession) Do(sp scenario.Spec, in *Input, r *Result) {
+	spec := sp.(*scenario.WSSpec)
+	scope, fe := in.Scope, in.Funcs
+	r.Reset()
 	c.url = spec.URL.Append(c.url[:0], scope, fe)
 	if err := fe.Err(); err != nil {
 		r.Fail = &Failure{Outcome: metrics.Other, Msg: "render url: " + err.Error(), Err: err}
@@ -163,7 +162,7 @@ func (c *WSClient) Do(spec *scenario.WSSpec, scope scenario.Scope, fe *scenario.
 		r.End = time.Now()
 		return
 	}
-	s := wsStep{c: c, spec: spec, scope: scope, fe: fe, until: until, r: r, host: hostB}
+	s := wsStep{c: c, spec: spec, scope: scope, fe: fe, until: in.Until, r: r, host: hostB}
 	start := time.Now()
 	var wc *wsConn
 	var fail *Failure
@@ -213,7 +212,7 @@ func (c *WSClient) Do(spec *scenario.WSSpec, scope scenario.Scope, fe *scenario.
 	r.RT = r.End.Sub(start)
 	r.Fail = fail
 	if have {
-		r.Payload = c.msg
+		r.Body = c.msg
 	}
 	if spec.PerIteration && wc != nil {
 		s.shut(wc, websocket.CloseNormalClosure)
@@ -223,12 +222,12 @@ func (c *WSClient) Do(spec *scenario.WSSpec, scope scenario.Scope, fe *scenario.
 
 // wsStep is one Do's state.
 type wsStep struct {
-	c     *WSClient
+	c     *wsSession
 	spec  *scenario.WSSpec
 	scope scenario.Scope
 	fe    *scenario.FuncEnv
 	until Until
-	r     *Reply
+	r     *Result
 	host  []byte
 }
 
@@ -610,7 +609,7 @@ func closeCode(code int) string {
 }
 
 // find returns the kept connection to url, marking it most recently used.
-func (c *WSClient) find(u []byte) *wsConn {
+func (c *wsSession) find(u []byte) *wsConn {
 	for i, wc := range c.conns {
 		if wc.key == string(u) {
 			copy(c.conns[i:], c.conns[i+1:])
@@ -623,7 +622,7 @@ func (c *WSClient) find(u []byte) *wsConn {
 
 // keep adds a connection to those kept, closing the least recently used
 // when there are too many.
-func (c *WSClient) keep(wc *wsConn) {
+func (c *wsSession) keep(wc *wsConn) {
 	if len(c.conns) >= maxWSConns {
 		goodbye(c.conns[0])
 		c.conns = append(c.conns[:0], c.conns[1:]...)
@@ -632,7 +631,7 @@ func (c *WSClient) keep(wc *wsConn) {
 }
 
 // forget removes a connection from those kept, if it is.
-func (c *WSClient) forget(wc *wsConn) {
+func (c *wsSession) forget(wc *wsConn) {
 	for i, x := range c.conns {
 		if x == wc {
 			c.conns = append(c.conns[:i], c.conns[i+1:]...)
@@ -654,7 +653,7 @@ func goodbye(wc *wsConn) {
 // receive waiting for a message), so a VU stuck on a slow server stops
 // when the run's grace period ends. It is final: every later step fails
 // at once. Safe from any goroutine.
-func (c *WSClient) Interrupt() {
+func (c *wsSession) Interrupt() {
 	// The flag first: a step that publishes its connection after this
 	// reads it, one that did before has its connection closed below.
 	c.cut.Store(true)
@@ -667,7 +666,7 @@ func (c *WSClient) Interrupt() {
 }
 
 // Close closes every kept connection, each with a going-away close frame.
-func (c *WSClient) Close() {
+func (c *wsSession) Close() {
 	for _, wc := range c.conns {
 		if c.cut.Load() {
 			wc.ws.Close()
@@ -677,3 +676,7 @@ func (c *WSClient) Close() {
 	}
 	c.conns = nil
 }
+
+// Release does nothing: the last message stays in the session's buffer,
+// which the next step reuses.
+func (c *wsSession) Release() {}

@@ -24,9 +24,9 @@ import (
 	"github.com/perfcase/perfcase/scenario"
 )
 
-// These tests drive WSClient against real peers on 127.0.0.1: the demo
-// target's echo, and a gorilla server of the tests' own that misbehaves
-// on request, chosen by the URL's path.
+// These tests drive the WebSocket session against real peers on
+// 127.0.0.1: the demo target's echo, and a gorilla server of the tests'
+// own that misbehaves on request, chosen by the URL's path.
 
 // wsServer is a WebSocket server that records what reached it. Paths:
 // /echo echoes; /silent reads and never answers; /burst answers any
@@ -146,7 +146,7 @@ func wsSpecs(t testing.TB, base string, steps ...string) []*scenario.WSSpec {
 	t.Helper()
 	var out []*scenario.WSSpec
 	for _, n := range compileSteps(t, "ws", map[string]string{"base": base}, steps...) {
-		out = append(out, n.WS)
+		out = append(out, n.Spec.(*scenario.WSSpec))
 	}
 	return out
 }
@@ -172,13 +172,13 @@ func exprUntil(p *scenario.Program, msg []byte) (bool, error) {
 	return b, nil
 }
 
-func newWS(t testing.TB) *WSClient {
-	c := NewWSClient(context.Background())
+func openWS(t testing.TB) *wsSession {
+	c := newWS(Config{Ctx: context.Background()})
 	t.Cleanup(c.Close)
 	return c
 }
 
-// wsOutcome is what a test keeps of a Reply, whose payload is only valid
+// wsOutcome is what a test keeps of a Result, whose body is only valid
 // until the next Do.
 type wsOutcome struct {
 	payload string
@@ -189,14 +189,14 @@ type wsOutcome struct {
 	fail    *Failure
 }
 
-func wsDo(c *WSClient, sp *scenario.WSSpec) wsOutcome {
+func wsDo(c *wsSession, sp *scenario.WSSpec) wsOutcome {
 	return wsDoScope(c, sp, noScope{})
 }
 
-func wsDoScope(c *WSClient, sp *scenario.WSSpec, scope scenario.Scope) wsOutcome {
-	var r Reply
-	c.Do(sp, scope, scenario.NewFuncEnv(1), exprUntil, &r)
-	return wsOutcome{payload: string(r.Payload), rt: r.RT, connect: r.Connect, sent: r.Sent, recv: r.Recv, fail: r.Fail}
+func wsDoScope(c *wsSession, sp *scenario.WSSpec, scope scenario.Scope) wsOutcome {
+	var r Result
+	c.Do(sp, &Input{Scope: scope, Funcs: scenario.NewFuncEnv(1), Until: exprUntil}, &r)
+	return wsOutcome{payload: string(r.Body), rt: r.RT, connect: r.Connect, sent: r.Sent, recv: r.Recv, fail: r.Fail}
 }
 
 func wsOK(t *testing.T, o wsOutcome, payload string) {
@@ -226,7 +226,7 @@ func TestWSTargetEcho(t *testing.T) {
 	}
 	t.Cleanup(func() { srv.Close() })
 	base := "ws://" + srv.HTTPAddr()
-	c := newWS(t)
+	c := openWS(t)
 	sp := wsSpec(t, base, `{url: "${base}/ws", actions: [{send: "hello ${v}"}, {receive: 1}]}`)
 	o := wsDoScope(c, sp, fixedScope("world"))
 	wsOK(t, o, "hello world")
@@ -280,11 +280,11 @@ func TestWSExamples(t *testing.T) {
 	if len(steps) != 2 {
 		t.Fatalf("ws-echo has %d steps, want 2", len(steps))
 	}
-	c := newWS(t)
+	c := openWS(t)
 	for pass := range 3 {
-		o := wsDoScope(c, steps[0].WS, fixedScope("7"))
+		o := wsDoScope(c, steps[0].Spec.(*scenario.WSSpec), fixedScope("7"))
 		wsOK(t, o, "hello 7")
-		o = wsDo(c, steps[1].WS)
+		o = wsDo(c, steps[1].Spec.(*scenario.WSSpec))
 		wsOK(t, o, "done")
 		if pass == 0 && (o.sent != 10 || o.recv != 10) {
 			t.Fatalf("ws-burst sent %d recv %d, want 10 and 10", o.sent, o.recv)
@@ -294,7 +294,7 @@ func TestWSExamples(t *testing.T) {
 
 func TestWSReceiveCount(t *testing.T) {
 	s := newWSServer(t, false)
-	c := newWS(t)
+	c := openWS(t)
 	o := wsDo(c, wsSpec(t, s.url, `{url: "${base}/burst", actions: [{send: go}, {receive: 3}]}`))
 	wsOK(t, o, "done")
 	if o.sent != 2 || o.recv != 6 {
@@ -304,7 +304,7 @@ func TestWSReceiveCount(t *testing.T) {
 
 func TestWSReceiveUntil(t *testing.T) {
 	s := newWSServer(t, false)
-	c := newWS(t)
+	c := openWS(t)
 	o := wsDo(c, wsSpec(t, s.url, `{url: "${base}/burst", actions: [{send: go}, {receive: {until: 'body == "done"', max: 5}}]}`))
 	wsOK(t, o, "done")
 	if o.recv != 6 {
@@ -317,7 +317,7 @@ func TestWSReceiveUntil(t *testing.T) {
 
 func TestWSReceiveUntilMax(t *testing.T) {
 	s := newWSServer(t, false)
-	c := newWS(t)
+	c := openWS(t)
 	sp := wsSpec(t, s.url, `{url: "${base}/burst", actions: [{send: go}, {receive: {until: 'body == "zzz"', max: 3}}]}`)
 	o := wsDo(c, sp)
 	wsFail(t, o, metrics.CheckFailed, `receive until "body == \"zzz\"": none of 3 messages matched`)
@@ -333,12 +333,12 @@ func TestWSReceiveUntilMax(t *testing.T) {
 
 func TestWSReceiveUntilError(t *testing.T) {
 	s := newWSServer(t, false)
-	c := newWS(t)
+	c := openWS(t)
 	sp := wsSpec(t, s.url, `{url: "${base}/echo", actions: [{send: go}, {receive: {until: 'body == "x"'}}]}`)
-	var r Reply
-	c.Do(sp, noScope{}, scenario.NewFuncEnv(1), func(*scenario.Program, []byte) (bool, error) {
+	var r Result
+	c.Do(sp, &Input{Scope: noScope{}, Funcs: scenario.NewFuncEnv(1), Until: func(*scenario.Program, []byte) (bool, error) {
 		return false, errors.New("cannot compare")
-	}, &r)
+	}}, &r)
 	if r.Fail == nil || r.Fail.Outcome != metrics.CheckFailed || r.Fail.Msg != `receive until "body == \"x\"": cannot compare` {
 		t.Fatalf("fail %+v", r.Fail)
 	}
@@ -347,7 +347,7 @@ func TestWSReceiveUntilError(t *testing.T) {
 func TestWSReceiveTimeout(t *testing.T) {
 	s := newWSServer(t, false)
 	host := strings.TrimPrefix(s.url, "ws://")
-	c := newWS(t)
+	c := openWS(t)
 	start := time.Now()
 	o := wsDo(c, wsSpec(t, s.url, `{url: "${base}/silent", timeout: 2s, actions: [{send: hi}, {receive: {count: 1, timeout: 150ms}}]}`))
 	wsFail(t, o, metrics.Timeout, "no message from "+host+" within 150ms")
@@ -369,7 +369,7 @@ func TestWSReceiveTimeout(t *testing.T) {
 
 func TestWSPingAndClose(t *testing.T) {
 	s := newWSServer(t, false)
-	c := newWS(t)
+	c := openWS(t)
 	sp := wsSpec(t, s.url, `{url: "${base}/echo", actions: [{ping: keepalive}, {ping: null}, {send: x}, {receive: 1}, {close: 4001}]}`)
 	o := wsDo(c, sp)
 	wsOK(t, o, "x")
@@ -402,7 +402,7 @@ func TestWSPingAndClose(t *testing.T) {
 
 func TestWSKeptAcrossSteps(t *testing.T) {
 	s := newWSServer(t, false)
-	c := newWS(t)
+	c := openWS(t)
 	sps := wsSpecs(t, s.url,
 		`{url: "${base}/echo", actions: [{send: a}, {receive: 1}]}`,
 		`{url: "${base}/echo", headers: {X-Other: 1}, actions: [{send: b}, {receive: 1}]}`)
@@ -425,7 +425,7 @@ func TestWSKeptAcrossSteps(t *testing.T) {
 
 func TestWSPerIteration(t *testing.T) {
 	s := newWSServer(t, false)
-	c := newWS(t)
+	c := openWS(t)
 	sp := wsSpec(t, s.url, `{url: "${base}/echo", connection: iteration, actions: [{send: a}, {receive: 1}]}`)
 	for i := range 3 {
 		o := wsDo(c, sp)
@@ -448,7 +448,7 @@ func TestWSPerIteration(t *testing.T) {
 
 func TestWSOnlyConnects(t *testing.T) {
 	s := newWSServer(t, false)
-	c := newWS(t)
+	c := openWS(t)
 	o := wsDo(c, wsSpec(t, s.url, `{url: "${base}/echo"}`))
 	wsOK(t, o, "")
 	if o.connect == 0 || o.rt < o.connect || s.conns.Load() != 1 {
@@ -459,7 +459,7 @@ func TestWSOnlyConnects(t *testing.T) {
 func TestWSReconnectAfterPeerClose(t *testing.T) {
 	s := newWSServer(t, false)
 	host := strings.TrimPrefix(s.url, "ws://")
-	c := newWS(t)
+	c := openWS(t)
 	sp := wsSpec(t, s.url, `{url: "${base}/once", actions: [{send: a}, {receive: 1}]}`)
 	wsOK(t, wsDo(c, sp), "a")
 	wsFail(t, wsDo(c, sp), metrics.Other, "connection to "+host+" closed by the peer (code 1001 going away)")
@@ -482,7 +482,7 @@ func TestWSRefused(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	c := newWS(t)
+	c := openWS(t)
 	o := wsDo(c, wsSpec(t, "ws://"+addr, `{url: "${base}/x", actions: [{send: a}]}`))
 	wsFail(t, o, metrics.Refused, "handshake with "+addr+": connection refused")
 }
@@ -494,7 +494,7 @@ func hangServer(t *testing.T) string {
 
 func TestWSHandshakeTimeout(t *testing.T) {
 	addr := hangServer(t)
-	c := newWS(t)
+	c := openWS(t)
 	start := time.Now()
 	o := wsDo(c, wsSpec(t, "ws://"+addr, `{url: "${base}/x", connect_timeout: 200ms, actions: [{send: a}]}`))
 	wsFail(t, o, metrics.Timeout, "handshake with "+addr+": no answer within 200ms")
@@ -506,7 +506,7 @@ func TestWSHandshakeTimeout(t *testing.T) {
 func TestWSBadStatus(t *testing.T) {
 	s := newWSServer(t, false)
 	host := strings.TrimPrefix(s.url, "ws://")
-	c := newWS(t)
+	c := openWS(t)
 	wsFail(t, wsDo(c, wsSpec(t, s.url, `{url: "${base}/reject", actions: [{send: a}]}`)), metrics.CheckFailed,
 		"handshake with "+host+" answered 403 (expected 101 Switching Protocols)")
 	// A plain HTTP server.
@@ -528,7 +528,7 @@ func TestWSBadStatus(t *testing.T) {
 
 func TestWSHeadersAndSubprotocols(t *testing.T) {
 	s := newWSServer(t, false)
-	c := newWS(t)
+	c := openWS(t)
 	sp := wsSpec(t, s.url, `{url: "${base}/proto", headers: {X-Token: "t-${v}", Origin: "http://example.test"}, subprotocols: [chat, superchat], actions: [{send: a}, {receive: 1}]}`)
 	wsOK(t, wsDoScope(c, sp, fixedScope("42")), "a")
 	s.mu.Lock()
@@ -541,7 +541,7 @@ func TestWSHeadersAndSubprotocols(t *testing.T) {
 		t.Fatalf("perfcase sent a User-Agent of its own: %q", h.Get("User-Agent"))
 	}
 	// Without the subprotocol the server refuses.
-	wsFail(t, wsDo(newWS(t), wsSpec(t, s.url, `{url: "${base}/proto", actions: [{send: a}]}`)), metrics.CheckFailed, "answered 400")
+	wsFail(t, wsDo(openWS(t), wsSpec(t, s.url, `{url: "${base}/proto", actions: [{send: a}]}`)), metrics.CheckFailed, "answered 400")
 	// A subprotocol nobody offered.
 	wsFail(t, wsDo(c, wsSpec(t, s.url, `{url: "${base}/rogue", subprotocols: [chat], actions: [{send: a}]}`)), metrics.ParseFailed, "not offered")
 	// Headers the handshake owns.
@@ -550,7 +550,7 @@ func TestWSHeadersAndSubprotocols(t *testing.T) {
 
 func TestWSTLS(t *testing.T) {
 	s := newWSServer(t, true)
-	c := newWS(t)
+	c := openWS(t)
 	o := wsDo(c, wsSpec(t, s.url, `{url: "${base}/echo", actions: [{send: a}, {receive: 1}]}`))
 	wsFail(t, o, metrics.Other, "tls_verify: false")
 	o = wsDo(c, wsSpec(t, s.url, `{url: "${base}/echo", tls_verify: false, actions: [{send: a}, {receive: 1}]}`))
@@ -563,7 +563,7 @@ func TestWSTLS(t *testing.T) {
 
 func TestWSBytes(t *testing.T) {
 	s := newWSServer(t, false)
-	c := newWS(t)
+	c := openWS(t)
 	sp := wsSpec(t, s.url, `{url: "${base}/echo", actions: [{send: hello}, {send_binary: "cafebabe"}, {send_binary: "${v}"}, {receive: 3}]}`)
 	o := wsDoScope(c, sp, fixedScope("01 02\n03"))
 	wsOK(t, o, "\x01\x02\x03")
@@ -591,7 +591,7 @@ func TestWSBytes(t *testing.T) {
 
 func TestWSKeepsAtMost(t *testing.T) {
 	s := newWSServer(t, false)
-	c := newWS(t)
+	c := openWS(t)
 	sp := wsSpec(t, s.url, `{url: "${base}/echo?n=${v}", actions: [{send: a}, {receive: 1}]}`)
 	for i := range maxWSConns + 1 {
 		wsOK(t, wsDoScope(c, sp, fixedScope(string(rune('a'+i)))), "a")
@@ -615,7 +615,7 @@ func TestWSKeepsAtMost(t *testing.T) {
 
 func TestWSInterrupt(t *testing.T) {
 	s := newWSServer(t, false)
-	c := newWS(t)
+	c := openWS(t)
 	sp := wsSpec(t, s.url, `{url: "${base}/silent", actions: [{send: a}, {receive: {count: 1, timeout: 30s}}]}`)
 	time.AfterFunc(100*time.Millisecond, c.Interrupt)
 	start := time.Now()
@@ -630,7 +630,7 @@ func TestWSInterrupt(t *testing.T) {
 
 	// During a handshake that hangs.
 	addr := hangServer(t)
-	c2 := newWS(t)
+	c2 := openWS(t)
 	time.AfterFunc(100*time.Millisecond, c2.Interrupt)
 	start = time.Now()
 	o = wsDo(c2, wsSpec(t, "ws://"+addr, `{url: "${base}/", connect_timeout: 30s}`))
@@ -646,7 +646,7 @@ func TestWSInterruptRace(t *testing.T) {
 	s := newWSServer(t, false)
 	sp := wsSpec(t, s.url, `{url: "${base}/echo", actions: [{send: a}, {receive: 1}]}`)
 	for i := range 20 {
-		c := NewWSClient(context.Background())
+		c := newWS(Config{Ctx: context.Background()})
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
@@ -674,13 +674,13 @@ func BenchmarkWSEcho(b *testing.B) {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { srv.Close() })
-	c := newWS(b)
+	c := openWS(b)
 	sp := wsSpec(b, "ws://"+srv.HTTPAddr(), `{url: "${base}/ws", actions: [{send: "hello world"}, {receive: 1}]}`)
-	fe := scenario.NewFuncEnv(1)
-	var r Reply
+	in := Input{Scope: noScope{}, Funcs: scenario.NewFuncEnv(1)}
+	var r Result
 	b.ReportAllocs()
 	for b.Loop() {
-		c.Do(sp, noScope{}, fe, nil, &r)
+		c.Do(sp, &in, &r)
 		if r.Fail != nil {
 			b.Fatal(r.Fail)
 		}

@@ -42,7 +42,7 @@ cases:
 	c := newCaseRun(plan.Cases[0], &Options{}, 1)
 	c.rec = metrics.NewRecorder(c.series, 1, time.Now())
 	v := newVU(c, 0)
-	tb.Cleanup(v.http.Close)
+	tb.Cleanup(v.closeDrivers)
 	return v
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/protocols"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -45,10 +46,18 @@ type caseRun struct {
 	rec     *metrics.Recorder
 	globals *globals
 	seed    uint64
-	uses    map[scenario.Protocol]bool // the protocols the case's requests use
-	conns   int                        // the connections a VU keeps, estimated
-	think   time.Duration              // the think time of a full pass (thinkBudget)
+	conns   int           // the connections a VU keeps, estimated
+	think   time.Duration // the think time of a full pass (thinkBudget)
 	series  []metrics.SeriesInfo
+
+	// drivers are those of the protocols the case's requests use (the
+	// others have none); cookies says one of them keeps cookies. extras
+	// are the extra metrics they declare, each protocol's from
+	// extraBase on.
+	drivers   [scenario.NumProtocols]protocols.Driver
+	cookies   bool
+	extras    []metrics.ExtraInfo
+	extraBase [scenario.NumProtocols]int
 
 	passSeries int // series index of the case's passes
 	txnSeries  int // series index of the first transaction
@@ -120,9 +129,13 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 	c.stageWake.Store(&wake)
 	c.cur.Store(&stagePlan{})
 	c.series = series
-	c.uses = map[scenario.Protocol]bool{}
 	for _, r := range cp.Requests {
-		c.uses[r.Protocol] = true
+		c.drivers[r.Protocol] = opts.driver(r.Protocol)
+	}
+	for p, d := range c.drivers {
+		c.cookies = c.cookies || d.Cookies
+		c.extraBase[p] = len(c.extras)
+		c.extras = append(c.extras, d.Extras...)
 	}
 	c.ctl = newControllers(cp)
 	c.conns = connsPerVU(cp)
@@ -258,7 +271,7 @@ func (c *caseRun) newStagePlan(st *scenario.Stage) *stagePlan {
 // ctx ending stops the case gracefully; abort cuts it at once.
 func (c *caseRun) run(ctx context.Context, abort <-chan struct{}) (*metrics.CaseResult, bool) {
 	start := time.Now()
-	c.rec = metrics.NewRecorder(c.series, c.opts.shards(), start)
+	c.rec = metrics.NewRecorder(c.series, c.opts.shards(), start, c.extras...)
 	c.watch = newWatch(c.plan, start)
 	clockDone := make(chan struct{})
 	clockStop := make(chan struct{})
@@ -515,7 +528,9 @@ func (s *rateSchedule) advance(h time.Duration) int64 {
 	s.t0, s.due0 = s.prevT, s.due
 	s.due += (s.prevR + r) / 2 * (h - s.prevT).Seconds()
 	s.prevT, s.prevR = h, r
-	last := int64(s.due)
+	// The integral is a sum of floats, a few ulps off: a pass it reaches
+	// to within a billionth is due (20/s for 1 s is 20 passes, not 19).
+	last := int64(s.due + 1e-9)
 	if s.st.Count > 0 {
 		last = min(last, s.st.Count)
 	}

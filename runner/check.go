@@ -27,9 +27,9 @@ func (v *vu) judge(n *scenario.RequestNode) (metrics.Outcome, string) {
 
 func (v *vu) checks(n *scenario.RequestNode) (metrics.Outcome, string) {
 	if len(n.Checks) == 0 {
-		// Without a check, HTTP succeeds on 2xx; other protocols on any
-		// reply that arrived.
-		if !v.isHTTP || v.status >= 200 && v.status <= 299 {
+		// Without a check, a response with a status (HTTP's) succeeds on
+		// 2xx; one without (other protocols) on arriving.
+		if v.status == 0 || v.status >= 200 && v.status <= 299 {
 			return metrics.Success, ""
 		}
 		return metrics.CheckFailed, "status " + strconv.Itoa(v.status) + " (expected 2xx: the request has no check)"

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -26,9 +27,9 @@ func rendezvousResult(t *testing.T, c *metrics.CaseResult, name string) metrics.
 
 // Six VUs at a rendezvous of three are released three at a time: every
 // pass arrives once, so 24 passes make exactly 8 gatherings, none by
-// timeout; the requests after it come in bursts of three.
+// timeout. The requests after it (1 ms each) start in bursts: all six
+// VUs at 0, 1, 2 and 3 ms.
 func TestRendezvousReleasesTogether(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: rdv
 cases:
@@ -38,18 +39,19 @@ cases:
       - http: {name: after, url: "${base}/ok"}
     stages:
       - {concurrency: 6, count: 24}
-`, tg.URL, nil)
-	start := time.Now()
-	run := Run(context.Background(), plan, Options{})
+`, "http://mem", nil)
+	var log reqLog
+	run, _ := fakeRun(t, plan, Options{}, log.handler(answer(ms(1))))
 	if run.Status != metrics.Completed {
 		t.Fatalf("status %v: %s", run.Status, run.Reason)
 	}
-	if el := time.Since(start); el > 3*time.Second {
-		t.Fatalf("took %v", el)
-	}
 	c := run.Cases[0]
-	if got := series(t, c, "after").Count; got != 24 {
-		t.Errorf("after: %d requests, want 24", got)
+	var want []time.Duration
+	for i := range 24 {
+		want = append(want, ms(float64(i/6)))
+	}
+	if got := log.starts(); !slices.Equal(got, want) {
+		t.Errorf("requests after the rendezvous at %v, want %v", got, want)
 	}
 	r := rendezvousResult(t, c, "three")
 	if r.Releases != 8 || r.Timeouts != 0 {
@@ -59,9 +61,8 @@ cases:
 
 // A rendezvous waits for at most the VUs alive: two VUs at a rendezvous of
 // ten are released together, and when a stage lowers the VU count below
-// the users asked for, the VUs left are not held forever.
+// the users asked for, the VUs left are not held.
 func TestRendezvousReleasesWhenEveryLiveVUArrived(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: rdv
 cases:
@@ -78,14 +79,15 @@ cases:
     stages:
       - {concurrency: 6, count: 6}
       - {concurrency: 2, count: 10}
-`, tg.URL, nil)
-	start := time.Now()
-	run := Run(context.Background(), plan, Options{})
+`, "http://mem", nil)
+	run, took := fakeRun(t, plan, Options{}, answer(ms(1)))
 	if run.Status != metrics.Completed {
 		t.Fatalf("status %v: %s", run.Status, run.Reason)
 	}
-	if el := time.Since(start); el > 3*time.Second {
-		t.Fatalf("took %v", el)
+	// A VU held when the VU count dropped is let go at the next poll of
+	// its gathering (every 50 ms), not held for ever.
+	if took > ms(100) {
+		t.Errorf("the run took %v", took)
 	}
 	if got := series(t, run.Cases[0], "after").Count; got != 10 {
 		t.Errorf("after: %d, want 10", got)
@@ -107,10 +109,9 @@ cases:
 
 // The timeout releases a lone VU: the other VU never reaches the point
 // (a fixed weighted branch keeps it away), so only the timeout lets the
-// first one go, every 100 ms. A VU held with no timeout is let go at once
-// when the run ends.
+// first one go, at 100, 200 and 300 ms of a 380 ms stage. A VU held with
+// no timeout is let go at once when the run ends.
 func TestRendezvousTimeoutAndStop(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: rdv
 parallel: true
@@ -139,21 +140,20 @@ cases:
             - {weight: 1, steps: [{think: 10ms}]}
     stages:
       - {concurrency: 2, duration: 200ms}
-`, tg.URL, nil)
-	start := time.Now()
-	run := Run(context.Background(), plan, Options{})
-	if el := time.Since(start); el > 1500*time.Millisecond {
-		t.Errorf("a run with a VU held at a rendezvous took %v to end", el)
+`, "http://mem", nil)
+	var log reqLog
+	run, took := fakeRun(t, plan, Options{}, log.handler(answer(0)))
+	if took != ms(380) {
+		t.Errorf("a run with a VU held at a rendezvous ended at %v, want with its stage, at 380ms", took)
 	}
 	if run.Status != metrics.Completed {
 		t.Fatalf("status %v: %s", run.Status, run.Reason)
 	}
-	r := rendezvousResult(t, run.Cases[0], "lone")
-	if r.Releases != 0 || r.Timeouts < 2 || r.Timeouts > 4 {
-		t.Errorf("lone: releases %d, timeouts %d; want 0 and about 3", r.Releases, r.Timeouts)
+	if r := rendezvousResult(t, run.Cases[0], "lone"); r.Releases != 0 || r.Timeouts != 3 {
+		t.Errorf("lone: releases %d, timeouts %d; want 0 and 3", r.Releases, r.Timeouts)
 	}
-	if got := series(t, run.Cases[0], "lone-after").Count; got < r.Timeouts-1 || got > r.Timeouts {
-		t.Errorf("lone-after: %d requests after %d timeouts", got, r.Timeouts)
+	if got, want := log.starts(), []time.Duration{ms(100), ms(200), ms(300)}; !slices.Equal(got, want) {
+		t.Errorf("lone-after at %v, want %v", got, want)
 	}
 	if r := rendezvousResult(t, run.Cases[1], "forever"); r.Releases != 0 || r.Timeouts != 0 {
 		t.Errorf("forever: %+v", r)
@@ -164,11 +164,10 @@ cases:
 }
 
 // Fixed mode splits the VUs exactly by weight: 60 VUs at 1:2:3 are 10, 20
-// and 30. Each VU tags itself once with a uuid; the server sees which
+// and 30. Each VU tags itself once with a uuid; the target sees which
 // branch each tag took, so the test counts VUs, not requests, and checks
 // that no VU ever changed branch.
 func TestWeightedFixedSplitsVUs(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: fixed
 cases:
@@ -185,14 +184,15 @@ cases:
       - think: 20ms
     stages:
       - {concurrency: 60, duration: 400ms}
-`, tg.URL, nil)
-	run := Run(context.Background(), plan, Options{})
+`, "http://mem", nil)
+	var log reqLog
+	run, _ := fakeRun(t, plan, Options{}, log.handler(answer(ms(1))))
 	if run.Status != metrics.Completed {
 		t.Fatalf("status %v: %s", run.Status, run.Reason)
 	}
 	branchOf := map[string]string{}
-	for _, e := range tg.entries() {
-		u, err := url.Parse(strings.Fields(e)[1])
+	for _, r := range log.all() {
+		u, err := url.Parse(r.target)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,9 +265,10 @@ cases:
 }
 
 // An rps ceiling holds across VUs, fractional rates included, and a VU
-// waiting for its slot leaves at once when the run ends.
+// waiting for its slot leaves at once when the run ends. At 20 runs a
+// second, 8 VUs run the block at 0, 50, …, 1000 ms of a stage that ends
+// at the reading at 1020 ms; at 0.5 a second, once in 800 ms.
 func TestThroughputRPS(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: rps
 parallel: true
@@ -275,29 +276,42 @@ cases:
   - name: twenty
     steps:
       - throughput: {rps: 20}
-        steps: [{http: {name: limited, url: "${base}/ok"}}]
+        steps: [{http: {name: limited, url: "${base}/limited"}}]
     stages:
-      - {concurrency: 8, duration: 1s}
+      - {concurrency: 8, duration: 1010ms}
   - name: half
     steps:
       - throughput: {rps: 0.5}
-        steps: [{http: {name: slow, url: "${base}/ok"}}]
+        steps: [{http: {name: slow, url: "${base}/slow"}}]
     stages:
       - {concurrency: 4, duration: 800ms}
-`, tg.URL, nil)
-	start := time.Now()
-	run := Run(context.Background(), plan, Options{})
-	if el := time.Since(start); el > 1600*time.Millisecond {
-		t.Errorf("took %v: VUs waiting for a slot held the end of the run", el)
+`, "http://mem", nil)
+	var log reqLog
+	run, took := fakeRun(t, plan, Options{}, log.handler(answer(0)))
+	if took != ms(1020) {
+		t.Errorf("the run ended at %v, want 1.02s: VUs waiting for a slot held its end", took)
 	}
 	if run.Status != metrics.Completed {
 		t.Fatalf("status %v: %s", run.Status, run.Reason)
 	}
-	if got := series(t, run.Cases[0], "limited").Count; got < 18 || got > 22 {
-		t.Errorf("rps 20 over 1 s: %d runs", got)
+	var limited, slow []time.Duration
+	for _, r := range log.all() {
+		if strings.HasSuffix(r.target, "/limited") {
+			limited = append(limited, r.at)
+		} else {
+			slow = append(slow, r.at)
+		}
 	}
-	if got := series(t, run.Cases[1], "slow").Count; got != 1 {
-		t.Errorf("rps 0.5 over 0.8 s: %d runs, want 1", got)
+	slices.Sort(limited)
+	var want []time.Duration
+	for i := range 21 {
+		want = append(want, time.Duration(i)*ms(50))
+	}
+	if !slices.Equal(limited, want) {
+		t.Errorf("rps 20: runs at %v, want %v", limited, want)
+	}
+	if !slices.Equal(slow, []time.Duration{0}) {
+		t.Errorf("rps 0.5 over 0.8 s: runs at %v, want once, at 0", slow)
 	}
 }
 

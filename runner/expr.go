@@ -44,7 +44,7 @@ func (v *vu) ensureEnv() {
 	env["status"], env["body"], env["rt"], env["url"] = 0, "", 0.0, ""
 	env["header"] = func(name string) string { return string(v.header(name)) }
 	env["jsonpath"] = func(path string) any { return v.jsonpathValue(path) }
-	env["cookie"] = func(name string) string { return v.http.Jar.Get(name) }
+	env["cookie"] = func(name string) string { return v.jar.Get(name) }
 	v.ex.env = env
 	v.ex.envVer = make([]uint32, len(slots))
 	for i := range v.ex.envVer {

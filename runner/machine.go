@@ -245,40 +245,13 @@ func bytesText(n int64) string {
 func connsPerVU(cp *scenario.CasePlan) int {
 	seen := map[string]bool{}
 	visit := func(n *scenario.RequestNode) {
-		switch {
-		case n.HTTP != nil:
-			seen["http "+origin(n.HTTP.URL.Src)] = true
-		case n.Socket != nil:
-			seen[string(n.Protocol)+" "+n.Socket.Address.Src] = true
-		case n.WS != nil:
-			seen["ws "+n.WS.URL.Src] = true
+		if e := n.Spec.Endpoint(); e != "" {
+			seen[n.Protocol.String()+" "+e] = true
 		}
 	}
 	walkRequests(cp.Setup, visit)
 	walkRequests(cp.Steps, visit)
 	return max(len(seen), 1)
-}
-
-// origin is the scheme and host part of a URL as written, templates
-// included: "${base}/items/${id}" gives "${base}".
-func origin(src string) string {
-	prefix, rest := "", src
-	if i := strings.Index(src, "://"); i >= 0 {
-		prefix, rest = src[:i+3], src[i+3:]
-	}
-	depth := 0
-	for i := 0; i < len(rest); i++ {
-		switch {
-		case strings.HasPrefix(rest[i:], "${"):
-			depth++
-			i++
-		case rest[i] == '}' && depth > 0:
-			depth--
-		case depth == 0 && (rest[i] == '/' || rest[i] == '?' || rest[i] == '#'):
-			return prefix + rest[:i]
-		}
-	}
-	return src
 }
 
 // walkRequests calls fn on every request of a tree of compiled steps.

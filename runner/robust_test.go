@@ -2,16 +2,17 @@ package runner
 
 import (
 	"context"
-	"io"
-	"math"
-	"net"
-	"net/http"
+	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/protocols"
+	"github.com/perfcase/perfcase/protocols/mem"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -63,16 +64,14 @@ func TestRateScheduleMissesByArithmetic(t *testing.T) {
 // A 1 s stage at 1e9 passes a second with 4 VUs ends on time, and every
 // pass due in it either started or was counted as missed.
 func TestAbsurdRateEndsOnTime(t *testing.T) {
-	t.Parallel()
-	tg := newTarget(t)
-	plan := absurdRate(t, tg.URL, "{tps: 1000, max_vus: 4, duration: 1s}")
-	run := Run(context.Background(), plan, Options{})
+	plan := absurdRate(t, "http://mem", "{tps: 1000, max_vus: 4, duration: 1s}")
+	run, _ := fakeRun(t, plan, Options{}, answer(ms(1)))
 	c := run.Cases[0]
 	if run.Status != metrics.Completed {
 		t.Fatalf("status %v (%s)", run.Status, run.Reason)
 	}
 	// Before the fix this stage took 6 s, handing out passes one by one.
-	if d := c.Stages[0].End.Sub(c.Stages[0].Start); d > 2*time.Second {
+	if d := c.Stages[0].End.Sub(c.Stages[0].Start); d > ms(1020) {
 		t.Errorf("a 1 s stage at 1e9/s lasted %v", d)
 	}
 	started, missed := accounted(t, c)
@@ -89,29 +88,27 @@ func TestAbsurdRateEndsOnTime(t *testing.T) {
 // the stage ends where it was cut, and the passes due until then are
 // started or missed.
 func TestAbsurdRateHonoursCancel(t *testing.T) {
-	t.Parallel()
-	tg := newTarget(t)
-	plan := absurdRate(t, tg.URL, "{tps: 1000, max_vus: 4, duration: 1m}")
-	ctx, cancel := context.WithCancel(context.Background())
-	var cancelled time.Time
-	time.AfterFunc(300*time.Millisecond, func() {
-		cancelled = time.Now()
-		cancel()
+	plan := absurdRate(t, "http://mem", "{tps: 1000, max_vus: 4, duration: 1m}")
+	var run *metrics.Run
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		time.AfterFunc(ms(300), cancel)
+		run = Run(ctx, plan, Options{Drivers: memHTTP(answer(ms(1)))})
 	})
-	run := Run(ctx, plan, Options{})
 	c := run.Cases[0]
 	if run.Status != metrics.Interrupted {
 		t.Fatalf("status %v (%s)", run.Status, run.Reason)
 	}
 	sr := c.Stages[0]
-	if late := sr.End.Sub(cancelled); late > 2*time.Second {
-		t.Errorf("the stage went on for %v after the cancel", late)
+	if at(sr.End) != ms(300) {
+		t.Errorf("the stage ended at %v, want at the cancel, 300ms", at(sr.End))
 	}
+	// The scheduler may have counted as missed, ahead of time, the passes
+	// due before its next wake: up to 20 ms more.
 	started, missed := accounted(t, c)
-	t.Logf("stage %v, ended %v after the cancel: %d started, %d missed", sr.End.Sub(sr.Start), sr.End.Sub(cancelled), started, missed)
-	due := 1e9 * sr.End.Sub(sr.Start).Seconds()
-	if got := float64(started + missed); math.Abs(got-due) > 0.02*due || started == 0 {
-		t.Errorf("started %d + missed %d = %.0f, want about %.0f (1e9/s over %v)", started, missed, got, due, sr.End.Sub(sr.Start))
+	if due := int64(3e8); started+missed > due+2e7 || started+missed < due-5 || started == 0 {
+		t.Errorf("started %d + missed %d = %d, want the 3e8 passes due in 300 ms", started, missed, started+missed)
 	}
 }
 
@@ -150,11 +147,9 @@ func TestThinkBudget(t *testing.T) {
 }
 
 // A pass that a failed request ends early still waits the think time it
-// skipped: 5 passes of a failing request then a 100 ms think take at
-// least 4 thinks (the wait after the last is cut by the end of the stage).
+// skipped: 5 passes of a failing 1 ms request then a 100 ms think start
+// 101 ms apart.
 func TestFailedPassWaitsItsThink(t *testing.T) {
-	t.Parallel()
-	tg := newTarget(t)
 	plan := compile(t, `
 name: think
 cases:
@@ -163,171 +158,211 @@ cases:
       - http: {name: bad, url: "${base}/status/500"}
       - think: 100ms
     stages: [{concurrency: 1, count: 5}]
-`, tg.URL, nil)
-	run := Run(context.Background(), plan, Options{})
-	c := run.Cases[0]
-	if s := series(t, c, "bad"); s.Count != 5 || s.Outcomes[metrics.CheckFailed] != 5 {
+`, "http://mem", nil)
+	var log reqLog
+	run, _ := fakeRun(t, plan, Options{}, log.handler(func(*mem.Request) mem.Reply { return mem.Reply{Status: 500, Latency: ms(1)} }))
+	if s := series(t, run.Cases[0], "bad"); s.Count != 5 || s.Outcomes[metrics.CheckFailed] != 5 {
 		t.Fatalf("bad: %d requests, outcomes %v", s.Count, s.Outcomes)
 	}
-	if d := c.Stages[0].End.Sub(c.Stages[0].Start); d < 400*time.Millisecond {
-		t.Errorf("5 failed passes with a 100 ms think took %v: the think was skipped", d)
+	if got, want := log.starts(), []time.Duration{0, ms(101), ms(202), ms(303), ms(404)}; !slices.Equal(got, want) {
+		t.Errorf("the failed passes started at %v, want %v", got, want)
 	}
 }
 
 // A VU whose target refuses connections backs off, 10 ms doubling to 1 s:
-// in 1.3 s it tries about 8 times, not thousands; the end of the run cuts
-// its 1 s pause short.
+// in 1.3 s it tries 8 times, not thousands; the end of the run cuts its
+// 1 s pause short.
 func TestRefusedTargetBacksOff(t *testing.T) {
-	t.Parallel()
 	plan := compile(t, `
 name: backoff
 cases:
   - name: c
-    steps: [{http: {name: down, url: "http://${base}/"}}]
+    steps: [{http: {name: down, url: "${base}/"}}]
     stages: [{concurrency: 1, duration: 1300ms}]
-`, refusingAddr(t), nil)
-	start := time.Now()
-	run := Run(context.Background(), plan, Options{})
-	took := time.Since(start)
+`, "http://mem", nil)
+	var log reqLog
+	run, took := fakeRun(t, plan, Options{}, log.handler(refused))
 	s := series(t, run.Cases[0], "down")
-	// Pauses of 10, 20, 40, …, 640 ms and 1 s: the 9th try would come after
+	// Pauses of 10, 20, 40, …, 640 ms and 1 s: the 9th try would come at
 	// 2.27 s, past the stage.
-	if s.Count < 2 || s.Count > 8 || s.Outcomes[metrics.Refused] != s.Count {
-		t.Errorf("%d tries (outcomes %v) in 1.3 s, want at most 8, all refused", s.Count, s.Outcomes)
+	want := []time.Duration{0, ms(10), ms(30), ms(70), ms(150), ms(310), ms(630), ms(1270)}
+	if got := log.starts(); !slices.Equal(got, want) || s.Outcomes[metrics.Refused] != 8 {
+		t.Errorf("tries at %v (outcomes %v), want %v, all refused", got, s.Outcomes, want)
 	}
-	// Uninterrupted, the 1 s pause begun at about 1.27 s would hold the
-	// run past 2.27 s.
-	if took > 2*time.Second {
-		t.Errorf("the run took %v: the end of the stage did not cut the backoff", took)
+	if took != ms(1300) {
+		t.Errorf("the run ended at %v, want 1.3s: the end of the stage did not cut the backoff", took)
 	}
 }
 
-// outageTarget is an HTTP server on 127.0.0.1 that can go down (its
-// listener closed: connections are refused) and come back on the same
-// address. It counts the requests it answers.
-type outageTarget struct {
-	addr string
-	hits atomic.Int64
-	srv  *http.Server
+// refused answers as a target that refuses connections.
+func refused(*mem.Request) mem.Reply {
+	return mem.Reply{Fail: &protocols.Failure{Outcome: metrics.Refused, Msg: "connect to mem: connection refused", Err: syscall.ECONNREFUSED}}
 }
 
-func newOutageTarget(t *testing.T) *outageTarget {
-	t.Helper()
-	o := &outageTarget{}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.addr = l.Addr().String()
-	o.serve(l)
-	t.Cleanup(func() { o.srv.Close() })
-	return o
-}
-
-func (o *outageTarget) serve(l net.Listener) {
-	o.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		o.hits.Add(1)
-		io.WriteString(w, "ok")
-	})}
-	go o.srv.Serve(l)
-}
-
-// down closes the listener and every connection.
-func (o *outageTarget) down() { o.srv.Close() }
-
-// up listens again on the same address.
-func (o *outageTarget) up(t *testing.T) {
-	var l net.Listener
-	var err error
-	for range 50 {
-		if l, err = net.Listen("tcp", o.addr); err == nil {
-			o.serve(l)
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Errorf("cannot listen on %s again: %v", o.addr, err)
-}
-
-// Two VUs doing a request then 10 ms of thinking against a target that is
-// healthy, then down (refusing connections), then healthy again: during
-// the outage they send no more than twice the requests per second they
-// sent to the healthy target, and once it is back they succeed again.
+// Two VUs doing a 1 ms request then 10 ms of thinking against a target
+// that is healthy, then down from 1 s to 2.5 s (refusing connections),
+// then healthy again: during the outage each VU tries after the think it
+// skipped and a backoff of 10 ms, doubled after each refusal up to 1 s;
+// once the target is back, the first try that reaches it resets the
+// backoff, and the VUs send at the healthy rate again.
 func TestOutageIsNotHammered(t *testing.T) {
-	t.Parallel()
-	o := newOutageTarget(t)
 	plan := compile(t, `
 name: outage
 cases:
   - name: c
     steps:
-      - http: {name: get, url: "http://${base}/"}
+      - http: {name: get, url: "${base}/"}
       - think: 10ms
     stages: [{concurrency: 2, duration: 5s}]
-`, o.addr, nil)
-	start := time.Now()
-	var healthy, downFor time.Duration
-	var before, atUp int64
-	outage := make(chan struct{})
-	go func() {
-		defer close(outage)
-		time.Sleep(time.Second)
-		healthy, before = time.Since(start), o.hits.Load()
-		o.down()
-		wentDown := time.Now()
-		time.Sleep(1500 * time.Millisecond)
-		o.up(t)
-		downFor, atUp = time.Since(wentDown), o.hits.Load()
-	}()
-	run := Run(context.Background(), plan, Options{})
-	<-outage
-	c := run.Cases[0]
-	s := series(t, c, "get")
-	failed := s.Count - s.Outcomes[metrics.Success]
-	healthyRate := float64(before) / healthy.Seconds()
-	outageRate := float64(failed) / downFor.Seconds()
-	t.Logf("healthy %.0f req/s over %v; %d failed in the %v outage (%.1f/s, outcomes %v); %d answered after it", healthyRate, healthy, failed, downFor, outageRate, s.Outcomes, o.hits.Load()-atUp)
-	if before == 0 || failed == 0 {
-		t.Fatalf("no healthy phase (%d requests) or no outage (%d failures)", before, failed)
+`, "http://mem", nil)
+	down := func(t time.Duration) bool { return t >= time.Second && t < ms(2500) }
+	run, _ := fakeRun(t, plan, Options{}, func(*mem.Request) mem.Reply {
+		if down(at(time.Now())) {
+			return refused(nil)
+		}
+		return mem.Reply{Status: 200, Latency: ms(1)}
+	})
+	// One VU's tries, by the rules above.
+	var ok, failed [5]int64
+	var backoff time.Duration
+	for t := time.Duration(0); t < 5*time.Second; {
+		if down(t) {
+			failed[t/time.Second]++
+			backoff = min(max(2*backoff, ms(10)), time.Second)
+			t += ms(10) + backoff
+			continue
+		}
+		ok[(t+ms(1))/time.Second]++
+		backoff = 0
+		t += ms(11)
 	}
-	if outageRate > 2*healthyRate {
-		t.Errorf("%.1f requests/s during the outage, over twice the %.1f/s sent to the healthy target", outageRate, healthyRate)
+	s := series(t, run.Cases[0], "get")
+	var gotOK, gotFailed [5]int64
+	for k, sec := range s.Seconds[:5] {
+		gotOK[k], gotFailed[k] = sec.Outcomes[metrics.Success], sec.Outcomes[metrics.Refused]
 	}
-	// Recovered: the VUs are back to the healthy rate in the run's last
-	// second, whatever their backoff (at most 1 s) when the target returned.
-	last := s.Seconds[4]
-	if ok := last.Outcomes[metrics.Success]; float64(ok) < healthyRate/4 || o.hits.Load() == atUp {
-		t.Errorf("after the outage: %d successes in the last second (healthy %.0f/s), %d requests answered", ok, healthyRate, o.hits.Load()-atUp)
+	for k := range ok {
+		ok[k], failed[k] = 2*ok[k], 2*failed[k]
+	}
+	if gotOK != ok || gotFailed != failed {
+		t.Errorf("per second: %v answered and %v refused, want %v and %v", gotOK, gotFailed, ok, failed)
+	}
+	if failed[1]+failed[2] > 20 {
+		t.Errorf("%d tries during the 1.5 s outage, against 182 a second while healthy", failed[1]+failed[2])
 	}
 }
 
 // A manual rate stage takes no target past the cap a scenario's rate
 // has.
 func TestManualRateCap(t *testing.T) {
-	t.Parallel()
-	tg := newTarget(t)
 	plan := compile(t, `
 name: manual
 cases:
   - name: c
     steps: [{http: {name: ok, url: "${base}/ok"}}]
     stages: [{tps: 10, max_vus: 2, duration: 400ms, manual: true}]
-`, tg.URL, nil)
+`, "http://mem", nil)
 	ctl := NewControl()
-	done := make(chan *metrics.Run)
-	go func() { done <- Run(context.Background(), plan, Options{Control: ctl}) }()
-	var over, at error
-	for deadline := time.Now().Add(time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
-		if _, over = ctl.Set("c", scenario.MaxTPS+1, "test"); over == nil || !strings.Contains(over.Error(), "no running case") {
-			break
-		}
-	}
-	_, at = ctl.Set("c", scenario.MaxTPS, "test")
-	<-done
+	var over, atCap error
+	synctest.Test(t, func(t *testing.T) {
+		done := make(chan *metrics.Run)
+		go func() {
+			done <- Run(context.Background(), plan, Options{Control: ctl, Drivers: memHTTP(answer(ms(1)))})
+		}()
+		time.Sleep(ms(10))
+		_, over = ctl.Set("c", scenario.MaxTPS+1, "test")
+		_, atCap = ctl.Set("c", scenario.MaxTPS, "test")
+		<-done
+	})
 	if over == nil || !strings.Contains(over.Error(), "over the cap of 10000000 passes a second") {
 		t.Errorf("a rate past the cap: %v", over)
 	}
-	if at != nil {
-		t.Errorf("a rate at the cap: %v", at)
+	if atCap != nil {
+		t.Errorf("a rate at the cap: %v", atCap)
+	}
+}
+
+// pacing is the least length of a pass in a closed model: a VU whose pass
+// (a 30 ms request, then 20 ms of thinking) took less waits for the
+// rest, a failed pass included (its skipped think waited first); one
+// that took longer (a 150 ms request) is followed at once. An open
+// model's schedule sets when passes start, pacing or not.
+func TestPacing(t *testing.T) {
+	plan := compile(t, `
+name: pacing
+parallel: true
+cases:
+  - name: closed
+    pacing: 100ms
+    steps:
+      - http: {name: c, url: "${base}/closed"}
+      - think: 20ms
+    stages: [{concurrency: 1, count: 5}]
+  - name: open
+    pacing: 1s
+    steps: [{http: {name: o, url: "${base}/open"}}]
+    stages: [{tps: 10, count: 3}]
+`, "http://mem", nil)
+	var log reqLog
+	var closed atomic.Int64
+	run, _ := fakeRun(t, plan, Options{}, log.handler(func(r *mem.Request) mem.Reply {
+		if strings.HasSuffix(r.Target, "/open") {
+			return mem.Reply{Status: 200, Latency: ms(30)}
+		}
+		switch closed.Add(1) {
+		case 2:
+			return mem.Reply{Status: 500, Latency: ms(30)}
+		case 3:
+			return mem.Reply{Status: 200, Latency: ms(150)}
+		}
+		return mem.Reply{Status: 200, Latency: ms(30)}
+	}))
+	var gotClosed, gotOpen []time.Duration
+	for _, r := range log.all() {
+		if strings.HasSuffix(r.target, "/open") {
+			gotOpen = append(gotOpen, r.at)
+		} else {
+			gotClosed = append(gotClosed, r.at)
+		}
+	}
+	if want := []time.Duration{0, ms(100), ms(200), ms(370), ms(470)}; !slices.Equal(gotClosed, want) {
+		t.Errorf("closed model: passes at %v, want %v", gotClosed, want)
+	}
+	if want := []time.Duration{ms(100), ms(200), ms(300)}; !sameTimes(gotOpen, want) {
+		t.Errorf("open model: passes at %v, want %v", gotOpen, want)
+	}
+	if s := series(t, run.Cases[0], "closed"); s.Count != 5 || s.Outcomes[metrics.CheckFailed] != 1 {
+		t.Errorf("closed: %d passes, outcomes %v", s.Count, s.Outcomes)
+	}
+}
+
+// A think pauses exactly its time; a random think, a uniform time between
+// its min and max, drawn anew each pass.
+func TestThinkTimes(t *testing.T) {
+	plan := compile(t, `
+name: think
+cases:
+  - name: c
+    steps:
+      - http: {name: r, url: "${base}/"}
+      - think: 7ms
+      - think: {min: 10ms, max: 20ms}
+    stages: [{concurrency: 1, count: 200}]
+`, "http://mem", nil)
+	var log reqLog
+	fakeRun(t, plan, Options{Seed: 3}, log.handler(answer(ms(1))))
+	starts := log.starts()
+	seen := map[time.Duration]bool{}
+	var sum time.Duration
+	for i := 1; i < len(starts); i++ {
+		random := starts[i] - starts[i-1] - ms(1) - ms(7)
+		if random < ms(10) || random > ms(20) {
+			t.Fatalf("pass %d thought %v at random, want 10ms to 20ms", i, random)
+		}
+		seen[random] = true
+		sum += random
+	}
+	if mean := sum / time.Duration(len(starts)-1); len(starts) != 200 || len(seen) < 100 || mean < ms(14) || mean > ms(16) {
+		t.Errorf("%d passes, %d distinct random thinks averaging %v; want 200, most distinct, about 15ms", len(starts), len(seen), mean)
 	}
 }

@@ -3,12 +3,15 @@ package runner
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/protocols/mem"
 )
 
 func TestCountModeSendsExactlyCount(t *testing.T) {
@@ -271,9 +274,11 @@ cases:
 }
 
 // Cancelling the context stops the run gracefully: the result holds what
-// ran and says it was interrupted.
+// ran and says it was interrupted. Two VUs each send a 1 ms request, then
+// think 5 ms; cancelled at 301.5 ms, in the think of their 51st pass,
+// each has sent 51 requests and completed 50 passes, and the run ends
+// at once.
 func TestInterruptKeepsResults(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: long
 cases:
@@ -283,24 +288,29 @@ cases:
       - think: 5ms
     stages:
       - {concurrency: 2, duration: 1m}
-`, tg.URL, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(300*time.Millisecond, cancel)
-	start := time.Now()
-	run := Run(ctx, plan, Options{})
-	if el := time.Since(start); el > 10*time.Second {
-		t.Fatalf("an interrupted run took %v to stop", el)
+`, "http://mem", nil)
+	var run *metrics.Run
+	var took time.Duration
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		time.AfterFunc(ms(301.5), cancel)
+		run = Run(ctx, plan, Options{Drivers: memHTTP(answer(ms(1)))})
+		took = at(time.Now())
+	})
+	if run.Status != metrics.Interrupted || took != ms(301.5) {
+		t.Errorf("status %v after %v, want interrupted at 301.5ms", run.Status, took)
 	}
-	if run.Status != metrics.Interrupted {
-		t.Errorf("status %v", run.Status)
+	if s := series(t, run.Cases[0], "ok"); s.Count != 102 || s.Outcomes[metrics.Success] != 102 {
+		t.Errorf("requests before the interrupt: %d, outcomes %v; want 102 successes", s.Count, s.Outcomes)
 	}
-	if s := series(t, run.Cases[0], "ok"); s.Count == 0 || s.Count != s.Outcomes[0] {
-		t.Errorf("requests before the interrupt: %d, outcomes %v", s.Count, s.Outcomes)
+	if s := series(t, run.Cases[0], "c"); s.Count != 100 {
+		t.Errorf("passes: %d, want 100 (a pass cut short is not one)", s.Count)
 	}
 }
 
 // A request still hanging when the run ends is cut after the grace period
-// and not counted.
+// and not counted: end to end, over real sockets.
 func TestGraceCutsHangingRequests(t *testing.T) {
 	tg := newTarget(t)
 	plan := compile(t, `
@@ -322,6 +332,41 @@ cases:
 	}
 	if run.Status != metrics.Completed {
 		t.Errorf("a run that reached its end is complete: %v", run.Status)
+	}
+}
+
+// When the last stage ends, a request in flight may finish for up to the
+// grace period, and is counted; one still in flight then is cut, and is
+// not. Three VUs, a 200 ms stage, a 200 ms grace.
+func TestGraceOnFakeClock(t *testing.T) {
+	plan := compile(t, `
+name: grace
+cases:
+  - name: c
+    steps: [{http: {name: r, url: "${base}/", timeout: 30s}}]
+    stages: [{concurrency: 3, duration: 200ms}]
+`, "http://mem", nil)
+	for _, tt := range []struct {
+		name     string
+		latency  time.Duration
+		requests int64
+		took     time.Duration
+	}{
+		// Requests end at 150 ms and 300 ms: the second, in flight when
+		// the stage ends, finishes within the grace.
+		{"finishes within the grace", ms(150), 6, ms(300)},
+		// Requests hang: cut when the grace ends, at 400 ms.
+		{"cut when the grace ends", time.Hour, 0, ms(400)},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			run, took := fakeRun(t, plan, Options{Grace: ms(200)}, answer(tt.latency))
+			if s := series(t, run.Cases[0], "r"); s.Count != tt.requests || s.Outcomes[metrics.Success] != tt.requests || took != tt.took {
+				t.Errorf("%d requests (outcomes %v), run over at %v; want %d successes, over at %v", s.Count, s.Outcomes, took, tt.requests, tt.took)
+			}
+			if run.Status != metrics.Completed {
+				t.Errorf("status %v", run.Status)
+			}
+		})
 	}
 }
 
@@ -354,59 +399,78 @@ cases:
 	}
 }
 
-// Stages run in order and the VU count follows them.
+// Stages run in order, and the VU count follows each one's shape: the
+// shape is read every 20 ms, so of a ramp from 1 to 4 VUs over 3 s, VU
+// i+1 (from 0) starts at the first reading that rounds to more than i:
+// at 0, 0.5 s, 1.5 s and 2.5 s. A VU the next stage does not need
+// finishes its pass and parks. Each VU sends 7 ms requests one after the
+// other; the one in flight when it is let go completes.
 func TestStagesAndRamp(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: ramp
 cases:
   - name: c
     steps:
       - http: {name: ok, url: "${base}/ok"}
-      - think: 2ms
     stages:
-      - {name: up, concurrency: 4, start_vus: 1, ramp_up: 200ms, duration: 300ms}
-      - {name: fixed, concurrency: 2, count: 40}
-`, tg.URL, nil)
-	run := Run(context.Background(), plan, Options{})
+      - {name: up, concurrency: 4, start_vus: 1, ramp_up: 3s, duration: 4s}
+      - {name: fixed, concurrency: 2, duration: 1s}
+`, "http://mem", nil)
+	run, took := fakeRun(t, plan, Options{}, answer(ms(7)))
 	c := run.Cases[0]
-	if len(c.Stages) != 2 || c.Stages[0].Name != "up" || c.Stages[1].Name != "fixed" || c.Stages[1].Start.Before(c.Stages[0].End) {
-		t.Fatalf("stages %+v", c.Stages)
+	if len(c.Stages) != 2 || c.Stages[0].Name != "up" || at(c.Stages[0].End) != 4*time.Second ||
+		c.Stages[1].Name != "fixed" || at(c.Stages[1].Start) != 4*time.Second || at(c.Stages[1].End) != 5*time.Second {
+		t.Errorf("stages %+v, want up over [0, 4s], fixed over [4s, 5s]", c.Stages)
 	}
-	if d := c.Stages[0].End.Sub(c.Stages[0].Start); d < 300*time.Millisecond || d > 2*time.Second {
-		t.Errorf("a 300ms stage lasted %v", d)
+	// The VUs each second, read 100 ms into it.
+	if got, want := c.Stats.VUs[:5], []int{1, 2, 3, 4, 2}; !slices.Equal(got, want) {
+		t.Errorf("VUs per second %v, want %v", got, want)
 	}
-	if s := series(t, c, "ok"); s.Count < 40 {
-		t.Errorf("requests %d", s.Count)
+	spawn := []time.Duration{0, ms(500), ms(1500), ms(2500)}
+	until := []time.Duration{5 * time.Second, 5 * time.Second, 4 * time.Second, 4 * time.Second}
+	var want int64
+	for i := range spawn {
+		want += int64((until[i]-spawn[i])/ms(7)) + 1
+	}
+	if s := series(t, c, "ok"); s.Count != want {
+		t.Errorf("%d requests, want %d", s.Count, want)
+	}
+	// VU 0's last request ends at 5005 ms (715 × 7 ms), VU 1's at 5001 ms.
+	if took != ms(5005) {
+		t.Errorf("the run ended at %v, want 5.005s", took)
 	}
 }
 
 // A task's cases run one after the other, or all at once with parallel.
+// Each case is one VU sending 7 ms requests for 300 ms: the request in
+// flight at 300 ms ends at 301 ms, and so does the case.
 func TestCasesSerialAndParallel(t *testing.T) {
-	tg := newTarget(t)
 	for _, parallel := range []bool{false, true} {
 		plan := compile(t, fmt.Sprintf(`
 name: task
 parallel: %v
 cases:
   - name: a
-    steps: [{http: {name: a, url: "${base}/ok"}}, {think: 5ms}]
+    steps: [{http: {name: a, url: "${base}/ok"}}]
     stages: [{concurrency: 1, duration: 300ms}]
   - name: b
-    steps: [{http: {name: b, url: "${base}/ok"}}, {think: 5ms}]
+    steps: [{http: {name: b, url: "${base}/ok"}}]
     stages: [{concurrency: 1, duration: 300ms}]
-`, parallel), tg.URL, nil)
-		run := Run(context.Background(), plan, Options{})
+`, parallel), "http://mem", nil)
+		run, _ := fakeRun(t, plan, Options{}, answer(ms(7)))
 		if len(run.Cases) != 2 {
 			t.Fatalf("%d cases", len(run.Cases))
 		}
 		a, b := run.Cases[0].Stats, run.Cases[1].Stats
-		overlap := b.Start.Before(a.End)
-		if overlap != parallel {
-			t.Errorf("parallel %v: a %v-%v, b %v-%v", parallel, a.Start, a.End, b.Start, b.End)
+		bStart := ms(301)
+		if parallel {
+			bStart = 0
 		}
-		if series(t, run.Cases[0], "a").Count == 0 || series(t, run.Cases[1], "b").Count == 0 {
-			t.Errorf("parallel %v: a case sent nothing", parallel)
+		if at(a.Start) != 0 || a.Duration() != ms(301) || at(b.Start) != bStart || b.Duration() != ms(301) {
+			t.Errorf("parallel %v: a at %v for %v, b at %v for %v; want a at 0, b at %v, each for 301ms", parallel, at(a.Start), a.Duration(), at(b.Start), b.Duration(), bStart)
+		}
+		if series(t, run.Cases[0], "a").Count != 43 || series(t, run.Cases[1], "b").Count != 43 {
+			t.Errorf("parallel %v: %d and %d requests, want 43 each", parallel, series(t, run.Cases[0], "a").Count, series(t, run.Cases[1], "b").Count)
 		}
 	}
 }
@@ -441,49 +505,62 @@ cases:
 	}
 }
 
-// Retries stop at the end of the run.
+// Retries stop at the end of the run: a request failing at once, retried
+// up to 100 times 30 ms apart, is sent at 0, 30, …, 180 ms; the run ends
+// at 200 ms, during the wait, and only the last attempt is counted.
 func TestRetriesStopWithTheRun(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: retry
 cases:
   - name: c
     steps:
       - http: {name: bad, url: "${base}/status/500"}
-        retry: {count: 100, interval: 20ms}
+        retry: {count: 100, interval: 30ms}
     stages:
       - {concurrency: 1, duration: 200ms}
-`, tg.URL, nil)
-	start := time.Now()
-	run := Run(context.Background(), plan, Options{})
-	if d := time.Since(start); d > time.Second {
-		t.Errorf("a 200ms run with 100 retries 20ms apart took %v", d)
+`, "http://mem", nil)
+	var log reqLog
+	run, took := fakeRun(t, plan, Options{}, log.handler(func(*mem.Request) mem.Reply { return mem.Reply{Status: 500} }))
+	if took != ms(200) {
+		t.Errorf("the run ended at %v, want 200ms", took)
 	}
-	if s := series(t, run.Cases[0], "bad"); s.Count != 1 {
-		t.Errorf("only the last attempt is counted: %d", s.Count)
+	want := []time.Duration{0, ms(30), ms(60), ms(90), ms(120), ms(150), ms(180)}
+	if got := log.starts(); !slices.Equal(got, want) {
+		t.Errorf("sent at %v, want %v", got, want)
+	}
+	if s := series(t, run.Cases[0], "bad"); s.Count != 1 || s.Outcomes[metrics.CheckFailed] != 1 {
+		t.Errorf("only the last attempt is counted: %d %v", s.Count, s.Outcomes)
 	}
 }
 
 // A count stage counts only the passes it handed out, not those still
-// running from the stage before.
+// running from the stage before. Each pass is a request then 110 ms of
+// thinking; the first stage ends at the reading at 160 ms, when both VUs
+// are in their second pass (from 110 ms), which ends at 220 ms; the count
+// stage's six passes then start at 220, 330 and 440 ms, and end at 550
+// ms.
 func TestCountStageAfterDurationStage(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: epochs
 cases:
   - name: c
     steps:
       - http: {name: ok, url: "${base}/ok"}
-      - think: 100ms
+      - think: 110ms
     stages:
       - {concurrency: 2, duration: 150ms}
       - {concurrency: 2, count: 6}
-`, tg.URL, nil)
-	run := Run(context.Background(), plan, Options{})
+`, "http://mem", nil)
+	var log reqLog
+	run, _ := fakeRun(t, plan, Options{}, log.handler(answer(0)))
+	want := []time.Duration{0, 0, ms(110), ms(110), ms(220), ms(220), ms(330), ms(330), ms(440), ms(440)}
+	if got := log.starts(); !slices.Equal(got, want) {
+		t.Errorf("requests at %v, want %v", got, want)
+	}
 	st := run.Cases[0].Stages[1]
-	// 6 passes of at least 100 ms on 2 VUs take at least 300 ms.
-	if d := st.End.Sub(st.Start); d < 290*time.Millisecond {
-		t.Errorf("the count stage ended after %v: it counted passes it did not hand out", d)
+	// It ends at the first reading after its last pass: within 20 ms.
+	if at(st.Start) != ms(160) || at(st.End) < ms(550) || at(st.End) >= ms(570) {
+		t.Errorf("the count stage ran over [%v, %v], want from 160ms to just after 550ms", at(st.Start), at(st.End))
 	}
 }
 
@@ -524,10 +601,12 @@ cases:
 	}
 }
 
-// A TPS stage starts passes at the target rate, evenly, whatever the
-// latency; the count is exact in count mode.
+// A TPS stage starts passes at the target rate, whatever the latency:
+// pass k falls due at k/R, where the rate's integral crosses k, and
+// starts then, to the microsecond (not on a timer's tick); in count mode
+// exactly count passes start. A pass whose VU waited for nothing is timed
+// from its due time, which is when it started.
 func TestTPSRate(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: tps
 cases:
@@ -536,72 +615,94 @@ cases:
     stages:
       - {tps: 500, duration: 1s}
       - {tps: 400, count: 123}
-`, tg.URL, nil)
-	run := Run(context.Background(), plan, Options{})
+`, "http://mem", nil)
+	var log reqLog
+	run, _ := fakeRun(t, plan, Options{}, log.handler(answer(ms(3))))
 	c := run.Cases[0]
-	if got := series(t, c, "ok").Count; got < 490+123 || got > 510+123 {
-		t.Errorf("500/s for 1s then 123: %d passes", got)
+	starts := log.starts()
+	if len(starts) != 500+123 {
+		t.Fatalf("%d passes started, want 500 at 500/s for 1 s, then 123", len(starts))
+	}
+	second := at(c.Stages[1].Start)
+	for i, got := range starts {
+		want := time.Duration(i+1) * 2 * time.Millisecond
+		if i >= 500 {
+			want = second + time.Duration(i-499)*2500*time.Microsecond
+		}
+		if d := got - want; d < -time.Microsecond || d > time.Microsecond {
+			t.Fatalf("pass %d started at %v, want %v", i+1, got, want)
+		}
+	}
+	if s := series(t, c, "ok"); s.Count != 623 || s.Min != ms(3) || s.Max != ms(3) {
+		t.Errorf("%d requests, response times %v to %v; want 623, all 3ms", s.Count, s.Min, s.Max)
 	}
 	if c.Missed != 0 || c.LatencyFrom != "intended_start" {
 		t.Errorf("missed %d, latency from %q", c.Missed, c.LatencyFrom)
 	}
-	if d := c.Stages[1].End.Sub(c.Stages[1].Start); d < 250*time.Millisecond || d > time.Second {
+	// The count stage ends once its last pass has (123 × 2.5 ms + 3 ms),
+	// within a wake of the scheduler.
+	if d := c.Stages[1].End.Sub(c.Stages[1].Start); d < ms(310.5) || d > ms(360.5) {
 		t.Errorf("123 passes at 400/s took %v", d)
 	}
 }
 
-// When every VU up to the cap is busy, due passes are counted as missed,
-// and the run goes on at the rate it can.
+// When every VU up to the cap is busy, a pass that falls due is counted as
+// missed, and the run goes on at the rate it can. At 20/s (a pass every
+// 50 ms) with max_vus 1 and 120 ms requests, the VU starts the pass due
+// at 50 ms, is busy when the next two fall due, starts the one at 200 ms,
+// and so on: 7 of the 20 passes due in 1 s start, 13 are missed.
 func TestTPSMissedStarts(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: missed
 cases:
   - name: c
-    steps: [{http: {name: slow, url: "${base}/hang", timeout: 100ms}, continue_on_failure: true}]
+    steps: [{http: {name: slow, url: "${base}/"}}]
     stages:
-      - {tps: 100, max_vus: 2, duration: 500ms}
-`, tg.URL, nil)
-	run := Run(context.Background(), plan, Options{})
+      - {tps: 20, max_vus: 1, duration: 1s}
+`, "http://mem", nil)
+	var log reqLog
+	run, _ := fakeRun(t, plan, Options{}, log.handler(answer(ms(120))))
 	c := run.Cases[0]
-	started := series(t, c, "slow").Count
-	// 2 VUs each busy 100 ms start about 10 passes; the other ~40 are missed.
-	if c.Missed < 30 || started > 14 || started+c.Missed < 45 || started+c.Missed > 51 {
-		t.Errorf("started %d, missed %d", started, c.Missed)
+	want := []time.Duration{ms(50), ms(200), ms(350), ms(500), ms(650), ms(800), ms(950)}
+	if got := log.starts(); !sameTimes(got, want) || c.Missed != 13 {
+		t.Errorf("started at %v, missed %d; want %v and 13", got, c.Missed, want)
 	}
-	if c.Stats.MaxVUs != 2 {
-		t.Errorf("max VUs %d, want the cap 2", c.Stats.MaxVUs)
+	if s := series(t, c, "slow"); s.Count != 7 || c.Stats.MaxVUs != 1 {
+		t.Errorf("%d requests, max VUs %d; want 7 and the cap 1", s.Count, c.Stats.MaxVUs)
 	}
 }
 
-// Surge and oscillation shapes drive the VU count and the rate.
+// Surge and oscillation shapes drive the VU count and the rate: a surge
+// reaches its max (VU 6 sends), and an oscillation between 50/s and 250/s
+// over one loop of 1 s starts its mean, 150 passes (within one: the
+// scheduler takes the rate as linear between its wakes).
 func TestSurgeAndOscillation(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: waves
 cases:
   - name: c
-    steps: [{http: {name: ok, url: "${base}/ok"}}, {think: 10ms}]
+    steps: [{http: {name: ok, url: "${base}/ok?vu=${__VU}"}}, {think: 10ms}]
     stages:
       - {surge_concurrency: {min: 1, max: 6, loops: 1, hold: 400ms}, duration: 1200ms}
       - {oscillate_tps: {min: 50, max: 250, loops: 1}, duration: 1s}
-`, tg.URL, nil)
-	run := Run(context.Background(), plan, Options{})
-	c := run.Cases[0]
-	if c.Stats.MaxVUs < 6 {
-		t.Errorf("the surge never reached 6 VUs: max %d", c.Stats.MaxVUs)
-	}
-	// The oscillation's mean rate is (50+250)/2 = 150/s over 1 s.
-	var second int64
-	for _, s := range c.Stats.Series {
-		if s.Name == "ok" {
-			for _, sec := range s.Seconds {
-				second += sec.Count
-			}
+`, "http://mem", nil)
+	var log reqLog
+	run, _ := fakeRun(t, plan, Options{}, log.handler(answer(ms(1))))
+	osc := run.Cases[0].Stages[1]
+	var n int
+	vus := map[string]bool{}
+	for _, r := range log.all() {
+		if r.at >= at(osc.Start) {
+			n++
+		} else {
+			vus[r.target] = true
 		}
 	}
-	if second < 100 {
-		t.Errorf("%d requests", second)
+	if len(vus) != 6 || !vus["http://mem/ok?vu=6"] {
+		t.Errorf("the surge ran the VUs %v, want 1 to 6", vus)
+	}
+	if n < 149 || n > 151 {
+		t.Errorf("the oscillation started %d passes, want 150", n)
 	}
 }
 
@@ -632,28 +733,37 @@ cases:
 }
 
 // max_vus caps the passes in flight even when a bigger pool is left from
-// an earlier stage.
+// an earlier stage: after 20 VUs for 200 ms, a 20/s stage with max_vus 1
+// and 125 ms requests starts the passes due at 250, 400, …, 1150 ms and
+// misses the other 13 of its 20.
 func TestTPSCapAfterBiggerStage(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: cap
 cases:
   - name: c
-    steps: [{http: {name: slow, url: "${base}/hang", timeout: 100ms}, continue_on_failure: true}]
+    steps: [{http: {name: slow, url: "${base}/"}}]
     stages:
       - {concurrency: 20, duration: 200ms}
-      - {tps: 100, max_vus: 2, duration: 500ms}
-`, tg.URL, nil)
-	run := Run(context.Background(), plan, Options{})
-	if c := run.Cases[0]; c.Missed < 30 {
-		t.Errorf("missed %d starts: max_vus 2 was not enforced with 20 VUs in the pool", c.Missed)
+      - {tps: 20, max_vus: 1, duration: 1s}
+`, "http://mem", nil)
+	var log reqLog
+	run, _ := fakeRun(t, plan, Options{}, log.handler(answer(ms(125))))
+	c := run.Cases[0]
+	var rate []time.Duration
+	for _, s := range log.starts() {
+		if s >= ms(200) {
+			rate = append(rate, s)
+		}
+	}
+	want := []time.Duration{ms(250), ms(400), ms(550), ms(700), ms(850), ms(1000), ms(1150)}
+	if !sameTimes(rate, want) || c.Missed != 13 {
+		t.Errorf("the rate stage started passes at %v and missed %d; want %v and 13", rate, c.Missed, want)
 	}
 }
 
 // A manual stage takes a new target; an impossible one is refused, and so
 // is any change once the stage is over.
 func TestManualRegulation(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: manual
 cases:
@@ -662,28 +772,35 @@ cases:
     stages:
       - {name: hand, concurrency: 1, duration: 600ms, manual: true}
       - {name: after, concurrency: 1, duration: 300ms}
-`, tg.URL, nil)
+`, "http://mem", nil)
 	ctl := NewControl()
-	done := make(chan *metrics.Run)
-	go func() { done <- Run(context.Background(), plan, Options{Control: ctl}) }()
-	time.Sleep(150 * time.Millisecond)
-	if _, err := ctl.Set("", 1e9, "test"); err == nil || !strings.Contains(err.Error(), "over what this machine can hold") {
-		t.Errorf("a target of 1e9 VUs: %v", err)
-	}
-	st, err := ctl.Set("c", 5, "test")
-	if err != nil || st.Target != 5 {
-		t.Fatalf("set 5: %+v %v", st, err)
-	}
-	time.Sleep(200 * time.Millisecond)
-	if st := ctl.Status(); len(st) != 1 || st[0].VUs != 5 {
-		t.Errorf("status %+v, want 5 VUs", st)
-	}
-	time.Sleep(400 * time.Millisecond) // into the stage that is not manual
-	if _, err := ctl.Set("c", 3, "test"); err == nil {
-		t.Errorf("a change to a stage that is not manual was taken")
-	}
-	run := <-done
-	if ch := run.Cases[0].Changes; len(ch) != 1 || ch[0].Target != 5 || ch[0].Stage != "hand" || ch[0].By != "test" {
+	var run *metrics.Run
+	synctest.Test(t, func(t *testing.T) {
+		done := make(chan *metrics.Run)
+		go func() {
+			done <- Run(context.Background(), plan, Options{Control: ctl, Drivers: memHTTP(answer(ms(3)))})
+		}()
+		time.Sleep(ms(150))
+		if _, err := ctl.Set("", 1e9, "test"); err == nil || !strings.Contains(err.Error(), "over what this machine can hold") {
+			t.Errorf("a target of 1e9 VUs: %v", err)
+		}
+		st, err := ctl.Set("c", 5, "test")
+		if err != nil || st.Target != 5 {
+			t.Fatalf("set 5: %+v %v", st, err)
+		}
+		// The shape is read every 20 ms: the next, at 160 ms, starts 4
+		// VUs.
+		time.Sleep(ms(20))
+		if st := ctl.Status(); len(st) != 1 || st[0].VUs != 5 {
+			t.Errorf("status %+v, want 5 VUs", st)
+		}
+		time.Sleep(ms(580)) // into the stage that is not manual
+		if _, err := ctl.Set("c", 3, "test"); err == nil {
+			t.Errorf("a change to a stage that is not manual was taken")
+		}
+		run = <-done
+	})
+	if ch := run.Cases[0].Changes; len(ch) != 1 || ch[0].Target != 5 || ch[0].Stage != "hand" || ch[0].By != "test" || at(ch[0].Time) != ms(150) {
 		t.Errorf("changes %+v", ch)
 	}
 	if run.Cases[0].Stats.MaxVUs != 5 {
@@ -691,9 +808,10 @@ cases:
 	}
 }
 
-// In an open model a rendezvous gathers its users as passes arrive.
+// In an open model a rendezvous gathers its users as passes arrive: at
+// 100/s the fifth pass of each gathering arrives 50 ms after the first
+// of the one before, and the five go on together.
 func TestRendezvousInTPSStage(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: rv
 cases:
@@ -702,11 +820,19 @@ cases:
       - rendezvous: {name: r, users: 5, timeout: 2s}
       - http: {name: ok, url: "${base}/ok"}
     stages: [{tps: 100, count: 40}]
-`, tg.URL, nil)
-	run := Run(context.Background(), plan, Options{})
+`, "http://mem", nil)
+	var log reqLog
+	run, _ := fakeRun(t, plan, Options{}, log.handler(answer(ms(1))))
 	rv := run.Cases[0].Rendezvous
 	if len(rv) != 1 || rv[0].Releases != 8 || rv[0].Timeouts != 0 {
 		t.Errorf("rendezvous %+v, want 8 gatherings of 5", rv)
+	}
+	var want []time.Duration
+	for i := range 40 {
+		want = append(want, time.Duration(i/5+1)*ms(50))
+	}
+	if got := log.starts(); !sameTimes(got, want) {
+		t.Errorf("requests at %v, want %v", got, want)
 	}
 }
 

@@ -2,8 +2,16 @@
 // goroutines, each with its own connections, variables and buffers; the
 // stages that decide how many of them run; the run's clock; and the
 // recording of every request, transaction and pass into lock-free metric
-// shards. It knows no protocol details: the drivers in package protocols
-// do the talking.
+// shards. It knows no protocol: a VU holds a protocols.Session for each
+// protocol its case uses, made from the driver table (or Options.Drivers)
+// when the VU is, and sends every request through Session.Do; the runner
+// judges the Result and records it, and the extra metrics it carries,
+// whatever the protocol.
+//
+// Its timing tests run on testing/synctest's fake clock, every request
+// answered in memory by package protocols/mem: the runner waits only on
+// timers and channels, which that clock sees, never on a busy loop or a
+// lock held for long.
 package runner
 
 import (
@@ -16,6 +24,7 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/protocols"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -46,6 +55,22 @@ type Options struct {
 	// Control, when set, lets a person change the target of manual stages
 	// while they run.
 	Control *Control
+	// Drivers replaces perfcase's driver of a protocol, for tests and for
+	// programs that embed the runner: the runner's own tests answer
+	// requests with a Go function (package protocols/mem). Protocols not
+	// in it keep their driver of package protocols.
+	Drivers map[scenario.Protocol]protocols.Driver
+}
+
+// driver is the driver of protocol p: the one Drivers gives, or
+// perfcase's; none (a nil New) for a protocol perfcase cannot run, which
+// Check refuses before a run.
+func (o *Options) driver(p scenario.Protocol) protocols.Driver {
+	if d, ok := o.Drivers[p]; ok {
+		return d
+	}
+	d, _ := protocols.For(p)
+	return d
 }
 
 func (o *Options) grace() time.Duration {

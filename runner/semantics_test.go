@@ -18,9 +18,9 @@ import (
 )
 
 // Each VU sees its own number, from 1, and its own pass number, from 0,
-// in templates and in expressions; setup runs before pass 0.
+// in templates and in expressions; setup runs before pass 0. Each VU
+// sends its setup and 3 passes, then thinks for the rest of the stage.
 func TestVUAndIterationNumbers(t *testing.T) {
-	tg := newTarget(t)
 	plan := compile(t, `
 name: numbers
 cases:
@@ -37,22 +37,13 @@ cases:
         else: [{think: 10s}]
     stages:
       - {concurrency: 3, duration: 30s}
-`, tg.URL, nil)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	// Every VU sends its setup and 3 passes, then thinks: stop once the
-	// target has all 12 requests.
-	go func() {
-		for ctx.Err() == nil && len(tg.entries()) < 12 {
-			time.Sleep(5 * time.Millisecond)
-		}
-		cancel()
-	}()
-	Run(ctx, plan, Options{})
+`, "http://mem", nil)
+	var log reqLog
+	fakeRun(t, plan, Options{}, log.handler(answer(ms(1))))
 	setups := map[string]bool{}
 	passes := map[string]bool{}
-	for _, e := range tg.entries() {
-		_, body, _ := strings.Cut(e, "body=")
+	for _, r := range log.all() {
+		body := r.body
 		if strings.HasPrefix(body, "setup ") {
 			setups[body] = true
 			continue
@@ -64,8 +55,8 @@ cases:
 		if _, err := fmt.Sscanf(body, "%d %d %s %d", &vu, &iter, &parity, &next); err != nil {
 			t.Fatalf("body %q: %v", body, err)
 		}
-		if !strings.Contains(e, fmt.Sprintf("vu=%d ", vu)) {
-			t.Errorf("the URL and the body disagree on the VU number: %q", e)
+		if !strings.HasSuffix(r.target, fmt.Sprintf("?vu=%d", vu)) {
+			t.Errorf("the URL and the body disagree on the VU number: %s %q", r.target, body)
 		}
 		if want := map[bool]string{true: "even", false: "odd"}[vu%2 == 0]; parity != want || next != iter+1 {
 			t.Errorf("body %q: expressions gave parity %s and next %d, want %s and %d", body, parity, next, want, iter+1)
@@ -82,8 +73,8 @@ cases:
 			}
 		}
 	}
-	if len(setups) != 3 || len(passes) != 9 {
-		t.Errorf("%d setups and %d distinct passes, want 3 and 9", len(setups), len(passes))
+	if n := len(log.all()); len(setups) != 3 || len(passes) != 9 || n != 12 {
+		t.Errorf("%d setups and %d distinct passes in %d requests, want 3, 9 and 12", len(setups), len(passes), n)
 	}
 }
 
@@ -232,12 +223,13 @@ func rowsCSV(n int) string {
 	return b.String()
 }
 
-// rowCounts counts the bodies the target saw, by row.
-func rowCounts(tg *target) map[string]int {
+// rowCounts counts the bodies of the requests to /record, by row.
+func rowCounts(l *reqLog) map[string]int {
 	seen := map[string]int{}
-	for _, e := range tg.entries() {
-		_, body, _ := strings.Cut(e, "body=")
-		seen[body]++
+	for _, r := range l.all() {
+		if strings.HasSuffix(r.target, "/record") {
+			seen[r.body]++
+		}
 	}
 	return seen
 }
@@ -253,7 +245,7 @@ func TestRowsStopCaseShare(t *testing.T) {
 		"{tps: 200, count: 1000, max_vus: 3}",
 	} {
 		t.Run(stage, func(t *testing.T) {
-			tg := newTarget(t)
+			var log reqLog
 			plan := compile(t, `
 name: rows
 variables:
@@ -265,13 +257,13 @@ cases:
     stages:
       - `+stage+`
       - {concurrency: 2, duration: 30s}
-`, tg.URL, map[string]string{"rows.csv": rowsCSV(60)})
-			run := Run(context.Background(), plan, Options{})
+`, "http://mem", map[string]string{"rows.csv": rowsCSV(60)})
+			run, _ := fakeRun(t, plan, Options{}, log.handler(answer(ms(1))))
 			if run.Status != metrics.Completed {
 				t.Fatalf("status %v (%s), want completed", run.Status, run.Reason)
 			}
 			c := run.Cases[0]
-			seen := rowCounts(tg)
+			seen := rowCounts(&log)
 			for i := range 60 {
 				if n := seen[fmt.Sprintf("r%d", i)]; n != 1 {
 					t.Errorf("row r%d served %d times, want once", i, n)
@@ -295,7 +287,7 @@ cases:
 
 // With share: vu each VU reads the file once through, then stops.
 func TestRowsStopVUShare(t *testing.T) {
-	tg := newTarget(t)
+	var log reqLog
 	plan := compile(t, `
 name: rows
 variables:
@@ -306,9 +298,9 @@ cases:
       - http: {name: rec, method: POST, url: "${base}/record", body: "${row.id}"}
     stages:
       - {concurrency: 3, duration: 30s}
-`, tg.URL, map[string]string{"rows.csv": rowsCSV(5)})
-	run := Run(context.Background(), plan, Options{})
-	seen := rowCounts(tg)
+`, "http://mem", map[string]string{"rows.csv": rowsCSV(5)})
+	run, _ := fakeRun(t, plan, Options{}, log.handler(answer(ms(1))))
+	seen := rowCounts(&log)
 	for i := range 5 {
 		if n := seen[fmt.Sprintf("r%d", i)]; n != 3 {
 			t.Errorf("row r%d served %d times, want once per VU (3)", i, n)
@@ -322,7 +314,7 @@ cases:
 // A VU that read its row once keeps it; VUs that found none stop before
 // their first pass, setup included. The case then runs its stage out.
 func TestRowsStopOnce(t *testing.T) {
-	tg := newTarget(t)
+	var log reqLog
 	plan := compile(t, `
 name: rows
 variables:
@@ -336,9 +328,9 @@ cases:
       - think: 10ms
     stages:
       - {concurrency: 5, duration: 300ms}
-`, tg.URL, map[string]string{"rows.csv": rowsCSV(3)})
-	run := Run(context.Background(), plan, Options{})
-	seen := rowCounts(tg)
+`, "http://mem", map[string]string{"rows.csv": rowsCSV(3)})
+	run, _ := fakeRun(t, plan, Options{}, log.handler(answer(ms(1))))
+	seen := rowCounts(&log)
 	if len(seen) != 3 || seen["login r0"] != 1 || seen["login r1"] != 1 || seen["login r2"] != 1 {
 		t.Errorf("logins %v, want r0, r1 and r2 once each", seen)
 	}
@@ -346,15 +338,17 @@ cases:
 	if c.RowsOut != "" {
 		t.Errorf("RowsOut = %q: three VUs kept their rows, the case was not over", c.RowsOut)
 	}
-	if s := series(t, c, "rec"); s.Count < 3 {
-		t.Errorf("the three VUs with a row sent %d requests", s.Count)
+	// Each sends its 1 ms login, then a 1 ms request every 11 ms: at 1,
+	// 12, …, 298 ms, 28 in the 300 ms stage.
+	if s := series(t, c, "rec"); s.Count != 3*28 {
+		t.Errorf("the three VUs with a row sent %d requests, want 84", s.Count)
 	}
 }
 
 // A variable a case never reads does not stop it, nor does its cursor
 // move for it.
 func TestRowsStopOnlyWhereRead(t *testing.T) {
-	tg := newTarget(t)
+	var log reqLog
 	plan := compile(t, `
 name: rows
 variables:
@@ -370,12 +364,12 @@ cases:
       - http: {name: rec, method: POST, url: "${base}/record", body: "${row.id}"}
     stages:
       - {concurrency: 1, duration: 30s}
-`, tg.URL, map[string]string{"rows.csv": rowsCSV(2)})
-	run := Run(context.Background(), plan, Options{})
+`, "http://mem", map[string]string{"rows.csv": rowsCSV(2)})
+	run, _ := fakeRun(t, plan, Options{}, log.handler(answer(ms(1))))
 	if s := series(t, run.Cases[0], "ok"); s.Count != 10 || run.Cases[0].RowsOut != "" {
 		t.Errorf("the case that never reads row sent %d requests (RowsOut %q), want 10", s.Count, run.Cases[0].RowsOut)
 	}
-	if seen := rowCounts(tg); len(seen) != 2 || seen["r0"] != 1 || seen["r1"] != 1 || run.Cases[1].RowsOut != "row" {
+	if seen := rowCounts(&log); len(seen) != 2 || seen["r0"] != 1 || seen["r1"] != 1 || run.Cases[1].RowsOut != "row" {
 		t.Errorf("the reader saw %v (RowsOut %q), want r0 and r1 once", seen, run.Cases[1].RowsOut)
 	}
 }

@@ -1,9 +1,8 @@
 package runner
 
 import (
-	"strings"
-
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/protocols"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -31,13 +30,13 @@ func Check(plan *scenario.Plan) scenario.ErrorList {
 				errs = append(errs, windowError(r.KPI, "an sla rule"))
 			}
 		}
-		plugins := func(n *scenario.RequestNode) {
-			if n.Plugin != nil {
-				add(n.Pos, "a plugin request", "perfcase has no plugin runtime yet; disable the step to run the rest")
+		driverless := func(n *scenario.RequestNode) {
+			if _, ok := protocols.For(n.Protocol); !ok {
+				add(n.Pos, "a "+n.Protocol.String()+" request", "perfcase has no "+n.Protocol.String()+" runtime yet; disable the step to run the rest")
 			}
 		}
-		walkRequests(cp.Setup, plugins)
-		walkRequests(cp.Steps, plugins)
+		walkRequests(cp.Setup, driverless)
+		walkRequests(cp.Steps, driverless)
 	}
 	errs.Sort()
 	return errs
@@ -48,10 +47,7 @@ func protocolsOf(cp *scenario.CasePlan) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, r := range cp.Requests {
-		p := strings.ToUpper(string(r.Protocol))
-		if p == "WS" {
-			p = "WebSocket"
-		}
+		p := r.Protocol.Title()
 		if !seen[p] {
 			seen[p] = true
 			out = append(out, p)

@@ -44,18 +44,14 @@ type vu struct {
 	id    int
 	shard *metrics.Shard
 	fe    *scenario.FuncEnv
-	http  *protocols.HTTPClient
-	res   protocols.HTTPResult
-	// Drivers of the other protocols, made only when the case uses them.
-	tcp   *protocols.TCPClient
-	udp   *protocols.UDPClient
-	ws    *protocols.WSClient
-	until protocols.Until
-	reply protocols.Reply
-	// isHTTP says which of res and reply holds the response judged; end
-	// is when that exchange ended.
-	isHTTP bool
-	end    time.Time
+	// sessions are the VU's side of each protocol the case uses, made
+	// with the VU so that the scheduler can interrupt them; jar is its
+	// cookie jar, which the sessions that keep cookies share.
+	sessions [scenario.NumProtocols]protocols.Session
+	jar      *protocols.Jar
+	in       protocols.Input
+	// res is the exchange being judged.
+	res protocols.Result
 
 	vals [][]byte // local variables by slot
 	idx  []int64  // global variables: the index of the value read, by slot
@@ -107,30 +103,20 @@ type vu struct {
 
 // closeDrivers closes every connection of the VU.
 func (v *vu) closeDrivers() {
-	v.http.Close()
-	if v.tcp != nil {
-		v.tcp.Close()
-	}
-	if v.udp != nil {
-		v.udp.Close()
-	}
-	if v.ws != nil {
-		v.ws.Close()
+	for _, s := range v.sessions {
+		if s != nil {
+			s.Close()
+		}
 	}
 }
 
 // interrupt cuts whatever exchange the VU has in flight; safe from any
 // goroutine.
 func (v *vu) interrupt() {
-	v.http.Interrupt()
-	if v.tcp != nil {
-		v.tcp.Interrupt()
-	}
-	if v.udp != nil {
-		v.udp.Interrupt()
-	}
-	if v.ws != nil {
-		v.ws.Interrupt()
+	for _, s := range v.sessions {
+		if s != nil {
+			s.Interrupt()
+		}
 	}
 }
 
@@ -141,26 +127,20 @@ func newVU(c *caseRun, id int) *vu {
 		// A run split over several generators will number its VUs from
 		// an offset here, so that __VU stays unique across them.
 		c: c, id: id, num: int64(id) + 1, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed),
-		http: protocols.NewHTTPClient(c.hardCtx, seed),
 		vals: make([][]byte, n), idx: make([]int64, n), own: make([]int64, n), ver: make([]uint32, n),
 		once: make([]bool, c.plan.Controllers), wake: make(chan struct{}, 1),
 	}
-	if c.plan.Cookies && c.uses[scenario.HTTP] {
-		v.http.Jar = protocols.NewJar()
+	if c.plan.Cookies && c.cookies {
+		v.jar = protocols.NewJar()
 	}
-	// Made now, not on first use, so that cut may reach them from the
-	// scheduler's goroutine.
-	if c.uses[scenario.TCP] {
-		v.tcp = protocols.NewTCPClient(c.hardCtx)
-	}
-	if c.uses[scenario.UDP] {
-		v.udp = protocols.NewUDPClient(c.hardCtx)
-	}
-	if c.uses[scenario.WebSocket] {
-		v.ws = protocols.NewWSClient(c.hardCtx)
-		v.until = func(p *scenario.Program, msg []byte) (bool, error) {
-			v.body, v.docParsed = msg, false
-			return v.evalBool(p, true)
+	v.in = protocols.Input{Scope: v, Funcs: v.fe, Until: func(p *scenario.Program, msg []byte) (bool, error) {
+		v.body, v.docParsed = msg, false
+		return v.evalBool(p, true)
+	}}
+	cfg := protocols.Config{Ctx: c.hardCtx, Seed: seed, Jar: v.jar}
+	for p, d := range c.drivers {
+		if d.New != nil {
+			v.sessions[p] = d.New(cfg)
 		}
 	}
 	return v
@@ -327,7 +307,7 @@ func (v *vu) exec(nodes []scenario.Node) flow {
 		case *scenario.ThroughputNode:
 			fl = v.throughput(n)
 		case *scenario.CookiesNode:
-			v.http.Jar.Clear()
+			v.jar.Clear()
 		default:
 			// Refused by Check before the run starts.
 			panic(fmt.Sprintf("runner: step %T is not supported", n))
@@ -442,11 +422,11 @@ func (v *vu) setVars(n *scenario.SetNode) flow {
 func (v *vu) request(n *scenario.RequestNode) flow {
 	var smp metrics.Sample
 	var msg string
+	var cut bool
 	for attempt := 0; ; attempt++ {
-		var cut bool
 		smp, msg, cut = v.attempt(n)
 		if cut {
-			return flowStop
+			break
 		}
 		// The last attempt is the one counted; at the end of the run the
 		// attempt just made is the last.
@@ -459,12 +439,21 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 	}
 	// The response is judged: give its buffers back now, not at the next
 	// request, so a thinking or parked VU holds none.
-	v.http.Release()
+	s := v.sessions[n.Protocol]
+	if cut {
+		s.Release()
+		return flowStop
+	}
+	end := v.res.End
+	if x := v.res.Extras; x != nil {
+		v.shard.Observe(v.c.extraBase[n.Protocol], end, x)
+	}
+	s.Release()
 	if v.lag > 0 {
 		smp.RT += v.lag
 		v.lag = 0
 	}
-	v.shard.Record(n.ID, v.end, smp)
+	v.shard.Record(n.ID, end, smp)
 	if msg != "" {
 		v.recordError(n.ID, smp.Outcome, msg)
 	}
@@ -491,61 +480,20 @@ func (v *vu) failureKind(o metrics.Outcome) scenario.RetryOn {
 	case metrics.Refused:
 		return scenario.RetryRefused
 	}
-	f := v.reply.Fail
-	if v.isHTTP {
-		f = v.res.Fail
-	}
-	if f != nil && f.Reset {
+	if f := v.res.Fail; f != nil && f.Reset {
 		return scenario.RetryReset
 	}
 	return scenario.RetryOther
 }
 
-// attempt sends once and judges the response. cut reports an exchange the
-// end of the run interrupted, which is not counted.
+// attempt sends once, through the session of the request's protocol, and
+// judges the response: checks and extractions see a reply or a message
+// as the body. cut reports an exchange the end of the run interrupted,
+// which is not counted.
 func (v *vu) attempt(n *scenario.RequestNode) (smp metrics.Sample, msg string, cut bool) {
-	if n.HTTP == nil {
-		return v.attemptSocket(n)
-	}
-	v.isHTTP = true
-	v.http.Do(n.HTTP, v, v.fe, &v.res)
 	r := &v.res
-	v.end = r.End
-	smp = metrics.Sample{RT: r.RT, Sent: r.Sent, Recv: r.Recv, Connect: r.Connect}
-	v.reached(r.Fail)
-	if r.Fail != nil {
-		if v.c.hardStopped.Load() {
-			return smp, "", true
-		}
-		smp.Outcome = r.Fail.Outcome
-		smp.Status = r.Status()
-		return smp, r.Fail.Msg, false
-	}
-	v.status = r.Resp.StatusCode()
-	v.body = r.Resp.Body()
-	v.url = r.URL
-	v.rt = r.RT
-	v.docParsed = false
-	smp.Status = v.status
-	smp.Outcome, msg = v.judge(n)
-	return smp, msg, false
-}
-
-// attemptSocket runs a TCP, UDP or WebSocket step once and judges its
-// reply: checks and extractions see the reply as the body.
-func (v *vu) attemptSocket(n *scenario.RequestNode) (smp metrics.Sample, msg string, cut bool) {
-	v.isHTTP = false
-	r := &v.reply
-	switch n.Protocol {
-	case scenario.TCP:
-		v.tcp.Do(n.Socket, v, v.fe, r)
-	case scenario.UDP:
-		v.udp.Do(n.Socket, v, v.fe, r)
-	case scenario.WebSocket:
-		v.ws.Do(n.WS, v, v.fe, v.until, r)
-	}
-	v.end = r.End
-	smp = metrics.Sample{RT: r.RT, Sent: r.Sent, Recv: r.Recv, Connect: r.Connect}
+	v.sessions[n.Protocol].Do(n.Spec, &v.in, r)
+	smp = metrics.Sample{RT: r.RT, Status: r.Status, Sent: r.Sent, Recv: r.Recv, Connect: r.Connect}
 	v.reached(r.Fail)
 	if r.Fail != nil {
 		if v.c.hardStopped.Load() {
@@ -554,7 +502,7 @@ func (v *vu) attemptSocket(n *scenario.RequestNode) (smp metrics.Sample, msg str
 		smp.Outcome = r.Fail.Outcome
 		return smp, r.Fail.Msg, false
 	}
-	v.status, v.body, v.url, v.rt, v.docParsed = 0, r.Payload, nil, r.RT, false
+	v.status, v.body, v.url, v.rt, v.docParsed = r.Status, r.Body, r.URL, r.RT, false
 	smp.Outcome, msg = v.judge(n)
 	return smp, msg, false
 }
@@ -569,13 +517,13 @@ func (v *vu) reached(f *protocols.Failure) {
 	}
 }
 
-// header is a response header of the HTTP response being judged; nil
-// when absent or when the step is not HTTP.
+// header is a header of the response being judged; nil when absent or
+// when its protocol has no headers.
 func (v *vu) header(name string) []byte {
-	if !v.isHTTP || v.res.Resp == nil {
+	if v.res.Header == nil {
 		return nil
 	}
-	return v.res.Resp.Header.Peek(name)
+	return v.res.Header.Peek(name)
 }
 
 // thinkBudget is the think time of a full pass, what a pass ended early

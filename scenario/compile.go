@@ -617,18 +617,18 @@ func (cc *caseCompiler) request(s *Step) Node {
 	name := r.Name
 	switch {
 	case s.Kind == StepPlugin:
-		n.Protocol = "plugin"
-		n.Plugin = &PluginSpec{Name: s.Plugin.Name, Params: cc.headers(s.Plugin.Params)}
+		n.Protocol = PluginProtocol
+		n.Spec = &PluginSpec{Name: s.Plugin.Name, Params: cc.headers(s.Plugin.Params)}
 		name = orDefault(name, "plugin "+s.Plugin.Name)
 		cc.warnings.add(s.Pos, "plugin steps are part of the model; running one needs a plugin runtime, planned for a later release", "plugin %q: perfcase has no plugin runtime yet", s.Plugin.Name)
 	case r.HTTP != nil:
-		n.HTTP = cc.httpSpec(r.HTTP)
+		n.Spec = cc.httpSpec(r.HTTP)
 		name = orDefault(name, orDefault(r.HTTP.Method, "GET")+" "+r.HTTP.URL)
 	case r.Socket != nil:
-		n.Socket = cc.socketSpec(r.Socket)
-		name = orDefault(name, string(r.Protocol)+" "+r.Socket.Address)
+		n.Spec = cc.socketSpec(r.Socket)
+		name = orDefault(name, r.Protocol.String()+" "+r.Socket.Address)
 	case r.WS != nil:
-		n.WS = cc.wsSpec(r.WS)
+		n.Spec = cc.wsSpec(r.WS)
 		name = orDefault(name, "ws "+r.WS.URL)
 	}
 	n.Name = name
@@ -772,7 +772,7 @@ func (cc *caseCompiler) check(ch *Check, proto Protocol) (CheckSpec, bool) {
 		return sp, sp.Program != nil || sp.Subject != ""
 	}
 	sp.Src = fmt.Sprintf("%s %s %s", ch.Subject, ch.Op, ch.Value)
-	if proto != HTTP && proto != "" && (ch.Subject == "status" || ch.Subject == "header") {
+	if proto != HTTP && proto != NoProtocol && (ch.Subject == "status" || ch.Subject == "header") {
 		cc.errs.add(ch.Pos, "TCP, UDP and WebSocket checks look at the payload: use body or payload", "a %s check does not apply to %s", ch.Subject, proto)
 		return sp, false
 	}

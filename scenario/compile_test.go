@@ -88,13 +88,13 @@ func TestCompileFull(t *testing.T) {
 func TestCompileRequestDefaultsAndChecks(t *testing.T) {
 	c := loadFull(t).Cases[0]
 	login := c.Setup[0].(*TransactionNode).Steps[0].(*RequestNode)
-	h := login.HTTP
+	h := login.Spec.(*HTTPSpec)
 	if h.Method != "POST" || h.Version != "HTTP/1.1" || h.Timeout != 2*time.Second || h.ConnectTimeout != DefaultConnectTimeout || h.MaxRedirects != DefaultMaxRedirects || !h.TLSVerify {
 		t.Errorf("login spec = %+v; want POST, HTTP/1.1, timeout 2s from the merged anchor, default connect timeout and redirects, TLS verify", h)
 	}
 	item := c.Steps[0].(*RequestNode)
-	if item.HTTP.MaxRedirects != 0 || item.HTTP.TLSVerify || item.HTTP.Timeout != DefaultTimeout {
-		t.Errorf("item spec: redirects %d, tls %v, timeout %v; want 0, false, default", item.HTTP.MaxRedirects, item.HTTP.TLSVerify, item.HTTP.Timeout)
+	if item.Spec.(*HTTPSpec).MaxRedirects != 0 || item.Spec.(*HTTPSpec).TLSVerify || item.Spec.(*HTTPSpec).Timeout != DefaultTimeout {
+		t.Errorf("item spec: redirects %d, tls %v, timeout %v; want 0, false, default", item.Spec.(*HTTPSpec).MaxRedirects, item.Spec.(*HTTPSpec).TLSVerify, item.Spec.(*HTTPSpec).Timeout)
 	}
 	if !item.CheckAny || item.Retry.Count != 2 || item.Retry.Interval != 100*time.Millisecond {
 		t.Errorf("item: any %v retry %+v", item.CheckAny, item.Retry)
@@ -144,18 +144,18 @@ func TestTemplatesRender(t *testing.T) {
 		want string
 	}{
 		// base is a text variable, inlined at compile time.
-		{"url with a variable", item.HTTP.URL, "http://127.0.0.1:8080/items/7"},
-		{"header", item.HTTP.Headers[0].Value, "Bearer T"},
-		{"pure function folded", item.HTTP.Query[1].Value, "a+b"},
+		{"url with a variable", item.Spec.(*HTTPSpec).URL, "http://127.0.0.1:8080/items/7"},
+		{"header", item.Spec.(*HTTPSpec).Headers[0].Value, "Bearer T"},
+		{"pure function folded", item.Spec.(*HTTPSpec).Query[1].Value, "a+b"},
 		// JSON bodies keep YAML types: true and 3 stay JSON literals.
-		{"json body escapes values", login.HTTP.Body, `{"user":"al\"ice","password":"pw","remember":true,"n":3}`},
+		{"json body escapes values", login.Spec.(*HTTPSpec).Body, `{"user":"al\"ice","password":"pw","remember":true,"n":3}`},
 	}
 	for _, tc := range cases {
 		if got := string(tc.tpl.Append(nil, scope, fe)); got != tc.want {
 			t.Errorf("%s: rendered %q, want %q", tc.name, got, tc.want)
 		}
 	}
-	if !item.HTTP.Query[1].Value.IsStatic() {
+	if !item.Spec.(*HTTPSpec).Query[1].Value.IsStatic() {
 		t.Errorf("url_encode('a b') with a literal argument should fold to static text")
 	}
 }
@@ -208,7 +208,7 @@ cases:
 	}
 	c := p.Cases[0]
 	scope := mapScope{plan: c, values: map[string]string{"base": c.Slots[0].Global.Values[0], "extra": c.Slots[1].Global.Values[0]}}
-	if got := string(c.Steps[0].(*RequestNode).HTTP.URL.Append(nil, scope, NewFuncEnv(1))); got != "http://127.0.0.1:2/h/e" {
+	if got := string(c.Steps[0].(*RequestNode).Spec.(*HTTPSpec).URL.Append(nil, scope, NewFuncEnv(1))); got != "http://127.0.0.1:2/h/e" {
 		t.Errorf("rendered %q; want --set to override base, define extra, and env.HOME_X resolved", got)
 	}
 	_, err = Compile(f, Options{LookupEnv: func(string) (string, bool) { return "", false }})
@@ -329,15 +329,15 @@ func TestTemplateRuntimeError(t *testing.T) {
 
 func TestStaticPayloadsDecodedAtCompileTime(t *testing.T) {
 	c := loadFull(t).Cases[1]
-	udp := c.Steps[1].(*RequestNode).Socket
+	udp := c.Steps[1].(*RequestNode).Spec.(*SocketSpec)
 	if string(udp.Bytes) != "\x0a\x0b" {
 		t.Errorf("udp hex payload bytes = %q, want 0a0b decoded", udp.Bytes)
 	}
-	ws := c.Steps[2].(*RequestNode).WS
+	ws := c.Steps[2].(*RequestNode).Spec.(*WSSpec)
 	if bin := ws.Actions[1]; !bin.Binary || string(bin.Bytes) != "\x00\xff" {
 		t.Errorf("send_binary = %+v, want 00ff decoded", bin)
 	}
-	if tcp := c.Steps[0].(*RequestNode).Socket; tcp.Bytes != nil {
+	if tcp := c.Steps[0].(*RequestNode).Spec.(*SocketSpec); tcp.Bytes != nil {
 		t.Errorf("a text payload with references has bytes %q, want nil", tcp.Bytes)
 	}
 }

@@ -4,8 +4,10 @@
 // Plan that the runner walks — names resolved to slots and series IDs,
 // ${...} templates split into segments, expressions compiled by expr-lang
 // against a typed environment, data files loaded, stages turned into pure
-// load shapes. It also formats the tree back to YAML (FormatYAML) and
-// carries the language's JSON Schema.
+// load shapes. A request in the plan holds its protocol's Spec, a closed
+// set of types (HTTPSpec, SocketSpec, WSSpec, PluginSpec) that the drivers
+// of package protocols read. It also formats the tree back to YAML
+// (FormatYAML) and carries the language's JSON Schema.
 //
 // Open is the one loader of every command. Other formats come in through
 // an Importer (package perftest has PerfTest case JSON): the importer

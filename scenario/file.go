@@ -1,6 +1,9 @@
 package scenario
 
-import "time"
+import (
+	"strconv"
+	"time"
+)
 
 // File is a parsed scenario: the typed tree of the YAML, before names are
 // resolved. Every node keeps the position it came from so that the compiler
@@ -159,15 +162,59 @@ type Expr struct {
 	Source string
 }
 
-// Protocol of a request.
-type Protocol string
+// Protocol is what a request speaks. It is a small integer so that the
+// runner keeps a VU's sessions in an array indexed by it; String gives the
+// step key that names it in YAML.
+type Protocol uint8
 
+// The protocols. A new protocol adds its constant here, its key and name
+// to protocolNames, and its spec (a Spec) to the plan.
 const (
-	HTTP      Protocol = "http"
-	TCP       Protocol = "tcp"
-	UDP       Protocol = "udp"
-	WebSocket Protocol = "ws"
+	NoProtocol Protocol = iota // a plugin step's request in the file tree, which has no packet
+	HTTP
+	TCP
+	UDP
+	WebSocket
+	PluginProtocol // a plugin step in the plan; perfcase has no driver for it yet
+	NumProtocols
 )
+
+// protocolNames are each protocol's step key and the name people and the
+// report's "protocols" read.
+var protocolNames = [NumProtocols]struct{ key, title string }{
+	HTTP:           {"http", "HTTP"},
+	TCP:            {"tcp", "TCP"},
+	UDP:            {"udp", "UDP"},
+	WebSocket:      {"ws", "WebSocket"},
+	PluginProtocol: {"plugin", "PLUGIN"},
+}
+
+// String is the protocol's step key: http, tcp, udp, ws, plugin.
+func (p Protocol) String() string {
+	if p < NumProtocols {
+		return protocolNames[p].key
+	}
+	return "protocol " + strconv.Itoa(int(p))
+}
+
+// Title is the protocol's name as the report spells it: HTTP, TCP, UDP,
+// WebSocket.
+func (p Protocol) Title() string {
+	if p < NumProtocols {
+		return protocolNames[p].title
+	}
+	return p.String()
+}
+
+// protocolOf is the protocol whose step key is key.
+func protocolOf(key string) Protocol {
+	for p, n := range protocolNames {
+		if n.key == key && key != "" {
+			return Protocol(p)
+		}
+	}
+	return NoProtocol
+}
 
 // Request is a request step: the packet, its checks and its extractions.
 type Request struct {

@@ -517,7 +517,7 @@ func (fm *formatter) step(s *Step) *yaml.Node {
 			fm.fail(s.Pos, "a request step without a request")
 			return m.n
 		}
-		m.add(string(s.Request.Protocol), fm.request(s.Request, s.Pos))
+		m.add(s.Request.Protocol.String(), fm.request(s.Request, s.Pos))
 		fm.requestModifiers(m, s.Request)
 	case StepThink:
 		m.add("think", fm.think(s.Think))

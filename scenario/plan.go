@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"regexp"
+	"strings"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
@@ -154,10 +155,9 @@ type RequestNode struct {
 	ID       int // index into CasePlan.Requests
 	Name     string
 	Protocol Protocol
-	HTTP     *HTTPSpec
-	Socket   *SocketSpec
-	WS       *WSSpec
-	Plugin   *PluginSpec
+	// Spec is the request as Protocol's driver reads it: an *HTTPSpec,
+	// a *SocketSpec (TCP and UDP), a *WSSpec or a *PluginSpec.
+	Spec Spec
 
 	Checks            []CheckSpec
 	CheckAny          bool
@@ -177,6 +177,57 @@ const (
 	// the reply is complete once nothing arrives for this long.
 	DefaultReadIdle = 100 * time.Millisecond
 )
+
+// Spec is a compiled request of one protocol: what that protocol's
+// driver (package protocols) renders and sends. The set is closed: a new
+// protocol adds its spec type here, and its driver type-asserts the Spec
+// it is given to it.
+type Spec interface {
+	// Endpoint is where the request connects, as written (templates
+	// unrendered): a VU keeps one connection per protocol and endpoint,
+	// and the runner counts them to size a run. "" for none.
+	Endpoint() string
+	spec()
+}
+
+func (*HTTPSpec) spec()   {}
+func (*SocketSpec) spec() {}
+func (*WSSpec) spec()     {}
+func (*PluginSpec) spec() {}
+
+// Endpoint is the URL's scheme and host, as written.
+func (s *HTTPSpec) Endpoint() string { return origin(s.URL.Src) }
+
+// Endpoint is the address, as written.
+func (s *SocketSpec) Endpoint() string { return s.Address.Src }
+
+// Endpoint is the URL, as written: a VU keeps a WebSocket per URL.
+func (s *WSSpec) Endpoint() string { return s.URL.Src }
+
+// Endpoint is empty: a plugin keeps no connection perfcase knows of.
+func (*PluginSpec) Endpoint() string { return "" }
+
+// origin is the scheme and host part of a URL as written, templates
+// included: "${base}/items/${id}" gives "${base}".
+func origin(src string) string {
+	prefix, rest := "", src
+	if i := strings.Index(src, "://"); i >= 0 {
+		prefix, rest = src[:i+3], src[i+3:]
+	}
+	depth := 0
+	for i := 0; i < len(rest); i++ {
+		switch {
+		case strings.HasPrefix(rest[i:], "${"):
+			depth++
+			i++
+		case rest[i] == '}' && depth > 0:
+			depth--
+		case depth == 0 && (rest[i] == '/' || rest[i] == '?' || rest[i] == '#'):
+			return prefix + rest[:i]
+		}
+	}
+	return src
+}
 
 // Header is a header or query pair whose value is a template.
 type Header struct {

@@ -256,7 +256,7 @@ func (w *walker) socketRequest(proto Protocol, v *yaml.Node, r *Request) *Socket
 	if proto == UDP {
 		keys = []string{"name", "address", "payload", "hex", "read", "timeout"}
 	}
-	m := w.asMapping(v, string(proto), keys...)
+	m := w.asMapping(v, proto.String(), keys...)
 	if m == nil {
 		return s
 	}

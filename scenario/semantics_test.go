@@ -47,7 +47,7 @@ cases:
 		t.Fatal(err)
 	}
 	c := p.Cases[0]
-	url := c.Steps[1].(*IfNode).Branches[0].Steps[0].(*RequestNode).HTTP.URL
+	url := c.Steps[1].(*IfNode).Branches[0].Steps[0].(*RequestNode).Spec.(*HTTPSpec).URL
 	scope := mapScope{plan: c, values: map[string]string{VUName: "7", IterName: "12"}}
 	if got := string(url.Append(nil, scope, NewFuncEnv(1))); got != "http://127.0.0.1:1/7/12" {
 		t.Errorf("rendered %q, want the VU and pass numbers", got)

@@ -85,20 +85,17 @@ func (w *walker) step(n *yaml.Node, depth int) *Step {
 		s.Disabled = w.boolean(d, "disabled")
 	}
 	v := m.get(kind)
+	if p := protocolOf(kind); p != NoProtocol && p != PluginProtocol {
+		s.Kind, s.Request = StepRequest, w.request(p, v, m, s.Pos)
+		return s
+	}
 	switch kind {
-	case "http", "tcp", "udp", "ws", "plugin":
-		if kind == "plugin" {
-			s.Kind = StepPlugin
-			s.Plugin = w.plugin(v)
-		} else {
-			s.Kind = StepRequest
-			s.Request = w.request(Protocol(kind), v, m, s.Pos)
-		}
-		if kind == "plugin" {
-			// Plugin steps carry checks and extraction like a request, so
-			// they are kept on a request shell with no packet.
-			s.Request = w.request("", nil, m, s.Pos)
-		}
+	case "plugin":
+		s.Kind = StepPlugin
+		s.Plugin = w.plugin(v)
+		// Plugin steps carry checks and extraction like a request, so
+		// they are kept on a request shell with no packet.
+		s.Request = w.request(NoProtocol, nil, m, s.Pos)
 	case "think":
 		s.Kind, s.Think = StepThink, w.think(v)
 	case "transaction":

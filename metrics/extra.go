@@ -1,0 +1,202 @@
+package metrics
+
+import (
+	"math"
+	"sync/atomic"
+	"time"
+)
+
+// Extra metrics are what a protocol measures beyond the request tables: a
+// streaming play counts packets, key frames and stalls, an MQTT receive
+// counts messages per QoS. A case declares, before it runs, the extras of
+// the protocols it uses (NewRecorder's extras), and from then on names
+// each by its index in that list: recording one is an atomic add on the
+// VU's shard, like a sample, with no name, lock or allocation. A case
+// whose protocols declare none pays nothing.
+
+// ExtraKind says how an extra metric's observations add up.
+type ExtraKind uint8
+
+const (
+	// Counter adds its observations up: packets, bytes, stalls.
+	Counter ExtraKind = iota
+	// Distribution keeps how many values were observed, their sum, the
+	// least and the greatest: a key-frame delay, a message's latency.
+	Distribution
+)
+
+// Unit says what an extra metric's values are, for reporters.
+type Unit uint8
+
+const (
+	UnitCount    Unit = iota // a number of things
+	UnitBytes                // bytes
+	UnitDuration             // nanoseconds
+)
+
+// ExtraInfo declares one extra metric.
+type ExtraInfo struct {
+	Name string // unique in a case, e.g. "mqtt_messages_qos1"
+	Kind ExtraKind
+	Unit Unit
+}
+
+// Observation is what one exchange adds to an extra metric: N values
+// whose sum is Sum, the least Min and the greatest Max. A counter reads
+// only Sum.
+type Observation struct {
+	Metric           int // the metric's index in its protocol's declared list
+	N, Sum, Min, Max int64
+}
+
+// MaxObservations bounds the extra metrics one exchange reports: a driver
+// declares at most this many.
+const MaxObservations = 32
+
+// Observations are the extra metrics of one exchange, one entry per
+// metric. A driver's session keeps one and refills it on every exchange,
+// so that reporting them allocates nothing. The zero value is empty; it
+// is not safe for concurrent use.
+type Observations struct {
+	n    int
+	list [MaxObservations]Observation
+}
+
+// Reset empties o.
+func (o *Observations) Reset() { o.n = 0 }
+
+// All is what o holds; valid until o changes.
+func (o *Observations) All() []Observation { return o.list[:o.n] }
+
+// Add observes v of metric: v more of a counter, or one value of a
+// distribution.
+func (o *Observations) Add(metric int, v int64) { o.AddMany(metric, 1, v, v, v) }
+
+// AddMany observes n values of metric whose sum is sum, the least lo and
+// the greatest hi: what a driver that aggregates as it goes (the key-frame
+// delays of a whole play) reports at once. It panics when an exchange
+// names more than MaxObservations metrics.
+func (o *Observations) AddMany(metric int, n, sum, lo, hi int64) {
+	for i := range o.list[:o.n] {
+		if x := &o.list[i]; x.Metric == metric {
+			x.N += n
+			x.Sum += sum
+			x.Min, x.Max = min(x.Min, lo), max(x.Max, hi)
+			return
+		}
+	}
+	if o.n == len(o.list) {
+		panic("metrics: an exchange observed more than MaxObservations extra metrics")
+	}
+	o.list[o.n] = Observation{Metric: metric, N: n, Sum: sum, Min: lo, Max: hi}
+	o.n++
+}
+
+// extraCell is one extra metric of one shard.
+type extraCell struct {
+	ring     [ringSize]extraSlot
+	min, max atomic.Int64 // distributions only
+}
+
+type extraSlot struct{ n, sum atomic.Int64 }
+
+// Observe records an exchange's observations, made by a protocol whose
+// first extra metric is at index base in the case's list; end is when the
+// exchange completed. Like Record, it neither locks nor allocates and is
+// safe for concurrent use.
+func (s *Shard) Observe(base int, end time.Time, obs *Observations) {
+	sec := uint64(max(end.Sub(s.start)/time.Second, 0)) % ringSize
+	for _, o := range obs.All() {
+		c := &s.extras[base+o.Metric]
+		sl := &c.ring[sec]
+		sl.n.Add(o.N)
+		sl.sum.Add(o.Sum)
+		if s.kinds[base+o.Metric] == Distribution && o.N > 0 {
+			storeMin(&c.min, o.Min)
+			storeMax(&c.max, o.Max)
+		}
+	}
+}
+
+func newExtraCells(n int) []extraCell {
+	cells := make([]extraCell, n)
+	for i := range cells {
+		cells[i].min.Store(math.MaxInt64)
+		cells[i].max.Store(math.MinInt64)
+	}
+	return cells
+}
+
+// ExtraSecond is what an extra metric got in one second of the run.
+type ExtraSecond struct{ N, Sum int64 }
+
+// ExtraStats is an extra metric over a whole case.
+type ExtraStats struct {
+	ExtraInfo
+	N, Sum int64
+	// Min and Max are a distribution's least and greatest values; 0 for a
+	// counter, and when nothing was observed.
+	Min, Max int64
+	// Seconds is the per-second series, aligned with Stats.Seconds.
+	Seconds []ExtraSecond
+}
+
+// Extra is the case's extra metric named name, or nil.
+func (c *CaseStats) Extra(name string) *ExtraStats {
+	for _, x := range c.Extras {
+		if x.Name == name {
+			return x
+		}
+	}
+	return nil
+}
+
+// takeExtra empties ring slot k of extra metric i in every shard.
+func (r *Recorder) takeExtra(i, k int) ExtraSecond {
+	var x ExtraSecond
+	for _, sh := range r.shards {
+		sl := &sh.extras[i].ring[k]
+		x.N += sl.n.Swap(0)
+		x.Sum += sl.sum.Swap(0)
+	}
+	return x
+}
+
+// harvestExtras appends ring slot k, the next second, of every extra
+// metric.
+func (r *Recorder) harvestExtras(k int) {
+	for i := range r.extraSecs {
+		r.extraSecs[i] = append(r.extraSecs[i], r.takeExtra(i, k))
+	}
+}
+
+// finishExtras sweeps what landed after its second was harvested into the
+// last of n seconds, and totals each extra metric.
+func (r *Recorder) finishExtras(n int) []*ExtraStats {
+	if len(r.extras) == 0 {
+		return nil
+	}
+	out := make([]*ExtraStats, len(r.extras))
+	for i, info := range r.extras {
+		last := &r.extraSecs[i][n-1]
+		for k := range ringSize {
+			x := r.takeExtra(i, k)
+			last.N += x.N
+			last.Sum += x.Sum
+		}
+		st := &ExtraStats{ExtraInfo: info, Seconds: r.extraSecs[i], Min: math.MaxInt64, Max: math.MinInt64}
+		for _, s := range st.Seconds {
+			st.N += s.N
+			st.Sum += s.Sum
+		}
+		for _, sh := range r.shards {
+			st.Min = min(st.Min, sh.extras[i].min.Load())
+			st.Max = max(st.Max, sh.extras[i].max.Load())
+		}
+		if info.Kind != Distribution || st.N == 0 {
+			st.Min, st.Max = 0, 0
+		}
+		out[i] = st
+	}
+	return out
+}

@@ -1,0 +1,106 @@
+package metrics
+
+import (
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+)
+
+// An exchange's observations hold one entry per metric: observing a
+// metric again adds to its entry.
+func TestObservationsMergePerMetric(t *testing.T) {
+	var o Observations
+	o.Add(2, 5)
+	o.Add(0, 7)
+	o.Add(2, 3)
+	o.AddMany(0, 4, 20, 1, 9)
+	want := []Observation{{Metric: 2, N: 2, Sum: 8, Min: 3, Max: 5}, {Metric: 0, N: 5, Sum: 27, Min: 1, Max: 9}}
+	if got := o.All(); !reflect.DeepEqual(got, want) {
+		t.Errorf("All() = %+v, want %+v", got, want)
+	}
+	o.Reset()
+	if len(o.All()) != 0 {
+		t.Errorf("after Reset: %+v", o.All())
+	}
+}
+
+func TestObservationsOverflowPanics(t *testing.T) {
+	var o Observations
+	for m := range MaxObservations {
+		o.Add(m, 1)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a metric past MaxObservations was taken silently")
+		}
+	}()
+	o.Add(MaxObservations, 1)
+}
+
+// Extra metrics recorded from several goroutines into several shards add
+// up exactly, per second and in total; a distribution keeps its least and
+// greatest value; what lands after its second was harvested counts in
+// the last second, as samples do.
+func TestExtrasRecorded(t *testing.T) {
+	extras := []ExtraInfo{
+		{Name: "other_protocol", Kind: Counter},
+		{Name: "packets", Kind: Counter},
+		{Name: "delay", Kind: Distribution, Unit: UnitDuration},
+	}
+	r := NewRecorder([]SeriesInfo{{Name: "get"}}, 3, testStart, extras...)
+	const goroutines, perG = 6, 1000
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Go(func() {
+			sh := r.Shard(g)
+			var o Observations
+			for i := range perG {
+				o.Reset()
+				o.Add(0, 2)             // packets, base 1
+				o.Add(1, int64(i%10+1)) // delay
+				o.Add(1, int64(100+g))  // a second delay in the same exchange
+				sh.Observe(1, at(time.Duration(i%2)*time.Second), &o)
+			}
+		})
+	}
+	wg.Wait()
+	r.Tick(at(1100*time.Millisecond), 1)
+	var late Observations
+	late.Add(0, 1000)
+	r.Shard(0).Observe(1, at(0), &late) // second 0 is harvested already
+	cs := r.Finish("c", at(1500*time.Millisecond))
+
+	if got := cs.Extra("other_protocol"); got == nil || got.N != 0 || got.Sum != 0 || len(got.Seconds) != 2 {
+		t.Errorf("a metric nothing observed: %+v", got)
+	}
+	p := cs.Extra("packets")
+	half := int64(goroutines * perG / 2)
+	if p == nil || p.Sum != 2*goroutines*perG+1000 || p.N != goroutines*perG+1 || p.Min != 0 || p.Max != 0 {
+		t.Fatalf("packets: %+v, want sum %d over %d observations and no min or max", p, 2*goroutines*perG+1000, goroutines*perG+1)
+	}
+	if want := []ExtraSecond{{N: half, Sum: 2 * half}, {N: half + 1, Sum: 2*half + 1000}}; !reflect.DeepEqual(p.Seconds, want) {
+		t.Errorf("packets per second %+v, want %+v", p.Seconds, want)
+	}
+	d := cs.Extra("delay")
+	var sum int64
+	for g := range goroutines {
+		for i := range perG {
+			sum += int64(i%10+1) + int64(100+g)
+		}
+	}
+	if d == nil || d.N != 2*goroutines*perG || d.Sum != sum || d.Min != 1 || d.Max != 100+goroutines-1 || d.Unit != UnitDuration {
+		t.Errorf("delay: %+v, want %d values summing to %d, min 1, max %d", d, 2*goroutines*perG, sum, 100+goroutines-1)
+	}
+	if cs.Extra("nothing") != nil {
+		t.Error("Extra of an undeclared name is not nil")
+	}
+}
+
+// A case without extra metrics has none in its stats.
+func TestNoExtras(t *testing.T) {
+	r := NewRecorder([]SeriesInfo{{Name: "get"}}, 1, testStart)
+	if cs := r.Finish("c", at(time.Second)); cs.Extras != nil {
+		t.Errorf("extras %+v", cs.Extras)
+	}
+}

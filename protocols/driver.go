@@ -1,0 +1,133 @@
+package protocols
+
+import (
+	"context"
+	"time"
+
+	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/scenario"
+)
+
+// Session is one VU's side of a protocol: its connections, kept across
+// exchanges, and the buffers it renders requests and reads replies into.
+// A session is used by its VU's goroutine only, except Interrupt.
+type Session interface {
+	// Do renders spec (the protocol's own spec type) against in, runs
+	// the exchange and fills res, which it resets first. res's slices
+	// and Header stay valid until Release or the next Do.
+	Do(spec scenario.Spec, in *Input, res *Result)
+	// Release gives back what the last exchange's res points into, so
+	// that a VU that thinks or waits holds no response buffers.
+	Release()
+	// Interrupt cuts the exchange in flight, if any, and fails every
+	// later one at once: the run is over. Safe from any goroutine.
+	Interrupt()
+	// Close closes the session's connections.
+	Close()
+}
+
+// Input is what a VU lends its sessions for every exchange: set once when
+// the VU is made, never copied per request.
+type Input struct {
+	// Scope holds the VU's variables, which templates render.
+	Scope scenario.Scope
+	// Funcs are the VU's template functions and their random source.
+	Funcs *scenario.FuncEnv
+	// Until judges a WebSocket receive's until-expression on a message.
+	Until Until
+}
+
+// Until judges a receive's until-expression on one message. msg is valid
+// only during the call. The error, if any, goes into the report as is, so
+// it must not quote variable values or the message.
+type Until func(p *scenario.Program, msg []byte) (bool, error)
+
+// Result is one finished exchange, owned by the caller and filled by a
+// session. The runner judges Body with the step's checks and
+// extractions, whatever the protocol.
+type Result struct {
+	// Status is the response's status code (HTTP); 0 when the protocol
+	// has none or no response arrived.
+	Status int
+	// Body is the response body (HTTP), the reply read (TCP, UDP) or the
+	// last message received (WebSocket).
+	Body []byte
+	// Header looks up the response's headers; nil when the protocol has
+	// none.
+	Header Header
+	// URL is the final URL, after redirects (HTTP); nil for the others.
+	URL []byte
+	// RT runs from the start of the exchange to its end, connecting
+	// included when it had to connect; End is when it ended, successful
+	// or not.
+	RT  time.Duration
+	End time.Time
+	// Connect is the part of RT spent connecting and handshaking; 0 when
+	// kept connections served it all.
+	Connect    time.Duration
+	Sent, Recv int64
+	Fail       *Failure // nil on success
+	// Extras are the protocol's own measurements of the exchange
+	// (Driver.Extras), or nil: a session whose protocol declares extra
+	// metrics keeps an Observations and points here at it.
+	Extras *metrics.Observations
+}
+
+// Reset empties r for the next exchange.
+func (r *Result) Reset() { *r = Result{} }
+
+// Header looks up a response header without allocating; nil when it is
+// absent.
+type Header interface {
+	Peek(name string) []byte
+}
+
+// Config is what a session is made with.
+type Config struct {
+	// Ctx ends when every dial and handshake in progress must end: the
+	// run's hard stop.
+	Ctx context.Context
+	// Seed seeds what the session draws (HTTP's multipart boundary).
+	Seed uint64
+	// Jar is the VU's cookie jar, for the protocols that keep cookies;
+	// nil keeps none.
+	Jar *Jar
+}
+
+// Driver is a protocol's row in the table of drivers.
+type Driver struct {
+	// New makes a VU's session. The runner makes one per protocol a case
+	// uses when it makes the VU, so that the scheduler can interrupt it.
+	New func(Config) Session
+	// Cookies says its sessions keep cookies in the VU's jar
+	// (Config.Jar), which the VU then has unless its case says
+	// cookies: false.
+	Cookies bool
+	// Extras declares the metrics of its own the protocol reports beside
+	// the request tables (at most metrics.MaxObservations): a Result's
+	// Extras name them by their index in this list.
+	Extras []metrics.ExtraInfo
+}
+
+// drivers is every protocol perfcase can run. A new protocol is its spec
+// in package scenario, a driver file here, and a row in this table.
+var drivers = [scenario.NumProtocols]Driver{
+	scenario.HTTP:      {New: session(newHTTP), Cookies: true},
+	scenario.TCP:       {New: session(newTCP)},
+	scenario.UDP:       {New: session(newUDP)},
+	scenario.WebSocket: {New: session(newWS)},
+}
+
+// session adapts a constructor of a concrete session to the table.
+func session[S Session](f func(Config) S) func(Config) Session {
+	return func(c Config) Session { return f(c) }
+}
+
+// For is the driver of protocol p; ok is false when perfcase has none.
+func For(p scenario.Protocol) (d Driver, ok bool) {
+	if p >= scenario.NumProtocols {
+		return Driver{}, false
+	}
+	d = drivers[p]
+	return d, d.New != nil
+}

@@ -1,0 +1,66 @@
+package protocols
+
+import (
+	"context"
+	"testing"
+
+	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/scenario"
+)
+
+// Every protocol a scenario can run has a driver, and only those: a
+// plugin has none (Check refuses it before a run), nor does a protocol
+// past the table. A driver makes a working session, keeps cookies only
+// if it says so, and declares at most MaxObservations extra metrics, none
+// named as another's.
+func TestDriverTable(t *testing.T) {
+	want := map[scenario.Protocol]bool{scenario.HTTP: true, scenario.TCP: true, scenario.UDP: true, scenario.WebSocket: true}
+	names := map[string]scenario.Protocol{}
+	for p := range scenario.NumProtocols + 1 {
+		d, ok := For(p)
+		if ok != want[p] {
+			t.Errorf("For(%v): driver %v, want %v", p, ok, want[p])
+		}
+		if !ok {
+			continue
+		}
+		s := d.New(Config{Ctx: context.Background(), Seed: 1, Jar: NewJar()})
+		s.Release()
+		s.Close()
+		if d.Cookies != (p == scenario.HTTP) {
+			t.Errorf("%v keeps cookies: %v", p, d.Cookies)
+		}
+		if len(d.Extras) > metrics.MaxObservations {
+			t.Errorf("%v declares %d extra metrics, over %d", p, len(d.Extras), metrics.MaxObservations)
+		}
+		for _, x := range d.Extras {
+			if other, dup := names[x.Name]; dup {
+				t.Errorf("extra metric %q of %v is also %v's", x.Name, p, other)
+			}
+			names[x.Name] = p
+		}
+	}
+}
+
+// A session interrupted before its exchange fails it at once, whatever
+// the protocol, without reaching the network: here a URL and addresses
+// nothing listens on.
+func TestInterruptedSessionsFailAtOnce(t *testing.T) {
+	specs := map[scenario.Protocol]scenario.Spec{
+		scenario.HTTP:      spec(t, "http://127.0.0.1:1", `{url: "${base}/"}`),
+		scenario.TCP:       sockSpec(t, "tcp", "127.0.0.1:1", `{address: "${addr}", payload: x}`),
+		scenario.UDP:       sockSpec(t, "udp", "127.0.0.1:1", `{address: "${addr}", payload: x}`),
+		scenario.WebSocket: wsSpec(t, "ws://127.0.0.1:1", `{url: "${base}/", actions: [{send: x}]}`),
+	}
+	for p, sp := range specs {
+		d, _ := For(p)
+		s := d.New(Config{Ctx: context.Background(), Seed: 1})
+		s.Interrupt()
+		var res Result
+		s.Do(sp, &Input{Scope: noScope{}, Funcs: scenario.NewFuncEnv(1)}, &res)
+		if res.Fail == nil || res.Fail.Msg != "interrupted by the end of the run" || res.Sent != 0 {
+			t.Errorf("%v: fail %+v, sent %d", p, res.Fail, res.Sent)
+		}
+		s.Close()
+	}
+}
