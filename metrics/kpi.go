@@ -160,14 +160,12 @@ func (w *Window) Merge(o *Window) {
 //
 // On a window, counts are the window's and rates are per second of it.
 var KPIs = KPITable{
-	timeMetric("avg_rt", func(s *Stats) time.Duration { return s.Mean }, meanRT),
+	AvgRT,
 	timeMetric("min_rt", func(s *Stats) time.Duration { return s.Min }, nil),
 	timeMetric("max_rt", func(s *Stats) time.Duration { return s.Max }, nil),
 	percentile("tp50", 50), percentile("tp75", 75), percentile("tp85", 85), percentile("tp90", 90),
 	percentile("tp95", 95), percentile("tp99", 99), percentile("tp99.9", 99.9), percentile("tp99.99", 99.99),
-	{Name: "success_rate", Unit: UnitPercent, Better: Higher,
-		Run:    func(s *Stats, _ time.Duration) float64 { return perSample(100*float64(s.Outcomes[Success]), s.Count) },
-		Window: responses(func(c *Counts) float64 { return 100 * float64(c.Outcomes[Success]) / float64(c.Count) })},
+	SuccessRate,
 	{Name: "error_rate", Unit: UnitPercent, Better: Lower,
 		Run:    func(s *Stats, _ time.Duration) float64 { return perSample(100*float64(s.Failures()), s.Count) },
 		Window: responses(func(c *Counts) float64 { return 100 * float64(c.Failures()) / float64(c.Count) })},
@@ -188,8 +186,18 @@ var KPIs = KPITable{
 		Run: func(s *Stats, _ time.Duration) float64 { return float64(s.MaxRecv) }},
 	{Name: "max_sent_bytes", Unit: UnitBytes, Better: Lower,
 		Run: func(s *Stats, _ time.Duration) float64 { return float64(s.MaxSent) }},
-	rate("tps", true), rate("rps", false),
+	TPS, RPS,
 }
+
+// The metrics a probe reports of the load it found, beside the KPIs.
+var (
+	AvgRT       = timeMetric("avg_rt", func(s *Stats) time.Duration { return s.Mean }, meanRT)
+	SuccessRate = KPIMetric{Name: "success_rate", Unit: UnitPercent, Better: Higher,
+		Run:    func(s *Stats, _ time.Duration) float64 { return perSample(100*float64(s.Outcomes[Success]), s.Count) },
+		Window: responses(func(c *Counts) float64 { return 100 * float64(c.Outcomes[Success]) / float64(c.Count) })}
+	TPS = rate("tps", true)
+	RPS = rate("rps", false)
+)
 
 func timeMetric(name string, of func(*Stats) time.Duration, window func(*Counts, int) (float64, bool)) KPIMetric {
 	return KPIMetric{Name: name, Unit: UnitMillis, Better: Lower,

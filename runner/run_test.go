@@ -596,7 +596,7 @@ cases:
 	for _, s := range c.Stats.Series {
 		if s.Name == "ok" {
 			for _, sec := range s.Seconds {
-				second += sec.Count
+				second += int64(sec.Count)
 			}
 		}
 	}

@@ -33,7 +33,8 @@ cases:
 	// Closed shape: the VUs the clock saw 100 ms into each second.
 	osc := run.Cases[0]
 	st := plan.Cases[0].Stages[0]
-	for k, got := range osc.Stats.VUs[:3] {
+	for k, sec := range osc.Stats.Requests.Seconds[:3] {
+		got := sec.VUs
 		want := st.Target(time.Duration(k)*time.Second + 100*time.Millisecond)
 		if math.Abs(float64(got)-want) > 1.5 {
 			t.Errorf("oscillate_concurrency second %d: %d VUs, shape says %.1f", k, got, want)

@@ -1,6 +1,10 @@
 package scenario
 
-import "time"
+import (
+	"time"
+
+	"github.com/perfcase/perfcase/metrics"
+)
 
 // File is a parsed scenario: the typed tree of the YAML, before names are
 // resolved. Every node keeps the position it came from so that the compiler
@@ -506,9 +510,12 @@ type Stage struct {
 type KPICheck struct {
 	Pos    Pos
 	Source string
-	Metric string
-	Op     string
-	Value  float64 // in the metric's unit: ms, %, /s, bytes or a count
+	Metric string // as written
+	// Def is the metric's row of the KPI table: its unit and how it is
+	// computed, on a finished series and on a window.
+	Def   *metrics.KPIMetric
+	Op    string
+	Value float64 // in the metric's unit: ms, %, /s, bytes or a count
 }
 
 // SLARule watches a KPI while the run goes on.

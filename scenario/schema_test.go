@@ -14,6 +14,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
+
+	"github.com/perfcase/perfcase/metrics"
 )
 
 // The schema is written by hand, so these tests are what keeps it honest:
@@ -441,7 +443,7 @@ func TestSchemaEnumsMatchParser(t *testing.T) {
 // operator tables: every metric with every operator is valid in both.
 func TestSchemaKPIs(t *testing.T) {
 	sch := compileSchema(t, "#/$defs/kpi")
-	for _, metric := range sortedKeys(Metrics) {
+	for _, metric := range metrics.KPIs.Names() {
 		for _, op := range kpiOps {
 			kpi := metric + " " + op + " 1"
 			if _, err := ParseKPI(kpi); err != nil {
