@@ -113,7 +113,7 @@ type cell struct {
 type slot struct {
 	outcomes          [NumOutcomes]atomic.Int64
 	rtSum, sent, recv atomic.Int64
-	maxRT             atomic.Int64             // ns; the harvest keeps the run's maximum too
+	maxRT             atomic.Int64            // ns; the harvest keeps the run's maximum too
 	coarse            [CoarseLen]atomic.Int64 // response times, for the second's percentiles
 }
 

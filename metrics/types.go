@@ -336,7 +336,6 @@ type KPIResult struct {
 	Source    string // as written, e.g. "tp99 < 300ms"
 	Series    string // the request or transaction it applies to; "" for the case
 	Metric    string // e.g. "tp99"
-	Unit      Unit   // the metric's
 	Op        string
 	Threshold float64 // in the metric's unit (ms, %, /s, bytes, count)
 	Observed  float64 // same unit

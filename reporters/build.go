@@ -11,17 +11,25 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/output"
 	"github.com/perfcase/perfcase/perftest"
 )
 
-// WriteJSON writes the report indented, its fields in the order of the
-// Go types, so the same run always gives the same bytes.
-func (r *Report) WriteJSON(w io.Writer) error {
+// WriteJSON writes the finished run's report JSON indented, its fields
+// in the order of the Go types, so the same run always gives the same
+// bytes.
+func WriteJSON(w io.Writer, f *output.Finished) error {
 	enc := json.NewEncoder(w)
 	// Keep ">5s" and error messages readable instead of \u003e.
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(f.Report)
+}
+
+// Finish is a finished run as every output takes it: the run, and its
+// report JSON built once for all that render or send it.
+func Finish(run *metrics.Run) *output.Finished {
+	return &output.Finished{Run: run, Report: PerfTestReport(run)}
 }
 
 // successCode is the report API's code for a successful response.
@@ -31,15 +39,15 @@ const successCode = "SVCSTG.CPTS.0000000"
 // reference's examples write times ("2022-09-16T19:18:16+08:00").
 const timeLayout = "2006-01-02T15:04:05-07:00"
 
-// PerfTestReport renders a finished run as the report JSON perfcase writes
-// with --out.
-func PerfTestReport(run *metrics.Run) *Report {
+// PerfTestReport renders a finished run, judged, as the report JSON
+// perfcase writes with --out.
+func PerfTestReport(run *metrics.Run) *output.Report {
 	views := make([]*caseView, len(run.Cases))
 	for i, c := range run.Cases {
-		views[i] = newCaseView(c)
+		views[i] = newCaseView(c, &run.Verdict.Cases[i])
 	}
 	tl := newTimeline(run, views)
-	res := RunResult{
+	res := output.RunResult{
 		ReportInfo: perftest.ReportInfo{
 			Brokens:       tl.brokens(),
 			Details:       &perftest.ReportdetailsInfo{Data: []perftest.ReportdetailItemInfo{}, PageIndex: 1, PageSize: len(views), Total: len(views)},
@@ -59,12 +67,13 @@ func PerfTestReport(run *metrics.Run) *Report {
 		vum += v.vum
 	}
 	res.TaskInfo = &perftest.ReportTaskInfo{Vum: num(round(vum, 2))}
-	return &Report{Code: successCode, Message: "success", Result: res}
+	return &output.Report{Code: successCode, Message: "success", Result: res}
 }
 
 // caseView is one case with its series sorted by kind.
 type caseView struct {
 	c        *metrics.CaseResult
+	verdict  *metrics.CaseVerdict
 	requests []*metrics.Stats
 	txs      []*metrics.Stats
 	// pass is the case's passes; an empty series when the recorder had
@@ -76,11 +85,11 @@ type caseView struct {
 	vum  float64 // VU-minutes
 	// reqSeconds sums the request series second by second: the case's
 	// traffic on the wire.
-	reqSeconds []metrics.Second
+	reqSeconds []metrics.Counts
 }
 
-func newCaseView(c *metrics.CaseResult) *caseView {
-	v := &caseView{c: c, pass: &metrics.Stats{Name: c.Stats.Name, Kind: metrics.KindCase}}
+func newCaseView(c *metrics.CaseResult, verdict *metrics.CaseVerdict) *caseView {
+	v := &caseView{c: c, verdict: verdict, pass: &metrics.Stats{Name: c.Stats.Name, Kind: metrics.KindCase}}
 	for _, s := range c.Stats.Series {
 		switch s.Kind {
 		case metrics.KindRequest:
@@ -98,8 +107,8 @@ func newCaseView(c *metrics.CaseResult) *caseView {
 	}
 	v.secs = c.Stats.Duration().Seconds()
 	var vuSeconds int
-	for _, n := range c.Stats.VUs {
-		vuSeconds += n
+	for _, s := range v.reqs.Seconds {
+		vuSeconds += int(s.VUs)
 	}
 	v.vum = float64(vuSeconds) / 60
 	return v
@@ -112,10 +121,10 @@ func (v *caseView) detail() *perftest.CaseReportDetails {
 		DetailDatas:        make([]perftest.CaseReportDetail, len(v.requests)),
 	}
 	for i, s := range v.requests {
-		d.DetailDatas[i] = v.row(s, perftest.DatumAW, s.Seconds)
+		d.DetailDatas[i] = v.row(s, perftest.DatumAW, addSeconds(nil, 0, s.Seconds))
 	}
 	for i, s := range v.txs {
-		d.CustomTransactions[i] = v.row(s, perftest.DatumTransaction, s.Seconds)
+		d.CustomTransactions[i] = v.row(s, perftest.DatumTransaction, addSeconds(nil, 0, s.Seconds))
 	}
 	// The case's row is its requests taken together, as PerfTest's own
 	// examples show (a two-request case: requests 2884, transactions
@@ -144,9 +153,9 @@ func (v *caseView) detail() *perftest.CaseReportDetails {
 
 // row renders one series as a row of datum type dt; wire is the per-second traffic its bandwidth
 // fields are computed from.
-func (v *caseView) row(s *metrics.Stats, dt int, wire []metrics.Second) perftest.CaseReportDetail {
+func (v *caseView) row(s *metrics.Stats, dt int, wire []metrics.Counts) perftest.CaseReportDetail {
 	cs := v.c.Stats
-	rps, tps := maxCount(wire), maxCount(s.Seconds)
+	rps, tps := maxCount(wire), maxCount(addSeconds(nil, 0, s.Seconds))
 	netAvg, netMax, netMin := traffic(wire, v.secs)
 	d := perftest.CaseReportDetail{
 		AverageRespTime:   ms(s.Mean),
@@ -447,7 +456,7 @@ func (v *caseView) awInfo() perftest.CaseAwInfo {
 // their offset from the run's start and summed.
 type timeline struct {
 	start time.Time
-	wire  []metrics.Second // the cases' requests
+	wire  []metrics.Counts // the cases' requests
 	vus   []int
 }
 
@@ -457,12 +466,17 @@ func newTimeline(run *metrics.Run, views []*caseView) *timeline {
 		// A case's second k is [Start+k s, Start+(k+1) s), so a case that
 		// started later than the run (serial cases) shifts right.
 		off := max(int(v.c.Stats.Start.Sub(run.Start)/time.Second), 0)
-		tl.wire = addSeconds(tl.wire, off, v.reqSeconds)
-		for k, n := range v.c.Stats.VUs {
+		for len(tl.wire) < off+len(v.reqSeconds) {
+			tl.wire = append(tl.wire, metrics.Counts{})
+		}
+		for k := range v.reqSeconds {
+			tl.wire[off+k].Merge(&v.reqSeconds[k])
+		}
+		for k, s := range v.reqs.Seconds {
 			for len(tl.vus) <= off+k {
 				tl.vus = append(tl.vus, 0)
 			}
-			tl.vus[off+k] += n
+			tl.vus[off+k] += int(s.VUs)
 		}
 	}
 	return tl
@@ -523,12 +537,12 @@ func outline(run *metrics.Run, views []*caseView, tl *timeline) *perftest.Report
 		reqs += v.reqs.Count
 		ok += v.reqs.Outcomes[metrics.Success]
 		rt += float64(v.reqs.Mean) * float64(v.reqs.Count)
-		if v.c.Passed() {
+		if !v.verdict.Failed {
 			passed++
 		}
 		if len(v.c.KPIs) > 0 {
 			kpiCases++
-			if v.c.Passed() {
+			if !v.verdict.Failed {
 				kpiPassed++
 			}
 		}
@@ -586,48 +600,51 @@ func respTimeRange(views []*caseView) map[string]string {
 }
 
 // perfcaseInfo collects what the API has no place for.
-func perfcaseInfo(run *metrics.Run) PerfcaseInfo {
-	p := PerfcaseInfo{
+func perfcaseInfo(run *metrics.Run) output.PerfcaseInfo {
+	p := output.PerfcaseInfo{
 		RunID:    run.ID,
 		Scenario: run.Name,
 		File:     run.Source,
 		Status:   statusName(run.Status),
 		Reason:   run.Reason,
-		Passed:   run.Passed(),
-		KPIs:     []PerfcaseKPI{},
-		Errors:   []PerfcaseError{},
-		Stages:   []PerfcaseStage{},
+		Passed:   run.Verdict.Passed,
+		Verdict:  run.Verdict.State.String(),
+		ExitCode: run.Verdict.ExitCode(),
+		KPIs:     []output.PerfcaseKPI{},
+		Errors:   []output.PerfcaseError{},
+		Stages:   []output.PerfcaseStage{},
 
-		Cases:         []PerfcaseCase{},
-		ProbeSteps:    []PerfcaseProbeStep{},
-		ManualChanges: []PerfcaseChange{},
-		SLATriggers:   []PerfcaseSLATrigger{},
-		Rendezvous:    []PerfcaseRendezvous{},
-		Connections:   []PerfcaseConnections{},
+		Cases:         []output.PerfcaseCase{},
+		ProbeSteps:    []output.PerfcaseProbeStep{},
+		ManualChanges: []output.PerfcaseChange{},
+		SLATriggers:   []output.PerfcaseSLATrigger{},
+		Rendezvous:    []output.PerfcaseRendezvous{},
+		Connections:   []output.PerfcaseConnections{},
 	}
-	for _, c := range run.Cases {
+	for i, c := range run.Cases {
 		name := c.Stats.Name
 		for _, k := range c.KPIs {
-			p.KPIs = append(p.KPIs, PerfcaseKPI{Case: name, KPI: k.Source, Series: k.Series, Metric: k.Metric, Op: k.Op,
+			p.KPIs = append(p.KPIs, output.PerfcaseKPI{Case: name, KPI: k.Source, Series: k.Series, Metric: k.Metric, Op: k.Op,
 				Threshold: num(k.Threshold), Observed: num(k.Observed), Pass: k.Pass})
 		}
 		for _, s := range c.Stats.Series {
 			for _, e := range s.Errors {
-				p.Errors = append(p.Errors, PerfcaseError{Case: name, Series: s.Name, Kind: kindName(s.Kind),
+				p.Errors = append(p.Errors, output.PerfcaseError{Case: name, Series: s.Name, Kind: kindName(s.Kind),
 					Outcome: e.Outcome.String(), Message: e.Message, Count: e.Count})
 			}
 		}
 		for _, s := range c.Stats.Series {
 			if s.Kind == metrics.KindRequest && s.Connects > 0 {
-				p.Connections = append(p.Connections, PerfcaseConnections{Case: name, Series: s.Name, Opened: s.Connects,
+				p.Connections = append(p.Connections, output.PerfcaseConnections{Case: name, Series: s.Name, Opened: s.Connects,
 					AvgConnectMS: ratio(float64(s.ConnectTime)/float64(time.Millisecond), float64(s.Connects), 3)})
 			}
 		}
 		for _, st := range c.Stages {
-			p.Stages = append(p.Stages, PerfcaseStage{Case: name, Name: st.Name, Mode: st.Mode,
+			p.Stages = append(p.Stages, output.PerfcaseStage{Case: name, Name: st.Name, Mode: st.Mode,
 				Start: *timestamp(st.Start), End: *timestamp(st.End)})
 		}
-		pc := PerfcaseCase{Case: name, LatencyFrom: latencyFrom(c), MissedStarts: c.Missed, TP99PerSecond: []*float64{}}
+		pc := output.PerfcaseCase{Case: name, Verdict: caseVerdict(&run.Verdict.Cases[i]), LatencyFrom: latencyFrom(c),
+			MissedStarts: c.Missed, TP99PerSecond: []*float64{}}
 		if c.RowsOut != "" {
 			pc.RowsOut = &c.RowsOut
 		}
@@ -636,37 +653,48 @@ func perfcaseInfo(run *metrics.Run) PerfcaseInfo {
 				if sec.Count == 0 {
 					pc.TP99PerSecond = append(pc.TP99PerSecond, nil)
 				} else {
-					pc.TP99PerSecond = append(pc.TP99PerSecond, ms(sec.P99))
+					pc.TP99PerSecond = append(pc.TP99PerSecond, ms(sec.P99.Duration()))
 				}
 			}
 		}
 		if pk := c.Peak; pk != nil {
-			pc.Peak = &PerfcasePeak{Stage: pk.Stage, Time: *timestamp(pk.Time), VUs: pk.VUs,
+			pc.Peak = &output.PerfcasePeak{Stage: pk.Stage, Time: *timestamp(pk.Time), VUs: pk.VUs,
 				RPS: num(round(pk.RPS, 2)), TPS: num(round(pk.TPS, 2)), AvgRT: num(round(pk.AvgRT, 3)),
 				SuccessRate: num(round(pk.SuccessRate, 2)), Reason: pk.Reason}
 		}
 		p.Cases = append(p.Cases, pc)
 		for _, st := range c.Steps {
-			p.ProbeSteps = append(p.ProbeSteps, PerfcaseProbeStep{Case: name, Stage: st.Stage,
+			p.ProbeSteps = append(p.ProbeSteps, output.PerfcaseProbeStep{Case: name, Stage: st.Stage,
 				Start: *timestamp(st.Start), End: *timestamp(st.End), VUs: st.VUs,
 				RPS: num(round(st.RPS, 2)), AvgRT: num(round(st.AvgRT, 3)), SuccessRate: num(round(st.SuccessRate, 2)),
 				Good: st.Good, Reason: st.Reason})
 		}
 		for _, ch := range c.Changes {
-			p.ManualChanges = append(p.ManualChanges, PerfcaseChange{Case: name, Time: *timestamp(ch.Time),
+			p.ManualChanges = append(p.ManualChanges, output.PerfcaseChange{Case: name, Time: *timestamp(ch.Time),
 				Stage: ch.Stage, Target: ch.Target, By: ch.By})
 		}
 		for _, tr := range c.SLA {
-			p.SLATriggers = append(p.SLATriggers, PerfcaseSLATrigger{Case: name, Time: *timestamp(tr.Time),
+			p.SLATriggers = append(p.SLATriggers, output.PerfcaseSLATrigger{Case: name, Time: *timestamp(tr.Time),
 				Rule: tr.Rule, KPI: tr.KPI, Requests: append([]string{}, tr.Requests...),
 				Observed: num(tr.Observed), Stopped: tr.Stopped})
 		}
 		for _, r := range rendezvousByName(c) {
-			p.Rendezvous = append(p.Rendezvous, PerfcaseRendezvous{Case: name, Name: r.Name,
+			p.Rendezvous = append(p.Rendezvous, output.PerfcaseRendezvous{Case: name, Name: r.Name,
 				Releases: r.Releases, Timeouts: r.Timeouts})
 		}
 	}
 	return p
+}
+
+// caseVerdict is a case's verdict as the report spells it.
+func caseVerdict(v *metrics.CaseVerdict) string {
+	switch {
+	case v.Failed:
+		return "failed"
+	case v.Unusable:
+		return "unusable"
+	}
+	return "passed"
 }
 
 // latencyFrom is where the case's response times start; "send" when the
@@ -713,25 +741,18 @@ func kindName(k metrics.Kind) string {
 }
 
 // addSeconds adds src into dst starting at dst[off], growing dst as needed.
-func addSeconds(dst []metrics.Second, off int, src []metrics.Second) []metrics.Second {
+func addSeconds(dst []metrics.Counts, off int, src []metrics.Second) []metrics.Counts {
 	for len(dst) < off+len(src) {
-		dst = append(dst, metrics.Second{})
+		dst = append(dst, metrics.Counts{})
 	}
-	for k, s := range src {
-		d := &dst[off+k]
-		d.Count += s.Count
-		for o, n := range s.Outcomes {
-			d.Outcomes[o] += n
-		}
-		d.RTSum += s.RTSum
-		d.Sent += s.Sent
-		d.Recv += s.Recv
+	for k := range src {
+		dst[off+k].Add(&src[k])
 	}
 	return dst
 }
 
 // maxCount is the largest count of any one second.
-func maxCount(secs []metrics.Second) int64 {
+func maxCount(secs []metrics.Counts) int64 {
 	var m int64
 	for _, s := range secs {
 		m = max(m, s.Count)
@@ -742,7 +763,7 @@ func maxCount(secs []metrics.Second) int64 {
 // traffic returns the average over secs seconds, the highest and the
 // lowest second of bytes sent plus received, in KB/s (1 KB = 1000 bytes,
 // as the 4.6.4 example's avgNetworkTraffic works out).
-func traffic(wire []metrics.Second, secs float64) (avg, hi, lo *float64) {
+func traffic(wire []metrics.Counts, secs float64) (avg, hi, lo *float64) {
 	if len(wire) == 0 {
 		return nil, nil, nil
 	}

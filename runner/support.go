@@ -100,7 +100,7 @@ func judge(cp *scenario.CasePlan, res *metrics.CaseResult) {
 }
 
 func kpiResult(k *scenario.KPICheck, series string, obs float64) metrics.KPIResult {
-	return metrics.KPIResult{Source: k.Source, Series: series, Metric: k.Metric, Unit: k.Def.Unit, Op: k.Op, Threshold: k.Value, Observed: obs, Pass: k.Holds(obs)}
+	return metrics.KPIResult{Source: k.Source, Series: series, Metric: k.Metric, Op: k.Op, Threshold: k.Value, Observed: obs, Pass: k.Holds(obs)}
 }
 
 // stageLabel names a stage for people: its name, or its mode.
