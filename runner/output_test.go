@@ -112,3 +112,24 @@ cases:
 		}
 	}
 }
+
+// A control client is told whether a stage's target is a rate, rather
+// than guessing it from the mode's name.
+func TestControlStatusSaysRate(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: rate
+cases:
+  - name: c
+    steps: [{http: {name: ok, url: "${base}/ok"}}]
+    stages: [{surge_tps: {min: 1, max: 5, loops: 1, hold: 1s}, duration: 3s}, {concurrency: 1, duration: 1s, manual: true}]
+`, tg.URL, nil)
+	cr := newCaseRun(plan.Cases[0], &Options{}, 1)
+	for i, want := range []bool{true, false} {
+		st := plan.Cases[0].Stages[i]
+		cr.beginStage(stageLabel(st), stageMode(st), st.Manual, st.IsRate())
+		if got := cr.status(); got.Rate != want || got.Mode != []string{"surge_tps", "concurrency"}[i] {
+			t.Errorf("stage %d: status %+v, want rate %v", i, got, want)
+		}
+	}
+}
