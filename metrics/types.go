@@ -1,7 +1,13 @@
-// Package metrics measures a run: the hot path records samples into
-// lock-free shards, a clock harvests them once per second into a per-second
-// series, and Finish merges everything into Stats that reporters read.
-// Memory is bounded by (series × seconds), never by the number of samples.
+// Package metrics measures a run and judges it: the hot path records
+// samples into lock-free shards; a clock harvests them once per second
+// into one 64-byte Second per series (with a coarse histogram it lends,
+// not keeps), handed to whoever listens (OnHarvest: the runner's SLA
+// rules, probes and outputs); Finish merges everything into Stats. Memory
+// is bounded by (series × seconds), never by the number of samples. KPIs
+// is the one table of KPI metrics (unit, better direction, how each is
+// computed from a series and from a window), and Run.Judge computes a
+// finished run's one verdict, which every output reads. It imports
+// nothing of perfcase's.
 package metrics
 
 import (

@@ -3,7 +3,10 @@
 // stages that decide how many of them run; the run's clock; and the
 // recording of every request, transaction and pass into lock-free metric
 // shards. It knows no protocol details: the drivers in package protocols
-// do the talking.
+// do the talking. It knows no output either: it hands the run's start and
+// every harvested second to Options.Output (package output), judges the
+// KPIs and SLA rules from metrics.KPIs, and returns the run judged
+// (metrics.Run.Verdict) for its caller to end the outputs with.
 package runner
 
 import (
