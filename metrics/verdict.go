@@ -61,10 +61,6 @@ type CaseVerdict struct {
 	Unusable bool
 }
 
-// Passed reports whether the case passed: nothing failed and it was
-// usable.
-func (c *CaseVerdict) Passed() bool { return !c.Failed && !c.Unusable }
-
 // Judge computes the run's verdict from how it ended and its cases'
 // judged KPIs and SLA triggers, and stores it in r.Verdict.
 func (r *Run) Judge() {
@@ -124,13 +120,6 @@ func (v *Verdict) Unusable() string {
 		}
 	}
 	return ""
-}
-
-// Final reports whether the run ran its course, so that its KPIs judged
-// all of it: it completed, or an SLA rule stopped it (a verdict, not an
-// interruption).
-func (v *Verdict) Final() bool {
-	return v.State != VerdictInterrupted && v.State != VerdictAborted
 }
 
 // ExitCode is the exit code of the README's table for this verdict: 0 the
