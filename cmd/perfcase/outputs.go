@@ -35,13 +35,13 @@ type outputRow struct {
 }
 
 // runOutputs is the table of run's outputs, in the order they end: the
-// CPU profile stops before anything is rendered, and the report JSON is
-// on disk before the upload sends it.
+// run's own cost is measured and the CPU profile stopped before anything
+// is rendered, and the report JSON is on disk before the upload sends it.
 func runOutputs() []outputRow {
 	up := &runUploadOutput{}
 	return []outputRow{
-		{flag: "cpuprofile", help: "write a CPU profile of perfcase itself to `file` (go tool pprof)", make: newProfileOutput},
 		{flag: "self", isBool: true, help: "print the generator's own cost: CPU and allocations per request, peak memory", make: newSelfOutput},
+		{flag: "cpuprofile", help: "write a CPU profile of perfcase itself to `file` (go tool pprof)", make: newProfileOutput},
 		{flag: "out", help: "write the report JSON to `file`", make: fileOutput("the report", reporters.WriteJSON)},
 		{flag: "html", help: "write the HTML report to `file`: one self-contained page with charts (see 'perfcase report')",
 			make: fileOutput("the HTML report", reporters.WriteHTML)},

@@ -75,3 +75,19 @@ func TestDemoHasScenario(t *testing.T) {
 		}
 	}
 }
+
+// --self and --cpuprofile are outputs too: the cost line once the run is
+// over, and the profile written with the reports.
+func TestRunSelfAndProfile(t *testing.T) {
+	srv, _ := okServer(t)
+	prof := filepath.Join(t.TempDir(), "cpu.pprof")
+	code, stdout, errOut := runScenario(t, strings.Replace(countScenario, "%s", "success_rate >= 100", 1), "--set=base="+srv.URL,
+		"--self", "--cpuprofile", prof)
+	if code != exitOK || !strings.Contains(errOut, "generator: 100 requests,") || !strings.Contains(errOut, "µs CPU per request") {
+		t.Errorf("exit %d\n%s%s", code, stdout, errOut)
+	}
+	data, err := os.ReadFile(prof)
+	if err != nil || len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
+		t.Errorf("the profile is not a gzipped pprof profile: %v, %d bytes", err, len(data))
+	}
+}
