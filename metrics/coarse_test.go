@@ -13,21 +13,21 @@ import (
 func TestCoarseQuantile(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, scale := range []float64{10, 1e3, 1e5, 1e7, 1e8} {
-		var c [coarseLen]int64
+		var c Coarse
 		vals := make([]int64, 5000)
 		for i := range vals {
 			vals[i] = int64(rng.ExpFloat64() * scale)
-			c[coarseIndex(vals[i])]++
+			c[CoarseBucket(vals[i])]++
 		}
 		slices.Sort(vals)
 		exact := float64(vals[int(math.Ceil(0.99*float64(len(vals))))-1])
-		got := float64(coarseQuantile(&c, int64(len(vals)), 0.99) / time.Microsecond)
+		got := float64(c.Quantile(int64(len(vals)), 0.99) / time.Microsecond)
 		if math.Abs(got-exact) > math.Max(exact/32, 1) {
 			t.Errorf("scale %g: tp99 %v µs, exact %v µs", scale, got, exact)
 		}
 	}
-	var empty [coarseLen]int64
-	if coarseQuantile(&empty, 0, 0.99) != 0 {
+	var empty Coarse
+	if empty.Quantile(0, 0.99) != 0 {
 		t.Error("no samples, no tp99")
 	}
 }
@@ -35,7 +35,7 @@ func TestCoarseQuantile(t *testing.T) {
 // Every value lands in a bucket whose middle is within 1/32 of it.
 func TestCoarseIndex(t *testing.T) {
 	for _, us := range []int64{0, 1, 15, 16, 17, 31, 32, 1000, 65535, 65536, 1 << 30, 3_600_000_000} {
-		i := coarseIndex(us)
+		i := CoarseBucket(us)
 		if mid := coarseMid(i); math.Abs(float64(mid-us)) > math.Max(float64(us)/32, 0.5) {
 			t.Errorf("%d µs: bucket %d, middle %d", us, i, mid)
 		}

@@ -25,15 +25,6 @@ const (
 	Distribution
 )
 
-// Unit says what an extra metric's values are, for reporters.
-type Unit uint8
-
-const (
-	UnitCount    Unit = iota // a number of things
-	UnitBytes                // bytes
-	UnitDuration             // nanoseconds
-)
-
 // ExtraInfo declares one extra metric.
 type ExtraInfo struct {
 	Name string // unique in a case, e.g. "mqtt_messages_qos1"

@@ -8,9 +8,24 @@ import (
 )
 
 // Merge combines series into one, exactly: counts, buckets and bytes add,
-// histograms merge, and the per-second series add second by second. A
+// histograms merge, and the per-second series add second by second (a
+// second's P99 is then the largest of its parts', an upper bound). A
 // case's requests merged are its report row (PerfTest's "performance").
 func Merge(name string, kind Kind, parts ...*Stats) *Stats {
+	m := mergeTotals(name, kind, parts)
+	for _, p := range parts {
+		for len(m.Seconds) < len(p.Seconds) {
+			m.Seconds = append(m.Seconds, Second{})
+		}
+		for k, s := range p.Seconds {
+			m.Seconds[k].add(s)
+		}
+	}
+	return m
+}
+
+// mergeTotals merges every total of parts, leaving Seconds empty.
+func mergeTotals(name string, kind Kind, parts []*Stats) *Stats {
 	m := &Stats{Name: name, Kind: kind}
 	var rt time.Duration
 	for _, p := range parts {
@@ -36,11 +51,7 @@ func Merge(name string, kind Kind, parts ...*Stats) *Stats {
 		m.MaxRecv = max(m.MaxRecv, p.MaxRecv)
 		m.Connects += p.Connects
 		m.ConnectTime += p.ConnectTime
-		for len(m.Seconds) < len(p.Seconds) {
-			m.Seconds = append(m.Seconds, Second{})
-		}
-		for k, s := range p.Seconds {
-			m.Seconds[k].add(s)
+		for _, s := range p.Seconds {
 			rt += s.RTSum
 		}
 		if p.Hist != nil {

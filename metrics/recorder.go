@@ -41,24 +41,57 @@ const (
 // outcome in one, its response time in the next) when it lands during a
 // harvest; the totals stay exact.
 //
-// Memory is bounded by series × (shards × ~190 KB of histogram counts +
-// seconds of the run × one Second).
+// Every harvested second goes to the function given to OnHarvest, and is
+// kept as one 64-byte Second per series, plus one for the case's requests
+// taken together: that is all a Recorder keeps per second of a run. The
+// shards cost series × shards × ~190 KB of histogram counts, whatever the
+// run's length.
 type Recorder struct {
 	series []SeriesInfo
 	start  time.Time
 	shards []*Shard
 	errs   []errorLog
 
-	mu      sync.Mutex      // guards the harvest: Tick, Last and Finish
-	seconds [][]Second      // per series, one per harvested second
-	reqP99  []time.Duration // the case's requests taken together, per second
-	acc     [coarseLen]int64
-	reqAcc  [coarseLen]int64
-	vus     []int // per harvested second
-	lastVUs int   // the VU count of the latest Tick
+	mu        sync.Mutex // guards the harvest: Tick and Finish
+	harvested int        // seconds harvested so far
+	logs      []secondLog
+	reqLog    secondLog       // the case's requests taken together
+	maxRT     []time.Duration // per series, the longest response time harvested
+	lastVUs   int             // the VU count of the latest Tick
+	maxVUs    int
+	onHarvest func(*Harvest)
+	// The harvest's scratch, lent to onHarvest each second.
+	h       Harvest
+	hists   []Coarse
+	reqHist Coarse
 
 	extras    []ExtraInfo
 	extraSecs [][]ExtraSecond // per extra metric, one per harvested second
+}
+
+// Harvest is one second of a case as the Recorder harvested it: what the
+// run's clock hands to SLA rules, probes and outputs. Its slices and
+// histograms are the Recorder's, overwritten by the next harvest: a
+// function that keeps something copies it (a Second is a value; a Coarse
+// is 3.8 KB, to be kept sparse or summarised).
+type Harvest struct {
+	// Index is the second's place in the case: [start+Index s,
+	// start+(Index+1) s).
+	Index int
+	VUs   int
+	// Info names the series; Series and Hists are the second of each, in
+	// the order given to NewRecorder.
+	Info   []SeriesInfo
+	Series []Second
+	Hists  []Coarse
+	// Requests is the case's requests taken together (its report row),
+	// its P99 from their merged histograms, RequestsHist.
+	Requests     Second
+	RequestsHist *Coarse
+	// ExtraInfo names the case's extra metrics, and Extras is the second
+	// of each, in the order given to NewRecorder.
+	ExtraInfo []ExtraInfo
+	Extras    []ExtraSecond
 }
 
 // A Shard is where some of a case's VUs record; several VUs share one, so
@@ -77,7 +110,7 @@ type Shard struct {
 type cell struct {
 	ring             [ringSize]slot
 	status           [6]atomic.Int64
-	minRT, maxRT     atomic.Int64
+	minRT            atomic.Int64
 	maxSent, maxRecv atomic.Int64
 	connects         atomic.Int64 // connections the samples opened
 	connectTime      atomic.Int64 // ns spent opening them
@@ -89,7 +122,8 @@ type cell struct {
 type slot struct {
 	outcomes          [NumOutcomes]atomic.Int64
 	rtSum, sent, recv atomic.Int64
-	coarse            [coarseLen]atomic.Int64 // response times, for the second's tp99
+	maxRT             atomic.Int64            // ns; the harvest keeps the run's maximum too
+	coarse            [CoarseLen]atomic.Int64 // response times, for the second's percentiles
 }
 
 // NewRecorder returns a Recorder for the given series and extra metrics;
@@ -101,7 +135,9 @@ func NewRecorder(series []SeriesInfo, shards int, start time.Time, extras ...Ext
 		start:     start,
 		shards:    make([]*Shard, max(shards, 1)),
 		errs:      make([]errorLog, len(series)),
-		seconds:   make([][]Second, len(series)),
+		logs:      make([]secondLog, len(series)),
+		maxRT:     make([]time.Duration, len(series)),
+		hists:     make([]Coarse, len(series)),
 		extras:    slices.Clone(extras),
 		extraSecs: make([][]ExtraSecond, len(extras)),
 	}
@@ -109,6 +145,7 @@ func NewRecorder(series []SeriesInfo, shards int, start time.Time, extras ...Ext
 	for i, x := range extras {
 		kinds[i] = x.Kind
 	}
+	r.h = Harvest{Info: r.series, Series: make([]Second, len(series)), Hists: r.hists, RequestsHist: &r.reqHist, ExtraInfo: r.extras}
 	for i := range r.shards {
 		s := &Shard{start: start, cells: make([]cell, len(series)), extras: newExtraCells(len(extras)), kinds: kinds}
 		for j := range s.cells {
@@ -136,12 +173,12 @@ func (s *Shard) Record(series int, end time.Time, smp Sample) {
 	sl.sent.Add(smp.Sent)
 	sl.recv.Add(smp.Recv)
 	us := histMicros(smp.RT)
-	sl.coarse[coarseIndex(us)].Add(1)
+	sl.coarse[CoarseBucket(us)].Add(1)
+	storeMax(&sl.maxRT, int64(smp.RT))
 	if smp.Status >= 100 && smp.Status < 600 {
 		c.status[smp.Status/100].Add(1)
 	}
 	storeMin(&c.minRT, int64(smp.RT))
-	storeMax(&c.maxRT, int64(smp.RT))
 	storeMax(&c.maxSent, smp.Sent)
 	storeMax(&c.maxRecv, smp.Recv)
 	if smp.Connect > 0 {
@@ -178,6 +215,12 @@ func storeMax(a *atomic.Int64, v int64) {
 // use.
 func (r *Recorder) Error(series int, o Outcome, msg string) { r.errs[series].add(o, msg) }
 
+// OnHarvest makes fn receive every second the Recorder harvests, by Tick
+// and by Finish, in order, each once. fn runs while the Recorder holds its
+// lock, so it must not call the Recorder, and the clock waits for it. Set
+// it before the first Tick.
+func (r *Recorder) OnHarvest(fn func(*Harvest)) { r.onHarvest = fn }
+
 // Tick harvests every second that ended at least harvestDelay before now
 // and was not harvested yet, noting vus as the VU count of each. Only the
 // run's clock calls it, about 100ms after each second boundary.
@@ -186,45 +229,9 @@ func (r *Recorder) Tick(now time.Time, vus int) {
 	defer r.mu.Unlock()
 	r.lastVUs = vus
 	ended := int((now.Sub(r.start) - harvestDelay) / time.Second)
-	for len(r.vus) < ended {
-		r.harvest(vus)
+	for r.harvested < ended {
+		r.harvest(vus, false)
 	}
-}
-
-// Harvested is how many seconds Tick has harvested so far.
-func (r *Recorder) Harvested() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.vus)
-}
-
-// Second returns what each series did in harvested second k, and the VU
-// count noted for it. Watchers read every second in order with it.
-func (r *Recorder) Second(k int) (perSeries []Second, vus int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	perSeries = make([]Second, len(r.seconds))
-	for i, s := range r.seconds {
-		perSeries[i] = s[k]
-	}
-	return perSeries, r.vus[k]
-}
-
-// Last returns the most recently harvested second, its index and what each
-// series did in it, for the live progress line; ok is false before the
-// first harvest. It is safe to call while Tick runs.
-func (r *Recorder) Last() (sec int, perSeries []Second, ok bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	sec = len(r.vus) - 1
-	if sec < 0 {
-		return 0, nil, false
-	}
-	perSeries = make([]Second, len(r.seconds))
-	for i, s := range r.seconds {
-		perSeries[i] = s[sec]
-	}
-	return sec, perSeries, true
 }
 
 // Finish harvests the seconds Tick has not, up to and including the
@@ -232,27 +239,36 @@ func (r *Recorder) Last() (sec int, perSeries []Second, ok bool) {
 // Record has returned; the seconds it harvests get the VU count of the
 // latest Tick, so a case that may end within its first second should Tick
 // once before its VUs stop. The Recorder is not used afterwards.
+//
+// The last second also takes the samples recorded after their own second
+// was harvested. When end is before what a Tick harvested (a Tick past
+// the end), they join the last second harvested, whose copy given to
+// OnHarvest's function lacks them.
 func (r *Recorder) Finish(name string, end time.Time) *CaseStats {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	n := max(int((end.Sub(r.start)+time.Second-1)/time.Second), len(r.vus), 1)
-	for len(r.vus) < n {
-		r.harvest(r.lastVUs)
-	}
-	for i := range r.seconds {
-		last := &r.seconds[i][n-1]
-		for k := range ringSize {
-			clear(r.acc[:])
-			last.add(r.take(i, k, &r.acc))
+	n := max(int((end.Sub(r.start)+time.Second-1)/time.Second), r.harvested, 1)
+	if r.harvested == n {
+		req := r.reqLog.last()
+		for i := range r.series {
+			for k := range ringSize {
+				s := r.take(i, k, &r.hists[i])
+				r.logs[i].last().add(s)
+				if r.series[i].Kind == KindRequest {
+					req.add(s)
+				}
+			}
 		}
+	}
+	for r.harvested < n {
+		r.harvest(r.lastVUs, r.harvested == n-1)
 	}
 	cs := &CaseStats{
 		Name:   name,
 		Start:  r.start,
 		End:    end,
 		Series: make([]*Stats, len(r.series)),
-		VUs:    r.vus,
-		MaxVUs: slices.Max(r.vus),
+		MaxVUs: r.maxVUs,
 		Extras: r.finishExtras(n),
 	}
 	counts := make([]int64, histLen)
@@ -264,67 +280,81 @@ func (r *Recorder) Finish(name string, end time.Time) *CaseStats {
 			reqs = append(reqs, cs.Series[i])
 		}
 	}
-	cs.Requests = Merge(name, KindCase, reqs...)
+	cs.Requests = mergeTotals(name, KindCase, reqs)
 	// A merged second's tp99 cannot come from its parts' tp99s; the
 	// recorder took it from the requests' counts when it harvested.
-	for k := range cs.Requests.Seconds {
-		if k < len(r.reqP99) {
-			cs.Requests.Seconds[k].P99 = r.reqP99[k]
-		}
-	}
+	cs.Requests.Seconds = r.reqLog.all()
 	return cs
 }
 
-// harvest appends the next second of every series.
-func (r *Recorder) harvest(vus int) {
-	k := len(r.vus) % ringSize
-	clear(r.reqAcc[:])
-	var reqCount int64
-	for i := range r.seconds {
-		clear(r.acc[:])
-		s := r.take(i, k, &r.acc)
-		s.P99 = coarseQuantile(&r.acc, s.Count, 0.99)
-		if r.series[i].Kind == KindRequest {
-			reqCount += s.Count
-			for j, n := range r.acc {
-				r.reqAcc[j] += n
+// harvest takes the next second of every series out of the ring, keeps
+// it and hands it on; sweep also takes every other slot, for the last
+// second of a case.
+func (r *Recorder) harvest(vus int, sweep bool) {
+	k := r.harvested % ringSize
+	h := &r.h
+	h.Index, h.VUs = r.harvested, vus
+	clear(r.reqHist[:])
+	req := Second{VUs: uint32(vus)}
+	for i := range r.series {
+		hist := &r.hists[i]
+		clear(hist[:])
+		s := r.take(i, k, hist)
+		for j := range ringSize {
+			if sweep && j != k { // the late samples of earlier seconds
+				s.add(r.take(i, j, hist))
 			}
 		}
-		r.seconds[i] = append(r.seconds[i], s)
+		s.P99 = micros(hist.Quantile(int64(s.Count), 0.99))
+		s.VUs = uint32(vus)
+		if r.series[i].Kind == KindRequest {
+			req.add(s)
+			r.reqHist.Merge(hist)
+		}
+		r.logs[i].append(s)
+		h.Series[i] = s
 	}
-	r.reqP99 = append(r.reqP99, coarseQuantile(&r.reqAcc, reqCount, 0.99))
+	req.P99 = micros(r.reqHist.Quantile(int64(req.Count), 0.99))
+	r.reqLog.append(req)
+	h.Requests = req
 	r.harvestExtras(k)
-	r.vus = append(r.vus, vus)
+	h.Extras = h.Extras[:0]
+	for i := range r.extraSecs {
+		h.Extras = append(h.Extras, r.extraSecs[i][len(r.extraSecs[i])-1])
+	}
+	r.harvested++
+	r.maxVUs = max(r.maxVUs, vus)
+	if r.onHarvest != nil {
+		r.onHarvest(h)
+	}
 }
 
-// RequestsP99 is the 99th percentile of the case's requests, taken
-// together, in harvested second k (0 when none completed in it).
-func (r *Recorder) RequestsP99(k int) time.Duration {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.reqP99[k]
-}
-
-// take empties ring slot k of a series in every shard and returns the sum.
-func (r *Recorder) take(series, k int, coarse *[coarseLen]int64) Second {
+// take empties ring slot k of a series in every shard and returns the
+// sum, adding its response times to hist and its longest to the series'
+// maximum.
+func (r *Recorder) take(series, k int, hist *Coarse) Second {
 	var s Second
+	var maxRT int64
 	for _, sh := range r.shards {
 		sl := &sh.cells[series].ring[k]
 		for j := range sl.coarse {
 			if n := sl.coarse[j].Load(); n != 0 {
-				coarse[j] += sl.coarse[j].Swap(0)
+				hist[j] += sl.coarse[j].Swap(0)
 			}
 		}
 		for o := range sl.outcomes {
-			s.Outcomes[o] += sl.outcomes[o].Swap(0)
+			s.Outcomes[o] += uint32(sl.outcomes[o].Swap(0))
 		}
 		s.RTSum += time.Duration(sl.rtSum.Swap(0))
 		s.Sent += sl.sent.Swap(0)
 		s.Recv += sl.recv.Swap(0)
+		maxRT = max(maxRT, sl.maxRT.Swap(0))
 	}
 	for _, n := range s.Outcomes {
 		s.Count += n
 	}
+	s.Max = micros(time.Duration(maxRT))
+	r.maxRT[series] = max(r.maxRT[series], time.Duration(maxRT))
 	return s
 }
 
@@ -332,6 +362,8 @@ func (r *Recorder) take(series, k int, coarse *[coarseLen]int64) Second {
 // of the two, an upper bound, unless the caller sets it from counts.
 func (s *Second) add(t Second) {
 	s.P99 = max(s.P99, t.P99)
+	s.Max = max(s.Max, t.Max)
+	s.VUs = max(s.VUs, t.VUs)
 	s.Count += t.Count
 	for o, n := range t.Outcomes {
 		s.Outcomes[o] += n
@@ -347,13 +379,14 @@ func (r *Recorder) stats(i int, counts []int64) *Stats {
 	st := &Stats{
 		Name:    r.series[i].Name,
 		Kind:    r.series[i].Kind,
-		Seconds: r.seconds[i],
+		Seconds: r.logs[i].all(),
 		Errors:  r.errs[i].counts(),
 		Min:     math.MaxInt64,
+		Max:     r.maxRT[i],
 	}
-	var total Second
-	for _, s := range st.Seconds {
-		total.add(s)
+	var total Counts
+	for k := range st.Seconds {
+		total.Add(&st.Seconds[k])
 	}
 	st.Count, st.Outcomes, st.Sent, st.Recv = total.Count, total.Outcomes, total.Sent, total.Recv
 	for _, sh := range r.shards {
@@ -362,7 +395,6 @@ func (r *Recorder) stats(i int, counts []int64) *Stats {
 			st.Status[k] += c.status[k].Load()
 		}
 		st.Min = min(st.Min, time.Duration(c.minRT.Load()))
-		st.Max = max(st.Max, time.Duration(c.maxRT.Load()))
 		st.MaxSent = max(st.MaxSent, c.maxSent.Load())
 		st.MaxRecv = max(st.MaxRecv, c.maxRecv.Load())
 		st.Connects += c.connects.Load()
@@ -379,6 +411,38 @@ func (r *Recorder) stats(i int, counts []int64) *Stats {
 	st.Hist = newHist(counts)
 	st.Ranges = histRanges(counts)
 	return st
+}
+
+// secondLog is one series' harvested seconds, in blocks of blockLen, so
+// that a long run keeps 64 bytes per second and never a slice grown past
+// its length.
+type secondLog struct {
+	blocks []*[blockLen]Second
+	n      int
+}
+
+// blockLen is the seconds of one block: 4 KB.
+const blockLen = 64
+
+func (l *secondLog) append(s Second) {
+	if l.n%blockLen == 0 {
+		l.blocks = append(l.blocks, new([blockLen]Second))
+	}
+	l.blocks[l.n/blockLen][l.n%blockLen] = s
+	l.n++
+}
+
+func (l *secondLog) last() *Second { return &l.blocks[(l.n-1)/blockLen][(l.n-1)%blockLen] }
+
+// all returns the seconds as one slice of their number, and drops the
+// blocks.
+func (l *secondLog) all() []Second {
+	out := make([]Second, 0, l.n)
+	for _, b := range l.blocks {
+		out = append(out, b[:min(blockLen, l.n-len(out))]...)
+	}
+	l.blocks = nil
+	return out
 }
 
 // errorLog keeps the failure messages of one series. The kept entries are

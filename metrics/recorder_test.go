@@ -79,6 +79,7 @@ func TestRecorderTotals(t *testing.T) {
 			sec.RTSum += smp.RT
 			sec.Sent += smp.Sent
 			sec.Recv += smp.Recv
+			sec.Max = max(sec.Max, micros(smp.RT))
 			if err := hists[si].RecordValue(smp.RT.Microseconds()); err != nil {
 				t.Fatal(err)
 			}
@@ -99,8 +100,8 @@ func TestRecorderTotals(t *testing.T) {
 	if cs.Name != "case" || !cs.Start.Equal(testStart) || cs.Duration() != 2500*time.Millisecond {
 		t.Errorf("case %q from %v for %v", cs.Name, cs.Start, cs.Duration())
 	}
-	if !reflect.DeepEqual(cs.VUs, []int{0, 0, 0}) || cs.MaxVUs != 0 {
-		t.Errorf("VUs %v (max %d), want three seconds of 0", cs.VUs, cs.MaxVUs)
+	if vus := vusOf(cs); !reflect.DeepEqual(vus, []int{0, 0, 0}) || cs.MaxVUs != 0 {
+		t.Errorf("VUs %v (max %d), want three seconds of 0", vus, cs.MaxVUs)
 	}
 	if want[0].Count+want[1].Count != goroutines*perG {
 		t.Fatalf("reference counts %d+%d samples", want[0].Count, want[1].Count)
@@ -147,11 +148,28 @@ func rangeOf(rt time.Duration) int {
 	return len(RangeBounds)
 }
 
+// vusOf is a case's VU count per second.
+func vusOf(cs *CaseStats) []int {
+	var vus []int
+	for _, s := range cs.Requests.Seconds {
+		vus = append(vus, int(s.VUs))
+	}
+	return vus
+}
+
 // Seconds are attributed by when samples ended; Tick harvests only seconds
 // that ended 50ms before now; late samples move to a later second but stay
-// in the totals; Finish harvests the rest.
+// in the totals; Finish harvests the rest. Every second harvested is handed
+// on once, in order, as it is kept.
 func TestRecorderSeconds(t *testing.T) {
 	r := NewRecorder([]SeriesInfo{{Name: "a"}}, 2, testStart)
+	var handed []Second
+	r.OnHarvest(func(h *Harvest) {
+		if h.Index != len(handed) || len(h.Series) != 1 || h.Info[0].Name != "a" || h.Requests != h.Series[0] {
+			t.Errorf("harvest %d of %d: series %+v, requests %+v", h.Index, len(handed), h.Series, h.Requests)
+		}
+		handed = append(handed, h.Series[0])
+	})
 	var rtSum time.Duration
 	rec := func(shard int, end time.Duration) {
 		rt := time.Duration(shard+1) * time.Millisecond
@@ -160,9 +178,8 @@ func TestRecorderSeconds(t *testing.T) {
 	}
 	last := func(wantSec int, wantCount int64) {
 		t.Helper()
-		sec, per, ok := r.Last()
-		if !ok || sec != wantSec || len(per) != 1 || per[0].Count != wantCount {
-			t.Errorf("Last() = %d, %+v, %v; want second %d with %d samples", sec, per, ok, wantSec, wantCount)
+		if len(handed) != wantSec+1 || handed[wantSec].Count != uint32(wantCount) {
+			t.Errorf("handed on %+v; want second %d with %d samples last", handed, wantSec, wantCount)
 		}
 	}
 
@@ -171,7 +188,7 @@ func TestRecorderSeconds(t *testing.T) {
 	rec(0, time.Second-time.Nanosecond)
 	rec(1, time.Second)
 	r.Tick(at(1049*time.Millisecond), 3)
-	if _, _, ok := r.Last(); ok {
+	if len(handed) != 0 {
 		t.Fatal("second 0 harvested less than 50ms after it ended")
 	}
 	r.Tick(at(1050*time.Millisecond), 3)
@@ -194,15 +211,18 @@ func TestRecorderSeconds(t *testing.T) {
 	last(7, 2)
 
 	st := cs.Series[0]
-	var counts []int64
+	var counts []uint32
 	for _, s := range st.Seconds {
 		counts = append(counts, s.Count)
 	}
-	if want := []int64{3, 2, 1, 1, 0, 0, 2, 2}; !slices.Equal(counts, want) {
+	if want := []uint32{3, 2, 1, 1, 0, 0, 2, 2}; !slices.Equal(counts, want) {
 		t.Errorf("samples per second %v, want %v", counts, want)
 	}
-	if want := []int{3, 4, 4, 6, 6, 6, 6, 6}; !slices.Equal(cs.VUs, want) || cs.MaxVUs != 6 {
-		t.Errorf("VUs %v (max %d), want %v (max 6)", cs.VUs, cs.MaxVUs, want)
+	if !slices.Equal(handed, st.Seconds) {
+		t.Errorf("handed on %+v\nkept %+v", handed, st.Seconds)
+	}
+	if want := []int{3, 4, 4, 6, 6, 6, 6, 6}; !slices.Equal(vusOf(cs), want) || cs.MaxVUs != 6 {
+		t.Errorf("VUs %v (max %d), want %v (max 6)", vusOf(cs), cs.MaxVUs, want)
 	}
 	if st.Count != 11 || st.Outcomes[Success] != 11 || st.Sent != 110 || st.Recv != 220 || st.Mean != rtSum/11 {
 		t.Errorf("totals: %d samples (%d successful), %d B sent, %d B received, mean %v; want 11, 11, 110, 220, %v",
@@ -230,8 +250,8 @@ func TestRecorderFinishSeconds(t *testing.T) {
 				r.Tick(at(d), i+1)
 			}
 			cs := r.Finish("c", at(c.end))
-			if !slices.Equal(cs.VUs, c.want) || cs.MaxVUs != slices.Max(c.want) {
-				t.Errorf("VUs %v (max %d), want %v", cs.VUs, cs.MaxVUs, c.want)
+			if !slices.Equal(vusOf(cs), c.want) || cs.MaxVUs != slices.Max(c.want) {
+				t.Errorf("VUs %v (max %d), want %v", vusOf(cs), cs.MaxVUs, c.want)
 			}
 			for _, st := range cs.Series {
 				if len(st.Seconds) != len(c.want) {

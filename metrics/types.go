@@ -1,10 +1,15 @@
-// Package metrics measures a run: the hot path records samples into
-// lock-free shards, a clock harvests them once per second into a per-second
-// series, and Finish merges everything into Stats that reporters read.
-// Memory is bounded by (series × seconds), never by the number of samples.
-// Beside the request tables, a case records the extra metrics its
-// protocols declare (ExtraInfo): counters and distributions, per second
-// and in total, recorded the same way.
+// Package metrics measures a run and judges it: the hot path records
+// samples into lock-free shards; a clock harvests them once per second
+// into one 64-byte Second per series (with a coarse histogram it lends,
+// not keeps), handed to whoever listens (OnHarvest: the runner's SLA
+// rules, probes and outputs); Finish merges everything into Stats. Memory
+// is bounded by (series × seconds), never by the number of samples. KPIs
+// is the one table of KPI metrics (unit, better direction, how each is
+// computed from a series and from a window), and Run.Judge computes a
+// finished run's one verdict, which every output reads. It imports
+// nothing of perfcase's. Beside the request tables, a case records the
+// extra metrics its protocols declare (ExtraInfo): counters and
+// distributions, per second and in total, recorded the same way.
 package metrics
 
 import (
@@ -70,18 +75,79 @@ var RangeNames = [9]string{"0~50ms", "50~200ms", "200~500ms", "500ms~1s", "1~2s"
 // RangeBounds are the upper bounds of RangeNames but the last.
 var RangeBounds = [8]time.Duration{50 * time.Millisecond, 200 * time.Millisecond, 500 * time.Millisecond, time.Second, 2 * time.Second, 3 * time.Second, 4 * time.Second, 5 * time.Second}
 
-// Second is what one series did in one second of the run, by the time
-// samples completed.
+// Second is what one series did in one second of a case, by the time its
+// samples completed: the record the case's clock harvests once a second,
+// hands to every output (see package output) and keeps for the report.
+//
+// It is 64 bytes, and it is all a series keeps per second of a run
+// (TestSecondSize, TestRetainedPerSecond): counts are 32-bit (four
+// billion samples of one series in one second), times that are not sums
+// are whole microseconds, clamped at an hour as the histograms clamp
+// them. Sums over more than a second go into Counts. The second's
+// response times are also counted in a coarse histogram (Coarse), which
+// the harvest lends to outputs and does not keep.
 type Second struct {
+	RTSum time.Duration // response times, summed
+	Sent  int64         // bytes
+	Recv  int64
+	Count uint32
+	// Outcomes[Success] succeeded; the others failed, each in its one
+	// bucket. They add up to Count.
+	Outcomes [NumOutcomes]uint32
+	Max      Micros // the longest response time; 0 with no samples
+	// P99 is the 99th percentile of response time, the middle of its
+	// coarse histogram bucket (within 1/32 of the value); 0 with no
+	// samples.
+	P99 Micros
+	// VUs is the case's VU count in that second, as the clock sampled it
+	// 100 ms into the second: the same in every series of the second.
+	VUs uint32
+}
+
+// Micros is a response time in whole microseconds, as the histograms
+// keep them.
+type Micros uint32
+
+// micros is d in whole microseconds, clamped as histMicros clamps.
+func micros(d time.Duration) Micros { return Micros(histMicros(d)) }
+
+// Duration is m as a time.Duration.
+func (m Micros) Duration() time.Duration { return time.Duration(m) * time.Microsecond }
+
+// Counts are what many samples add up to: a window of seconds, or a case's
+// requests over several seconds. Unlike a Second's, they are 64-bit.
+type Counts struct {
 	Count    int64
 	Outcomes [NumOutcomes]int64
 	RTSum    time.Duration
 	Sent     int64
 	Recv     int64
-	// P99 is the second's 99th percentile of response time, from a coarse
-	// histogram (within 1/16 of the value); 0 with no samples.
-	P99 time.Duration
 }
+
+// Add adds one second.
+func (c *Counts) Add(s *Second) {
+	c.Count += int64(s.Count)
+	for o, n := range s.Outcomes {
+		c.Outcomes[o] += int64(n)
+	}
+	c.RTSum += s.RTSum
+	c.Sent += s.Sent
+	c.Recv += s.Recv
+}
+
+// Merge adds o.
+func (c *Counts) Merge(o *Counts) {
+	c.Count += o.Count
+	for k, n := range o.Outcomes {
+		c.Outcomes[k] += n
+	}
+	c.RTSum += o.RTSum
+	c.Sent += o.Sent
+	c.Recv += o.Recv
+}
+
+// Failures is the number of failed samples.
+func (c *Counts) Failures() int64 { return c.Count - c.Outcomes[Success] }
 
 // ErrorCount is one distinct failure message and how often it was kept.
 type ErrorCount struct {
@@ -116,7 +182,7 @@ type Stats struct {
 
 	// Errors are the first distinct failure messages, most frequent first.
 	Errors []ErrorCount
-	// Seconds is the per-second series, one entry per second of the run.
+	// Seconds is the per-second series, one entry per second of the case.
 	Seconds []Second
 }
 
@@ -141,12 +207,11 @@ type CaseStats struct {
 	// Series holds every series in the order given to NewRecorder:
 	// requests, then transactions, then the case's passes.
 	Series []*Stats
-	// Requests is every request series merged: the case's requests as one.
+	// Requests is every request series merged: the case's requests as one,
+	// its row in the report. Its Seconds carry the tp99 of the requests
+	// taken together, and, as every series' seconds do, the VUs.
 	Requests *Stats
-	// VUs is the number of active VUs in each second, aligned with
-	// Stats.Seconds.
-	VUs    []int
-	MaxVUs int
+	MaxVUs   int
 	// Extras are the case's extra metrics (see ExtraInfo), in the order
 	// given to NewRecorder; nil when it has none.
 	Extras []*ExtraStats
@@ -165,8 +230,8 @@ const (
 	StoppedBySLA               // an SLA rule with action stop ended the run
 )
 
-// Run is a finished run: what every reporter renders. Reporters are pure
-// functions of a Run.
+// Run is a finished run: what every output receives at its end, and
+// what every reporter renders.
 type Run struct {
 	// ID identifies the run wherever its report goes (a random UUID), so
 	// that uploading the same report twice is recognised as one run.
@@ -178,17 +243,14 @@ type Run struct {
 	Status Status
 	Reason string // why the run ended early, when Status is not Completed
 	Cases  []*CaseResult
+	// Verdict is what the run came to; Judge sets it once the cases'
+	// KPIs are judged, and every output reads it.
+	Verdict Verdict
 }
 
-// Passed reports whether every checkpoint of every case held.
-func (r *Run) Passed() bool {
-	for _, c := range r.Cases {
-		if !c.Passed() {
-			return false
-		}
-	}
-	return true
-}
+// Passed reports whether every checkpoint of every case held: the
+// verdict's Passed.
+func (r *Run) Passed() bool { return r.Verdict.Passed }
 
 // CaseResult is one case of a finished run.
 type CaseResult struct {
@@ -271,21 +333,6 @@ type RendezvousResult struct {
 	Name     string
 	Releases int64 // releases because enough VUs arrived
 	Timeouts int64 // releases because the timeout passed
-}
-
-// Passed reports whether every KPI of the case held and no SLA rule
-// acted: a rule that only flags fails the verdict too, as one that stops
-// the run does.
-func (c *CaseResult) Passed() bool {
-	if len(c.SLA) > 0 {
-		return false
-	}
-	for _, k := range c.KPIs {
-		if !k.Pass {
-			return false
-		}
-	}
-	return true
 }
 
 // StageResult is when one stage ran.

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/perfcase/perfcase/metrics"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -236,7 +237,7 @@ func (im *importer) stageKPIs(k *StageKpis, path string) []*scenario.KPICheck {
 			return
 		}
 		src := fmt.Sprintf("%s %s %s%s", metric, item.Comparison, strconv.FormatFloat(item.Value, 'f', -1, 64), unit)
-		out = append(out, &scenario.KPICheck{Source: src, Metric: metric, Op: item.Comparison, Value: item.Value})
+		out = append(out, &scenario.KPICheck{Source: src, Metric: metric, Def: metrics.KPIs.Lookup(metric), Op: item.Comparison, Value: item.Value})
 	}
 	add(k.AverageResponseTime, "avg_rt", "ms", "average_response_time")
 	add(k.SuccessRate, "success_rate", "%", "success_rate")

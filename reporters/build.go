@@ -11,186 +11,25 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/output"
 	"github.com/perfcase/perfcase/perftest"
 )
 
-// Report is the JSON perfcase writes with --out: the report API's envelope
-// around a RunResult. docs/report-json.md describes every field.
-type Report perftest.Response[RunResult]
-
-// RunResult is ShowReport's ReportInfo for the whole run, with beside it
-// the task's case list (4.6.5 shape), each case's detail (4.6.4 shape) and
-// what the API has no place for. ReportInfo is embedded so that its fields
-// sit directly in "result", where a consumer of ShowReport looks for them.
-type RunResult struct {
-	perftest.ReportInfo
-	CaseAwInfoList []perftest.CaseAwInfo             `json:"case_aw_info_list"`
-	Cases          []perftest.CaseReportDetailResult `json:"cases"`
-	Perfcase       PerfcaseInfo                      `json:"perfcase"`
-}
-
-// PerfcaseInfo is what the report API has no place for: the scenario, how
-// the run ended, every KPI, kept error message and stage, and what the
-// load models, probes, regulation, SLA rules and rendezvous points did.
-//
-// Every list is written, [] when empty, never null; each entry names its
-// case. Cases has one entry per case, in the scenario's order, aligned
-// with result.cases; the other lists hold the cases' entries one case
-// after the other, in the scenario's order.
-type PerfcaseInfo struct {
-	// RunID identifies the run (a UUID), so a report uploaded twice is
-	// one run to the service.
-	RunID    string `json:"run_id"`
-	Scenario string `json:"scenario"`
-	File     string `json:"file"`
-	// Status is "completed", "interrupted", "aborted" or "stopped_by_sla".
-	Status string `json:"status"`
-	Reason string `json:"reason"` // why the run ended early; "" when it completed
-	// Passed is whether every KPI held. It says nothing of how the run
-	// ended: an interrupted run whose KPIs held is passed and interrupted.
-	Passed        bool                 `json:"passed"`
-	KPIs          []PerfcaseKPI        `json:"kpis"`
-	Errors        []PerfcaseError      `json:"errors"`
-	Stages        []PerfcaseStage      `json:"stages"`
-	Cases         []PerfcaseCase       `json:"cases"`
-	ProbeSteps    []PerfcaseProbeStep  `json:"probe_steps"`
-	ManualChanges []PerfcaseChange     `json:"manual_changes"`
-	SLATriggers   []PerfcaseSLATrigger `json:"sla_triggers"`
-	Rendezvous    []PerfcaseRendezvous `json:"rendezvous"`
-	// Connections are, per request series that opened any, how many
-	// connections it opened and the mean time opening one took (dial, TLS,
-	// WebSocket handshake), a part of its response times.
-	Connections []PerfcaseConnections `json:"connections"`
-}
-
-// PerfcaseConnections is the connections one request series opened.
-type PerfcaseConnections struct {
-	Case         string   `json:"case"`
-	Series       string   `json:"series"`
-	Opened       int64    `json:"opened"`
-	AvgConnectMS *float64 `json:"avg_connect_ms"`
-}
-
-// PerfcaseCase is what one case's load model and probing came to.
-type PerfcaseCase struct {
-	Case string `json:"case"`
-	// LatencyFrom is "send" (closed models: a request is timed from when
-	// it was sent) or "intended_start" (a TPS stage ran: the first request
-	// of a pass is timed from when the pass was due).
-	LatencyFrom string `json:"latency_from"`
-	// MissedStarts counts the passes a TPS stage was due to start but
-	// could not, every VU up to the cap being busy.
-	MissedStarts int64 `json:"missed_starts"`
-	// TP99PerSecond is the 99th percentile of the case's requests in each
-	// second of the case (ms, within 1/32; null in a second without
-	// requests), aligned with the case's own seconds from its start.
-	TP99PerSecond []*float64 `json:"tp99_per_second"`
-	// Peak is what a probing stage found; null when none ran or the load
-	// never broke.
-	Peak *PerfcasePeak `json:"peak"`
-	// RowsOut names the file variable (on_end: stop) whose rows ran out
-	// and ended the case early; null when it ran its stages.
-	RowsOut *string `json:"rows_out"`
-}
-
-// PerfcasePeak is the load at which a probing stage's KPIs first missed
-// (peak_probe), or the last good step (step_probe).
-type PerfcasePeak struct {
-	Stage       string   `json:"stage"`
-	Time        string   `json:"time"`
-	VUs         int      `json:"vus"`
-	RPS         *float64 `json:"rps"`          // requests per second
-	TPS         *float64 `json:"tps"`          // passes per second
-	AvgRT       *float64 `json:"avg_rt"`       // ms
-	SuccessRate *float64 `json:"success_rate"` // %
-	Reason      string   `json:"reason"`       // the KPI that missed, with what was observed
-}
-
-// PerfcaseProbeStep is one step of a step_probe stage, judged on its own
-// data.
-type PerfcaseProbeStep struct {
-	Case        string   `json:"case"`
-	Stage       string   `json:"stage"`
-	Start       string   `json:"start"`
-	End         string   `json:"end"`
-	VUs         int      `json:"vus"`
-	RPS         *float64 `json:"rps"`          // requests per second
-	AvgRT       *float64 `json:"avg_rt"`       // ms
-	SuccessRate *float64 `json:"success_rate"` // %
-	Good        bool     `json:"good"`         // its KPIs held and its rate still rose
-	Reason      string   `json:"reason"`       // why it is not good; "" when it is
-}
-
-// PerfcaseChange is one manual regulation of a running stage.
-type PerfcaseChange struct {
-	Case   string  `json:"case"`
-	Time   string  `json:"time"`
-	Stage  string  `json:"stage"`
-	Target float64 `json:"target"` // VUs, or passes per second for a rate stage
-	By     string  `json:"by"`     // where it came from, e.g. "control 127.0.0.1:6565"
-}
-
-// PerfcaseSLATrigger is one time an SLA rule's KPI missed for as many
-// windows in a row as the rule tolerates.
-type PerfcaseSLATrigger struct {
-	Case     string   `json:"case"`
-	Time     string   `json:"time"`
-	Rule     string   `json:"rule"`
-	KPI      string   `json:"kpi"`      // as written, e.g. "avg_rt < 200ms"
-	Requests []string `json:"requests"` // the requests it watches; [] for all of the case's
-	Observed *float64 `json:"observed"` // in the KPI metric's unit
-	Stopped  bool     `json:"stopped"`  // the rule stopped the run; false: flagged only
-}
-
-// PerfcaseRendezvous is how one rendezvous point released its VUs.
-type PerfcaseRendezvous struct {
-	Case     string `json:"case"`
-	Name     string `json:"name"`
-	Releases int64  `json:"releases"` // releases because enough VUs arrived
-	Timeouts int64  `json:"timeouts"` // releases because the timeout passed
-}
-
-// PerfcaseKPI is one KPI judged on a finished case.
-type PerfcaseKPI struct {
-	Case   string `json:"case"`
-	KPI    string `json:"kpi"`    // as written, e.g. "tp99 < 300ms"
-	Series string `json:"series"` // the request or transaction; "" for the case
-	Metric string `json:"metric"`
-	Op     string `json:"op"`
-	// Threshold and Observed are in the metric's unit (ms, %, /s, bytes or
-	// a count); null when not a number.
-	Threshold *float64 `json:"threshold"`
-	Observed  *float64 `json:"observed"`
-	Pass      bool     `json:"pass"`
-}
-
-// PerfcaseError is one distinct failure message a series kept.
-type PerfcaseError struct {
-	Case    string `json:"case"`
-	Series  string `json:"series"`
-	Kind    string `json:"kind"`    // "request", "transaction" or "case"
-	Outcome string `json:"outcome"` // metrics.Outcome's name, e.g. "timeout"
-	Message string `json:"message"`
-	Count   int64  `json:"count"`
-}
-
-// PerfcaseStage is when one stage of a case ran.
-type PerfcaseStage struct {
-	Case  string `json:"case"`
-	Name  string `json:"name"`
-	Mode  string `json:"mode"`
-	Start string `json:"start"`
-	End   string `json:"end"`
-}
-
-// WriteJSON writes the report indented, its fields in the order of the
-// Go types, so the same run always gives the same bytes.
-func (r *Report) WriteJSON(w io.Writer) error {
+// WriteJSON writes the finished run's report JSON indented, its fields
+// in the order of the Go types, so the same run always gives the same
+// bytes.
+func WriteJSON(w io.Writer, f *output.Finished) error {
 	enc := json.NewEncoder(w)
 	// Keep ">5s" and error messages readable instead of \u003e.
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	return enc.Encode(f.Report)
+}
+
+// Finish is a finished run as every output takes it: the run, and its
+// report JSON built once for all that render or send it.
+func Finish(run *metrics.Run) *output.Finished {
+	return &output.Finished{Run: run, Report: PerfTestReport(run)}
 }
 
 // successCode is the report API's code for a successful response.
@@ -200,15 +39,15 @@ const successCode = "SVCSTG.CPTS.0000000"
 // reference's examples write times ("2022-09-16T19:18:16+08:00").
 const timeLayout = "2006-01-02T15:04:05-07:00"
 
-// PerfTestReport renders a finished run as the report JSON perfcase writes
-// with --out.
-func PerfTestReport(run *metrics.Run) *Report {
+// PerfTestReport renders a finished run, judged, as the report JSON
+// perfcase writes with --out.
+func PerfTestReport(run *metrics.Run) *output.Report {
 	views := make([]*caseView, len(run.Cases))
 	for i, c := range run.Cases {
-		views[i] = newCaseView(c)
+		views[i] = newCaseView(c, &run.Verdict.Cases[i])
 	}
 	tl := newTimeline(run, views)
-	res := RunResult{
+	res := output.RunResult{
 		ReportInfo: perftest.ReportInfo{
 			Brokens:       tl.brokens(),
 			Details:       &perftest.ReportdetailsInfo{Data: []perftest.ReportdetailItemInfo{}, PageIndex: 1, PageSize: len(views), Total: len(views)},
@@ -228,12 +67,13 @@ func PerfTestReport(run *metrics.Run) *Report {
 		vum += v.vum
 	}
 	res.TaskInfo = &perftest.ReportTaskInfo{Vum: num(round(vum, 2))}
-	return &Report{Code: successCode, Message: "success", Result: res}
+	return &output.Report{Code: successCode, Message: "success", Result: res}
 }
 
 // caseView is one case with its series sorted by kind.
 type caseView struct {
 	c        *metrics.CaseResult
+	verdict  *metrics.CaseVerdict
 	requests []*metrics.Stats
 	txs      []*metrics.Stats
 	// pass is the case's passes; an empty series when the recorder had
@@ -245,11 +85,11 @@ type caseView struct {
 	vum  float64 // VU-minutes
 	// reqSeconds sums the request series second by second: the case's
 	// traffic on the wire.
-	reqSeconds []metrics.Second
+	reqSeconds []metrics.Counts
 }
 
-func newCaseView(c *metrics.CaseResult) *caseView {
-	v := &caseView{c: c, pass: &metrics.Stats{Name: c.Stats.Name, Kind: metrics.KindCase}}
+func newCaseView(c *metrics.CaseResult, verdict *metrics.CaseVerdict) *caseView {
+	v := &caseView{c: c, verdict: verdict, pass: &metrics.Stats{Name: c.Stats.Name, Kind: metrics.KindCase}}
 	for _, s := range c.Stats.Series {
 		switch s.Kind {
 		case metrics.KindRequest:
@@ -267,8 +107,8 @@ func newCaseView(c *metrics.CaseResult) *caseView {
 	}
 	v.secs = c.Stats.Duration().Seconds()
 	var vuSeconds int
-	for _, n := range c.Stats.VUs {
-		vuSeconds += n
+	for _, s := range v.reqs.Seconds {
+		vuSeconds += int(s.VUs)
 	}
 	v.vum = float64(vuSeconds) / 60
 	return v
@@ -281,10 +121,10 @@ func (v *caseView) detail() *perftest.CaseReportDetails {
 		DetailDatas:        make([]perftest.CaseReportDetail, len(v.requests)),
 	}
 	for i, s := range v.requests {
-		d.DetailDatas[i] = v.row(s, perftest.DatumAW, s.Seconds)
+		d.DetailDatas[i] = v.row(s, perftest.DatumAW, addSeconds(nil, 0, s.Seconds))
 	}
 	for i, s := range v.txs {
-		d.CustomTransactions[i] = v.row(s, perftest.DatumTransaction, s.Seconds)
+		d.CustomTransactions[i] = v.row(s, perftest.DatumTransaction, addSeconds(nil, 0, s.Seconds))
 	}
 	// The case's row is its requests taken together, as PerfTest's own
 	// examples show (a two-request case: requests 2884, transactions
@@ -313,9 +153,9 @@ func (v *caseView) detail() *perftest.CaseReportDetails {
 
 // row renders one series as a row of datum type dt; wire is the per-second traffic its bandwidth
 // fields are computed from.
-func (v *caseView) row(s *metrics.Stats, dt int, wire []metrics.Second) perftest.CaseReportDetail {
+func (v *caseView) row(s *metrics.Stats, dt int, wire []metrics.Counts) perftest.CaseReportDetail {
 	cs := v.c.Stats
-	rps, tps := maxCount(wire), maxCount(s.Seconds)
+	rps, tps := maxCount(wire), maxCount(addSeconds(nil, 0, s.Seconds))
 	netAvg, netMax, netMin := traffic(wire, v.secs)
 	d := perftest.CaseReportDetail{
 		AverageRespTime:   ms(s.Mean),
@@ -616,7 +456,7 @@ func (v *caseView) awInfo() perftest.CaseAwInfo {
 // their offset from the run's start and summed.
 type timeline struct {
 	start time.Time
-	wire  []metrics.Second // the cases' requests
+	wire  []metrics.Counts // the cases' requests
 	vus   []int
 }
 
@@ -626,12 +466,17 @@ func newTimeline(run *metrics.Run, views []*caseView) *timeline {
 		// A case's second k is [Start+k s, Start+(k+1) s), so a case that
 		// started later than the run (serial cases) shifts right.
 		off := max(int(v.c.Stats.Start.Sub(run.Start)/time.Second), 0)
-		tl.wire = addSeconds(tl.wire, off, v.reqSeconds)
-		for k, n := range v.c.Stats.VUs {
+		for len(tl.wire) < off+len(v.reqSeconds) {
+			tl.wire = append(tl.wire, metrics.Counts{})
+		}
+		for k := range v.reqSeconds {
+			tl.wire[off+k].Merge(&v.reqSeconds[k])
+		}
+		for k, s := range v.reqs.Seconds {
 			for len(tl.vus) <= off+k {
 				tl.vus = append(tl.vus, 0)
 			}
-			tl.vus[off+k] += n
+			tl.vus[off+k] += int(s.VUs)
 		}
 	}
 	return tl
@@ -692,12 +537,12 @@ func outline(run *metrics.Run, views []*caseView, tl *timeline) *perftest.Report
 		reqs += v.reqs.Count
 		ok += v.reqs.Outcomes[metrics.Success]
 		rt += float64(v.reqs.Mean) * float64(v.reqs.Count)
-		if v.c.Passed() {
+		if !v.verdict.Failed {
 			passed++
 		}
 		if len(v.c.KPIs) > 0 {
 			kpiCases++
-			if v.c.Passed() {
+			if !v.verdict.Failed {
 				kpiPassed++
 			}
 		}
@@ -755,48 +600,51 @@ func respTimeRange(views []*caseView) map[string]string {
 }
 
 // perfcaseInfo collects what the API has no place for.
-func perfcaseInfo(run *metrics.Run) PerfcaseInfo {
-	p := PerfcaseInfo{
+func perfcaseInfo(run *metrics.Run) output.PerfcaseInfo {
+	p := output.PerfcaseInfo{
 		RunID:    run.ID,
 		Scenario: run.Name,
 		File:     run.Source,
 		Status:   statusName(run.Status),
 		Reason:   run.Reason,
-		Passed:   run.Passed(),
-		KPIs:     []PerfcaseKPI{},
-		Errors:   []PerfcaseError{},
-		Stages:   []PerfcaseStage{},
+		Passed:   run.Verdict.Passed,
+		Verdict:  run.Verdict.State.String(),
+		ExitCode: run.Verdict.ExitCode(),
+		KPIs:     []output.PerfcaseKPI{},
+		Errors:   []output.PerfcaseError{},
+		Stages:   []output.PerfcaseStage{},
 
-		Cases:         []PerfcaseCase{},
-		ProbeSteps:    []PerfcaseProbeStep{},
-		ManualChanges: []PerfcaseChange{},
-		SLATriggers:   []PerfcaseSLATrigger{},
-		Rendezvous:    []PerfcaseRendezvous{},
-		Connections:   []PerfcaseConnections{},
+		Cases:         []output.PerfcaseCase{},
+		ProbeSteps:    []output.PerfcaseProbeStep{},
+		ManualChanges: []output.PerfcaseChange{},
+		SLATriggers:   []output.PerfcaseSLATrigger{},
+		Rendezvous:    []output.PerfcaseRendezvous{},
+		Connections:   []output.PerfcaseConnections{},
 	}
-	for _, c := range run.Cases {
+	for i, c := range run.Cases {
 		name := c.Stats.Name
 		for _, k := range c.KPIs {
-			p.KPIs = append(p.KPIs, PerfcaseKPI{Case: name, KPI: k.Source, Series: k.Series, Metric: k.Metric, Op: k.Op,
+			p.KPIs = append(p.KPIs, output.PerfcaseKPI{Case: name, KPI: k.Source, Series: k.Series, Metric: k.Metric, Op: k.Op,
 				Threshold: num(k.Threshold), Observed: num(k.Observed), Pass: k.Pass})
 		}
 		for _, s := range c.Stats.Series {
 			for _, e := range s.Errors {
-				p.Errors = append(p.Errors, PerfcaseError{Case: name, Series: s.Name, Kind: kindName(s.Kind),
+				p.Errors = append(p.Errors, output.PerfcaseError{Case: name, Series: s.Name, Kind: kindName(s.Kind),
 					Outcome: e.Outcome.String(), Message: e.Message, Count: e.Count})
 			}
 		}
 		for _, s := range c.Stats.Series {
 			if s.Kind == metrics.KindRequest && s.Connects > 0 {
-				p.Connections = append(p.Connections, PerfcaseConnections{Case: name, Series: s.Name, Opened: s.Connects,
+				p.Connections = append(p.Connections, output.PerfcaseConnections{Case: name, Series: s.Name, Opened: s.Connects,
 					AvgConnectMS: ratio(float64(s.ConnectTime)/float64(time.Millisecond), float64(s.Connects), 3)})
 			}
 		}
 		for _, st := range c.Stages {
-			p.Stages = append(p.Stages, PerfcaseStage{Case: name, Name: st.Name, Mode: st.Mode,
+			p.Stages = append(p.Stages, output.PerfcaseStage{Case: name, Name: st.Name, Mode: st.Mode,
 				Start: *timestamp(st.Start), End: *timestamp(st.End)})
 		}
-		pc := PerfcaseCase{Case: name, LatencyFrom: latencyFrom(c), MissedStarts: c.Missed, TP99PerSecond: []*float64{}}
+		pc := output.PerfcaseCase{Case: name, Verdict: caseVerdict(&run.Verdict.Cases[i]), LatencyFrom: latencyFrom(c),
+			MissedStarts: c.Missed, TP99PerSecond: []*float64{}}
 		if c.RowsOut != "" {
 			pc.RowsOut = &c.RowsOut
 		}
@@ -805,37 +653,48 @@ func perfcaseInfo(run *metrics.Run) PerfcaseInfo {
 				if sec.Count == 0 {
 					pc.TP99PerSecond = append(pc.TP99PerSecond, nil)
 				} else {
-					pc.TP99PerSecond = append(pc.TP99PerSecond, ms(sec.P99))
+					pc.TP99PerSecond = append(pc.TP99PerSecond, ms(sec.P99.Duration()))
 				}
 			}
 		}
 		if pk := c.Peak; pk != nil {
-			pc.Peak = &PerfcasePeak{Stage: pk.Stage, Time: *timestamp(pk.Time), VUs: pk.VUs,
+			pc.Peak = &output.PerfcasePeak{Stage: pk.Stage, Time: *timestamp(pk.Time), VUs: pk.VUs,
 				RPS: num(round(pk.RPS, 2)), TPS: num(round(pk.TPS, 2)), AvgRT: num(round(pk.AvgRT, 3)),
 				SuccessRate: num(round(pk.SuccessRate, 2)), Reason: pk.Reason}
 		}
 		p.Cases = append(p.Cases, pc)
 		for _, st := range c.Steps {
-			p.ProbeSteps = append(p.ProbeSteps, PerfcaseProbeStep{Case: name, Stage: st.Stage,
+			p.ProbeSteps = append(p.ProbeSteps, output.PerfcaseProbeStep{Case: name, Stage: st.Stage,
 				Start: *timestamp(st.Start), End: *timestamp(st.End), VUs: st.VUs,
 				RPS: num(round(st.RPS, 2)), AvgRT: num(round(st.AvgRT, 3)), SuccessRate: num(round(st.SuccessRate, 2)),
 				Good: st.Good, Reason: st.Reason})
 		}
 		for _, ch := range c.Changes {
-			p.ManualChanges = append(p.ManualChanges, PerfcaseChange{Case: name, Time: *timestamp(ch.Time),
+			p.ManualChanges = append(p.ManualChanges, output.PerfcaseChange{Case: name, Time: *timestamp(ch.Time),
 				Stage: ch.Stage, Target: ch.Target, By: ch.By})
 		}
 		for _, tr := range c.SLA {
-			p.SLATriggers = append(p.SLATriggers, PerfcaseSLATrigger{Case: name, Time: *timestamp(tr.Time),
+			p.SLATriggers = append(p.SLATriggers, output.PerfcaseSLATrigger{Case: name, Time: *timestamp(tr.Time),
 				Rule: tr.Rule, KPI: tr.KPI, Requests: append([]string{}, tr.Requests...),
 				Observed: num(tr.Observed), Stopped: tr.Stopped})
 		}
 		for _, r := range rendezvousByName(c) {
-			p.Rendezvous = append(p.Rendezvous, PerfcaseRendezvous{Case: name, Name: r.Name,
+			p.Rendezvous = append(p.Rendezvous, output.PerfcaseRendezvous{Case: name, Name: r.Name,
 				Releases: r.Releases, Timeouts: r.Timeouts})
 		}
 	}
 	return p
+}
+
+// caseVerdict is a case's verdict as the report spells it.
+func caseVerdict(v *metrics.CaseVerdict) string {
+	switch {
+	case v.Failed:
+		return "failed"
+	case v.Unusable:
+		return "unusable"
+	}
+	return "passed"
 }
 
 // latencyFrom is where the case's response times start; "send" when the
@@ -882,25 +741,18 @@ func kindName(k metrics.Kind) string {
 }
 
 // addSeconds adds src into dst starting at dst[off], growing dst as needed.
-func addSeconds(dst []metrics.Second, off int, src []metrics.Second) []metrics.Second {
+func addSeconds(dst []metrics.Counts, off int, src []metrics.Second) []metrics.Counts {
 	for len(dst) < off+len(src) {
-		dst = append(dst, metrics.Second{})
+		dst = append(dst, metrics.Counts{})
 	}
-	for k, s := range src {
-		d := &dst[off+k]
-		d.Count += s.Count
-		for o, n := range s.Outcomes {
-			d.Outcomes[o] += n
-		}
-		d.RTSum += s.RTSum
-		d.Sent += s.Sent
-		d.Recv += s.Recv
+	for k := range src {
+		dst[off+k].Add(&src[k])
 	}
 	return dst
 }
 
 // maxCount is the largest count of any one second.
-func maxCount(secs []metrics.Second) int64 {
+func maxCount(secs []metrics.Counts) int64 {
 	var m int64
 	for _, s := range secs {
 		m = max(m, s.Count)
@@ -911,7 +763,7 @@ func maxCount(secs []metrics.Second) int64 {
 // traffic returns the average over secs seconds, the highest and the
 // lowest second of bytes sent plus received, in KB/s (1 KB = 1000 bytes,
 // as the 4.6.4 example's avgNetworkTraffic works out).
-func traffic(wire []metrics.Second, secs float64) (avg, hi, lo *float64) {
+func traffic(wire []metrics.Counts, secs float64) (avg, hi, lo *float64) {
 	if len(wire) == 0 {
 		return nil, nil, nil
 	}

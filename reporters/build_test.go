@@ -13,8 +13,19 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/output"
 	"github.com/perfcase/perfcase/perftest"
 )
+
+// finished judges a hand-built run, as the runner does when it ends, and
+// builds its report: what every output takes.
+func finished(run *metrics.Run) *output.Finished {
+	run.Judge()
+	return Finish(run)
+}
+
+// report is a hand-built run's report JSON.
+func report(run *metrics.Run) *output.Report { return finished(run).Report }
 
 // t0 is the test run's start, in the offset the reference's examples use.
 var t0 = time.Date(2024, 3, 1, 10, 0, 0, 0, time.FixedZone("", 8*3600))
@@ -74,6 +85,17 @@ func series(name string, kind metrics.Kind, secs int, samples ...[]smp) *metrics
 	return s
 }
 
+// withVUs notes the VUs of each second in every series of a case, as the
+// recorder does.
+func withVUs(cs *metrics.CaseStats, vus ...uint32) *metrics.CaseStats {
+	for _, s := range cs.Series {
+		for k := range s.Seconds {
+			s.Seconds[k].VUs = vus[k]
+		}
+	}
+	return cs
+}
+
 // shopRun is a four-second run of one case, "browse": requests item and
 // login, transaction checkout and the case's passes, with KPIs that pass
 // and fail on each kind of row.
@@ -114,11 +136,11 @@ func shopRun() *metrics.Run {
 		[]smp{pass(2, 305*time.Millisecond, metrics.Timeout), pass(3, 25*time.Millisecond, metrics.CheckFailed)})
 
 	c := &metrics.CaseResult{
-		Stats: &metrics.CaseStats{
+		Stats: withVUs(&metrics.CaseStats{
 			Name: "browse", Start: t0, End: t0.Add(4 * time.Second),
 			Series: []*metrics.Stats{item, login, series("checkout", metrics.KindTransaction, 4, checkout), browse},
-			VUs:    []int{2, 4, 4, 4}, MaxVUs: 4,
-		},
+			MaxVUs: 4,
+		}, 2, 4, 4, 4),
 		Protocols: []string{"HTTP"},
 		Mode:      "concurrency_mode",
 		Stages: []metrics.StageResult{
@@ -166,9 +188,9 @@ func probeRun() *metrics.Run {
 
 	find := series("find", metrics.KindRequest, 4, times(4, smp{sec: 0, rt: 10 * time.Millisecond, o: metrics.Success, status: 200}))
 	search := &metrics.CaseResult{
-		Stats: &metrics.CaseStats{Name: "search", Start: t0, End: at(4),
+		Stats: withVUs(&metrics.CaseStats{Name: "search", Start: t0, End: at(4),
 			Series: []*metrics.Stats{find, series("search", metrics.KindCase, 4, times(4, smp{sec: 0, rt: 10 * time.Millisecond}))},
-			VUs:    []int{10, 20, 40, 80}, MaxVUs: 80},
+			MaxVUs: 80}, 10, 20, 40, 80),
 		Protocols:   []string{"HTTP"},
 		Mode:        "step_probe",
 		Stages:      []metrics.StageResult{{Name: "steps", Mode: "step_probe", Start: t0, End: at(4)}},
@@ -188,13 +210,13 @@ func probeRun() *metrics.Run {
 
 // reportJSON renders a run and decodes the file back both as the Go type
 // and as plain JSON values.
-func reportJSON(t *testing.T, run *metrics.Run) (*Report, map[string]any) {
+func reportJSON(t *testing.T, run *metrics.Run) (*output.Report, map[string]any) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := PerfTestReport(run).WriteJSON(&buf); err != nil {
+	if err := WriteJSON(&buf, finished(run)); err != nil {
 		t.Fatal(err)
 	}
-	var typed Report
+	var typed output.Report
 	if err := json.Unmarshal(buf.Bytes(), &typed); err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +283,7 @@ func TestReportFieldNames(t *testing.T) {
 		}
 	}
 	perfcase := result["perfcase"].(map[string]any)
-	if got, want := keys(perfcase), sorted([]string{"run_id", "scenario", "file", "status", "reason", "passed", "kpis", "errors", "stages",
+	if got, want := keys(perfcase), sorted([]string{"run_id", "scenario", "file", "status", "reason", "passed", "verdict", "exit_code", "kpis", "errors", "stages",
 		"cases", "probe_steps", "manual_changes", "sla_triggers", "rendezvous", "connections"}); !slices.Equal(got, want) {
 		t.Errorf("perfcase keys = %v, want %v", got, want)
 	}
@@ -415,12 +437,12 @@ func TestReportBrokens(t *testing.T) {
 func TestBrokensSerialCases(t *testing.T) {
 	one := func(name string, start time.Time) *metrics.CaseResult {
 		req := series(name, metrics.KindRequest, 2, times(2, smp{sec: 0, rt: time.Millisecond}), times(3, smp{sec: 1, rt: time.Millisecond}))
-		return &metrics.CaseResult{Stats: &metrics.CaseStats{Name: name, Start: start, End: start.Add(2 * time.Second),
-			Series: []*metrics.Stats{req}, VUs: []int{1, 1}, MaxVUs: 1}}
+		return &metrics.CaseResult{Stats: withVUs(&metrics.CaseStats{Name: name, Start: start, End: start.Add(2 * time.Second),
+			Series: []*metrics.Stats{req}, MaxVUs: 1}, 1, 1)}
 	}
 	run := &metrics.Run{Name: "serial", Start: t0, End: t0.Add(5 * time.Second),
 		Cases: []*metrics.CaseResult{one("a", t0), one("b", t0.Add(3*time.Second))}}
-	b := PerfTestReport(run).Result.Brokens
+	b := report(run).Result.Brokens
 	if got, want := b.TpsBrokens.TPS, []float64{2, 3, 0, 2, 3}; !slices.Equal(got, want) {
 		t.Errorf("tps = %v, want %v", got, want)
 	}
@@ -495,7 +517,7 @@ func TestJudgeSharesFieldsAndKeepsStrays(t *testing.T) {
 		{Source: "tp99 > 400ms", Metric: "tp99", Threshold: 400, Pass: false},
 		{Source: "avg_rt < 1ms", Series: "gone", Metric: "avg_rt", Threshold: 1, Pass: false},
 	}
-	perf := PerfTestReport(run).Result.Cases[0].Detail.Performance
+	perf := report(run).Result.Cases[0].Detail.Performance
 	if f(perf.Tp99CheckPoint) != 500 || *perf.Tp99CheckRes {
 		t.Errorf("tp99 CheckPoint, CheckRes = %v, %v; want 500, false", f(perf.Tp99CheckPoint), *perf.Tp99CheckRes)
 	}
@@ -516,24 +538,24 @@ func TestReportPerfcase(t *testing.T) {
 	if len(p.KPIs) != 6 {
 		t.Fatalf("%d kpis, want 6", len(p.KPIs))
 	}
-	wantKPI := PerfcaseKPI{Case: "browse", KPI: "avg_rt < 40ms", Series: "item", Metric: "avg_rt", Op: "<",
+	wantKPI := output.PerfcaseKPI{Case: "browse", KPI: "avg_rt < 40ms", Series: "item", Metric: "avg_rt", Op: "<",
 		Threshold: num(40), Observed: num(45.556), Pass: false}
 	if got := p.KPIs[3]; got.Case != wantKPI.Case || got.KPI != wantKPI.KPI || got.Series != wantKPI.Series ||
 		got.Metric != wantKPI.Metric || got.Op != wantKPI.Op || *got.Threshold != *wantKPI.Threshold ||
 		*got.Observed != *wantKPI.Observed || got.Pass {
 		t.Errorf("kpis[3] = %+v, want %+v", got, wantKPI)
 	}
-	wantErrs := []PerfcaseError{
-		{"browse", "item", "request", "timeout", "GET http://127.0.0.1:8080/items/1: timeout", 1},
-		{"browse", "item", "request", "check_failed", "check status == 200 failed:\n  status is 500", 1},
-		{"browse", "login", "request", "refused", "dial tcp 127.0.0.1:8080: connect: connection refused", 1},
+	wantErrs := []output.PerfcaseError{
+		{Case: "browse", Series: "item", Kind: "request", Outcome: "timeout", Message: "GET http://127.0.0.1:8080/items/1: timeout", Count: 1},
+		{Case: "browse", Series: "item", Kind: "request", Outcome: "check_failed", Message: "check status == 200 failed:\n  status is 500", Count: 1},
+		{Case: "browse", Series: "login", Kind: "request", Outcome: "refused", Message: "dial tcp 127.0.0.1:8080: connect: connection refused", Count: 1},
 	}
 	if !slices.Equal(p.Errors, wantErrs) {
 		t.Errorf("errors = %+v, want %+v", p.Errors, wantErrs)
 	}
-	wantStages := []PerfcaseStage{
-		{"browse", "warm", "concurrency_mode", "2024-03-01T10:00:00+08:00", "2024-03-01T10:00:01+08:00"},
-		{"browse", "load", "concurrency_mode", "2024-03-01T10:00:01+08:00", "2024-03-01T10:00:04+08:00"},
+	wantStages := []output.PerfcaseStage{
+		{Case: "browse", Name: "warm", Mode: "concurrency_mode", Start: "2024-03-01T10:00:00+08:00", End: "2024-03-01T10:00:01+08:00"},
+		{Case: "browse", Name: "load", Mode: "concurrency_mode", Start: "2024-03-01T10:00:01+08:00", End: "2024-03-01T10:00:04+08:00"},
 	}
 	if !slices.Equal(p.Stages, wantStages) {
 		t.Errorf("stages = %+v, want %+v", p.Stages, wantStages)
@@ -562,10 +584,10 @@ func TestReportEmptyCase(t *testing.T) {
 func TestWriteJSONStable(t *testing.T) {
 	for _, run := range []func() *metrics.Run{shopRun, probeRun} {
 		var a, b bytes.Buffer
-		if err := PerfTestReport(run()).WriteJSON(&a); err != nil {
+		if err := WriteJSON(&a, finished(run())); err != nil {
 			t.Fatal(err)
 		}
-		if err := PerfTestReport(run()).WriteJSON(&b); err != nil {
+		if err := WriteJSON(&b, finished(run())); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(a.Bytes(), b.Bytes()) {
@@ -602,11 +624,11 @@ func TestReportProbing(t *testing.T) {
 		t.Errorf("status, reason, passed = %q, %q, %v; want stopped_by_sla, the reason, false", p.Status, p.Reason, p.Passed)
 	}
 	knee := "the rate stopped rising: 815/s, +0.4% over the last good step's 812/s"
-	wantCases := []PerfcaseCase{
-		{Case: "browse", LatencyFrom: "intended_start", MissedStarts: 37, Peak: &PerfcasePeak{
+	wantCases := []output.PerfcaseCase{
+		{Case: "browse", LatencyFrom: "intended_start", MissedStarts: 37, Peak: &output.PerfcasePeak{
 			Stage: "ramp", Time: "2024-03-01T10:00:02+08:00", VUs: 40, RPS: num(812.04), TPS: num(406.02),
 			AvgRT: num(41.235), SuccessRate: num(99.1), Reason: "avg_rt < 40ms (observed 41.2 ms)"}},
-		{Case: "search", LatencyFrom: "send", MissedStarts: 0, Peak: &PerfcasePeak{
+		{Case: "search", LatencyFrom: "send", MissedStarts: 0, Peak: &output.PerfcasePeak{
 			Stage: "steps", Time: "2024-03-01T10:00:02+08:00", VUs: 40, RPS: num(812.04), TPS: num(0),
 			AvgRT: num(41.235), SuccessRate: num(99.1), Reason: knee}},
 	}
@@ -619,11 +641,11 @@ func TestReportProbing(t *testing.T) {
 			t.Errorf("perfcase.cases[%d] = %+v peak %+v, want %+v peak %+v", i, got, got.Peak, want, want.Peak)
 		}
 	}
-	wantSteps := []PerfcaseProbeStep{
-		{"search", "steps", "2024-03-01T10:00:00+08:00", "2024-03-01T10:00:01+08:00", 10, num(200.5), num(10.1), num(100), true, ""},
-		{"search", "steps", "2024-03-01T10:00:01+08:00", "2024-03-01T10:00:02+08:00", 20, num(398), num(12.346), num(100), true, ""},
-		{"search", "steps", "2024-03-01T10:00:02+08:00", "2024-03-01T10:00:03+08:00", 40, num(812.04), num(41.235), num(99.1), true, ""},
-		{"search", "steps", "2024-03-01T10:00:03+08:00", "2024-03-01T10:00:04+08:00", 80, num(815), num(97.5), num(96.46), false, knee},
+	wantSteps := []output.PerfcaseProbeStep{
+		{Case: "search", Stage: "steps", Start: "2024-03-01T10:00:00+08:00", End: "2024-03-01T10:00:01+08:00", VUs: 10, RPS: num(200.5), AvgRT: num(10.1), SuccessRate: num(100), Good: true, Reason: ""},
+		{Case: "search", Stage: "steps", Start: "2024-03-01T10:00:01+08:00", End: "2024-03-01T10:00:02+08:00", VUs: 20, RPS: num(398), AvgRT: num(12.346), SuccessRate: num(100), Good: true, Reason: ""},
+		{Case: "search", Stage: "steps", Start: "2024-03-01T10:00:02+08:00", End: "2024-03-01T10:00:03+08:00", VUs: 40, RPS: num(812.04), AvgRT: num(41.235), SuccessRate: num(99.1), Good: true, Reason: ""},
+		{Case: "search", Stage: "steps", Start: "2024-03-01T10:00:03+08:00", End: "2024-03-01T10:00:04+08:00", VUs: 80, RPS: num(815), AvgRT: num(97.5), SuccessRate: num(96.46), Good: false, Reason: knee},
 	}
 	if len(p.ProbeSteps) != len(wantSteps) {
 		t.Fatalf("%d probe_steps, want %d", len(p.ProbeSteps), len(wantSteps))
@@ -636,9 +658,9 @@ func TestReportProbing(t *testing.T) {
 			t.Errorf("probe_steps[%d] = %+v, want %+v", i, got, w)
 		}
 	}
-	wantChanges := []PerfcaseChange{
-		{"browse", "2024-03-01T10:00:01+08:00", "load", 50, "control 127.0.0.1:6565"},
-		{"browse", "2024-03-01T10:00:02+08:00", "load", 12.5, ""},
+	wantChanges := []output.PerfcaseChange{
+		{Case: "browse", Time: "2024-03-01T10:00:01+08:00", Stage: "load", Target: 50, By: "control 127.0.0.1:6565"},
+		{Case: "browse", Time: "2024-03-01T10:00:02+08:00", Stage: "load", Target: 12.5, By: ""},
 	}
 	if !slices.Equal(p.ManualChanges, wantChanges) {
 		t.Errorf("manual_changes = %+v, want %+v", p.ManualChanges, wantChanges)
@@ -646,9 +668,9 @@ func TestReportProbing(t *testing.T) {
 	if len(p.SLATriggers) != 2 {
 		t.Fatalf("%d sla_triggers, want 2", len(p.SLATriggers))
 	}
-	for i, w := range []PerfcaseSLATrigger{
-		{"browse", "2024-03-01T10:00:02+08:00", "errors", "success_rate >= 99", []string{}, num(96.4), false},
-		{"browse", "2024-03-01T10:00:03+08:00", "slow-item", "avg_rt < 200ms", []string{"item"}, num(312), true},
+	for i, w := range []output.PerfcaseSLATrigger{
+		{Case: "browse", Time: "2024-03-01T10:00:02+08:00", Rule: "errors", KPI: "success_rate >= 99", Requests: []string{}, Observed: num(96.4), Stopped: false},
+		{Case: "browse", Time: "2024-03-01T10:00:03+08:00", Rule: "slow-item", KPI: "avg_rt < 200ms", Requests: []string{"item"}, Observed: num(312), Stopped: true},
 	} {
 		got := p.SLATriggers[i]
 		if got.Case != w.Case || got.Time != w.Time || got.Rule != w.Rule || got.KPI != w.KPI ||
@@ -657,7 +679,7 @@ func TestReportProbing(t *testing.T) {
 		}
 	}
 	// Sorted by name, not in the runner's order.
-	wantRV := []PerfcaseRendezvous{{"browse", "checkout", 12, 1}, {"browse", "pay", 1, 0}}
+	wantRV := []output.PerfcaseRendezvous{{Case: "browse", Name: "checkout", Releases: 12, Timeouts: 1}, {Case: "browse", Name: "pay", Releases: 1, Timeouts: 0}}
 	if !slices.Equal(p.Rendezvous, wantRV) {
 		t.Errorf("rendezvous = %+v, want %+v", p.Rendezvous, wantRV)
 	}
@@ -685,8 +707,8 @@ func TestReportProbing(t *testing.T) {
 		obj  any
 		want []string
 	}{
-		{"cases[0]", pc["cases"].([]any)[0], []string{"case", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out"}},
-		{"cases[1]", pc["cases"].([]any)[1], []string{"case", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out"}},
+		{"cases[0]", pc["cases"].([]any)[0], []string{"case", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out"}},
+		{"cases[1]", pc["cases"].([]any)[1], []string{"case", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out"}},
 		{"cases[0].peak", pc["cases"].([]any)[0].(map[string]any)["peak"],
 			[]string{"stage", "time", "vus", "rps", "tps", "avg_rt", "success_rate", "reason"}},
 		{"probe_steps[0]", pc["probe_steps"].([]any)[0],
@@ -704,7 +726,7 @@ func TestReportProbing(t *testing.T) {
 	}
 }
 
-func samePeak(a, b PerfcasePeak) bool {
+func samePeak(a, b output.PerfcasePeak) bool {
 	return a.Stage == b.Stage && a.Time == b.Time && a.VUs == b.VUs && f(a.RPS) == f(b.RPS) && f(a.TPS) == f(b.TPS) &&
 		f(a.AvgRT) == f(b.AvgRT) && f(a.SuccessRate) == f(b.SuccessRate) && a.Reason == b.Reason
 }
@@ -746,7 +768,7 @@ func TestReportConnections(t *testing.T) {
 	run := shopRun()
 	run.Cases[0].Stats.Series[0].Connects = 4
 	run.Cases[0].Stats.Series[0].ConnectTime = 10 * time.Millisecond
-	p := PerfTestReport(run).Result.Perfcase
+	p := report(run).Result.Perfcase
 	if len(p.Connections) != 1 || p.Connections[0].Series != run.Cases[0].Stats.Series[0].Name ||
 		p.Connections[0].Opened != 4 || f(p.Connections[0].AvgConnectMS) != 2.5 {
 		t.Errorf("connections %+v", p.Connections)
@@ -757,9 +779,58 @@ func TestReportConnections(t *testing.T) {
 // without requests.
 func TestReportTP99PerSecond(t *testing.T) {
 	run := shopRun()
-	run.Cases[0].Stats.Requests = &metrics.Stats{Seconds: []metrics.Second{{Count: 3, P99: 12 * time.Millisecond}, {}, {Count: 1, P99: 300 * time.Millisecond}}}
-	got := PerfTestReport(run).Result.Perfcase.Cases[0].TP99PerSecond
+	run.Cases[0].Stats.Requests = &metrics.Stats{Seconds: []metrics.Second{{Count: 3, P99: 12000}, {}, {Count: 1, P99: 300000}}}
+	got := report(run).Result.Perfcase.Cases[0].TP99PerSecond
 	if len(got) != 3 || f(got[0]) != 12 || got[1] != nil || f(got[2]) != 300 {
 		t.Errorf("tp99 per second %v", got)
+	}
+}
+
+// The report carries the verdict the run was judged to, for the run and
+// each case, with the exit code: outputs and uploads read it, and none
+// judges again.
+func TestReportVerdict(t *testing.T) {
+	dead := func(run *metrics.Run) *metrics.Run {
+		c := run.Cases[1]
+		for _, s := range c.Stats.Series {
+			s.Outcomes[metrics.Timeout] += s.Outcomes[metrics.Success]
+			s.Outcomes[metrics.Success] = 0
+		}
+		c.Steps, c.Peak = nil, nil
+		return run
+	}
+	completed := func(run *metrics.Run) *metrics.Run {
+		run.Status, run.Reason = metrics.Completed, ""
+		run.Cases[0].SLA = nil
+		return run
+	}
+	interrupted := shopRun()
+	interrupted.Status = metrics.Interrupted
+	for _, c := range []struct {
+		name    string
+		run     *metrics.Run
+		verdict string
+		exit    int
+		cases   []string
+	}{
+		{"a KPI missed", shopRun(), "failed", 1, []string{"failed"}},
+		{"stopped by SLA", probeRun(), "stopped_by_sla", 1, []string{"failed", "passed"}},
+		{"a case tested nothing", dead(completed(probeRun())), "failed", 1, []string{"failed", "unusable"}},
+		{"interrupted", interrupted, "interrupted", 3, []string{"failed"}},
+	} {
+		p := report(c.run).Result.Perfcase
+		var cases []string
+		for _, pc := range p.Cases {
+			cases = append(cases, pc.Verdict)
+		}
+		if p.Verdict != c.verdict || p.ExitCode != c.exit || !slices.Equal(cases, c.cases) ||
+			p.Verdict != c.run.Verdict.State.String() || p.ExitCode != c.run.Verdict.ExitCode() {
+			t.Errorf("%s: verdict %q, exit %d, cases %v; want %q, %d, %v", c.name, p.Verdict, p.ExitCode, cases, c.verdict, c.exit, c.cases)
+		}
+	}
+	run := dead(completed(probeRun()))
+	run.Cases = run.Cases[1:]
+	if p := report(run).Result.Perfcase; p.Verdict != "unusable" || p.ExitCode != 3 || !p.Passed {
+		t.Errorf("only an unusable case: verdict %q, exit %d, passed %v", p.Verdict, p.ExitCode, p.Passed)
 	}
 }

@@ -1,16 +1,21 @@
-// Package reporters turns a finished run (metrics.Run) into what people
-// and programs read: the JSON report in the shape of the CodeArts PerfTest
-// report API (PerfTestReport, filling the API's own types, which package
-// perftest holds), the HTML page rendered from that JSON (WriteHTML, with uPlot embedded
-// from assets/), JUnit XML (WriteJUnit), a Markdown summary
-// (WriteMarkdown), the terminal summary (WriteSummary), and while a run
-// goes on, the live line (WriteLive) or the live view redrawn on a
-// terminal (LiveView). docs/report-json.md describes the JSON file field
-// by field.
+// Package reporters renders a finished run (output.Finished: the run, its
+// verdict, and its report JSON built once by Finish) for people and
+// programs: the JSON report in the shape of the CodeArts PerfTest report
+// API (PerfTestReport builds it, filling the API's own types, which
+// package perftest holds, and perfcase's additions, which package output
+// holds; WriteJSON writes it), the HTML page rendered from that JSON
+// (WriteHTML, with uPlot embedded from assets/), JUnit XML (WriteJUnit),
+// a Markdown summary (WriteMarkdown) and the terminal summary
+// (WriteSummary); and, while a run goes on, the outputs that show it
+// live: the view redrawn on a terminal (LiveView) and one line a second
+// for a log (LiveLines). docs/report-json.md describes the JSON file
+// field by field.
 //
-// Every reporter but the live view is a pure function of its input: it
-// must not run anything, read the clock or the environment, or hold state
-// between calls, so a report re-rendered from the same run is byte for
-// byte the same. A report never holds variable values, so secrets cannot
-// leak through it.
+// Every renderer reads the run's verdict (metrics.Run.Verdict, or the
+// report's perfcase.verdict) and never judges again. Every renderer is a
+// pure function of its input: it must not run anything, read the clock or
+// the environment, or hold state between calls, so a report re-rendered
+// from the same run is byte for byte the same. A report never holds
+// variable values, so secrets cannot leak through it. Writing files is
+// the caller's (cmd/perfcase, through internal/safefile).
 package reporters

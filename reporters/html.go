@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/output"
 	"github.com/perfcase/perfcase/perftest"
 )
 
@@ -49,20 +50,21 @@ var bucketSteps = []int{1, 2, 3, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 36
 // JSON keeps them all.
 const maxHTMLErrors = 100
 
-// WriteHTML renders a report, as PerfTestReport builds it or as a report
-// JSON decodes, as one self-contained HTML page: the verdict, the
-// checkpoints, each case's table of requests and transactions, charts
-// over time (throughput, average and tp99 response time, VUs, bandwidth,
-// outcomes) with the stages marked, the response-time distribution, the
-// first error messages, what probing found and the stages that ran.
+// WriteHTML renders a finished run's report JSON, as PerfTestReport
+// builds it or as a report file decodes ('perfcase report'), as one
+// self-contained HTML page: the verdict, the checkpoints, each case's
+// table of requests and transactions, charts over time (throughput,
+// average and tp99 response time, VUs, bandwidth, outcomes) with the
+// stages marked, the response-time distribution, the first error
+// messages, what probing found and the stages that ran.
 //
 // It renders what the report holds and nothing else. The per-second
 // series are the whole run's (result.brokens), except tp99, which is per
 // case (perfcase.cases[].tp99_per_second): the report has no series per
 // request. A report of the PerfTest API itself, without perfcase's
 // additions, renders too, from its statistics table.
-func WriteHTML(w io.Writer, r *Report) error {
-	return htmlTemplate.Execute(w, newHTMLPage(r))
+func WriteHTML(w io.Writer, f *output.Finished) error {
+	return htmlTemplate.Execute(w, newHTMLPage(f.Report))
 }
 
 // htmlPage is what the template shows, every value formatted.
@@ -87,7 +89,7 @@ type htmlPage struct {
 	Steps       []htmlStep
 	SLA         []htmlSLA
 	Changes     []htmlChange
-	Rendezvous  []PerfcaseRendezvous
+	Rendezvous  []output.PerfcaseRendezvous
 	Connections []htmlConnections
 	Stages      []htmlStage
 
@@ -166,7 +168,7 @@ type htmlRange struct {
 	Width                float64 // percent of the largest range, for the bar
 }
 
-func newHTMLPage(r *Report) *htmlPage {
+func newHTMLPage(r *output.Report) *htmlPage {
 	res := &r.Result
 	pc := &res.Perfcase
 	p := &htmlPage{
@@ -185,10 +187,10 @@ func newHTMLPage(r *Report) *htmlPage {
 		p.Title = "perfcase report"
 	}
 	p.Badge, p.BadgeCSS, p.Verdict = htmlVerdict(pc)
-	if c := htmlNoSuccess(res); c != "" && pc.Status == "completed" && p.BadgeCSS != "fail" {
+	if pc.Verdict == metrics.VerdictUnusable.String() {
 		// As 'perfcase run' exits 3 for it: such a run tested nothing.
 		p.Badge, p.BadgeCSS = "FAILED", "fail"
-		p.Verdict = "case " + c + ": not one request succeeded; the target looks unusable"
+		p.Verdict = "case " + htmlUnusable(pc) + ": not one request succeeded; the target looks unusable"
 	}
 	if o := res.Outline; o != nil {
 		p.Period = htmlPeriod(o.StartTime, o.EndTime)
@@ -258,7 +260,7 @@ func newHTMLPage(r *Report) *htmlPage {
 
 // htmlVerdict is the page's headline: a badge and the sentence the
 // terminal summary ends with.
-func htmlVerdict(pc *PerfcaseInfo) (badge, css, sentence string) {
+func htmlVerdict(pc *output.PerfcaseInfo) (badge, css, sentence string) {
 	total, failed := len(pc.KPIs), 0
 	for _, k := range pc.KPIs {
 		if !k.Pass {
@@ -308,16 +310,12 @@ func htmlVerdict(pc *PerfcaseInfo) (badge, css, sentence string) {
 	return "FAILED", "fail", fmt.Sprintf("%d of %d %s failed, and %s", failed, total, checkpoints, triggers)
 }
 
-// htmlNoSuccess names a case that sent requests of which not one
-// succeeded.
-func htmlNoSuccess(res *RunResult) string {
-	for _, c := range res.Cases {
-		if c.Detail == nil || c.Detail.Performance == nil {
-			continue
-		}
-		d := c.Detail.Performance
-		if d.Requests != nil && *d.Requests > 0 && d.SuccessCount != nil && *d.SuccessCount == 0 {
-			return htmlDeref(d.Name)
+// htmlUnusable names the first case whose verdict is that it was
+// unusable.
+func htmlUnusable(pc *output.PerfcaseInfo) string {
+	for _, c := range pc.Cases {
+		if c.Verdict == "unusable" {
+			return c.Case
 		}
 	}
 	return ""
@@ -325,7 +323,7 @@ func htmlNoSuccess(res *RunResult) string {
 
 // htmlTiles are the run's headline numbers, from the outline and the cases'
 // rows.
-func htmlTiles(res *RunResult) []htmlTile {
+func htmlTiles(res *output.RunResult) []htmlTile {
 	var reqs, fails float64
 	var any bool
 	for _, row := range htmlCaseRows(res) {
@@ -369,7 +367,7 @@ func htmlTiles(res *RunResult) []htmlTile {
 
 // htmlCaseRows are the case rows of the report: perfcase's case details or,
 // in a PerfTest report, its statistics table.
-func htmlCaseRows(res *RunResult) []*perftest.PerformanceInfo {
+func htmlCaseRows(res *output.RunResult) []*perftest.PerformanceInfo {
 	var rows []*perftest.PerformanceInfo
 	if len(res.Cases) > 0 {
 		for _, c := range res.Cases {
@@ -489,7 +487,7 @@ func htmlAPIRow(d *perftest.DetailDataInfo, kind string) htmlRow {
 	})}
 }
 
-func htmlCases(res *RunResult) []htmlCase {
+func htmlCases(res *output.RunResult) []htmlCase {
 	pc := &res.Perfcase
 	var cases []htmlCase
 	if len(res.Cases) == 0 && res.Details != nil {
@@ -583,26 +581,25 @@ func htmlCaseFacts(d *perftest.CaseReportDetail) []string {
 	return f
 }
 
-// htmlCaseBadge is a case's verdict, as the terminal summary words it.
-func htmlCaseBadge(pc *PerfcaseInfo, name string) (string, string) {
-	kpis, failed := 0, 0
+// htmlCaseBadge is a case's verdict, as the terminal summary words it;
+// none when the report carries no verdict (a PerfTest report, or one
+// written before perfcase wrote verdicts).
+func htmlCaseBadge(pc *output.PerfcaseInfo, name string) (string, string) {
+	verdict, kpis := "", 0
+	for _, c := range pc.Cases {
+		if c.Case == name {
+			verdict = c.Verdict
+		}
+	}
 	for _, k := range pc.KPIs {
 		if k.Case == name {
 			kpis++
-			if !k.Pass {
-				failed++
-			}
-		}
-	}
-	for _, t := range pc.SLATriggers {
-		if t.Case == name {
-			failed++
 		}
 	}
 	switch {
-	case pc.Status == "":
+	case verdict == "":
 		return "", ""
-	case failed > 0:
+	case verdict == "failed":
 		return "failed", "fail"
 	case kpis == 0:
 		return "no checkpoints", "none"

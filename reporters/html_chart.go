@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/output"
 	"github.com/perfcase/perfcase/perftest"
 )
 
@@ -68,7 +69,7 @@ func (s chartSeries) MarshalJSON() ([]byte, error) {
 	return append(b, ']'), nil
 }
 
-func newChartData(res *RunResult) *chartData {
+func newChartData(res *output.RunResult) *chartData {
 	start, offset := chartStart(res)
 	cd := &chartData{Start: start, Offset: offset, Step: 1, Series: map[string]chartSeries{}, TP99: []chartCaseSeries{}, Markers: []chartMarker{}}
 	if rs := htmlRanges(res.RespTimeRange); rs != nil {
@@ -165,7 +166,7 @@ func lastSecond(o *perftest.ReportoutlineInfo, n int) float64 {
 // case's start, on the run's n seconds and takes the highest of each
 // bucket of step seconds: the bucket's own tp99 is not in the report, and
 // it is no higher than its highest second's.
-func chartTP99(res *RunResult, n, step int) []chartCaseSeries {
+func chartTP99(res *output.RunResult, n, step int) []chartCaseSeries {
 	var out []chartCaseSeries
 	var chartStart time.Time
 	if o := res.Outline; o != nil && o.StartTime != nil {
@@ -210,7 +211,7 @@ func chartTP99(res *RunResult, n, step int) []chartCaseSeries {
 // chartStart is the run's start on the charts' scale and its offset
 // ("+08:00"), from the outline, else the first stage; the epoch in UTC
 // when the report says neither.
-func chartStart(res *RunResult) (float64, string) {
+func chartStart(res *output.RunResult) (float64, string) {
 	var s string
 	if o := res.Outline; o != nil && o.StartTime != nil {
 		s = *o.StartTime
@@ -309,7 +310,7 @@ func downsampleWeighted(avg, weight []float64, n, step int) chartSeries {
 // chartMarkers are the times the charts mark: each stage's start (one marker
 // for the stages of several cases that start together), each peak a probe
 // found and each SLA trigger.
-func chartMarkers(pc *PerfcaseInfo, offset string) []chartMarker {
+func chartMarkers(pc *output.PerfcaseInfo, offset string) []chartMarker {
 	many := len(pc.Cases) > 1
 	label := func(c, name string) string {
 		if many {

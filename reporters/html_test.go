@@ -21,13 +21,14 @@ import (
 
 	"github.com/perfcase/perfcase/internal/testsupport"
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/output"
 	"github.com/perfcase/perfcase/perftest"
 )
 
-func renderHTML(t *testing.T, r *Report) string {
+func renderHTML(t *testing.T, r *output.Report) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteHTML(&buf, r); err != nil {
+	if err := WriteHTML(&buf, &output.Finished{Report: r}); err != nil {
 		t.Fatal(err)
 	}
 	return buf.String()
@@ -81,7 +82,7 @@ func pageData(t *testing.T, page string) *chartData {
 }
 
 func TestHTMLReport(t *testing.T) {
-	page := renderHTML(t, PerfTestReport(probeRun()))
+	page := renderHTML(t, report(probeRun()))
 	for _, want := range []string{
 		`<div class="badge" id="verdict">STOPPED BY SLA</div>`,
 		"run stopped by SLA rule slow-item",
@@ -140,34 +141,34 @@ func TestHTMLReport(t *testing.T) {
 	if cd.Ranges == nil || len(cd.Ranges.Names) != len(metrics.RangeNames) {
 		t.Errorf("ranges %+v", cd.Ranges)
 	}
-	if again := renderHTML(t, PerfTestReport(probeRun())); again != page {
+	if again := renderHTML(t, report(probeRun())); again != page {
 		t.Error("the same report renders differently twice")
 	}
 }
 
 func TestHTMLVerdicts(t *testing.T) {
-	kpis := func(pass ...bool) []PerfcaseKPI {
-		var k []PerfcaseKPI
+	kpis := func(pass ...bool) []output.PerfcaseKPI {
+		var k []output.PerfcaseKPI
 		for _, p := range pass {
-			k = append(k, PerfcaseKPI{Pass: p})
+			k = append(k, output.PerfcaseKPI{Pass: p})
 		}
 		return k
 	}
-	sla := []PerfcaseSLATrigger{{Rule: "slow"}}
+	sla := []output.PerfcaseSLATrigger{{Rule: "slow"}}
 	for _, c := range []struct {
-		pc                      PerfcaseInfo
+		pc                      output.PerfcaseInfo
 		badge, css, wantPhrases string
 	}{
-		{PerfcaseInfo{Status: "completed", Passed: true, KPIs: kpis(true, true)}, "PASSED", "pass", "all 2 checkpoints passed"},
-		{PerfcaseInfo{Status: "completed", KPIs: kpis(true, false, false)}, "FAILED", "fail", "2 of 3 checkpoints failed"},
-		{PerfcaseInfo{Status: "completed", KPIs: kpis(true), SLATriggers: sla}, "FAILED", "fail", "all 1 checkpoint passed, but 1 SLA trigger failed the run"},
-		{PerfcaseInfo{Status: "completed", SLATriggers: sla}, "FAILED", "fail", "1 SLA trigger failed the run"},
-		{PerfcaseInfo{Status: "completed", KPIs: kpis(false), SLATriggers: sla}, "FAILED", "fail", "1 of 1 checkpoint failed, and 1 SLA trigger"},
-		{PerfcaseInfo{Status: "completed", Passed: true}, "NO CHECKPOINTS", "none", "no checkpoints"},
-		{PerfcaseInfo{Status: "interrupted", Passed: true, Reason: "interrupted by a signal"}, "INTERRUPTED", "warn", "run interrupted: interrupted by a signal"},
-		{PerfcaseInfo{Status: "aborted", Reason: "boom"}, "ABORTED", "fail", "run aborted: boom"},
-		{PerfcaseInfo{Status: "stopped_by_sla", SLATriggers: []PerfcaseSLATrigger{{Rule: "a"}, {Rule: "b", Stopped: true}}}, "STOPPED BY SLA", "fail", "run stopped by SLA rule b"},
-		{PerfcaseInfo{}, "REPORT", "none", "no perfcase verdict"},
+		{output.PerfcaseInfo{Status: "completed", Passed: true, KPIs: kpis(true, true)}, "PASSED", "pass", "all 2 checkpoints passed"},
+		{output.PerfcaseInfo{Status: "completed", KPIs: kpis(true, false, false)}, "FAILED", "fail", "2 of 3 checkpoints failed"},
+		{output.PerfcaseInfo{Status: "completed", KPIs: kpis(true), SLATriggers: sla}, "FAILED", "fail", "all 1 checkpoint passed, but 1 SLA trigger failed the run"},
+		{output.PerfcaseInfo{Status: "completed", SLATriggers: sla}, "FAILED", "fail", "1 SLA trigger failed the run"},
+		{output.PerfcaseInfo{Status: "completed", KPIs: kpis(false), SLATriggers: sla}, "FAILED", "fail", "1 of 1 checkpoint failed, and 1 SLA trigger"},
+		{output.PerfcaseInfo{Status: "completed", Passed: true}, "NO CHECKPOINTS", "none", "no checkpoints"},
+		{output.PerfcaseInfo{Status: "interrupted", Passed: true, Reason: "interrupted by a signal"}, "INTERRUPTED", "warn", "run interrupted: interrupted by a signal"},
+		{output.PerfcaseInfo{Status: "aborted", Reason: "boom"}, "ABORTED", "fail", "run aborted: boom"},
+		{output.PerfcaseInfo{Status: "stopped_by_sla", SLATriggers: []output.PerfcaseSLATrigger{{Rule: "a"}, {Rule: "b", Stopped: true}}}, "STOPPED BY SLA", "fail", "run stopped by SLA rule b"},
+		{output.PerfcaseInfo{}, "REPORT", "none", "no perfcase verdict"},
 	} {
 		badge, css, sentence := htmlVerdict(&c.pc)
 		if badge != c.badge || css != c.css || !strings.Contains(sentence, c.wantPhrases) {
@@ -183,11 +184,11 @@ func TestHTMLVerdicts(t *testing.T) {
 		s.Outcomes[metrics.Other] += s.Outcomes[metrics.Success]
 		s.Outcomes[metrics.Success] = 0
 	}
-	if page := renderHTML(t, PerfTestReport(run)); !strings.Contains(page, `<header class="verdict fail">`) ||
+	if page := renderHTML(t, report(run)); !strings.Contains(page, `<header class="verdict fail">`) ||
 		!strings.Contains(page, "case browse: not one request succeeded; the target looks unusable") {
 		t.Error("a case without one success does not fail the page")
 	}
-	page := renderHTML(t, PerfTestReport(shopRun()))
+	page := renderHTML(t, report(shopRun()))
 	if !strings.Contains(page, `<header class="verdict fail">`) || !strings.Contains(page, "3 of 6 checkpoints failed") ||
 		!strings.Contains(page, `<span class="pill fail">failed</span>`) {
 		t.Error("shopRun's page does not say that 3 of 6 checkpoints failed")
@@ -205,7 +206,7 @@ func TestHTMLEscapes(t *testing.T) {
 	c.Stages[0].Name = "</script><b>stage"
 	c.KPIs[3].Series = evil
 	run.Name = `"quoted" & <b>bold</b>`
-	page := renderHTML(t, PerfTestReport(run))
+	page := renderHTML(t, report(run))
 	for _, bad := range []string{evil, "<img src=x", "</script><b>", "<b>bold</b>"} {
 		if strings.Contains(page, bad) {
 			t.Errorf("the page holds %s unescaped", bad)
@@ -260,13 +261,13 @@ func TestHTMLDownsample(t *testing.T) {
 // bucket's is its highest second's.
 func TestHTMLCaseTP99(t *testing.T) {
 	v := func(x float64) *float64 { return &x }
-	res := &RunResult{
+	res := &output.RunResult{
 		ReportInfo: perftest.ReportInfo{Outline: &perftest.ReportoutlineInfo{StartTime: str("2024-03-01T10:00:00+08:00")}},
 		Cases: []perftest.CaseReportDetailResult{
 			{Detail: &perftest.CaseReportDetails{Performance: &perftest.CaseReportDetail{StartTime: str("2024-03-01T10:00:00+08:00")}}},
 			{Detail: &perftest.CaseReportDetails{Performance: &perftest.CaseReportDetail{StartTime: str("2024-03-01T10:00:02+08:00")}}},
 		},
-		Perfcase: PerfcaseInfo{Cases: []PerfcaseCase{
+		Perfcase: output.PerfcaseInfo{Cases: []output.PerfcaseCase{
 			{Case: "a", TP99PerSecond: []*float64{v(7), v(8)}},
 			{Case: "b", TP99PerSecond: []*float64{v(1), nil, v(3), v(2), v(5), v(9), v(9)}},
 		}},
@@ -311,12 +312,12 @@ func synthRun(secs, nreq int) *metrics.Run {
 		n  int64
 	}
 	var parts []part
-	quantile := func(ps []part, count int64) time.Duration {
+	quantile := func(ps []part, count uint32) metrics.Micros {
 		ps = slices.SortedFunc(slices.Values(ps), func(a, b part) int { return cmp.Compare(a.rt, b.rt) })
 		var seen int64
 		for _, p := range ps {
 			if seen += p.n; float64(seen) >= 0.99*float64(count) {
-				return p.rt
+				return metrics.Micros(p.rt / time.Microsecond)
 			}
 		}
 		return 0
@@ -358,8 +359,8 @@ func synthRun(secs, nreq int) *metrics.Run {
 		s.Sent, s.Recv = s.Sent+n*sent, s.Recv+n*recv
 		s.MaxSent, s.MaxRecv = max(s.MaxSent, sent), max(s.MaxRecv, recv)
 		sec := &s.Seconds[k]
-		sec.Count += n
-		sec.Outcomes[o] += n
+		sec.Count += uint32(n)
+		sec.Outcomes[o] += uint32(n)
 		sec.RTSum += time.Duration(n) * rt
 		sec.Sent += n * sent
 		sec.Recv += n * recv
@@ -413,9 +414,14 @@ func synthRun(secs, nreq int) *metrics.Run {
 		s.Mean = time.Duration(s.Hist.Mean()) * time.Microsecond
 	}
 	series = append(series, buy, pass)
+	for _, s := range series {
+		for k := range s.Seconds {
+			s.Seconds[k].VUs = uint32(vus[k])
+		}
+	}
 	at := func(s int) time.Time { return start.Add(time.Duration(s) * time.Second) }
 	c := &metrics.CaseResult{
-		Stats:     &metrics.CaseStats{Name: "shop", Start: start, End: at(secs), Series: series, VUs: vus, MaxVUs: 200},
+		Stats:     &metrics.CaseStats{Name: "shop", Start: start, End: at(secs), Series: series, MaxVUs: 200},
 		Protocols: []string{"HTTP"}, Mode: "concurrency_mode",
 		Stages: []metrics.StageResult{
 			{Name: "ramp", Mode: "concurrency_mode", Start: at(0), End: at(ramp)},
@@ -450,7 +456,7 @@ func TestHTMLLongRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a two-hour run")
 	}
-	rep := PerfTestReport(synthRun(2*3600, 200))
+	rep := report(synthRun(2*3600, 200))
 	began := time.Now()
 	page := renderHTML(t, rep)
 	took := time.Since(began)
@@ -496,7 +502,7 @@ func TestHTMLPerfTestAPIReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var r Report
+	var r output.Report
 	if err := json.Unmarshal(data, &r); err != nil {
 		t.Fatal(err)
 	}
@@ -511,7 +517,7 @@ func TestHTMLPerfTestAPIReport(t *testing.T) {
 		t.Errorf("x %d points, tps %d, vus %d", len(cd.X), len(cd.Series["tps"]), len(cd.Series["vus"]))
 	}
 	// An empty report renders too.
-	if page := renderHTML(t, &Report{}); !strings.Contains(page, "The report has no case rows.") || !regexp.MustCompile(`var PERFCASE = +null +;`).MatchString(page) {
+	if page := renderHTML(t, &output.Report{}); !strings.Contains(page, "The report has no case rows.") || !regexp.MustCompile(`var PERFCASE = +null +;`).MatchString(page) {
 		t.Error("an empty report's page")
 	}
 }
@@ -558,18 +564,18 @@ func TestHTMLInBrowser(t *testing.T) {
 	dir := artifacts(t)
 	for _, c := range []struct {
 		name   string
-		report *Report
+		report *output.Report
 		charts string
 		shot   bool
 	}{
-		{"html-report", PerfTestReport(synthRun(20*60, 8)), "6", true},
-		{"html-report-probe", PerfTestReport(probeRun()), "6", true},
-		{"html-report-2h-200", PerfTestReport(synthRun(2*3600, 200)), "6", false},
+		{"html-report", report(synthRun(20*60, 8)), "6", true},
+		{"html-report-probe", report(probeRun()), "6", true},
+		{"html-report-2h-200", report(synthRun(2*3600, 200)), "6", false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			path := filepath.Join(dir, c.name+".html")
 			var buf bytes.Buffer
-			if err := WriteHTML(&buf, c.report); err != nil {
+			if err := WriteHTML(&buf, &output.Finished{Report: c.report}); err != nil {
 				t.Fatal(err)
 			}
 			if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
@@ -714,7 +720,7 @@ func TestHTMLRateChartsLeavePartialLastSecondOut(t *testing.T) {
 	run := synthRun(4, 1)
 	run.End = run.Start.Add(3200 * time.Millisecond)
 	run.Cases[0].Stats.End = run.End
-	cd := pageData(t, renderHTML(t, PerfTestReport(run)))
+	cd := pageData(t, renderHTML(t, report(run)))
 	if len(cd.X) != 4 {
 		t.Fatalf("%d points, want 4", len(cd.X))
 	}
@@ -732,7 +738,7 @@ func TestHTMLRateChartsLeavePartialLastSecondOut(t *testing.T) {
 	short.End = short.Start.Add(500 * time.Millisecond)
 	short.Cases[0].Stats.End = short.End
 	count := float64(short.Cases[0].Stats.Requests.Seconds[0].Count)
-	cd = pageData(t, renderHTML(t, PerfTestReport(short)))
+	cd = pageData(t, renderHTML(t, report(short)))
 	if tps := cd.Series["tps"]; len(tps) != 1 || tps[0] != count/0.5 {
 		t.Errorf("a half-second run of %v requests: tps %v, want %v", count, tps, count/0.5)
 	}

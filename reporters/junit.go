@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/output"
 )
 
 // JUnit XML, the test report format Jenkins, GitLab and GitHub Actions
@@ -99,15 +100,16 @@ type junitProblem struct {
 // Its <system-out> is the case's summary as the terminal shows it. Times
 // are seconds with three decimals; timestamps are in UTC. The same run
 // always gives the same bytes.
-func WriteJUnit(w io.Writer, run *metrics.Run) error {
+func WriteJUnit(w io.Writer, f *output.Finished) error {
+	run := f.Run
 	doc := junitSuites{
 		Name:      run.Name,
 		Time:      junitSeconds(run.End.Sub(run.Start)),
 		Timestamp: junitTimestamp(run.Start),
 		Suites:    []junitSuite{},
 	}
-	for _, c := range run.Cases {
-		s := junitCaseSuite(run, c)
+	for i, c := range run.Cases {
+		s := junitCaseSuite(run, c, &run.Verdict.Cases[i])
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors
@@ -126,7 +128,7 @@ func WriteJUnit(w io.Writer, run *metrics.Run) error {
 }
 
 // junitCaseSuite renders one case as a <testsuite>.
-func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult) junitSuite {
+func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult, v *metrics.CaseVerdict) junitSuite {
 	cs := c.Stats
 	s := junitSuite{
 		Name:      cs.Name,
@@ -222,7 +224,7 @@ func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult) junitSuite {
 		}
 		ran.Error = &junitProblem{Message: msg, Type: typ,
 			Text: fmt.Sprintf("case %s: %s; the case's figures cover only what ran (%s)\n", cs.Name, msg, seconds(cs.Duration()))}
-	case reqs.Count > 0 && reqs.Outcomes[metrics.Success] == 0:
+	case v.Unusable:
 		msg := fmt.Sprintf("not one request succeeded (%d sent); the target looks unusable", reqs.Count)
 		text := fmt.Sprintf("case %s: %s\n", cs.Name, msg)
 		if f := failures(reqs.Outcomes); f != "" {
@@ -232,7 +234,7 @@ func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult) junitSuite {
 	}
 	add(ran)
 
-	s.SystemOut = junitText{xmlChars(junitSystemOut(c, reqs, passedWords(run.Status)))}
+	s.SystemOut = junitText{xmlChars(junitSystemOut(c, v, reqs, passedWords(run.Status)))}
 	for i := range s.Cases {
 		for _, p := range []*junitProblem{s.Cases[i].Failure, s.Cases[i].Error} {
 			if p != nil {
@@ -245,7 +247,7 @@ func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult) junitSuite {
 
 // junitSystemOut is a case's figures in a line, then the case as the
 // terminal summary shows it.
-func junitSystemOut(c *metrics.CaseResult, reqs *metrics.Stats, passed string) string {
+func junitSystemOut(c *metrics.CaseResult, v *metrics.CaseVerdict, reqs *metrics.Stats, passed string) string {
 	var b strings.Builder
 	secs := c.Stats.Duration().Seconds()
 	rate := "-"
@@ -258,7 +260,7 @@ func junitSystemOut(c *metrics.CaseResult, reqs *metrics.Stats, passed string) s
 	}
 	fmt.Fprintf(&b, "requests %d, %s req/s, avg %s ms, tp99 %s ms, success %s\n\n",
 		reqs.Count, rate, millis(reqs.Mean), millis(reqs.Percentile(99)), success)
-	writeCase(&b, c, passed)
+	writeCase(&b, c, v, passed)
 	return b.String()
 }
 

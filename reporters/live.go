@@ -9,30 +9,44 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
-	"github.com/perfcase/perfcase/runner"
+	"github.com/perfcase/perfcase/output"
 )
 
-// LiveView redraws, once a second, one block of lines per running case on
-// a terminal: a bar per stage with elapsed and remaining time, VUs,
-// requests per second, average response time and errors. It is safe for
-// the concurrent calls of cases running side by side.
+// LiveView is the output that redraws, once a second, one block of lines
+// per running case on a terminal: a bar per stage with elapsed and
+// remaining time, VUs, requests per second, average response time and
+// errors. It is safe for the concurrent calls of cases running side by
+// side.
 type LiveView struct {
 	mu    sync.Mutex
 	w     io.Writer
-	cases map[string]runner.Progress
+	cases map[string]liveCase
 	lines int // lines drawn last time, to move back over
+}
+
+// liveCase is what the view shows of a case: its latest second.
+type liveCase struct {
+	vus      int
+	requests metrics.Second
+	progress output.Progress
 }
 
 // NewLiveView draws on w, a terminal.
 func NewLiveView(w io.Writer) *LiveView {
-	return &LiveView{w: w, cases: map[string]runner.Progress{}}
+	return &LiveView{w: w, cases: map[string]liveCase{}}
 }
 
-// Update takes a case's progress and redraws the view.
-func (lv *LiveView) Update(p runner.Progress) {
+func (lv *LiveView) Start(*output.Start) {}
+
+// Second takes a case's second and redraws the view; the seconds
+// harvested after a case's end are not its load, and are not shown.
+func (lv *LiveView) Second(s *output.Second) {
+	if s.Final {
+		return
+	}
 	lv.mu.Lock()
 	defer lv.mu.Unlock()
-	lv.cases[p.Case] = p
+	lv.cases[s.Case] = liveCase{vus: s.VUs, requests: s.Requests, progress: s.Progress}
 	names := make([]string, 0, len(lv.cases))
 	for n := range lv.cases {
 		names = append(names, n)
@@ -43,7 +57,7 @@ func (lv *LiveView) Update(p runner.Progress) {
 		fmt.Fprintf(&b, "\x1b[%dA", lv.lines) // back to the block's first line
 	}
 	for _, n := range names {
-		for _, line := range progressLines(lv.cases[n]) {
+		for _, line := range progressLines(n, lv.cases[n]) {
 			b.WriteString("\x1b[2K" + line + "\n") // clear the old line, write the new
 		}
 	}
@@ -51,10 +65,40 @@ func (lv *LiveView) Update(p runner.Progress) {
 	io.WriteString(lv.w, b.String())
 }
 
+func (lv *LiveView) End(*output.Finished) error { return nil }
+
+// LiveLines is the output that writes, where a view cannot be redrawn (a
+// CI log), one line a second per running case (WriteLive). It is safe
+// for the concurrent calls of cases running side by side.
+type LiveLines struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+// NewLiveLines writes on w.
+func NewLiveLines(w io.Writer) *LiveLines { return &LiveLines{w: w} }
+
+func (l *LiveLines) Start(*output.Start) {}
+
+// Second writes a case's second, labelled by the time it ended, as
+// elapsed time reads; the seconds harvested after a case's end are not
+// written.
+func (l *LiveLines) Second(s *output.Second) {
+	if s.Final {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	WriteLive(l.w, s.Case, s.Index+1, s.VUs, s.Requests)
+}
+
+func (l *LiveLines) End(*output.Finished) error { return nil }
+
 const barWidth = 24
 
 // progressLines renders one case: its stage with a bar, then its load.
-func progressLines(p runner.Progress) []string {
+func progressLines(name string, c liveCase) []string {
+	p := c.progress
 	frac, when := 0.0, ""
 	switch {
 	case p.Count > 0:
@@ -70,13 +114,13 @@ func progressLines(p runner.Progress) []string {
 	if full < barWidth {
 		bar = strings.Repeat("=", full) + ">" + strings.Repeat(" ", barWidth-full-1)
 	}
-	s := p.Requests
+	s := c.requests
 	avg, errPct := 0.0, 0.0
 	if s.Count > 0 {
 		avg = float64(s.RTSum) / float64(s.Count) / float64(time.Millisecond)
 		errPct = 100 * float64(s.Count-s.Outcomes[metrics.Success]) / float64(s.Count)
 	}
-	load := fmt.Sprintf("    vus %d  req/s %d  avg %.1f ms  tp99 %.1f ms  errors %.1f%%", p.VUs, s.Count, avg, float64(s.P99)/float64(time.Millisecond), errPct)
+	load := fmt.Sprintf("    vus %d  req/s %d  avg %.1f ms  tp99 %.1f ms  errors %.1f%%", c.vus, s.Count, avg, float64(s.P99.Duration())/float64(time.Millisecond), errPct)
 	if f := failures(s.Outcomes); f != "" {
 		load += " (" + f + ")"
 	}
@@ -84,7 +128,7 @@ func progressLines(p runner.Progress) []string {
 		load += fmt.Sprintf("  missed starts %d", p.Missed)
 	}
 	return []string{
-		fmt.Sprintf("%s  stage %d/%d %s [%s] %3.0f%%  %s", p.Case, p.StageIndex, p.Stages, p.Stage, bar, 100*frac, when),
+		fmt.Sprintf("%s  stage %d/%d %s [%s] %3.0f%%  %s", name, p.StageIndex, p.Stages, p.Stage, bar, 100*frac, when),
 		load,
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/output"
 )
 
 // WriteMarkdown writes the end-of-run summary as GitHub-flavoured
@@ -19,16 +20,16 @@ import (
 //
 // Names, KPIs and messages are code spans, so that Markdown in them is
 // shown as written; a pipe in a table cell is escaped.
-func WriteMarkdown(w io.Writer, run *metrics.Run) error {
+func WriteMarkdown(w io.Writer, f *output.Finished) error {
+	run := f.Run
 	var b strings.Builder
 	mark := "❌"
-	unusable := unusableCase(run)
-	if run.Status == metrics.Completed && run.Passed() && unusable == "" {
+	if run.Verdict.State == metrics.VerdictPassed {
 		mark = "✅"
 	}
 	headline := verdict(run)
-	if run.Status == metrics.Completed && unusable != "" {
-		headline += "; case " + unusable + ": not one request succeeded"
+	if c := run.Verdict.Unusable(); run.Status == metrics.Completed && c != "" {
+		headline += "; case " + c + ": not one request succeeded"
 	}
 	fmt.Fprintf(&b, "## %s %s: %s\n\n", mark, mdText(run.Name), mdText(headline))
 	if run.Source != "" {
@@ -43,23 +44,22 @@ func WriteMarkdown(w io.Writer, run *metrics.Run) error {
 		b.WriteString("; run " + mdCode(run.ID, false))
 	}
 	b.WriteString(".\n\n")
-	for _, c := range run.Cases {
-		mdCase(&b, c, passedWords(run.Status))
+	for i, c := range run.Cases {
+		mdCase(&b, c, &run.Verdict.Cases[i], passedWords(run.Status))
 	}
 	// Every block ends with a blank line; the file with one newline.
 	_, err := io.WriteString(w, strings.TrimRight(b.String(), "\n")+"\n")
 	return err
 }
 
-func mdCase(b *strings.Builder, c *metrics.CaseResult, passed string) {
+func mdCase(b *strings.Builder, c *metrics.CaseResult, v *metrics.CaseVerdict, passed string) {
 	cs := c.Stats
-	status, failed := caseStatus(c, passed)
-	reqs := caseRequests(c)
+	status, failed := caseStatus(c, v, passed)
 	mark := "✅"
 	switch {
 	case failed:
 		mark = "❌"
-	case reqs.Count > 0 && reqs.Outcomes[metrics.Success] == 0:
+	case v.Unusable:
 		mark, status = "❌", "not one request succeeded"
 	case len(c.KPIs) == 0:
 		mark = "➖"
@@ -253,15 +253,4 @@ func mdText(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
-}
-
-// unusableCase names the first case that sent requests and got not one
-// success; "" when there is none. perfcase exits 3 for such a run.
-func unusableCase(run *metrics.Run) string {
-	for _, c := range run.Cases {
-		if r := caseRequests(c); r.Count > 0 && r.Outcomes[metrics.Success] == 0 {
-			return c.Stats.Name
-		}
-	}
-	return ""
 }

@@ -14,7 +14,7 @@ import (
 func markdown(t *testing.T, run *metrics.Run) string {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteMarkdown(&buf, run); err != nil {
+	if err := WriteMarkdown(&buf, finished(run)); err != nil {
 		t.Fatal(err)
 	}
 	return buf.String()

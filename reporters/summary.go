@@ -3,13 +3,13 @@ package reporters
 import (
 	"fmt"
 	"io"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/output"
 )
 
 // Limits that keep the summary one screen per case.
@@ -25,7 +25,8 @@ const (
 // probe found, its steps, manual changes, SLA triggers and rendezvous
 // points; then one line that says how the run went. It prints plain
 // text, no colours, so it reads the same in a CI log.
-func WriteSummary(w io.Writer, run *metrics.Run) error {
+func WriteSummary(w io.Writer, f *output.Finished) error {
+	run := f.Run
 	var b strings.Builder
 	b.WriteString(run.Name)
 	if run.Source != "" {
@@ -33,9 +34,9 @@ func WriteSummary(w io.Writer, run *metrics.Run) error {
 	}
 	fmt.Fprintf(&b, ": %s after %s, %d %s\n", statusWords(run.Status), seconds(run.End.Sub(run.Start)),
 		len(run.Cases), plural(len(run.Cases), "case", "cases"))
-	for _, c := range run.Cases {
+	for i, c := range run.Cases {
 		b.WriteByte('\n')
-		writeCase(&b, c, passedWords(run.Status))
+		writeCase(&b, c, &run.Verdict.Cases[i], passedWords(run.Status))
 	}
 	b.WriteByte('\n')
 	b.WriteString(verdict(run))
@@ -61,13 +62,13 @@ func WriteLive(w io.Writer, caseName string, sec int, vus int, s metrics.Second)
 	return err
 }
 
-// caseStatus is the word a case's header gives its outcome: "failed"
+// caseStatus is the word a case's header gives its verdict: "failed"
 // when a checkpoint missed or an SLA rule triggered (one that only flags
 // fails the case too), else "no checkpoints" when it has none to judge,
 // else passed, the word for a case whose checkpoints all held (see
 // passedWords). failed tells the first case apart.
-func caseStatus(c *metrics.CaseResult, passed string) (status string, failed bool) {
-	if len(c.SLA) > 0 || slices.ContainsFunc(c.KPIs, func(k metrics.KPIResult) bool { return !k.Pass }) {
+func caseStatus(c *metrics.CaseResult, v *metrics.CaseVerdict, passed string) (status string, failed bool) {
+	if v.Failed {
 		return "failed", true
 	}
 	if len(c.KPIs) == 0 {
@@ -78,9 +79,9 @@ func caseStatus(c *metrics.CaseResult, passed string) (status string, failed boo
 
 // writeCase prints a case's block; passed is the header's word for a case
 // whose checkpoints all held (see passedWords).
-func writeCase(b *strings.Builder, c *metrics.CaseResult, passed string) {
+func writeCase(b *strings.Builder, c *metrics.CaseResult, v *metrics.CaseVerdict, passed string) {
 	cs := c.Stats
-	status, _ := caseStatus(c, passed)
+	status, _ := caseStatus(c, v, passed)
 	fmt.Fprintf(b, "case %s: %s, %s, max %d VUs", cs.Name, status, seconds(cs.Duration()), cs.MaxVUs)
 	if c.Mode != "" {
 		b.WriteString(", " + c.Mode)
@@ -256,7 +257,7 @@ func seriesRow(s *metrics.Stats, secs float64) []string {
 }
 
 // failures lists the non-zero failure buckets, e.g. "timeout 3, refused 1".
-func failures(o [metrics.NumOutcomes]int64) string {
+func failures[N int64 | uint32](o [metrics.NumOutcomes]N) string {
 	var parts []string
 	for k := metrics.Success + 1; k < metrics.NumOutcomes; k++ {
 		if o[k] > 0 {
@@ -266,9 +267,11 @@ func failures(o [metrics.NumOutcomes]int64) string {
 	return strings.Join(parts, ", ")
 }
 
-// verdict is the summary's last line.
+// verdict is the summary's last line: the run's verdict in words.
 func verdict(run *metrics.Run) string {
-	if run.Status == metrics.StoppedBySLA {
+	v := &run.Verdict
+	switch v.State {
+	case metrics.VerdictStoppedBySLA:
 		// The trigger names the rule; the reason is the runner's sentence
 		// ("SLA rule slow-item stopped the run"), for when none does.
 		if rule := stoppingRule(run); rule != "" {
@@ -278,25 +281,15 @@ func verdict(run *metrics.Run) string {
 			return "run stopped by SLA: " + run.Reason
 		}
 		return "run stopped by SLA"
-	}
-	if run.Status != metrics.Completed {
+	case metrics.VerdictInterrupted, metrics.VerdictAborted:
 		line := "run " + statusName(run.Status)
 		if run.Reason != "" {
 			line += ": " + run.Reason
 		}
 		return line
 	}
-	total, failed, sla := 0, 0, 0
-	for _, c := range run.Cases {
-		sla += len(c.SLA)
-		for _, k := range c.KPIs {
-			total++
-			if !k.Pass {
-				failed++
-			}
-		}
-	}
-	// An SLA rule that only flags still fails the run (CaseResult.Passed).
+	total, failed, sla := v.Checkpoints, v.Missed, v.Triggers
+	// An SLA rule that only flags still fails the run.
 	triggers := fmt.Sprintf("%d SLA %s", sla, plural(sla, "trigger", "triggers"))
 	switch {
 	case total == 0 && sla == 0:
@@ -371,17 +364,10 @@ func observedOne(metric string, v float64) string {
 }
 
 // unit is the suffix of a KPI metric's unit: " ms", "/s", "%", " B" or ""
-// for counts.
+// for counts and for a metric the table does not know.
 func unit(metric string) string {
-	switch {
-	case metric == "tps" || metric == "rps":
-		return "/s"
-	case metric == "avg_rt" || metric == "min_rt" || metric == "max_rt" || strings.HasPrefix(metric, "tp"):
-		return " ms"
-	case strings.HasSuffix(metric, "_rate"):
-		return "%"
-	case strings.HasSuffix(metric, "_bytes"):
-		return " B"
+	if m := metrics.KPIs.Lookup(metric); m != nil {
+		return m.Unit.Suffix()
 	}
 	return ""
 }

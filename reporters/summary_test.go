@@ -32,7 +32,7 @@ func TestSummaryProbeGolden(t *testing.T) {
 func checkGolden(t *testing.T, run *metrics.Run, name string) {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := WriteSummary(&buf, run); err != nil {
+	if err := WriteSummary(&buf, finished(run)); err != nil {
 		t.Fatal(err)
 	}
 	golden := filepath.Join("testdata", name)
@@ -90,7 +90,7 @@ func TestSummaryVerdict(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var buf bytes.Buffer
-		if err := WriteSummary(&buf, tt.run); err != nil {
+		if err := WriteSummary(&buf, finished(tt.run)); err != nil {
 			t.Fatal(err)
 		}
 		lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
@@ -113,7 +113,7 @@ func TestSummaryErrorsAreShort(t *testing.T) {
 		{Outcome: metrics.Other, Message: "d", Count: 1},
 	}
 	var buf bytes.Buffer
-	if err := WriteSummary(&buf, run); err != nil {
+	if err := WriteSummary(&buf, finished(run)); err != nil {
 		t.Fatal(err)
 	}
 	out := buf.String()
@@ -143,13 +143,13 @@ func TestWriteLive(t *testing.T) {
 		{
 			name: "all ok",
 			sec:  12, vus: 50,
-			s:    metrics.Second{Count: 9812, Outcomes: [metrics.NumOutcomes]int64{metrics.Success: 9812}, RTSum: 9812 * 4900 * time.Microsecond},
+			s:    metrics.Second{Count: 9812, Outcomes: [metrics.NumOutcomes]uint32{metrics.Success: 9812}, RTSum: 9812 * 4900 * time.Microsecond},
 			want: "[  12s] browse  vus 50  req/s 9812  avg 4.9 ms  ok 9812  fail 0\n",
 		},
 		{
 			name: "failures by bucket",
 			sec:  3, vus: 8,
-			s: metrics.Second{Count: 10, Outcomes: [metrics.NumOutcomes]int64{metrics.Success: 6, metrics.Refused: 1, metrics.Timeout: 3},
+			s: metrics.Second{Count: 10, Outcomes: [metrics.NumOutcomes]uint32{metrics.Success: 6, metrics.Refused: 1, metrics.Timeout: 3},
 				RTSum: 10 * 250 * time.Millisecond},
 			want: "[   3s] browse  vus 8  req/s 10  avg 250.0 ms  ok 6  fail 4 (refused 1, timeout 3)\n",
 		},
@@ -194,16 +194,16 @@ func TestInterruptedCaseHeaders(t *testing.T) {
 		run.Cases[0].KPIs = run.Cases[0].KPIs[:1] // one that passed
 		run.Status = c.status
 		var sum, md, junit, page bytes.Buffer
-		if err := WriteSummary(&sum, run); err != nil {
+		if err := WriteSummary(&sum, finished(run)); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteMarkdown(&md, run); err != nil {
+		if err := WriteMarkdown(&md, finished(run)); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteJUnit(&junit, run); err != nil {
+		if err := WriteJUnit(&junit, finished(run)); err != nil {
 			t.Fatal(err)
 		}
-		if err := WriteHTML(&page, PerfTestReport(run)); err != nil {
+		if err := WriteHTML(&page, finished(run)); err != nil {
 			t.Fatal(err)
 		}
 		mark := "✅"

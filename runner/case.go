@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/output"
 	"github.com/perfcase/perfcase/protocols"
 	"github.com/perfcase/perfcase/scenario"
 )
@@ -96,7 +97,9 @@ type caseRun struct {
 	// aborted with this message.
 	fatal atomic.Pointer[string]
 
-	watch      *watch // SLA rules and probes, fed by the clock
+	start      time.Time // the case's start: second k is [start+k s, start+(k+1) s)
+	ended      bool      // the load has ended: set once the clock has stopped, before the last harvest
+	watch      *watch    // SLA rules and probes, fed by the clock
 	stageAt    atomic.Pointer[stageMark]
 	sampledVUs atomic.Int64 // the clock's last VU sample
 	slaStop    atomic.Bool  // an SLA rule with action stop has acted
@@ -271,7 +274,9 @@ func (c *caseRun) newStagePlan(st *scenario.Stage) *stagePlan {
 // ctx ending stops the case gracefully; abort cuts it at once.
 func (c *caseRun) run(ctx context.Context, abort <-chan struct{}) (*metrics.CaseResult, bool) {
 	start := time.Now()
+	c.start = start
 	c.rec = metrics.NewRecorder(c.series, c.opts.shards(), start, c.extras...)
+	c.rec.OnHarvest(c.harvested)
 	c.watch = newWatch(c.plan, start)
 	clockDone := make(chan struct{})
 	clockStop := make(chan struct{})
@@ -341,6 +346,7 @@ stages:
 	c.stop(abort)
 	close(clockStop)
 	<-clockDone
+	c.ended = true
 	end := time.Now()
 	// The last, partial second gets the VU count sampled in it too.
 	c.rec.Tick(end, int(c.sampledVUs.Load()))
@@ -387,8 +393,7 @@ func (c *caseRun) cut() {
 	}
 }
 
-// clock harvests the recorder once a second, just after each second ends,
-// and reports progress.
+// clock harvests the recorder once a second, just after each second ends.
 func (c *caseRun) clock(start time.Time, stop <-chan struct{}, done chan<- struct{}) {
 	defer close(done)
 	// A second's VU count is taken 100 ms into it, when a ramp's step for
@@ -404,24 +409,22 @@ func (c *caseRun) clock(start time.Time, stop <-chan struct{}, done chan<- struc
 		case now := <-t.C:
 			if k > 0 {
 				c.rec.Tick(now, vus)
-				if c.watch.observe(c.rec) {
-					c.slaStop.Store(true)
-				}
-				if sec, series, ok := c.rec.Last(); ok {
-					req := sumRequests(series[:c.txnSeries])
-					req.P99 = c.rec.RequestsP99(sec)
-					if c.opts.Live != nil {
-						c.opts.Live(c.plan.Name, sec, vus, req)
-					}
-					if c.opts.Progress != nil {
-						c.opts.Progress(c.progress(sec, vus, req))
-					}
-				}
 			}
 			vus = c.vusNow()
 			c.sampledVUs.Store(int64(vus))
 		}
 	}
+}
+
+// harvested takes every second the recorder harvests, in order: while the
+// load runs, the SLA rules and the probes judge it; every output receives
+// it.
+func (c *caseRun) harvested(h *metrics.Harvest) {
+	if !c.ended && c.watch.observe(h) {
+		c.slaStop.Store(true)
+	}
+	c.opts.output().Second(&output.Second{Case: c.plan.Name, Time: c.start.Add(time.Duration(h.Index) * time.Second),
+		Final: c.ended, Harvest: *h, Progress: c.progress()})
 }
 
 // The rate scheduler wakes every rateTick at high rates, and about once
@@ -606,21 +609,6 @@ func (c *caseRun) dispatch(a arrival, limit int64) bool {
 	}
 }
 
-// sumRequests adds up the request series of one second.
-func sumRequests(series []metrics.Second) metrics.Second {
-	var sum metrics.Second
-	for _, s := range series {
-		sum.Count += s.Count
-		sum.RTSum += s.RTSum
-		sum.Sent += s.Sent
-		sum.Recv += s.Recv
-		for o := range s.Outcomes {
-			sum.Outcomes[o] += s.Outcomes[o]
-		}
-	}
-	return sum
-}
-
 // stageMark is which stage runs, since when, for progress reports.
 type stageMark struct {
 	index int
@@ -629,8 +617,9 @@ type stageMark struct {
 	sp    *stagePlan
 }
 
-func (c *caseRun) progress(sec, vus int, req metrics.Second) Progress {
-	p := Progress{Case: c.plan.Name, Second: sec, VUs: vus, Requests: req, Missed: c.missed.Load(), Stages: len(c.plan.Stages)}
+// progress is where the case stands now.
+func (c *caseRun) progress() output.Progress {
+	p := output.Progress{Missed: c.missed.Load(), Stages: len(c.plan.Stages)}
 	if m := c.stageAt.Load(); m != nil {
 		p.Stage, p.StageIndex, p.Elapsed = stageLabel(m.st), m.index, time.Since(m.start)
 		if m.st.Count > 0 {

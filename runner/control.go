@@ -29,6 +29,7 @@ type CaseStatus struct {
 	Stage  string  `json:"stage"`
 	Mode   string  `json:"mode"`
 	Manual bool    `json:"manual"`
+	Rate   bool    `json:"rate"`   // the stage's target is passes per second, not VUs
 	Target float64 `json:"target"` // VUs, or passes per second for a rate stage
 	VUs    int     `json:"vus"`
 }
@@ -113,7 +114,7 @@ func (cr *caseRun) status() CaseStatus {
 	if !math.IsNaN(m.override) {
 		t = m.override
 	}
-	return CaseStatus{Case: cr.plan.Name, Stage: m.stage, Mode: m.mode, Manual: m.manual, Target: t, VUs: int(cr.active.Load())}
+	return CaseStatus{Case: cr.plan.Name, Stage: m.stage, Mode: m.mode, Manual: m.manual, Rate: m.rate, Target: t, VUs: int(cr.active.Load())}
 }
 
 func (cr *caseRun) setManual(target float64, by string) (CaseStatus, error) {

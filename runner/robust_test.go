@@ -239,7 +239,7 @@ cases:
 	s := series(t, run.Cases[0], "get")
 	var gotOK, gotFailed [5]int64
 	for k, sec := range s.Seconds[:5] {
-		gotOK[k], gotFailed[k] = sec.Outcomes[metrics.Success], sec.Outcomes[metrics.Refused]
+		gotOK[k], gotFailed[k] = int64(sec.Outcomes[metrics.Success]), int64(sec.Outcomes[metrics.Refused])
 	}
 	for k := range ok {
 		ok[k], failed[k] = 2*ok[k], 2*failed[k]

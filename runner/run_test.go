@@ -423,7 +423,11 @@ cases:
 		t.Errorf("stages %+v, want up over [0, 4s], fixed over [4s, 5s]", c.Stages)
 	}
 	// The VUs each second, read 100 ms into it.
-	if got, want := c.Stats.VUs[:5], []int{1, 2, 3, 4, 2}; !slices.Equal(got, want) {
+	var got []int
+	for _, sec := range c.Stats.Requests.Seconds[:5] {
+		got = append(got, int(sec.VUs))
+	}
+	if want := []int{1, 2, 3, 4, 2}; !slices.Equal(got, want) {
 		t.Errorf("VUs per second %v, want %v", got, want)
 	}
 	spawn := []time.Duration{0, ms(500), ms(1500), ms(2500)}

@@ -6,7 +6,10 @@
 // protocol its case uses, made from the driver table (or Options.Drivers)
 // when the VU is, and sends every request through Session.Do; the runner
 // judges the Result and records it, and the extra metrics it carries,
-// whatever the protocol.
+// whatever the protocol. It knows no output either: it hands the run's
+// start and every harvested second to Options.Output (package output),
+// judges the KPIs and SLA rules from metrics.KPIs, and returns the run
+// judged (metrics.Run.Verdict) for its caller to end the outputs with.
 //
 // Its timing tests run on testing/synctest's fake clock, every request
 // answered in memory by package protocols/mem: the runner waits only on
@@ -24,6 +27,7 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/output"
 	"github.com/perfcase/perfcase/protocols"
 	"github.com/perfcase/perfcase/scenario"
 )
@@ -34,12 +38,10 @@ const DefaultGrace = 5 * time.Second
 
 // Options tune a run.
 type Options struct {
-	// Live, when set, is called once per second per running case with the
-	// requests of the second just ended, summed over the case's requests.
-	Live func(caseName string, sec, vus int, s metrics.Second)
-	// Progress, when set, is called once per second per running case with
-	// where the case stands: for a live view with a bar per stage.
-	Progress func(Progress)
+	// Output, when set, receives the run's start and every second each
+	// case's clock harvests (see package output); its End is the
+	// caller's to call with the finished run.
+	Output output.Output
 	// Grace bounds how long a stopping VU may finish its request;
 	// 0 means DefaultGrace.
 	Grace time.Duration
@@ -80,6 +82,14 @@ func (o *Options) grace() time.Duration {
 	return DefaultGrace
 }
 
+// output is where the run's data goes: Output, or nowhere.
+func (o *Options) output() output.Output {
+	if o.Output != nil {
+		return o.Output
+	}
+	return output.List(nil)
+}
+
 func (o *Options) shards() int {
 	if o.Shards > 0 {
 		return o.Shards
@@ -90,16 +100,17 @@ func (o *Options) shards() int {
 }
 
 // Run runs every enabled case of the plan, in order or all at once as the
-// plan says, and returns what was measured. Cancelling ctx ends the run
-// gracefully: the result then has status Interrupted and holds everything
-// measured until then. Call Check first: Run assumes the plan is
-// supported.
+// plan says, and returns what was measured, judged (Run.Verdict).
+// Cancelling ctx ends the run gracefully: the result then has status
+// Interrupted and holds everything measured until then. Call Check
+// first: Run assumes the plan is supported.
 func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	seed := opts.Seed
 	if seed == 0 {
 		seed = rand.Uint64()
 	}
 	run := &metrics.Run{ID: newRunID(), Name: plan.Name, Source: plan.Source, Start: time.Now()}
+	opts.output().Start(&output.Start{RunID: run.ID, Time: run.Start, Plan: plan})
 	var cases []*scenario.CasePlan
 	for _, cp := range plan.Cases {
 		if !cp.Disabled {
@@ -158,6 +169,7 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 		}
 	}
 	run.End = time.Now()
+	run.Judge()
 	return run
 }
 
@@ -168,21 +180,4 @@ func newRunID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
-}
-
-// Progress is where a running case stands, once a second.
-type Progress struct {
-	Case     string
-	Second   int            // the second just harvested, from the case's start
-	VUs      int            // VUs running (closed model) or passes in flight (open)
-	Requests metrics.Second // what the case's requests did in that second, P99 included
-	Missed   int64          // missed starts so far
-
-	Stage      string // the current stage's name or mode
-	StageIndex int    // from 1
-	Stages     int
-	// Elapsed is the stage's time so far; Duration its length, 0 in count
-	// mode, where Done of Count passes tell how far it is.
-	Elapsed, Duration time.Duration
-	Done, Count       int64
 }

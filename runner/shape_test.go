@@ -37,7 +37,8 @@ cases:
 
 	osc := run.Cases[0]
 	st := plan.Cases[0].Stages[0]
-	for k, got := range osc.Stats.VUs[:3] {
+	for k, sec := range osc.Stats.Requests.Seconds[:3] {
+		got := sec.VUs
 		sample := time.Duration(k)*time.Second + ms(100)
 		if a, b := math.Round(st.Target(sample-ms(20))), math.Round(st.Target(sample)); float64(got) != a && float64(got) != b {
 			t.Errorf("oscillate_concurrency second %d: %d VUs, shape says %v", k, got, b)

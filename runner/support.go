@@ -1,6 +1,8 @@
 package runner
 
 import (
+	"strings"
+
 	"github.com/perfcase/perfcase/metrics"
 	"github.com/perfcase/perfcase/protocols"
 	"github.com/perfcase/perfcase/scenario"
@@ -20,13 +22,13 @@ func Check(plan *scenario.Plan) scenario.ErrorList {
 		}
 		for _, st := range cp.Stages {
 			for _, k := range st.KPIs {
-				if !windowMetric(k.Metric) {
+				if k.Def.Window == nil {
 					errs = append(errs, windowError(k, "a probing KPI"))
 				}
 			}
 		}
 		for _, r := range cp.SLA {
-			if r.KPI != nil && !windowMetric(r.KPI.Metric) {
+			if r.KPI != nil && r.KPI.Def.Window == nil {
 				errs = append(errs, windowError(r.KPI, "an sla rule"))
 			}
 		}
@@ -67,32 +69,30 @@ func modeName(cp *scenario.CasePlan) string {
 
 func stageMode(st *scenario.Stage) string { return st.Mode.String() }
 
-// judge evaluates the KPIs of a finished case. A case's own KPIs judge its
-// requests taken together (PerfTest's case row), except tps and
-// transactions, which count passes, PerfTest's transactions. A request's
-// or a transaction's KPIs judge that series.
+// judge evaluates the KPIs of a finished case, each as its metric's row
+// of metrics.KPIs says. A case's own KPIs judge its requests taken
+// together (PerfTest's case row), except those on passes (tps and
+// transactions count PerfTest's transactions). A request's or a
+// transaction's KPIs judge that series.
 func judge(cp *scenario.CasePlan, res *metrics.CaseResult) {
 	st := res.Stats
 	d := st.Duration()
 	pass := st.Series[len(st.Series)-1]
 	for _, k := range cp.KPIs {
 		s := st.Requests
-		if k.Metric == "tps" || k.Metric == "transactions" {
+		if k.Def.OnPasses {
 			s = pass
 		}
-		obs, _ := s.Value(k.Metric, d)
-		res.KPIs = append(res.KPIs, kpiResult(k, "", obs))
+		res.KPIs = append(res.KPIs, kpiResult(k, "", k.Def.Run(s, d)))
 	}
 	for i, r := range cp.Requests {
 		for _, k := range r.KPIs {
-			obs, _ := st.Series[i].Value(k.Metric, d)
-			res.KPIs = append(res.KPIs, kpiResult(k, r.Name, obs))
+			res.KPIs = append(res.KPIs, kpiResult(k, r.Name, k.Def.Run(st.Series[i], d)))
 		}
 	}
 	for i, t := range cp.Transactions {
 		for _, k := range t.KPIs {
-			obs, _ := st.Series[len(cp.Requests)+i].Value(k.Metric, d)
-			res.KPIs = append(res.KPIs, kpiResult(k, t.Name, obs))
+			res.KPIs = append(res.KPIs, kpiResult(k, t.Name, k.Def.Run(st.Series[len(cp.Requests)+i], d)))
 		}
 	}
 }
@@ -113,5 +113,5 @@ func stageLabel(st *scenario.Stage) string {
 // counts, as SLA rules and probes judge them.
 func windowError(k *scenario.KPICheck, what string) *scenario.Error {
 	return &scenario.Error{Pos: k.Pos, Msg: what + " cannot use " + k.Metric + ": it is judged on a few seconds' counts, which give no percentiles, minimum or maximum",
-		Hint: "use avg_rt, success_rate, error_rate, rps, tps, avg_recv_bytes, avg_sent_bytes or a count (requests, errors, failed_*)"}
+		Hint: "use one of " + strings.Join(metrics.KPIs.WindowNames(), ", ")}
 }

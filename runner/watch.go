@@ -14,7 +14,6 @@ import (
 type watch struct {
 	mu    sync.Mutex
 	start time.Time // the case's start: second k is [start+k s, start+(k+1) s)
-	next  int       // the next harvested second to observe
 	reqs  int       // request series
 
 	sla      *slaWatch
@@ -85,34 +84,30 @@ func (w *watch) closeStep(at time.Time) {
 	}
 }
 
-// observe feeds the seconds harvested since the last call. It returns
-// whether an SLA rule asked to stop the run.
-func (w *watch) observe(rec *metrics.Recorder) (stop bool) {
+// observe judges the next harvested second of the case, every second in
+// order. It returns whether an SLA rule asked to stop the run.
+func (w *watch) observe(h *metrics.Harvest) (stop bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for ; w.next < rec.Harvested(); w.next++ {
-		per, vus := rec.Second(w.next)
-		secStart := w.start.Add(time.Duration(w.next) * time.Second)
-		secEnd := secStart.Add(time.Second)
-		if w.sla != nil && w.slaStop == "" {
-			trig, s := w.sla.observe(secEnd, per)
-			w.triggers = append(w.triggers, trig...)
-			if s {
-				for _, t := range trig {
-					if t.Stopped {
-						w.slaStop = t.Rule
-						break
-					}
+	secStart := w.start.Add(time.Duration(h.Index) * time.Second)
+	secEnd := secStart.Add(time.Second)
+	if w.sla != nil && w.slaStop == "" {
+		trig, s := w.sla.observe(secEnd, h.Series)
+		w.triggers = append(w.triggers, trig...)
+		if s {
+			for _, t := range trig {
+				if t.Stopped {
+					w.slaStop = t.Rule
+					break
 				}
 			}
 		}
-		// A second belongs to the stage it ends in, so the probe judges
-		// only whole seconds of its own stage.
-		if w.stage == nil || !secStart.After(w.stageStart.Add(-500*time.Millisecond)) {
-			continue
-		}
+	}
+	// A second belongs to the stage it ends in, so the probe judges only
+	// whole seconds of its own stage.
+	if w.stage != nil && secStart.After(w.stageStart.Add(-500*time.Millisecond)) {
 		if w.peak != nil && w.found == nil {
-			if p := w.peak.observe(secStart, vus, per); p != nil {
+			if p := w.peak.observe(secStart, h.VUs, h.Series); p != nil {
 				p.Stage = stageLabel(w.stage)
 				w.found = p
 				w.stopNow = w.stage.StopAtPeak
@@ -127,7 +122,7 @@ func (w *watch) observe(rec *metrics.Recorder) (stop bool) {
 				w.closeStep(w.stageStart.Add(time.Duration(w.stepIdx+1) * w.stage.StepTime))
 				w.stepIdx++
 			}
-			w.step.observe(per)
+			w.step.observe(h.Series)
 		}
 	}
 	return w.slaStop != ""

@@ -24,160 +24,49 @@ import (
 
 // window is what some request series and the case's passes did over a
 // number of whole seconds.
-type window struct {
-	seconds int            // seconds covered
-	req     metrics.Second // the selected request series, summed
-	pass    metrics.Second // the case's passes
-}
+type window = metrics.Window
 
-// add adds one second: req, the selected request series summed, and
-// pass, the case's passes.
-func (w *window) add(req, pass metrics.Second) {
-	w.seconds++
-	addSecond(&w.req, req)
-	addSecond(&w.pass, pass)
-}
-
-// addSeries adds one harvested second: the request series at sel (every
-// one of the first requests series when sel is nil) and the passes, the
-// last series.
-func (w *window) addSeries(perSeries []metrics.Second, requests int, sel []int) {
-	var req, pass metrics.Second
+// addSeries adds one harvested second to w: the request series at sel
+// (every one of the first requests series when sel is nil) and the
+// passes, the last series.
+func addSeries(w *window, perSeries []metrics.Second, requests int, sel []int) {
+	var req, pass metrics.Counts
 	if sel == nil {
 		for i := range min(requests, len(perSeries)) {
-			addSecond(&req, perSeries[i])
+			req.Add(&perSeries[i])
 		}
 	} else {
 		for _, i := range sel {
 			if i < len(perSeries) {
-				addSecond(&req, perSeries[i])
+				req.Add(&perSeries[i])
 			}
 		}
 	}
 	if len(perSeries) > 0 {
-		pass = perSeries[len(perSeries)-1]
+		pass.Add(&perSeries[len(perSeries)-1])
 	}
-	w.add(req, pass)
-}
-
-// merge adds every second of o.
-func (w *window) merge(o *window) {
-	w.seconds += o.seconds
-	addSecond(&w.req, o.req)
-	addSecond(&w.pass, o.pass)
-}
-
-func addSecond(s *metrics.Second, t metrics.Second) {
-	s.Count += t.Count
-	for o, n := range t.Outcomes {
-		s.Outcomes[o] += n
-	}
-	s.RTSum += t.RTSum
-	s.Sent += t.Sent
-	s.Recv += t.Recv
-}
-
-// windowValue returns a KPI metric over a window, in the unit of
-// scenario's KPI grammar (ms, %, count, bytes, /s), and whether it can be
-// judged there. It mirrors metrics.Stats.Value as the case's own KPIs use
-// it: request metrics come from the selected requests taken together,
-// tps and transactions from the case's passes. Counts (requests, errors,
-// failed_*, transactions) are counts within the window, rps and tps are
-// per second of the window.
-//
-// A value that needs responses (avg_rt, success_rate, error_rate,
-// avg_recv_bytes, avg_sent_bytes) cannot be judged on a window in which
-// no request completed: as PerfTest's SLA, requests unanswered in a
-// period are not counted, so such a window neither holds nor misses.
-// Counts and rates per second can always be judged (a window with
-// nothing in it has 0 requests and 0 rps). Metrics that need every
-// sample (percentiles, min_rt, max_rt, max_*_bytes) cannot be judged on a
-// window at all, nor can anything on a window of no seconds.
-func windowValue(metric string, w *window) (float64, bool) {
-	if w.seconds <= 0 {
-		return 0, false
-	}
-	n := float64(w.req.Count)
-	switch metric {
-	case "avg_rt", "success_rate", "error_rate", "avg_recv_bytes", "avg_sent_bytes":
-		if w.req.Count == 0 {
-			return 0, false
-		}
-	}
-	switch metric {
-	case "avg_rt":
-		return float64(w.req.RTSum) / float64(time.Millisecond) / n, true
-	case "success_rate":
-		return 100 * float64(w.req.Outcomes[metrics.Success]) / n, true
-	case "error_rate":
-		return 100 * float64(w.req.Count-w.req.Outcomes[metrics.Success]) / n, true
-	case "avg_recv_bytes":
-		return float64(w.req.Recv) / n, true
-	case "avg_sent_bytes":
-		return float64(w.req.Sent) / n, true
-	case "requests":
-		return n, true
-	case "errors":
-		return float64(w.req.Count - w.req.Outcomes[metrics.Success]), true
-	case "failed_assert":
-		return float64(w.req.Outcomes[metrics.CheckFailed]), true
-	case "failed_parsed":
-		return float64(w.req.Outcomes[metrics.ParseFailed]), true
-	case "failed_refused":
-		return float64(w.req.Outcomes[metrics.Refused]), true
-	case "failed_timeout":
-		return float64(w.req.Outcomes[metrics.Timeout]), true
-	case "failed_others":
-		return float64(w.req.Outcomes[metrics.Other]), true
-	case "transactions":
-		return float64(w.pass.Count), true
-	case "rps":
-		return n / float64(w.seconds), true
-	case "tps":
-		return float64(w.pass.Count) / float64(w.seconds), true
-	}
-	return 0, false
-}
-
-// windowMetric reports whether a KPI metric can be judged on a window:
-// SLA rules and probing stages take only these.
-func windowMetric(metric string) bool {
-	switch metric {
-	case "avg_rt", "success_rate", "error_rate", "avg_recv_bytes", "avg_sent_bytes",
-		"requests", "errors", "failed_assert", "failed_parsed", "failed_refused",
-		"failed_timeout", "failed_others", "transactions", "rps", "tps":
-		return true
-	}
-	return false
+	w.Add(&req, &pass)
 }
 
 // observedText says what a KPI observed, in its metric's unit, e.g.
 // "avg_rt < 200ms (observed 312.4 ms)".
 func observedText(k *scenario.KPICheck, v float64) string {
-	num := oneDecimal(v)
-	switch scenario.Metrics[k.Metric] {
-	case scenario.UnitMillis:
-		num += " ms"
-	case scenario.UnitPercent:
-		num += "%"
-	case scenario.UnitBytes:
-		num += " B"
-	case scenario.UnitPerSecond:
-		num += "/s"
-	}
-	return k.Source + " (observed " + num + ")"
+	return k.Source + " (observed " + oneDecimal(v) + k.Def.Unit.Suffix() + ")"
 }
 
-// judgeKPIs judges kpis on a window. missed says which missed (joined
-// with "; "), unjudged whether any could not be judged there; a KPI that
-// cannot be judged neither holds nor misses.
+// judgeKPIs judges kpis on a window (each as its metric's row of
+// metrics.KPIs says, mirroring how the case's own KPIs are judged on the
+// finished run: request metrics from the selected requests taken
+// together, tps and transactions from the passes). missed says which
+// missed (joined with "; "), unjudged whether any could not be judged
+// there; a KPI that cannot be judged neither holds nor misses.
 func judgeKPIs(kpis []*scenario.KPICheck, w *window) (missed string, unjudged bool) {
 	var miss []string
 	for _, k := range kpis {
 		if k == nil {
 			continue
 		}
-		v, ok := windowValue(k.Metric, w)
+		v, ok := k.Def.OnWindow(w)
 		if !ok {
 			unjudged = true
 			continue
@@ -192,10 +81,10 @@ func judgeKPIs(kpis []*scenario.KPICheck, w *window) (missed string, unjudged bo
 // windowStats are the figures a probe reports of a window; a figure that
 // needs responses is 0 when none completed.
 func windowStats(w *window) (rps, tps, avgRT, successRate float64) {
-	rps, _ = windowValue("rps", w)
-	tps, _ = windowValue("tps", w)
-	avgRT, _ = windowValue("avg_rt", w)
-	successRate, _ = windowValue("success_rate", w)
+	rps, _ = metrics.RPS.OnWindow(w)
+	tps, _ = metrics.TPS.OnWindow(w)
+	avgRT, _ = metrics.AvgRT.OnWindow(w)
+	successRate, _ = metrics.SuccessRate.OnWindow(w)
 	return
 }
 
@@ -272,11 +161,11 @@ func (sw *slaWatch) observe(now time.Time, perSeries []metrics.Second) (triggers
 		return nil, false
 	}
 	for _, st := range sw.rules {
-		st.w.addSeries(perSeries, sw.requests, st.sel)
-		if st.w.seconds < st.size {
+		addSeries(&st.w, perSeries, sw.requests, st.sel)
+		if st.w.Seconds < st.size {
 			continue
 		}
-		v, ok := windowValue(st.rule.KPI.Metric, &st.w)
+		v, ok := st.rule.KPI.Def.OnWindow(&st.w)
 		st.w = window{}
 		switch {
 		case !ok:
@@ -326,7 +215,7 @@ type peakWatch struct {
 type peakSecond struct {
 	t         time.Time
 	vus       int
-	req, pass metrics.Second
+	req, pass metrics.Counts
 }
 
 // newPeakWatch watches kpis over a case with this many request series.
@@ -344,15 +233,15 @@ func (p *peakWatch) observe(sec time.Time, vus int, perSeries []metrics.Second) 
 		return nil
 	}
 	var one window
-	one.addSeries(perSeries, p.requests, nil)
-	p.ring[p.n%peakSpan] = peakSecond{t: sec, vus: vus, req: one.req, pass: one.pass}
+	addSeries(&one, perSeries, p.requests, nil)
+	p.ring[p.n%peakSpan] = peakSecond{t: sec, vus: vus, req: one.Requests, pass: one.Passes}
 	p.n++
 	if p.n < peakSpan {
 		return nil
 	}
 	var w window
-	for _, s := range p.ring {
-		w.add(s.req, s.pass)
+	for i := range p.ring {
+		w.Add(&p.ring[i].req, &p.ring[i].pass)
 	}
 	missed, _ := judgeKPIs(p.kpis, &w)
 	if missed == "" {
@@ -397,11 +286,11 @@ func newStepWatch(kpis []*scenario.KPICheck, requests int) *stepWatch {
 
 // observe takes the next harvested second of the current step.
 func (s *stepWatch) observe(perSeries []metrics.Second) {
-	if s.first.seconds == 0 {
-		s.first.addSeries(perSeries, s.requests, nil)
+	if s.first.Seconds == 0 {
+		addSeries(&s.first, perSeries, s.requests, nil)
 		return
 	}
-	s.rest.addSeries(perSeries, s.requests, nil)
+	addSeries(&s.rest, perSeries, s.requests, nil)
 }
 
 // endStep judges the step that ran from start to end at vus VUs on the
@@ -409,8 +298,8 @@ func (s *stepWatch) observe(perSeries []metrics.Second) {
 // ProbeStep.Stage is left for the caller.
 func (s *stepWatch) endStep(start, end time.Time, vus int) metrics.ProbeStep {
 	w := s.rest
-	if w.seconds < 2 {
-		w.merge(&s.first)
+	if w.Seconds < 2 {
+		w.Merge(&s.first)
 	}
 	s.first, s.rest = window{}, window{}
 	return s.observeStep(start, end, vus, &w)

@@ -3,6 +3,8 @@ package scenario
 import (
 	"strconv"
 	"time"
+
+	"github.com/perfcase/perfcase/metrics"
 )
 
 // File is a parsed scenario: the typed tree of the YAML, before names are
@@ -553,9 +555,12 @@ type Stage struct {
 type KPICheck struct {
 	Pos    Pos
 	Source string
-	Metric string
-	Op     string
-	Value  float64 // in the metric's unit: ms, %, /s, bytes or a count
+	Metric string // as written
+	// Def is the metric's row of the KPI table: its unit and how it is
+	// computed, on a finished series and on a window.
+	Def   *metrics.KPIMetric
+	Op    string
+	Value float64 // in the metric's unit: ms, %, /s, bytes or a count
 }
 
 // SLARule watches a KPI while the run goes on.

@@ -7,50 +7,24 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/perfcase/perfcase/metrics"
 )
 
 // The KPI grammar, used by case and request kpis, probing stop KPIs and
 // SLA rules:
 //
 //	kpi    = metric op number [unit]
-//	metric = time-metric | rate-metric | count-metric | bytes-metric | "tps" | "rps"
-//	time-metric  = "avg_rt" | "min_rt" | "max_rt" | "tp50" | "tp75" | "tp85" | "tp90"
-//	             | "tp95" | "tp99" | "tp99.9" | "tp99.99"
-//	rate-metric  = "success_rate" | "error_rate"                  (percent, 0-100)
-//	count-metric = "requests" | "errors" | "failed_assert" | "failed_parsed"
-//	             | "failed_refused" | "failed_timeout" | "failed_others" | "transactions"
-//	bytes-metric = "avg_recv_bytes" | "avg_sent_bytes" | "max_recv_bytes" | "max_sent_bytes"
+//	metric = the name of a metric in metrics.KPIs, e.g. "tp99", "success_rate", "tps"
 //	op     = "<" | "<=" | ">" | ">=" | "==" | "!="
-//	unit   = "us" | "ms" | "s" | "m"   (time; a bare number is ms)
-//	       | "%"                       (rates; optional)
-//	       | "B" | "KB" | "MB" | "GB"  (bytes, 1024-based; a bare number is bytes)
+//	unit   = "us" | "ms" | "s" | "m"   (a time; a bare number is ms)
+//	       | "%"                       (a rate; optional)
+//	       | "B" | "KB" | "MB" | "GB"  (a size, 1024-based; a bare number is bytes)
 //	       | "/s"                      (tps, rps; optional)
 //
-// A KPI states what must hold: "tp99 < 300ms" passes when the 99th
-// percentile is under 300 ms.
-
-// MetricUnit is the unit a metric's Value is normalised to.
-type MetricUnit int
-
-const (
-	UnitMillis MetricUnit = iota
-	UnitPercent
-	UnitCount
-	UnitBytes
-	UnitPerSecond
-)
-
-// Metrics lists every KPI metric and its unit.
-var Metrics = map[string]MetricUnit{
-	"avg_rt": UnitMillis, "min_rt": UnitMillis, "max_rt": UnitMillis,
-	"tp50": UnitMillis, "tp75": UnitMillis, "tp85": UnitMillis, "tp90": UnitMillis,
-	"tp95": UnitMillis, "tp99": UnitMillis, "tp99.9": UnitMillis, "tp99.99": UnitMillis,
-	"success_rate": UnitPercent, "error_rate": UnitPercent,
-	"requests": UnitCount, "errors": UnitCount, "failed_assert": UnitCount, "failed_parsed": UnitCount,
-	"failed_refused": UnitCount, "failed_timeout": UnitCount, "failed_others": UnitCount, "transactions": UnitCount,
-	"avg_recv_bytes": UnitBytes, "avg_sent_bytes": UnitBytes, "max_recv_bytes": UnitBytes, "max_sent_bytes": UnitBytes,
-	"tps": UnitPerSecond, "rps": UnitPerSecond,
-}
+// The metric's unit in metrics.KPIs says which units it takes; a count
+// takes none. A KPI states what must hold: "tp99 < 300ms" passes when the
+// 99th percentile is under 300 ms.
 
 var kpiOps = []string{"<=", ">=", "==", "!=", "<", ">"}
 
@@ -70,17 +44,17 @@ func ParseKPI(s string) (*KPICheck, error) {
 		return nil, fmt.Errorf("kpi %q has no comparison (use <, <=, >, >=, == or !=)", s)
 	}
 	metric := strings.TrimSpace(src[:opAt])
-	unit, ok := Metrics[metric]
-	if !ok {
-		names := sortedKeys(Metrics)
+	def := metrics.KPIs.Lookup(metric)
+	if def == nil {
+		names := metrics.KPIs.Names()
 		return nil, &hintError{fmt.Errorf("unknown kpi metric %q", metric), DidYouMeanOr(metric, names, "metrics: "+strings.Join(names, ", "))}
 	}
 	num := strings.TrimSpace(src[opAt+len(op):])
-	v, err := kpiValue(num, unit)
+	v, err := kpiValue(num, def.Unit)
 	if err != nil {
 		return nil, fmt.Errorf("kpi %q: %v", s, err)
 	}
-	return &KPICheck{Source: src, Metric: metric, Op: op, Value: v}, nil
+	return &KPICheck{Source: src, Metric: metric, Def: def, Op: op, Value: v}, nil
 }
 
 // KPISources lists the KPIs as they were written ("tp99 < 300ms"), nil for
@@ -113,7 +87,7 @@ type hintError struct {
 
 func (e *hintError) Error() string { return e.err.Error() }
 
-func kpiValue(s string, unit MetricUnit) (float64, error) {
+func kpiValue(s string, unit metrics.Unit) (float64, error) {
 	i := 0
 	for i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] == '.' || s[i] == '-' || s[i] == '+') {
 		i++
@@ -127,7 +101,7 @@ func kpiValue(s string, unit MetricUnit) (float64, error) {
 		return 0, fmt.Errorf("no KPI is negative; %s cannot be a threshold", numText)
 	}
 	switch unit {
-	case UnitMillis:
+	case metrics.UnitMillis:
 		switch suffix {
 		case "", "ms":
 			return v, nil
@@ -139,7 +113,7 @@ func kpiValue(s string, unit MetricUnit) (float64, error) {
 			return v * 60000, nil
 		}
 		return 0, fmt.Errorf("unit %q is not a time unit (us, ms, s, m)", suffix)
-	case UnitPercent:
+	case metrics.UnitPercent:
 		if suffix != "" && suffix != "%" {
 			return 0, fmt.Errorf("a rate is a percentage, e.g. 99.5%%")
 		}
@@ -147,13 +121,13 @@ func kpiValue(s string, unit MetricUnit) (float64, error) {
 			return 0, fmt.Errorf("a rate is between 0 and 100")
 		}
 		return v, nil
-	case UnitBytes:
+	case metrics.UnitBytes:
 		mult := map[string]float64{"": 1, "B": 1, "KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30}[suffix]
 		if mult == 0 {
 			return 0, fmt.Errorf("unit %q is not a size (B, KB, MB, GB)", suffix)
 		}
 		return v * mult, nil
-	case UnitPerSecond:
+	case metrics.UnitPerSecond:
 		if suffix != "" && suffix != "/s" {
 			return 0, fmt.Errorf("a rate is per second, e.g. 400 or 400/s")
 		}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"gopkg.in/yaml.v3"
+
+	"github.com/perfcase/perfcase/metrics"
 )
 
 // The schema is written by hand, so these tests are what keeps it honest:
@@ -441,7 +443,7 @@ func TestSchemaEnumsMatchParser(t *testing.T) {
 // operator tables: every metric with every operator is valid in both.
 func TestSchemaKPIs(t *testing.T) {
 	sch := compileSchema(t, "#/$defs/kpi")
-	for _, metric := range sortedKeys(Metrics) {
+	for _, metric := range metrics.KPIs.Names() {
 		for _, op := range kpiOps {
 			kpi := metric + " " + op + " 1"
 			if _, err := ParseKPI(kpi); err != nil {
@@ -711,4 +713,30 @@ var docCompileOptions = Options{
 		}
 		return os.ReadFile(p)
 	},
+}
+
+// TestLanguageDocKPIDirections keeps the reference's word on which way
+// each KPI metric is better the table's.
+func TestLanguageDocKPIDirections(t *testing.T) {
+	text, err := os.ReadFile(languageDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, para, _ := strings.Cut(string(text), "a metric is better higher when it is one\nof ")
+	para, _, _ = strings.Cut(para, ", and\nbetter lower")
+	var doc []string
+	for _, m := range regexp.MustCompile("`([a-z_.0-9]+)`").FindAllStringSubmatch(para, -1) {
+		doc = append(doc, m[1])
+	}
+	var higher []string
+	for _, m := range metrics.KPIs {
+		if m.Better == metrics.Higher {
+			higher = append(higher, m.Name)
+		}
+	}
+	slices.Sort(doc)
+	slices.Sort(higher)
+	if len(doc) == 0 || !slices.Equal(doc, higher) {
+		t.Errorf("%s says %v are better higher; the KPI table says %v", languageDoc, doc, higher)
+	}
 }

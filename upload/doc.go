@@ -1,7 +1,8 @@
 // Package upload sends a finished run's report JSON to a report service
 // (Client), and each case's verdict to a CodeArts TestPlan project
 // (TestPlan). It only reads the report: the bytes sent are the bytes given,
-// and nothing here writes a file.
+// and nothing here writes a file. The verdicts are the run's own
+// (result.perfcase.verdict and each case's): upload never judges a run.
 //
 // # The report service contract
 //

@@ -8,21 +8,26 @@ import (
 )
 
 // Run is what the upload reads from a report JSON: the run's identity and
-// each case's verdict. The report itself is sent as it is.
+// its verdict, which the run that wrote the report judged (perfcase.verdict
+// and each case's). The report itself is sent as it is.
 type Run struct {
 	ID       string // result.perfcase.run_id
 	Scenario string
 	Status   string // "completed", "interrupted", "aborted" or "stopped_by_sla"
 	Passed   bool
-	Cases    []Case // in the scenario's order
+	// Verdict is the run's verdict, e.g. "passed" or "unusable"; "" in a
+	// report written before perfcase wrote verdicts, whose cases' Passed
+	// cannot be trusted.
+	Verdict string
+	Cases   []Case // in the scenario's order
 }
 
 // Case is one case's verdict.
 type Case struct {
 	Name string
-	// Passed is whether every KPI of the case held, no SLA rule triggered
-	// on it, and, when it sent requests, at least one succeeded: a case
-	// whose target was unusable tested nothing.
+	// Passed is whether the case passed: every KPI held, no SLA rule
+	// triggered on it, and, when it sent requests, at least one
+	// succeeded (a case whose target was unusable tested nothing).
 	Passed bool
 	// Failed lists why it did not pass: the KPIs that missed and the SLA
 	// rules that triggered, as written, or that not one request succeeded.
@@ -36,21 +41,15 @@ type Case struct {
 // report is the part of the report JSON that Run reads.
 type report struct {
 	Result *struct {
-		Cases []struct {
-			Detail struct {
-				Performance struct {
-					Requests     *float64 `json:"requests"`
-					SuccessCount *float64 `json:"successCount"`
-				} `json:"performance"`
-			} `json:"detail"`
-		} `json:"cases"`
 		Perfcase *struct {
 			RunID    string `json:"run_id"`
 			Scenario string `json:"scenario"`
 			Status   string `json:"status"`
 			Passed   bool   `json:"passed"`
+			Verdict  string `json:"verdict"`
 			Cases    []struct {
-				Case string `json:"case"`
+				Case    string `json:"case"`
+				Verdict string `json:"verdict"`
 			} `json:"cases"`
 			KPIs []struct {
 				Case string `json:"case"`
@@ -89,29 +88,27 @@ func ReadRun(data []byte) (*Run, error) {
 	if !validKey(p.RunID) {
 		return nil, fmt.Errorf("the report's run id %.80q is not a key: want 1 to 128 letters, digits and ._:-", p.RunID)
 	}
-	run := &Run{ID: p.RunID, Scenario: p.Scenario, Status: p.Status, Passed: p.Passed}
+	run := &Run{ID: p.RunID, Scenario: p.Scenario, Status: p.Status, Passed: p.Passed, Verdict: p.Verdict}
 	index := map[string]int{}
 	for i, c := range p.Cases {
 		index[c.Case] = i
-		run.Cases = append(run.Cases, Case{Name: c.Case, Passed: true})
-		if i < len(doc.Result.Cases) {
-			perf := doc.Result.Cases[i].Detail.Performance
-			if perf.Requests != nil && *perf.Requests > 0 && perf.SuccessCount != nil && *perf.SuccessCount == 0 {
-				run.Cases[i].fail("not one request succeeded")
-			}
+		run.Cases = append(run.Cases, Case{Name: c.Case, Passed: c.Verdict == "passed"})
+		if c.Verdict == "unusable" {
+			run.Cases[i].Failed = append(run.Cases[i].Failed, "not one request succeeded")
 		}
 	}
+	// Why a case failed: the KPIs and rules its verdict counted.
 	for _, k := range p.KPIs {
 		if i, ok := index[k.Case]; ok {
 			run.Cases[i].KPIs++
 			if !k.Pass {
-				run.Cases[i].fail(k.KPI)
+				run.Cases[i].Failed = append(run.Cases[i].Failed, k.KPI)
 			}
 		}
 	}
 	for _, t := range p.SLATriggers {
 		if i, ok := index[t.Case]; ok {
-			run.Cases[i].fail(fmt.Sprintf("SLA rule %s (%s)", t.Rule, t.KPI))
+			run.Cases[i].Failed = append(run.Cases[i].Failed, fmt.Sprintf("SLA rule %s (%s)", t.Rule, t.KPI))
 		}
 	}
 	for _, s := range p.Stages {
@@ -128,11 +125,6 @@ func ReadRun(data []byte) (*Run, error) {
 		}
 	}
 	return run, nil
-}
-
-func (c *Case) fail(why string) {
-	c.Passed = false
-	c.Failed = append(c.Failed, why)
 }
 
 // validKey reports whether s can serve as an idempotency key and a

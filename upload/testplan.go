@@ -156,6 +156,9 @@ func (p *TestPlan) Push(ctx context.Context, report []byte) (TestPlanResult, err
 	if err != nil {
 		return res, err
 	}
+	if run.Verdict == "" {
+		return res, errors.New("the report carries no verdict (result.perfcase.verdict): it was written by an older perfcase; re-run it with this one")
+	}
 	if err := p.Check(); err != nil {
 		return res, err
 	}

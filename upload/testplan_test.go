@@ -149,12 +149,12 @@ func (s *testPlanService) plan(cases map[string]string) *TestPlan {
 	}
 }
 
-var slowCase = testCase{name: "slow", kpis: map[string]bool{"tp99 < 1ms": false, "success_rate >= 99": true}, requests: 5, successes: 5,
+var slowCase = testCase{name: "slow", kpis: map[string]bool{"tp99 < 1ms": false, "success_rate >= 99": true}, verdict: "failed",
 	start: "2026-01-02T03:04:05+08:00", end: "2026-01-02T03:04:35+08:00"}
 
 func TestTestPlanPush(t *testing.T) {
 	s := newTestPlanService(t)
-	report := testReport(testRunID, "completed", oneCase, slowCase, testCase{name: "unmapped"})
+	report := testReport(testRunID, "completed", oneCase, slowCase, testCase{name: "unmapped", verdict: "passed"})
 	p := s.plan(map[string]string{"browse": tcOK, "slow": tcSlow})
 	res, err := p.Push(context.Background(), report)
 	if err != nil {
@@ -248,6 +248,11 @@ func TestTestPlanRefusals(t *testing.T) {
 		if _, err := p.Push(context.Background(), report); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: Push error %v, want %q", tc.name, err, tc.want)
 		}
+	}
+	// A report without a verdict cannot say which case passed.
+	unjudged := bytes.Replace(report, []byte(`"verdict": "passed"`), []byte(`"verdict": ""`), -1)
+	if _, err := s.plan(map[string]string{"browse": tcOK}).Push(context.Background(), unjudged); err == nil || !strings.Contains(err.Error(), "no verdict") {
+		t.Errorf("a report without a verdict: Push error %v", err)
 	}
 	if len(s.batches) != 0 {
 		t.Errorf("%d requests sent", len(s.batches))

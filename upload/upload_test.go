@@ -151,23 +151,21 @@ func (s *reportService) client(waits *[]time.Duration) *Client {
 
 // testCase is a case of a test report.
 type testCase struct {
-	name      string
-	kpis      map[string]bool // KPI as written → pass
-	sla       string          // the KPI of a triggered SLA rule, if any
-	requests  float64
-	successes float64
-	start     string
-	end       string
+	name    string
+	kpis    map[string]bool // KPI as written → pass
+	sla     string          // the KPI of a triggered SLA rule, if any
+	verdict string          // the case's verdict, as the run judged it
+	start   string
+	end     string
 }
 
 // testReport is a report JSON in the shape perfcase writes, with the
 // fields upload reads.
 func testReport(runID, status string, cases ...testCase) []byte {
-	var kpis, stages, slas, pcases, rcases []any
+	var kpis, stages, slas, pcases []any
 	passed := true
 	for _, c := range cases {
-		pcases = append(pcases, map[string]any{"case": c.name})
-		rcases = append(rcases, map[string]any{"detail": map[string]any{"performance": map[string]any{"requests": c.requests, "successCount": c.successes}}})
+		pcases = append(pcases, map[string]any{"case": c.name, "verdict": c.verdict})
 		for k, pass := range c.kpis {
 			kpis = append(kpis, map[string]any{"case": c.name, "kpi": k, "pass": pass})
 			passed = passed && pass
@@ -180,9 +178,13 @@ func testReport(runID, status string, cases ...testCase) []byte {
 			stages = append(stages, map[string]any{"case": c.name, "name": "s", "start": c.start, "end": c.end})
 		}
 	}
+	verdict := status
+	if status == "completed" {
+		verdict = map[bool]string{true: "passed", false: "failed"}[passed]
+	}
 	doc := map[string]any{"code": "SVCSTG.CPTS.0000000", "message": "success", "extend": nil,
-		"result": map[string]any{"cases": rcases, "perfcase": map[string]any{
-			"run_id": runID, "scenario": "shop", "status": status, "passed": passed,
+		"result": map[string]any{"perfcase": map[string]any{
+			"run_id": runID, "scenario": "shop", "status": status, "passed": passed, "verdict": verdict,
 			"cases": pcases, "kpis": kpis, "stages": stages, "sla_triggers": slas}}}
 	data, err := json.MarshalIndent(doc, "", "  ")
 	if err != nil {
@@ -191,7 +193,7 @@ func testReport(runID, status string, cases ...testCase) []byte {
 	return append(data, '\n')
 }
 
-var oneCase = testCase{name: "browse", kpis: map[string]bool{"tp99 < 300ms": true}, requests: 10, successes: 10,
+var oneCase = testCase{name: "browse", kpis: map[string]bool{"tp99 < 300ms": true}, verdict: "passed",
 	start: "2026-01-02T03:04:05+08:00", end: "2026-01-02T03:05:05+08:00"}
 
 func TestUploadStoresTheReportAsItIs(t *testing.T) {
@@ -591,11 +593,11 @@ func TestParseRetryAfter(t *testing.T) {
 
 func TestReadRunVerdicts(t *testing.T) {
 	report := testReport(testRunID, "stopped_by_sla",
-		testCase{name: "ok", kpis: map[string]bool{"tp99 < 300ms": true, "success_rate >= 99": true}, requests: 5, successes: 5,
+		testCase{name: "ok", kpis: map[string]bool{"tp99 < 300ms": true, "success_rate >= 99": true}, verdict: "passed",
 			start: "2026-01-02T03:04:05+08:00", end: "2026-01-02T03:05:05+08:00"},
-		testCase{name: "slow", kpis: map[string]bool{"tp99 < 1ms": false}, requests: 5, successes: 5},
-		testCase{name: "dead", requests: 5, successes: 0},
-		testCase{name: "sla", sla: "avg_rt < 10ms", requests: 5, successes: 5},
+		testCase{name: "slow", kpis: map[string]bool{"tp99 < 1ms": false}, verdict: "failed"},
+		testCase{name: "dead", verdict: "unusable"},
+		testCase{name: "sla", sla: "avg_rt < 10ms", verdict: "failed"},
 	)
 	run, err := ReadRun(report)
 	if err != nil {

@@ -186,7 +186,7 @@ func scale(ctl *runner.Control, body io.Reader, by string) (int, runner.CaseStat
 		return http.StatusBadRequest, runner.CaseStatus{}, fmt.Errorf("the target must be a number ≥ 0, got %v", target)
 	}
 	running := ctl.Status()
-	if cur, ok := findCase(running, req.Case); ok && cur.Manual && !isRate(cur.Mode) && target != math.Trunc(target) {
+	if cur, ok := findCase(running, req.Case); ok && cur.Manual && !cur.Rate && target != math.Trunc(target) {
 		return http.StatusBadRequest, runner.CaseStatus{}, fmt.Errorf("case %s, stage %s: the target is a number of VUs, a whole number, got %v", cur.Case, cur.Stage, target)
 	}
 	st, err := ctl.Set(req.Case, target, by)
@@ -226,9 +226,6 @@ func findCase(running []runner.CaseStatus, name string) (runner.CaseStatus, bool
 	return runner.CaseStatus{}, false
 }
 
-// isRate reports whether a stage's target is passes per second, not VUs.
-func isRate(mode string) bool { return strings.Contains(mode, "tps") }
-
 func writeControlJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
@@ -244,7 +241,7 @@ func writeControlError(w http.ResponseWriter, code int, msg string) {
 // running and whether the stage takes changes.
 func formatStatus(s runner.CaseStatus, live bool) string {
 	unit := "VUs"
-	if isRate(s.Mode) {
+	if s.Rate {
 		unit = "passes/s"
 	}
 	line := fmt.Sprintf("case %s, stage %s: target %s %s", s.Case, s.Stage, strconv.FormatFloat(s.Target, 'f', -1, 64), unit)

@@ -191,7 +191,7 @@ func TestControlFormatStatus(t *testing.T) {
 	}{
 		{runner.CaseStatus{Case: "browse", Stage: "load", Mode: "concurrency", Manual: true, Target: 50, VUs: 48}, false, "case browse, stage load: target 50 VUs"},
 		{runner.CaseStatus{Case: "browse", Stage: "load", Mode: "concurrency", Manual: true, Target: 50, VUs: 48}, true, "case browse, stage load: target 50 VUs, 48 VUs running"},
-		{runner.CaseStatus{Case: "pay", Stage: "tps", Mode: "tps", Manual: true, Target: 12.5, VUs: 3}, false, "case pay, stage tps: target 12.5 passes/s"},
+		{runner.CaseStatus{Case: "pay", Stage: "tps", Mode: "tps", Manual: true, Rate: true, Target: 12.5, VUs: 3}, false, "case pay, stage tps: target 12.5 passes/s"},
 		{runner.CaseStatus{Case: "pay", Stage: "warm", Mode: "concurrency", Target: 2, VUs: 2}, true, "case pay, stage warm: target 2 VUs, 2 VUs running (not manual: 'perfcase scale' cannot change it)"},
 	} {
 		if got := formatStatus(c.s, c.live); got != c.want {

@@ -30,7 +30,7 @@ func runDemo(e *env, args []string) error {
 		fmt.Fprint(e.stdout, demoUsage)
 		return nil
 	}
-	if !hasScenario(args) {
+	if !hasScenario(e, args) {
 		args = append(args, defaultDemo)
 	}
 	srv, err := demo.Start(demo.DefaultOptions())
@@ -43,9 +43,9 @@ func runDemo(e *env, args []string) error {
 }
 
 // hasScenario reports whether args name a scenario file: a last argument
-// that is not a flag (- is standard input) and not the value of one
-// (every flag of run but --quiet and --self takes a value).
-func hasScenario(args []string) bool {
+// that is not a flag (- is standard input) and not the value of one (a
+// flag of run that is not a switch).
+func hasScenario(e *env, args []string) bool {
 	if len(args) == 0 {
 		return false
 	}
@@ -59,6 +59,10 @@ func hasScenario(args []string) bool {
 	if !strings.HasPrefix(prev, "-") || strings.Contains(prev, "=") {
 		return true
 	}
-	name := strings.TrimLeft(prev, "-")
-	return name == "quiet" || name == "self"
+	f := newRunFlags(e).Lookup(strings.TrimLeft(prev, "-"))
+	if f == nil {
+		return false
+	}
+	sw, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && sw.IsBoolFlag()
 }

@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/perfcase/perfcase/internal/safefile"
+	"github.com/perfcase/perfcase/output"
 	"github.com/perfcase/perfcase/reporters"
 )
 
@@ -53,10 +53,11 @@ func runReport(e *env, args []string) error {
 	if err != nil {
 		return &exitError{code: exitInvalid, err: err}
 	}
-	if err := safefile.Check(*html); err != nil {
-		return &exitError{code: exitInvalid, err: fmt.Errorf("cannot write the HTML report to %s: %v", *html, err)}
+	page, err := fileOutput("the HTML report", reporters.WriteHTML)(nil, *html)
+	if err != nil {
+		return &exitError{code: exitInvalid, err: err}
 	}
-	if err := writeHTMLFile(*html, rep); err != nil {
+	if err := page.End(&output.Finished{Report: rep}); err != nil {
 		return &exitError{code: exitAborted, err: err}
 	}
 	fmt.Fprintf(e.stdout, "wrote %s\n", *html)
@@ -67,7 +68,7 @@ func runReport(e *env, args []string) error {
 // "result" holding at least one of the report's parts, so that a scenario
 // or a PerfTest case JSON given by mistake is refused rather than
 // rendered as an empty page.
-func readReport(file string) (*reporters.Report, error) {
+func readReport(file string) (*output.Report, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s: %v", file, pathErr(err))
@@ -87,7 +88,7 @@ func readReport(file string) (*reporters.Report, error) {
 	if !found {
 		return nil, fmt.Errorf(`%s is not a report JSON: it has no "result" with "outline", "cases" or "perfcase" (write one with perfcase run --out FILE)`, file)
 	}
-	var rep reporters.Report
+	var rep output.Report
 	if err := json.Unmarshal(data, &rep); err != nil {
 		return nil, fmt.Errorf("%s is not a report JSON: %s", file, jsonError(data, err))
 	}
@@ -109,13 +110,4 @@ func jsonError(data []byte, err error) string {
 	line := bytes.Count(before, []byte("\n")) + 1
 	col := len(before) - bytes.LastIndexByte(before, '\n')
 	return fmt.Sprintf("line %d, column %d: %v", line, col, err)
-}
-
-// writeHTMLFile renders a report as the HTML page and writes it.
-func writeHTMLFile(path string, rep *reporters.Report) error {
-	var buf bytes.Buffer
-	if err := reporters.WriteHTML(&buf, rep); err != nil {
-		return fmt.Errorf("cannot render the HTML report: %v", err)
-	}
-	return writeOutput(path, "the HTML report", buf.Bytes())
 }

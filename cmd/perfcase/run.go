@@ -1,21 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"os"
 	"os/signal"
 	"runtime"
-	"runtime/pprof"
-	"slices"
 	"syscall"
 	"time"
 
-	"github.com/perfcase/perfcase/internal/safefile"
 	"github.com/perfcase/perfcase/metrics"
 	"github.com/perfcase/perfcase/reporters"
 	"github.com/perfcase/perfcase/runner"
@@ -54,27 +49,35 @@ report could not be written).
 Flags:
 `
 
+// runFlags is run's command line: its own flags and every output's.
+type runFlags struct {
+	*flagSet
+	sets    setFlags
+	outputs []outputRow
+	grace   *time.Duration
+	seed    *uint64
+	control *string
+	maxSize *sizeFlag
+}
+
+func newRunFlags(e *env) *runFlags {
+	fs := &runFlags{flagSet: newFlagSet(e, "run", runUsage), sets: setFlags{}, outputs: runOutputs()}
+	fs.Var(fs.sets, "set", "override a variable: name=value (repeatable)")
+	addOutputFlags(fs.FlagSet, fs.outputs)
+	fs.grace = fs.Duration("grace", runner.DefaultGrace, "how long VUs may finish their request when the run stops")
+	fs.seed = fs.Uint64("seed", 0, "seed for random choices, to repeat a run's data (0: random)")
+	fs.control = fs.String("control", controlDefault, "listen `address` for 'perfcase scale' while a manual stage runs (loopback only; port 0 picks a free one)")
+	fs.maxSize = addMaxFileSize(fs.FlagSet)
+	return fs
+}
+
 func runRun(e *env, args []string) error {
-	fs := newFlagSet(e, "run", runUsage)
-	sets := setFlags{}
-	fs.Var(sets, "set", "override a variable: name=value (repeatable)")
-	out := fs.String("out", "", "write the report JSON to `file`")
-	htmlOut := fs.String("html", "", "write the HTML report to `file`: one self-contained page with charts (see 'perfcase report')")
-	junit := fs.String("junit", "", "write a JUnit XML report to `file`: a test per KPI checkpoint, per SLA trigger and per case")
-	summaryMD := fs.String("summary-md", "", "write a Markdown summary to `file` (and append it to $GITHUB_STEP_SUMMARY when that is set)")
-	quiet := fs.Bool("quiet", false, "no progress lines while running")
-	grace := fs.Duration("grace", runner.DefaultGrace, "how long VUs may finish their request when the run stops")
-	seed := fs.Uint64("seed", 0, "seed for random choices, to repeat a run's data (0: random)")
-	self := fs.Bool("self", false, "print the generator's own cost: CPU and allocations per request, peak memory")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of perfcase itself to `file` (go tool pprof)")
-	control := fs.String("control", controlDefault, "listen `address` for 'perfcase scale' while a manual stage runs (loopback only; port 0 picks a free one)")
-	up := addRunUpload(fs.FlagSet)
-	maxSize := addMaxFileSize(fs.FlagSet)
+	fs := newRunFlags(e)
 	file, done, err := fs.oneFile(args, "name one scenario file, e.g. perfcase run examples/quickstart.yaml")
 	if done || err != nil {
 		return err
 	}
-	loaded, err := openScenario(e, file, scenario.Options{Set: sets}, maxSize)
+	loaded, err := openScenario(e, file, scenario.Options{Set: fs.sets}, fs.maxSize)
 	if err != nil {
 		file = scenarioName(loaded, file)
 		reportScenarioError(e.stderr, file, err)
@@ -94,22 +97,18 @@ func runRun(e *env, args []string) error {
 	for _, w := range plan.Warnings {
 		fmt.Fprintf(e.stderr, "warning: %v\n", w)
 	}
-	stepSummary := ""
-	if e.lookupEnv != nil {
-		stepSummary, _ = e.lookupEnv("GITHUB_STEP_SUMMARY")
-	}
-	// Fail now, not after a long run, if a file cannot be written.
-	if err := checkOutputs(map[string]string{"the report": *out, "the HTML report": *htmlOut, "the JUnit report": *junit,
-		"the Markdown summary": *summaryMD, "the CPU profile": *cpuProfile}, stepSummary); err != nil {
-		return err
-	}
-	if err := up.check(e, *out); err != nil {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	abort := make(chan struct{})
+	// Fail now, not after a long run, if an output cannot work.
+	outs, err := makeOutputs(&outputContext{e: e, fs: fs.FlagSet, ctx: ctx, abort: abort}, fs.outputs)
+	if err != nil {
 		return err
 	}
 	var ctl *runner.Control
 	if hasManual(plan) {
 		ctl = runner.NewControl()
-		addr, stop, err := startControl(*control, ctl)
+		addr, stop, err := startControl(*fs.control, ctl)
 		if err != nil {
 			return usageError("%v", err)
 		}
@@ -117,9 +116,6 @@ func runRun(e *env, args []string) error {
 		fmt.Fprintf(e.stderr, "perfcase: manual stages: change the load with 'perfcase scale --control %s N' (GET http://%s/status)\n", addr, addr)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	abort := make(chan struct{})
 	sigs, stopSignals := e.notifySignals()
 	defer stopSignals()
 	go func() {
@@ -139,163 +135,35 @@ func runRun(e *env, args []string) error {
 		}
 	}()
 
-	opts := runner.Options{Grace: *grace, Seed: *seed, Abort: abort, Control: ctl}
-	switch {
-	case *quiet:
-	case isTerminal(e.stderr):
-		// On a terminal, a view redrawn in place; in a CI log, one line a
-		// second.
-		lv := reporters.NewLiveView(e.stderr)
-		opts.Progress = lv.Update
-	default:
-		opts.Live = func(name string, sec, vus int, s metrics.Second) {
-			// Label a second by the time it ended, as elapsed time reads.
-			reporters.WriteLive(e.stderr, name, sec+1, vus, s)
-		}
-	}
-	// The profile is kept in memory and written with the reports: no
-	// file exists until the run is over.
-	var profile bytes.Buffer
-	if *cpuProfile != "" {
-		if err := pprof.StartCPUProfile(&profile); err != nil {
-			return err
-		}
-	}
-	before := measureSelf()
-	run := runner.Run(ctx, plan, opts)
-	if *self {
-		printSelf(e, before, measureSelf(), run)
-	}
-
-	var writeErr error
-	if *cpuProfile != "" {
-		pprof.StopCPUProfile()
-		writeErr = writeOutput(*cpuProfile, "the CPU profile", profile.Bytes())
-	}
-	if *out != "" {
-		if err := writeReport(*out, run); err != nil && writeErr == nil {
-			writeErr = err
-		}
-	}
-	if *htmlOut != "" {
-		if err := writeHTMLFile(*htmlOut, reporters.PerfTestReport(run)); err != nil && writeErr == nil {
-			writeErr = err
-		}
-	}
-	if err := writeCIReports(*junit, *summaryMD, stepSummary, run); err != nil && writeErr == nil {
-		writeErr = err
-	}
-	if err := reporters.WriteSummary(e.stdout, run); err != nil {
-		return err
-	}
-	up.send(ctx, e, *out, run.ID, abort)
-	switch {
-	case writeErr != nil:
-		return &exitError{code: exitAborted, err: writeErr}
-	case run.Status != metrics.Completed && run.Status != metrics.StoppedBySLA:
-		return &exitError{code: exitAborted, err: fmt.Errorf("the run did not complete: %s", run.Reason)}
-	case !run.Passed():
-		return &exitError{code: exitFailed}
-	}
-	if c := unusable(run); c != "" {
-		return &exitError{code: exitAborted, err: fmt.Errorf("case %s: not one request succeeded; the target looks unusable (see the errors above)", c)}
-	}
-	return up.exit()
+	run := runner.Run(ctx, plan, runner.Options{Grace: *fs.grace, Seed: *fs.seed, Abort: abort, Control: ctl, Output: outs})
+	return runExit(run, outs.End(reporters.Finish(run)))
 }
 
-// unusable names a case that sent requests and got not one success: with
-// no KPI to judge it, such a run tested nothing and must not pass CI.
-func unusable(run *metrics.Run) string {
-	for _, c := range run.Cases {
-		if r := c.Stats.Requests; r != nil && r.Count > 0 && r.Outcomes[metrics.Success] == 0 {
-			return c.Stats.Name
+// runExit is how a run ends: the exit code of its verdict
+// (metrics.Verdict.ExitCode), unless an output failed. A report that
+// could not be written exits 3 whatever the verdict; a failed upload
+// turns a passing run's 0 into 3 but leaves a failed checkpoint's 1, since
+// its report is on disk for 'perfcase upload' to send again.
+func runExit(run *metrics.Run, endErr error) error {
+	v := &run.Verdict
+	code := v.ExitCode()
+	var why []error
+	if endErr != nil {
+		why = append(why, endErr)
+		if code == exitOK || !onlyUploads(endErr) {
+			code = exitAborted
 		}
 	}
-	return ""
-}
-
-// checkOutputs checks, before the run, every file the run will write
-// (what → path; an empty path is not written) and the file it appends to,
-// and reports every one that cannot be written at once.
-func checkOutputs(outputs map[string]string, appendTo string) error {
-	var errs []error
-	for _, what := range slices.Sorted(maps.Keys(outputs)) {
-		if p := outputs[what]; p != "" {
-			if err := safefile.Check(p); err != nil {
-				errs = append(errs, fmt.Errorf("cannot write %s to %s: %v", what, p, err))
-			}
-		}
+	switch v.State {
+	case metrics.VerdictInterrupted, metrics.VerdictAborted:
+		why = append(why, fmt.Errorf("the run did not complete: %s", run.Reason))
+	case metrics.VerdictUnusable:
+		why = append(why, fmt.Errorf("case %s: not one request succeeded; the target looks unusable (see the errors above)", v.Unusable()))
 	}
-	if appendTo != "" {
-		if err := safefile.CheckAppend(appendTo); err != nil {
-			errs = append(errs, fmt.Errorf("cannot append the Markdown summary to $GITHUB_STEP_SUMMARY (%s): %v", appendTo, err))
-		}
+	if code == exitOK {
+		return nil
 	}
-	if len(errs) > 0 {
-		return &exitError{code: exitInvalid, err: fmt.Errorf("%w; nothing was run", errors.Join(errs...))}
-	}
-	return nil
-}
-
-// writeOutput writes one output file whole or not at all (see
-// internal/safefile); what names it in the error.
-func writeOutput(path, what string, data []byte) error {
-	if err := safefile.Write(path, data); err != nil {
-		return fmt.Errorf("cannot write %s to %s: %v", what, path, err)
-	}
-	return nil
-}
-
-// writeReport writes the report JSON.
-func writeReport(path string, run *metrics.Run) error {
-	var buf bytes.Buffer
-	if err := reporters.PerfTestReport(run).WriteJSON(&buf); err != nil {
-		return fmt.Errorf("cannot render the report: %v", err)
-	}
-	return writeOutput(path, "the report", buf.Bytes())
-}
-
-// writeCIReports writes the JUnit XML and the Markdown summary where the
-// flags say, and appends the summary to stepSummary
-// ($GITHUB_STEP_SUMMARY), as GitHub Actions expects. It
-// tries every file and returns the first error.
-func writeCIReports(junit, summaryMD, stepSummary string, run *metrics.Run) error {
-	var first error
-	keep := func(err error) {
-		if first == nil {
-			first = err
-		}
-	}
-	if junit != "" {
-		var buf bytes.Buffer
-		if err := reporters.WriteJUnit(&buf, run); err != nil {
-			keep(fmt.Errorf("cannot render the JUnit report: %v", err))
-		} else {
-			keep(writeOutput(junit, "the JUnit report", buf.Bytes()))
-		}
-	}
-	if summaryMD == "" && stepSummary == "" {
-		return first
-	}
-	var md bytes.Buffer
-	if err := reporters.WriteMarkdown(&md, run); err != nil {
-		keep(fmt.Errorf("cannot render the Markdown summary: %v", err))
-		return first
-	}
-	if summaryMD != "" {
-		keep(writeOutput(summaryMD, "the Markdown summary", md.Bytes()))
-	}
-	if stepSummary != "" {
-		data := md.Bytes()
-		if st, err := os.Lstat(stepSummary); err == nil && st.Size() > 0 {
-			// A blank line parts it from what an earlier command wrote.
-			data = append([]byte("\n"), data...)
-		}
-		if err := safefile.Append(stepSummary, data); err != nil {
-			keep(fmt.Errorf("cannot append the Markdown summary to $GITHUB_STEP_SUMMARY (%s): %v", stepSummary, err))
-		}
-	}
-	return first
+	return &exitError{code: code, err: errors.Join(why...)}
 }
 
 // notifySignals delivers SIGINT and SIGTERM; tests substitute their own.

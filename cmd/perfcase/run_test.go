@@ -12,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/perfcase/perfcase/upload"
 )
 
 // okServer is a real HTTP server on 127.0.0.1 counting its requests.
@@ -214,5 +216,46 @@ cases:
 `, "--set=base="+srv.URL)
 	if code != exitAborted || !strings.Contains(errOut, "not one request succeeded") {
 		t.Errorf("exit %d\n%s", code, errOut)
+	}
+}
+
+// The verdict is judged once, by the run: every output says the same,
+// and the upload reads it from the report.
+func TestRunOneVerdict(t *testing.T) {
+	srv, _ := okServer(t)
+	srv.Close()
+	dir := t.TempDir()
+	out, html, junit, md := filepath.Join(dir, "r.json"), filepath.Join(dir, "r.html"), filepath.Join(dir, "j.xml"), filepath.Join(dir, "s.md")
+	code, stdout, errOut := runScenario(t, `name: dead
+cases:
+  - name: c
+    steps: [{http: {name: get, url: "${base}/"}}]
+    stages: [{concurrency: 2, count: 10}]
+`, "--set=base="+srv.URL, "--out", out, "--html", html, "--junit", junit, "--summary-md", md)
+	if code != exitAborted || !strings.Contains(errOut, "case c: not one request succeeded") || !strings.Contains(stdout, "no checkpoints") {
+		t.Fatalf("exit %d\n%s%s", code, stdout, errOut)
+	}
+	read := func(path string) string {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(data)
+	}
+	report := read(out)
+	for _, c := range []struct{ path, want string }{
+		{out, `"verdict": "unusable",`},
+		{out, `"exit_code": 3,`},
+		{html, "case c: not one request succeeded; the target looks unusable"},
+		{junit, `type="unusable"`},
+		{md, "case c: not one request succeeded"},
+	} {
+		if got := read(c.path); !strings.Contains(got, c.want) {
+			t.Errorf("%s does not say %q:\n%.2000s", c.path, c.want, got)
+		}
+	}
+	run, err := upload.ReadRun([]byte(report))
+	if err != nil || run.Verdict != "unusable" || len(run.Cases) != 1 || run.Cases[0].Passed || strings.Join(run.Cases[0].Failed, "; ") != "not one request succeeded" {
+		t.Errorf("the upload reads %+v, %v", run, err)
 	}
 }

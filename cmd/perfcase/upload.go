@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/perfcase/perfcase/output"
 	"github.com/perfcase/perfcase/upload"
 )
 
@@ -286,72 +287,74 @@ func (c caseFlags) Set(v string) error {
 	return nil
 }
 
-// runUploadFlags is 'perfcase run --upload': the upload flags, checked before
-// the run, and the upload once the report is written.
-type runUploadFlags struct {
+// runUploadOutput is the output of 'perfcase run --upload': the upload flags,
+// checked before the run, and the upload once the report is written.
+type runUploadOutput struct {
 	uploadFlags
-	on     bool
-	ready  *uploadJob // set by check when --upload is on
-	failed bool
 }
 
-func addRunUpload(fs *flag.FlagSet) *runUploadFlags {
-	u := &runUploadFlags{}
-	fs.BoolVar(&u.on, "upload", false, "once the report is written (--out is required), upload it as 'perfcase upload' does, with --endpoint, --project and the flags after it; the token from --token-file or PERFCASE_TOKEN")
-	u.add(fs)
-	return u
+// uploadFailed is an upload that failed after the run: the report is on
+// disk, and 'perfcase upload' can send it again.
+type uploadFailed struct{ err error }
+
+func (u *uploadFailed) Error() string { return u.err.Error() }
+func (u *uploadFailed) Unwrap() error { return u.err }
+
+// onlyUploads reports whether every error in err (errors.Join's) is an
+// upload that failed.
+func onlyUploads(err error) bool {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			if !onlyUploads(e) {
+				return false
+			}
+		}
+		return true
+	}
+	_, ok := err.(*uploadFailed)
+	return ok
 }
 
-// check runs before the run: a mistake in the upload's flags is found
-// before a long run, not after. --out is required: the report is on disk
-// before it travels, so an upload that fails loses nothing.
-func (u *runUploadFlags) check(e *env, out string) error {
-	if !u.on {
+// output checks the upload before the run: a mistake in its flags is
+// found before a long run, not after. --out is required: the report is
+// on disk before it travels, so an upload that fails loses nothing.
+func (u *runUploadOutput) output(c *outputContext, on string) (output.Output, error) {
+	if on != "true" {
 		if u.set() {
-			return usageError("--endpoint, --project and the other upload flags need --upload")
+			return nil, usageError("--endpoint, --project and the other upload flags need --upload")
+		}
+		return nil, nil
+	}
+	file := c.value("out")
+	if file == "" {
+		return nil, usageError("--upload needs --out FILE: the report is written before it is uploaded, so it is never lost")
+	}
+	job, err := u.job(c.e, c.e.stderr)
+	if err != nil {
+		return nil, err
+	}
+	return output.EndFunc(func(f *output.Finished) error {
+		// When the run was not interrupted, Ctrl-C cancels the upload
+		// through the run's context; when it was, a second Ctrl-C does.
+		ctx := c.ctx
+		if ctx.Err() != nil {
+			ctx = context.Background()
+		}
+		ctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		go func() {
+			select {
+			case <-c.abort:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		// The file must hold this run: a report that could not be
+		// written leaves an older file behind, which must not go in its
+		// place.
+		if err := job.do(ctx, c.e.stderr, file, f.Run.ID); err != nil {
+			return &uploadFailed{err}
 		}
 		return nil
-	}
-	if out == "" {
-		return usageError("--upload needs --out FILE: the report is written before it is uploaded, so it is never lost")
-	}
-	job, err := u.job(e, e.stderr)
-	u.ready = job
-	return err
-}
-
-// send uploads the report of run runID that the run wrote to file; the
-// file must hold that run. runCtx is the run's context: when the run was
-// not interrupted, Ctrl-C cancels the upload through it; when it was, a
-// second Ctrl-C (abort) does.
-func (u *runUploadFlags) send(runCtx context.Context, e *env, file, runID string, abort <-chan struct{}) {
-	if u.ready == nil {
-		return
-	}
-	ctx := runCtx
-	if ctx.Err() != nil {
-		ctx = context.Background()
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	go func() {
-		select {
-		case <-abort:
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	if err := u.ready.do(ctx, e.stderr, file, runID); err != nil {
-		fmt.Fprintf(e.stderr, "perfcase run: %v\n", err)
-		u.failed = true
-	}
-}
-
-// exit is the run's error when it would otherwise pass: a failed upload
-// exits 3, its message already printed.
-func (u *runUploadFlags) exit() error {
-	if u.failed {
-		return &exitError{code: exitAborted, err: errors.New("")}
-	}
-	return nil
+	}), nil
 }

@@ -1,0 +1,184 @@
+package output
+
+import "github.com/perfcase/perfcase/perftest"
+
+// Report is the JSON perfcase writes with --out: the report API's envelope
+// around a RunResult. docs/report-json.md describes every field.
+type Report perftest.Response[RunResult]
+
+// RunResult is ShowReport's ReportInfo for the whole run, with beside it
+// the task's case list (4.6.5 shape), each case's detail (4.6.4 shape) and
+// what the API has no place for. ReportInfo is embedded so that its fields
+// sit directly in "result", where a consumer of ShowReport looks for them.
+type RunResult struct {
+	perftest.ReportInfo
+	CaseAwInfoList []perftest.CaseAwInfo             `json:"case_aw_info_list"`
+	Cases          []perftest.CaseReportDetailResult `json:"cases"`
+	Perfcase       PerfcaseInfo                      `json:"perfcase"`
+}
+
+// PerfcaseInfo is what the report API has no place for: the scenario, how
+// the run ended, every KPI, kept error message and stage, and what the
+// load models, probes, regulation, SLA rules and rendezvous points did.
+//
+// Every list is written, [] when empty, never null; each entry names its
+// case. Cases has one entry per case, in the scenario's order, aligned
+// with result.cases; the other lists hold the cases' entries one case
+// after the other, in the scenario's order.
+type PerfcaseInfo struct {
+	// RunID identifies the run (a UUID), so a report uploaded twice is
+	// one run to the service.
+	RunID    string `json:"run_id"`
+	Scenario string `json:"scenario"`
+	File     string `json:"file"`
+	// Status is "completed", "interrupted", "aborted" or "stopped_by_sla".
+	Status string `json:"status"`
+	Reason string `json:"reason"` // why the run ended early; "" when it completed
+	// Passed is whether every KPI held. It says nothing of how the run
+	// ended: an interrupted run whose KPIs held is passed and interrupted.
+	Passed bool `json:"passed"`
+	// Verdict is what the run came to (metrics.State's word): "passed",
+	// "failed", "stopped_by_sla", "unusable", "interrupted" or "aborted";
+	// ExitCode is the exit code 'perfcase run' derives from it (0, 1 or
+	// 3; a report that could not be written or uploaded exits 3 without
+	// saying so here).
+	Verdict       string               `json:"verdict"`
+	ExitCode      int                  `json:"exit_code"`
+	KPIs          []PerfcaseKPI        `json:"kpis"`
+	Errors        []PerfcaseError      `json:"errors"`
+	Stages        []PerfcaseStage      `json:"stages"`
+	Cases         []PerfcaseCase       `json:"cases"`
+	ProbeSteps    []PerfcaseProbeStep  `json:"probe_steps"`
+	ManualChanges []PerfcaseChange     `json:"manual_changes"`
+	SLATriggers   []PerfcaseSLATrigger `json:"sla_triggers"`
+	Rendezvous    []PerfcaseRendezvous `json:"rendezvous"`
+	// Connections are, per request series that opened any, how many
+	// connections it opened and the mean time opening one took (dial, TLS,
+	// WebSocket handshake), a part of its response times.
+	Connections []PerfcaseConnections `json:"connections"`
+}
+
+// PerfcaseConnections is the connections one request series opened.
+type PerfcaseConnections struct {
+	Case         string   `json:"case"`
+	Series       string   `json:"series"`
+	Opened       int64    `json:"opened"`
+	AvgConnectMS *float64 `json:"avg_connect_ms"`
+}
+
+// PerfcaseCase is what one case's load model and probing came to.
+type PerfcaseCase struct {
+	Case string `json:"case"`
+	// Verdict is the case's part of the verdict: "passed" (every KPI
+	// held, or it had none), "failed" (a KPI missed or an SLA rule
+	// triggered on it) or "unusable" (it sent requests and not one
+	// succeeded). How the run ended is the run's verdict.
+	Verdict string `json:"verdict"`
+	// LatencyFrom is "send" (closed models: a request is timed from when
+	// it was sent) or "intended_start" (a TPS stage ran: the first request
+	// of a pass is timed from when the pass was due).
+	LatencyFrom string `json:"latency_from"`
+	// MissedStarts counts the passes a TPS stage was due to start but
+	// could not, every VU up to the cap being busy.
+	MissedStarts int64 `json:"missed_starts"`
+	// TP99PerSecond is the 99th percentile of the case's requests in each
+	// second of the case (ms, within 1/32; null in a second without
+	// requests), aligned with the case's own seconds from its start.
+	TP99PerSecond []*float64 `json:"tp99_per_second"`
+	// Peak is what a probing stage found; null when none ran or the load
+	// never broke.
+	Peak *PerfcasePeak `json:"peak"`
+	// RowsOut names the file variable (on_end: stop) whose rows ran out
+	// and ended the case early; null when it ran its stages.
+	RowsOut *string `json:"rows_out"`
+}
+
+// PerfcasePeak is the load at which a probing stage's KPIs first missed
+// (peak_probe), or the last good step (step_probe).
+type PerfcasePeak struct {
+	Stage       string   `json:"stage"`
+	Time        string   `json:"time"`
+	VUs         int      `json:"vus"`
+	RPS         *float64 `json:"rps"`          // requests per second
+	TPS         *float64 `json:"tps"`          // passes per second
+	AvgRT       *float64 `json:"avg_rt"`       // ms
+	SuccessRate *float64 `json:"success_rate"` // %
+	Reason      string   `json:"reason"`       // the KPI that missed, with what was observed
+}
+
+// PerfcaseProbeStep is one step of a step_probe stage, judged on its own
+// data.
+type PerfcaseProbeStep struct {
+	Case        string   `json:"case"`
+	Stage       string   `json:"stage"`
+	Start       string   `json:"start"`
+	End         string   `json:"end"`
+	VUs         int      `json:"vus"`
+	RPS         *float64 `json:"rps"`          // requests per second
+	AvgRT       *float64 `json:"avg_rt"`       // ms
+	SuccessRate *float64 `json:"success_rate"` // %
+	Good        bool     `json:"good"`         // its KPIs held and its rate still rose
+	Reason      string   `json:"reason"`       // why it is not good; "" when it is
+}
+
+// PerfcaseChange is one manual regulation of a running stage.
+type PerfcaseChange struct {
+	Case   string  `json:"case"`
+	Time   string  `json:"time"`
+	Stage  string  `json:"stage"`
+	Target float64 `json:"target"` // VUs, or passes per second for a rate stage
+	By     string  `json:"by"`     // where it came from, e.g. "control 127.0.0.1:6565"
+}
+
+// PerfcaseSLATrigger is one time an SLA rule's KPI missed for as many
+// windows in a row as the rule tolerates.
+type PerfcaseSLATrigger struct {
+	Case     string   `json:"case"`
+	Time     string   `json:"time"`
+	Rule     string   `json:"rule"`
+	KPI      string   `json:"kpi"`      // as written, e.g. "avg_rt < 200ms"
+	Requests []string `json:"requests"` // the requests it watches; [] for all of the case's
+	Observed *float64 `json:"observed"` // in the KPI metric's unit
+	Stopped  bool     `json:"stopped"`  // the rule stopped the run; false: flagged only
+}
+
+// PerfcaseRendezvous is how one rendezvous point released its VUs.
+type PerfcaseRendezvous struct {
+	Case     string `json:"case"`
+	Name     string `json:"name"`
+	Releases int64  `json:"releases"` // releases because enough VUs arrived
+	Timeouts int64  `json:"timeouts"` // releases because the timeout passed
+}
+
+// PerfcaseKPI is one KPI judged on a finished case.
+type PerfcaseKPI struct {
+	Case   string `json:"case"`
+	KPI    string `json:"kpi"`    // as written, e.g. "tp99 < 300ms"
+	Series string `json:"series"` // the request or transaction; "" for the case
+	Metric string `json:"metric"`
+	Op     string `json:"op"`
+	// Threshold and Observed are in the metric's unit (ms, %, /s, bytes or
+	// a count); null when not a number.
+	Threshold *float64 `json:"threshold"`
+	Observed  *float64 `json:"observed"`
+	Pass      bool     `json:"pass"`
+}
+
+// PerfcaseError is one distinct failure message a series kept.
+type PerfcaseError struct {
+	Case    string `json:"case"`
+	Series  string `json:"series"`
+	Kind    string `json:"kind"`    // "request", "transaction" or "case"
+	Outcome string `json:"outcome"` // metrics.Outcome's name, e.g. "timeout"
+	Message string `json:"message"`
+	Count   int64  `json:"count"`
+}
+
+// PerfcaseStage is when one stage of a case ran.
+type PerfcaseStage struct {
+	Case  string `json:"case"`
+	Name  string `json:"name"`
+	Mode  string `json:"mode"`
+	Start string `json:"start"`
+	End   string `json:"end"`
+}
