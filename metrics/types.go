@@ -172,6 +172,20 @@ type Run struct {
 	Status Status
 	Reason string // why the run ended early, when Status is not Completed
 	Cases  []*CaseResult
+	// Labels (key=value, from 'perfcase run --label') and CI (what the
+	// CI system's variables said) describe the run to the report
+	// service, which stores them with it and filters by them.
+	Labels map[string]string
+	CI     CI
+}
+
+// CI is what a CI system told about the build that ran a run; every field
+// is "" when it said nothing.
+type CI struct {
+	System      string // "github", "gitlab" or "jenkins"
+	Commit      string
+	Branch      string
+	PipelineURL string
 }
 
 // Passed reports whether every checkpoint of every case held.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -61,6 +62,19 @@ type PerfcaseInfo struct {
 	// connections it opened and the mean time opening one took (dial, TLS,
 	// WebSocket handshake), a part of its response times.
 	Connections []PerfcaseConnections `json:"connections"`
+	// Labels are the run's labels ('perfcase run --label key=value'), {}
+	// when none; CI is what the CI system said about the build.
+	Labels map[string]string `json:"labels"`
+	CI     PerfcaseCI        `json:"ci"`
+}
+
+// PerfcaseCI is the CI build that made the run; "" where the CI system
+// said nothing, or the run was not made by one.
+type PerfcaseCI struct {
+	System      string `json:"system"` // "github", "gitlab", "jenkins" or ""
+	Commit      string `json:"commit"`
+	Branch      string `json:"branch"`
+	PipelineURL string `json:"pipeline_url"`
 }
 
 // PerfcaseConnections is the connections one request series opened.
@@ -773,7 +787,10 @@ func perfcaseInfo(run *metrics.Run) PerfcaseInfo {
 		SLATriggers:   []PerfcaseSLATrigger{},
 		Rendezvous:    []PerfcaseRendezvous{},
 		Connections:   []PerfcaseConnections{},
+		Labels:        map[string]string{},
+		CI:            PerfcaseCI(run.CI),
 	}
+	maps.Copy(p.Labels, run.Labels)
 	for _, c := range run.Cases {
 		name := c.Stats.Name
 		for _, k := range c.KPIs {

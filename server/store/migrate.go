@@ -62,6 +62,8 @@ var migrations = []string{
 		avg_rt %REAL%,
 		tp99 %REAL%,
 		success_rate %REAL%,
+		case_names TEXT NOT NULL,
+		parallel INTEGER NOT NULL,
 		labels TEXT NOT NULL,
 		ci_system TEXT NOT NULL,
 		ci_commit TEXT NOT NULL,

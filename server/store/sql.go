@@ -112,8 +112,8 @@ const (
 	qTaskUpsert = `INSERT INTO tasks (project_id, name) VALUES (?, ?) ON CONFLICT (project_id, name) DO NOTHING RETURNING id`
 	qTaskID     = `SELECT id FROM tasks WHERE project_id = ? AND name = ?`
 	qRunInsert  = `INSERT INTO runs (project_id, task_id, uuid, segments, parts, stored, status, verdict, start_ms, end_ms,
-		requests, errors, tps, avg_rt, tp99, success_rate, labels, ci_system, ci_commit, ci_branch, ci_pipeline)
-		VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		requests, errors, tps, avg_rt, tp99, success_rate, case_names, parallel, labels, ci_system, ci_commit, ci_branch, ci_pipeline)
+		VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (project_id, uuid) DO NOTHING RETURNING id`
 	qRunKey       = `SELECT id, task_id, segments FROM runs WHERE project_id = ? AND uuid = ?`
 	qPartInsert   = `INSERT INTO run_parts (run_id, segment, encoding, size, report, stored) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, segment) DO NOTHING`
@@ -125,7 +125,7 @@ const (
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
 	runColumns = `r.id, r.uuid, r.project_id, r.task_id, t.name, r.parts, r.segments, r.stored, r.status, r.verdict, r.start_ms, r.end_ms,
-		r.requests, r.errors, r.tps, r.avg_rt, r.tp99, r.success_rate, r.labels, r.ci_system, r.ci_commit, r.ci_branch, r.ci_pipeline`
+		r.requests, r.errors, r.tps, r.avg_rt, r.tp99, r.success_rate, r.case_names, r.parallel, r.labels, r.ci_system, r.ci_commit, r.ci_branch, r.ci_pipeline`
 	qTasks = `SELECT t.id, t.project_id, t.name, t.baseline_run_id, (SELECT COUNT(*) FROM runs c WHERE c.task_id = t.id),
 		(SELECT l.id FROM runs l WHERE l.task_id = t.id ORDER BY l.start_ms DESC, l.id DESC LIMIT 1)
 		FROM tasks t WHERE t.project_id = ? ORDER BY t.name`
@@ -290,15 +290,15 @@ func (s *sqlStore) PutPart(ctx context.Context, p *Part) (PutResult, error) {
 	// Compressing is the slow part of a write: done before the
 	// transaction, it does not hold the one writer up.
 	encoding, data := encodeReport(p.Report)
-	labels, err := json.Marshal(p.Labels)
-	if err != nil {
-		return PutResult{}, err
+	labels, names := []byte("{}"), []byte("[]")
+	if len(p.Labels) > 0 {
+		labels, _ = json.Marshal(p.Labels)
 	}
-	if p.Labels == nil {
-		labels = []byte("{}")
+	if len(p.Summary.CaseNames) > 0 {
+		names, _ = json.Marshal(p.Summary.CaseNames)
 	}
 	res := PutResult{ProjectID: p.ProjectID}
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx *sql.Tx) error {
 		taskID, err := s.taskID(ctx, tx, p.ProjectID, p.Scenario)
 		if err != nil {
 			return err
@@ -308,14 +308,14 @@ func (s *sqlStore) PutPart(ctx context.Context, p *Part) (PutResult, error) {
 		// split run is indexed once the parts are merged.
 		sum, whole := p.Summary, p.Segment.Count == 1
 		if !whole {
-			sum = Summary{}
+			sum = Summary{CaseNames: p.Summary.CaseNames, Parallel: p.Summary.Parallel}
 		}
 		stored := p.StoredAt.UnixMilli()
 		var runID int64
 		err = tx.QueryRowContext(ctx, s.q(qRunInsert), p.ProjectID, taskID, p.RunUUID, p.Segment.Count, stored,
 			sum.Status, sum.Verdict, p.Summary.Start.UnixMilli(), p.Summary.End.UnixMilli(),
 			sum.Requests, sum.Errors, sum.TPS, sum.AvgRT, sum.TP99, sum.SuccessRate,
-			string(labels), p.CI.System, p.CI.Commit, p.CI.Branch, p.CI.PipelineURL).Scan(&runID)
+			string(names), boolInt(p.Summary.Parallel), string(labels), p.CI.System, p.CI.Commit, p.CI.Branch, p.CI.PipelineURL).Scan(&runID)
 		fresh := err == nil
 		if errors.Is(err, sql.ErrNoRows) {
 			var segments int
@@ -471,15 +471,20 @@ func (s *sqlStore) Task(ctx context.Context, projectID, taskID int64) (Task, err
 func scanRun(sc interface{ Scan(...any) error }) (Run, error) {
 	var r Run
 	var stored, start, end int64
-	var labels string
+	var labels, names string
+	var parallel int
 	if err := sc.Scan(&r.ID, &r.UUID, &r.ProjectID, &r.TaskID, &r.Scenario, &r.Parts, &r.Segments, &stored,
 		&r.Status, &r.Verdict, &start, &end, &r.Requests, &r.Errors, &r.TPS, &r.AvgRT, &r.TP99, &r.SuccessRate,
-		&labels, &r.CI.System, &r.CI.Commit, &r.CI.Branch, &r.CI.PipelineURL); err != nil {
+		&names, &parallel, &labels, &r.CI.System, &r.CI.Commit, &r.CI.Branch, &r.CI.PipelineURL); err != nil {
 		return Run{}, err
 	}
 	r.Stored, r.Start, r.End = time.UnixMilli(stored), time.UnixMilli(start), time.UnixMilli(end)
+	r.Parallel = parallel != 0
 	if err := json.Unmarshal([]byte(labels), &r.Labels); err != nil {
 		return Run{}, fmt.Errorf("run %d's labels: %w", r.ID, err)
+	}
+	if err := json.Unmarshal([]byte(names), &r.CaseNames); err != nil {
+		return Run{}, fmt.Errorf("run %d's cases: %w", r.ID, err)
 	}
 	return r, nil
 }

@@ -180,6 +180,10 @@ type Summary struct {
 	Verdict string // "passed", "failed", or how it ended when it did not complete
 	Start   time.Time
 	End     time.Time
+	// CaseNames are the run's cases in the scenario's order; Parallel
+	// says whether their stages overlapped in time.
+	CaseNames []string
+	Parallel  bool
 	Figures
 }
 
@@ -188,7 +192,7 @@ type Summary struct {
 type Figures struct {
 	Requests    int64
 	Errors      int64
-	TPS         *float64 // passes per second on a case or run, requests per second on a request
+	TPS         *float64 // the row's tps: requests per second on a run or case, its own count per second on a request or transaction
 	AvgRT       *float64 // ms
 	TP99        *float64 // ms; a run's is its worst case's
 	SuccessRate *float64 // %

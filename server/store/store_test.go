@@ -133,7 +133,7 @@ func part(projectID int64, uuid, scenario string, start time.Time) *Part {
 		ProjectID: projectID, RunUUID: uuid, Segment: Segment{0, 1}, Scenario: scenario,
 		Report:   []byte(`{"run":"` + uuid + `"}`),
 		StoredAt: start.Add(2 * time.Minute),
-		Summary: Summary{Status: "completed", Verdict: "passed", Start: start, End: start.Add(time.Minute),
+		Summary: Summary{Status: "completed", Verdict: "passed", Start: start, End: start.Add(time.Minute), CaseNames: []string{"browse"},
 			Figures: Figures{Requests: 600, Errors: 6, TPS: f64(10), AvgRT: f64(12.5), TP99: f64(40), SuccessRate: f64(99)}},
 		Cases: []CaseSummary{{Name: "browse", Passed: true,
 			Figures: Figures{Requests: 600, Errors: 6, TPS: f64(5), AvgRT: f64(12.5), TP99: f64(40), SuccessRate: f64(99)},
