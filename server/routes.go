@@ -18,6 +18,17 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v2/{project}/task-run-infos/{task_run_id}/case-run-infos/{case_run_id}/detail", s.detail)
 	m.HandleFunc("GET /v2/{project}/task-run-infos/{task_run_id}/cases", s.caseList)
 
+	// perfcase's own API.
+	m.HandleFunc("GET /v1/{project}/perfcase/tasks", s.tasks)
+	m.HandleFunc("GET /v1/{project}/perfcase/runs", s.runs)
+	m.HandleFunc("GET /v1/{project}/perfcase/runs/{run_id}/report", s.report)
+	m.HandleFunc("DELETE /v1/{project}/perfcase/runs/{run_id}", s.deleteRun)
+	m.HandleFunc("PUT /v1/{project}/perfcase/tasks/{task_id}/baseline", s.setBaseline)
+	m.HandleFunc("DELETE /v1/{project}/perfcase/tasks/{task_id}/baseline", s.setBaseline)
+	m.HandleFunc("GET /v1/{project}/perfcase/baseline", s.baseline)
+	m.HandleFunc("GET /v1/{project}/perfcase/compare", s.compareRuns)
+	m.HandleFunc("GET /v1/{project}/perfcase/tasks/{task_id}/trend", s.trend)
+
 	m.HandleFunc("/v1/", s.noRoute)
 	m.HandleFunc("/v2/", s.noRoute)
 }
