@@ -141,8 +141,10 @@ func TestRunsAPI(t *testing.T) {
 				Result struct {
 					Regressed  bool
 					Comparison struct {
-						Base, New struct{ RunID string `json:"run_id"` }
-						Rows      []struct{ Kind, Name string }
+						Base, New struct {
+							RunID string `json:"run_id"`
+						}
+						Rows []struct{ Kind, Name string }
 					}
 				}
 			}
