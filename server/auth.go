@@ -6,6 +6,7 @@ import (
 	"encoding/base32"
 	"errors"
 	"math"
+	"strconv"
 	"net/http"
 	"strings"
 	"sync"
@@ -107,7 +108,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, project strin
 		return store.Project{}, err
 	}
 	if rec != nil {
-		rec.who = "token " + tok.Prefix + "… (" + tok.Project + ")"
+		rec.who = "token " + strconv.FormatInt(tok.ID, 10) + " (" + tok.Project + ")"
 	}
 	if !s.limiter.allow("token " + tok.Prefix + string(tok.Hash)) {
 		return store.Project{}, errRate
