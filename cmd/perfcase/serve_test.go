@@ -134,7 +134,9 @@ func TestServeEndToEnd(t *testing.T) {
 	report, _ := os.ReadFile(out)
 	var rep struct {
 		Result struct {
-			Perfcase struct{ RunID string `json:"run_id"` }
+			Perfcase struct {
+				RunID string `json:"run_id"`
+			}
 		}
 	}
 	json.Unmarshal(report, &rep)
@@ -452,7 +454,9 @@ func TestCompareCommand(t *testing.T) {
 		t.Errorf("tp99 doubled within 150%%: exit %d", code)
 	}
 	code, out, _ = runCmd(t, "compare", "--json", base, slow)
-	var res struct{ Rows []struct{ Values []struct{ Regression bool } } }
+	var res struct {
+		Rows []struct{ Values []struct{ Regression bool } }
+	}
 	if code != exitFailed || json.Unmarshal([]byte(out), &res) != nil || len(res.Rows) == 0 {
 		t.Errorf("--json: exit %d\n%s", code, out)
 	}
