@@ -29,6 +29,22 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/{project}/perfcase/compare", s.compareRuns)
 	m.HandleFunc("GET /v1/{project}/perfcase/tasks/{task_id}/trend", s.trend)
 
+	// The web UI.
+	m.HandleFunc("GET /{$}", s.uiRoot)
+	m.HandleFunc("GET /ui/{$}", s.uiProjects)
+	m.HandleFunc("GET /ui/login", s.uiLoginForm)
+	m.HandleFunc("POST /ui/login", s.uiLogin)
+	m.HandleFunc("POST /ui/logout", s.uiLogout)
+	m.HandleFunc("GET /assets/{file}", s.uiAsset)
+	m.HandleFunc("GET /ui/{project}/{$}", s.uiTasks)
+	m.HandleFunc("GET /ui/{project}/tasks/{task_id}/{$}", s.uiRuns)
+	m.HandleFunc("GET /ui/{project}/tasks/{task_id}/trend", s.uiTrend)
+	m.HandleFunc("POST /ui/{project}/tasks/{task_id}/baseline", s.uiBaseline)
+	m.HandleFunc("GET /ui/{project}/runs/{run_id}/{$}", s.uiRun)
+	m.HandleFunc("GET /ui/{project}/runs/{run_id}/report.html", s.uiReport)
+	m.HandleFunc("POST /ui/{project}/runs/{run_id}/delete", s.uiDelete)
+	m.HandleFunc("GET /ui/{project}/compare", s.uiCompare)
+
 	m.HandleFunc("/v1/", s.noRoute)
 	m.HandleFunc("/v2/", s.noRoute)
 }

@@ -17,6 +17,8 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -189,6 +191,36 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 		if status, _ := get(t, base+path, ""); status != 401 {
 			t.Errorf("GET %s without a token: %d", path, status)
+		}
+	}
+	// Every page, logged in through the form.
+	jar, _ := cookiejar.New(nil)
+	web := &http.Client{Jar: jar}
+	form := strings.NewReader(url.Values{"token": {read}}.Encode())
+	req, _ := http.NewRequest("POST", base+"/ui/login", form)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", base)
+	resp, err := web.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for _, path := range []string{
+		"/ui/shop/",
+		fmt.Sprintf("/ui/shop/tasks/%d/", r.TaskID),
+		"/ui/shop/runs/" + runID + "/",
+		"/ui/shop/runs/" + runID + "/report.html",
+		fmt.Sprintf("/ui/shop/tasks/%d/trend?case=c&kind=request&name=get", r.TaskID),
+		"/ui/shop/compare?base=" + runID + "&new=" + runID,
+	} {
+		resp, err := web.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !bytes.Contains(page, []byte(runID[:8])) {
+			t.Errorf("GET %s: %d, the run %s is not on the page", path, resp.StatusCode, runID)
 		}
 	}
 	for _, tok := range []string{write, read} {
