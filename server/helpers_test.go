@@ -42,7 +42,7 @@ func (b *syncBuffer) String() string {
 
 // env is a service on 127.0.0.1 on a store of its own.
 type env struct {
-	t   *testing.T
+	t   testing.TB
 	st  store.Store
 	s   *Server
 	srv *httptest.Server
@@ -52,7 +52,7 @@ type env struct {
 // stores are the backends every service test runs on.
 var stores = []string{"sqlite", "postgres"}
 
-func openStore(t *testing.T, backend string) store.Store {
+func openStore(t testing.TB, backend string) store.Store {
 	t.Helper()
 	ctx := context.Background()
 	var st store.Store
@@ -71,7 +71,7 @@ func openStore(t *testing.T, backend string) store.Store {
 }
 
 // newEnv starts a service on the backend; edit changes its Config.
-func newEnv(t *testing.T, backend string, edit func(*Config)) *env {
+func newEnv(t testing.TB, backend string, edit func(*Config)) *env {
 	t.Helper()
 	e := &env{t: t, st: openStore(t, backend), log: &syncBuffer{}}
 	cfg := Config{Store: e.st, Log: e.log, Rate: -1}

@@ -24,7 +24,7 @@ import (
 // browser is a client with a cookie jar that does not follow redirects,
 // so that each one is seen.
 type browser struct {
-	t *testing.T
+	t testing.TB
 	e *env
 	c *http.Client
 }
