@@ -69,6 +69,7 @@ func runRun(e *env, args []string) error {
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of perfcase itself to `file` (go tool pprof)")
 	control := fs.String("control", controlDefault, "listen `address` for 'perfcase scale' while a manual stage runs (loopback only; port 0 picks a free one)")
 	up := addRunUpload(fs.FlagSet)
+	meta := addRunMeta(fs.FlagSet)
 	maxSize := addMaxFileSize(fs.FlagSet)
 	file, done, err := fs.oneFile(args, "name one scenario file, e.g. perfcase run examples/quickstart.yaml")
 	if done || err != nil {
@@ -103,6 +104,10 @@ func runRun(e *env, args []string) error {
 		"the Markdown summary": *summaryMD, "the CPU profile": *cpuProfile}, stepSummary); err != nil {
 		return err
 	}
+	if err := meta.check(e, plan.Name, up); err != nil {
+		return err
+	}
+	up.forBaseline = meta.fromServer()
 	if err := up.check(e, *out); err != nil {
 		return err
 	}
@@ -163,6 +168,7 @@ func runRun(e *env, args []string) error {
 	}
 	before := measureSelf()
 	run := runner.Run(ctx, plan, opts)
+	meta.stamp(e, run)
 	if *self {
 		printSelf(e, before, measureSelf(), run)
 	}
@@ -189,12 +195,13 @@ func runRun(e *env, args []string) error {
 		return err
 	}
 	up.send(ctx, e, *out, run.ID, abort)
+	regressed := meta.gate(e, run)
 	switch {
 	case writeErr != nil:
 		return &exitError{code: exitAborted, err: writeErr}
 	case run.Status != metrics.Completed && run.Status != metrics.StoppedBySLA:
 		return &exitError{code: exitAborted, err: fmt.Errorf("the run did not complete: %s", run.Reason)}
-	case !run.Passed():
+	case !run.Passed() || regressed:
 		return &exitError{code: exitFailed}
 	}
 	if c := unusable(run); c != "" {

@@ -104,6 +104,14 @@ func (f *uploadFlags) add(fs *flag.FlagSet) {
 	fs.StringVar(&f.planID, "plan-id", "", "register the TestPlan executions in the plan with this `id`")
 }
 
+// onlyAccess reports whether the flags given are only those that reach a
+// project: --project and the token's, which --baseline uses too.
+func (f *uploadFlags) onlyAccess() bool {
+	g := *f
+	g.project, g.token, g.tokenFile, g.insecure = "", "", "", false
+	return !g.set()
+}
+
 // set reports whether any flag of the upload was given.
 func (f *uploadFlags) set() bool {
 	return f.endpoint != "" || f.project != "" || f.token != "" || f.tokenFile != "" || f.insecure || f.tpEndpoint != "" ||
@@ -290,9 +298,12 @@ func (c caseFlags) Set(v string) error {
 // the run, and the upload once the report is written.
 type runUploadFlags struct {
 	uploadFlags
-	on     bool
-	ready  *uploadJob // set by check when --upload is on
-	failed bool
+	on bool
+	// forBaseline: --baseline names the report service, whose project
+	// and token these flags give without --upload.
+	forBaseline bool
+	ready       *uploadJob // set by check when --upload is on
+	failed      bool
 }
 
 func addRunUpload(fs *flag.FlagSet) *runUploadFlags {
@@ -307,7 +318,7 @@ func addRunUpload(fs *flag.FlagSet) *runUploadFlags {
 // before it travels, so an upload that fails loses nothing.
 func (u *runUploadFlags) check(e *env, out string) error {
 	if !u.on {
-		if u.set() {
+		if u.set() && !(u.forBaseline && u.onlyAccess()) {
 			return usageError("--endpoint, --project and the other upload flags need --upload")
 		}
 		return nil
