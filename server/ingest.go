@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -302,7 +301,7 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	loc := "/ui/" + url.PathEscape(p.Name) + "/runs/" + url.PathEscape(in.run.ID)
+	loc := runURL(p.Name, in.run.ID)
 	w.Header().Set("Location", loc)
 	writeResult(w, http.StatusCreated, stored{RunID: in.run.ID, TaskID: res.TaskID, TaskRunID: res.RunID, Segment: seg,
 		Parts: res.Parts, Partial: res.Parts < in.segment.Count, URL: loc})

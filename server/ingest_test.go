@@ -33,7 +33,7 @@ func TestUploadClient(t *testing.T) {
 				t.Fatal(err)
 			}
 			id := runIDOf(t, report)
-			if res.Status != http.StatusCreated || res.Already || res.Location != "/ui/shop/runs/"+id {
+			if res.Status != http.StatusCreated || res.Already || res.Location != "/ui/shop/runs/"+id+"/" {
 				t.Errorf("first upload: %+v", res)
 			}
 			res, err = c.Upload(context.Background(), report)

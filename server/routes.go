@@ -42,6 +42,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /ui/{project}/tasks/{task_id}/baseline", s.uiBaseline)
 	m.HandleFunc("GET /ui/{project}/runs/{run_id}/{$}", s.uiRun)
 	m.HandleFunc("GET /ui/{project}/runs/{run_id}/report.html", s.uiReport)
+	m.HandleFunc("GET /ui/{project}/runs/{run_id}/report.json", s.uiReportJSON)
 	m.HandleFunc("POST /ui/{project}/runs/{run_id}/delete", s.uiDelete)
 	m.HandleFunc("GET /ui/{project}/compare", s.uiCompare)
 

@@ -436,6 +436,21 @@ func (s *Server) uiReport(w http.ResponseWriter, r *http.Request) {
 	w.Write(b.Bytes())
 }
 
+// uiReportJSON is a run's report as uploaded, for the UI's link: the API
+// call answers the same, but takes its token in a header.
+func (s *Server) uiReportJSON(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.uiGuard(w, r, store.ScopeRead)
+	if !ok {
+		return
+	}
+	run, err := s.runByPath(r, p)
+	if err != nil {
+		s.uiError(w, r, err)
+		return
+	}
+	s.writeReport(w, r, run, 0)
+}
+
 // uiBaseline marks a run as its scenario's baseline (write scope).
 func (s *Server) uiBaseline(w http.ResponseWriter, r *http.Request) {
 	if err := s.checkForm(w, r); err != nil {

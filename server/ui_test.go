@@ -164,6 +164,9 @@ func TestUIPages(t *testing.T) {
 	if status != 200 || h.Get("Content-Security-Policy") != reportCSP || !strings.Contains(body, `<meta name="generator" content="perfcase">`) || !strings.Contains(body, "browse") {
 		t.Errorf("the framed report: %d %q", status, h.Get("Content-Security-Policy"))
 	}
+	if status, body, _ := b.get("/ui/shop/runs/" + uuidN(3) + "/report.json"); status != 200 || !strings.Contains(body, `"run_id": "`+uuidN(3)+`"`) {
+		t.Errorf("the report JSON from the run page: %d", status)
+	}
 	for _, a := range []string{"uPlot.js", "uPlot.css", "ui.js", "ui.css"} {
 		if status, body, _ := b.get("/assets/" + a); status != 200 || len(body) < 500 {
 			t.Errorf("asset %s: %d, %d bytes", a, status, len(body))
