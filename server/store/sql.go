@@ -115,14 +115,14 @@ const (
 		requests, errors, tps, avg_rt, tp99, success_rate, case_names, parallel, labels, ci_system, ci_commit, ci_branch, ci_pipeline)
 		VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (project_id, uuid) DO NOTHING RETURNING id`
-	qRunKey       = `SELECT id, task_id, segments FROM runs WHERE project_id = ? AND uuid = ?`
-	qPartInsert   = `INSERT INTO run_parts (run_id, segment, encoding, size, report, stored) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, segment) DO NOTHING`
-	qPartCount    = `UPDATE runs SET parts = parts + 1, start_ms = CASE WHEN parts = 0 OR ? < start_ms THEN ? ELSE start_ms END, end_ms = CASE WHEN ? > end_ms THEN ? ELSE end_ms END WHERE id = ? RETURNING parts`
-	qLabelInsert  = `INSERT INTO run_labels (run_id, name, value) VALUES (?, ?, ?)`
-	qCaseInsert   = `INSERT INTO case_runs (run_id, idx, name, passed, requests, errors, tps, avg_rt, tp99, success_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
-	qCaseDetailID = `UPDATE case_runs SET detail_id = ? WHERE id = ?`
-	qDetailInsert = `INSERT INTO details (case_run_id, task_id, case_name, start_ms, idx, kind, name, requests, errors, tps, avg_rt, tp99, success_rate)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	qRunKey        = `SELECT id, task_id, segments FROM runs WHERE project_id = ? AND uuid = ?`
+	qPartInsert    = `INSERT INTO run_parts (run_id, segment, encoding, size, report, stored) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, segment) DO NOTHING`
+	qPartCount     = `UPDATE runs SET parts = parts + 1, start_ms = CASE WHEN parts = 0 OR ? < start_ms THEN ? ELSE start_ms END, end_ms = CASE WHEN ? > end_ms THEN ? ELSE end_ms END WHERE id = ? RETURNING parts`
+	qLabelInsert   = `INSERT INTO run_labels (run_id, name, value) VALUES (?, ?, ?)`
+	qCaseInsert    = `INSERT INTO case_runs (run_id, idx, name, passed, requests, errors, tps, avg_rt, tp99, success_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
+	qCaseDetailID  = `UPDATE case_runs SET detail_id = ? WHERE id = ?`
+	qDetailColumns = `INSERT INTO details (case_run_id, task_id, case_name, start_ms, idx, kind, name, requests, errors, tps, avg_rt, tp99, success_rate) VALUES `
+	qDetailInsert  = qDetailColumns + `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 
 	runColumns = `r.id, r.uuid, r.project_id, r.task_id, t.name, r.parts, r.segments, r.stored, r.status, r.verdict, r.start_ms, r.end_ms,
 		r.requests, r.errors, r.tps, r.avg_rt, r.tp99, r.success_rate, r.case_names, r.parallel, r.labels, r.ci_system, r.ci_commit, r.ci_branch, r.ci_pipeline`
@@ -377,33 +377,63 @@ func (s *sqlStore) taskID(ctx context.Context, tx *sql.Tx, projectID int64, name
 
 func (s *sqlStore) putCases(ctx context.Context, tx *sql.Tx, taskID, runID int64, p *Part) error {
 	start := p.Summary.Start.UnixMilli()
+	// The requests' and transactions' rows go in a few multi-row inserts
+	// rather than one statement a row: against PostgreSQL each statement
+	// is a round trip, and a run may have hundreds of rows.
+	var rows [][]any
 	for i, c := range p.Cases {
-		var caseID int64
+		var caseID, own int64
 		f := c.Figures
 		if err := tx.QueryRowContext(ctx, s.q(qCaseInsert), runID, i, c.Name, boolInt(c.Passed),
 			f.Requests, f.Errors, f.TPS, f.AvgRT, f.TP99, f.SuccessRate).Scan(&caseID); err != nil {
 			return err
 		}
-		detail := func(idx, kind int, name string, f Figures) (int64, error) {
-			var id int64
-			err := tx.QueryRowContext(ctx, s.q(qDetailInsert), caseID, taskID, c.Name, start, idx, kind, name,
-				f.Requests, f.Errors, f.TPS, f.AvgRT, f.TP99, f.SuccessRate).Scan(&id)
-			return id, err
-		}
-		own, err := detail(0, KindCase, c.Name, c.Figures)
-		if err != nil {
+		if err := tx.QueryRowContext(ctx, s.q(qDetailInsert), caseID, taskID, c.Name, start, 0, KindCase, c.Name,
+			f.Requests, f.Errors, f.TPS, f.AvgRT, f.TP99, f.SuccessRate).Scan(&own); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.q(qCaseDetailID), own, caseID); err != nil {
 			return err
 		}
 		for j, sr := range c.Series {
-			if _, err := detail(j+1, sr.Kind, sr.Name, sr.Figures); err != nil {
-				return err
-			}
+			f := sr.Figures
+			rows = append(rows, []any{caseID, taskID, c.Name, start, j + 1, sr.Kind, sr.Name,
+				f.Requests, f.Errors, f.TPS, f.AvgRT, f.TP99, f.SuccessRate})
 		}
 	}
+	for len(rows) > 0 {
+		n := min(len(rows), detailBatch)
+		if err := s.insertDetails(ctx, tx, rows[:n]); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
 	return nil
+}
+
+// detailBatch is the most rows one insert takes: 13 values a row stay
+// well under SQLite's 32,766 and PostgreSQL's 65,535 parameters.
+const detailBatch = 500
+
+// insertDetails inserts rows of details in one statement; their order
+// among a case's rows is their idx, not their id.
+func (s *sqlStore) insertDetails(ctx context.Context, tx *sql.Tx, rows [][]any) error {
+	var b strings.Builder
+	b.WriteString(qDetailColumns)
+	args := make([]any, 0, len(rows)*len(rows[0]))
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(?" + strings.Repeat(", ?", len(r)-1) + ")")
+		args = append(args, r...)
+	}
+	query := b.String()
+	if s.d.dollar {
+		query = rebind(query)
+	}
+	_, err := tx.ExecContext(ctx, query, args...)
+	return err
 }
 
 func boolInt(b bool) int {
