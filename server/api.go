@@ -36,7 +36,6 @@ func str(s string) *string           { return &s }
 func itoa(n int64) *string           { return str(strconv.FormatInt(n, 10)) }
 func num(x float64) *float64         { return &x }
 func boolp(b bool) *bool             { return &b }
-func datum(d int) *int               { return &d }
 func taskRunName(r store.Run) string { return r.Scenario + "_" + *runTime(r.Start) }
 
 // history serves 4.6.2: the scenario's runs, newest first. The reference

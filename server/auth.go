@@ -65,11 +65,6 @@ func presentedTokens(r *http.Request) []string {
 	return ts
 }
 
-// credential is who a request is: a token, or nobody (public read).
-type credential struct {
-	token *store.Token
-}
-
 // authorize checks that the request may do what needs on the project
 // and returns the project. An API call sends its token in X-Auth-Token;
 // a UI page (cookie true) may use the login's cookie instead, which a

@@ -627,10 +627,9 @@ func shortID(id string) string {
 
 // uiFuncs format figures for the pages.
 var uiFuncs = template.FuncMap{
-	"ms":     func(p *float64) string { return unit(p, "ms") },
-	"rate":   func(p *float64) string { return unit(p, "/s") },
-	"pct":    func(p *float64) string { return unit(p, "%") },
-	"num":    func(p *float64) string { return compare.Number(p, "") },
+	"ms":     func(p *float64) string { return compare.Number(p, "ms") },
+	"rate":   func(p *float64) string { return compare.Number(p, "/s") },
+	"pct":    func(p *float64) string { return compare.Number(p, "%") },
 	"value":  compare.Number,
 	"change": compare.ChangeText,
 	"limit": func(l any) string {
@@ -700,8 +699,6 @@ var uiFuncs = template.FuncMap{
 		return ""
 	},
 }
-
-func unit(p *float64, u string) string { return compare.Number(p, u) }
 
 // asRun lets the verdict functions take a run, a pointer to one, or nil
 // (a scenario without runs).

@@ -545,3 +545,21 @@ func TestRetentionAndBaseline(t *testing.T) {
 		}
 	})
 }
+
+// Versions lists the schema versions applied to the database.
+func (s *sqlStore) Versions(ctx context.Context) ([]int, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT version FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var vs []int
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		vs = append(vs, v)
+	}
+	return vs, rows.Err()
+}
