@@ -108,8 +108,8 @@ func runServe(e *env, args []string) error {
 	retain := fs.String("retain", "", "delete runs that ended longer ago than this `age` (e.g. 180d, 720h); scenarios' baselines are kept; default: keep all")
 	maxSize := sizeFlag(server.DefaultMaxReportSize)
 	fs.Var(&maxSize, "max-report-size", "refuse an upload larger than `size` (413)")
-	rate := fs.Float64("rate", server.DefaultRate, "allow each token this many requests per `second` on average (429 past it); negative: no limit")
-	burst := fs.Int("burst", server.DefaultBurst, "and this many at once")
+	rate := fs.Float64("rate", server.DefaultRate, "allow each token `n` requests per second on average (429 past it); negative: no limit")
+	burst := fs.Int("burst", server.DefaultBurst, "and `n` requests at once")
 	if done, err := fs.parse(args); done || err != nil {
 		return err
 	}
