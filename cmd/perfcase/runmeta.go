@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -113,8 +114,16 @@ func fetchBaseline(e *env, endpoint, scenarioName string, up *runUploadFlags) ([
 		return nil, err
 	}
 	if resp.StatusCode != http.StatusOK {
-		msg := strings.Join(strings.Fields(string(body[:min(len(body), 300)])), " ")
-		return nil, fmt.Errorf("GET %s: %s: %s", u, resp.Status, msg)
+		// The service's errors are {"error_code", "error_msg"}: the
+		// message is what to show.
+		var e struct {
+			Msg string `json:"error_msg"`
+		}
+		msg := string(body[:min(len(body), 300)])
+		if json.Unmarshal(body, &e) == nil && e.Msg != "" {
+			msg = e.Msg
+		}
+		return nil, fmt.Errorf("GET %s: %s: %s", u, resp.Status, strings.Join(strings.Fields(msg), " "))
 	}
 	return body, nil
 }

@@ -141,13 +141,17 @@ func TestRunBaselineServer(t *testing.T) {
 	vars := map[string]string{"PERFCASE_TOKEN": token}
 	out := filepath.Join(t.TempDir(), "r.json")
 	code, _, errOut := metaCmd(t, vars, "run", "--quiet", "--set=base="+srv.URL, "--baseline", base, "--project", "shop", yml)
-	if code != exitInvalid || !strings.Contains(errOut, `scenario \"gate\" has no baseline`) && !strings.Contains(errOut, `no scenario \"gate\"`) || hits.Load() != 0 {
+	if code != exitInvalid || !strings.Contains(errOut, `404 Not Found: no scenario "gate" in project "shop"; nothing was run`) || hits.Load() != 0 {
 		t.Fatalf("no baseline yet: exit %d, %d requests\n%s", code, hits.Load(), errOut)
 	}
 	code, _, errOut = metaCmd(t, vars, "run", "--quiet", "--set=base="+srv.URL, "--out", out, "--label", "env=ci",
 		"--upload", "--endpoint", base, "--project", "shop", yml)
 	if code != exitOK {
 		t.Fatalf("run --upload: exit %d\n%s", code, errOut)
+	}
+	code, _, errOut = metaCmd(t, vars, "run", "--quiet", "--set=base="+srv.URL, "--baseline", base, "--project", "shop", yml)
+	if code != exitInvalid || !strings.Contains(errOut, `scenario "gate" has no baseline: mark one`) {
+		t.Errorf("a scenario without a baseline: exit %d\n%s", code, errOut)
 	}
 	status, body := get(t, base+"/v1/shop/perfcase/runs?label=env=ci", token)
 	var runs struct {
