@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,36 +32,52 @@ func script() string {
 	return filepath.Join(filepath.Dir(file), "..", "..", ".ci", "postgres")
 }
 
-// PostgresMain runs a package's tests (m.Run) with a PostgreSQL cluster:
-// the one PostgresEnv names, else, when PostgreSQL is installed, one it
-// starts with .ci/postgres for these tests and stops after. Without
-// either, Postgres skips each test that asks for it (under CI, fails).
-// Call it from TestMain: os.Exit(testsupport.PostgresMain(m)).
+// cluster is the PostgreSQL cluster PostgresMain started for this test
+// process, on the first test that asked for a database.
+var cluster struct {
+	managed bool // PostgresMain runs the tests, and stops what starts
+	once    sync.Once
+	dir     string
+	dsn     string
+	err     error
+}
+
+// PostgresMain runs a package's tests (m.Run) so that Postgres finds a
+// PostgreSQL cluster: the one PostgresEnv names, else, when PostgreSQL is
+// installed, one it starts with .ci/postgres when a test first asks for a
+// database, and stops after the tests. A test process that asks for none
+// (a fuzz worker, a -run that selects no store test) starts none. Call it
+// from TestMain: os.Exit(testsupport.PostgresMain(m)).
 func PostgresMain(m *testing.M) int {
-	if os.Getenv(PostgresEnv) != "" || !postgresInstalled() {
-		return m.Run()
+	cluster.managed = true
+	code := m.Run()
+	if cluster.dir != "" {
+		exec.Command(script(), "stop", filepath.Join(cluster.dir, "cluster")).Run()
+		os.RemoveAll(cluster.dir)
 	}
+	return code
+}
+
+// startCluster starts this process's cluster.
+func startCluster() {
 	// The cluster's folder must be reachable by the postgres user when
 	// the tests run as root, so it is not under a private temp folder.
 	parent, err := os.MkdirTemp("", "perfcase-pg-")
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "postgres:", err)
-		return 1
+		cluster.err = err
+		return
 	}
-	defer os.RemoveAll(parent)
 	os.Chmod(parent, 0o755)
-	dir := filepath.Join(parent, "cluster")
-	out, err := exec.Command(script(), "start", dir).Output()
+	out, err := exec.Command(script(), "start", filepath.Join(parent, "cluster")).Output()
 	if err != nil {
-		fmt.Fprintf(os.Stderr, "postgres: %s start: %v\n", script(), err)
 		if ee, ok := err.(*exec.ExitError); ok {
-			os.Stderr.Write(ee.Stderr)
+			err = fmt.Errorf("%s start: %v\n%s", script(), err, ee.Stderr)
 		}
-		return 1
+		os.RemoveAll(parent)
+		cluster.err = err
+		return
 	}
-	defer exec.Command(script(), "stop", dir).Run()
-	os.Setenv(PostgresEnv, strings.TrimSpace(string(out)))
-	return m.Run()
+	cluster.dir, cluster.dsn = parent, strings.TrimSpace(string(out))
 }
 
 func postgresInstalled() bool {
@@ -78,6 +95,13 @@ func postgresInstalled() bool {
 func Postgres(t testing.TB) string {
 	t.Helper()
 	admin := os.Getenv(PostgresEnv)
+	if admin == "" && cluster.managed && postgresInstalled() {
+		cluster.once.Do(startCluster)
+		if cluster.err != nil {
+			t.Fatalf("starting PostgreSQL: %v", cluster.err)
+		}
+		admin = cluster.dsn
+	}
 	if admin == "" {
 		msg := "no PostgreSQL: set " + PostgresEnv + " to a cluster's DSN, or install PostgreSQL (Debian package postgresql; .ci/run installs it) so that the tests start one"
 		if CI() {
