@@ -246,6 +246,20 @@ type Run struct {
 	// Verdict is what the run came to; Judge sets it once the cases'
 	// KPIs are judged, and every output reads it.
 	Verdict Verdict
+	// Labels (key=value, from 'perfcase run --label') and CI (what the
+	// CI system's variables said) describe the run to the report
+	// service, which stores them with it and filters by them.
+	Labels map[string]string
+	CI     CI
+}
+
+// CI is what a CI system told about the build that ran a run; every field
+// is "" when it said nothing.
+type CI struct {
+	System      string // "github", "gitlab" or "jenkins"
+	Commit      string
+	Branch      string
+	PipelineURL string
 }
 
 // Passed reports whether every checkpoint of every case held: the

@@ -56,6 +56,19 @@ type PerfcaseInfo struct {
 	// connections it opened and the mean time opening one took (dial, TLS,
 	// WebSocket handshake), a part of its response times.
 	Connections []PerfcaseConnections `json:"connections"`
+	// Labels are the run's labels ('perfcase run --label key=value'), {}
+	// when none; CI is what the CI system said about the build.
+	Labels map[string]string `json:"labels"`
+	CI     PerfcaseCI        `json:"ci"`
+}
+
+// PerfcaseCI is the CI build that made the run; "" where the CI system
+// said nothing, or the run was not made by one.
+type PerfcaseCI struct {
+	System      string `json:"system"` // "github", "gitlab", "jenkins" or ""
+	Commit      string `json:"commit"`
+	Branch      string `json:"branch"`
+	PipelineURL string `json:"pipeline_url"`
 }
 
 // PerfcaseConnections is the connections one request series opened.

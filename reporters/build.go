@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -620,7 +621,10 @@ func perfcaseInfo(run *metrics.Run) output.PerfcaseInfo {
 		SLATriggers:   []output.PerfcaseSLATrigger{},
 		Rendezvous:    []output.PerfcaseRendezvous{},
 		Connections:   []output.PerfcaseConnections{},
+		Labels:        map[string]string{},
+		CI:            output.PerfcaseCI(run.CI),
 	}
+	maps.Copy(p.Labels, run.Labels)
 	for i, c := range run.Cases {
 		name := c.Stats.Name
 		for _, k := range c.KPIs {

@@ -3,6 +3,7 @@ package reporters
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
@@ -284,8 +285,14 @@ func TestReportFieldNames(t *testing.T) {
 	}
 	perfcase := result["perfcase"].(map[string]any)
 	if got, want := keys(perfcase), sorted([]string{"run_id", "scenario", "file", "status", "reason", "passed", "verdict", "exit_code", "kpis", "errors", "stages",
-		"cases", "probe_steps", "manual_changes", "sla_triggers", "rendezvous", "connections"}); !slices.Equal(got, want) {
+		"cases", "probe_steps", "manual_changes", "sla_triggers", "rendezvous", "connections", "labels", "ci"}); !slices.Equal(got, want) {
 		t.Errorf("perfcase keys = %v, want %v", got, want)
+	}
+	if got, want := keys(perfcase["ci"]), sorted([]string{"system", "commit", "branch", "pipeline_url"}); !slices.Equal(got, want) {
+		t.Errorf("perfcase.ci keys = %v, want %v", got, want)
+	}
+	if labels, ok := perfcase["labels"].(map[string]any); !ok || len(labels) != 0 {
+		t.Errorf("a run without labels: labels = %v, want {}", perfcase["labels"])
 	}
 	if got, want := keys(perfcase["kpis"].([]any)[0]), sorted([]string{"case", "kpi", "series", "metric", "op", "threshold", "observed", "pass"}); !slices.Equal(got, want) {
 		t.Errorf("perfcase.kpis[0] keys = %v, want %v", got, want)
@@ -562,6 +569,26 @@ func TestReportPerfcase(t *testing.T) {
 	}
 	if f(r.Result.Outline.CompleteNum) != 0 {
 		t.Errorf("an interrupted run's completeNum = %v, want 0", f(r.Result.Outline.CompleteNum))
+	}
+}
+
+// The run's labels and CI metadata are carried as they were given.
+func TestReportLabelsAndCI(t *testing.T) {
+	run := shopRun()
+	run.Labels = map[string]string{"env": "staging", "build": "1234"}
+	run.CI = metrics.CI{System: "gitlab", Commit: "9f3c2a1", Branch: "main", PipelineURL: "https://gitlab.example.com/shop/-/pipelines/77"}
+	r, doc := reportJSON(t, run)
+	p := r.Result.Perfcase
+	if !maps.Equal(p.Labels, run.Labels) || p.CI != output.PerfcaseCI(run.CI) {
+		t.Errorf("labels %v, ci %+v", p.Labels, p.CI)
+	}
+	ci := doc["result"].(map[string]any)["perfcase"].(map[string]any)["ci"].(map[string]any)
+	if ci["pipeline_url"] != run.CI.PipelineURL || ci["system"] != "gitlab" {
+		t.Errorf("ci JSON %v", ci)
+	}
+	run.Labels["env"] = "changed"
+	if p.Labels["env"] != "staging" {
+		t.Error("the report shares the run's label map")
 	}
 }
 

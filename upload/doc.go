@@ -16,15 +16,19 @@
 //	X-Auth-Token: {token}                 (absent when there is no token)
 //	Idempotency-Key: {run_id}
 //	X-Perfcase-Run-Id: {run_id}
+//	X-Perfcase-Segment: {I}/{N}           (only for part I of a run split in N)
 //
 //	{the report JSON, byte for byte as 'perfcase run --out' wrote it}
 //
 // run_id is the report's result.perfcase.run_id, a UUID made when the run
-// started. The service keeps at most one run per run id, and answers:
+// started. A run split over N processes (perfcase run --segment) is
+// uploaded as N parts with the same run id, each with its segment; a
+// report without X-Perfcase-Segment is the whole run, part 0 of 1. The
+// service keeps at most one part per run id and segment, and answers:
 //
 //	200, 201, 202, 204    stored (Location, if sent, says where)
-//	409                   it already has this run id and stored nothing:
-//	                      success, "already uploaded"
+//	409                   it already has this run id (and segment) and
+//	                      stored nothing: success, "already uploaded"
 //	2xx with Idempotent-Replayed: true
 //	                      the same, said the other way
 //	401                   the token was refused
@@ -34,6 +38,9 @@
 //	429, 5xx              a passing trouble: the upload is retried,
 //	                      waiting at least Retry-After when it is sent
 //	3xx                   not followed (the token would go with it)
+//
+// 'perfcase serve' (package server) implements this contract;
+// docs/report-service.md lists its error codes.
 //
 // Only network errors, 429 and 5xx are retried, so a retry can only
 // repeat a request whose answer was lost or transient; the run id makes

@@ -74,6 +74,8 @@ var commands = map[string]command{
 	"scale":    {"change the load of a running manual stage", runScale},
 	"report":   {"render a report JSON as one self-contained HTML page", runReport},
 	"upload":   {"send a report to a report service (and verdicts to TestPlan)", runUpload},
+	"serve":    {"serve the report service: stored runs, the report API, a web UI", runServe},
+	"compare":  {"compare two reports and fail on a regression", runCompare},
 }
 
 func main() {

@@ -21,8 +21,9 @@ import (
 type outputRow struct {
 	flag string // "" for an output that is always there
 	help string
-	// isBool says the flag is a switch (--quiet), not a file name.
-	isBool bool
+	// isBool says the flag is a switch (--quiet), not a file name;
+	// input that it names a file or URL read, not written (--baseline).
+	isBool, input bool
 	// flags, when set, adds the flags that refine the output (the
 	// upload's endpoint, project and token).
 	flags func(fs *flag.FlagSet)
@@ -39,6 +40,7 @@ type outputRow struct {
 // is rendered, and the report JSON is on disk before the upload sends it.
 func runOutputs() []outputRow {
 	up := &runUploadOutput{}
+	base := &baselineOutput{up: up}
 	return []outputRow{
 		{flag: "self", isBool: true, help: "print the generator's own cost: CPU and allocations per request, peak memory", make: newSelfOutput},
 		{flag: "cpuprofile", help: "write a CPU profile of perfcase itself to `file` (go tool pprof)", make: newProfileOutput},
@@ -51,6 +53,8 @@ func runOutputs() []outputRow {
 			make: newMarkdownOutput},
 		{flag: "quiet", isBool: true, help: "no progress lines while running", make: newLiveOutput},
 		{make: newSummaryOutput},
+		{flag: "baseline", input: true, flags: base.addFlags, make: base.output,
+			help: "compare the run with a baseline and exit 1 on a regression: a report `file`, or the report service's URL (with --project: the scenario's marked baseline)"},
 		{flag: "upload", isBool: true, flags: up.add, make: up.output,
 			help: "once the report is written (--out is required), upload it as 'perfcase upload' does, with --endpoint, --project and the flags after it; the token from --token-file or PERFCASE_TOKEN"},
 	}
@@ -81,6 +85,9 @@ type outputContext struct {
 	// them.
 	ctx   context.Context
 	abort <-chan struct{}
+	// scenario is the scenario's name, by which the report service knows
+	// its runs.
+	scenario string
 }
 
 // value is the value of another row's flag.

@@ -58,6 +58,7 @@ type runFlags struct {
 	seed    *uint64
 	control *string
 	maxSize *sizeFlag
+	labels  labelFlags
 }
 
 func newRunFlags(e *env) *runFlags {
@@ -68,6 +69,8 @@ func newRunFlags(e *env) *runFlags {
 	fs.seed = fs.Uint64("seed", 0, "seed for random choices, to repeat a run's data (0: random)")
 	fs.control = fs.String("control", controlDefault, "listen `address` for 'perfcase scale' while a manual stage runs (loopback only; port 0 picks a free one)")
 	fs.maxSize = addMaxFileSize(fs.FlagSet)
+	fs.labels = labelFlags{}
+	fs.Var(fs.labels, "label", "label the run `key=value` for the report service (repeatable), e.g. --label env=staging")
 	return fs
 }
 
@@ -101,7 +104,7 @@ func runRun(e *env, args []string) error {
 	defer cancel()
 	abort := make(chan struct{})
 	// Fail now, not after a long run, if an output cannot work.
-	outs, err := makeOutputs(&outputContext{e: e, fs: fs.FlagSet, ctx: ctx, abort: abort}, fs.outputs)
+	outs, err := makeOutputs(&outputContext{e: e, fs: fs.FlagSet, ctx: ctx, abort: abort, scenario: plan.Name}, fs.outputs)
 	if err != nil {
 		return err
 	}
@@ -136,6 +139,7 @@ func runRun(e *env, args []string) error {
 	}()
 
 	run := runner.Run(ctx, plan, runner.Options{Grace: *fs.grace, Seed: *fs.seed, Abort: abort, Control: ctl, Output: outs})
+	stampRun(e, run, fs.labels)
 	return runExit(run, outs.End(reporters.Finish(run)))
 }
 
@@ -150,7 +154,15 @@ func runExit(run *metrics.Run, endErr error) error {
 	var why []error
 	if endErr != nil {
 		why = append(why, endErr)
-		if code == exitOK || !onlyUploads(endErr) {
+		hard, regress := outputFailures(endErr)
+		switch {
+		case hard:
+			code = exitAborted
+		case code != exitOK:
+		case regress:
+			// The regression gate failed: as a failed checkpoint does.
+			code = exitFailed
+		default: // only uploads failed
 			code = exitAborted
 		}
 	}
@@ -164,6 +176,27 @@ func runExit(run *metrics.Run, endErr error) error {
 		return nil
 	}
 	return &exitError{code: code, err: errors.Join(why...)}
+}
+
+// outputFailures sorts what the outputs' errors (errors.Join's) were:
+// hard, an output that could not do its work (a report not written);
+// regress, a run that regressed against its baseline. Anything else is
+// an upload that failed.
+func outputFailures(err error) (hard, regress bool) {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		for _, e := range j.Unwrap() {
+			h, r := outputFailures(e)
+			hard, regress = hard || h, regress || r
+		}
+		return hard, regress
+	}
+	switch err.(type) {
+	case *uploadFailed:
+		return false, false
+	case *regressed:
+		return false, true
+	}
+	return true, false
 }
 
 // notifySignals delivers SIGINT and SIGTERM; tests substitute their own.

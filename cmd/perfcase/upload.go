@@ -105,6 +105,14 @@ func (f *uploadFlags) add(fs *flag.FlagSet) {
 	fs.StringVar(&f.planID, "plan-id", "", "register the TestPlan executions in the plan with this `id`")
 }
 
+// onlyAccess reports whether the flags given are only those that reach a
+// project: --project and the token's, which --baseline uses too.
+func (f *uploadFlags) onlyAccess() bool {
+	g := *f
+	g.project, g.token, g.tokenFile, g.insecure = "", "", "", false
+	return !g.set()
+}
+
 // set reports whether any flag of the upload was given.
 func (f *uploadFlags) set() bool {
 	return f.endpoint != "" || f.project != "" || f.token != "" || f.tokenFile != "" || f.insecure || f.tpEndpoint != "" ||
@@ -291,6 +299,9 @@ func (c caseFlags) Set(v string) error {
 // checked before the run, and the upload once the report is written.
 type runUploadOutput struct {
 	uploadFlags
+	// forBaseline: --baseline names the report service, whose project
+	// and token these flags give without --upload.
+	forBaseline bool
 }
 
 // uploadFailed is an upload that failed after the run: the report is on
@@ -300,27 +311,12 @@ type uploadFailed struct{ err error }
 func (u *uploadFailed) Error() string { return u.err.Error() }
 func (u *uploadFailed) Unwrap() error { return u.err }
 
-// onlyUploads reports whether every error in err (errors.Join's) is an
-// upload that failed.
-func onlyUploads(err error) bool {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		for _, e := range j.Unwrap() {
-			if !onlyUploads(e) {
-				return false
-			}
-		}
-		return true
-	}
-	_, ok := err.(*uploadFailed)
-	return ok
-}
-
 // output checks the upload before the run: a mistake in its flags is
 // found before a long run, not after. --out is required: the report is
 // on disk before it travels, so an upload that fails loses nothing.
 func (u *runUploadOutput) output(c *outputContext, on string) (output.Output, error) {
 	if on != "true" {
-		if u.set() {
+		if u.set() && !(u.forBaseline && u.onlyAccess()) {
 			return nil, usageError("--endpoint, --project and the other upload flags need --upload")
 		}
 		return nil, nil

@@ -1,6 +1,7 @@
 package testsupport
 
 import (
+	"database/sql"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -70,5 +71,42 @@ func TestDiff(t *testing.T) {
 	}
 	if got := Diff(&node{Kids: []*node{}}, &node{}); got != "" {
 		t.Errorf("an empty list against nil: Diff = %q, want none", got)
+	}
+}
+
+const postgresChild = "PERFCASE_TEST_POSTGRES_CHILD"
+
+// Without a cluster, a test asking for a database is skipped, and fails
+// under CI; with one, it gets a database of its own that it can write.
+func TestPostgres(t *testing.T) {
+	if os.Getenv(postgresChild) != "" {
+		Postgres(t)
+		t.Fatal("Postgres returned without a cluster")
+	}
+	for _, c := range []struct {
+		ci   string
+		ok   bool
+		want string
+	}{
+		{"", true, "--- SKIP: TestPostgres"},
+		{"true", false, "--- FAIL: TestPostgres"},
+	} {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestPostgres$", "-test.v", "-test.count=1")
+		cmd.Env = append(os.Environ(), postgresChild+"=1", "CI="+c.ci, PostgresEnv+"=")
+		out, err := cmd.CombinedOutput()
+		if (err == nil) != c.ok || !strings.Contains(string(out), c.want) || !strings.Contains(string(out), "no PostgreSQL: set "+PostgresEnv) {
+			t.Errorf("CI=%q: %v\n%s\nwant %q", c.ci, err, out, c.want)
+		}
+	}
+	if os.Getenv(PostgresEnv) == "" {
+		return
+	}
+	db, err := sql.Open("pgx", Postgres(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec("CREATE TABLE t (x INT); INSERT INTO t VALUES (1)"); err != nil {
+		t.Fatalf("the test's database: %v", err)
 	}
 }
