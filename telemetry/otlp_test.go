@@ -1,70 +1,16 @@
 package telemetry
 
 import (
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
-	colmetricpb "go.opentelemetry.io/proto/otlp/collector/metrics/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	metricpb "go.opentelemetry.io/proto/otlp/metrics/v1"
-	"google.golang.org/protobuf/proto"
+
+	"github.com/perfcase/perfcase/internal/testsupport"
 )
-
-// otlpReceiver is an OTLP/HTTP receiver: it decodes every export with
-// OpenTelemetry's own protobuf types and keeps it.
-type otlpReceiver struct {
-	*httptest.Server
-	mu   sync.Mutex
-	reqs []*colmetricpb.ExportMetricsServiceRequest
-	errs []string
-}
-
-func newOTLPReceiver(t *testing.T) *otlpReceiver {
-	r := &otlpReceiver{}
-	r.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		var m colmetricpb.ExportMetricsServiceRequest
-		err := proto.Unmarshal(body, &m)
-		r.mu.Lock()
-		defer r.mu.Unlock()
-		switch {
-		case req.URL.Path != "/v1/metrics" || req.Method != http.MethodPost:
-			r.errs = append(r.errs, req.Method+" "+req.URL.Path)
-			http.NotFound(w, req)
-			return
-		case req.Header.Get("Content-Type") != "application/x-protobuf" || err != nil:
-			r.errs = append(r.errs, "not OTLP protobuf: "+req.Header.Get("Content-Type"))
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		r.reqs = append(r.reqs, &m)
-		resp, _ := proto.Marshal(&colmetricpb.ExportMetricsServiceResponse{})
-		w.Header().Set("Content-Type", "application/x-protobuf")
-		w.Write(resp)
-	}))
-	t.Cleanup(r.Close)
-	return r
-}
-
-// last is the latest export, and how many arrived.
-func (r *otlpReceiver) last(t *testing.T) (*colmetricpb.ExportMetricsServiceRequest, int) {
-	t.Helper()
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.errs) > 0 {
-		t.Fatalf("the receiver refused: %v", r.errs)
-	}
-	if len(r.reqs) == 0 {
-		t.Fatal("nothing arrived")
-	}
-	return r.reqs[len(r.reqs)-1], len(r.reqs)
-}
 
 // Exported over OTLP/HTTP to a URL without a path (so to /v1/metrics),
 // the run's metrics arrive under a resource naming perfcase, the
@@ -72,14 +18,18 @@ func (r *otlpReceiver) last(t *testing.T) (*colmetricpb.ExportMetricsServiceRequ
 // every final value, equal to the run's figures.
 func TestOTLP(t *testing.T) {
 	rec := fakeRun(t)
-	recv := newOTLPReceiver(t)
+	recv := testsupport.NewOTLPReceiver(t)
 	u, _ := url.Parse(recv.URL)
 	o, err := NewOTLP(u, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec.replay(t, o, nil)
-	req, _ := recv.last(t)
+	exports := recv.Exports(t)
+	if len(exports) == 0 {
+		t.Fatal("nothing arrived")
+	}
+	req := exports[len(exports)-1]
 	if len(req.ResourceMetrics) != 1 {
 		t.Fatalf("%d resources", len(req.ResourceMetrics))
 	}

@@ -16,7 +16,7 @@ import (
 const (
 	pushEvery       = time.Second
 	pushTimeout     = 5 * time.Second
-	lastPushTimeout = 15 * time.Second
+	lastPushTimeout = 10 * time.Second
 )
 
 // pusher is an output that sends the state to a receiver after the

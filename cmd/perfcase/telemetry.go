@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"net/url"
@@ -70,9 +71,13 @@ func newOTLPOutput(c *outputContext, raw string) (output.Output, error) {
 // pushURL checks a receiver's URL before the run; example shows one.
 func pushURL(flag, raw, example string) (*url.URL, error) {
 	u, err := url.Parse(raw)
+	var ue *url.Error
 	switch {
+	case errors.As(err, &ue):
+		// Not ue itself: it quotes the URL, and a password with it.
+		return nil, fmt.Errorf("--%s wants an http:// or https:// URL, e.g. %s: %v", flag, example, ue.Err)
 	case err != nil:
-		return nil, fmt.Errorf("--%s wants an http:// or https:// URL, e.g. %s: %v", flag, example, err)
+		return nil, fmt.Errorf("--%s wants an http:// or https:// URL, e.g. %s", flag, example)
 	case (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
 		return nil, fmt.Errorf("--%s wants an http:// or https:// URL, e.g. %s; got %q", flag, example, u.Redacted())
 	}

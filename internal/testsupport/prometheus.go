@@ -63,19 +63,40 @@ func StartPrometheus(t testing.TB, targets ...string) *Prometheus {
 		}
 	})
 	p := &Prometheus{URL: "http://" + addr}
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		resp, err := http.Get(p.URL + "/-/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
+	// Prometheus applies its scrape targets some seconds after it is
+	// ready; a test's run must not end before the first scrape.
+	for deadline := time.Now().Add(30 * time.Second); !p.ready(len(targets)); time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			out, _ := os.ReadFile(log.Name())
 			t.Fatalf("prometheus did not get ready on %s in 30 s:\n%s", addr, out)
 		}
 	}
+	return p
+}
+
+// ready reports whether Prometheus answers and has tried to scrape each
+// of its n targets.
+func (p *Prometheus) ready(n int) bool {
+	resp, err := http.Get(p.URL + "/api/v1/targets")
+	if err != nil {
+		return false
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Data struct {
+			ActiveTargets []struct{ Health string }
+		}
+	}
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&r) != nil {
+		return false
+	}
+	tried := 0
+	for _, t := range r.Data.ActiveTargets {
+		if t.Health != "unknown" {
+			tried++
+		}
+	}
+	return tried == n
 }
 
 // FreePort returns a loopback address whose port was free a moment ago,
