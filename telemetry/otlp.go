@@ -86,19 +86,19 @@ func resourceMetrics(s *snapshot, res *resource.Resource) *metricdata.ResourceMe
 		case counter:
 			sum := metricdata.Sum[float64]{Temporality: metricdata.CumulativeTemporality, IsMonotonic: true}
 			for _, p := range ps {
-				sum.DataPoints = append(sum.DataPoints, metricdata.DataPoint[float64]{Attributes: attrs(f, p), StartTime: s.start, Time: s.time, Value: p.value})
+				sum.DataPoints = append(sum.DataPoints, metricdata.DataPoint[float64]{Attributes: attrs(s, f, p), StartTime: s.start, Time: s.time, Value: p.value})
 			}
 			m.Data = sum
 		case gauge:
 			g := metricdata.Gauge[float64]{}
 			for _, p := range ps {
-				g.DataPoints = append(g.DataPoints, metricdata.DataPoint[float64]{Attributes: attrs(f, p), StartTime: s.start, Time: s.time, Value: p.value})
+				g.DataPoints = append(g.DataPoints, metricdata.DataPoint[float64]{Attributes: attrs(s, f, p), StartTime: s.start, Time: s.time, Value: p.value})
 			}
 			m.Data = g
 		case histogram:
 			h := metricdata.Histogram[float64]{Temporality: metricdata.CumulativeTemporality}
 			for _, p := range ps {
-				h.DataPoints = append(h.DataPoints, metricdata.HistogramDataPoint[float64]{Attributes: attrs(f, p), StartTime: s.start, Time: s.time,
+				h.DataPoints = append(h.DataPoints, metricdata.HistogramDataPoint[float64]{Attributes: attrs(s, f, p), StartTime: s.start, Time: s.time,
 					Count: p.hist.count, Sum: p.hist.sum, Bounds: f.bounds, BucketCounts: p.hist.counts})
 			}
 			m.Data = h
@@ -111,10 +111,16 @@ func resourceMetrics(s *snapshot, res *resource.Resource) *metricdata.ResourceMe
 	}}}
 }
 
-func attrs(f *family, p point) attribute.Set {
-	kv := make([]attribute.KeyValue, len(f.labels))
+// attrs are a point's attributes: its family's labels and, as on every
+// Prometheus series, the scenario and the run. They repeat the resource's
+// because a receiver that stores OTLP in Prometheus keeps resource
+// attributes apart (target_info): on the points, the dashboard's filters
+// work however the metrics arrive.
+func attrs(s *snapshot, f *family, p point) attribute.Set {
+	kv := make([]attribute.KeyValue, 0, len(f.labels)+2)
+	kv = append(kv, attribute.String("scenario", s.scenario), attribute.String("run_id", s.runID))
 	for i, l := range f.labels {
-		kv[i] = attribute.String(l, p.labels[i])
+		kv = append(kv, attribute.String(l, p.labels[i]))
 	}
 	return attribute.NewSet(kv...)
 }

@@ -41,16 +41,36 @@ func TestOTLP(t *testing.T) {
 	if res["service.name"] != "perfcase" || res["perfcase.scenario"] != "live" || res["perfcase.run_id"] != rec.start.RunID {
 		t.Errorf("resource %v", res)
 	}
-	rec.checkWants(t, otlpSamples(t, rm, map[string]string{"scenario": res["perfcase.scenario"], "run_id": res["perfcase.run_id"]}))
+	rec.checkWants(t, otlpSamples(t, rm))
+}
+
+// The OTLP exporter's own environment variables apply: headers (a
+// collector's token) and compression.
+func TestOTLPEnvironment(t *testing.T) {
+	t.Setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer%20t0k")
+	t.Setenv("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")
+	rec := fakeRun(t)
+	recv := testsupport.NewOTLPReceiver(t)
+	u, _ := url.Parse(recv.URL + "/v1/metrics") // a path: used as it is
+	o, err := NewOTLP(u, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.replay(t, o, nil)
+	hs := recv.Headers()
+	if len(hs) == 0 || hs[len(hs)-1].Get("Authorization") != "Bearer t0k" || hs[len(hs)-1].Get("Content-Encoding") != "gzip" {
+		t.Errorf("headers %v", hs)
+	}
+	exports := recv.Exports(t)
+	rec.checkWants(t, otlpSamples(t, exports[len(exports)-1].ResourceMetrics[0]))
 }
 
 // otlpSamples are the metrics of rm named as Prometheus's OTLP
 // translation names them: dots become underscores, the unit is spelled
 // out (annotations like {request} are dropped), a monotonic sum gets
 // _total, and a histogram its classic series. Each is checked to be a
-// family's Prometheus name. run holds the labels the resource gives
-// every series.
-func otlpSamples(t *testing.T, rm *metricpb.ResourceMetrics, run map[string]string) []sample {
+// family's Prometheus name.
+func otlpSamples(t *testing.T, rm *metricpb.ResourceMetrics) []sample {
 	t.Helper()
 	units := map[string]string{"s": "_seconds", "By": "_bytes", "%": "_percent", "1/s": "_per_second", "": ""}
 	var out []sample
@@ -66,9 +86,6 @@ func otlpSamples(t *testing.T, rm *metricpb.ResourceMetrics, run map[string]stri
 			}
 			labels := func(kvs []*commonpb.KeyValue) map[string]string {
 				l := map[string]string{}
-				for k, v := range run {
-					l[k] = v
-				}
 				for _, kv := range kvs {
 					l[kv.Key] = kv.Value.GetStringValue()
 				}

@@ -1,6 +1,7 @@
 package testsupport
 
 import (
+	"compress/gzip"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,21 +14,32 @@ import (
 
 // OTLPReceiver is an OTLP/HTTP metrics receiver on 127.0.0.1 (Debian has
 // no OpenTelemetry Collector): it takes protobuf exports at /v1/metrics,
-// decodes each with OpenTelemetry's own types, and keeps it.
+// decodes each (gzip-compressed or not) with OpenTelemetry's own types,
+// and keeps it with its headers.
 type OTLPReceiver struct {
-	URL  string
-	mu   sync.Mutex
-	reqs []*colmetricpb.ExportMetricsServiceRequest
-	errs []string
+	URL     string
+	mu      sync.Mutex
+	reqs    []*colmetricpb.ExportMetricsServiceRequest
+	headers []http.Header
+	errs    []string
 }
 
 // NewOTLPReceiver starts a receiver that stops when the test ends.
 func NewOTLPReceiver(t testing.TB) *OTLPReceiver {
 	r := &OTLPReceiver{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
+		var body io.Reader = req.Body
+		if req.Header.Get("Content-Encoding") == "gzip" {
+			zr, err := gzip.NewReader(req.Body)
+			if err != nil {
+				http.Error(w, err.Error(), http.StatusBadRequest)
+				return
+			}
+			body = zr
+		}
+		data, _ := io.ReadAll(body)
 		var m colmetricpb.ExportMetricsServiceRequest
-		err := proto.Unmarshal(body, &m)
+		err := proto.Unmarshal(data, &m)
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		switch {
@@ -41,6 +53,7 @@ func NewOTLPReceiver(t testing.TB) *OTLPReceiver {
 			return
 		}
 		r.reqs = append(r.reqs, &m)
+		r.headers = append(r.headers, req.Header.Clone())
 		resp, _ := proto.Marshal(&colmetricpb.ExportMetricsServiceResponse{})
 		w.Header().Set("Content-Type", "application/x-protobuf")
 		w.Write(resp)
@@ -60,4 +73,11 @@ func (r *OTLPReceiver) Exports(t testing.TB) []*colmetricpb.ExportMetricsService
 		t.Fatalf("the OTLP receiver refused: %v", r.errs)
 	}
 	return append([]*colmetricpb.ExportMetricsServiceRequest(nil), r.reqs...)
+}
+
+// Headers are the headers of each export received so far, in order.
+func (r *OTLPReceiver) Headers() []http.Header {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]http.Header(nil), r.headers...)
 }
