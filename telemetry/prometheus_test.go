@@ -14,6 +14,7 @@ import (
 
 	"github.com/perfcase/perfcase/metrics"
 	"github.com/perfcase/perfcase/output"
+	"github.com/perfcase/perfcase/scenario"
 )
 
 // Every response-time bound is where a coarse bucket starts, so a bucket
@@ -176,4 +177,29 @@ func find(got []sample, name string) bool {
 		}
 	}
 	return false
+}
+
+// After a run that a Ctrl-C stopped, that Ctrl-C does not also end the
+// linger: the next one does.
+func TestLingerAfterInterruptedRun(t *testing.T) {
+	interrupt, abort := make(chan struct{}), make(chan struct{})
+	close(interrupt)
+	p, err := Listen("127.0.0.1:0", time.Minute, Options{Interrupt: interrupt, Abort: abort})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.Start(&output.Start{RunID: "r", Plan: &scenario.Plan{Name: "s"}})
+	done := make(chan error)
+	go func() { done <- p.End(&output.Finished{}) }()
+	select {
+	case <-done:
+		t.Fatal("the linger ended at the Ctrl-C that stopped the run")
+	case <-time.After(200 * time.Millisecond):
+	}
+	close(abort)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("a second Ctrl-C did not end the linger")
+	}
 }

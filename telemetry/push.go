@@ -101,14 +101,18 @@ func (p *pusher) End(f *output.Finished) error {
 	defer cancel()
 	snap := p.st.snapshot(time.Now())
 	backoff := 250 * time.Millisecond
+	var last error
 	for {
 		err := p.send(ctx, snap)
-		var again *retryable
-		if err == nil || !errors.As(err, &again) || ctx.Err() != nil {
-			if err != nil {
-				return fmt.Errorf("cannot push the run's final metrics to %s: %v", p.what, err)
-			}
+		if err == nil {
 			return nil
+		}
+		if last == nil || ctx.Err() == nil {
+			last = err // a try cut short says less than the one before it
+		}
+		var again *retryable
+		if !errors.As(err, &again) || ctx.Err() != nil {
+			return fmt.Errorf("cannot push the run's final metrics to %s: %v", p.what, last)
 		}
 		select {
 		case <-ctx.Done():

@@ -119,3 +119,69 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// A receiver that fails a push and then takes them: the failure and the
+// recovery are each said once. Credentials in the URL go as basic auth
+// and never appear in a message.
+func TestRemoteWriteRecovers(t *testing.T) {
+	rec := fakeRun(t)
+	var calls atomic.Int64
+	var auth atomic.Value
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		auth.Store(user + ":" + pass)
+		if calls.Add(1) == 1 {
+			http.Error(w, "starting", http.StatusServiceUnavailable)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL)
+	u.User, u.Path = url.UserPassword("perf", "s3cret"), "/api/v1/write"
+	var log syncBuffer
+	seconds := 0
+	rec.replay(t, NewRemoteWrite(u, Options{Log: &log}), func(*output.Second) {
+		seconds++
+		want := "cannot push"
+		if seconds > 1 {
+			want = "pushing to " + u.Redacted() + " again"
+		}
+		for deadline := time.Now().Add(5 * time.Second); !strings.Contains(log.String(), want); time.Sleep(time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("after second %d, no %q in the log:\n%s", seconds, want, log.String())
+			}
+		}
+	})
+	if n := strings.Count(log.String(), "\n"); n != 2 || strings.Contains(log.String(), "s3cret") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	if got := auth.Load(); got != "perf:s3cret" {
+		t.Errorf("basic auth %v", got)
+	}
+}
+
+// The last push's retries end at the user's Ctrl-C, with the error.
+func TestLastPushCut(t *testing.T) {
+	rec := fakeRun(t)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "busy", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL + "/api/v1/write")
+	abort := make(chan struct{})
+	o := NewRemoteWrite(u, Options{Abort: abort})
+	o.Start(&rec.start)
+	done := make(chan error)
+	go func() { done <- o.End(&output.Finished{Run: rec.run}) }()
+	time.Sleep(300 * time.Millisecond)
+	close(abort)
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "503 Service Unavailable: busy") {
+			t.Errorf("End = %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("a Ctrl-C did not cut the last push's retries")
+	}
+}

@@ -376,3 +376,23 @@ func checkDashboard(t *testing.T, prom *testsupport.Prometheus, r *liveReport, s
 		t.Errorf("the dashboard has %d queries", exprs)
 	}
 }
+
+// A receiver that refuses the run's final metrics makes the run exit 3,
+// saying so, whatever its checkpoints; the report is written all the same.
+func TestLiveLastPushFails(t *testing.T) {
+	target := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	defer target.Close()
+	refuse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no such tenant", http.StatusNotFound)
+	}))
+	defer refuse.Close()
+	path := writeScenario(t, "name: s\ncases:\n  - name: c\n    steps: [{http: \""+target.URL+"\"}]\n    stages: [{concurrency: 1, count: 5}]\n    kpis: [success_rate >= 99]\n")
+	report := filepath.Join(filepath.Dir(path), "report.json")
+	code, out, errOut := runCmd(t, "run", "--quiet", "--out", report, "--prometheus-remote-write", refuse.URL+"/api/v1/write", path)
+	if code != exitAborted || !strings.Contains(errOut, "cannot push the run's final metrics to "+refuse.URL+"/api/v1/write: 404 Not Found: no such tenant") {
+		t.Errorf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	if rep := readLiveReport(t, report); rep.runID == "" {
+		t.Errorf("the report has no run: %v", rep.requests)
+	}
+}
