@@ -57,6 +57,14 @@ func runOutputs() []outputRow {
 			help: "compare the run with a baseline and exit 1 on a regression: a report `file`, or the report service's URL (with --project: the scenario's marked baseline)"},
 		{flag: "upload", isBool: true, flags: up.add, make: up.output,
 			help: "once the report is written (--out is required), upload it as 'perfcase upload' does, with --endpoint, --project and the flags after it; the token from --token-file or PERFCASE_TOKEN"},
+		// The live outputs end last: a linger or a last push does not hold
+		// back the summary and the reports.
+		{flag: "prometheus-listen", flags: addLingerFlag, make: newPrometheusOutput,
+			help: "serve the run's metrics for Prometheus to scrape at http://`address`/metrics (e.g. 127.0.0.1:9464) while it runs; see docs/live-metrics.md"},
+		{flag: "prometheus-remote-write", make: newRemoteWriteOutput,
+			help: "push the run's metrics each second to a Prometheus remote-write `URL` (e.g. http://127.0.0.1:9090/api/v1/write)"},
+		{flag: "otlp", make: newOTLPOutput,
+			help: "export the run's metrics each second over OTLP/HTTP to `URL` (e.g. http://127.0.0.1:4318; /v1/metrics is added to a URL without a path)"},
 	}
 }
 

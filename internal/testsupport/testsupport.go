@@ -1,6 +1,7 @@
 // Package testsupport holds what the tests of several packages share:
 // finding the real third-party peers some tests talk to (socat, Chromium,
-// xmllint, a PostgreSQL cluster with a database per test), running a test as an unprivileged user, comparing trees,
+// xmllint, a PostgreSQL cluster with a database per test) and starting
+// Prometheus, running a test as an unprivileged user, comparing trees,
 // finding test files and writing temporary ones. Only tests import
 // it.
 package testsupport
