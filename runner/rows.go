@@ -44,6 +44,11 @@ func (c *caseRun) stopForRows(v *vu) {
 		c.passEnded(v, false)
 	}
 	v.left.Store(true)
+	// A rate stage that began while this VU was on its way here counted
+	// it among the VUs that will claim a pass; it will not.
+	if sp := c.cur.Load(); sp.open != nil && v.seen != sp.open && int64(v.id) < sp.limit {
+		sp.open.fresh.Add(-1)
+	}
 	c.rows.stopped.Add(1)
 }
 
