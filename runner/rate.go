@@ -12,9 +12,9 @@ import (
 )
 
 // An open model's passes are handed out without a dispatcher: a VU that
-// is free claims the next pass by its number (an atomic add), asks the
-// pacer when that pass is due, and sleeps on its own timer until then: one
-// wake per pass. A supervisor wakes every rateTick to do what no VU can:
+// is free claims the next pass by its number (a compare-and-swap on the
+// last number claimed), asks the pacer when that pass is due, and sleeps
+// on its own timer until then: one wake per pass. A supervisor wakes every rateTick to do what no VU can:
 // grow the pool when the passes due before its next wake outnumber the
 // VUs free to take them, count the passes that fell due while max_vus
 // passes were in flight, apply a manual change, and end the stage.
