@@ -8,15 +8,11 @@ import (
 	"github.com/perfcase/perfcase/scenario"
 )
 
-const (
-	ms = time.Millisecond
-	s  = time.Second
-)
-
 // Every rate shape, and manual changes to one, time their passes exactly:
 // pass k is due at the first nanosecond by which the rate's integral
 // reaches k.
 func TestPacerDue(t *testing.T) {
+	const ms, s = time.Millisecond, time.Second
 	flat := &scenario.Stage{Mode: scenario.ModeTPS, StartTPS: 500, TPS: 500, Duration: 10 * s}
 	// 100/s rising to 300/s over 2 s: 100t + 50t² passes by t.
 	ramp := &scenario.Stage{Mode: scenario.ModeTPS, StartTPS: 100, TPS: 300, RampUp: 2 * s, Duration: 4 * s}
@@ -90,6 +86,7 @@ func TestPacerDue(t *testing.T) {
 // dueBy counts the passes due by a time: the first ones at the flat rate,
 // none before the first, and what manual changes leave.
 func TestPacerDueBy(t *testing.T) {
+	const ms, s = time.Millisecond, time.Second
 	flat := newPacer(&scenario.Stage{Mode: scenario.ModeTPS, StartTPS: 500, TPS: 500, Duration: 10 * s})
 	hand := flat.changed(s, 0)
 	cases := []struct {
@@ -116,6 +113,7 @@ func TestPacerDueBy(t *testing.T) {
 // nanosecond its integral reaches it, passes come in order, and dueBy
 // agrees with due on both sides of each pass.
 func TestPacerDueIsFirstNanosecond(t *testing.T) {
+	const s = time.Second
 	rng := rand.New(rand.NewPCG(1, 2))
 	var pacers []*pacer
 	for range 20 {
@@ -145,6 +143,7 @@ func TestPacerDueIsFirstNanosecond(t *testing.T) {
 }
 
 func BenchmarkPacerDue(b *testing.B) {
+	const s = time.Second
 	for _, st := range []*scenario.Stage{
 		{Mode: scenario.ModeTPS, StartTPS: 5000, TPS: 5000, Duration: 10 * s},
 		{Mode: scenario.ModeTPS, StartTPS: 0, TPS: 5000, Duration: 10 * s},
