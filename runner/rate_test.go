@@ -167,8 +167,8 @@ func TestGivenBackPassGoesToAWaitingVU(t *testing.T) {
 	})
 }
 
-// fakeRun compiles yml and runs it on the fake clock.
-func fakeRun(t *testing.T, yml string, opts Options) *metrics.Run {
+// rateRun compiles yml and runs it on the fake clock.
+func rateRun(t *testing.T, yml string, opts Options) *metrics.Run {
 	t.Helper()
 	plan := compile(t, yml, "", nil)
 	var run *metrics.Run
@@ -180,7 +180,7 @@ func fakeRun(t *testing.T, yml string, opts Options) *metrics.Run {
 // in the second it was due, none missed, and latency is measured from the
 // intended start.
 func TestRateStagesOnFakeClock(t *testing.T) {
-	run := fakeRun(t, `
+	run := rateRun(t, `
 name: rate
 cases:
   - name: c
@@ -194,7 +194,7 @@ cases:
 	// Passes due at 10 ms .. 990 ms end in the first second; the one due
 	// at 1 s, and the count stage's 20, in the next.
 	if pass.Count != 120 || len(pass.Seconds) < 2 || pass.Seconds[0].Count != 99 || pass.Seconds[1].Count != 21 {
-		t.Errorf("%d passes, by second %v; want 120: 99, then 21", pass.Count, secondCounts(pass))
+		t.Errorf("%d passes, by second %v; want 120: 99, then 21", pass.Count, passesBySecond(pass))
 	}
 	if c.Missed != 0 || c.LatencyFrom != "intended_start" {
 		t.Errorf("missed %d, latency from %q", c.Missed, c.LatencyFrom)
@@ -205,7 +205,7 @@ cases:
 // passes two start and one falls due with both VUs busy, a missed start.
 // The count stage ends once its 99 passes have started or been missed.
 func TestMaxVUsMissesOnFakeClock(t *testing.T) {
-	run := fakeRun(t, `
+	run := rateRun(t, `
 name: missed
 cases:
   - name: c
@@ -266,7 +266,7 @@ cases:
 	synctest.Test(t, func(t *testing.T) { run = Run(context.Background(), plan, Options{}) })
 	for i, c := range run.Cases {
 		p := newPacer(plan.Cases[i].Stages[0])
-		got := secondCounts(series(t, c, c.Stats.Name))
+		got := passesBySecond(series(t, c, c.Stats.Name))
 		for k := range 3 {
 			// A pass takes no time: it ends in the second it was due.
 			sec := time.Duration(k) * time.Second
@@ -284,7 +284,7 @@ cases:
 // A rendezvous in a rate stage gathers passes as they fall due: the pool
 // grows while VUs wait at it.
 func TestRendezvousInRateStageOnFakeClock(t *testing.T) {
-	run := fakeRun(t, `
+	run := rateRun(t, `
 name: rv
 cases:
   - name: c
@@ -299,7 +299,7 @@ cases:
 	}
 }
 
-func secondCounts(s *metrics.Stats) []int64 {
+func passesBySecond(s *metrics.Stats) []int64 {
 	out := make([]int64, len(s.Seconds))
 	for i, sec := range s.Seconds {
 		out[i] = sec.Count
