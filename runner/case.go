@@ -27,17 +27,8 @@ type stagePlan struct {
 	tokens  *atomic.Int64 // count mode: passes left to hand out
 	done    *atomic.Int64 // count mode: passes completed
 	limit   int64         // rate stages: the most passes in flight (max_vus)
+	open    *rateStage    // rate stages: the hand-out of passes
 }
-
-// arrival is a pass a rate stage wants started at a given time.
-type arrival struct {
-	at    time.Time
-	claim *stagePlan // the count stage it belongs to; nil in duration mode
-}
-
-// arrivalBuffer bounds the passes handed out and not yet taken; the
-// dispatcher never hands out more than there are idle VUs.
-const arrivalBuffer = 1 << 16
 
 // caseRun is one case being run: its VUs, the schedule that drives them
 // and the recorder they write into.
@@ -84,11 +75,8 @@ type caseRun struct {
 	vus       []*vu
 	wg        sync.WaitGroup
 
-	// Rate stages (open model): passes due to start, VUs waiting for one,
-	// passes in flight, VUs alive, and passes that could not start because
-	// max_vus passes were in flight.
-	arrivals chan arrival
-	idle     atomic.Int64
+	// Rate stages (open model): passes in flight, VUs alive, and passes
+	// that could not start because max_vus passes were in flight.
 	inflight atomic.Int64
 	spawned  atomic.Int64
 	missed   atomic.Int64
@@ -122,12 +110,6 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 		txnSeries: len(cp.Requests), passSeries: len(cp.Requests) + len(cp.Transactions),
 		stopCh: make(chan struct{}),
 	}
-	for _, st := range cp.Stages {
-		if st.IsRate() {
-			c.arrivals = make(chan arrival, arrivalBuffer)
-			break
-		}
-	}
 	wake := make(chan struct{})
 	c.stageWake.Store(&wake)
 	c.cur.Store(&stagePlan{})
@@ -160,7 +142,7 @@ func (c *caseRun) mayStart(v *vu) bool {
 		stageWake := *c.stageWake.Load()
 		sp := c.cur.Load()
 		if sp.rate {
-			if ok, again := c.nextArrival(v, stageWake); !again {
+			if ok, again := c.nextPass(v, sp, stageWake); !again {
 				return ok
 			}
 			continue
@@ -184,22 +166,6 @@ func (c *caseRun) mayStart(v *vu) bool {
 	}
 }
 
-// nextArrival waits, in a rate stage, for a pass the schedule wants
-// started. again reports that the stage changed and must be read anew.
-func (c *caseRun) nextArrival(v *vu, stageWake chan struct{}) (ok, again bool) {
-	c.idle.Add(1)
-	defer c.idle.Add(-1)
-	select {
-	case a := <-c.arrivals:
-		v.claim, v.due, v.arrived = a.claim, a.at, true
-		return true, false
-	case <-stageWake:
-		return false, true
-	case <-c.stopCh:
-		return false, false
-	}
-}
-
 // passEnded counts a completed pass toward the count stage that handed it
 // out, and frees its place among a rate stage's passes in flight.
 func (c *caseRun) passEnded(v *vu, completed bool) {
@@ -207,8 +173,8 @@ func (c *caseRun) passEnded(v *vu, completed bool) {
 		v.claim.done.Add(1)
 	}
 	v.claim = nil
-	if v.arrived {
-		v.arrived = false
+	if v.open != nil {
+		v.open = nil
 		c.inflight.Add(-1)
 	}
 }
@@ -257,15 +223,25 @@ func (c *caseRun) publish(sp *stagePlan) {
 	close(*c.stageWake.Swap(&next))
 }
 
-// newStagePlan is what a stage tells its VUs. A rate stage without
-// max_vus may grow its pool as far as the machine holds, read when the
-// stage starts.
-func (c *caseRun) newStagePlan(st *scenario.Stage) *stagePlan {
+// newStagePlan is what a stage starting at start tells its VUs. A rate
+// stage without max_vus may grow its pool as far as the machine holds,
+// read when the stage starts. Only the scheduler goroutine calls it.
+func (c *caseRun) newStagePlan(st *scenario.Stage, start time.Time) *stagePlan {
 	sp := &stagePlan{rate: st.IsRate(), counted: st.Count > 0, count: st.Count, tokens: new(atomic.Int64), done: new(atomic.Int64)}
 	sp.tokens.Store(st.Count)
 	sp.limit = int64(st.VUs)
 	if sp.limit <= 0 {
 		sp.limit = int64(ThisMachine().maxVUs(c.conns))
+	}
+	if sp.rate {
+		sp.open = newRateStage(st, start, sp.limit, &c.missed)
+		// The VUs that will take part without being started: those
+		// below max_vus that have not stopped.
+		for _, v := range c.vus[:min(int64(len(c.vus)), sp.limit)] {
+			if !v.left.Load() {
+				sp.open.fresh.Add(1)
+			}
+		}
 	}
 	return sp
 }
@@ -293,13 +269,13 @@ stages:
 		sr := metrics.StageResult{Name: st.Name, Mode: stageMode(st), Start: time.Now()}
 		c.beginStage(stageLabel(st), stageMode(st), st.Manual, st.IsRate())
 		c.watch.beginStage(st, sr.Start)
-		sp := c.newStagePlan(st)
+		sp := c.newStagePlan(st, sr.Start)
 		c.stageAt.Store(&stageMark{index: i + 1, st: st, start: sr.Start, sp: sp})
 		c.publish(sp)
 		if st.IsRate() {
 			res.LatencyFrom = "intended_start"
 			c.setActive(0)
-			interrupted = c.runRate(ctx, abort, st, sp, sr.Start)
+			interrupted = c.runRate(ctx, abort, st, sp)
 			c.endManual()
 			sr.End = time.Now()
 			c.watch.endStage(sr.End)
@@ -427,186 +403,19 @@ func (c *caseRun) harvested(h *metrics.Harvest) {
 		Final: c.ended, Harvest: *h, Progress: c.progress()})
 }
 
-// The rate scheduler wakes every rateTick at high rates, and about once
-// per pass at low ones (never more than rateTickMax apart, so a manual
-// change is seen quickly). It hands out each pass one tick before it is
-// due; the VU waits for the due time itself, so a pass starts on time
-// rather than at the next tick.
-const (
-	rateTick    = time.Millisecond
-	rateTickMax = 20 * time.Millisecond
-)
-
-// runRate drives a rate stage (open model): passes start at the rate the
-// shape asks for, whatever the latency, from a pool of VUs that grows as
-// needed. A pass that falls due when max_vus passes are in flight is
-// counted as missed, never silently dropped. It reports whether the run
-// was interrupted.
-//
-// Its work per wake is bounded by the VUs it can hand passes to, never by
-// the rate: passes that cannot start are counted as missed by arithmetic,
-// so an absurd rate neither delays the end of the stage nor hides a
-// Ctrl-C.
-func (c *caseRun) runRate(ctx context.Context, abort <-chan struct{}, st *scenario.Stage, sp *stagePlan, start time.Time) bool {
-	defer func() {
-		// Passes handed out but not taken did not start: missed.
-		for {
-			select {
-			case <-c.arrivals:
-				c.inflight.Add(-1)
-				c.missed.Add(1)
-			default:
-				return
-			}
-		}
-	}()
-	end := st.Duration
-	if st.Count > 0 {
-		end = math.MaxInt64
-	}
-	s := rateSchedule{st: st, c: c, prevR: c.regulated(st.Target(0))}
-	t := time.NewTimer(rateTick)
-	defer t.Stop()
-	for {
-		el := time.Since(start)
-		if c.rowsUsedUp() {
-			return false
-		}
-		if st.Count == 0 && el >= st.Duration {
-			// Passes due after the last wake (it came late) are handed out
-			// now, late, as any late wake's are; those no VU takes at once
-			// are missed.
-			s.handOut(ctx, start, sp, s.advance(st.Duration))
-			c.awaitTaken()
-			return false
-		}
-		wait := rateTickMax
-		if now := c.regulated(st.Target(el)); now > 0 {
-			wait = min(max(time.Duration(float64(time.Second)/now), rateTick), rateTickMax)
-		}
-		// Hand out what falls due before the next wake, and a tick more.
-		s.handOut(ctx, start, sp, s.advance(min(el+wait+rateTick, end)))
-		if st.Count > 0 && s.emitted >= st.Count && sp.done.Load()+s.missed >= st.Count {
-			return false
-		}
-		t.Reset(wait)
-		select {
-		case <-t.C:
-		case <-ctx.Done():
-			s.missDue(time.Since(start))
-			return true
-		case <-abort:
-			c.cut()
-			s.missDue(time.Since(start))
-			return true
-		}
-		if c.fatal.Load() != nil || c.slaStop.Load() {
-			s.missDue(time.Since(start))
-			return true
+// sumRequests adds up the request series of one second.
+func sumRequests(series []metrics.Second) metrics.Second {
+	var sum metrics.Second
+	for _, s := range series {
+		sum.Count += s.Count
+		sum.RTSum += s.RTSum
+		sum.Sent += s.Sent
+		sum.Recv += s.Recv
+		for o := range s.Outcomes {
+			sum.Outcomes[o] += s.Outcomes[o]
 		}
 	}
-}
-
-// rateSchedule is the arithmetic of a rate stage: the integral of its
-// rate, taken as linear between wakes, and how many of the passes due so
-// far were handed out or missed. Pass k falls due where the integral
-// crosses k. Only the scheduler goroutine uses it.
-type rateSchedule struct {
-	st      *scenario.Stage
-	c       *caseRun
-	t0      time.Duration // the previous wake's horizon, from the stage's start
-	due0    float64       // passes due by t0
-	prevT   time.Duration // the last horizon
-	due     float64       // passes due by prevT
-	prevR   float64       // the rate at prevT
-	emitted int64         // passes 1..emitted were handed out or missed
-	missed  int64         // of those, missed
-}
-
-// advance moves the schedule's horizon to h and returns the last pass due
-// by then.
-func (s *rateSchedule) advance(h time.Duration) int64 {
-	h = max(h, s.prevT)
-	r := s.c.regulated(s.st.Target(h))
-	s.t0, s.due0 = s.prevT, s.due
-	s.due += (s.prevR + r) / 2 * (h - s.prevT).Seconds()
-	s.prevT, s.prevR = h, r
-	// The integral is a sum of floats, a few ulps off: a pass it reaches
-	// to within a billionth is due (20/s for 1 s is 20 passes, not 19).
-	last := int64(s.due + 1e-9)
-	if s.st.Count > 0 {
-		last = min(last, s.st.Count)
-	}
-	return last
-}
-
-// handOut dispatches passes emitted+1..last, each at its due time. Once
-// no VU can take one, none can take the rest before the next wake either:
-// they are counted as missed at once, as they are when the run is
-// stopped meanwhile.
-func (s *rateSchedule) handOut(ctx context.Context, start time.Time, sp *stagePlan, last int64) {
-	span := s.due - s.due0
-	for k := s.emitted + 1; k <= last; k++ {
-		// Growing a large pool takes a while; a Ctrl-C must not wait for it.
-		if k&1023 == 0 && ctx.Err() != nil {
-			break
-		}
-		at := start.Add(s.t0 + time.Duration((float64(k)-s.due0)/span*float64(s.prevT-s.t0)))
-		a := arrival{at: at}
-		if sp.counted {
-			a.claim = sp
-		}
-		if !s.c.dispatch(a, sp.limit) {
-			break
-		}
-		s.emitted = k
-	}
-	s.miss(last)
-}
-
-// miss counts passes emitted+1..last as missed starts.
-func (s *rateSchedule) miss(last int64) {
-	if n := last - s.emitted; n > 0 {
-		s.missed += n
-		s.c.missed.Add(n)
-		s.emitted = last
-	}
-}
-
-// missDue counts, when the stage is cut short at elapsed time now, the
-// passes that fell due since the last horizon: they never started.
-func (s *rateSchedule) missDue(now time.Duration) {
-	if now > s.prevT {
-		s.miss(s.advance(now))
-	}
-}
-
-// awaitTaken gives the VUs up to rateTickMax to take the passes handed out
-// last, before what is left counts as missed.
-func (c *caseRun) awaitTaken() {
-	for deadline := time.Now().Add(rateTickMax); len(c.arrivals) > 0 && time.Now().Before(deadline); {
-		time.Sleep(rateTick / 10)
-	}
-}
-
-// dispatch hands a due pass to an idle VU, growing the pool when none is
-// idle; it reports false when limit passes are already in flight or the
-// hand-out buffer is full.
-func (c *caseRun) dispatch(a arrival, limit int64) bool {
-	if c.inflight.Load() >= limit {
-		return false
-	}
-	if c.idle.Load() <= int64(len(c.arrivals)) && !c.rows.shared.Load() {
-		c.spawn()
-		c.maxActive = max(c.maxActive, int64(len(c.vus)))
-	}
-	select {
-	case c.arrivals <- a:
-		c.inflight.Add(1)
-		return true
-	default:
-		return false
-	}
+	return sum
 }
 
 // stageMark is which stage runs, since when, for progress reports.

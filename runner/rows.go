@@ -2,7 +2,6 @@ package runner
 
 import (
 	"sync/atomic"
-	"time"
 
 	"github.com/perfcase/perfcase/scenario"
 )
@@ -32,22 +31,23 @@ func (c *caseRun) outOfRows(i int) {
 // stopForRows ends VU v, which needed a row when none was left, before the
 // pass it was about to start. What the schedule handed it goes to another
 // VU: a count stage's pass back to the pool, a rate stage's pass (still
-// timed from when it fell due, lag ago) to the next idle VU, or, when none
-// is left to take it, to the stage's missed starts.
-func (c *caseRun) stopForRows(v *vu, lag time.Duration) {
+// timed from when it fell due) to the next VU free to take it, or, when
+// none is left to take it, to the stage's missed starts.
+func (c *caseRun) stopForRows(v *vu) {
 	switch {
-	case v.arrived:
-		a := arrival{at: time.Now().Add(-lag), claim: v.claim}
+	case v.open != nil:
+		r, k := v.open, v.openPass
 		c.passEnded(v, false)
-		select {
-		case c.arrivals <- a:
-			c.inflight.Add(1)
-		default:
-			c.missed.Add(1)
-		}
+		r.giveBack(k)
 	case v.claim != nil:
 		v.claim.tokens.Add(1)
 		c.passEnded(v, false)
+	}
+	v.left.Store(true)
+	// A rate stage that began while this VU was on its way here counted
+	// it among the VUs that will claim a pass; it will not.
+	if sp := c.cur.Load(); sp.open != nil && v.seen != sp.open && int64(v.id) < sp.limit {
+		sp.open.fresh.Add(-1)
 	}
 	c.rows.stopped.Add(1)
 }

@@ -2,6 +2,7 @@ package runner
 
 import (
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/perfcase/perfcase/internal/redact"
@@ -72,11 +73,16 @@ type vu struct {
 	txns []acc // open transactions, innermost last
 	pass acc
 	// claim is the count stage whose pass this VU is running, if any;
-	// arrived says a rate stage handed the pass out; wake is where a
-	// parked VU is told it may run again.
-	claim   *stagePlan
-	arrived bool
-	wake    chan struct{}
+	// wake is where a parked VU is told it may run again.
+	claim *stagePlan
+	wake  chan struct{}
+	// open is the rate stage whose pass openPass this VU runs, if any;
+	// seen is the last rate stage it took part in; left says it stopped
+	// for want of a row and takes no part in any stage.
+	open     *rateStage
+	openPass int64
+	seen     *rateStage
+	left     atomic.Bool
 	// due is when a rate stage wanted the current pass to start; lag is
 	// how late it started, added to its first request's time.
 	due   time.Time
@@ -163,18 +169,13 @@ func (v *vu) run() {
 	for v.c.mayStart(v) {
 		var lag time.Duration
 		if !v.due.IsZero() {
-			// Open model: a pass is handed out a little before it is due;
-			// wait for its time, then time it from then, not from when a VU
-			// got to it (no coordinated omission). The VU's own setup is
-			// not the server's latency and is left out.
-			if wait := time.Until(v.due); wait > 0 && !v.sleep(wait) {
-				v.c.passEnded(v, false)
-				return
-			}
+			// Open model: the pass is timed from when it fell due, not
+			// from when this VU got to it (no coordinated omission). The
+			// VU's own setup is not the server's latency and is left out.
 			lag, v.due = max(time.Since(v.due), 0), time.Time{}
 		}
 		if !v.readGlobals(first) {
-			v.c.stopForRows(v, lag)
+			v.c.stopForRows(v)
 			return
 		}
 		if first {
@@ -244,18 +245,23 @@ func (v *vu) restAfter(fl flow) time.Duration {
 	return d
 }
 
-// sleep pauses the VU; it returns false if the run ended meanwhile.
-func (v *vu) sleep(d time.Duration) bool {
-	if d <= 0 {
-		return !v.c.stopping.Load()
-	}
+// alarm arms the VU's timer to fire in d and returns its channel.
+func (v *vu) alarm(d time.Duration) <-chan time.Time {
 	if v.timer == nil {
 		v.timer = time.NewTimer(d)
 	} else {
 		v.timer.Reset(d)
 	}
+	return v.timer.C
+}
+
+// sleep pauses the VU; it returns false if the run ended meanwhile.
+func (v *vu) sleep(d time.Duration) bool {
+	if d <= 0 {
+		return !v.c.stopping.Load()
+	}
 	select {
-	case <-v.timer.C:
+	case <-v.alarm(d):
 		return true
 	case <-v.c.stopCh:
 		v.timer.Stop()

@@ -58,7 +58,7 @@ func (s *Stage) Target(t time.Duration) float64 {
 		if t >= p*time.Duration(s.Loops) {
 			return s.Min
 		}
-		lead := (p - s.Hold) / 2
+		lead := s.surgeLead()
 		if in >= lead && in < lead+s.Hold {
 			return s.Max
 		}
@@ -79,6 +79,56 @@ func (s *Stage) Target(t time.Duration) float64 {
 		return s.Min + (s.Max-s.Min)*(1-math.Cos(2*math.Pi*phase))/2
 	}
 	return 0
+}
+
+// Passes is, for a rate stage, how many passes are due by elapsed time t:
+// the integral of Target from the stage's start to t, in closed form. The
+// runner times pass k where Passes reaches k, so a pass's due time is a
+// pure function of the shape, however late the generator wakes.
+//
+//	passes
+//	   k |          .·´
+//	     |       .·´
+//	 k-1 |····.·´  |
+//	     |  .´     |
+//	     +-´-------+--> t
+//	            due(k)
+func (s *Stage) Passes(t time.Duration) float64 {
+	if t <= 0 {
+		return 0
+	}
+	var n float64 // passes × 1e9: rates times nanoseconds
+	switch s.Mode {
+	case ModeTPS:
+		n = rampArea(s.StartTPS, s.TPS, s.rampTime(), t)
+	case ModeSurgeTPS:
+		p := s.period()
+		if p <= 0 {
+			return s.Min * t.Seconds()
+		}
+		loops := time.Duration(s.Loops)
+		whole := min(t/p, loops)
+		n = float64(whole) * (s.Min*float64(p-s.Hold) + s.Max*float64(s.Hold))
+		in := t - whole*p
+		if whole == loops {
+			n += s.Min * float64(in)
+			break
+		}
+		lead := s.surgeLead()
+		n += s.Min*float64(min(in, lead)) + s.Max*float64(min(max(in-lead, 0), s.Hold)) + s.Min*float64(max(in-lead-s.Hold, 0))
+	case ModeOscillateTPS:
+		p := s.period()
+		if p <= 0 {
+			return s.Min * t.Seconds()
+		}
+		// The raised cosine's area up to u is min·u + (max-min)/2 ·
+		// (u - p/2π · sin(2πu/p)); the sine is taken of the phase within
+		// the period, which keeps its precision over a long stage.
+		in := min(t, p*time.Duration(s.Loops))
+		sin := math.Sin(2 * math.Pi * float64(in%p) / float64(p))
+		n = s.Min*float64(t) + (s.Max-s.Min)/2*(float64(in)-float64(p)/(2*math.Pi)*sin)
+	}
+	return n / 1e9
 }
 
 // IsRate reports whether Target is an arrival rate rather than a VU count.
@@ -112,6 +162,24 @@ func (s *Stage) period() time.Duration {
 		return 0
 	}
 	return s.Duration / time.Duration(s.Loops)
+}
+
+// surgeLead is how far into each period a surge's peak starts: the peak
+// sits in the period's middle.
+func (s *Stage) surgeLead() time.Duration {
+	return (s.period() - s.Hold) / 2
+}
+
+// rampArea is the area under ramp up to t, in rate × nanoseconds.
+func rampArea(from, to float64, over, t time.Duration) float64 {
+	if over <= 0 {
+		return to * float64(t)
+	}
+	if t >= over {
+		return (from+to)/2*float64(over) + to*float64(t-over)
+	}
+	x := float64(t)
+	return from*x + (to-from)*x*x/(2*float64(over))
 }
 
 func ramp(from, to float64, over, t time.Duration) float64 {
