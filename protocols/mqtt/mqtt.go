@@ -29,6 +29,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
 
+	"github.com/perfcase/perfcase/internal/stamp"
 	"github.com/perfcase/perfcase/metrics"
 )
 
@@ -91,7 +92,7 @@ type Result struct {
 	// Last is the last message a receive took, valid until the next call.
 	Last Message
 	// Latency is over the received messages whose payload carried a send
-	// stamp (AppendStamp): how many, and the sum, minimum and maximum of
+	// stamp (package internal/stamp): how many, and the sum, minimum and maximum of
 	// their receive time minus their send time.
 	Stamped                            int64
 	LatencySum, LatencyMin, LatencyMax time.Duration
@@ -486,7 +487,7 @@ func (c *Client) take(in received, r *Result) {
 	r.Messages[q]++
 	r.Recv += int64(len(p))
 	r.Last = Message{Topic: in.msg.Topic(), Payload: c.buf, QoS: q, Retained: in.msg.Retained(), At: in.at}
-	if sent, ok := FindStamp(p); ok {
+	if sent, ok := stamp.Find(p); ok {
 		d := in.at.Sub(sent)
 		if r.Stamped == 0 || d < r.LatencyMin {
 			r.LatencyMin = d

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfcase/perfcase/internal/stamp"
 	"github.com/perfcase/perfcase/metrics"
 )
 
@@ -46,7 +47,7 @@ func TestPublishReceiveQoS(t *testing.T) {
 			const n = 20
 			var sent int64
 			for i := range n {
-				payload := AppendStamp([]byte(fmt.Sprintf(`{"i":%d,"t":"`, i)), time.Now())
+				payload := stamp.Append([]byte(fmt.Sprintf(`{"i":%d,"t":"`, i)), time.Now())
 				payload = append(payload, `"}`...)
 				pub.Publish(ctx, topic, payload, qos, false, time.Second, &r)
 				if r.Fail != nil || r.RT <= 0 || r.Sent != int64(len(payload)) {
@@ -229,27 +230,6 @@ func TestConnectFailures(t *testing.T) {
 	cl.Publish(ctx, "t", []byte("x"), 0, false, time.Second, &r)
 	if r.Fail == nil || !strings.Contains(r.Fail.Msg, "not connected") {
 		t.Errorf("publish before connect: %v", r.Fail)
-	}
-}
-
-// A stamp round-trips, anywhere in a payload; the first counts; a broken
-// one is no stamp.
-func TestStamp(t *testing.T) {
-	now := time.Unix(1767225600, 123456789)
-	b := AppendStamp([]byte("x"), now)
-	if len(b) != 1+StampLen || string(b[1:4]) != "@pc" {
-		t.Fatalf("AppendStamp = %q", b)
-	}
-	if got, ok := FindStamp(append(append([]byte(`{"t":"`), b...), AppendStamp(nil, now.Add(time.Hour))...)); !ok || !got.Equal(now) {
-		t.Errorf("FindStamp = %v, %v, want %v", got, ok, now)
-	}
-	for _, p := range []string{"", "@pc", "@pc0123456789abcdeg", "@pc0123456789abcde", "@PC0123456789abcdef"} {
-		if _, ok := FindStamp([]byte(p)); ok {
-			t.Errorf("FindStamp(%q) found a stamp", p)
-		}
-	}
-	if n := testing.AllocsPerRun(100, func() { b = AppendStamp(b[:0], now); FindStamp(b) }); n != 0 {
-		t.Errorf("stamping allocates %v times", n)
 	}
 }
 
