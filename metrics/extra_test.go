@@ -143,17 +143,4 @@ func TestExtraHistogram(t *testing.T) {
 	if c := cs.Extra("count"); c.Hist != nil || c.Quantile(0.5) != 0 {
 		t.Errorf("a counter has a histogram: %+v", c)
 	}
-
-	var o Observations
-	sh := r.Shard(0)
-	o.AddValue(1, int64(time.Millisecond))
-	o.AddValue(1, int64(time.Second))
-	if n := testing.AllocsPerRun(100, func() {
-		o.Reset()
-		o.AddValue(1, int64(3*time.Millisecond))
-		o.AddValue(1, int64(2*time.Second))
-		sh.Observe(0, at(0), &o)
-	}); n != 0 {
-		t.Errorf("AddValue and Observe allocate %v times per exchange", n)
-	}
 }

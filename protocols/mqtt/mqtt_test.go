@@ -5,11 +5,13 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/perfcase/perfcase/internal/stamp"
+	"github.com/perfcase/perfcase/internal/testsupport"
 	"github.com/perfcase/perfcase/metrics"
 )
 
@@ -64,6 +66,13 @@ func TestPublishReceiveQoS(t *testing.T) {
 			}
 			if r.LatencyMin <= 0 || r.LatencyMax < r.LatencyMin || r.LatencySum < r.LatencyMax || r.LatencyMax > 5*time.Second {
 				t.Errorf("latency min %v max %v sum %v", r.LatencyMin, r.LatencyMax, r.LatencySum)
+			}
+			var sum time.Duration
+			for _, d := range r.Latencies {
+				sum += d
+			}
+			if len(r.Latencies) != n || sum != r.LatencySum || slices.Min(r.Latencies) != r.LatencyMin || slices.Max(r.Latencies) != r.LatencyMax {
+				t.Errorf("latencies %v: not the %d stamped messages' (sum %v, min %v, max %v)", r.Latencies, n, r.LatencySum, r.LatencyMin, r.LatencyMax)
 			}
 			if !bytes.HasPrefix(r.Last.Payload, []byte(fmt.Sprintf(`{"i":%d,`, n-1))) || r.Last.Topic != topic || r.Last.QoS != qos {
 				t.Errorf("last message %q on %q at QoS %d", r.Last.Payload, r.Last.Topic, r.Last.QoS)
@@ -129,7 +138,7 @@ func TestRetainWillAndDroppedConnection(t *testing.T) {
 		t.Fatalf("retained: %v, %q retained %v", r.Fail, r.Last.Payload, r.Last.Retained)
 	}
 
-	addr, cut := proxy(t, fmt.Sprintf("127.0.0.1:%d", b.plain))
+	addr, cut := testsupport.Proxy(t, fmt.Sprintf("127.0.0.1:%d", b.plain))
 	dying := connect(t, &ConnectOptions{URL: "tcp://" + addr, ClientID: "dying", CleanSession: true,
 		Will: &Will{Topic: "state/dying", Payload: []byte("gone"), QoS: 1}})
 	cut()
