@@ -20,6 +20,21 @@ import (
 // CI it fails), as Peer says.
 func Mosquitto(t testing.TB) string {
 	t.Helper()
+	addr, _ := mosquitto(t, "", "", "")
+	return addr
+}
+
+// MosquittoTLS starts a mosquitto broker as Mosquitto does, with a second
+// listener for MQTT over TLS that requires a client certificate signed by
+// the CA in the PEM file ca, and presents the certificate cert with its
+// key. It returns both addresses.
+func MosquittoTLS(t testing.TB, ca, cert, key string) (plain, tls string) {
+	t.Helper()
+	return mosquitto(t, ca, cert, key)
+}
+
+func mosquitto(t testing.TB, ca, cert, key string) (plain, tls string) {
+	t.Helper()
 	bin := Peer(t, "mosquitto", "mosquitto")
 	port := FreePort(t)
 	dir := t.TempDir()
@@ -27,11 +42,27 @@ func Mosquitto(t testing.TB) string {
 	// keeps a broker started as root the test's user, who can read the
 	// test's folder (no effect when not root).
 	conf := fmt.Sprintf("per_listener_settings true\nuser root\nlog_dest stderr\nlog_type error\nlog_type warning\nmax_queued_messages 100000\n\nlistener %d 127.0.0.1\nallow_anonymous true\n", port)
+	tlsPort := 0
+	if ca != "" {
+		tlsPort = FreePort(t)
+		abs := func(p string) string {
+			a, err := filepath.Abs(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a
+		}
+		conf += fmt.Sprintf("\nlistener %d 127.0.0.1\ncafile %s\ncertfile %s\nkeyfile %s\nrequire_certificate true\nallow_anonymous true\n", tlsPort, abs(ca), abs(cert), abs(key))
+	}
 	path := filepath.Join(dir, "mosquitto.conf")
 	if err := os.WriteFile(path, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return serve(t, "mosquitto", port, bin, "-c", path)
+	plain = serve(t, "mosquitto", port, bin, "-c", path)
+	if tlsPort != 0 {
+		tls = waitListen(t, "mosquitto", tlsPort)
+	}
+	return plain, tls
 }
 
 // NginxRTMP starts nginx as an RTMP server for the test, with a live
@@ -126,6 +157,21 @@ func serve(t testing.TB, name string, port int, bin string, args ...string) stri
 			t.Logf("%s output:\n%s", name, out.String())
 		}
 	})
+	return listening(t, name, port, done, out)
+}
+
+// waitListen waits until a peer that listens already on one port listens
+// on another too.
+func waitListen(t testing.TB, name string, port int) string {
+	t.Helper()
+	return listening(t, name, port, nil, nil)
+}
+
+// listening waits up to 10 s until something accepts on port, and
+// returns its address; done, when given, is closed if the peer exits
+// first, and out is what it wrote.
+func listening(t testing.TB, name string, port int, done <-chan struct{}, out *syncBuffer) string {
+	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -140,7 +186,7 @@ func serve(t testing.TB, name string, port int, bin string, args ...string) stri
 		case <-time.After(50 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s does not listen on %s after 10 s:\n%s", name, addr, out.String())
+			t.Fatalf("%s does not listen on %s after 10 s", name, addr)
 		}
 	}
 }
@@ -158,6 +204,9 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 }
 
 func (s *syncBuffer) String() string {
+	if s == nil {
+		return ""
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()

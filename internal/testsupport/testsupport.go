@@ -1,8 +1,9 @@
 // Package testsupport holds what the tests of several packages share:
 // finding the real third-party peers some tests talk to (socat, Chromium,
-// xmllint), running a test as an unprivileged user, comparing trees,
-// finding test files and writing temporary ones. Only tests import
-// it.
+// xmllint) and starting the servers among them (mosquitto, nginx with
+// its RTMP module), a TCP proxy that drops its clients on demand, running
+// a test as an unprivileged user, comparing trees, finding test files and
+// writing temporary ones. Only tests import it.
 package testsupport
 
 import (
