@@ -66,7 +66,7 @@ func (im *importer) streamPacket(ci *ContentInfo, ext *RequestExt, path string) 
 		// The UI leaves its defaults in fields a protocol does not read.
 		for _, field := range []string{"bitrate_type", "retry_delay", "retry_time"} {
 			if hlsOnly[field] {
-				im.notef(path+"."+field, "", "ignored: a %s request does not read %s, an HLS field", proto.Title(), field)
+				im.notef(path+"."+field, "", "ignored: %s requests do not read %s, an HLS field", proto.Title(), field)
 			}
 		}
 	}

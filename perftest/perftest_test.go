@@ -1012,3 +1012,35 @@ func TestTrickyStringsRoundTrip(t *testing.T) {
 		ptSameFile(t, fmt.Sprintf("%q through JSON", s), imported, f)
 	}
 }
+
+// A streaming packet is read as the protocol its URL fields say: code 7
+// is RTMP from rtmp_url and HLS from url, code 10 HTTP-FLV from flv_url;
+// the HLS fields an RTMP or HTTP-FLV packet carries (the UI fills them
+// in) are noted as ignored.
+func TestImportStreamingPackets(t *testing.T) {
+	in := JSON.Import("x.json", []byte(ptCase(`{"content": [
+		{"content_type": 2, "content": {"name": "h", "protocol_type": 7, "url": "http://h/a.m3u8", "bitrate_type": 2, "duration": 30, "retry_delay": 1500, "retry_time": 4}},
+		{"content_type": 2, "content": {"name": "r", "protocol_type": 7, "url": "", "rtmp_url": "rtmp://h/live/s", "duration": 10, "bitrate_type": 1, "retry_time": 3}},
+		{"content_type": 2, "content": {"name": "f", "protocol_type": 10, "url": "http://h/ignored.flv", "flv_url": "http://h/a.flv", "duration": 5}}]}`)))
+	if err := in.Errors.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range in.File.Cases[0].Steps {
+		r := s.Request
+		got = append(got, fmt.Sprintf("%s %s %v %v %v %d", r.Protocol, r.Stream.URL, r.Stream.Duration, r.Stream.Variant, r.Stream.RetryDelay, r.Stream.Retries))
+	}
+	want := []string{"hls http://h/a.m3u8 30s lowest 1.5s 4", "rtmp rtmp://h/live/s 10s first 0s 0", "flv http://h/a.flv 5s first 0s 0"}
+	if !slices.Equal(got, want) {
+		t.Errorf("steps %q, want %q", got, want)
+	}
+	var noted []string
+	for _, n := range in.Notes {
+		noted = append(noted, n.Path+": "+n.Msg)
+	}
+	wantNotes := []string{"$.contents[0].content[1].content.bitrate_type: ignored: RTMP requests do not read bitrate_type, an HLS field",
+		"$.contents[0].content[1].content.retry_time: ignored: RTMP requests do not read retry_time, an HLS field"}
+	if !slices.Equal(noted, wantNotes) {
+		t.Errorf("notes %q, want %q", noted, wantNotes)
+	}
+}
