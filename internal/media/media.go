@@ -55,6 +55,10 @@ type LiveHLS struct {
 	Start time.Time
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// Assets holds the stream's files laid out as Assets does
+	// (hls/master.m3u8 and hls/{low,high}/seg{0,1,2}.ts of two seconds
+	// each): a benchmark's stream at another bitrate. nil is Assets.
+	Assets fs.FS
 }
 
 func (l *LiveHLS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -63,9 +67,13 @@ func (l *LiveHLS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if l.Now != nil {
 		now = l.Now
 	}
+	fsys := l.Assets
+	if fsys == nil {
+		fsys = Assets
+	}
 	switch p {
 	case "master.m3u8":
-		serveFile(w, "hls/master.m3u8", "application/vnd.apple.mpegurl")
+		serveFile(w, fsys, "hls/master.m3u8", "application/vnd.apple.mpegurl")
 		return
 	case "low.m3u8", "high.m3u8":
 		last := int64(now().Sub(l.Start)/SegmentDuration) + liveWindow - 1
@@ -80,7 +88,7 @@ func (l *LiveHLS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	serveFile(w, fmt.Sprintf("hls/%s/seg%d.ts", rend, n%Segments), "video/mp2t")
+	serveFile(w, fsys, fmt.Sprintf("hls/%s/seg%d.ts", rend, n%Segments), "video/mp2t")
 }
 
 // LivePlaylist is the live media playlist of a rendition ("low" or
@@ -103,8 +111,8 @@ func LivePlaylist(rendition string, last int64) []byte {
 	return []byte(b.String())
 }
 
-func serveFile(w http.ResponseWriter, name, ctype string) {
-	b, err := fs.ReadFile(Assets, name)
+func serveFile(w http.ResponseWriter, fsys fs.FS, name, ctype string) {
+	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		http.Error(w, "not found", http.StatusNotFound)
 		return
@@ -122,13 +130,23 @@ type LiveFLV struct {
 	file *flv.File
 }
 
-// NewLiveFLV parses the clip once.
+// NewLiveFLV parses the committed clip once.
 func NewLiveFLV() *LiveFLV {
-	f, err := flv.ParseFile(FLV())
+	l, err := NewLiveFLVOf(FLV())
 	if err != nil {
 		panic(err) // embedded and tested
 	}
-	return &LiveFLV{file: f}
+	return l
+}
+
+// NewLiveFLVOf serves the FLV file data, parsed once, as NewLiveFLV
+// serves the committed clip: a benchmark's stream at another bitrate.
+func NewLiveFLVOf(data []byte) (*LiveFLV, error) {
+	f, err := flv.ParseFile(data)
+	if err != nil {
+		return nil, err
+	}
+	return &LiveFLV{file: f}, nil
 }
 
 func (l *LiveFLV) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -3,8 +3,12 @@ package media
 import (
 	"fmt"
 	"io/fs"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/fstest"
+	"time"
 
 	"github.com/perfcase/perfcase/protocols/stream/flv"
 )
@@ -53,5 +57,24 @@ func TestLivePlaylist(t *testing.T) {
 	}
 	if got := string(LivePlaylist("high", 1)); !strings.Contains(got, "#EXT-X-MEDIA-SEQUENCE:0\n") || strings.Contains(got, "DISCONTINUITY\n") {
 		t.Errorf("LivePlaylist(high, 1) =\n%s", got)
+	}
+}
+
+// A live stream made of other assets serves them in the same layout, and
+// an FLV file that does not parse is refused.
+func TestLiveStreamsOfOtherAssets(t *testing.T) {
+	l := &LiveHLS{Start: time.Now(), Assets: fstest.MapFS{
+		"hls/master.m3u8": {Data: []byte("#EXTM3U\nmaster")},
+		"hls/low/seg1.ts": {Data: []byte("segment one")},
+	}}
+	for path, want := range map[string]string{"/master.m3u8": "#EXTM3U\nmaster", "/low/4.ts": "segment one"} {
+		rec := httptest.NewRecorder()
+		l.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != 200 || rec.Body.String() != want {
+			t.Errorf("GET %s: %d %q, want %q", path, rec.Code, rec.Body.String(), want)
+		}
+	}
+	if _, err := NewLiveFLVOf([]byte("not FLV")); err == nil {
+		t.Error("NewLiveFLVOf took a file that is not FLV")
 	}
 }
