@@ -6,18 +6,22 @@
 # again (bench/stream.yaml), ramped up over 10 s, for 50 s. The target
 # (bench/streamsrv: internal/media's live HLS and HTTP-FLV servers) runs
 # pinned to CPU 0 and perfcase to CPU 1; both listen and connect on
-# loopback only. For each protocol it prints: memory per viewer (peak RSS
+# loopback only. The target writes the FLV stream's tags BATCH at a time
+# (default 100ms, as a server that buffers its writes; BATCH=0 writes each
+# tag, about 30 a second, as it falls due, which costs both sides a system
+# call per tag). For each protocol it prints: memory per viewer (peak RSS
 # at VUS viewers less that at 1, over VUS), generator CPU per MB received
 # (CPU from run --self, bytes from the report: every byte on the wire,
 # HTTP framing included), the plays, their failures and the stalls the
 # viewers saw, and the target's CPU, which says whether a stall was the
 # peer's doing. Needs ffmpeg, jq and taskset.
 #
-#   bash bench/stream.sh          # VUS=1000 PORT=18093 by default
+#   bash bench/stream.sh          # VUS=1000 PORT=18093 BATCH=100ms by default
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VUS=${VUS:-1000}
 PORT=${PORT:-18093}
+BATCH=${BATCH:-100ms}
 for tool in ffmpeg jq taskset; do
 	command -v "$tool" >/dev/null || {
 		echo "stream.sh: needs $tool" >&2
@@ -50,7 +54,7 @@ echo "HLS segments: $hls_kbps kbit/s; FLV clip: $flv_kbps kbit/s (container incl
 
 go build -o "$tmp/perfcase" ./cmd/perfcase
 go build -o "$tmp/streamsrv" ./bench/streamsrv
-taskset -c 0 "$tmp/streamsrv" -hls "$tmp/assets" -flv "$tmp/clip.flv" "127.0.0.1:$PORT" 2>"$tmp/srv.log" &
+taskset -c 0 "$tmp/streamsrv" -hls "$tmp/assets" -flv "$tmp/clip.flv" -batch "$BATCH" "127.0.0.1:$PORT" 2>"$tmp/srv.log" &
 srv_pid=$!
 for _ in $(seq 50); do
 	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break

@@ -2,8 +2,9 @@
 // it serves a live HLS stream under /hls/ made of the files in -hls (laid
 // out as internal/media's assets: hls/master.m3u8 and
 // hls/{low,high}/seg{0,1,2}.ts of two seconds each) and a live HTTP-FLV
-// stream at /live.flv looping the FLV file -flv at its own pace, as the
-// demo target serves its own small streams. It listens on loopback only.
+// stream at /live.flv looping the FLV file -flv at its own pace (its tags
+// written one by one, or -batch at a time), as the demo target serves its
+// own small streams. It listens on loopback only.
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 func main() {
 	hlsDir := flag.String("hls", "", "a folder holding hls/master.m3u8 and hls/{low,high}/seg{0,1,2}.ts")
 	flvFile := flag.String("flv", "", "an FLV file to loop as the live HTTP-FLV stream")
+	batch := flag.Duration("batch", 0, "write the FLV tags due in each slice this long at once (0: each tag when it is due)")
 	flag.Parse()
 	addr := "127.0.0.1:18093"
 	if flag.NArg() > 0 {
@@ -39,6 +41,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "streamsrv: -flv:", err)
 		os.Exit(2)
 	}
+	live.Batch = *batch
 	mux := http.NewServeMux()
 	mux.Handle("GET /hls/", http.StripPrefix("/hls", &media.LiveHLS{Start: time.Now(), Assets: os.DirFS(*hlsDir)}))
 	mux.Handle("GET /live.flv", live)

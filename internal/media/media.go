@@ -128,6 +128,10 @@ func serveFile(w http.ResponseWriter, fsys fs.FS, name, ctype string) {
 // rising across loops. It ends when the client goes away.
 type LiveFLV struct {
 	file *flv.File
+	// Batch, when above 0, writes the tags due in each Batch-long slice of
+	// the stream at once, at the slice's end, as a server that buffers
+	// its writes does; 0 writes each tag when it is due.
+	Batch time.Duration
 }
 
 // NewLiveFLV parses the committed clip once.
@@ -160,14 +164,24 @@ func (l *LiveFLV) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	var tag []byte
+	var pending []byte // tags due, not written yet
 	for base := uint32(0); ; base += l.file.Duration {
 		for _, t := range l.file.Tags {
 			if t.Type == flv.TypeScript {
 				continue
 			}
 			ts := base + t.Timestamp
-			if d := time.Until(start.Add(time.Duration(ts) * time.Millisecond)); d > 0 {
+			due := time.Duration(ts) * time.Millisecond
+			if l.Batch > 0 {
+				due = (due + l.Batch - 1) / l.Batch * l.Batch
+			}
+			if d := time.Until(start.Add(due)); d > 0 {
+				if len(pending) > 0 {
+					if _, err := w.Write(pending); err != nil || rc.Flush() != nil {
+						return
+					}
+					pending = pending[:0]
+				}
 				timer.Reset(d)
 				select {
 				case <-timer.C:
@@ -175,13 +189,7 @@ func (l *LiveFLV) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			}
-			tag = AppendTag(tag[:0], t.Type, ts, t.Data)
-			if _, err := w.Write(tag); err != nil {
-				return
-			}
-			if rc.Flush() != nil {
-				return
-			}
+			pending = AppendTag(pending, t.Type, ts, t.Data)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -76,5 +77,46 @@ func TestLiveStreamsOfOtherAssets(t *testing.T) {
 	}
 	if _, err := NewLiveFLVOf([]byte("not FLV")); err == nil {
 		t.Error("NewLiveFLVOf took a file that is not FLV")
+	}
+}
+
+// With a batch, the tags due in a slice of the stream are written at the
+// slice's end: the first tag after time 0 cannot arrive before the first
+// slice has passed. The stream is FLV, its timestamps rising, either way.
+func TestLiveFLVBatch(t *testing.T) {
+	for _, batch := range []time.Duration{0, 400 * time.Millisecond} {
+		l := NewLiveFLV()
+		l.Batch = batch
+		srv := httptest.NewServer(l)
+		start := time.Now()
+		resp, err := http.Get(srv.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rd flv.Reader
+		rd.Reset(resp.Body)
+		if err := rd.ReadHeader(); err != nil {
+			t.Fatal(err)
+		}
+		var tag flv.Tag
+		var stamps []uint32
+		var later time.Duration // when the first tag after time 0 arrived
+		for len(stamps) < 10 {
+			if err := rd.Next(&tag); err != nil {
+				t.Fatal(err)
+			}
+			if tag.Timestamp > 0 && later == 0 {
+				later = time.Since(start)
+			}
+			stamps = append(stamps, tag.Timestamp)
+		}
+		resp.Body.Close()
+		srv.Close()
+		if !slices.IsSorted(stamps) {
+			t.Errorf("batch %v: timestamps %v go back", batch, stamps)
+		}
+		if batch > 0 && later < batch {
+			t.Errorf("batch %v: a tag after time 0 arrived after %v, within the first batch", batch, later)
+		}
 	}
 }
