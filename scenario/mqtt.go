@@ -32,9 +32,10 @@ var mqttActionKeys = []string{MQTTConnect, MQTTPublish, MQTTSubscribe, MQTTRecei
 var mqttKeys = append([]string{"name", "broker", "client_id", "username", "password", "clean_session", "keep_alive", "will",
 	"tls_verify", "ca", "cert", "key", "connect_timeout", "timeout"}, mqttActionKeys...)
 
+// mqttPublishKeys are a message's keys, published or the will;
+// mqttFilterKeys a subscription's.
 var (
 	mqttPublishKeys = []string{"topic", "payload", "qos", "retain"}
-	mqttWillKeys    = mqttPublishKeys
 	mqttFilterKeys  = []string{"topic", "qos"}
 )
 

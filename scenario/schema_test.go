@@ -325,7 +325,6 @@ func TestSchemaKeysMatchParser(t *testing.T) {
 		{"rtmp_request", rtmpKeys},
 		{"mqtt_request", mqttKeys},
 		{"mqtt_message", mqttPublishKeys},
-		{"mqtt_message", mqttWillKeys},
 		{"extract_rule", extractKeys},
 		{"check_mapping", sortedSet(checkSubjects, CheckOps)},
 		{"peak_probe", probeKeys},

@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -96,7 +97,7 @@ func (w *walker) streamRequest(proto Protocol, v *yaml.Node, r *Request) *Stream
 	}
 	if n := m.get("variant"); n != nil {
 		name := w.str(n, "variant")
-		i := indexOf(VariantNames, name)
+		i := slices.Index(VariantNames, name)
 		if i < 0 {
 			w.errorf(n, didYouMean(name, VariantNames), "variant must be one of: %s, got %q", strings.Join(VariantNames, ", "), name)
 		}
@@ -130,16 +131,6 @@ func (w *walker) streamRequest(proto Protocol, v *yaml.Node, r *Request) *Stream
 		s.TLSVerify = w.boolean(n, "tls_verify")
 	}
 	return s
-}
-
-// indexOf is the index of s in list, or -1.
-func indexOf(list []string, s string) int {
-	for i, x := range list {
-		if x == s {
-			return i
-		}
-	}
-	return -1
 }
 
 // StreamSpec is a compiled streaming step: an HLS or HTTP-FLV play, or an
