@@ -1,5 +1,6 @@
 // Package demo is the demo target the examples run against: a small
-// HTTP API with a WebSocket echo, a TCP line echo and a UDP echo, and a
+// HTTP API with a WebSocket echo, a TCP line echo and a UDP echo, a live
+// HLS and a live HTTP-FLV stream (package internal/media), and a
 // web shop with pages, a login form and signed tokens that browser
 // recordings are made against. It
 // listens on loopback addresses only, because it answers anyone who asks

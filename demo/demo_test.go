@@ -543,3 +543,33 @@ func TestDisabledListeners(t *testing.T) {
 		t.Errorf("addresses %q %q %q, want only UDP", s.HTTPAddr(), s.TCPAddr(), s.UDPAddr())
 	}
 }
+
+// The live streams: the HLS master playlist names its two variants, a
+// variant's live playlist lists segments that are served, and the
+// HTTP-FLV stream starts with an FLV header and goes on with tags until
+// the client leaves.
+func TestLiveStreams(t *testing.T) {
+	base := "http://" + start(t).HTTPAddr()
+	if r := get(t, base+"/hls/master.m3u8"); r.code != 200 || !strings.Contains(r.body, "low.m3u8") || !strings.Contains(r.body, "high.m3u8") {
+		t.Fatalf("master playlist: %d %q", r.code, r.body)
+	}
+	r := get(t, base+"/hls/low.m3u8")
+	if r.code != 200 || !strings.HasPrefix(r.body, "#EXTM3U") || !strings.Contains(r.body, "low/0.ts") {
+		t.Fatalf("live playlist: %d %q", r.code, r.body)
+	}
+	if seg := get(t, base+"/hls/low/0.ts"); seg.code != 200 || len(seg.body) < 1000 || seg.body[0] != 0x47 {
+		t.Errorf("segment: %d, %d bytes", seg.code, len(seg.body))
+	}
+	resp, err := http.Get(base + "/live.flv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	head := make([]byte, 13+11)
+	if _, err := io.ReadFull(resp.Body, head); err != nil || string(head[:3]) != "FLV" || resp.Header.Get("Content-Type") != "video/x-flv" {
+		t.Fatalf("FLV stream: %v, starts %q, %s", err, head, resp.Header.Get("Content-Type"))
+	}
+	if typ := head[13]; typ != 8 && typ != 9 {
+		t.Errorf("the first tag is of type %d, not audio or video", typ)
+	}
+}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/perfcase/perfcase/internal/media"
 )
 
 const (
@@ -34,6 +36,10 @@ ANY  /status/{code}  answers with that status (200-599); 301, 302, 303, 307
                      and 308 redirect to /items/1
 ANY  /counter        {"count": N}, N growing by one per request
 GET  /ws             WebSocket echo of text and binary messages
+GET  /hls/master.m3u8 a live HLS stream since the target started: two variants
+                     (low.m3u8, high.m3u8) of 2 s segments, looped
+GET  /live.flv       a live HTTP-FLV stream: a 4 s clip (H.264 and AAC, a key frame
+                     a second) looped at its own pace, for as long as the client reads
 
 GET  /web/           a web shop for browser recordings (perfcase import --from har):
                      a login page with static assets (/web/static/) and a CSRF token;
@@ -61,6 +67,10 @@ func (s *Server) routes() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]int64{"count": s.counter.Add(1)})
 	})
 	mux.HandleFunc("GET /ws", s.echoWebSocket)
+	// The live streams hls: and flv: steps play, made of the assets in
+	// internal/media: nothing to install.
+	mux.Handle("GET /hls/", http.StripPrefix("/hls", &media.LiveHLS{Start: time.Now()}))
+	mux.Handle("GET /live.flv", media.NewLiveFLV())
 	s.webRoutes(mux)
 	return mux
 }

@@ -51,3 +51,21 @@ func TestObserveDoesNotAllocate(t *testing.T) {
 		t.Errorf("Observe allocates %v times", allocs)
 	}
 }
+
+// A session that reports histogram values exchange after exchange
+// allocates nothing once its first exchanges have grown its buffer.
+func TestHistogramValuesDoNotAllocate(t *testing.T) {
+	r := NewRecorder([]SeriesInfo{{Name: "get"}}, 1, testStart, ExtraInfo{Name: "latency", Kind: Histogram, Unit: UnitDuration})
+	sh := r.Shard(0)
+	var o Observations
+	o.AddValue(0, int64(time.Millisecond))
+	o.AddValue(0, int64(time.Second))
+	if n := testing.AllocsPerRun(100, func() {
+		o.Reset()
+		o.AddValue(0, int64(3*time.Millisecond))
+		o.AddValue(0, int64(2*time.Second))
+		sh.Observe(0, at(0), &o)
+	}); n != 0 {
+		t.Errorf("AddValue and Observe allocate %v times per exchange", n)
+	}
+}

@@ -21,8 +21,13 @@ const (
 	// Counter adds its observations up: packets, bytes, stalls.
 	Counter ExtraKind = iota
 	// Distribution keeps how many values were observed, their sum, the
-	// least and the greatest: a key-frame delay, a message's latency.
+	// least and the greatest: a key-frame delay, a play's startup time.
 	Distribution
+	// Histogram is a Distribution of durations (ns, UnitDuration) that
+	// also counts its values in a coarse histogram over the whole case,
+	// which gives percentiles to within 1/32: a message's end-to-end
+	// latency. An exchange reports each value (Observations.AddValue).
+	Histogram
 )
 
 // ExtraInfo declares one extra metric.
@@ -51,10 +56,24 @@ const MaxObservations = 32
 type Observations struct {
 	n    int
 	list [MaxObservations]Observation
+	// hist counts the exchange's values of histogram metrics by coarse
+	// bucket; it keeps its capacity across exchanges, so that a session
+	// past its first exchanges adds values without allocating.
+	hist []histCount
+}
+
+// histCount is how many of an exchange's values of a histogram metric
+// fell into one coarse bucket.
+type histCount struct {
+	metric, bucket int32
+	n              int64
 }
 
 // Reset empties o.
-func (o *Observations) Reset() { o.n = 0 }
+func (o *Observations) Reset() {
+	o.n = 0
+	o.hist = o.hist[:0]
+}
 
 // All is what o holds; valid until o changes.
 func (o *Observations) All() []Observation { return o.list[:o.n] }
@@ -62,6 +81,19 @@ func (o *Observations) All() []Observation { return o.list[:o.n] }
 // Add observes v of metric: v more of a counter, or one value of a
 // distribution.
 func (o *Observations) Add(metric int, v int64) { o.AddMany(metric, 1, v, v, v) }
+
+// AddValue observes one value of a histogram metric: a duration in ns.
+func (o *Observations) AddValue(metric int, v int64) {
+	o.Add(metric, v)
+	b := int32(CoarseBucket(v / 1000))
+	for i := range o.hist {
+		if h := &o.hist[i]; h.metric == int32(metric) && h.bucket == b {
+			h.n++
+			return
+		}
+	}
+	o.hist = append(o.hist, histCount{metric: int32(metric), bucket: b, n: 1})
+}
 
 // AddMany observes n values of metric whose sum is sum, the least lo and
 // the greatest hi: what a driver that aggregates as it goes (the key-frame
@@ -87,6 +119,9 @@ func (o *Observations) AddMany(metric int, n, sum, lo, hi int64) {
 type extraCell struct {
 	ring     [ringSize]extraSlot
 	min, max atomic.Int64 // distributions only
+	// hist counts a histogram metric's values by coarse bucket (µs), over
+	// the whole case; nil for the other kinds.
+	hist []atomic.Int64
 }
 
 type extraSlot struct{ n, sum atomic.Int64 }
@@ -102,18 +137,24 @@ func (s *Shard) Observe(base int, end time.Time, obs *Observations) {
 		sl := &c.ring[sec]
 		sl.n.Add(o.N)
 		sl.sum.Add(o.Sum)
-		if s.kinds[base+o.Metric] == Distribution && o.N > 0 {
+		if s.kinds[base+o.Metric] != Counter && o.N > 0 {
 			storeMin(&c.min, o.Min)
 			storeMax(&c.max, o.Max)
 		}
 	}
+	for _, h := range obs.hist {
+		s.extras[base+int(h.metric)].hist[h.bucket].Add(h.n)
+	}
 }
 
-func newExtraCells(n int) []extraCell {
-	cells := make([]extraCell, n)
+func newExtraCells(kinds []ExtraKind) []extraCell {
+	cells := make([]extraCell, len(kinds))
 	for i := range cells {
 		cells[i].min.Store(math.MaxInt64)
 		cells[i].max.Store(math.MinInt64)
+		if kinds[i] == Histogram {
+			cells[i].hist = make([]atomic.Int64, CoarseLen)
+		}
 	}
 	return cells
 }
@@ -128,8 +169,21 @@ type ExtraStats struct {
 	// Min and Max are a distribution's least and greatest values; 0 for a
 	// counter, and when nothing was observed.
 	Min, Max int64
+	// Hist counts a histogram metric's values by coarse bucket; nil for
+	// the other kinds.
+	Hist *Coarse
 	// Seconds is the per-second series, aligned with Stats.Seconds.
 	Seconds []ExtraSecond
+}
+
+// Quantile is the q-th quantile (0..1) of a histogram metric's values,
+// within 1/32 (the middle of its coarse bucket, never past the greatest
+// value); 0 for the other kinds and when nothing was observed.
+func (x *ExtraStats) Quantile(q float64) time.Duration {
+	if x.Hist == nil || x.N == 0 {
+		return 0
+	}
+	return min(x.Hist.Quantile(x.N, q), time.Duration(x.Max))
 }
 
 // Extra is the case's extra metric named name, or nil.
@@ -181,10 +235,19 @@ func (r *Recorder) finishExtras(n int) []*ExtraStats {
 			st.Sum += s.Sum
 		}
 		for _, sh := range r.shards {
-			st.Min = min(st.Min, sh.extras[i].min.Load())
-			st.Max = max(st.Max, sh.extras[i].max.Load())
+			c := &sh.extras[i]
+			st.Min = min(st.Min, c.min.Load())
+			st.Max = max(st.Max, c.max.Load())
+			if c.hist != nil {
+				if st.Hist == nil {
+					st.Hist = new(Coarse)
+				}
+				for b := range c.hist {
+					st.Hist[b] += c.hist[b].Load()
+				}
+			}
 		}
-		if info.Kind != Distribution || st.N == 0 {
+		if info.Kind == Counter || st.N == 0 {
 			st.Min, st.Max = 0, 0
 		}
 		out[i] = st

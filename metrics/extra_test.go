@@ -104,3 +104,43 @@ func TestNoExtras(t *testing.T) {
 		t.Errorf("extras %+v", cs.Extras)
 	}
 }
+
+// A histogram metric keeps its values' count, sum, least and greatest as
+// a distribution does, and their percentiles to within 1/32, merged over
+// every shard; a session that reports values again and again allocates
+// nothing once its first exchanges have grown its buffer.
+func TestExtraHistogram(t *testing.T) {
+	extras := []ExtraInfo{{Name: "count", Kind: Counter}, {Name: "latency", Kind: Histogram, Unit: UnitDuration}}
+	r := NewRecorder([]SeriesInfo{{Name: "get"}}, 4, testStart, extras...)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			var o Observations
+			for i := range 250 {
+				o.Reset()
+				o.Add(0, 1)
+				// 1,000 values in all: 1 ms, 2 ms, ..., 1000 ms.
+				o.AddValue(1, int64(g*250+i+1)*int64(time.Millisecond))
+				r.Shard(g).Observe(0, at(0), &o)
+			}
+		})
+	}
+	wg.Wait()
+	cs := r.Finish("c", at(500*time.Millisecond))
+	l := cs.Extra("latency")
+	if l == nil || l.N != 1000 || l.Min != int64(time.Millisecond) || l.Max != int64(time.Second) || l.Sum != 500500*int64(time.Millisecond) {
+		t.Fatalf("latency %+v", l)
+	}
+	for _, q := range []struct {
+		q    float64
+		want time.Duration
+	}{{0.5, 500 * time.Millisecond}, {0.99, 990 * time.Millisecond}, {1, time.Second}} {
+		got := l.Quantile(q.q)
+		if d := got - q.want; d < -q.want/32 || d > q.want/32 {
+			t.Errorf("Quantile(%v) = %v, want %v within 1/32", q.q, got, q.want)
+		}
+	}
+	if c := cs.Extra("count"); c.Hist != nil || c.Quantile(0.5) != 0 {
+		t.Errorf("a counter has a histogram: %+v", c)
+	}
+}

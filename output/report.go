@@ -104,6 +104,72 @@ type PerfcaseCase struct {
 	// RowsOut names the file variable (on_end: stop) whose rows ran out
 	// and ended the case early; null when it ran its stages.
 	RowsOut *string `json:"rows_out"`
+	// Streaming is what the case's HLS, HTTP-FLV and RTMP plays measured
+	// beyond streamingMediaVo; null when the case has no streaming step.
+	Streaming *PerfcaseStreaming `json:"streaming"`
+	// MQTT is what the case's mqtt steps measured beyond the request
+	// tables; null when the case has none.
+	MQTT *PerfcaseMQTT `json:"mqtt"`
+}
+
+// PerfcaseStreaming is what a case's plays and publishes measured that
+// streamingMediaVo has no field for. Times are in ms; a figure over no
+// value is null.
+type PerfcaseStreaming struct {
+	Plays  int64 `json:"plays"`  // plays and publishes that ended
+	Failed int64 `json:"failed"` // of them, failed
+	// Startup is the time from a play's start to its first media.
+	AvgStartupMS *float64 `json:"avg_startup_ms"`
+	MinStartupMS *float64 `json:"min_startup_ms"`
+	MaxStartupMS *float64 `json:"max_startup_ms"`
+	// FirstKeyFrame is the time from a play's start to its first key
+	// frame (HTTP-FLV and RTMP plays).
+	AvgFirstKeyFrameMS *float64 `json:"avg_first_key_frame_ms"`
+	MinFirstKeyFrameMS *float64 `json:"min_first_key_frame_ms"`
+	MaxFirstKeyFrameMS *float64 `json:"max_first_key_frame_ms"`
+	// Stalls are the times a viewer ran out of media, StallMS how long
+	// they waited in all.
+	Stalls  int64   `json:"stalls"`
+	StallMS float64 `json:"stall_ms"`
+	// Segments are the HLS segments downloaded whole, AvgSegmentMS the
+	// mean time one took, from when the player wanted it.
+	Segments     int64    `json:"segments"`
+	AvgSegmentMS *float64 `json:"avg_segment_ms"`
+}
+
+// PerfcaseMQTT is what a case's mqtt steps measured beyond the request
+// tables.
+type PerfcaseMQTT struct {
+	// Published counts the messages publish actions sent, as
+	// acknowledged as their QoS asks; Received the messages receive
+	// actions took, by the QoS they arrived with.
+	Published PerfcaseQoS `json:"published"`
+	Received  PerfcaseQoS `json:"received"`
+	// Dropped counts messages that arrived when the client's inbox of
+	// 1,024 held messages no receive had taken.
+	Dropped int64 `json:"dropped"`
+	// Latency is the end-to-end latency of the messages taken whose
+	// payload carried a send stamp (${sendstamp()}).
+	Latency PerfcaseLatency `json:"latency"`
+}
+
+// PerfcaseQoS is a count of messages by QoS.
+type PerfcaseQoS struct {
+	QoS0 int64 `json:"qos0"`
+	QoS1 int64 `json:"qos1"`
+	QoS2 int64 `json:"qos2"`
+}
+
+// PerfcaseLatency is a distribution of latencies in ms; the percentiles
+// are within 1/32 of the exact values. Null figures when Count is 0.
+type PerfcaseLatency struct {
+	Count int64    `json:"count"`
+	AvgMS *float64 `json:"avg_ms"`
+	MinMS *float64 `json:"min_ms"`
+	P50MS *float64 `json:"p50_ms"`
+	P90MS *float64 `json:"p90_ms"`
+	P99MS *float64 `json:"p99_ms"`
+	MaxMS *float64 `json:"max_ms"`
 }
 
 // PerfcasePeak is the load at which a probing stage's KPIs first missed

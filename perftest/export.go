@@ -456,6 +456,10 @@ func (ex *exporter) packet(r *scenario.Request, pos scenario.Pos) ContentInfo {
 			}
 			ext.Actions = append(ext.Actions, pa)
 		}
+	case scenario.HLS, scenario.FLV, scenario.RTMP:
+		ex.streamPacket(&ci, &ext, r, pos)
+	case scenario.MQTT:
+		ex.mqttPacket(&ci, &ext, r, pos)
 	}
 	ext.KPIs = scenario.KPISources(r.KPIs)
 	if len(setFields(&ext)) > 0 {

@@ -12,7 +12,8 @@ import (
 )
 
 // This file converts a request card: its packet (HTTP, TCP/UDP,
-// WebSocket), think times, checkpoints and extractions.
+// WebSocket; streaming and MQTT in media.go), think times, checkpoints
+// and extractions.
 
 // requestCard converts a request card's items in order: a checkpoint or an
 // extraction belongs to the packet before it.
@@ -58,6 +59,10 @@ func (im *importer) requestCard(c *Contents, path string) []*scenario.Step {
 				}
 				continue
 			}
+			if cur.Stream != nil {
+				im.errorf(ip, "remove it: a play is judged by its own outcome", "%s requests have no %s", cur.Protocol.Title(), contentTypes[it.ContentType])
+				continue
+			}
 			if it.ContentType == 4 {
 				if e := im.extraction(it.Content, ip+".content"); e != nil {
 					if len(cur.Extract) == 0 {
@@ -72,8 +77,8 @@ func (im *importer) requestCard(c *Contents, path string) []*scenario.Step {
 			}
 			checked = true
 			im.checkpoint(it.Content, ip+".content", cur, curStep)
-			if cur.Protocol == scenario.WebSocket && (cur.Retry != scenario.Retry{}) {
-				im.errorf(ip+".content", "remove retry_count and retry_interval", "a WebSocket request has no retry")
+			if (cur.Protocol == scenario.WebSocket || cur.Protocol == scenario.MQTT) && (cur.Retry != scenario.Retry{}) {
+				im.errorf(ip+".content", "remove retry_count and retry_interval", "%s requests have no retry", cur.Protocol.Title())
 			}
 		default:
 			im.unknownCode(ip+".content_type", it.ContentType, contentTypes)
@@ -138,8 +143,9 @@ func (im *importer) packet(raw json.RawMessage, path string) *scenario.Request {
 		r.Protocol = scenario.WebSocket
 		r.WS = im.wsPacket(&ci, bodies, &ext, path)
 	case 7, 10:
-		im.errorf(path+".protocol_type", "perfcase runs HTTP(S), TCP, UDP and WebSocket; remove this card or keep the case in PerfTest", "%s uses %s, which perfcase does not support", card, protocolTypes[ci.ProtocolType])
-		return nil
+		r.Protocol, r.Stream = im.streamPacket(&ci, &ext, path)
+	case protocolMQTT:
+		r.Protocol, r.MQTT = scenario.MQTT, im.mqttPacket(&ci, &ext, path)
 	default:
 		im.unknownCode(path+".protocol_type", ci.ProtocolType, protocolTypes)
 		return nil
@@ -149,11 +155,24 @@ func (im *importer) packet(raw json.RawMessage, path string) *scenario.Request {
 		bp = path + ".bodies"
 	}
 	im.markRequest(r, path, bp)
+	switch {
+	case r.Stream != nil:
+		im.markStream(r, path)
+	case r.MQTT != nil:
+		im.markMQTT(r, path)
+	}
+	if (r.Stream != nil || r.MQTT != nil) && len(bodies) > 0 {
+		im.errorf(bp, "remove it", "%s: %s requests send no body", card, r.Protocol.Title())
+	}
 	allowed := map[scenario.Protocol][]string{
 		scenario.HTTP:      {"query", "redirects", "tls_verify", "kpis"},
 		scenario.TCP:       {"read", "idle", "close", "kpis"},
 		scenario.UDP:       {"read", "idle", "kpis"},
 		scenario.WebSocket: {"subprotocols", "tls_verify", "connection", "actions", "kpis"},
+		scenario.HLS:       {"tls_verify", "kpis"},
+		scenario.FLV:       {"stall_after", "tls_verify", "kpis"},
+		scenario.RTMP:      {"publish", "stall_after", "kpis"},
+		scenario.MQTT:      {"mqtt", "tls_verify", "kpis"},
 	}[r.Protocol]
 	for _, name := range setFields(&ext) {
 		if !slices.Contains(allowed, name) {

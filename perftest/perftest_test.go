@@ -431,10 +431,26 @@ func TestImportErrors(t *testing.T) {
 			[]string{"x.json:1:303: $.contents[2].data_type: unknown code 999", "hint: use one of: 0 request card, 1 data instruction"}},
 		{"unknown data_type in a wrapper", `{"name": "w", "cases": [` + ptCase(`{"data_type": 999}`) + `]}`,
 			[]string{"x.json:1:53: $.cases[0].contents[0].data_type: unknown code 999"}},
-		{"streaming request", ptCase(`{"content": [{"content_type": 2, "content": {"name": "live", "protocol_type": 7, "rtmp_url": "rtmp://h/l"}}]}`),
-			[]string{`contents[0].content[0].content.protocol_type: request "live" uses HLS/RTMP, which perfcase does not support`}},
-		{"HTTP-FLV request", ptCase(`{"content": [{"content_type": 2, "content": {"name": "flv", "protocol_type": 10}}]}`),
-			[]string{`request "flv" uses HTTP-FLV`}},
+		{"streaming request without duration", ptCase(`{"content": [{"content_type": 2, "content": {"name": "live", "protocol_type": 7, "rtmp_url": "rtmp://h/l"}}]}`),
+			[]string{`contents[0].content[0].content.duration: a streaming request needs a duration`}},
+		{"HTTP-FLV request without URL", ptCase(`{"content": [{"content_type": 2, "content": {"name": "flv", "protocol_type": 10, "duration": 5}}]}`),
+			[]string{`content.flv_url: the HTTP-FLV request has no flv_url`}},
+		{"HLS/RTMP request without URL", ptCase(`{"content": [{"content_type": 2, "content": {"name": "s", "protocol_type": 7, "duration": 5}}]}`),
+			[]string{`content.url: the HLS/RTMP request has no url (HLS) or rtmp_url (RTMP)`}},
+		{"both url and rtmp_url", ptCase(`{"content": [{"content_type": 2, "content": {"name": "s", "protocol_type": 7, "url": "http://h/a.m3u8", "rtmp_url": "rtmp://h/l/s", "duration": 5}}]}`),
+			[]string{`content.url: protocol_type 7 with both url and rtmp_url`}},
+		{"unknown bitrate_type", ptCase(`{"content": [{"content_type": 2, "content": {"name": "s", "protocol_type": 7, "url": "http://h/a.m3u8", "bitrate_type": 3, "duration": 5}}]}`),
+			[]string{`content.bitrate_type: unknown code 3`, `hint: use one of: 0 the first variant, 1 the highest bandwidth, 2 the lowest bandwidth`}},
+		{"checkpoint on a play", ptCase(`{"content": [{"content_type": 2, "content": {"name": "s", "protocol_type": 10, "flv_url": "http://h/a.flv", "duration": 5}}, {"content_type": 3, "content": {"mode": "AND", "checks": []}}]}`),
+			[]string{`contents[0].content[1]: HTTP-FLV requests have no checkpoint`}},
+		{"MQTT without perfcase.mqtt", ptCase(`{"content": [{"content_type": 2, "content": {"name": "m", "protocol_type": 9003, "url": "tcp://h:1883"}}]}`),
+			[]string{`content.perfcase: an MQTT request (protocol_type 9003) needs perfcase.mqtt`}},
+		{"MQTT unknown action", ptCase(`{"content": [{"content_type": 2, "content": {"name": "m", "protocol_type": 9003, "url": "tcp://h:1883", "perfcase": {"mqtt": {"action": "ping"}}}}]}`),
+			[]string{`content.perfcase.mqtt.action: unknown action "ping"`}},
+		{"MQTT with a retry", ptCase(`{"content": [{"content_type": 2, "content": {"name": "m", "protocol_type": 9003, "url": "tcp://h:1883", "perfcase": {"mqtt": {"action": "connect"}}}}, {"content_type": 3, "content": {"mode": "AND", "retry_count": 1, "checks": []}}]}`),
+			[]string{`MQTT requests have no retry`}},
+		{"a body on a play", ptCase(`{"content": [{"content_type": 2, "content": {"name": "s", "protocol_type": 10, "flv_url": "http://h/a.flv", "duration": 5, "bodys": [{"value": "x"}]}}]}`),
+			[]string{`content.bodys: request "s": HTTP-FLV requests send no body`}},
 		{"trailing comma", "{\n  \"name\": \"c\",\n}",
 			[]string{"x.json:3:1: invalid JSON", "trailing commas"}},
 		{"wrong type", ptCase(`{"data_type": "zero"}`),
@@ -994,5 +1010,37 @@ func TestTrickyStringsRoundTrip(t *testing.T) {
 			continue
 		}
 		ptSameFile(t, fmt.Sprintf("%q through JSON", s), imported, f)
+	}
+}
+
+// A streaming packet is read as the protocol its URL fields say: code 7
+// is RTMP from rtmp_url and HLS from url, code 10 HTTP-FLV from flv_url;
+// the HLS fields an RTMP or HTTP-FLV packet carries (the UI fills them
+// in) are noted as ignored.
+func TestImportStreamingPackets(t *testing.T) {
+	in := JSON.Import("x.json", []byte(ptCase(`{"content": [
+		{"content_type": 2, "content": {"name": "h", "protocol_type": 7, "url": "http://h/a.m3u8", "bitrate_type": 2, "duration": 30, "retry_delay": 1500, "retry_time": 4}},
+		{"content_type": 2, "content": {"name": "r", "protocol_type": 7, "url": "", "rtmp_url": "rtmp://h/live/s", "duration": 10, "bitrate_type": 1, "retry_time": 3}},
+		{"content_type": 2, "content": {"name": "f", "protocol_type": 10, "url": "http://h/ignored.flv", "flv_url": "http://h/a.flv", "duration": 5}}]}`)))
+	if err := in.Errors.Err(); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range in.File.Cases[0].Steps {
+		r := s.Request
+		got = append(got, fmt.Sprintf("%s %s %v %v %v %d", r.Protocol, r.Stream.URL, r.Stream.Duration, r.Stream.Variant, r.Stream.RetryDelay, r.Stream.Retries))
+	}
+	want := []string{"hls http://h/a.m3u8 30s lowest 1.5s 4", "rtmp rtmp://h/live/s 10s first 0s 0", "flv http://h/a.flv 5s first 0s 0"}
+	if !slices.Equal(got, want) {
+		t.Errorf("steps %q, want %q", got, want)
+	}
+	var noted []string
+	for _, n := range in.Notes {
+		noted = append(noted, n.Path+": "+n.Msg)
+	}
+	wantNotes := []string{"$.contents[0].content[1].content.bitrate_type: ignored: RTMP requests do not read bitrate_type, an HLS field",
+		"$.contents[0].content[1].content.retry_time: ignored: RTMP requests do not read retry_time, an HLS field"}
+	if !slices.Equal(noted, wantNotes) {
+		t.Errorf("notes %q, want %q", noted, wantNotes)
 	}
 }

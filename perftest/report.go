@@ -51,6 +51,11 @@ type ReportbrokensInfo struct {
 	RespcodeBrokens  *RespcodeBrokens `json:"respcode_brokens"`
 	TpsBrokens       *TpsBrokens      `json:"tps_brokens"`
 	VusersBrokens    *VusersBrokens   `json:"vusers_brokens"`
+	// Table 4-226 has no streaming series; the AW chart's (4-247) are
+	// spelled so. perfcase writes them here, on the run's timeline, and
+	// null when no case streams.
+	RtmpBrokenS           *RtmpBrokens           `json:"rtmp_broken_s"`
+	StreamingErrorBrokenS *StreamingErrorBrokens `json:"streaming_error_broken_s"`
 }
 
 // UnmarshalJSON accepts the example's "vusers_broken" for "vusers_brokens".

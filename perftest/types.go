@@ -117,12 +117,15 @@ type ContentInfo struct {
 	CheckEndType   json.RawMessage `json:"check_end_type,omitempty"`
 	CheckEndLength json.RawMessage `json:"check_end_length,omitempty"`
 	CheckEndStr    json.RawMessage `json:"check_end_str,omitempty"`
-	// Streaming (HLS/RTMP/HTTP-FLV) fields, which perfcase does not run.
+	// Streaming (HLS/RTMP, HTTP-FLV) fields: the RTMP and FLV URLs, the
+	// HLS variant (0 first, 1 highest, 2 lowest), the play's duration in
+	// seconds, and the wait in ms between polls of a live HLS playlist and
+	// how many.
 	RTMPURL     string          `json:"rtmp_url,omitempty"`
 	FLVURL      string          `json:"flv_url,omitempty"`
 	BitrateType int             `json:"bitrate_type,omitempty"`
-	Duration    int             `json:"duration,omitempty"`
-	RetryDelay  int             `json:"retry_delay,omitempty"`
+	Duration    int64           `json:"duration,omitempty"`
+	RetryDelay  int64           `json:"retry_delay,omitempty"`
 	RetryTime   int             `json:"retry_time,omitempty"`
 	Perfcase    json.RawMessage `json:"perfcase,omitempty"` // RequestExt
 }
@@ -154,6 +157,49 @@ type RequestExt struct {
 	Subprotocols []string        `json:"subprotocols,omitempty"`
 	Connection   string          `json:"connection,omitempty"` // iteration
 	Actions      []WSAction      `json:"actions,omitempty"`
+	// Streaming: the FLV file an RTMP step publishes, and the stall
+	// threshold in ms of HTTP-FLV and RTMP plays.
+	Publish    string `json:"publish,omitempty"`
+	StallAfter int64  `json:"stall_after,omitempty"`
+	// MQTT is an mqtt step, whose packet PerfTest has no shape for.
+	MQTT *MQTTExt `json:"mqtt,omitempty"`
+}
+
+// MQTTExt is an mqtt step beyond its broker (url), connect_timeout and
+// return_timeout: the connection's settings and the action.
+type MQTTExt struct {
+	ClientID     string       `json:"client_id,omitempty"`
+	Username     string       `json:"username,omitempty"`
+	Password     string       `json:"password,omitempty"`
+	CleanSession *bool        `json:"clean_session,omitempty"` // absent: true
+	KeepAlive    int64        `json:"keep_alive,omitempty"`    // ms; 0 the default
+	Will         *MQTTMessage `json:"will,omitempty"`
+	CA           string       `json:"ca,omitempty"`
+	Cert         string       `json:"cert,omitempty"`
+	Key          string       `json:"key,omitempty"`
+	// Action is connect, publish, subscribe, receive, unsubscribe or
+	// disconnect; the fields below are those of its kind.
+	Action  string       `json:"action"`
+	Publish *MQTTMessage `json:"publish,omitempty"`
+	Filters []MQTTFilter `json:"filters,omitempty"` // subscribe, unsubscribe
+	Count   int          `json:"count,omitempty"`
+	Until   *string      `json:"until,omitempty"`
+	Max     int          `json:"max,omitempty"`
+	Timeout int64        `json:"timeout,omitempty"` // ms
+}
+
+// MQTTMessage is a message an mqtt step publishes, or its will.
+type MQTTMessage struct {
+	Topic   string `json:"topic"`
+	Payload string `json:"payload,omitempty"`
+	QoS     int    `json:"qos,omitempty"`
+	Retain  bool   `json:"retain,omitempty"`
+}
+
+// MQTTFilter is a topic filter and its QoS.
+type MQTTFilter struct {
+	Topic string `json:"topic"`
+	QoS   int    `json:"qos,omitempty"`
 }
 
 // WSAction is one WebSocket action.
@@ -404,10 +450,15 @@ const (
 	dataClearCookies = 9002
 )
 
+// protocolMQTT is perfcase's protocol_type for an mqtt step: the
+// reference has no MQTT code. perfcase's own codes, data_type and
+// protocol_type alike, are the 9000s, each used once.
+const protocolMQTT = 9003
+
 var (
 	dataTypes     = codeSet{dataRequest: "request card", dataSet: "data instruction", dataLoop: "loop", dataIf: "condition", dataWeighted: "VU-percentage controller", dataThroughput: "throughput controller", dataRendezvous: "rendezvous", dataPlugin: "plugin request", dataBreak: "break (perfcase)", dataClearCookies: "cookies: clear (perfcase)"}
 	contentTypes  = codeSet{1: "think time", 2: "request packet", 3: "checkpoint", 4: "variable extraction"}
-	protocolTypes = codeSet{1: "HTTP", 2: "HTTPS", 3: "TCP", 4: "UDP", 7: "HLS/RTMP", 9: "WebSocket", 10: "HTTP-FLV"}
+	protocolTypes = codeSet{1: "HTTP", 2: "HTTPS", 3: "TCP", 4: "UDP", 7: "HLS/RTMP", 9: "WebSocket", 10: "HTTP-FLV", protocolMQTT: "MQTT (perfcase)"}
 	bodyTypes     = codeSet{0: "raw string", 1: "multipart/form-data", 3: "x-www-form-urlencoded"}
 	pressureModes = codeSet{0: "concurrency", 1: "TPS", 2: "peak probing", 3: "surge concurrency", 4: "surge TPS", 5: "oscillating concurrency", 6: "oscillating TPS", 7: "smart peak probing"}
 	operateModes  = codeSet{0: "duration", 1: "count"}

@@ -19,5 +19,6 @@
 //
 // Package mem is a driver answered by a Go function, which the runner's
 // tests plug in through runner.Options.Drivers. Packages stream and mqtt
-// hold the clients of the streaming and MQTT drivers to come.
+// hold the clients the streaming drivers (stream.go: HLS, HTTP-FLV,
+// RTMP) and the MQTT driver (mqtt.go) run.
 package protocols

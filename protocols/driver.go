@@ -116,6 +116,10 @@ var drivers = [scenario.NumProtocols]Driver{
 	scenario.TCP:       {New: session(newTCP)},
 	scenario.UDP:       {New: session(newUDP)},
 	scenario.WebSocket: {New: session(newWS)},
+	scenario.HLS:       {New: session(newStream(scenario.HLS)), Extras: streamExtras(scenario.HLS)},
+	scenario.FLV:       {New: session(newStream(scenario.FLV)), Extras: streamExtras(scenario.FLV)},
+	scenario.RTMP:      {New: session(newStream(scenario.RTMP)), Extras: streamExtras(scenario.RTMP)},
+	scenario.MQTT:      {New: session(newMQTT), Extras: mqttExtras},
 }
 
 // session adapts a constructor of a concrete session to the table.

@@ -14,7 +14,8 @@ import (
 // if it says so, and declares at most MaxObservations extra metrics, none
 // named as another's.
 func TestDriverTable(t *testing.T) {
-	want := map[scenario.Protocol]bool{scenario.HTTP: true, scenario.TCP: true, scenario.UDP: true, scenario.WebSocket: true}
+	want := map[scenario.Protocol]bool{scenario.HTTP: true, scenario.TCP: true, scenario.UDP: true, scenario.WebSocket: true,
+		scenario.HLS: true, scenario.FLV: true, scenario.RTMP: true, scenario.MQTT: true}
 	names := map[string]scenario.Protocol{}
 	for p := range scenario.NumProtocols + 1 {
 		d, ok := For(p)
@@ -51,6 +52,10 @@ func TestInterruptedSessionsFailAtOnce(t *testing.T) {
 		scenario.TCP:       sockSpec(t, "tcp", "127.0.0.1:1", `{address: "${addr}", payload: x}`),
 		scenario.UDP:       sockSpec(t, "udp", "127.0.0.1:1", `{address: "${addr}", payload: x}`),
 		scenario.WebSocket: wsSpec(t, "ws://127.0.0.1:1", `{url: "${base}/", actions: [{send: x}]}`),
+		scenario.HLS:       streamSpecOf(t, "hls", "http://127.0.0.1:1", `{url: "${base}/a.m3u8", duration: 1s}`),
+		scenario.FLV:       streamSpecOf(t, "flv", "http://127.0.0.1:1", `{url: "${base}/a.flv", duration: 1s}`),
+		scenario.RTMP:      streamSpecOf(t, "rtmp", "rtmp://127.0.0.1:1", `{url: "${base}/live/s", duration: 1s}`),
+		scenario.MQTT:      compileSteps(t, "mqtt", map[string]string{"b": "tcp://127.0.0.1:1"}, `{broker: "${b}", publish: {topic: t}}`)[0].Spec,
 	}
 	for p, sp := range specs {
 		d, _ := For(p)

@@ -143,6 +143,7 @@ func (v *caseView) detail() *perftest.CaseReportDetails {
 		perf.PeakMetric = &perftest.PeakMetric{VUser: &vus, RPS: num(round(pk.RPS, 2)), AvgRT: num(round(pk.AvgRT, 3)),
 			SuccessRate: num(round(pk.SuccessRate, 2)), PeakTime: timestamp(pk.Time)}
 	}
+	perf.StreamingMediaVo = streamingVo(v.c.Stats, v.secs)
 	d.Performance = &perf
 	for _, k := range v.c.KPIs {
 		for _, r := range kpiRows(d, k.Series) {
@@ -459,6 +460,10 @@ type timeline struct {
 	start time.Time
 	wire  []metrics.Counts // the cases' requests
 	vus   []int
+	// stream is the streaming cases' traffic and failures; streams says
+	// a case streams at all.
+	stream  []streamSecond
+	streams bool
 }
 
 func newTimeline(run *metrics.Run, views []*caseView) *timeline {
@@ -478,6 +483,10 @@ func newTimeline(run *metrics.Run, views []*caseView) *timeline {
 				tl.vus = append(tl.vus, 0)
 			}
 			tl.vus[off+k] += int(s.VUs)
+		}
+		if streams(v.c.Stats) {
+			tl.streams = true
+			tl.stream = addStreamSeconds(tl.stream, off, v.c.Stats)
 		}
 	}
 	return tl
@@ -499,6 +508,9 @@ func (tl *timeline) brokens() *perftest.ReportbrokensInfo {
 		},
 		TpsBrokens:    &perftest.TpsBrokens{Average: make([]float64, n), TPS: make([]float64, n)},
 		VusersBrokens: &perftest.VusersBrokens{Vusers: make([]float64, n)},
+	}
+	if tl.streams {
+		b.RtmpBrokenS, b.StreamingErrorBrokenS = streamBrokens(tl.stream, n)
 	}
 	for k := range n {
 		b.CommonTimeStamps[k] = strconv.FormatInt(tl.start.Add(time.Duration(k)*time.Second).UnixMilli(), 10)
@@ -648,7 +660,7 @@ func perfcaseInfo(run *metrics.Run) output.PerfcaseInfo {
 				Start: *timestamp(st.Start), End: *timestamp(st.End)})
 		}
 		pc := output.PerfcaseCase{Case: name, Verdict: caseVerdict(&run.Verdict.Cases[i]), LatencyFrom: latencyFrom(c),
-			MissedStarts: c.Missed, TP99PerSecond: []*float64{}}
+			MissedStarts: c.Missed, TP99PerSecond: []*float64{}, Streaming: perfcaseStreaming(c.Stats), MQTT: perfcaseMQTT(c.Stats)}
 		if c.RowsOut != "" {
 			pc.RowsOut = &c.RowsOut
 		}

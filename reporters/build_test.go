@@ -264,7 +264,7 @@ func TestReportFieldNames(t *testing.T) {
 		t.Errorf("result keys = %v, want %v", got, wantResult)
 	}
 	brokens := result["brokens"].(map[string]any)
-	if got, want := keys(brokens), sorted([]string{"brand_brokens", "commonTimeStamps", "respcode_brokens", "tps_brokens", "vusers_brokens"}); !slices.Equal(got, want) {
+	if got, want := keys(brokens), sorted([]string{"brand_brokens", "commonTimeStamps", "respcode_brokens", "tps_brokens", "vusers_brokens", "rtmp_broken_s", "streaming_error_broken_s"}); !slices.Equal(got, want) {
 		t.Errorf("brokens keys = %v, want %v", got, want)
 	}
 	item := result["details"].(map[string]any)["data"].([]any)[0].(map[string]any)
@@ -734,8 +734,8 @@ func TestReportProbing(t *testing.T) {
 		obj  any
 		want []string
 	}{
-		{"cases[0]", pc["cases"].([]any)[0], []string{"case", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out"}},
-		{"cases[1]", pc["cases"].([]any)[1], []string{"case", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out"}},
+		{"cases[0]", pc["cases"].([]any)[0], []string{"case", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out", "streaming", "mqtt"}},
+		{"cases[1]", pc["cases"].([]any)[1], []string{"case", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out", "streaming", "mqtt"}},
 		{"cases[0].peak", pc["cases"].([]any)[0].(map[string]any)["peak"],
 			[]string{"stage", "time", "vus", "rps", "tps", "avg_rt", "success_rate", "reason"}},
 		{"probe_steps[0]", pc["probe_steps"].([]any)[0],

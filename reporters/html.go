@@ -120,6 +120,8 @@ type htmlCase struct {
 	Facts    []string
 	Summary  []htmlRow // the case's row, its transactions
 	Requests []htmlRow
+	// Media are the case's streaming and MQTT figures, when it has any.
+	Media []*htmlMedia
 }
 
 type htmlRow struct {
@@ -549,6 +551,14 @@ func htmlCases(res *output.RunResult) []htmlCase {
 			}
 			if x.MissedStarts > 0 {
 				c.Facts = append(c.Facts, fmt.Sprintf("%s missed starts (every VU up to max_vus was busy)", htmlGroup(float64(x.MissedStarts), 0)))
+			}
+			if d.Performance != nil {
+				if m := htmlStreaming(d.Performance.StreamingMediaVo, x.Streaming); m != nil {
+					c.Media = append(c.Media, m)
+				}
+			}
+			if m := htmlMQTT(x.MQTT); m != nil {
+				c.Media = append(c.Media, m)
 			}
 		}
 		cases = append(cases, c)

@@ -115,6 +115,8 @@ func writeCase(b *strings.Builder, c *metrics.CaseResult, v *metrics.CaseVerdict
 		rows = append(rows, total)
 	}
 	writeTable(b, "  ", rows)
+	writeStreaming(b, cs)
+	writeMQTT(b, cs)
 
 	var errs []string
 	for _, s := range cs.Series {

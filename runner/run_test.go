@@ -738,8 +738,10 @@ cases:
 
 // max_vus caps the passes in flight even when a bigger pool is left from
 // an earlier stage: after 20 VUs for 200 ms, a 20/s stage with max_vus 1
-// and 125 ms requests starts the passes due at 250, 400, …, 1150 ms and
-// misses the other 13 of its 20.
+// and 120 ms requests starts the passes due at 250, 400, …, 1150 ms and
+// misses the other 13 of its 20. (Requests of 120 ms, not 125, so that no
+// pass ends at the very instant another falls due: which of the two comes
+// first at one instant of the fake clock is the scheduler's choice.)
 func TestTPSCapAfterBiggerStage(t *testing.T) {
 	plan := compile(t, `
 name: cap
@@ -751,7 +753,7 @@ cases:
       - {tps: 20, max_vus: 1, duration: 1s}
 `, "http://mem", nil)
 	var log reqLog
-	run, _ := fakeRun(t, plan, Options{}, log.handler(answer(ms(125))))
+	run, _ := fakeRun(t, plan, Options{}, log.handler(answer(ms(120))))
 	c := run.Cases[0]
 	var rate []time.Duration
 	for _, s := range log.starts() {

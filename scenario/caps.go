@@ -33,8 +33,8 @@ const (
 	// timeouts, retry intervals, a reply's idle time, a rendezvous'
 	// timeout, and an SLA rule's window.
 	MaxStepTime = 24 * time.Hour
-	// MaxLoops bounds a loop's count and max, and the messages a
-	// WebSocket receive waits for.
+	// MaxLoops bounds a loop's count and max, the messages a WebSocket or
+	// MQTT receive waits for, and an HLS play's polls of a live playlist.
 	MaxLoops = 1_000_000
 	// MaxRedirectsCap bounds how many redirects a request may follow.
 	MaxRedirectsCap = 100
@@ -171,6 +171,10 @@ func (c *compiler) capStep(s *Step) {
 					c.errs.add(a.Pos, capHint, "receive %s messages is over the cap of %s", fmtNumber(float64(n)), fmtNumber(MaxLoops))
 				}
 			}
+		case r.Stream != nil:
+			capStream(r.Stream, long, many)
+		case r.MQTT != nil:
+			capMQTT(r.MQTT, long, many)
 		}
 	}
 }

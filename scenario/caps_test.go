@@ -47,6 +47,9 @@ func TestCapsAgreeWithSchema(t *testing.T) {
 		{"ws receive", step(`{ws: {url: "ws://127.0.0.1:8080/", actions: [{receive: V}]}}`), MaxLoops},
 		{"ws receive count", step(`{ws: {url: "ws://127.0.0.1:8080/", actions: [{receive: {count: V}}]}}`), MaxLoops},
 		{"ws receive max", step(`{ws: {url: "ws://127.0.0.1:8080/", actions: [{receive: {until: "true", max: V}}]}}`), MaxLoops},
+		{"hls retries", step(`{hls: {url: "http://127.0.0.1:8080/a.m3u8", duration: 1s, retries: V}}`), MaxLoops},
+		{"mqtt receive", step(`{mqtt: {broker: "tcp://127.0.0.1:1883", receive: V}}`), MaxLoops},
+		{"mqtt receive max", step(`{mqtt: {broker: "tcp://127.0.0.1:1883", receive: {until: "true", max: V}}}`), MaxLoops},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,6 +93,8 @@ func TestDurationCaps(t *testing.T) {
 		{"timeout", snippetScenario("", `[{http: {url: "http://127.0.0.1:8080/", connect_timeout: 25h}}]`, ""), "connect_timeout 25h is over the cap of 24h"},
 		{"retry interval", snippetScenario("", `[{http: "http://127.0.0.1:8080/", retry: {count: 1, interval: 2d}}]`, ""), "retry interval 2d is over the cap of 24h"},
 		{"rendezvous timeout", snippetScenario("", "[{rendezvous: {name: r, users: 2, timeout: 25h}}]", ""), "rendezvous timeout 25h is over the cap of 24h"},
+		{"play duration", snippetScenario("", `[{flv: {url: "http://127.0.0.1:8080/a.flv", duration: 25h}}]`, ""), "duration 25h is over the cap of 24h"},
+		{"mqtt receive timeout", snippetScenario("", `[{mqtt: {broker: "tcp://127.0.0.1:1883", receive: {count: 1, timeout: 25h}}}]`, ""), "receive timeout 25h is over the cap of 24h"},
 		{"socket idle", snippetScenario("", `[{tcp: {address: "127.0.0.1:9", read: {idle: 25h}}}]`, ""), "read idle 25h is over the cap of 24h"},
 		{"pacing", "name: t\ncases: [{name: c, pacing: 25h, steps: [{think: 1s}], stages: [{concurrency: 1, duration: 1s}]}]", `case "c": pacing 25h is over the cap of 24h`},
 		{"sla window", "name: t\ncases: [{name: c, sla: [{kpi: avg_rt < 1s, window: 25h}], steps: [{think: 1s}], stages: [{concurrency: 1, duration: 1s}]}]", "window 25h is over the cap of 24h"},

@@ -630,6 +630,12 @@ func (cc *caseCompiler) request(s *Step) Node {
 	case r.WS != nil:
 		n.Spec = cc.wsSpec(r.WS)
 		name = orDefault(name, "ws "+r.WS.URL)
+	case r.Stream != nil:
+		n.Spec = cc.streamSpec(r.Protocol, r.Stream)
+		name = orDefault(name, r.Protocol.String()+" "+r.Stream.URL)
+	case r.MQTT != nil:
+		n.Spec = cc.mqttSpec(r.MQTT)
+		name = orDefault(name, "mqtt "+r.MQTT.Action.Kind)
 	}
 	n.Name = name
 	id, ok := cc.reqIDs[name]
@@ -773,7 +779,7 @@ func (cc *caseCompiler) check(ch *Check, proto Protocol) (CheckSpec, bool) {
 	}
 	sp.Src = fmt.Sprintf("%s %s %s", ch.Subject, ch.Op, ch.Value)
 	if proto != HTTP && proto != NoProtocol && (ch.Subject == "status" || ch.Subject == "header") {
-		cc.errs.add(ch.Pos, "TCP, UDP and WebSocket checks look at the payload: use body or payload", "a %s check does not apply to %s", ch.Subject, proto)
+		cc.errs.add(ch.Pos, "TCP, UDP, WebSocket and MQTT checks look at the payload: use body or payload", "a %s check does not apply to %s", ch.Subject, proto)
 		return sp, false
 	}
 	if sp.Subject == "payload" {

@@ -177,6 +177,10 @@ const (
 	TCP
 	UDP
 	WebSocket
+	HLS            // an HLS viewer (PerfTest protocol_type 7)
+	FLV            // an HTTP-FLV viewer (protocol_type 10)
+	RTMP           // an RTMP player or publisher (protocol_type 7)
+	MQTT           // an MQTT client (no PerfTest code)
 	PluginProtocol // a plugin step in the plan; perfcase has no driver for it yet
 	NumProtocols
 )
@@ -188,10 +192,15 @@ var protocolNames = [NumProtocols]struct{ key, title string }{
 	TCP:            {"tcp", "TCP"},
 	UDP:            {"udp", "UDP"},
 	WebSocket:      {"ws", "WebSocket"},
+	HLS:            {"hls", "HLS"},
+	FLV:            {"flv", "HTTP-FLV"},
+	RTMP:           {"rtmp", "RTMP"},
+	MQTT:           {"mqtt", "MQTT"},
 	PluginProtocol: {"plugin", "PLUGIN"},
 }
 
-// String is the protocol's step key: http, tcp, udp, ws, plugin.
+// String is the protocol's step key: http, tcp, udp, ws, hls, flv, rtmp,
+// mqtt, plugin.
 func (p Protocol) String() string {
 	if p < NumProtocols {
 		return protocolNames[p].key
@@ -200,7 +209,7 @@ func (p Protocol) String() string {
 }
 
 // Title is the protocol's name as the report spells it: HTTP, TCP, UDP,
-// WebSocket.
+// WebSocket, HLS, HTTP-FLV, RTMP, MQTT.
 func (p Protocol) Title() string {
 	if p < NumProtocols {
 		return protocolNames[p].title
@@ -227,6 +236,8 @@ type Request struct {
 	HTTP   *HTTPRequest
 	Socket *SocketRequest // TCP and UDP
 	WS     *WSRequest
+	Stream *StreamRequest // HLS, HTTP-FLV and RTMP
+	MQTT   *MQTTRequest
 
 	Checks            []*Check
 	CheckAny          bool // OR instead of AND

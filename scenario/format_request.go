@@ -24,6 +24,10 @@ func (fm *formatter) request(r *Request, pos Pos) *yaml.Node {
 		fm.socketRequest(m, r.Protocol, r.Socket)
 	case r.Protocol == WebSocket && r.WS != nil:
 		fm.wsRequest(m, r.WS)
+	case r.Stream != nil:
+		fm.streamRequest(m, r.Stream)
+	case r.Protocol == MQTT && r.MQTT != nil:
+		fm.mqttRequest(m, r.MQTT)
 	default:
 		fm.fail(pos, "a %q request without its packet", r.Protocol)
 	}

@@ -13,6 +13,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/perfcase/perfcase/internal/stamp"
 )
 
 // Built-in functions run once per rendered template per request, so every
@@ -31,6 +33,7 @@ var builtins = indexBuiltins([]*builtin{
 	{name: "random_string", minArgs: 1, maxArgs: 1, doc: "random_string(length): length (1 to 1024) random lowercase letters and digits", call: fnRandomString},
 	{name: "timestamp", doc: "timestamp(): the current Unix time in seconds", call: fnTimestamp},
 	{name: "timestamp_ms", doc: "timestamp_ms(): the current Unix time in milliseconds", call: fnTimestampMs},
+	{name: "sendstamp", doc: "sendstamp(): the send time as a stamp an MQTT receive reads to measure end-to-end latency: @pc and the Unix time in ns as 16 hex digits", call: fnSendStamp},
 	{name: "now", minArgs: 1, maxArgs: 2, doc: "now(format [, offset_seconds]): the current time, e.g. now('yyyy-MM-dd HH:mm:ss.SSS', -3600); tokens: yyyy yy MM M dd d HH H hh h mm m ss s SSS", call: fnNow},
 
 	{name: "base64", minArgs: 1, maxArgs: 1, pure: true, doc: "base64(s): s in standard base64 with padding", call: fnBase64},
@@ -73,6 +76,12 @@ func fnTimestamp(dst []byte, _ [][]byte, fe *FuncEnv) ([]byte, error) {
 
 func fnTimestampMs(dst []byte, _ [][]byte, fe *FuncEnv) ([]byte, error) {
 	return strconv.AppendInt(dst, fe.Now().UnixMilli(), 10), nil
+}
+
+// fnSendStamp writes the time the template is rendered, which for a
+// publish is when its message is sent, give or take the rendering.
+func fnSendStamp(dst []byte, _ [][]byte, fe *FuncEnv) ([]byte, error) {
+	return stamp.Append(dst, fe.Now()), nil
 }
 
 func fnBase64(dst []byte, args [][]byte, _ *FuncEnv) ([]byte, error) {

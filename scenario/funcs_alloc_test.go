@@ -20,6 +20,7 @@ func TestBuiltinsDoNotAllocate(t *testing.T) {
 		"random_string": {"32"},
 		"timestamp":     nil,
 		"timestamp_ms":  nil,
+		"sendstamp":     nil,
 		"now":           {"yyyy-MM-dd HH:mm:ss.SSS hh h M d", "-3600"},
 		"base64":        {"hello, world"},
 		"base64_decode": {"aGVsbG8sIHdvcmxk"},

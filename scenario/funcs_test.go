@@ -46,7 +46,7 @@ func fixedEnv(now time.Time) *FuncEnv {
 }
 
 func TestBuiltinTable(t *testing.T) {
-	impure := map[string]bool{"uuid": true, "uuid_hex": true, "random_int": true, "random_string": true, "timestamp": true, "timestamp_ms": true, "now": true}
+	impure := map[string]bool{"uuid": true, "uuid_hex": true, "random_int": true, "random_string": true, "timestamp": true, "timestamp_ms": true, "now": true, "sendstamp": true}
 	for name, fn := range builtins {
 		if fn.name != name {
 			t.Errorf("builtins[%q].name = %q", name, fn.name)
@@ -273,6 +273,10 @@ func TestTimestamp(t *testing.T) {
 	}
 	if got, _ := callBuiltin(t, fe, "timestamp_ms"); got != "1709622489012" {
 		t.Errorf("timestamp_ms() = %q, want 1709622489012", got)
+	}
+	// 1709622489012345678 ns is 0x17b9cc98_85999b4e.
+	if got, _ := callBuiltin(t, fe, "sendstamp"); got != "@pc17b9cc9885999b4e" {
+		t.Errorf("sendstamp() = %q, want @pc17b9cc9885999b4e", got)
 	}
 }
 

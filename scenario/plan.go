@@ -156,7 +156,8 @@ type RequestNode struct {
 	Name     string
 	Protocol Protocol
 	// Spec is the request as Protocol's driver reads it: an *HTTPSpec,
-	// a *SocketSpec (TCP and UDP), a *WSSpec or a *PluginSpec.
+	// a *SocketSpec (TCP and UDP), a *WSSpec, a *StreamSpec (HLS,
+	// HTTP-FLV and RTMP), an *MQTTSpec or a *PluginSpec.
 	Spec Spec
 
 	Checks            []CheckSpec

@@ -13,8 +13,12 @@ func TestProtocolNames(t *testing.T) {
 		{TCP, "tcp", "TCP"},
 		{UDP, "udp", "UDP"},
 		{WebSocket, "ws", "WebSocket"},
+		{HLS, "hls", "HLS"},
+		{FLV, "flv", "HTTP-FLV"},
+		{RTMP, "rtmp", "RTMP"},
+		{MQTT, "mqtt", "MQTT"},
 		{PluginProtocol, "plugin", "PLUGIN"},
-		{NumProtocols, "protocol 6", "protocol 6"},
+		{NumProtocols, "protocol 10", "protocol 10"},
 	}
 	for _, tt := range tests {
 		if tt.p.String() != tt.key || tt.p.Title() != tt.title {
@@ -24,7 +28,7 @@ func TestProtocolNames(t *testing.T) {
 			t.Errorf("protocolOf(%q) = %v, want %v", tt.key, protocolOf(tt.key), tt.p)
 		}
 	}
-	if protocolOf("") != NoProtocol || protocolOf("mqtt") != NoProtocol {
+	if protocolOf("") != NoProtocol || protocolOf("amqp") != NoProtocol {
 		t.Errorf("protocolOf of no protocol's key is not NoProtocol")
 	}
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // This file reads what a request step holds: its protocol's spec (HTTP,
-// TCP/UDP, WebSocket, plugin), retries, checks and extraction.
+// TCP/UDP, WebSocket, streaming, MQTT, plugin), retries, checks and
+// extraction.
 
 func (w *walker) request(proto Protocol, v *yaml.Node, step *mapping, pos Pos) *Request {
 	r := &Request{Pos: pos, Protocol: proto}
@@ -19,6 +20,10 @@ func (w *walker) request(proto Protocol, v *yaml.Node, step *mapping, pos Pos) *
 		r.Socket = w.socketRequest(proto, v, r)
 	case WebSocket:
 		r.WS = w.wsRequest(v, r)
+	case HLS, FLV, RTMP:
+		r.Stream = w.streamRequest(proto, v, r)
+	case MQTT:
+		r.MQTT = w.mqttRequest(v, r)
 	}
 	if c := step.get("check"); c != nil {
 		items := []*yaml.Node{c}

@@ -7,7 +7,7 @@ import (
 )
 
 // stepKindKeys are the keys that say what a step is; a step has exactly one.
-var stepKindKeys = []string{"http", "tcp", "udp", "ws", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies"}
+var stepKindKeys = []string{"http", "tcp", "udp", "ws", "hls", "flv", "rtmp", "mqtt", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies"}
 
 // stepModifiers lists, per kind key, the other keys a step of that kind may
 // carry.
@@ -16,6 +16,10 @@ var stepModifiers = map[string][]string{
 	"tcp":         {"check", "check_mode", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
 	"udp":         {"check", "check_mode", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
 	"ws":          {"check", "check_mode", "extract", "continue_on_failure", "kpis", "disabled"},
+	"hls":         {"continue_on_failure", "kpis", "disabled"},
+	"flv":         {"continue_on_failure", "kpis", "disabled"},
+	"rtmp":        {"continue_on_failure", "kpis", "disabled"},
+	"mqtt":        {"check", "check_mode", "extract", "continue_on_failure", "kpis", "disabled"},
 	"think":       {"disabled"},
 	"transaction": {"disabled"},
 	"loop":        {"steps", "disabled"},

@@ -9,7 +9,8 @@ import (
 
 const demoUsage = `usage: perfcase demo [run flags] [FILE]
 
-Starts the demo target in-process (HTTP and WebSocket on 127.0.0.1:8080,
+Starts the demo target in-process (HTTP, WebSocket and the live HLS and
+HTTP-FLV streams on 127.0.0.1:8080,
 TCP echo on 127.0.0.1:9000, UDP echo on 127.0.0.1:9001), runs FILE
 against it as 'perfcase run' would, then stops the target. FILE defaults
 to examples/quickstart.yaml: a whole load test, end to end, with nothing

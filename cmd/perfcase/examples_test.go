@@ -11,11 +11,15 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/demo"
+	"github.com/perfcase/perfcase/internal/testsupport"
 )
 
 // TestExamplesRun runs every example end to end against the demo target,
 // with its stages' times cut 300-fold (and counts to a few dozen passes):
-// each must complete with every request succeeding.
+// each must complete with every request succeeding. mqtt.yaml runs
+// against a mosquitto the test starts, with the TLS listener its
+// data/mqtt-tls certificates are for; without mosquitto that example is
+// skipped (under CI it fails).
 func TestExamplesRun(t *testing.T) {
 	srv, err := demo.Start(demo.Options{HTTP: "127.0.0.1:0", TCP: "127.0.0.1:0", UDP: "127.0.0.1:0"})
 	if err != nil {
@@ -36,8 +40,14 @@ func TestExamplesRun(t *testing.T) {
 			if err := os.WriteFile(path, []byte(shorten(string(src))), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			code, out, errOut := runCmd(t, "run", "--quiet", "--control", "127.0.0.1:0", "--set", "base=http://"+srv.HTTPAddr(),
-				"--set", "tcp_addr="+srv.TCPAddr(), "--set", "udp_addr="+srv.UDPAddr(), "--set", "ws_url=ws://"+srv.HTTPAddr()+"/ws", path)
+			args := []string{"run", "--quiet", "--control", "127.0.0.1:0", "--set", "base=http://" + srv.HTTPAddr(),
+				"--set", "tcp_addr=" + srv.TCPAddr(), "--set", "udp_addr=" + srv.UDPAddr(), "--set", "ws_url=ws://" + srv.HTTPAddr() + "/ws"}
+			if name == "mqtt.yaml" {
+				certs := filepath.Join(dir, "data", "mqtt-tls")
+				plain, tls := testsupport.MosquittoTLS(t, filepath.Join(certs, "ca.pem"), filepath.Join(certs, "broker.pem"), filepath.Join(certs, "broker.key"))
+				args = append(args, "--set", "broker=tcp://"+plain, "--set", "broker_tls=ssl://"+tls)
+			}
+			code, out, errOut := runCmd(t, append(args, path)...)
 			// The examples' KPIs are written for their full length on a quiet
 			// machine; cut 300-fold on a busy one, a latency or rate KPI may
 			// miss. What must hold: the run completes and no request fails.

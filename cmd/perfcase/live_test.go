@@ -36,7 +36,7 @@ func TestLiveExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close() })
-	listen := testsupport.FreePort(t)
+	listen := testsupport.FreeAddr(t)
 	prom := testsupport.StartPrometheus(t, listen)
 	dir := t.TempDir()
 	src, err := os.ReadFile("../../examples/live.yaml")

@@ -15,8 +15,9 @@ const targetUsage = `usage: perfcase target [--http addr] [--tcp addr] [--udp ad
 
 Serves the demo target the examples run against, until interrupted
 (Ctrl-C or SIGTERM):
-  --http  the HTTP API (login, items, echo, delay, status, counter) and a
-          WebSocket echo at /ws; GET / lists the endpoints
+  --http  the HTTP API (login, items, echo, delay, status, counter), a
+          WebSocket echo at /ws, a live HLS stream at /hls/master.m3u8 and
+          a live HTTP-FLV stream at /live.flv; GET / lists the endpoints
   --tcp   an echo of lines ended by "\n"
   --udp   an echo of datagrams
 It listens on loopback addresses only (127.0.0.1, ::1, localhost). An empty
@@ -80,6 +81,8 @@ func serveTarget(ctx context.Context, e *env, opts demo.Options) error {
 	if a := srv.HTTPAddr(); a != "" {
 		fmt.Fprintf(e.stdout, "HTTP       http://%s/\n", a)
 		fmt.Fprintf(e.stdout, "WebSocket  ws://%s/ws\n", a)
+		fmt.Fprintf(e.stdout, "HLS        http://%s/hls/master.m3u8\n", a)
+		fmt.Fprintf(e.stdout, "HTTP-FLV   http://%s/live.flv\n", a)
 	}
 	if a := srv.TCPAddr(); a != "" {
 		fmt.Fprintf(e.stdout, "TCP echo   %s\n", a)

@@ -55,6 +55,10 @@ type LiveHLS struct {
 	Start time.Time
 	// Now is the clock; nil is time.Now.
 	Now func() time.Time
+	// Assets holds the stream's files laid out as Assets does
+	// (hls/master.m3u8 and hls/{low,high}/seg{0,1,2}.ts of two seconds
+	// each): a benchmark's stream at another bitrate. nil is Assets.
+	Assets fs.FS
 }
 
 func (l *LiveHLS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -63,9 +67,13 @@ func (l *LiveHLS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if l.Now != nil {
 		now = l.Now
 	}
+	fsys := l.Assets
+	if fsys == nil {
+		fsys = Assets
+	}
 	switch p {
 	case "master.m3u8":
-		serveFile(w, "hls/master.m3u8", "application/vnd.apple.mpegurl")
+		serveFile(w, fsys, "hls/master.m3u8", "application/vnd.apple.mpegurl")
 		return
 	case "low.m3u8", "high.m3u8":
 		last := int64(now().Sub(l.Start)/SegmentDuration) + liveWindow - 1
@@ -80,7 +88,7 @@ func (l *LiveHLS) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	serveFile(w, fmt.Sprintf("hls/%s/seg%d.ts", rend, n%Segments), "video/mp2t")
+	serveFile(w, fsys, fmt.Sprintf("hls/%s/seg%d.ts", rend, n%Segments), "video/mp2t")
 }
 
 // LivePlaylist is the live media playlist of a rendition ("low" or
@@ -103,8 +111,8 @@ func LivePlaylist(rendition string, last int64) []byte {
 	return []byte(b.String())
 }
 
-func serveFile(w http.ResponseWriter, name, ctype string) {
-	b, err := fs.ReadFile(Assets, name)
+func serveFile(w http.ResponseWriter, fsys fs.FS, name, ctype string) {
+	b, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		http.Error(w, "not found", http.StatusNotFound)
 		return
@@ -120,15 +128,29 @@ func serveFile(w http.ResponseWriter, name, ctype string) {
 // rising across loops. It ends when the client goes away.
 type LiveFLV struct {
 	file *flv.File
+	// Batch, when above 0, writes the tags due in each Batch-long slice of
+	// the stream at once, at the slice's end, as a server that buffers
+	// its writes does; 0 writes each tag when it is due.
+	Batch time.Duration
 }
 
-// NewLiveFLV parses the clip once.
+// NewLiveFLV parses the committed clip once.
 func NewLiveFLV() *LiveFLV {
-	f, err := flv.ParseFile(FLV())
+	l, err := NewLiveFLVOf(FLV())
 	if err != nil {
 		panic(err) // embedded and tested
 	}
-	return &LiveFLV{file: f}
+	return l
+}
+
+// NewLiveFLVOf serves the FLV file data, parsed once, as NewLiveFLV
+// serves the committed clip: a benchmark's stream at another bitrate.
+func NewLiveFLVOf(data []byte) (*LiveFLV, error) {
+	f, err := flv.ParseFile(data)
+	if err != nil {
+		return nil, err
+	}
+	return &LiveFLV{file: f}, nil
 }
 
 func (l *LiveFLV) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -142,14 +164,24 @@ func (l *LiveFLV) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
-	var tag []byte
+	var pending []byte // tags due, not written yet
 	for base := uint32(0); ; base += l.file.Duration {
 		for _, t := range l.file.Tags {
 			if t.Type == flv.TypeScript {
 				continue
 			}
 			ts := base + t.Timestamp
-			if d := time.Until(start.Add(time.Duration(ts) * time.Millisecond)); d > 0 {
+			due := time.Duration(ts) * time.Millisecond
+			if l.Batch > 0 {
+				due = (due + l.Batch - 1) / l.Batch * l.Batch
+			}
+			if d := time.Until(start.Add(due)); d > 0 {
+				if len(pending) > 0 {
+					if _, err := w.Write(pending); err != nil || rc.Flush() != nil {
+						return
+					}
+					pending = pending[:0]
+				}
 				timer.Reset(d)
 				select {
 				case <-timer.C:
@@ -157,13 +189,7 @@ func (l *LiveFLV) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					return
 				}
 			}
-			tag = AppendTag(tag[:0], t.Type, ts, t.Data)
-			if _, err := w.Write(tag); err != nil {
-				return
-			}
-			if rc.Flush() != nil {
-				return
-			}
+			pending = AppendTag(pending, t.Type, ts, t.Data)
 		}
 	}
 }

@@ -3,7 +3,6 @@ package testsupport
 import (
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -42,7 +41,7 @@ func StartPrometheus(t testing.TB, targets ...string) *Prometheus {
 	if err := os.WriteFile(config, []byte(cfg.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr := FreePort(t)
+	addr := FreeAddr(t)
 	cmd := exec.Command(bin, "--config.file="+config, "--storage.tsdb.path="+filepath.Join(dir, "data"),
 		"--web.listen-address="+addr, "--web.enable-remote-write-receiver")
 	log, err := os.Create(filepath.Join(dir, "prometheus.log"))
@@ -99,17 +98,11 @@ func (p *Prometheus) ready(n int) bool {
 	return tried == n
 }
 
-// FreePort returns a loopback address whose port was free a moment ago,
-// for a server that must be told its port (Prometheus, or a target named
-// in its configuration).
-func FreePort(t testing.TB) string {
+// FreeAddr is a free loopback address (127.0.0.1:port) for a listener
+// of the test's; another process may take it first, so use it at once.
+func FreeAddr(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return fmt.Sprintf("127.0.0.1:%d", FreePort(t))
 }
 
 // PromSample is one series of a query's answer.

@@ -1,9 +1,10 @@
 // Package testsupport holds what the tests of several packages share:
 // finding the real third-party peers some tests talk to (socat, Chromium,
 // xmllint, a PostgreSQL cluster with a database per test) and starting
-// Prometheus, running a test as an unprivileged user, comparing trees,
-// finding test files and writing temporary ones. Only tests import
-// it.
+// the servers among them (mosquitto, nginx with its RTMP module,
+// Prometheus), a TCP proxy that drops its clients on demand, running a
+// test as an unprivileged user, comparing trees, finding test files and
+// writing temporary ones. Only tests import it.
 package testsupport
 
 import (

@@ -10,14 +10,12 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"fmt"
-	"io"
 	"math/big"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -182,45 +180,4 @@ func (b *broker) certs(t *testing.T) {
 	write("server.key", "EC PRIVATE KEY", kb)
 	cliDER, cliKey := leaf(3, "perfcase client", x509.ExtKeyUsageClientAuth, nil)
 	b.client = tls.Certificate{Certificate: [][]byte{cliDER}, PrivateKey: cliKey}
-}
-
-// proxy forwards TCP connections to target until cut, which closes every
-// connection it carries: a broker that drops its clients, as far as they
-// can tell.
-func proxy(t *testing.T, target string) (addr string, cut func()) {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			mu.Lock()
-			conns = append(conns, c, s)
-			mu.Unlock()
-			go func() { io.Copy(s, c); s.Close() }()
-			go func() { io.Copy(c, s); c.Close() }()
-		}
-	}()
-	cut = func() {
-		mu.Lock()
-		defer mu.Unlock()
-		for _, c := range conns {
-			c.Close()
-		}
-		conns = nil
-	}
-	t.Cleanup(func() { l.Close(); cut() })
-	return l.Addr().String(), cut
 }

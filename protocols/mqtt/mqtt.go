@@ -29,6 +29,7 @@ import (
 	paho "github.com/eclipse/paho.mqtt.golang"
 	"github.com/eclipse/paho.mqtt.golang/packets"
 
+	"github.com/perfcase/perfcase/internal/stamp"
 	"github.com/perfcase/perfcase/metrics"
 )
 
@@ -91,12 +92,18 @@ type Result struct {
 	// Last is the last message a receive took, valid until the next call.
 	Last Message
 	// Latency is over the received messages whose payload carried a send
-	// stamp (AppendStamp): how many, and the sum, minimum and maximum of
+	// stamp (package internal/stamp): how many, and the sum, minimum and maximum of
 	// their receive time minus their send time.
 	Stamped                            int64
 	LatencySum, LatencyMin, LatencyMax time.Duration
-	Fail                               *Failure
+	// Latencies are the stamped messages' latencies, one each, in the
+	// order taken; the slice keeps its capacity across calls.
+	Latencies []time.Duration
+	Fail      *Failure
 }
+
+// reset empties r for the next call, keeping Latencies' capacity.
+func (r *Result) reset() { *r = Result{Latencies: r.Latencies[:0]} }
 
 // Message is a received message. Payload aliases the client's buffer.
 type Message struct {
@@ -144,7 +151,7 @@ func (c *Client) Connected() bool { return c.c != nil && c.c.IsConnectionOpen() 
 
 // Connect opens the connection, closing one the client already holds.
 func (c *Client) Connect(ctx context.Context, o *ConnectOptions, r *Result) {
-	*r = Result{}
+	r.reset()
 	start := time.Now()
 	defer func() { r.RT = time.Since(start) }()
 	c.Disconnect(0)
@@ -324,7 +331,7 @@ func (c *Client) actionFailure(what string, err error) *Failure {
 // PUBCOMP (QoS 2), or until the message is handed to the connection (QoS
 // 0, which has no acknowledgement).
 func (c *Client) Publish(ctx context.Context, topic string, payload []byte, qos byte, retain bool, timeout time.Duration, r *Result) {
-	*r = Result{}
+	r.reset()
 	start := time.Now()
 	defer func() { r.RT = time.Since(start) }()
 	if r.Fail = c.ready("publish"); r.Fail != nil {
@@ -355,7 +362,7 @@ type Filter struct {
 // inbox, for Receive. A filter the broker refuses (SUBACK 0x80) is a
 // failed check.
 func (c *Client) Subscribe(ctx context.Context, filters []Filter, timeout time.Duration, r *Result) {
-	*r = Result{}
+	r.reset()
 	start := time.Now()
 	defer func() { r.RT = time.Since(start) }()
 	if r.Fail = c.ready("subscribe"); r.Fail != nil {
@@ -383,7 +390,7 @@ func (c *Client) Subscribe(ctx context.Context, filters []Filter, timeout time.D
 
 // Unsubscribe removes subscriptions.
 func (c *Client) Unsubscribe(ctx context.Context, topics []string, timeout time.Duration, r *Result) {
-	*r = Result{}
+	r.reset()
 	start := time.Now()
 	defer func() { r.RT = time.Since(start) }()
 	if r.Fail = c.ready("unsubscribe"); r.Fail != nil {
@@ -405,7 +412,7 @@ func (c *Client) Unsubscribe(ctx context.Context, topics []string, timeout time.
 // timeout. until sees each message only during the call; an error it
 // returns fails the receive in the check bucket.
 func (c *Client) Receive(ctx context.Context, count int, until func(*Message) (bool, error), timeout time.Duration, r *Result) {
-	*r = Result{}
+	r.reset()
 	start := time.Now()
 	defer func() { r.RT = time.Since(start) }()
 	if c.c == nil {
@@ -486,7 +493,7 @@ func (c *Client) take(in received, r *Result) {
 	r.Messages[q]++
 	r.Recv += int64(len(p))
 	r.Last = Message{Topic: in.msg.Topic(), Payload: c.buf, QoS: q, Retained: in.msg.Retained(), At: in.at}
-	if sent, ok := FindStamp(p); ok {
+	if sent, ok := stamp.Find(p); ok {
 		d := in.at.Sub(sent)
 		if r.Stamped == 0 || d < r.LatencyMin {
 			r.LatencyMin = d
@@ -494,6 +501,7 @@ func (c *Client) take(in received, r *Result) {
 		r.LatencyMax = max(r.LatencyMax, d)
 		r.LatencySum += d
 		r.Stamped++
+		r.Latencies = append(r.Latencies, d)
 	}
 }
 

@@ -5,10 +5,13 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/perfcase/perfcase/internal/stamp"
+	"github.com/perfcase/perfcase/internal/testsupport"
 	"github.com/perfcase/perfcase/metrics"
 )
 
@@ -46,7 +49,7 @@ func TestPublishReceiveQoS(t *testing.T) {
 			const n = 20
 			var sent int64
 			for i := range n {
-				payload := AppendStamp([]byte(fmt.Sprintf(`{"i":%d,"t":"`, i)), time.Now())
+				payload := stamp.Append([]byte(fmt.Sprintf(`{"i":%d,"t":"`, i)), time.Now())
 				payload = append(payload, `"}`...)
 				pub.Publish(ctx, topic, payload, qos, false, time.Second, &r)
 				if r.Fail != nil || r.RT <= 0 || r.Sent != int64(len(payload)) {
@@ -63,6 +66,13 @@ func TestPublishReceiveQoS(t *testing.T) {
 			}
 			if r.LatencyMin <= 0 || r.LatencyMax < r.LatencyMin || r.LatencySum < r.LatencyMax || r.LatencyMax > 5*time.Second {
 				t.Errorf("latency min %v max %v sum %v", r.LatencyMin, r.LatencyMax, r.LatencySum)
+			}
+			var sum time.Duration
+			for _, d := range r.Latencies {
+				sum += d
+			}
+			if len(r.Latencies) != n || sum != r.LatencySum || slices.Min(r.Latencies) != r.LatencyMin || slices.Max(r.Latencies) != r.LatencyMax {
+				t.Errorf("latencies %v: not the %d stamped messages' (sum %v, min %v, max %v)", r.Latencies, n, r.LatencySum, r.LatencyMin, r.LatencyMax)
 			}
 			if !bytes.HasPrefix(r.Last.Payload, []byte(fmt.Sprintf(`{"i":%d,`, n-1))) || r.Last.Topic != topic || r.Last.QoS != qos {
 				t.Errorf("last message %q on %q at QoS %d", r.Last.Payload, r.Last.Topic, r.Last.QoS)
@@ -128,7 +138,7 @@ func TestRetainWillAndDroppedConnection(t *testing.T) {
 		t.Fatalf("retained: %v, %q retained %v", r.Fail, r.Last.Payload, r.Last.Retained)
 	}
 
-	addr, cut := proxy(t, fmt.Sprintf("127.0.0.1:%d", b.plain))
+	addr, cut := testsupport.Proxy(t, fmt.Sprintf("127.0.0.1:%d", b.plain))
 	dying := connect(t, &ConnectOptions{URL: "tcp://" + addr, ClientID: "dying", CleanSession: true,
 		Will: &Will{Topic: "state/dying", Payload: []byte("gone"), QoS: 1}})
 	cut()
@@ -229,27 +239,6 @@ func TestConnectFailures(t *testing.T) {
 	cl.Publish(ctx, "t", []byte("x"), 0, false, time.Second, &r)
 	if r.Fail == nil || !strings.Contains(r.Fail.Msg, "not connected") {
 		t.Errorf("publish before connect: %v", r.Fail)
-	}
-}
-
-// A stamp round-trips, anywhere in a payload; the first counts; a broken
-// one is no stamp.
-func TestStamp(t *testing.T) {
-	now := time.Unix(1767225600, 123456789)
-	b := AppendStamp([]byte("x"), now)
-	if len(b) != 1+StampLen || string(b[1:4]) != "@pc" {
-		t.Fatalf("AppendStamp = %q", b)
-	}
-	if got, ok := FindStamp(append(append([]byte(`{"t":"`), b...), AppendStamp(nil, now.Add(time.Hour))...)); !ok || !got.Equal(now) {
-		t.Errorf("FindStamp = %v, %v, want %v", got, ok, now)
-	}
-	for _, p := range []string{"", "@pc", "@pc0123456789abcdeg", "@pc0123456789abcde", "@PC0123456789abcdef"} {
-		if _, ok := FindStamp([]byte(p)); ok {
-			t.Errorf("FindStamp(%q) found a stamp", p)
-		}
-	}
-	if n := testing.AllocsPerRun(100, func() { b = AppendStamp(b[:0], now); FindStamp(b) }); n != 0 {
-		t.Errorf("stamping allocates %v times", n)
 	}
 }
 

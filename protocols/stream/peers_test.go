@@ -121,59 +121,9 @@ func encode() []string {
 		"-sc_threshold", "0", "-pix_fmt", "yuv420p", "-b:v", "100k", "-c:a", "aac", "-ac", "1", "-b:a", "32k"}
 }
 
-// nginxRTMP starts nginx as an RTMP server (live application "live") on a
-// free port, in a temporary prefix with its own configuration, in the
-// foreground and without a master process, and returns the port.
-func nginxRTMP(t *testing.T) int {
-	t.Helper()
-	bin := testsupport.Peer(t, "nginx", "nginx")
-	mods, _ := filepath.Glob("/usr/lib/nginx/modules/ngx_rtmp_module.so")
-	if len(mods) == 0 {
-		msg := "the nginx RTMP module is not installed (Debian package libnginx-mod-rtmp; .ci/run installs it)"
-		if testsupport.CI() {
-			t.Fatal(msg + ": under CI a missing peer fails the test")
-		}
-		t.Skip(msg)
-	}
-	dir := t.TempDir()
-	port := freePort(t)
-	conf := fmt.Sprintf(`load_module %s;
-daemon off;
-master_process off;
-worker_processes 1;
-pid %s/nginx.pid;
-error_log %s/error.log info;
-events { worker_connections 1024; }
-rtmp {
-    server {
-        listen 127.0.0.1:%d;
-        chunk_size 4096;
-        application live {
-            live on;
-            record off;
-        }
-        application private {
-            live on;
-            deny play all;
-            deny publish all;
-        }
-    }
-}
-`, mods[0], dir, dir, port)
-	path := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(path, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	p := start(t, bin, "-p", dir, "-c", path, "-e", filepath.Join(dir, "error.log"))
-	waitListen(t, port, p)
-	t.Cleanup(func() {
-		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			t.Logf("nginx error.log:\n%s", b)
-		}
-	})
-	return port
-}
+// nginxRTMP starts nginx as an RTMP server (applications "live" and
+// "private", which refuses everyone) and returns its port.
+func nginxRTMP(t *testing.T) int { return testsupport.NginxRTMP(t) }
 
 // pushPattern has ffmpeg publish a live test pattern to an RTMP URL.
 func pushPattern(t *testing.T, url string) *proc {
