@@ -36,16 +36,6 @@ var (
 
 var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 
-// MaxChartPoints is the most points a chart series of the HTML report
-// holds: 45 minutes of seconds. A longer run's series are averaged over
-// buckets of several seconds, as PerfTest down-samples its charts past 45
-// minutes, so that a two-hour run's page stays small and quick.
-const MaxChartPoints = 2700
-
-// bucketSteps are the bucket lengths, in seconds, a long run's series are
-// averaged over: the shortest that fits MaxChartPoints.
-var bucketSteps = []int{1, 2, 3, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600}
-
 // maxHTMLErrors is the most error messages the page lists; the report
 // JSON keeps them all.
 const maxHTMLErrors = 100

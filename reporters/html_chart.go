@@ -227,16 +227,10 @@ func chartStart(res *output.RunResult) (float64, string) {
 }
 
 // chartTimes is the time of each bucket of step seconds, step the
-// shortest of bucketSteps that keeps n seconds within MaxChartPoints. A
-// second without a time stamp is one second after the one before.
+// report's fold rule for one series (foldStep). A second without a time
+// stamp is one second after the one before.
 func chartTimes(stamps []string, n int, start float64, offset string) (chartSeries, int) {
-	step := bucketSteps[len(bucketSteps)-1]
-	for _, s := range bucketSteps {
-		if (n+s-1)/s <= MaxChartPoints {
-			step = s
-			break
-		}
-	}
+	step := foldStep(n, 1)
 	off := 0.0
 	if t, err := time.Parse("-07:00", offset); err == nil {
 		_, o := t.Zone()
