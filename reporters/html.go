@@ -50,9 +50,11 @@ const maxHTMLErrors = 100
 //
 // It renders what the report holds and nothing else. The per-second
 // series are the whole run's (result.brokens), except tp99, which is per
-// case (perfcase.cases[].tp99_per_second): the report has no series per
-// request. A report of the PerfTest API itself, without perfcase's
-// additions, renders too, from its statistics table.
+// case (perfcase.cases[].tp99_per_second); a reader can pick one
+// request, transaction or case to see its own throughput, failures and
+// response times (perfcase.curves) in their place. A report of the
+// PerfTest API itself, without perfcase's additions, renders too, from
+// its statistics table.
 func WriteHTML(w io.Writer, f *output.Finished) error {
 	return htmlTemplate.Execute(w, newHTMLPage(f.Report))
 }
