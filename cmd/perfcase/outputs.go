@@ -51,7 +51,7 @@ func runOutputs() []outputRow {
 		{flag: "out", help: "write the report JSON to `file`", make: fileOutput("the report", reporters.WriteJSON)},
 		{flag: "html", help: "write the HTML report to `file`: one self-contained page with charts (see 'perfcase report')",
 			make: fileOutput("the HTML report", reporters.WriteHTML)},
-		{flag: "junit", help: "write a JUnit XML report to `file`: a test per KPI checkpoint, per SLA trigger and per case",
+		{flag: "junit", help: "write a JUnit XML report to `file`: a test per KPI checkpoint, per SLA trigger and per case (and, with --baseline, per regression limit)",
 			make: fileOutput("the JUnit report", reporters.WriteJUnit)},
 		{flag: "summary-md", help: "write a Markdown summary to `file` (and append it to $GITHUB_STEP_SUMMARY when that is set)",
 			make: newMarkdownOutput},
