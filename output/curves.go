@@ -62,10 +62,10 @@ type PerfcaseSeriesCurve struct {
 	// outcome missing here is 0 throughout. The successes are Count less
 	// them.
 	Failures map[string][]int64 `json:"failures"`
-	// RTSum is the response times summed (ms); RTMax the longest and TP99
-	// the 99th percentile (ms, within 1/32: a coarse histogram's), both
-	// null in a bucket without samples. A bucket of several seconds has
-	// its highest second's tp99, an upper bound of its own.
+	// RTSum is the response times summed (ms); RTMax the longest (ms)
+	// and TP99 the 99th percentile (ms, from a coarse histogram: within
+	// 1/32), both null in a bucket without samples. A bucket of several
+	// seconds has its highest second's tp99, an upper bound of its own.
 	RTSum Values `json:"rt_sum"`
 	RTMax Values `json:"rt_max"`
 	TP99  Values `json:"tp99"`
@@ -81,6 +81,16 @@ type PerfcaseSeriesCurve struct {
 	// it will be encoded).
 	Hists [][]int64 `json:"hists"`
 }
+
+// failureNames are the keys of PerfcaseSeriesCurve.Failures: every
+// outcome but success.
+var failureNames = func() []string {
+	var names []string
+	for o := metrics.Success + 1; o < metrics.NumOutcomes; o++ {
+		names = append(names, o.String())
+	}
+	return names
+}()
 
 // Buckets is the number of buckets the series has.
 func (s *PerfcaseSeriesCurve) Buckets() int { return len(s.Count) }
@@ -120,6 +130,9 @@ func (c *PerfcaseCurves) Check(cases []string) error {
 			lens := map[string]int{"count": len(s.Count), "rt_sum": len(s.RTSum), "rt_max": len(s.RTMax), "tp99": len(s.TP99),
 				"sent": len(s.Sent), "recv": len(s.Recv)}
 			for o, col := range s.Failures {
+				if !slices.Contains(failureNames, o) {
+					return fmt.Errorf("%s.failures has %.40q, not a failure bucket (%v)", where, o, failureNames)
+				}
 				lens["failures."+o] = len(col)
 			}
 			for _, name := range slices.Sorted(maps.Keys(lens)) {

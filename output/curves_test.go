@@ -79,6 +79,7 @@ func TestCurvesCheck(t *testing.T) {
 		{func(c *PerfcaseCurves) { c.Cases[0].Series[0].TP99 = Values{1} }, "curves.cases[0].series[0].tp99 has 1 buckets, vus 3"},
 		{func(c *PerfcaseCurves) { c.Cases[0].Series[0].Failures["timeout"] = []int64{1} }, "failures.timeout has 1 buckets"},
 		{func(c *PerfcaseCurves) { c.Cases[0].Series[0].Ranges = nil }, "ranges has 0 entries, not 9"},
+		{func(c *PerfcaseCurves) { c.Cases[0].Series[0].Failures["oops"] = []int64{0, 0, 0} }, `failures has "oops", not a failure bucket`},
 	} {
 		cv := curvesFixture()
 		c.edit(cv)

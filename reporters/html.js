@@ -318,10 +318,10 @@
       var i = plots.findIndex(function (u) { return u.root.parentNode === el; });
       if (i >= 0) plots[i].destroy();
       var u = chart(el);
-      if (u) {
-        u._perfcaseDrawn = true;
-        if (i >= 0) plots[i] = u; else plots.push(u);
-      }
+      if (u) u._perfcaseDrawn = true;
+      if (u && i >= 0) plots[i] = u;
+      else if (u) plots.push(u);
+      else if (i >= 0) plots.splice(i, 1);
       var cap = el.closest("figure").querySelector("figcaption small");
       if (!cap.hasAttribute("data-run")) cap.setAttribute("data-run", cap.textContent);
       cap.textContent = picked ? select.options[select.selectedIndex].text + (c.step > 1 ? ", in buckets of " + c.step + " s" : "")

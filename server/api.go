@@ -367,8 +367,13 @@ func (s *Server) chart(w http.ResponseWriter, r *http.Request) {
 		series = cv.Cases[i].Find(curveKind(det.Kind), det.Name)
 	}
 	var out perftest.TaskCaseAwChartResult
-	if series == nil {
+	switch {
+	case len(cv.Cases) == 0:
 		out.ErrMessage = str(fmt.Sprintf("the report of run %s has no curves for %q: it was written by a perfcase that did not yet put each series' seconds in its reports (result.perfcase.curves)", tr.run.UUID, det.Name))
+	case series == nil:
+		out.ErrMessage = str(fmt.Sprintf("the curves of run %s have no series for %q", tr.run.UUID, det.Name))
+	}
+	if out.ErrMessage != nil {
 		writeResult(w, http.StatusOK, out)
 		return
 	}

@@ -353,6 +353,20 @@ func TestReferenceAPI(t *testing.T) {
 			if ch.Result.BrokenList != nil || ch.Result.RespTimeRange != nil || ch.Result.ErrMessage == nil || !strings.Contains(*ch.Result.ErrMessage, `no curves for "item"`) {
 				t.Errorf("a report without curves: %s", raw)
 			}
+			// Curves without the detail's series: no curves either.
+			json.Unmarshal(withRun(t, shop, uuidN(8), 0), &doc)
+			series := doc["result"].(map[string]any)["perfcase"].(map[string]any)["curves"].(map[string]any)["cases"].([]any)[0].(map[string]any)["series"].([]any)
+			series[1].(map[string]any)["name"] = "item-x"
+			partial, _ := json.MarshalIndent(doc, "", " ")
+			if status, body := e.upload("shop", w, partial); status != 201 || json.Unmarshal(body, &oldUp) != nil {
+				t.Fatalf("upload a report with a series' curves renamed: %d %s", status, body)
+			}
+			e.getJSON(fmt.Sprintf("/v2/shop/task-run-infos/%d/cases", oldUp.Result.TaskRunID), tok, &oldCases)
+			oc = oldCases.Result.CaseAwInfoList[0]
+			raw = e.getJSON(fmt.Sprintf("/v2/shop/task-run-infos/%d/case-run-infos/%s/detail/%s/chart", oldUp.Result.TaskRunID, *oc.CaseURII, *oc.Aw[0].ID), tok, &ch)
+			if ch.Result.BrokenList != nil || ch.Result.ErrMessage == nil || !strings.Contains(*ch.Result.ErrMessage, `have no series for "item"`) {
+				t.Errorf("curves without the request's series: %s", raw)
+			}
 			var bigCases perftest.Response[perftest.CaseReportSummary]
 			e.getJSON(fmt.Sprintf("/v2/shop/task-run-infos/%d/cases", up.TaskRunID), tok, &bigCases)
 			bc := bigCases.Result.CaseAwInfoList[0]
