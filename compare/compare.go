@@ -247,6 +247,16 @@ type Value struct {
 	Regression bool   `json:"regression"`
 }
 
+// Value is the row's value of a metric, or nil.
+func (r *Row) Value(metric string) *Value {
+	for i := range r.Values {
+		if r.Values[i].Metric == metric {
+			return &r.Values[i]
+		}
+	}
+	return nil
+}
+
 // Regressed reports whether any value regressed.
 func (r *Result) Regressed() bool { return len(r.Regressions()) > 0 }
 

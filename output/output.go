@@ -6,8 +6,8 @@
 // metrics are aggregated per second before any output sees them.
 //
 // package output imports only metrics and scenario (and perftest for the
-// report's API types); the runner emits into it and the reporters
-// implement it. cmd/perfcase chooses outputs by flag from one table, so a
+// report's API types, compare for a comparison with a baseline); the
+// runner emits into it and the reporters implement it. cmd/perfcase chooses outputs by flag from one table, so a
 // new output is its own file and one row there.
 package output
 
@@ -15,6 +15,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/perfcase/perfcase/compare"
 	"github.com/perfcase/perfcase/metrics"
 	"github.com/perfcase/perfcase/scenario"
 )
@@ -81,6 +82,18 @@ type Finished struct {
 	// ('perfcase report'): only outputs that render the report take it.
 	Run    *metrics.Run
 	Report *Report
+	// Comparison is the run compared with a baseline ('run --baseline'),
+	// nil when none was asked for: the baseline output sets it, ending
+	// before the outputs that render it. 'perfcase compare' ends the
+	// JUnit and Markdown outputs with a Finished that holds only a
+	// Comparison.
+	Comparison *Comparison
+}
+
+// Comparison is a run compared with its baseline.
+type Comparison struct {
+	Baseline string // where the baseline came from: its file, or the report service's URL
+	Result   *compare.Result
 }
 
 // List is several outputs as one, each called in order.

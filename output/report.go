@@ -60,6 +60,9 @@ type PerfcaseInfo struct {
 	// when none; CI is what the CI system said about the build.
 	Labels map[string]string `json:"labels"`
 	CI     PerfcaseCI        `json:"ci"`
+	// Curves are every series' per-second records over time, folded into
+	// buckets when the run is long or has many series.
+	Curves PerfcaseCurves `json:"curves"`
 }
 
 // PerfcaseCI is the CI build that made the run; "" where the CI system

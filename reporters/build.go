@@ -1,8 +1,8 @@
 package reporters
 
 import (
+	"bytes"
 	"encoding/json"
-	"fmt"
 	"io"
 	"maps"
 	"math"
@@ -18,13 +18,19 @@ import (
 
 // WriteJSON writes the finished run's report JSON indented, its fields
 // in the order of the Go types, so the same run always gives the same
-// bytes.
+// bytes; an array of numbers or strings is on one line.
 func WriteJSON(w io.Writer, f *output.Finished) error {
-	enc := json.NewEncoder(w)
+	var compact, out bytes.Buffer
+	enc := json.NewEncoder(&compact)
 	// Keep ">5s" and error messages readable instead of \u003e.
 	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	return enc.Encode(f.Report)
+	if err := enc.Encode(f.Report); err != nil {
+		return err
+	}
+	out.Grow(compact.Len() + compact.Len()/4)
+	indentJSON(&out, compact.Bytes())
+	_, err := w.Write(out.Bytes())
+	return err
 }
 
 // Finish is a finished run as every output takes it: the run, and its
@@ -68,6 +74,7 @@ func PerfTestReport(run *metrics.Run) *output.Report {
 		vum += v.vum
 	}
 	res.TaskInfo = &perftest.ReportTaskInfo{Vum: num(round(vum, 2))}
+	res.Perfcase.Curves = newCurves(views)
 	return &output.Report{Code: successCode, Message: "success", Result: res}
 }
 
@@ -593,23 +600,13 @@ func outline(run *metrics.Run, views []*caseView, tl *timeline) *perftest.Report
 // respTimeRange renders the run's requests by response-time range as
 // "percent%(count)", the percentage with one decimal.
 func respTimeRange(views []*caseView) map[string]string {
-	var counts [len(metrics.RangeNames)]int64
-	var total int64
+	counts := make([]int64, len(metrics.RangeNames))
 	for _, v := range views {
 		for i, n := range v.reqs.Ranges {
 			counts[i] += n
-			total += n
 		}
 	}
-	m := make(map[string]string, len(counts))
-	for i, name := range metrics.RangeNames {
-		pct := 0.0
-		if total > 0 {
-			pct = 100 * float64(counts[i]) / float64(total)
-		}
-		m[name] = fmt.Sprintf("%.1f%%(%d)", pct, counts[i])
-	}
-	return m
+	return output.RespTimeRange(counts)
 }
 
 // perfcaseInfo collects what the API has no place for.
@@ -794,9 +791,7 @@ func traffic(wire []metrics.Counts, secs float64) (avg, hi, lo *float64) {
 }
 
 // ms is a duration in milliseconds, to the microsecond.
-func ms(d time.Duration) *float64 {
-	return num(float64(d.Round(time.Microsecond)) / float64(time.Millisecond))
-}
+func ms(d time.Duration) *float64 { return num(millis3(d)) }
 
 // ratio is a/b rounded to places decimals; null when b is 0, where the
 // ratio means nothing.

@@ -285,7 +285,7 @@ func TestReportFieldNames(t *testing.T) {
 	}
 	perfcase := result["perfcase"].(map[string]any)
 	if got, want := keys(perfcase), sorted([]string{"run_id", "scenario", "file", "status", "reason", "passed", "verdict", "exit_code", "kpis", "errors", "stages",
-		"cases", "probe_steps", "manual_changes", "sla_triggers", "rendezvous", "connections", "labels", "ci"}); !slices.Equal(got, want) {
+		"cases", "probe_steps", "manual_changes", "sla_triggers", "rendezvous", "connections", "labels", "ci", "curves"}); !slices.Equal(got, want) {
 		t.Errorf("perfcase keys = %v, want %v", got, want)
 	}
 	if got, want := keys(perfcase["ci"]), sorted([]string{"system", "commit", "branch", "pipeline_url"}); !slices.Equal(got, want) {

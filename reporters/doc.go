@@ -11,6 +11,10 @@
 // for a log (LiveLines). docs/report-json.md describes the JSON file
 // field by field.
 //
+// The summary, JUnit and Markdown also render a comparison with a
+// baseline (output.Finished.Comparison), which package compare judged:
+// after the run's figures, or alone for 'perfcase compare'.
+//
 // Every renderer reads the run's verdict (metrics.Run.Verdict, or the
 // report's perfcase.verdict) and never judges again. Every renderer is a
 // pure function of its input: it must not run anything, read the clock or

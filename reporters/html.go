@@ -36,16 +36,6 @@ var (
 
 var htmlTemplate = template.Must(template.New("report").Parse(htmlSource))
 
-// MaxChartPoints is the most points a chart series of the HTML report
-// holds: 45 minutes of seconds. A longer run's series are averaged over
-// buckets of several seconds, as PerfTest down-samples its charts past 45
-// minutes, so that a two-hour run's page stays small and quick.
-const MaxChartPoints = 2700
-
-// bucketSteps are the bucket lengths, in seconds, a long run's series are
-// averaged over: the shortest that fits MaxChartPoints.
-var bucketSteps = []int{1, 2, 3, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600}
-
 // maxHTMLErrors is the most error messages the page lists; the report
 // JSON keeps them all.
 const maxHTMLErrors = 100
@@ -60,9 +50,11 @@ const maxHTMLErrors = 100
 //
 // It renders what the report holds and nothing else. The per-second
 // series are the whole run's (result.brokens), except tp99, which is per
-// case (perfcase.cases[].tp99_per_second): the report has no series per
-// request. A report of the PerfTest API itself, without perfcase's
-// additions, renders too, from its statistics table.
+// case (perfcase.cases[].tp99_per_second); a reader can pick one
+// request, transaction or case to see its own throughput, failures and
+// response times (perfcase.curves) in their place. A report of the
+// PerfTest API itself, without perfcase's additions, renders too, from
+// its statistics table.
 func WriteHTML(w io.Writer, f *output.Finished) error {
 	return htmlTemplate.Execute(w, newHTMLPage(f.Report))
 }

@@ -138,24 +138,25 @@
     return uPlot.rangeNum(0, max > 0 ? max : 1, 0.1, true);
   }
 
-  // timeChart charts series of data.series against time; each spec is
-  // [key, label, formatter, scale].
-  function timeChart(el, specs, axes) {
-    var present = specs.filter(function (s) { return data.series[s[0]]; });
+  // timeChart charts series of src (data, or a picked series: {x,
+  // series}) against time; each spec is [key, label, formatter, scale].
+  function timeChart(el, specs, axes, src) {
+    src = src || data;
+    var present = specs.filter(function (s) { return src.series[s[0]]; });
     if (!present.length) return null;
     var start = data.start;
     var series = [{
       label: "time",
       value: function (u, ts) { return ts == null ? "—" : clock(ts) + " (+" + elapsed(ts - start) + ")"; },
     }];
-    var cols = [data.x];
+    var cols = [src.x];
     present.forEach(function (s) {
       series.push({
         label: s[1], scale: s[3] || "y", stroke: COLORS[s[0]], width: 1.5, spanGaps: false,
         points: { show: false },
         value: function (u, v) { return v == null ? "—" : s[2](v); },
       });
-      cols.push(data.series[s[0]]);
+      cols.push(src.series[s[0]]);
     });
     var opts = {
       width: width(el), height: HEIGHT,
@@ -232,11 +233,28 @@
     return new uPlot(opts, [xs, rg.counts], el);
   }
 
+  // PICK_UNITS names what a picked series counts per second.
+  var PICK_UNITS = { "case": "requests/s", request: "requests/s", transaction: "transactions/s", passes: "passes/s" };
+
+  // picked is the series the reader picked ({c: case, s: series} of
+  // data.picks), or null for the whole run.
+  var picked = null;
+
   function chart(el) {
+    var p = picked;
     switch (el.getAttribute("data-chart")) {
       case "tps":
+        if (p) {
+          return timeChart(el, [["tps", PICK_UNITS[p.s.kind] || "samples/s", auto], ["error", "failed/s", auto]], [yAxis(auto)],
+            { x: p.c.x, series: { tps: p.s.tps, error: p.s.error } });
+        }
         return timeChart(el, [["tps", "requests/s", auto], ["error", "failed/s", auto]], [yAxis(auto)]);
       case "avg":
+        if (p) {
+          COLORS["tp99:0"] = TP99_COLORS[0];
+          return timeChart(el, [["avg", "avg ms", auto], ["tp99:0", "tp99 ms", auto]], [yAxis(auto)],
+            { x: p.c.x, series: { avg: p.s.avg, "tp99:0": p.s.tp99 } });
+        }
         var specs = [["avg", "avg ms", auto]];
         (data.tp99 || []).forEach(function (c, i) {
           var key = "tp99:" + i;
@@ -287,6 +305,37 @@
     });
   }
 
+  // pick redraws the throughput and response-time charts with the series
+  // the select names ("case:series" in data.picks, "" the whole run),
+  // and says which in their captions; <html> gets data-picked.
+  function pick(select) {
+    var v = select.value.split(":");
+    var c = data.picks[+v[0]], s = c && c.series[+v[1]];
+    picked = select.value && s ? { c: c, s: s } : null;
+    ["tps", "avg"].forEach(function (key) {
+      var el = document.querySelector('[data-chart="' + key + '"]');
+      if (!el) return;
+      var i = plots.findIndex(function (u) { return u.root.parentNode === el; });
+      if (i >= 0) plots[i].destroy();
+      var u = chart(el);
+      if (u) u._perfcaseDrawn = true;
+      if (u && i >= 0) plots[i] = u;
+      else if (u) plots.push(u);
+      else if (i >= 0) plots.splice(i, 1);
+      var cap = el.closest("figure").querySelector("figcaption small");
+      if (!cap.hasAttribute("data-run")) cap.setAttribute("data-run", cap.textContent);
+      cap.textContent = picked ? select.options[select.selectedIndex].text + (c.step > 1 ? ", in buckets of " + c.step + " s" : "")
+        : cap.getAttribute("data-run");
+    });
+    root.setAttribute("data-picked", select.value);
+  }
+
+  function pickable() {
+    var select = document.getElementById("series-pick");
+    if (!select || !data || !data.picks || typeof uPlot === "undefined") return;
+    select.addEventListener("change", function () { pick(select); });
+  }
+
   // ---- tables -----------------------------------------------------------
 
   function sortable(table) {
@@ -324,4 +373,5 @@
   document.querySelectorAll("table.stats").forEach(sortable);
   document.querySelectorAll("input.filter").forEach(filterable);
   renderCharts();
+  pickable();
 })();

@@ -29,6 +29,34 @@ type chartData struct {
 	TP99    []chartCaseSeries `json:"tp99"`
 	Markers []chartMarker     `json:"markers"`
 	Ranges  *chartRanges      `json:"ranges"`
+	// Picks are, per case, the series a reader can pick to chart on
+	// their own, from the report's curves (perfcase.curves); empty when
+	// the report has none.
+	Picks []chartPickCase `json:"picks"`
+}
+
+// chartPickCase is one case's series over time, on X's scale, in buckets
+// of Step seconds: the report's curves as the throughput and
+// response-time charts draw them.
+type chartPickCase struct {
+	Case   string      `json:"case"`
+	Step   int         `json:"step"`
+	X      chartSeries `json:"x"`
+	Series []chartPick `json:"series"`
+}
+
+// chartPick is one series: samples and failures per second (a rate over
+// each bucket; the last bucket left out when it lasted under a second,
+// as the run's charts leave out its partial last second), and the
+// average and tp99 response times (ms).
+type chartPick struct {
+	Kind  string      `json:"kind"` // output.Curve…
+	Name  string      `json:"name"`
+	Label string      `json:"-"` // the page's name for it
+	TPS   chartSeries `json:"tps"`
+	Error chartSeries `json:"error"`
+	Avg   chartSeries `json:"avg"`
+	TP99  chartSeries `json:"tp99"`
 }
 
 // chartMarker is a time the charts mark: a stage's start, the peak a
@@ -71,7 +99,8 @@ func (s chartSeries) MarshalJSON() ([]byte, error) {
 
 func newChartData(res *output.RunResult) *chartData {
 	start, offset := chartStart(res)
-	cd := &chartData{Start: start, Offset: offset, Step: 1, Series: map[string]chartSeries{}, TP99: []chartCaseSeries{}, Markers: []chartMarker{}}
+	cd := &chartData{Start: start, Offset: offset, Step: 1, Series: map[string]chartSeries{}, TP99: []chartCaseSeries{}, Markers: []chartMarker{},
+		Picks: chartPicks(&res.Perfcase.Curves, offset)}
 	if rs := htmlRanges(res.RespTimeRange); rs != nil {
 		cd.Ranges = &chartRanges{}
 		for _, name := range metrics.RangeNames {
@@ -146,6 +175,68 @@ func newChartData(res *output.RunResult) *chartData {
 		}
 	}
 	return cd
+}
+
+// chartPicks turns the report's curves into what the page charts when a
+// series is picked; offset is the run's UTC offset, as X is shifted.
+func chartPicks(cv *output.PerfcaseCurves, offset string) []chartPickCase {
+	picks := []chartPickCase{}
+	var names []string
+	for _, cc := range cv.Cases {
+		names = append(names, cc.Case)
+	}
+	if cv.Check(names) != nil {
+		// A report file with broken curves still renders, without them.
+		return picks
+	}
+	off := zoneSeconds(offset)
+	for _, cc := range cv.Cases {
+		p := chartPickCase{Case: cc.Case, Step: max(cv.Step, 1), X: chartSeries{}, Series: []chartPick{}}
+		n := len(cc.VUs)
+		// secs is each bucket's length; the last ends with the case.
+		secs := make([]float64, n)
+		for k := range n {
+			from := cc.Start + int64(k*p.Step)*1000
+			p.X = append(p.X, float64(from)/1000+off)
+			secs[k] = float64(p.Step)
+			if k == n-1 {
+				secs[k] = min(float64(cc.End-from)/1000, secs[k])
+			}
+		}
+		if n > 1 && secs[n-1] < 1 {
+			secs[n-1] = 0
+		}
+		for i := range cc.Series {
+			s := &cc.Series[i]
+			pk := chartPick{Kind: s.Kind, Name: s.Name, Label: pickLabel(s.Kind, s.Name, cc.Case), TPS: make(chartSeries, n), Error: make(chartSeries, n),
+				Avg: make(chartSeries, n), TP99: make(chartSeries, n)}
+			for k := range n {
+				count := float64(s.Count[k])
+				pk.TPS[k], pk.Error[k] = math.NaN(), math.NaN()
+				if secs[k] > 0 {
+					pk.TPS[k], pk.Error[k] = count/secs[k], float64(s.Failed(k))/secs[k]
+				}
+				pk.Avg[k], pk.TP99[k] = math.NaN(), s.TP99[k]
+				if count > 0 {
+					pk.Avg[k] = s.RTSum[k] / count
+				}
+			}
+			p.Series = append(p.Series, pk)
+		}
+		picks = append(picks, p)
+	}
+	return picks
+}
+
+// pickLabel names a series in the page's list of series.
+func pickLabel(kind, name, c string) string {
+	switch kind {
+	case output.CurveCase:
+		return "all requests of case " + c
+	case output.CurvePasses:
+		return "passes of case " + c
+	}
+	return kind + " " + name + " (case " + c + ")"
 }
 
 // lastSecond is how much of its last second, in (0, 1], the run's n
@@ -227,21 +318,11 @@ func chartStart(res *output.RunResult) (float64, string) {
 }
 
 // chartTimes is the time of each bucket of step seconds, step the
-// shortest of bucketSteps that keeps n seconds within MaxChartPoints. A
-// second without a time stamp is one second after the one before.
+// report's fold rule for one series (foldStep). A second without a time
+// stamp is one second after the one before.
 func chartTimes(stamps []string, n int, start float64, offset string) (chartSeries, int) {
-	step := bucketSteps[len(bucketSteps)-1]
-	for _, s := range bucketSteps {
-		if (n+s-1)/s <= MaxChartPoints {
-			step = s
-			break
-		}
-	}
-	off := 0.0
-	if t, err := time.Parse("-07:00", offset); err == nil {
-		_, o := t.Zone()
-		off = float64(o)
-	}
+	step := foldStep(n, 1)
+	off := zoneSeconds(offset)
 	xs := make(chartSeries, 0, (n+step-1)/step)
 	prev := start - 1
 	for k := range n {
@@ -257,6 +338,17 @@ func chartTimes(stamps []string, n int, start float64, offset string) (chartSeri
 		prev = x
 	}
 	return xs, step
+}
+
+// zoneSeconds is a UTC offset ("+08:00") in seconds; 0 when it does not
+// read as one.
+func zoneSeconds(offset string) float64 {
+	t, err := time.Parse("-07:00", offset)
+	if err != nil {
+		return 0
+	}
+	_, o := t.Zone()
+	return float64(o)
 }
 
 // downsampleMean averages s over buckets of step of its n seconds; a second

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -603,6 +604,7 @@ func TestHTMLInBrowser(t *testing.T) {
 			t.Logf("%s: %d KB, charts drawn in %s ms", path, buf.Len()/1000, ms[1])
 			if c.name == "html-report" {
 				interact(t, bin, path, buf.Bytes())
+				pickInBrowser(t, bin, path, buf.Bytes(), c.report)
 			}
 			if c.shot {
 				png := filepath.Join(dir, c.name+".png")
@@ -662,6 +664,102 @@ func interact(t *testing.T, bin, path string, page []byte) {
 	}
 	if zoom[1] != "100-400 100-400 100-400 100-400 100-400" {
 		t.Errorf("after zooming the first chart, the charts' x ranges are %s", zoom[1])
+	}
+}
+
+// pickScript picks the request "POST /login" (series 2 of case 0: after
+// the case's row and "GET /"), then writes on <html> what the
+// throughput and response-time charts hold, then picks the whole run
+// again and writes how many points the throughput chart has.
+const pickScript = `<script>
+function perfcaseChart(key) {
+  return window.perfcaseCharts.filter(function (u) { return u.root.parentNode.getAttribute("data-chart") === key; })[0];
+}
+setTimeout(function () {
+  var sel = document.getElementById("series-pick"), root = document.documentElement;
+  sel.value = "0:2";
+  sel.dispatchEvent(new Event("change"));
+  setTimeout(function () {
+    var tps = perfcaseChart("tps"), avg = perfcaseChart("avg");
+    root.setAttribute("data-pick-tps", tps.data[1].join(","));
+    root.setAttribute("data-pick-error", tps.data[2].join(","));
+    root.setAttribute("data-pick-avg", avg.data[1].join(","));
+    root.setAttribute("data-pick-tp99", avg.data[2].join(","));
+    root.setAttribute("data-pick-labels", tps.series.concat(avg.series).map(function (s) { return s.label; }).join("|"));
+    root.setAttribute("data-pick-caption", tps.root.closest("figure").querySelector("figcaption small").textContent);
+    root.setAttribute("data-pick-canvases", document.querySelectorAll(".uplot canvas").length);
+    sel.value = "";
+    sel.dispatchEvent(new Event("change"));
+    setTimeout(function () { root.setAttribute("data-unpick-x", perfcaseChart("tps").data[0].length); }, 50);
+  }, 100);
+}, 100);
+</script>`
+
+// pickInBrowser checks, in the browser, that picking a request redraws
+// the throughput and response-time charts with that request's curves
+// from the report (step 1: its count, failures, average and tp99 of each
+// second), and that picking the whole run again brings the run's back.
+func pickInBrowser(t *testing.T, bin, path string, page []byte, rep *output.Report) {
+	t.Helper()
+	probe := strings.TrimSuffix(path, ".html") + "-pick.html"
+	if err := os.WriteFile(probe, bytes.Replace(page, []byte("</body>"), []byte(pickScript+"</body>"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Remove(probe)
+	dom := headless(t, bin, "--virtual-time-budget=5000", "--window-size=1400,3000", "--dump-dom", "file://"+probe)
+	html := regexp.MustCompile(`<html[^>]*>`).FindString(dom)
+	if m := regexp.MustCompile(`data-error="([^"]*)"`).FindStringSubmatch(html); m != nil {
+		t.Fatalf("a script error: %s", m[1])
+	}
+	attr := func(name string) string {
+		m := regexp.MustCompile(name + `="([^"]*)"`).FindStringSubmatch(html)
+		if m == nil {
+			t.Fatalf("the pick script did not write %s: %s", name, html)
+		}
+		return m[1]
+	}
+	cv := rep.Result.Perfcase.Curves
+	s := cv.Cases[0].Find(output.CurveRequest, "POST /login")
+	if cv.Step != 1 || s == nil || attr("data-picked") != "" {
+		t.Fatalf("step %d, series %v", cv.Step, s)
+	}
+	values := func(name string) []float64 {
+		var out []float64
+		for _, f := range strings.Split(attr(name), ",") {
+			v, err := strconv.ParseFloat(f, 64)
+			if err != nil {
+				v = math.NaN()
+			}
+			out = append(out, v)
+		}
+		return out
+	}
+	near := func(a, b float64) bool { return math.IsNaN(a) && math.IsNaN(b) || math.Abs(a-b) < 0.0015 }
+	tps, errs, avg, tp99 := values("data-pick-tps"), values("data-pick-error"), values("data-pick-avg"), values("data-pick-tp99")
+	if len(tps) != s.Buckets() || len(avg) != s.Buckets() {
+		t.Fatalf("the picked charts have %d and %d points, the request %d buckets", len(tps), len(avg), s.Buckets())
+	}
+	for k := range s.Buckets() {
+		wantAvg := math.NaN()
+		if s.Count[k] > 0 {
+			wantAvg = s.RTSum[k] / float64(s.Count[k])
+		}
+		if !near(tps[k], float64(s.Count[k])) || !near(errs[k], float64(s.Failed(k))) || !near(avg[k], wantAvg) || !near(tp99[k], s.TP99[k]) {
+			t.Fatalf("second %d: the charts show %v/s, %v failed/s, avg %v, tp99 %v; the request's curves %d, %d, %v, %v",
+				k, tps[k], errs[k], avg[k], tp99[k], s.Count[k], s.Failed(k), wantAvg, s.TP99[k])
+		}
+	}
+	if got := attr("data-pick-labels"); got != "time|requests/s|failed/s|time|avg ms|tp99 ms" {
+		t.Errorf("the picked charts' series: %s", got)
+	}
+	if got := attr("data-pick-caption"); got != "request POST /login (case shop)" {
+		t.Errorf("the throughput chart's caption: %q", got)
+	}
+	if n, _ := strconv.Atoi(attr("data-pick-canvases")); n < 6 {
+		t.Errorf("%d canvases after picking, want 6", n)
+	}
+	if got, want := attr("data-unpick-x"), strconv.Itoa(len(rep.Result.Brokens.CommonTimeStamps)); got != want {
+		t.Errorf("back to the whole run, the throughput chart has %s points, want %s", got, want)
 	}
 }
 

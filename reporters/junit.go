@@ -38,7 +38,7 @@ type junitSuites struct {
 	Errors    int          `xml:"errors,attr"`
 	Skipped   int          `xml:"skipped,attr"`
 	Time      string       `xml:"time,attr"`
-	Timestamp string       `xml:"timestamp,attr"`
+	Timestamp string       `xml:"timestamp,attr,omitempty"`
 	Suites    []junitSuite `xml:"testsuite"`
 }
 
@@ -49,10 +49,39 @@ type junitSuite struct {
 	Errors     int             `xml:"errors,attr"`
 	Skipped    int             `xml:"skipped,attr"`
 	Time       string          `xml:"time,attr"`
-	Timestamp  string          `xml:"timestamp,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
 	Properties []junitProperty `xml:"properties>property"`
 	Cases      []junitCase     `xml:"testcase"`
 	SystemOut  junitText       `xml:"system-out"`
+	// names counts each classname and name, to keep every test's
+	// identity distinct.
+	names map[string]int
+}
+
+// add adds a test, counting it; a second test of the same classname and
+// name gets " (2)" after its name.
+func (s *junitSuite) add(tc junitCase) {
+	if s.names == nil {
+		s.names = map[string]int{}
+	}
+	key := tc.Classname + "\x00" + tc.Name
+	s.names[key]++
+	if n := s.names[key]; n > 1 {
+		tc.Name += " (" + strconv.Itoa(n) + ")"
+	}
+	if tc.Time == "" {
+		tc.Time = junitSeconds(0)
+	}
+	s.Tests++
+	switch {
+	case tc.Failure != nil:
+		s.Failures++
+	case tc.Error != nil:
+		s.Errors++
+	case tc.Skipped != nil:
+		s.Skipped++
+	}
+	s.Cases = append(s.Cases, tc)
 }
 
 // junitText is text written as CDATA, so that a summary's lines stay lines
@@ -72,6 +101,12 @@ type junitCase struct {
 	Time      string        `xml:"time,attr"`
 	Failure   *junitProblem `xml:"failure"`
 	Error     *junitProblem `xml:"error"`
+	Skipped   *junitSkipped `xml:"skipped"`
+}
+
+// junitSkipped is a test that could not be judged, and why.
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 // junitProblem is a <failure> or an <error>: a one-line message, a type,
@@ -97,23 +132,37 @@ type junitProblem struct {
 //     the case sent requests and not one succeeded: what makes perfcase
 //     exit 3. So a case without KPIs still appears.
 //
-// Its <system-out> is the case's summary as the terminal shows it. Times
-// are seconds with three decimals; timestamps are in UTC. The same run
-// always gives the same bytes.
+// Its <system-out> is the case's summary as the terminal shows it. When
+// the run was compared with a baseline (f.Comparison), a last
+// <testsuite> "comparison with the baseline" holds a test per limit of
+// every row both runs have, failed with type "regression" when the
+// change is past the limit (see junitComparisonSuite); 'perfcase
+// compare --junit' writes that suite alone. Times are seconds with three
+// decimals; timestamps are in UTC. The same run always gives the same
+// bytes.
 func WriteJUnit(w io.Writer, f *output.Finished) error {
-	run := f.Run
-	doc := junitSuites{
-		Name:      run.Name,
-		Time:      junitSeconds(run.End.Sub(run.Start)),
-		Timestamp: junitTimestamp(run.Start),
-		Suites:    []junitSuite{},
-	}
-	for i, c := range run.Cases {
-		s := junitCaseSuite(run, c, &run.Verdict.Cases[i])
+	doc := junitSuites{Suites: []junitSuite{}}
+	add := func(s junitSuite) {
 		doc.Tests += s.Tests
 		doc.Failures += s.Failures
 		doc.Errors += s.Errors
+		doc.Skipped += s.Skipped
 		doc.Suites = append(doc.Suites, s)
+	}
+	if run := f.Run; run != nil {
+		doc.Name = run.Name
+		doc.Time = junitSeconds(run.End.Sub(run.Start))
+		doc.Timestamp = junitTimestamp(run.Start)
+		for i, c := range run.Cases {
+			add(junitCaseSuite(run, c, &run.Verdict.Cases[i]))
+		}
+	}
+	if c := f.Comparison; c != nil {
+		s := junitComparisonSuite(c)
+		if f.Run == nil {
+			doc.Name, doc.Time, doc.Timestamp = c.Result.New.Scenario, s.Time, s.Timestamp
+		}
+		add(s)
 	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
@@ -148,25 +197,6 @@ func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult, v *metrics.CaseVerd
 		}
 	}
 	caseClass := run.Name + "." + cs.Name
-	names := map[string]int{} // classname and name, to keep every test's identity distinct
-	add := func(tc junitCase) {
-		key := tc.Classname + "\x00" + tc.Name
-		names[key]++
-		if n := names[key]; n > 1 {
-			tc.Name += " (" + strconv.Itoa(n) + ")"
-		}
-		if tc.Time == "" {
-			tc.Time = junitSeconds(0)
-		}
-		s.Tests++
-		if tc.Failure != nil {
-			s.Failures++
-		}
-		if tc.Error != nil {
-			s.Errors++
-		}
-		s.Cases = append(s.Cases, tc)
-	}
 
 	for _, k := range c.KPIs {
 		tc := junitCase{Name: k.Source, Classname: caseClass}
@@ -185,7 +215,7 @@ func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult, v *metrics.CaseVerd
 				Text:    fmt.Sprintf("%s: checkpoint %s missed: observed %s, threshold %s\n", scope, k.Source, obs, thr),
 			}
 		}
-		add(tc)
+		s.add(tc)
 	}
 
 	for _, tr := range c.SLA {
@@ -198,7 +228,7 @@ func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult, v *metrics.CaseVerd
 		if tr.Stopped {
 			action = "stopped the run"
 		}
-		add(junitCase{
+		s.add(junitCase{
 			Name:      "SLA rule " + tr.Rule + ": " + tr.KPI,
 			Classname: caseClass,
 			Failure: &junitProblem{
@@ -232,7 +262,7 @@ func junitCaseSuite(run *metrics.Run, c *metrics.CaseResult, v *metrics.CaseVerd
 		}
 		ran.Error = &junitProblem{Message: msg, Type: junitUnusable, Text: text}
 	}
-	add(ran)
+	s.add(ran)
 
 	s.SystemOut = junitText{xmlChars(junitSystemOut(c, v, reqs, passedWords(run.Status)))}
 	for i := range s.Cases {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/perfcase/perfcase/internal/testsupport"
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/output"
 )
 
 // What a CI server reads of the JUnit XML, decoded independently of the
@@ -51,6 +52,9 @@ type xCase struct {
 	Time      string    `xml:"time,attr"`
 	Failure   *xProblem `xml:"failure"`
 	Error     *xProblem `xml:"error"`
+	Skipped   *struct {
+		Message string `xml:"message,attr"`
+	} `xml:"skipped"`
 }
 
 type xProblem struct {
@@ -70,11 +74,17 @@ var (
 // zone, and the same run gives the same bytes.
 func junitXML(t *testing.T, run *metrics.Run) (*xSuites, string) {
 	t.Helper()
+	return junitOf(t, func() *output.Finished { return finished(run) })
+}
+
+// junitOf is junitXML of what fin makes, rendered twice.
+func junitOf(t *testing.T, fin func() *output.Finished) (*xSuites, string) {
+	t.Helper()
 	var buf, again bytes.Buffer
-	if err := WriteJUnit(&buf, finished(run)); err != nil {
+	if err := WriteJUnit(&buf, fin()); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteJUnit(&again, finished(run)); err != nil {
+	if err := WriteJUnit(&again, fin()); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(buf.Bytes(), again.Bytes()) {
@@ -85,9 +95,9 @@ func junitXML(t *testing.T, run *metrics.Run) (*xSuites, string) {
 	if err := xml.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatalf("the JUnit XML does not parse: %v\n%s", err, buf.String())
 	}
-	var tests, failures, errs int
+	var tests, failures, errs, skips int
 	for _, s := range doc.Suites {
-		var f, e int
+		var f, e, sk int
 		for _, c := range s.Cases {
 			if c.Failure != nil {
 				f++
@@ -95,22 +105,25 @@ func junitXML(t *testing.T, run *metrics.Run) (*xSuites, string) {
 			if c.Error != nil {
 				e++
 			}
+			if c.Skipped != nil {
+				sk++
+			}
 			if !junitSecondsRE.MatchString(c.Time) {
 				t.Errorf("testcase %q: time %q, want seconds with 3 decimals", c.Name, c.Time)
 			}
 		}
-		if s.Tests != len(s.Cases) || s.Failures != f || s.Errors != e || s.Skipped != 0 {
-			t.Errorf("testsuite %s: tests %d failures %d errors %d skipped %d; it holds %d testcases, %d failed, %d errored",
-				s.Name, s.Tests, s.Failures, s.Errors, s.Skipped, len(s.Cases), f, e)
+		if s.Tests != len(s.Cases) || s.Failures != f || s.Errors != e || s.Skipped != sk {
+			t.Errorf("testsuite %s: tests %d failures %d errors %d skipped %d; it holds %d testcases, %d failed, %d errored, %d skipped",
+				s.Name, s.Tests, s.Failures, s.Errors, s.Skipped, len(s.Cases), f, e, sk)
 		}
 		if !junitSecondsRE.MatchString(s.Time) || !junitStampRE.MatchString(s.Timestamp) {
 			t.Errorf("testsuite %s: time %q timestamp %q", s.Name, s.Time, s.Timestamp)
 		}
-		tests, failures, errs = tests+s.Tests, failures+s.Failures, errs+s.Errors
+		tests, failures, errs, skips = tests+s.Tests, failures+s.Failures, errs+s.Errors, skips+s.Skipped
 	}
-	if doc.Tests != tests || doc.Failures != failures || doc.Errors != errs {
-		t.Errorf("testsuites: tests %d failures %d errors %d; the suites add up to %d, %d, %d",
-			doc.Tests, doc.Failures, doc.Errors, tests, failures, errs)
+	if doc.Tests != tests || doc.Failures != failures || doc.Errors != errs || doc.Skipped != skips {
+		t.Errorf("testsuites: tests %d failures %d errors %d skipped %d; the suites add up to %d, %d, %d, %d",
+			doc.Tests, doc.Failures, doc.Errors, doc.Skipped, tests, failures, errs, skips)
 	}
 	if !junitSecondsRE.MatchString(doc.Time) || !junitStampRE.MatchString(doc.Timestamp) {
 		t.Errorf("testsuites: time %q timestamp %q", doc.Time, doc.Timestamp)

@@ -16,13 +16,22 @@ import (
 // terminal summary's words, then per case the table of its requests,
 // transactions and passes, its checkpoints with threshold and observed
 // value, and, when there is something to say, missed starts, the peak a
-// probe found, SLA triggers and the first error messages.
+// probe found, SLA triggers and the first error messages; last, when the
+// run was compared with a baseline, the comparison (see mdComparison),
+// which 'perfcase compare --summary-md' writes alone.
 //
 // Names, KPIs and messages are code spans, so that Markdown in them is
 // shown as written; a pipe in a table cell is escaped.
 func WriteMarkdown(w io.Writer, f *output.Finished) error {
 	run := f.Run
 	var b strings.Builder
+	if run == nil {
+		if f.Comparison != nil {
+			writeComparisonMarkdown(&b, f.Comparison)
+		}
+		_, err := io.WriteString(w, strings.TrimRight(b.String(), "\n")+"\n")
+		return err
+	}
 	mark := "❌"
 	if run.Verdict.State == metrics.VerdictPassed {
 		mark = "✅"
@@ -46,6 +55,9 @@ func WriteMarkdown(w io.Writer, f *output.Finished) error {
 	b.WriteString(".\n\n")
 	for i, c := range run.Cases {
 		mdCase(&b, c, &run.Verdict.Cases[i], passedWords(run.Status))
+	}
+	if f.Comparison != nil {
+		mdComparison(&b, "###", f.Comparison)
 	}
 	// Every block ends with a blank line; the file with one newline.
 	_, err := io.WriteString(w, strings.TrimRight(b.String(), "\n")+"\n")

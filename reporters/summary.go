@@ -23,8 +23,9 @@ const (
 // the first error messages and the KPI verdicts, and, only when there is
 // something to say, how latency was timed, missed starts, the peak a
 // probe found, its steps, manual changes, SLA triggers and rendezvous
-// points; then one line that says how the run went. It prints plain
-// text, no colours, so it reads the same in a CI log.
+// points; then one line that says how the run went, and the comparison
+// with a baseline when there is one. It prints plain text, no colours,
+// so it reads the same in a CI log.
 func WriteSummary(w io.Writer, f *output.Finished) error {
 	run := f.Run
 	var b strings.Builder
@@ -41,6 +42,9 @@ func WriteSummary(w io.Writer, f *output.Finished) error {
 	b.WriteByte('\n')
 	b.WriteString(verdict(run))
 	b.WriteByte('\n')
+	if f.Comparison != nil {
+		writeComparisonText(&b, f.Comparison)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -331,14 +331,13 @@ func tableItem(d *perftest.CaseReportDetails) perftest.ReportdetailItemInfo {
 	return item
 }
 
-// chart serves 4.6.3: a detail's curves over time. The report carries
-// per-second series for the whole run only (result.brokens), so the one
-// detail whose curves it holds is the case's own row in a run of one
-// case. Per-request curves wait for the output seam's per-series second
-// records to reach the report (issue 11 §2, issue 12); until then a
-// request's or transaction's chart, or a case's in a run of several,
-// has a null broken_list and resp_time_range and says why in err_message:
-// the service draws nothing it does not have.
+// chart serves 4.6.3: a detail's curves over time — the case's own row
+// (its requests taken together), a request's or a transaction's — from
+// the report's per-series curves (perfcase.curves), per bucket of the
+// report's step, in the reference's shapes, with the series' own
+// response-time ranges. brokens_limit_count bounds the points as 4.6.1's
+// does. A report written before perfcase put curves in reports has none
+// to give: broken_list is null and err_message says why.
 func (s *Server) chart(w http.ResponseWriter, r *http.Request) {
 	tr, i, ok := s.detailCall(w, r)
 	if !ok {
@@ -362,27 +361,43 @@ func (s *Server) chart(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	res := tr.report.Result
+	cv := &tr.report.Result.Perfcase.Curves
+	var series *output.PerfcaseSeriesCurve
+	if i < len(cv.Cases) {
+		series = cv.Cases[i].Find(curveKind(det.Kind), det.Name)
+	}
 	var out perftest.TaskCaseAwChartResult
 	switch {
-	case det.Kind != store.KindCase:
-		out.ErrMessage = str(fmt.Sprintf("the report of run %s has no per-second series for %q: perfcase reports carry the run's series and each case's tp99 per second, not yet each request's", tr.run.UUID, det.Name))
-	case len(tr.cases) > 1:
-		out.ErrMessage = str(fmt.Sprintf("the report of run %s has per-second series for its %d cases together, not for case %q alone", tr.run.UUID, len(tr.cases), det.Name))
-	case res.Brokens == nil:
-		out.ErrMessage = str(fmt.Sprintf("the report of run %s has no per-second series", tr.run.UUID))
-	default:
-		b := downsample(res.Brokens, limit)
-		out.BrokenList = &perftest.BrokenList{
-			BrandBrokenS:     b.BrandBrokens,
-			CommonTimeStamps: b.CommonTimeStamps,
-			RespcodeBrokenS:  b.RespcodeBrokens,
-			TpsBrokenS:       b.TpsBrokens,
-			VusersBrokenS:    b.VusersBrokens,
-		}
-		out.RespTimeRange = res.RespTimeRange
+	case len(cv.Cases) == 0:
+		out.ErrMessage = str(fmt.Sprintf("the report of run %s has no curves for %q: it was written by a perfcase that did not yet put each series' seconds in its reports (result.perfcase.curves)", tr.run.UUID, det.Name))
+	case series == nil:
+		out.ErrMessage = str(fmt.Sprintf("the curves of run %s have no series for %q", tr.run.UUID, det.Name))
 	}
+	if out.ErrMessage != nil {
+		writeResult(w, http.StatusOK, out)
+		return
+	}
+	b := downsample(cv.Cases[i].Brokens(series, cv.Step), limit)
+	out.BrokenList = &perftest.BrokenList{
+		BrandBrokenS:     b.BrandBrokens,
+		CommonTimeStamps: b.CommonTimeStamps,
+		RespcodeBrokenS:  b.RespcodeBrokens,
+		TpsBrokenS:       b.TpsBrokens,
+		VusersBrokenS:    b.VusersBrokens,
+	}
+	out.RespTimeRange = output.RespTimeRange(series.Ranges)
 	writeResult(w, http.StatusOK, out)
+}
+
+// curveKind is the kind of the report's curve a stored detail is.
+func curveKind(kind int) string {
+	switch kind {
+	case store.KindCase:
+		return output.CurveCase
+	case store.KindTransaction:
+		return output.CurveTransaction
+	}
+	return output.CurveRequest
 }
 
 // downsample averages each series over equal buckets of seconds so that

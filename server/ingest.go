@@ -80,6 +80,13 @@ func parseUpload(h http.Header, body []byte) (*ingested, error) {
 			return nil, newError(http.StatusUnprocessableEntity, 1, "result.cases[%d] is not case %q of result.perfcase.cases", i, pc.Cases[i].Case)
 		}
 	}
+	names := make([]string, len(pc.Cases))
+	for i, c := range pc.Cases {
+		names[i] = c.Case
+	}
+	if err := pc.Curves.Check(names); err != nil {
+		return nil, newError(http.StatusUnprocessableEntity, 1, "result.perfcase.%v", err)
+	}
 	if err := checkLabels(pc.Labels); err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -73,6 +74,8 @@ func TestUploadRefusals(t *testing.T) {
 	noRunID := bytes.Replace(report, []byte(`"run_id": "`+id+`"`), []byte(`"run_id": ""`), 1)
 	badType := bytes.Replace(report, []byte(`"pageIndex": 1`), []byte(`"pageIndex": "one"`), 1)
 	labels := bytes.Replace(report, []byte(`"labels": {}`), []byte(`"labels": {"bad key!": "x"}`), 1)
+	// A count column one bucket short: the report API would index past it.
+	curves := regexp.MustCompile(`"count": \[(\d+),`).ReplaceAll(report, []byte(`"count": [`))
 	for _, c := range []struct {
 		name    string
 		project string
@@ -93,6 +96,7 @@ func TestUploadRefusals(t *testing.T) {
 		{"no run id", "shop", write, noRunID, nil, 422, "CPTS.04220001", "no run id"},
 		{"a field of the wrong type", "shop", write, badType, nil, 422, "CPTS.04220001", "pageIndex"},
 		{"a bad label", "shop", write, labels, nil, 422, "CPTS.04220004", "bad key!"},
+		{"curves of uneven columns", "shop", write, curves, nil, 422, "CPTS.04220001", "result.perfcase.curves.cases[0].series[0].count has 3 buckets, vus 4"},
 		{"Idempotency-Key of another run", "shop", write, report, []string{"Idempotency-Key", "other"}, 422, "CPTS.04220002", "Idempotency-Key"},
 		{"a segment that is not one", "shop", write, report, []string{SegmentHeader, "3/3"}, 422, "CPTS.04220003", "I/N"},
 	} {

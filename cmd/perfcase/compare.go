@@ -2,13 +2,16 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 
 	"github.com/perfcase/perfcase/compare"
+	"github.com/perfcase/perfcase/output"
+	"github.com/perfcase/perfcase/reporters"
 )
 
-const compareUsage = `usage: perfcase compare [--max-regression LIMITS] [--json] BASE.json NEW.json
+const compareUsage = `usage: perfcase compare [--max-regression LIMITS] [--json] [--junit FILE] [--summary-md FILE] BASE.json NEW.json
 
 Compares two reports that 'perfcase run --out' wrote, row by row: every
 case, request and transaction, each with its average, tp50 to tp99 and
@@ -26,12 +29,19 @@ one: tp99=10%,avg_rt=10%,tps=5%,success_rate=0.5. Metrics: avg_rt, tp50,
 tp90, tp95, tp99, max_rt, tps (a case's passes per second), rps,
 success_rate, errors.
 
+--junit writes the comparison as JUnit XML (a test per limit of every
+row, failed on a regression), --summary-md as a Markdown table
+(regressions in bold; appended to $GITHUB_STEP_SUMMARY too when that is
+set), as 'perfcase run --baseline' adds them to its own.
+
 Example:
   perfcase compare baseline.json report.json
   perfcase compare --max-regression tp99=10%,success_rate=0.5,tps=5% baseline.json report.json
+  perfcase compare --junit compare.xml --summary-md compare.md baseline.json report.json
 
-Exit status: 0 no regression, 1 a regression, 2 a report cannot be read
-or the command line is invalid.
+Exit status: 0 no regression, 1 a regression, 2 a report cannot be read,
+an output file cannot be written or the command line is invalid, 3 an
+output could not be written after all.
 
 Flags:
 `
@@ -40,6 +50,8 @@ func runCompare(e *env, args []string) error {
 	fs := newFlagSet(e, "compare", compareUsage)
 	limitsFlag := fs.String("max-regression", "", "regression `limits`, e.g. tp99=10%,success_rate=0.5,tps=5% (default: the defaults above)")
 	asJSON := fs.Bool("json", false, "write the comparison as JSON instead of a table")
+	junit := fs.String("junit", "", "write the comparison as JUnit XML to `file`: a test per limit of every row")
+	md := fs.String("summary-md", "", "write the comparison as Markdown to `file` (and append it to $GITHUB_STEP_SUMMARY when that is set)")
 	files, done, err := fs.parseArgs(args)
 	if done || err != nil {
 		return err
@@ -50,6 +62,28 @@ func runCompare(e *env, args []string) error {
 	limits, err := compare.ParseLimits(*limitsFlag)
 	if err != nil {
 		return fs.mistake("--max-regression: %v", err)
+	}
+	// The same outputs as run's --junit and --summary-md, checked before
+	// anything is read.
+	var outs output.List
+	var errs []error
+	oc := &outputContext{e: e}
+	for _, o := range []struct {
+		path string
+		make func(*outputContext, string) (output.Output, error)
+	}{{*junit, fileOutput("the JUnit report", reporters.WriteJUnit)}, {*md, newMarkdownOutput}} {
+		if o.path == "" {
+			continue
+		}
+		out, err := o.make(oc, o.path)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		outs = append(outs, out)
+	}
+	if len(errs) > 0 {
+		return usageError("%v", errors.Join(errs...))
 	}
 	var runs [2]*compare.Run
 	for i, f := range files {
@@ -70,6 +104,9 @@ func runCompare(e *env, args []string) error {
 		err = compare.WriteText(e.stdout, res)
 	}
 	if err != nil {
+		return err
+	}
+	if err := outs.End(&output.Finished{Comparison: &output.Comparison{Baseline: files[0], Result: res}}); err != nil {
 		return err
 	}
 	if n := len(res.Regressions()); n > 0 {

@@ -37,24 +37,26 @@ type outputRow struct {
 
 // runOutputs is the table of run's outputs, in the order they end: the
 // run's own cost is measured and the CPU profile stopped before anything
-// is rendered, and the report JSON is on disk before the upload sends it.
+// is rendered, the comparison with a baseline is made before the outputs
+// that render it, and the report JSON is on disk before the upload sends
+// it.
 func runOutputs() []outputRow {
 	up := &runUploadOutput{}
 	base := &baselineOutput{up: up}
 	return []outputRow{
 		{flag: "self", isBool: true, help: "print the generator's own cost: CPU and allocations per request, peak memory", make: newSelfOutput},
 		{flag: "cpuprofile", help: "write a CPU profile of perfcase itself to `file` (go tool pprof)", make: newProfileOutput},
+		{flag: "baseline", input: true, flags: base.addFlags, make: base.output,
+			help: "compare the run with a baseline and exit 1 on a regression: a report `file`, or the report service's URL (with --project: the scenario's marked baseline); the summary, --junit and --summary-md include the comparison"},
 		{flag: "out", help: "write the report JSON to `file`", make: fileOutput("the report", reporters.WriteJSON)},
 		{flag: "html", help: "write the HTML report to `file`: one self-contained page with charts (see 'perfcase report')",
 			make: fileOutput("the HTML report", reporters.WriteHTML)},
-		{flag: "junit", help: "write a JUnit XML report to `file`: a test per KPI checkpoint, per SLA trigger and per case",
+		{flag: "junit", help: "write a JUnit XML report to `file`: a test per KPI checkpoint, per SLA trigger and per case (and, with --baseline, per regression limit)",
 			make: fileOutput("the JUnit report", reporters.WriteJUnit)},
 		{flag: "summary-md", help: "write a Markdown summary to `file` (and append it to $GITHUB_STEP_SUMMARY when that is set)",
 			make: newMarkdownOutput},
 		{flag: "quiet", isBool: true, help: "no progress lines while running", make: newLiveOutput},
 		{make: newSummaryOutput},
-		{flag: "baseline", input: true, flags: base.addFlags, make: base.output,
-			help: "compare the run with a baseline and exit 1 on a regression: a report `file`, or the report service's URL (with --project: the scenario's marked baseline)"},
 		{flag: "upload", isBool: true, flags: up.add, make: up.output,
 			help: "once the report is written (--out is required), upload it as 'perfcase upload' does, with --endpoint, --project and the flags after it; the token from --token-file or PERFCASE_TOKEN"},
 		// The live outputs end last: a linger or a last push does not hold

@@ -22,8 +22,9 @@ import (
 )
 
 // baselineOutput is 'perfcase run --baseline': the run compared with a
-// baseline once it ended, the comparison printed, and a regression failing
-// the run (exit 1). The baseline is read before the run, from its file or
+// baseline once it ended, the comparison handed to the outputs that
+// render it (the summary, JUnit, Markdown), and a regression failing the
+// run (exit 1). The baseline is read before the run, from its file or
 // from the report service (the scenario's marked baseline, with the upload
 // flags' project and token), so a missing one is found before a long run.
 type baselineOutput struct {
@@ -76,9 +77,10 @@ func (b *baselineOutput) output(c *outputContext, baseline string) (output.Outpu
 		if rep.Result.Outline != nil && rep.Result.Outline.StartTime != nil {
 			cur.Start = *rep.Result.Outline.StartTime
 		}
+		// The summary, JUnit and Markdown outputs, which end after this
+		// one, render it.
 		res := compare.Compare(base, cur, limits)
-		fmt.Fprintf(c.e.stdout, "\ncompared with the baseline (%s):\n", baseline)
-		compare.WriteText(c.e.stdout, res)
+		f.Comparison = &output.Comparison{Baseline: baseline, Result: res}
 		if res.Regressed() {
 			return &regressed{baseline}
 		}

@@ -113,9 +113,20 @@ func TestRunBaselineFile(t *testing.T) {
 	data, _ := os.ReadFile(base)
 	fast := filepath.Join(dir, "fast.json")
 	os.WriteFile(fast, regexp.MustCompile(`"(averageRespTime|tp99)": [0-9.]+`).ReplaceAll(data, []byte(`"$1": 0.000001`)), 0o644)
-	code, stdout, _ = metaCmd(t, nil, "run", "--quiet", "--set=base="+srv.URL, "--baseline", fast, yml)
+	junit, md := filepath.Join(dir, "junit.xml"), filepath.Join(dir, "summary.md")
+	code, stdout, _ = metaCmd(t, nil, "run", "--quiet", "--set=base="+srv.URL, "--baseline", fast, "--junit", junit, "--summary-md", md, yml)
 	if code != exitFailed || !strings.Contains(stdout, "REGRESSION (limit tp99 +10%)") {
 		t.Errorf("against a faster baseline: exit %d\n%s", code, stdout)
+	}
+	// The JUnit XML and the Markdown summary carry the comparison too.
+	x, _ := os.ReadFile(junit)
+	m, _ := os.ReadFile(md)
+	if !regexp.MustCompile(`<testsuite name="comparison with the baseline" tests="\d+" failures="[1-9]\d*"`).Match(x) ||
+		!regexp.MustCompile(`<testcase name="tp99 within \+10% of the baseline" classname="gate.c.get" time="0.000">\s*<failure message="tp99: base [0-9.]+ ms, new [0-9.]+ ms, change \+[0-9.]+ ms \(\+[0-9.]+%\), limit \+10%" type="regression">`).Match(x) {
+		t.Errorf("the JUnit XML has no failed comparison:\n%s", x)
+	}
+	if !strings.Contains(string(m), "### ❌ Compared with the baseline: ") || !strings.Contains(string(m), "| `c` | request | `get` | **tp99** |") {
+		t.Errorf("the Markdown summary has no comparison:\n%s", m)
 	}
 	before := hits.Load()
 	for _, c := range [][]string{{"--baseline", filepath.Join(dir, "nope.json")}, {"--max-regression", "tp99=5%"}, {"--baseline", base, "--max-regression", "tp98=1"}} {

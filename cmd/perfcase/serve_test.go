@@ -485,6 +485,25 @@ func TestCompareCommand(t *testing.T) {
 	if code, _, _ := runCmd(t, "compare", "--max-regression", "tp99=150%", base, slow); code != exitOK {
 		t.Errorf("tp99 doubled within 150%%: exit %d", code)
 	}
+	// --junit and --summary-md write the comparison as run's outputs
+	// would; one that cannot be written stops it before anything is read.
+	dir := t.TempDir()
+	junit, md := filepath.Join(dir, "compare.xml"), filepath.Join(dir, "compare.md")
+	if code, _, errOut := runCmd(t, "compare", "--junit", junit, "--summary-md", md, base, slow); code != exitFailed {
+		t.Errorf("--junit --summary-md: exit %d\n%s", code, errOut)
+	}
+	x, _ := os.ReadFile(junit)
+	m, _ := os.ReadFile(md)
+	if !regexp.MustCompile(`<testsuites name="shop" tests="\d+" failures="[1-9]\d*" errors="0" skipped="0" time="0.000" timestamp="[0-9T:-]+">\s*<testsuite name="comparison with the baseline"`).Match(x) ||
+		!strings.Contains(string(x), `<testcase name="tp99 within +10% of the baseline" classname="shop.browse.item"`) || !strings.Contains(string(x), `type="regression"`) {
+		t.Errorf("compare --junit:\n%s", x)
+	}
+	if !strings.HasPrefix(string(m), "## ❌ shop: run `") || !strings.Contains(string(m), "❌ **regression**") {
+		t.Errorf("compare --summary-md:\n%s", m)
+	}
+	if code, _, errOut := runCmd(t, "compare", "--junit", filepath.Join(dir, "no", "such", "dir", "x.xml"), base, slow); code != exitInvalid || !strings.Contains(errOut, "cannot write the JUnit report") {
+		t.Errorf("an unwritable --junit: exit %d\n%s", code, errOut)
+	}
 	code, out, _ = runCmd(t, "compare", "--json", base, slow)
 	var res struct {
 		Rows []struct{ Values []struct{ Regression bool } }
