@@ -385,6 +385,10 @@ func (ex *exporter) packet(r *scenario.Request, pos scenario.Pos) ContentInfo {
 		if ci.HTTPVersion == "" {
 			ci.HTTPVersion = "HTTP/1.1"
 		}
+		if scenario.HTTPVersion(ci.HTTPVersion) == scenario.HTTP2Version {
+			// "2" is perfcase's short form; PerfTest writes the name.
+			ci.HTTPVersion = scenario.HTTP2Version
+		}
 		ci.Headers = ptKVs(h.Headers)
 		ci.ConnectTimeout, ci.ReturnTimeout = ex.ms(h.ConnectTimeout, pos, "connect_timeout"), ex.ms(h.Timeout, pos, "timeout")
 		switch h.BodyKind {

@@ -168,6 +168,18 @@ func (j *Jar) Store(hostPort, reqPath []byte, resp *fasthttp.ResponseHeader) {
 	}
 }
 
+// StoreLines keeps the cookies of a response's Set-Cookie header lines,
+// as net/http holds them, for the URL whose host and path it answered.
+func (j *Jar) StoreLines(hostPort, reqPath []byte, setCookies []string) {
+	var now time.Time
+	for _, v := range setCookies {
+		if now.IsZero() {
+			now = j.now()
+		}
+		j.store(hostPort, reqPath, []byte(v), now)
+	}
+}
+
 func (j *Jar) store(hostPort, reqPath, setCookie []byte, now time.Time) {
 	if j.parsed == nil {
 		j.parsed = new(fasthttp.Cookie)

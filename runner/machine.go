@@ -243,10 +243,14 @@ func bytesText(n int64) string {
 // one per distinct endpoint its requests name, as written (a VU keeps one
 // connection per HTTP origin, TCP or UDP address and WebSocket URL).
 func connsPerVU(cp *scenario.CasePlan) int {
-	seen := map[string]bool{}
+	type endpoint struct {
+		p scenario.Protocol // HTTP/1.1 and HTTP/2 to one origin are two connections
+		e string
+	}
+	seen := map[endpoint]bool{}
 	visit := func(n *scenario.RequestNode) {
 		if e := n.Spec.Endpoint(); e != "" {
-			seen[n.Protocol.String()+" "+e] = true
+			seen[endpoint{n.Protocol, e}] = true
 		}
 	}
 	walkRequests(cp.Setup, visit)

@@ -622,7 +622,13 @@ func (cc *caseCompiler) request(s *Step) Node {
 		name = orDefault(name, "plugin "+s.Plugin.Name)
 		cc.warnings.add(s.Pos, "plugin steps are part of the model; running one needs a plugin runtime, planned for a later release", "plugin %q: perfcase has no plugin runtime yet", s.Plugin.Name)
 	case r.HTTP != nil:
-		n.Spec = cc.httpSpec(r.HTTP)
+		sp := cc.httpSpec(r.HTTP)
+		if sp.Version == HTTP2Version {
+			// A driver of its own: HTTP/2 runs on net/http, HTTP/1.x on
+			// fasthttp.
+			n.Protocol = HTTP2
+		}
+		n.Spec = sp
 		name = orDefault(name, orDefault(r.HTTP.Method, "GET")+" "+r.HTTP.URL)
 	case r.Socket != nil:
 		n.Spec = cc.socketSpec(r.Socket)
@@ -657,7 +663,7 @@ func (cc *caseCompiler) httpSpec(h *HTTPRequest) *HTTPSpec {
 	sp := &HTTPSpec{
 		Method:         orDefault(h.Method, "GET"),
 		URL:            cc.template(h.URL, h.URLPos),
-		Version:        orDefault(h.Version, "HTTP/1.1"),
+		Version:        HTTPVersion(h.Version),
 		Headers:        cc.headerFields(h.Headers),
 		Query:          cc.headers(h.Query),
 		BodyKind:       h.BodyKind,

@@ -178,6 +178,9 @@ const (
 	UDP
 	WebSocket
 	PluginProtocol // a plugin step in the plan; perfcase has no driver for it yet
+	// HTTP2 is an http: request with version "2" in the plan, which a
+	// driver of its own sends; the file tree has HTTP with that version.
+	HTTP2
 	NumProtocols
 )
 
@@ -189,6 +192,7 @@ var protocolNames = [NumProtocols]struct{ key, title string }{
 	UDP:            {"udp", "UDP"},
 	WebSocket:      {"ws", "WebSocket"},
 	PluginProtocol: {"plugin", "PLUGIN"},
+	HTTP2:          {"http", "HTTP"},
 }
 
 // String is the protocol's step key: http, tcp, udp, ws, plugin.
@@ -208,7 +212,8 @@ func (p Protocol) Title() string {
 	return p.String()
 }
 
-// protocolOf is the protocol whose step key is key.
+// protocolOf is the protocol whose step key is key: HTTP for "http",
+// whatever the version.
 func protocolOf(key string) Protocol {
 	for p, n := range protocolNames {
 		if n.key == key && key != "" {
