@@ -153,9 +153,10 @@ type phaseError struct {
 func (e *phaseError) Error() string { return e.what + ": " + e.err.Error() }
 func (e *phaseError) Unwrap() error { return e.err }
 
-// conn returns the pool's connection to the origin, making one when there
-// is none or the one there is can no longer be used; made says it did.
-func (p *h2Pool) conn(ctx context.Context, k h2Key) (cc *http.ClientConn, made time.Duration, err error) {
+// conn returns the pool's connection to the origin, making one within
+// timeout when there is none or the one there is can no longer be used;
+// made is how long making it took.
+func (p *h2Pool) conn(k h2Key, timeout time.Duration) (cc *http.ClientConn, made time.Duration, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if cc = p.conns[k]; cc != nil && cc.Err() == nil {
@@ -165,6 +166,8 @@ func (p *h2Pool) conn(ctx context.Context, k h2Key) (cc *http.ClientConn, made t
 		cc.Close()
 		delete(p.conns, k)
 	}
+	ctx, cancel := context.WithTimeout(p.ctx, timeout)
+	defer cancel()
 	start := time.Now()
 	tr := p.tr[0]
 	if k.insecure {
@@ -372,9 +375,7 @@ func (c *h2Session) exchange(spec *scenario.HTTPSpec, req *http.Request, res *Re
 		if p.cut.Load() {
 			return nil, &Failure{Outcome: metrics.Other, Msg: errInterrupted.Error(), Err: errInterrupted}
 		}
-		dctx, cancel := context.WithTimeout(p.ctx, spec.ConnectTimeout)
-		cc, made, err := p.conn(dctx, k)
-		cancel()
+		cc, made, err := p.conn(k, spec.ConnectTimeout)
 		c.dialed += made
 		if err != nil {
 			return nil, c.failure(k.addr, err)
