@@ -147,7 +147,7 @@ func NewRecorder(series []SeriesInfo, shards int, start time.Time, extras ...Ext
 	}
 	r.h = Harvest{Info: r.series, Series: make([]Second, len(series)), Hists: r.hists, RequestsHist: &r.reqHist, ExtraInfo: r.extras}
 	for i := range r.shards {
-		s := &Shard{start: start, cells: make([]cell, len(series)), extras: newExtraCells(len(extras)), kinds: kinds}
+		s := &Shard{start: start, cells: make([]cell, len(series)), extras: newExtraCells(kinds), kinds: kinds}
 		for j := range s.cells {
 			s.cells[j].minRT.Store(math.MaxInt64)
 		}

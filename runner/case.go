@@ -59,6 +59,9 @@ type caseRun struct {
 	cookies   bool
 	extras    []metrics.ExtraInfo
 	extraBase [scenario.NumProtocols]int
+	// customBase is where the plan's own extra metrics (its custom
+	// metrics and soft checks, CasePlan.Metrics) start in extras.
+	customBase int
 
 	passSeries int // series index of the case's passes
 	txnSeries  int // series index of the first transaction
@@ -140,6 +143,8 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 		c.extraBase[p] = len(c.extras)
 		c.extras = append(c.extras, d.Extras...)
 	}
+	c.customBase = len(c.extras)
+	c.extras = append(c.extras, cp.Metrics...)
 	c.ctl = newControllers(cp)
 	c.conns = connsPerVU(cp)
 	c.think = thinkBudget(cp.Steps)

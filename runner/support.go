@@ -79,6 +79,10 @@ func judge(cp *scenario.CasePlan, res *metrics.CaseResult) {
 	d := st.Duration()
 	pass := st.Series[len(st.Series)-1]
 	for _, k := range cp.KPIs {
+		if k.Def.OnExtra != nil {
+			res.KPIs = append(res.KPIs, kpiResult(k, "", k.Def.OnExtra(customStats(st, k.Def.Extra), d)))
+			continue
+		}
 		s := st.Requests
 		if k.Def.OnPasses {
 			s = pass
@@ -95,6 +99,17 @@ func judge(cp *scenario.CasePlan, res *metrics.CaseResult) {
 			res.KPIs = append(res.KPIs, kpiResult(k, t.Name, k.Def.Run(st.Series[len(cp.Requests)+i], d)))
 		}
 	}
+}
+
+// customStats is the case's custom metric of that name; an empty one
+// when it recorded nothing.
+func customStats(st *metrics.CaseStats, name string) *metrics.ExtraStats {
+	for _, x := range st.Extras {
+		if x.Custom && x.Name == name {
+			return x
+		}
+	}
+	return &metrics.ExtraStats{}
 }
 
 func kpiResult(k *scenario.KPICheck, series string, obs float64) metrics.KPIResult {

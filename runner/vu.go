@@ -2,7 +2,9 @@ package runner
 
 import (
 	"fmt"
+	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/perfcase/perfcase/internal/redact"
 	"github.com/perfcase/perfcase/metrics"
@@ -308,6 +310,8 @@ func (v *vu) exec(nodes []scenario.Node) flow {
 			fl = v.throughput(n)
 		case *scenario.CookiesNode:
 			v.jar.Clear()
+		case *scenario.MetricNode:
+			fl = v.metric(n)
 		default:
 			// Refused by Check before the run starts.
 			panic(fmt.Sprintf("runner: step %T is not supported", n))
@@ -332,7 +336,13 @@ func (v *vu) recordError(series int, o metrics.Outcome, msg string) string {
 // evaluated (int("abc"), a missing map key): there is no request to charge,
 // so the failure is counted against the pass.
 func (v *vu) flowError(p *scenario.Program, err error) flow {
-	v.recordError(v.c.passSeries, metrics.Other, fmt.Sprintf("%s: expression %q: %s", p.Pos, p.Src, err))
+	return v.failPass(fmt.Sprintf("%s: expression %q: %s", p.Pos, p.Src, err))
+}
+
+// failPass ends the pass with a failure no request had, counted against
+// the pass and its open transactions.
+func (v *vu) failPass(msg string) flow {
+	v.recordError(v.c.passSeries, metrics.Other, msg)
 	if v.pass.outcome == metrics.Success {
 		v.pass.outcome = metrics.Other
 	}
@@ -448,6 +458,15 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 	if x := v.res.Extras; x != nil {
 		v.shard.Observe(v.c.extraBase[n.Protocol], end, x)
 	}
+	if v.res.Fail == nil {
+		// A soft check judges any response that arrived, and fails
+		// nothing: it is counted, held or not.
+		for i := range n.SoftChecks {
+			sc := &n.SoftChecks[i]
+			held, _ := v.check(&sc.CheckSpec)
+			v.shard.Add(v.c.customBase+sc.Metric, end, boolInt(held))
+		}
+	}
 	s.Release()
 	if v.lag > 0 {
 		smp.RT += v.lag
@@ -465,6 +484,63 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 		return flowEndPass
 	}
 	return flowNext
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// metric records one value of a custom metric. A value that is not a
+// number ends the pass, as a data instruction that cannot be evaluated
+// does.
+func (v *vu) metric(n *scenario.MetricNode) flow {
+	f := n.Const
+	switch {
+	case n.Value != nil:
+		out, err := v.eval(n.Value, false)
+		if err != nil {
+			return v.flowError(n.Value, err)
+		}
+		x, ok := number(out)
+		if !ok {
+			return v.failPass(fmt.Sprintf("%s: metric %s: %q is not a number", n.Pos, n.Name, fmt.Sprint(out)))
+		}
+		f = x
+	case n.Slot >= 0:
+		v.buf = v.AppendValue(v.buf[:0], n.Slot, -1)
+		// The text is read in place: ParseFloat keeps no reference to it.
+		x, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(v.buf), len(v.buf)), 64)
+		if err != nil {
+			return v.failPass(fmt.Sprintf("%s: metric %s: %q is not a number", n.Pos, n.Name, v.buf))
+		}
+		f = x
+	}
+	x, ok := scenario.MetricValue(f)
+	if !ok {
+		return v.failPass(fmt.Sprintf("%s: metric %s: %g is out of range (at most %g in size)", n.Pos, n.Name, f, scenario.MaxMetricValue))
+	}
+	v.shard.Add(v.c.customBase+n.Metric, time.Now(), x)
+	return flowNext
+}
+
+// number is an expression's result as a number: an integer, a float, or
+// text that reads as one.
+func number(out any) (float64, bool) {
+	switch x := out.(type) {
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case string:
+		f, err := strconv.ParseFloat(x, 64)
+		return f, err == nil
+	}
+	return 0, false
 }
 
 // failureKind says what kind of failure the attempt just judged was, as

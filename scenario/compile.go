@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +19,8 @@ import (
 	"github.com/expr-lang/expr/ast"
 
 	"github.com/theory/jsonpath"
+
+	"github.com/perfcase/perfcase/metrics"
 )
 
 // Options are what loading and compiling take from outside the file.
@@ -88,6 +91,7 @@ func compile(f *File, opts Options, src []byte) (*Plan, error) {
 		p.Cases = append(p.Cases, c.compileCase(cs))
 	}
 	c.checkUnusedTransactions()
+	c.refuseCustomKPIs()
 	c.errs = c.errs.normalize()
 	if src == nil {
 		src, _ = c.readData(f.Path, DefaultMaxFileSize)
@@ -298,17 +302,23 @@ type caseCompiler struct {
 	txnStack    []string
 	loopDepth   int
 	controllers int
+	// metricIdx and softIdx place the case's custom metrics (by name) and
+	// soft checks (by request and check) in plan.Metrics.
+	metricIdx map[string]int
+	softIdx   map[[2]string]int
 }
 
 func (c *compiler) compileCase(cs *Case) *CasePlan {
 	cp := &CasePlan{Name: cs.Name, Description: cs.Description, Labels: cs.Labels, Disabled: cs.Disabled,
 		Replicas: cs.Replicas, Pacing: cs.Pacing, LogPolicy: cs.LogPolicy, Cookies: !cs.NoCookies, Stages: cs.Stages, KPIs: cs.KPIs, SLA: cs.SLA}
-	cc := &caseCompiler{compiler: c, cs: cs, plan: cp, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{}}
+	cc := &caseCompiler{compiler: c, cs: cs, plan: cp, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{},
+		metricIdx: map[string]int{}, softIdx: map[[2]string]int{}}
 	cc.addGlobalSlots()
 	cc.collectLocals(cs.Setup, map[string]bool{})
 	cc.collectLocals(cs.Steps, map[string]bool{})
 	cp.Setup = cc.nodes(cs.Setup)
 	cp.Steps = cc.nodes(cs.Steps)
+	cp.KPIs = cc.caseKPIs(cs.KPIs)
 	cp.Slots = cc.slots
 	cp.Controllers = cc.controllers
 	if len(cs.Steps) > 0 && allDisabled(cs.Steps) && !cs.Disabled {
@@ -539,6 +549,8 @@ func (cc *caseCompiler) node(s *Step) Node {
 	case StepThroughput:
 		t := s.Throughput
 		return &ThroughputNode{Controller: cc.controller(), RPS: t.RPS, Percent: t.Percent, Total: t.Total, Steps: cc.nodes(t.Steps)}
+	case StepMetric:
+		return cc.metric(s)
 	case StepClearCookies:
 		if cc.cs.NoCookies {
 			cc.errs.add(s.Pos, "remove the step, or turn the jar back on (drop cookies: false)", "cookies: clear in case %q, which keeps no cookies (cookies: false)", cc.cs.Name)
@@ -656,7 +668,141 @@ func (cc *caseCompiler) request(s *Step) Node {
 			n.Extract = append(n.Extract, spec)
 		}
 	}
+	for _, ch := range r.SoftChecks {
+		spec, ok := cc.check(ch, r.Protocol)
+		if !ok {
+			continue
+		}
+		// One count per request series and check, however many steps of
+		// that name carry it.
+		key := [2]string{name, spec.Src}
+		i, seen := cc.softIdx[key]
+		if !seen {
+			i = len(cc.plan.Metrics)
+			cc.softIdx[key] = i
+			cc.plan.Metrics = append(cc.plan.Metrics, metrics.ExtraInfo{Name: spec.Src, Kind: metrics.Rate, Unit: metrics.UnitCount, Series: name})
+		}
+		n.SoftChecks = append(n.SoftChecks, SoftCheckSpec{CheckSpec: spec, Metric: i})
+	}
 	return n
+}
+
+// metric compiles a metric: step. Its value is a number written as is,
+// a variable read as a number, or else an expression; each metric name
+// keeps one kind throughout the case.
+func (cc *caseCompiler) metric(s *Step) Node {
+	mt := s.Metric
+	if mt.Value == nil {
+		return nil // the parser said what is missing
+	}
+	n := &MetricNode{Pos: s.Pos, Name: mt.Name, Slot: -1}
+	i, seen := cc.metricIdx[mt.Name]
+	if !seen {
+		i = len(cc.plan.Metrics)
+		cc.metricIdx[mt.Name] = i
+		cc.plan.Metrics = append(cc.plan.Metrics, metrics.ExtraInfo{Name: mt.Name, Kind: mt.Kind, Unit: metrics.UnitMilli, Custom: true})
+	} else if k := cc.plan.Metrics[i].Kind; k != mt.Kind {
+		cc.errs.add(s.Pos, "a metric keeps one kind: rename one of them", "metric %q is a %s elsewhere in case %q, not a %s", mt.Name, k, cc.cs.Name, mt.Kind)
+	}
+	n.Metric = i
+	src := strings.TrimSpace(mt.Value.Source)
+	if f, err := strconv.ParseFloat(src, 64); err == nil {
+		if !metricValueFits(f) {
+			cc.errs.add(mt.Value.Pos, "", "metric %s: %s is out of range (a value is at most %g in size)", mt.Name, src, MaxMetricValue)
+		}
+		n.Const = f
+		return n
+	}
+	if j, ok := cc.slotIdx[src]; ok {
+		n.Slot = j
+		cc.slots[j].Used = true
+		return n
+	}
+	n.Value = cc.compileExpr(mt.Value, ctxFlow, false)
+	return n
+}
+
+// MaxMetricValue is the largest size of a custom metric's value, which
+// is kept in thousandths in 64 bits.
+const MaxMetricValue = 9e15
+
+// metricValueFits says a custom metric can record f.
+func metricValueFits(f float64) bool { return f >= -MaxMetricValue && f <= MaxMetricValue }
+
+// MetricValue is f as a custom metric records it, in thousandths, and
+// whether it can (a finite number within MaxMetricValue).
+func MetricValue(f float64) (int64, bool) {
+	if !metricValueFits(f) {
+		return 0, false
+	}
+	return int64(math.Round(f * 1000)), true
+}
+
+// caseKPIs resolves the case's KPIs on custom metrics against its
+// metric: steps; the others are kept as they are.
+func (cc *caseCompiler) caseKPIs(list []*KPICheck) []*KPICheck {
+	if list == nil {
+		return nil
+	}
+	out := make([]*KPICheck, 0, len(list))
+	for _, k := range list {
+		if k.Def != nil {
+			out = append(out, k)
+			continue
+		}
+		name, stat, _ := strings.Cut(k.Metric, ".")
+		i, ok := cc.metricIdx[name]
+		if !ok {
+			cc.errs.add(k.Pos, DidYouMeanOr(name, sortedKeys(cc.metricIdx), "define it with a metric: step, e.g. - metric: {name: "+name+", trend: value}"), "kpi %q: case %q has no custom metric %q", k.Source, cc.cs.Name, name)
+			continue
+		}
+		x := cc.plan.Metrics[i]
+		def, ok := metrics.CustomKPI(x, stat)
+		if !ok {
+			cc.errs.add(k.Pos, "a "+x.Kind.String()+"'s stats: "+strings.Join(metrics.CustomStats(x.Kind), ", "), "kpi %q: %s is a %s, which has no %s", k.Source, name, x.Kind, stat)
+			continue
+		}
+		resolved := *k
+		resolved.Def = &def
+		out = append(out, &resolved)
+	}
+	return out
+}
+
+// refuseCustomKPIs reports a custom metric's KPI anywhere but a case's
+// kpis: requests and transactions judge their own series, and SLA rules
+// and probes windows of request counts.
+func (c *compiler) refuseCustomKPIs() {
+	refuse := func(list []*KPICheck) {
+		for _, k := range list {
+			if k.Def == nil {
+				c.errs.add(k.Pos, "move it to the case's kpis:, which judge the case's custom metrics", "kpi %q: a custom metric's KPI goes under the case's kpis", k.Source)
+			}
+		}
+	}
+	requests := func(steps []*Step) {
+		walkSteps(steps, func(s *Step) {
+			if s.Request != nil {
+				refuse(s.Request.KPIs)
+			}
+		})
+	}
+	for _, t := range c.f.Transactions {
+		refuse(t.KPIs)
+		requests(t.Steps)
+	}
+	for _, cs := range c.f.Cases {
+		requests(cs.Setup)
+		requests(cs.Steps)
+		for _, r := range cs.SLA {
+			if r.KPI != nil {
+				refuse([]*KPICheck{r.KPI})
+			}
+		}
+		for _, st := range cs.Stages {
+			refuse(st.KPIs)
+		}
+	}
 }
 
 func (cc *caseCompiler) httpSpec(h *HTTPRequest) *HTTPSpec {
@@ -933,6 +1079,8 @@ func (cc *caseCompiler) checkOnly(fn func(*caseCompiler)) {
 	tmp.plan = &CasePlan{}
 	tmp.reqIDs = map[string]int{}
 	tmp.txnNodes = map[string]*TransactionNode{}
+	tmp.metricIdx = map[string]int{}
+	tmp.softIdx = map[[2]string]int{}
 	fn(&tmp)
 }
 
@@ -950,7 +1098,8 @@ func (c *compiler) checkUnusedTransactions() {
 	if len(unused) == 0 {
 		return
 	}
-	cc := &caseCompiler{compiler: c, cs: &Case{}, plan: &CasePlan{}, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{}}
+	cc := &caseCompiler{compiler: c, cs: &Case{}, plan: &CasePlan{}, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{},
+		metricIdx: map[string]int{}, softIdx: map[[2]string]int{}}
 	cc.addGlobalSlots()
 	seen := map[string]bool{}
 	for _, cs := range c.f.Cases {

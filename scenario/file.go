@@ -132,9 +132,10 @@ const (
 	StepThroughput
 	StepPlugin
 	StepClearCookies
+	StepMetric
 )
 
-var stepKindNames = []string{"request", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies"}
+var stepKindNames = []string{"request", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies", "metric"}
 
 func (k StepKind) String() string { return stepKindNames[k] }
 
@@ -156,6 +157,15 @@ type Step struct {
 	Weighted    *Weighted
 	Throughput  *Throughput
 	Plugin      *Plugin
+	Metric      *Metric
+}
+
+// Metric is a metric: step: one value of a custom metric, from an
+// expression.
+type Metric struct {
+	Name  string
+	Kind  metrics.ExtraKind // Counter, Gauge or Trend
+	Value *Expr
 }
 
 // Expr is an expression as written, with the place it was written.
@@ -235,6 +245,9 @@ type Request struct {
 
 	Checks            []*Check
 	CheckAny          bool // OR instead of AND
+	// SoftChecks are judged like checks and counted per check, passed or
+	// failed, without failing the request.
+	SoftChecks        []*Check
 	Retry             Retry
 	Extract           []*Extract
 	ContinueOnFailure bool
@@ -562,7 +575,9 @@ type KPICheck struct {
 	Source string
 	Metric string // as written
 	// Def is the metric's row of the KPI table: its unit and how it is
-	// computed, on a finished series and on a window.
+	// computed, on a finished series and on a window. A custom metric's
+	// KPI has none in the file tree; the compiler makes its row from the
+	// case's metric: steps (metrics.CustomKPI).
 	Def   *metrics.KPIMetric
 	Op    string
 	Value float64 // in the metric's unit: ms, %, /s, bytes or a count

@@ -549,6 +549,13 @@ func (fm *formatter) step(s *Step) *yaml.Node {
 		}
 	case StepClearCookies:
 		m.add("cookies", yStr("clear"))
+	case StepMetric:
+		mt := s.Metric
+		mm := fm.mapOf(mt).add("name", yStr(mt.Name))
+		if mt.Value != nil {
+			mm.add(mt.Kind.String(), yStr(mt.Value.Source))
+		}
+		m.add("metric", mm.flow())
 	case StepIf:
 		bs := s.If.Branches
 		if len(bs) == 0 {

@@ -7,6 +7,8 @@ import (
 
 	"github.com/expr-lang/expr/vm"
 	"github.com/theory/jsonpath"
+
+	"github.com/perfcase/perfcase/metrics"
 )
 
 // Plan is a compiled scenario: names resolved, templates split, expressions
@@ -53,6 +55,11 @@ type CasePlan struct {
 	// Controllers gives every controller that keeps state across VUs (once,
 	// rendezvous, throughput, weighted) its own index.
 	Controllers int
+	// Metrics are the case's custom metrics (its metric: steps') and its
+	// soft checks (one Rate per request name and check), which a
+	// MetricNode and a request's SoftChecks record by their index here:
+	// the runner declares them after its protocols' extra metrics.
+	Metrics []metrics.ExtraInfo
 }
 
 // RequestInfo names a request series ("AW" in PerfTest's report): every
@@ -161,6 +168,7 @@ type RequestNode struct {
 
 	Checks            []CheckSpec
 	CheckAny          bool
+	SoftChecks        []SoftCheckSpec
 	Retry             Retry
 	Extract           []ExtractSpec
 	ContinueOnFailure bool
@@ -330,6 +338,25 @@ type CheckSpec struct {
 	Codes [][2]int
 }
 
+// SoftCheckSpec is a compiled soft check: a check counted, passed or
+// failed, in CasePlan.Metrics[Metric] without failing the request.
+type SoftCheckSpec struct {
+	CheckSpec
+	Metric int
+}
+
+// MetricNode records one value of CasePlan.Metrics[Metric]: the number
+// Value yields, or, when it is nil, Const, or the text of the variable in
+// Slot (>= 0) read as a number, which needs no expression VM.
+type MetricNode struct {
+	Pos    Pos
+	Name   string
+	Metric int
+	Value  *Program
+	Const  float64
+	Slot   int
+}
+
 // ExtractSpec is a compiled extraction.
 type ExtractSpec struct {
 	Pos     Pos
@@ -441,3 +468,4 @@ func (*RendezvousNode) node()  {}
 func (*WeightedNode) node()    {}
 func (*ThroughputNode) node()  {}
 func (*CookiesNode) node()     {}
+func (*MetricNode) node()      {}

@@ -31,6 +31,17 @@ func (w *walker) request(proto Protocol, v *yaml.Node, step *mapping, pos Pos) *
 			}
 		}
 	}
+	if sc := step.get("soft_check"); sc != nil {
+		items := []*yaml.Node{sc}
+		if sc.Kind == yaml.SequenceNode {
+			items = sc.Content
+		}
+		for _, item := range items {
+			if ch := w.check(item); ch != nil {
+				r.SoftChecks = append(r.SoftChecks, ch)
+			}
+		}
+	}
 	if cm := step.get("check_mode"); cm != nil {
 		switch s := w.str(cm, "check_mode"); s {
 		case "and", "all":

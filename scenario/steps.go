@@ -4,18 +4,20 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/perfcase/perfcase/metrics"
 )
 
 // stepKindKeys are the keys that say what a step is; a step has exactly one.
-var stepKindKeys = []string{"http", "tcp", "udp", "ws", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies"}
+var stepKindKeys = []string{"http", "tcp", "udp", "ws", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies", "metric"}
 
 // stepModifiers lists, per kind key, the other keys a step of that kind may
 // carry.
 var stepModifiers = map[string][]string{
-	"http":        {"check", "check_mode", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
-	"tcp":         {"check", "check_mode", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
-	"udp":         {"check", "check_mode", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
-	"ws":          {"check", "check_mode", "extract", "continue_on_failure", "kpis", "disabled"},
+	"http":        {"check", "check_mode", "soft_check", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
+	"tcp":         {"check", "check_mode", "soft_check", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
+	"udp":         {"check", "check_mode", "soft_check", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
+	"ws":          {"check", "check_mode", "soft_check", "extract", "continue_on_failure", "kpis", "disabled"},
 	"think":       {"disabled"},
 	"transaction": {"disabled"},
 	"loop":        {"steps", "disabled"},
@@ -27,10 +29,11 @@ var stepModifiers = map[string][]string{
 	"throughput":  {"steps", "disabled"},
 	"plugin":      {"check", "check_mode", "extract", "continue_on_failure", "disabled"},
 	"cookies":     {"disabled"},
+	"metric":      {"disabled"},
 }
 
 var allStepKeys = append(append([]string{}, stepKindKeys...),
-	"check", "check_mode", "retry", "extract", "continue_on_failure", "kpis", "disabled", "steps", "elif", "else", "once")
+	"check", "check_mode", "soft_check", "retry", "extract", "continue_on_failure", "kpis", "disabled", "steps", "elif", "else", "once")
 
 // maxDepth bounds nesting of controllers (PerfTest allows 10 levels; a
 // little more here), which also keeps the parser's recursion bounded.
@@ -139,6 +142,8 @@ func (w *walker) step(n *yaml.Node, depth int) *Step {
 	case "throughput":
 		s.Kind, s.Throughput = StepThroughput, w.throughput(v)
 		s.Throughput.Steps = w.bodySteps(m, "throughput", depth)
+	case "metric":
+		s.Kind, s.Metric = StepMetric, w.metric(v)
 	case "cookies":
 		s.Kind = StepClearCookies
 		if a := w.str(v, "cookies"); a != "clear" {
@@ -377,6 +382,38 @@ func (w *walker) throughput(v *yaml.Node) *Throughput {
 		}
 	}
 	return t
+}
+
+// metricKinds are the keys of a metric: step that say its kind, each
+// holding the expression of the value.
+var metricKinds = map[string]metrics.ExtraKind{"counter": metrics.Counter, "gauge": metrics.Gauge, "trend": metrics.Trend}
+
+// metric parses metric: {name: NAME, counter|gauge|trend: EXPR}.
+func (w *walker) metric(v *yaml.Node) *Metric {
+	mt := &Metric{}
+	m := w.asMapping(v, "metric", "name", "counter", "gauge", "trend")
+	if m == nil {
+		return mt
+	}
+	if !m.has("name") {
+		w.errorf(m.node, "e.g. metric: {name: queue_ms, trend: queue}", "a metric needs a name")
+	} else if n := m.get("name"); n != nil {
+		mt.Name = w.str(n, "metric name")
+		if !validIdent(mt.Name) {
+			w.errorf(n, "use letters, digits and _: KPIs name it as NAME.STAT, e.g. queue_ms.tp95", "%q is not a valid metric name", mt.Name)
+		} else if metrics.KPIs.Lookup(mt.Name) != nil {
+			w.errorf(n, "give the custom metric a name of its own", "%q is a built-in KPI metric", mt.Name)
+		}
+	}
+	kinds := m.present("counter", "gauge", "trend")
+	if len(kinds) != 1 {
+		w.errorf(m.node, "counter adds values up, gauge keeps the last, trend keeps their distribution: e.g. {name: orders, counter: 1}", "a metric is exactly one of counter, gauge, trend, with the expression of its value")
+		return mt
+	}
+	mt.Kind = metricKinds[kinds[0]]
+	vn := m.get(kinds[0])
+	mt.Value = w.expr(vn, w.str(vn, kinds[0]))
+	return mt
 }
 
 // expr records an expression with the position of its first character, so
