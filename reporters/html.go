@@ -111,7 +111,7 @@ type htmlTile struct{ Label, Value, Note string }
 // htmlMetric is a custom metric's row: each stat its kind has, "—" for
 // the others.
 type htmlMetric struct {
-	Case, Name, Type, Count                                string
+	Case, Name, Type, Count                             string
 	Total, Rate, Value, Min, Avg, Max, TP50, TP95, TP99 string
 }
 

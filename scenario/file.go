@@ -243,8 +243,8 @@ type Request struct {
 	Socket *SocketRequest // TCP and UDP
 	WS     *WSRequest
 
-	Checks            []*Check
-	CheckAny          bool // OR instead of AND
+	Checks   []*Check
+	CheckAny bool // OR instead of AND
 	// SoftChecks are judged like checks and counted per check, passed or
 	// failed, without failing the request.
 	SoftChecks        []*Check
