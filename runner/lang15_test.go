@@ -102,3 +102,37 @@ cases:
 		t.Errorf("the pass went on after the metric failed")
 	}
 }
+
+// A transaction called with arguments sets them as VU variables before
+// its steps run: one flow, one timed series, different values; a call
+// without arguments sees the values left by the last.
+func TestTransactionArguments(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: args
+transactions:
+  login:
+    - http: {name: signin, method: POST, url: "${base}/login", json: {user: "${user}"}}
+      extract: {token: {jsonpath: $.token}}
+    - http: {name: record, method: POST, url: "${base}/record", body: "${token}"}
+cases:
+  - name: c
+    steps:
+      - transaction: {name: login, with: {user: u1}}
+      - transaction: {name: login, with: {user: "u${__VU}x"}}
+      - transaction: login
+    stages: [{concurrency: 1, count: 1}]
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	var bodies []string
+	for _, e := range tg.entries() {
+		_, body, _ := strings.Cut(e, "body=")
+		bodies = append(bodies, body)
+	}
+	if got := strings.Join(bodies, " "); got != "tok-u1 tok-u1x tok-u1x" {
+		t.Errorf("the server got %q", got)
+	}
+	if s := series(t, run.Cases[0], "login"); s.Kind != metrics.KindTransaction || s.Count != 3 || s.Outcomes[metrics.Success] != 3 {
+		t.Errorf("transaction series: kind %v count %d %v", s.Kind, s.Count, s.Outcomes)
+	}
+}

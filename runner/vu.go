@@ -355,6 +355,10 @@ func (v *vu) failPass(msg string) flow {
 }
 
 func (v *vu) transaction(n *scenario.TransactionNode) flow {
+	for _, a := range n.With {
+		v.buf = a.Template.Append(v.buf[:0], v, v.fe)
+		v.set(a.Slot, v.buf)
+	}
 	v.txns = append(v.txns, acc{})
 	fl := v.exec(n.Steps)
 	t := v.txns[len(v.txns)-1]

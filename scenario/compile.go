@@ -376,6 +376,9 @@ func (cc *caseCompiler) collectLocals(steps []*Step, seen map[string]bool) {
 				cc.local(a.Var, a.Pos)
 			}
 		case StepTransaction:
+			for _, kv := range s.With {
+				cc.local(kv.Key, kv.Pos)
+			}
 			if t, ok := cc.txns[s.Transaction]; ok && !seen[t.Name] {
 				seen[t.Name] = true
 				cc.collectLocals(t.Steps, seen)
@@ -566,9 +569,30 @@ func (cc *caseCompiler) controller() int {
 }
 
 // transaction compiles a transaction reference. A transaction used twice
-// in a case is compiled once and shares its series.
+// in a case is compiled once and shares its series; a call with
+// arguments is a node of its own around the same steps.
 func (cc *caseCompiler) transaction(s *Step) Node {
+	n := cc.transactionNode(s)
+	if n == nil {
+		return nil // undefined, or in a cycle: reported
+	}
+	if len(s.With) == 0 {
+		return n
+	}
+	call := *n
+	for _, kv := range s.With {
+		if i, ok := cc.slotIdx[kv.Key]; ok && cc.slots[i].Global == nil {
+			call.With = append(call.With, AssignSpec{Slot: i, Template: cc.template(kv.Value, kv.Pos)})
+		}
+	}
+	return &call
+}
+
+func (cc *caseCompiler) transactionNode(s *Step) *TransactionNode {
 	t, ok := cc.txns[s.Transaction]
+	if !ok && s.Transaction == "" {
+		return nil // the parser said the name is missing
+	}
 	if !ok {
 		cc.errs.add(s.Pos, DidYouMeanOr(s.Transaction, sortedKeys(cc.txns), "define it under transactions:"), "undefined transaction %q", s.Transaction)
 		return nil

@@ -149,6 +149,9 @@ type Step struct {
 	Request     *Request
 	Think       *Think
 	Transaction string // the referenced transaction's name
+	// With are a transaction call's arguments: VU variables set from
+	// their templates before the transaction's steps run.
+	With []KV
 	Loop        *Loop
 	Break       *Expr // nil condition means an unconditional break
 	If          *If

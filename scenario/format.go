@@ -522,7 +522,11 @@ func (fm *formatter) step(s *Step) *yaml.Node {
 	case StepThink:
 		m.add("think", fm.think(s.Think))
 	case StepTransaction:
-		m.add("transaction", yStr(s.Transaction))
+		if len(s.With) == 0 {
+			m.add("transaction", yStr(s.Transaction))
+			break
+		}
+		m.add("transaction", fm.mapOf(nil).add("name", yStr(s.Transaction)).add("with", fm.kvNode(s.With)).flow())
 	case StepLoop:
 		l := s.Loop
 		if l.Count > 0 && l.While == nil && l.Max == 0 {

@@ -116,4 +116,43 @@ cases:
 			t.Errorf("missing %q in:\n%v", want, err)
 		}
 	}
+	if strings.Contains(err.Error(), `undefined transaction ""`) {
+		t.Errorf("a call without a name is reported twice:\n%v", err)
+	}
+}
+
+// A transaction call's arguments are checked like a set: names, the
+// transaction it names, and no global written.
+func TestTransactionArgumentErrors(t *testing.T) {
+	_, err := compileSrc(t, `name: a
+variables: {base: "http://127.0.0.1:1"}
+transactions:
+  login: [{http: "${base}/${user}"}]
+cases:
+  - name: c
+    steps:
+      - transaction: {name: login, with: {user: u1, 9x: a}}
+      - transaction: {name: logn, with: {user: u2}}
+      - transaction: {name: login, with: {base: "http://h"}}
+      - transaction: {with: {user: u3}}
+      - transaction: {name: login, with: [u4]}
+    stages: [{concurrency: 1, count: 1}]
+`, Options{})
+	if err == nil {
+		t.Fatal("compiled")
+	}
+	for _, want := range []string{
+		`s.yaml:8:57: with: "9x" is not a valid variable name`,
+		`s.yaml:9:9: undefined transaction "logn"`,
+		`s.yaml:10:50: "base" is a global variable; extraction and set: assign VU variables only`,
+		`s.yaml:11:22: a transaction call needs the transaction's name`,
+		`s.yaml:12:42: with must be a mapping of variable names to values, got a list`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), `undefined transaction ""`) {
+		t.Errorf("a call without a name is reported twice:\n%v", err)
+	}
 }

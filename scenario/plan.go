@@ -381,10 +381,14 @@ type CookiesNode struct{}
 type ThinkNode struct{ Min, Max time.Duration }
 
 // TransactionNode runs a named transaction, timed and counted as one unit.
+// Every use of a transaction in a case shares its ID and Steps; a call
+// with arguments has its own node, whose With set VU variables before
+// the steps run.
 type TransactionNode struct {
 	ID    int // index into CasePlan.Transactions
 	Name  string
 	Steps []Node
+	With  []AssignSpec
 }
 
 // LoopNode repeats Steps Count times, or while While holds (at most Max

@@ -102,7 +102,8 @@ func (w *walker) step(n *yaml.Node, depth int) *Step {
 	case "think":
 		s.Kind, s.Think = StepThink, w.think(v)
 	case "transaction":
-		s.Kind, s.Transaction = StepTransaction, w.str(v, "transaction")
+		s.Kind = StepTransaction
+		s.Transaction, s.With = w.transactionCall(v)
 	case "loop":
 		s.Kind, s.Loop = StepLoop, w.loop(v)
 		s.Loop.Steps = w.bodySteps(m, "loop", depth)
@@ -151,6 +152,41 @@ func (w *walker) step(n *yaml.Node, depth int) *Step {
 		}
 	}
 	return s
+}
+
+// transactionCall reads transaction: NAME, or {name: NAME, with: {var:
+// value}}, a call with arguments.
+func (w *walker) transactionCall(v *yaml.Node) (string, []KV) {
+	if tv := w.resolve(v); tv == nil || tv.Kind != yaml.MappingNode {
+		name := w.str(v, "transaction")
+		if name == "" && tv != nil && tv.Kind == yaml.ScalarNode {
+			w.errorf(tv, "e.g. transaction: login", "a transaction call needs the transaction's name")
+		}
+		return name, nil
+	}
+	m := w.asMapping(v, "transaction", "name", "with")
+	if m == nil {
+		return "", nil
+	}
+	if !m.has("name") {
+		w.errorf(m.node, "e.g. transaction: {name: login, with: {user: u1}}", "a transaction call needs the transaction's name")
+	}
+	name := w.str(m.get("name"), "transaction name")
+	wn := w.resolve(m.get("with"))
+	if wn == nil {
+		return name, nil
+	}
+	if wn.Kind != yaml.MappingNode {
+		w.errorf(wn, "e.g. with: {user: u1, pass: \"${password}\"}", "with must be a mapping of variable names to values, got %s", kindName(wn))
+		return name, nil
+	}
+	with := w.kvs(wn, "with")
+	for _, kv := range with {
+		if !validIdent(kv.Key) {
+			w.errs.add(kv.Pos, "use letters, digits and _", "with: %q is not a valid variable name", kv.Key)
+		}
+	}
+	return name, with
 }
 
 // bodySteps reads the steps: of a controller, which must not be empty.
