@@ -151,16 +151,16 @@ type Step struct {
 	Transaction string // the referenced transaction's name
 	// With are a transaction call's arguments: VU variables set from
 	// their templates before the transaction's steps run.
-	With []KV
-	Loop        *Loop
-	Break       *Expr // nil condition means an unconditional break
-	If          *If
-	Set         *Set
-	Rendezvous  *Rendezvous
-	Weighted    *Weighted
-	Throughput  *Throughput
-	Plugin      *Plugin
-	Metric      *Metric
+	With       []KV
+	Loop       *Loop
+	Break      *Expr // nil condition means an unconditional break
+	If         *If
+	Set        *Set
+	Rendezvous *Rendezvous
+	Weighted   *Weighted
+	Throughput *Throughput
+	Plugin     *Plugin
+	Metric     *Metric
 }
 
 // Metric is a metric: step: one value of a custom metric, from an
