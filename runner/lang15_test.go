@@ -2,11 +2,15 @@ package runner
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/perfcase/perfcase/metrics"
 )
@@ -134,5 +138,184 @@ cases:
 	}
 	if s := series(t, run.Cases[0], "login"); s.Kind != metrics.KindTransaction || s.Count != 3 || s.Outcomes[metrics.Success] != 3 {
 		t.Errorf("transaction series: kind %v count %d %v", s.Kind, s.Count, s.Outcomes)
+	}
+}
+
+// barrierServer answers /r/N once `want` requests are in flight at once
+// (proof they were sent together), after N×20 ms, setting a cookie c_N,
+// and /solo/N at once; it counts connections and notes the cookies the
+// /r/ requests carried.
+type barrierServer struct {
+	url     string
+	conns   atomic.Int64
+	mu      sync.Mutex
+	cookies []string
+}
+
+func newBarrierServer(t *testing.T, want int, h2 bool) *barrierServer {
+	t.Helper()
+	b := &barrierServer{}
+	var inFlight atomic.Int64
+	var mu sync.Mutex
+	release := make(chan struct{})
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if n, solo := strings.CutPrefix(r.URL.Path, "/solo/"); solo {
+			w.Write([]byte("solo " + n))
+			return
+		}
+		if inFlight.Add(1) == int64(want) {
+			mu.Lock()
+			close(release)
+			release = make(chan struct{})
+			mu.Unlock()
+		} else {
+			mu.Lock()
+			ch := release
+			mu.Unlock()
+			select {
+			case <-ch:
+			case <-time.After(3 * time.Second):
+				inFlight.Add(-1)
+				http.Error(w, "not sent together", 500)
+				return
+			}
+		}
+		inFlight.Add(-1)
+		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/r/"))
+		time.Sleep(time.Duration(n) * 20 * time.Millisecond)
+		b.mu.Lock()
+		b.cookies = append(b.cookies, r.URL.Path+":"+r.Header.Get("Cookie"))
+		b.mu.Unlock()
+		http.SetCookie(w, &http.Cookie{Name: "c" + strconv.Itoa(n), Value: "v", Path: "/"})
+		w.Write([]byte("r" + strconv.Itoa(n)))
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			b.conns.Add(1)
+		}
+	}
+	if h2 {
+		var p http.Protocols
+		p.SetUnencryptedHTTP2(true)
+		srv.Config.Protocols = &p
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	b.url = srv.URL
+	return b
+}
+
+// A together: step sends its requests at once, over HTTP/1.1 on a
+// connection per lane kept across passes, over HTTP/2 as streams of the
+// VU's one connection; each request is judged and timed, extraction and
+// the cookie jar work across lanes, and the group is a transaction whose
+// time is its slowest request's.
+func TestTogether(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		version string
+		conns   int64
+	}{{"http1.1", "HTTP/1.1", 3}, {"h2c", "2", 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := newBarrierServer(t, 3, tc.version == "2")
+			plan := compile(t, `
+name: together
+cases:
+  - name: c
+    steps:
+      - together:
+          - http: {name: r1, url: "${base}/r/1", version: "`+tc.version+`"}
+            check: body contains "r1"
+          - http: {name: r2, url: "${base}/r/2", version: "`+tc.version+`"}
+            extract: {got: {regex: "r(\\d)", group: 1}}
+          - http: {name: r3, url: "${base}/r/3", version: "`+tc.version+`"}
+            soft_check: body contains "r9"
+        name: page
+      - http: {name: after, url: "${base}/solo/${got}", version: "`+tc.version+`"}
+        check: body contains "solo 2"
+    stages: [{concurrency: 1, count: 3}]
+`, b.url, nil)
+			run := Run(context.Background(), plan, Options{})
+			c := run.Cases[0]
+			var slowest time.Duration
+			for _, name := range []string{"r1", "r2", "r3"} {
+				s := series(t, c, name)
+				if s.Count != 3 || s.Outcomes[metrics.Success] != 3 {
+					t.Fatalf("%s: count %d outcomes %v errors %+v", name, s.Count, s.Outcomes, s.Errors)
+				}
+				slowest = max(slowest, s.Max)
+			}
+			page := series(t, c, "page")
+			if page.Kind != metrics.KindTransaction || page.Count != 3 || page.Outcomes[metrics.Success] != 3 {
+				t.Errorf("the group: kind %v count %d %v", page.Kind, page.Count, page.Outcomes)
+			}
+			if page.Max != slowest || page.Min < 60*time.Millisecond {
+				t.Errorf("the group's time: max %v min %v, want the slowest request's, %v, each at least r3's 60ms", page.Max, page.Min, slowest)
+			}
+			// The group's extraction is the next step's variable.
+			if s := series(t, c, "after"); s.Outcomes[metrics.Success] != 3 {
+				t.Errorf("the request after the group: %v %+v", s.Outcomes, s.Errors)
+			}
+			var soft *metrics.ExtraStats
+			for _, x := range c.Stats.Extras {
+				if x.Kind == metrics.Rate {
+					soft = x
+				}
+			}
+			if soft == nil || soft.N != 3 || soft.Sum != 0 {
+				t.Errorf("soft check in a lane: %+v", soft)
+			}
+			if n := b.conns.Load(); n != tc.conns {
+				t.Errorf("%d connections over 3 passes, want %d", n, tc.conns)
+			}
+			// The second pass's requests carry the cookies every lane's
+			// response set in the first.
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			last := b.cookies[len(b.cookies)-1]
+			for _, c := range []string{"c1=v", "c2=v", "c3=v"} {
+				if !strings.Contains(last, c) {
+					t.Errorf("the last request sent cookies %q, missing %s", last, c)
+				}
+			}
+		})
+	}
+}
+
+// When the grace period ends, the lanes' requests in flight are cut with
+// the VU's: the run ends, and nothing cut is counted.
+func TestTogetherCutAtGrace(t *testing.T) {
+	for _, version := range []string{"HTTP/1.1", "2"} {
+		t.Run(version, func(t *testing.T) {
+			tg := newTargetWith(t, func(s *httptest.Server) {
+				var p http.Protocols
+				p.SetHTTP1(true)
+				p.SetUnencryptedHTTP2(true)
+				s.Config.Protocols = &p
+				s.Start()
+			})
+			plan := compile(t, `
+name: hang
+cases:
+  - name: c
+    steps:
+      - together:
+          - http: {name: ok, url: "${base}/ok", version: "`+version+`"}
+          - http: {name: hang, url: "${base}/hang", timeout: 30s, version: "`+version+`"}
+          - http: {name: hang2, url: "${base}/hang", timeout: 30s, version: "`+version+`"}
+    stages:
+      - {concurrency: 2, duration: 200ms}
+`, tg.URL, nil)
+			start := time.Now()
+			run := Run(context.Background(), plan, Options{Grace: 200 * time.Millisecond})
+			if el := time.Since(start); el > 5*time.Second {
+				t.Fatalf("the run waited %v for hanging lanes", el)
+			}
+			for _, name := range []string{"hang", "hang2", "ok + hang + hang2"} {
+				if s := series(t, run.Cases[0], name); s.Count != 0 {
+					t.Errorf("%s: cut requests were counted: %d %v", name, s.Count, s.Outcomes)
+				}
+			}
+		})
 	}
 }

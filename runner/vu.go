@@ -3,6 +3,7 @@ package runner
 import (
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 	"unsafe"
 
@@ -52,8 +53,17 @@ type vu struct {
 	sessions [scenario.NumProtocols]protocols.Session
 	jar      *protocols.Jar
 	in       protocols.Input
-	// res is the exchange being judged.
+	// res is the VU's own exchange; cur is the one being judged: res, or
+	// a lane's in a together: step.
 	res protocols.Result
+	cur *protocols.Result
+	// lanes send a together: step's requests beside the VU (see
+	// together.go); lanesMu guards the list against interrupt, from the
+	// scheduler's goroutine; laneDone hears each request come back.
+	lanes    []*lane
+	lanesMu  sync.Mutex
+	laneDone chan struct{}
+	seed     uint64
 
 	vals [][]byte // local variables by slot
 	idx  []int64  // global variables: the index of the value read, by slot
@@ -103,8 +113,20 @@ type vu struct {
 	backoff     time.Duration
 }
 
-// closeDrivers closes every connection of the VU.
+// closeDrivers closes every connection of the VU, its lanes' too, and
+// ends its lanes.
 func (v *vu) closeDrivers() {
+	v.lanesMu.Lock()
+	defer v.lanesMu.Unlock()
+	for _, l := range v.lanes {
+		close(l.work)
+		for _, s := range l.sessions {
+			if s != nil {
+				s.Close()
+			}
+		}
+	}
+	v.lanes = nil
 	for _, s := range v.sessions {
 		if s != nil {
 			s.Close()
@@ -112,9 +134,18 @@ func (v *vu) closeDrivers() {
 	}
 }
 
-// interrupt cuts whatever exchange the VU has in flight; safe from any
-// goroutine.
+// interrupt cuts whatever exchange the VU and its lanes have in flight;
+// safe from any goroutine.
 func (v *vu) interrupt() {
+	v.lanesMu.Lock()
+	defer v.lanesMu.Unlock()
+	for _, l := range v.lanes {
+		for _, s := range l.sessions {
+			if s != nil {
+				s.Interrupt()
+			}
+		}
+	}
 	for _, s := range v.sessions {
 		if s != nil {
 			s.Interrupt()
@@ -128,7 +159,7 @@ func newVU(c *caseRun, id int) *vu {
 	v := &vu{
 		// A run split over several generators will number its VUs from
 		// an offset here, so that __VU stays unique across them.
-		c: c, id: id, num: int64(id) + 1, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed),
+		c: c, id: id, num: int64(id) + 1, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed), seed: seed,
 		vals: make([][]byte, n), idx: make([]int64, n), own: make([]int64, n), ver: make([]uint32, n),
 		once: make([]bool, c.plan.Controllers), wake: make(chan struct{}, 1),
 	}
@@ -312,6 +343,8 @@ func (v *vu) exec(nodes []scenario.Node) flow {
 			v.jar.Clear()
 		case *scenario.MetricNode:
 			fl = v.metric(n)
+		case *scenario.TogetherNode:
+			fl = v.together(n)
 		default:
 			// Refused by Check before the run starts.
 			panic(fmt.Sprintf("runner: step %T is not supported", n))
@@ -458,11 +491,30 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 		s.Release()
 		return flowStop
 	}
-	end := v.res.End
-	if x := v.res.Extras; x != nil {
+	if v.lag > 0 {
+		smp.RT += v.lag
+		v.lag = 0
+	}
+	v.settle(n, &v.res, s, &smp, msg)
+	v.pass.add(&smp)
+	for i := range v.txns {
+		v.txns[i].add(&smp)
+	}
+	if smp.Outcome != metrics.Success && !n.ContinueOnFailure {
+		return flowEndPass
+	}
+	return flowNext
+}
+
+// settle records a judged exchange of session s: its protocol's extra
+// metrics, its soft checks, the sample and its failure's message; then it
+// gives the response's buffers back.
+func (v *vu) settle(n *scenario.RequestNode, r *protocols.Result, s protocols.Session, smp *metrics.Sample, msg string) {
+	end := r.End
+	if x := r.Extras; x != nil {
 		v.shard.Observe(v.c.extraBase[n.Protocol], end, x)
 	}
-	if v.res.Fail == nil {
+	if r.Fail == nil {
 		// A soft check judges any response that arrived, and fails
 		// nothing: it is counted, held or not.
 		for i := range n.SoftChecks {
@@ -472,22 +524,10 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 		}
 	}
 	s.Release()
-	if v.lag > 0 {
-		smp.RT += v.lag
-		v.lag = 0
-	}
-	v.shard.Record(n.ID, end, smp)
+	v.shard.Record(n.ID, end, *smp)
 	if msg != "" {
 		v.recordError(n.ID, smp.Outcome, msg)
 	}
-	v.pass.add(&smp)
-	for i := range v.txns {
-		v.txns[i].add(&smp)
-	}
-	if smp.Outcome != metrics.Success && !n.ContinueOnFailure {
-		return flowEndPass
-	}
-	return flowNext
 }
 
 func boolInt(b bool) int64 {
@@ -560,7 +600,7 @@ func (v *vu) failureKind(o metrics.Outcome) scenario.RetryOn {
 	case metrics.Refused:
 		return scenario.RetryRefused
 	}
-	if f := v.res.Fail; f != nil && f.Reset {
+	if f := v.cur.Fail; f != nil && f.Reset {
 		return scenario.RetryReset
 	}
 	return scenario.RetryOther
@@ -571,8 +611,15 @@ func (v *vu) failureKind(o metrics.Outcome) scenario.RetryOn {
 // as the body. cut reports an exchange the end of the run interrupted,
 // which is not counted.
 func (v *vu) attempt(n *scenario.RequestNode) (smp metrics.Sample, msg string, cut bool) {
-	r := &v.res
-	v.sessions[n.Protocol].Do(n.Spec, &v.in, r)
+	v.sessions[n.Protocol].Do(n.Spec, &v.in, &v.res)
+	return v.judged(n, &v.res)
+}
+
+// judged judges a finished exchange r of request n, making it the one
+// checks and extractions read; cut reports an exchange the end of the
+// run interrupted, which is not counted.
+func (v *vu) judged(n *scenario.RequestNode, r *protocols.Result) (smp metrics.Sample, msg string, cut bool) {
+	v.cur = r
 	smp = metrics.Sample{RT: r.RT, Status: r.Status, Sent: r.Sent, Recv: r.Recv, Connect: r.Connect}
 	v.reached(r.Fail)
 	if r.Fail != nil {
@@ -600,10 +647,10 @@ func (v *vu) reached(f *protocols.Failure) {
 // header is a header of the response being judged; nil when absent or
 // when its protocol has no headers.
 func (v *vu) header(name string) []byte {
-	if v.res.Header == nil {
+	if v.cur == nil || v.cur.Header == nil {
 		return nil
 	}
-	return v.res.Header.Peek(name)
+	return v.cur.Header.Peek(name)
 }
 
 // thinkBudget is the think time of a full pass, what a pass ended early

@@ -287,6 +287,8 @@ func walkSteps(steps []*Step, fn func(*Step)) {
 			}
 		case StepThroughput:
 			walkSteps(s.Throughput.Steps, fn)
+		case StepTogether:
+			walkSteps(s.Together.Steps, fn)
 		}
 	}
 }
@@ -306,13 +308,16 @@ type caseCompiler struct {
 	// soft checks (by request and check) in plan.Metrics.
 	metricIdx map[string]int
 	softIdx   map[[2]string]int
+	// groupIDs place the series of together: steps, by name, in
+	// plan.Transactions.
+	groupIDs map[string]int
 }
 
 func (c *compiler) compileCase(cs *Case) *CasePlan {
 	cp := &CasePlan{Name: cs.Name, Description: cs.Description, Labels: cs.Labels, Disabled: cs.Disabled,
 		Replicas: cs.Replicas, Pacing: cs.Pacing, LogPolicy: cs.LogPolicy, Cookies: !cs.NoCookies, Stages: cs.Stages, KPIs: cs.KPIs, SLA: cs.SLA}
 	cc := &caseCompiler{compiler: c, cs: cs, plan: cp, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{},
-		metricIdx: map[string]int{}, softIdx: map[[2]string]int{}}
+		metricIdx: map[string]int{}, softIdx: map[[2]string]int{}, groupIDs: map[string]int{}}
 	cc.addGlobalSlots()
 	cc.collectLocals(cs.Setup, map[string]bool{})
 	cc.collectLocals(cs.Steps, map[string]bool{})
@@ -554,6 +559,8 @@ func (cc *caseCompiler) node(s *Step) Node {
 		return &ThroughputNode{Controller: cc.controller(), RPS: t.RPS, Percent: t.Percent, Total: t.Total, Steps: cc.nodes(t.Steps)}
 	case StepMetric:
 		return cc.metric(s)
+	case StepTogether:
+		return cc.together(s)
 	case StepClearCookies:
 		if cc.cs.NoCookies {
 			cc.errs.add(s.Pos, "remove the step, or turn the jar back on (drop cookies: false)", "cookies: clear in case %q, which keeps no cookies (cookies: false)", cc.cs.Name)
@@ -708,6 +715,39 @@ func (cc *caseCompiler) request(s *Step) Node {
 		}
 		n.SoftChecks = append(n.SoftChecks, SoftCheckSpec{CheckSpec: spec, Metric: i})
 	}
+	return n
+}
+
+// together compiles a together: step: its requests, each its own
+// series, and the group's series, a transaction's, named by the step or
+// after its requests. Steps of one name share the group's series.
+func (cc *caseCompiler) together(s *Step) Node {
+	t := s.Together
+	n := &TogetherNode{Pos: s.Pos}
+	var names []string
+	for _, st := range cc.nodes(t.Steps) {
+		if r, ok := st.(*RequestNode); ok {
+			n.Requests = append(n.Requests, r)
+			names = append(names, r.Name)
+		}
+	}
+	if len(n.Requests) == 0 {
+		if len(t.Steps) > 0 && allDisabled(t.Steps) {
+			cc.errs.add(s.Pos, "enable a request, or disable the together: step", "every request of the together: step is disabled")
+		}
+		return nil
+	}
+	n.Name = orDefault(t.Name, strings.Join(names, " + "))
+	if _, clash := cc.txns[n.Name]; clash {
+		cc.errs.add(s.Pos, "give the together: step a name of its own with name:", "together: %q has the name of a transaction, whose series it would share", n.Name)
+	}
+	id, seen := cc.groupIDs[n.Name]
+	if !seen {
+		id = len(cc.plan.Transactions)
+		cc.groupIDs[n.Name] = id
+		cc.plan.Transactions = append(cc.plan.Transactions, TransactionInfo{Name: n.Name})
+	}
+	n.ID = id
 	return n
 }
 
@@ -1105,6 +1145,7 @@ func (cc *caseCompiler) checkOnly(fn func(*caseCompiler)) {
 	tmp.txnNodes = map[string]*TransactionNode{}
 	tmp.metricIdx = map[string]int{}
 	tmp.softIdx = map[[2]string]int{}
+	tmp.groupIDs = map[string]int{}
 	fn(&tmp)
 }
 
@@ -1123,7 +1164,7 @@ func (c *compiler) checkUnusedTransactions() {
 		return
 	}
 	cc := &caseCompiler{compiler: c, cs: &Case{}, plan: &CasePlan{}, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{},
-		metricIdx: map[string]int{}, softIdx: map[[2]string]int{}}
+		metricIdx: map[string]int{}, softIdx: map[[2]string]int{}, groupIDs: map[string]int{}}
 	cc.addGlobalSlots()
 	seen := map[string]bool{}
 	for _, cs := range c.f.Cases {

@@ -133,9 +133,10 @@ const (
 	StepPlugin
 	StepClearCookies
 	StepMetric
+	StepTogether
 )
 
-var stepKindNames = []string{"request", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies", "metric"}
+var stepKindNames = []string{"request", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies", "metric", "together"}
 
 func (k StepKind) String() string { return stepKindNames[k] }
 
@@ -161,6 +162,15 @@ type Step struct {
 	Throughput *Throughput
 	Plugin     *Plugin
 	Metric     *Metric
+	Together   *Together
+}
+
+// Together is a together: step: HTTP requests a VU sends at once, as a
+// browser loads a page's resources, timed each and as a group (Name's
+// series, the slowest of them).
+type Together struct {
+	Name  string // "" names the group after its requests
+	Steps []*Step
 }
 
 // Metric is a metric: step: one value of a custom metric, from an

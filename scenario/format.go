@@ -553,6 +553,11 @@ func (fm *formatter) step(s *Step) *yaml.Node {
 		}
 	case StepClearCookies:
 		m.add("cookies", yStr("clear"))
+	case StepTogether:
+		m.add("together", fm.steps(s.Together.Steps))
+		if s.Together.Name != "" {
+			m.add("name", yStr(s.Together.Name))
+		}
 	case StepMetric:
 		mt := s.Metric
 		mm := fm.mapOf(mt).add("name", yStr(mt.Name))

@@ -156,3 +156,68 @@ cases:
 		t.Errorf("a call without a name is reported twice:\n%v", err)
 	}
 }
+
+// A together: step holds http requests without retry, at least one and
+// at most MaxTogether; its group's series is named by name: or after its
+// requests, and must not take a transaction's name.
+func TestTogetherCompile(t *testing.T) {
+	p, err := compileSrc(t, `name: t
+variables: {base: "http://127.0.0.1:1"}
+cases:
+  - name: c
+    steps:
+      - together:
+          - http: {name: page, url: "${base}/"}
+          - http: {name: css, url: "${base}/app.css", version: "2"}
+            extract: {etag: {header: ETag, default: ""}}
+          - http: {name: off, url: "${base}/off"}
+            disabled: true
+      - together: [{http: "${base}/a"}, {http: "${base}/b"}]
+        name: assets
+      - together: [{http: {name: page, url: "${base}/"}}, {http: {name: css, url: "${base}/app.css", version: "2"}}]
+    stages: [{concurrency: 1, count: 1}]
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.Cases[0]
+	first, second, third := c.Steps[0].(*TogetherNode), c.Steps[1].(*TogetherNode), c.Steps[2].(*TogetherNode)
+	if first.Name != "page + css" || len(first.Requests) != 2 || first.Requests[1].Protocol != HTTP2 || second.Name != "assets" {
+		t.Errorf("groups %q (%d requests) and %q", first.Name, len(first.Requests), second.Name)
+	}
+	if third.ID != first.ID || len(c.Transactions) != 2 || c.Transactions[first.ID].Name != "page + css" {
+		t.Errorf("groups of one name share a series: ids %d/%d, transactions %+v", first.ID, third.ID, c.Transactions)
+	}
+	if _, err := compileSrc(t, `name: t
+transactions:
+  assets: [{think: 1s}]
+cases:
+  - name: c
+    steps:
+      - together: [{think: 1s}, {tcp: {address: "h:1", payload: x}}]
+      - together:
+          - http: "http://h/"
+            retry: 2
+      - together: []
+      - together: [{http: "http://h/"}]
+        name: assets
+      - together: [{http: "http://h/", disabled: true}]
+      - transaction: assets
+    stages: [{concurrency: 1, count: 1}]
+`, Options{}); err == nil {
+		t.Error("compiled")
+	} else {
+		for _, want := range []string{
+			`s.yaml:7:21: together: holds http requests, which a VU sends at once; a think step cannot be one`,
+			`s.yaml:7:34: together: holds http requests, which a VU sends at once; a tcp step cannot be one`,
+			`s.yaml:9:13: retry does not apply inside together:`,
+			`s.yaml:11:9: together has no requests`,
+			`s.yaml:12:9: together: "assets" has the name of a transaction`,
+			`s.yaml:14:9: every request of the together: step is disabled`,
+		} {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("missing %q in:\n%v", want, err)
+			}
+		}
+	}
+}

@@ -391,6 +391,16 @@ type TransactionNode struct {
 	With  []AssignSpec
 }
 
+// TogetherNode sends its requests at once, each from its own goroutine
+// of the VU, and records each, then the group as a transaction (ID's
+// series) whose time is the slowest request's.
+type TogetherNode struct {
+	Pos      Pos
+	ID       int // index into CasePlan.Transactions
+	Name     string
+	Requests []*RequestNode
+}
+
 // LoopNode repeats Steps Count times, or while While holds (at most Max
 // passes when Max > 0).
 type LoopNode struct {
@@ -473,3 +483,4 @@ func (*WeightedNode) node()    {}
 func (*ThroughputNode) node()  {}
 func (*CookiesNode) node()     {}
 func (*MetricNode) node()      {}
+func (*TogetherNode) node()    {}

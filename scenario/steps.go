@@ -9,7 +9,7 @@ import (
 )
 
 // stepKindKeys are the keys that say what a step is; a step has exactly one.
-var stepKindKeys = []string{"http", "tcp", "udp", "ws", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies", "metric"}
+var stepKindKeys = []string{"http", "tcp", "udp", "ws", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies", "metric", "together"}
 
 // stepModifiers lists, per kind key, the other keys a step of that kind may
 // carry.
@@ -30,10 +30,11 @@ var stepModifiers = map[string][]string{
 	"plugin":      {"check", "check_mode", "extract", "continue_on_failure", "disabled"},
 	"cookies":     {"disabled"},
 	"metric":      {"disabled"},
+	"together":    {"name", "disabled"},
 }
 
 var allStepKeys = append(append([]string{}, stepKindKeys...),
-	"check", "check_mode", "soft_check", "retry", "extract", "continue_on_failure", "kpis", "disabled", "steps", "elif", "else", "once")
+	"check", "check_mode", "soft_check", "retry", "extract", "continue_on_failure", "kpis", "disabled", "steps", "elif", "else", "once", "name")
 
 // maxDepth bounds nesting of controllers (PerfTest allows 10 levels; a
 // little more here), which also keeps the parser's recursion bounded.
@@ -145,6 +146,8 @@ func (w *walker) step(n *yaml.Node, depth int) *Step {
 		s.Throughput.Steps = w.bodySteps(m, "throughput", depth)
 	case "metric":
 		s.Kind, s.Metric = StepMetric, w.metric(v)
+	case "together":
+		s.Kind, s.Together = StepTogether, w.together(v, m, depth)
 	case "cookies":
 		s.Kind = StepClearCookies
 		if a := w.str(v, "cookies"); a != "clear" {
@@ -152,6 +155,45 @@ func (w *walker) step(n *yaml.Node, depth int) *Step {
 		}
 	}
 	return s
+}
+
+// together reads a together: step, a list of http requests, and its
+// name.
+func (w *walker) together(v *yaml.Node, m *mapping, depth int) *Together {
+	t := &Together{}
+	if n := m.get("name"); n != nil {
+		t.Name = w.str(n, "name")
+	}
+	items := w.seq(v, "together")
+	for _, item := range items {
+		st := w.step(item, depth+1)
+		if st == nil {
+			continue
+		}
+		switch {
+		case st.Kind != StepRequest || st.Request.Protocol != HTTP:
+			w.errs.add(st.Pos, "put it before or after the together: step", "together: holds http requests, which a VU sends at once; a %s step cannot be one", stepKeyOf(st))
+			continue
+		case st.Request.Retry != (Retry{}):
+			w.errs.add(st.Pos, "drop retry, or move the request out of together:", "retry does not apply inside together: (its requests are sent once, at the same time)")
+		}
+		t.Steps = append(t.Steps, st)
+	}
+	if len(items) > MaxTogether {
+		w.errorf(v, capHint, "together: %d requests are over the cap of %d", len(items), MaxTogether)
+	}
+	if w.emptyList(v) {
+		w.errorf(m.node, "list the http requests to send at once", "together has no requests")
+	}
+	return t
+}
+
+// stepKeyOf is the key a step is written with, for messages.
+func stepKeyOf(s *Step) string {
+	if s.Kind == StepRequest && s.Request != nil {
+		return s.Request.Protocol.String()
+	}
+	return s.Kind.String()
 }
 
 // transactionCall reads transaction: NAME, or {name: NAME, with: {var:
