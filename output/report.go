@@ -114,6 +114,9 @@ type PerfcaseConnections struct {
 // PerfcaseCase is what one case's load model and probing came to.
 type PerfcaseCase struct {
 	Case string `json:"case"`
+	// Role is "case", or "before" or "after" for the run's test-wide
+	// steps, reported as cases of their own.
+	Role string `json:"role"`
 	// Verdict is the case's part of the verdict: "passed" (every KPI
 	// held, or it had none), "failed" (a KPI missed or an SLA rule
 	// triggered on it) or "unusable" (it sent requests and not one

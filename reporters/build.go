@@ -600,6 +600,14 @@ func respTimeRange(views []*caseView) map[string]string {
 }
 
 // perfcaseInfo collects what the API has no place for.
+// orCase is a case's role in the report: its Role, or "case".
+func orCase(role string) string {
+	if role == "" {
+		return "case"
+	}
+	return role
+}
+
 // customMetric renders a custom metric over a case that ran for d; each
 // stat is the KPI grammar's (metrics.CustomKPI), so the report shows what
 // a KPI on it judged.
@@ -682,7 +690,7 @@ func perfcaseInfo(run *metrics.Run) output.PerfcaseInfo {
 			p.Stages = append(p.Stages, output.PerfcaseStage{Case: name, Name: st.Name, Mode: st.Mode,
 				Start: *timestamp(st.Start), End: *timestamp(st.End)})
 		}
-		pc := output.PerfcaseCase{Case: name, Verdict: caseVerdict(&run.Verdict.Cases[i]), LatencyFrom: latencyFrom(c),
+		pc := output.PerfcaseCase{Case: name, Role: orCase(c.Role), Verdict: caseVerdict(&run.Verdict.Cases[i]), LatencyFrom: latencyFrom(c),
 			MissedStarts: c.Missed, TP99PerSecond: []*float64{}}
 		if c.RowsOut != "" {
 			pc.RowsOut = &c.RowsOut

@@ -707,8 +707,8 @@ func TestReportProbing(t *testing.T) {
 		obj  any
 		want []string
 	}{
-		{"cases[0]", pc["cases"].([]any)[0], []string{"case", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out"}},
-		{"cases[1]", pc["cases"].([]any)[1], []string{"case", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out"}},
+		{"cases[0]", pc["cases"].([]any)[0], []string{"case", "role", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out"}},
+		{"cases[1]", pc["cases"].([]any)[1], []string{"case", "role", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out"}},
 		{"cases[0].peak", pc["cases"].([]any)[0].(map[string]any)["peak"],
 			[]string{"stage", "time", "vus", "rps", "tps", "avg_rt", "success_rate", "reason"}},
 		{"probe_steps[0]", pc["probe_steps"].([]any)[0],

@@ -10,9 +10,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/protocols/mem"
 )
 
 // queueServer answers /q?i=N with the header X-Queue-Ms: N and the body
@@ -317,5 +319,187 @@ cases:
 				}
 			}
 		})
+	}
+}
+
+// The test-wide before: steps run once, first, and every VU of every case
+// and of the after: steps starts with what they extracted; the after:
+// steps run once, last. Both are reported as cases of their own.
+func TestBeforeAndAfter(t *testing.T) {
+	tg := newTarget(t)
+	plan := compile(t, `
+name: hooks
+before:
+  - http: {name: login, method: POST, url: "${base}/login", json: {user: admin}}
+    extract: {token: {jsonpath: $.token}}
+after:
+  - http: {name: cleanup, method: POST, url: "${base}/record?phase=after", body: "${token}"}
+cases:
+  - name: a
+    steps:
+      - http: {name: use, method: POST, url: "${base}/record?phase=a", body: "${token} vu ${__VU}"}
+    stages: [{concurrency: 2, count: 4}]
+  - name: b
+    steps:
+      - set: {token: "own"}
+      - http: {name: use, method: POST, url: "${base}/record?phase=b", body: "${token}"}
+    stages: [{concurrency: 1, count: 1}]
+`, tg.URL, nil)
+	run := Run(context.Background(), plan, Options{})
+	if run.Status != metrics.Completed {
+		t.Fatalf("status %v %s", run.Status, run.Reason)
+	}
+	var got []string
+	for _, e := range tg.entries() {
+		got = append(got, strings.TrimPrefix(e, "POST /record?"))
+	}
+	// Case a's 4 passes carry the token before: extracted; case b
+	// overwrote its copy; after: still has before's.
+	if len(got) != 6 || got[5] != "phase=after auth= ct= body=tok-admin" || got[4] != "phase=b auth= ct= body=own" {
+		t.Fatalf("the server got:\n%s", strings.Join(got, "\n"))
+	}
+	for _, e := range got[:4] {
+		if !strings.HasPrefix(e, "phase=a auth= ct= body=tok-admin vu ") {
+			t.Errorf("case a sent %q", e)
+		}
+	}
+	var roles []string
+	for _, c := range run.Cases {
+		roles = append(roles, c.Role+":"+c.Stats.Name)
+	}
+	if strings.Join(roles, " ") != "before:before :a :b after:after" {
+		t.Errorf("cases %v", roles)
+	}
+	if s := series(t, run.Cases[0], "login"); s.Count != 1 || s.Outcomes[metrics.Success] != 1 {
+		t.Errorf("before: login %d %v", s.Count, s.Outcomes)
+	}
+}
+
+// The after: steps run even when the cases were stopped, by a Ctrl-C or
+// an SLA rule, within the grace period: an after: that outlasts it is
+// cut, and a second Ctrl-C cuts it at once.
+func TestAfterRunsWhenStopped(t *testing.T) {
+	const scenario = `
+name: stopped
+after:
+  - http: {name: cleanup, method: POST, url: "${base}/record", body: done}
+  - http: {name: slow, url: "${base}/hang", timeout: 30s}
+cases:
+  - name: c
+    steps:
+      - http: {name: bad, url: "${base}/status/500"}
+        continue_on_failure: true
+      - think: 10ms
+    stages: [{concurrency: 1, duration: 30s}]
+    sla: [{kpi: error_rate < 50, window: 1s, action: stop}]
+`
+	for _, tc := range []struct {
+		name  string
+		sla   bool
+		abort bool
+	}{{"ctrl-c", false, false}, {"sla stop", true, false}, {"second ctrl-c", false, true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			tg := newTarget(t)
+			src := scenario
+			if !tc.sla {
+				src = strings.Replace(src, "    sla: [{kpi: error_rate < 50, window: 1s, action: stop}]\n", "", 1)
+			}
+			plan := compile(t, src, tg.URL, nil)
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			abort := make(chan struct{})
+			if !tc.sla {
+				time.AfterFunc(300*time.Millisecond, cancel)
+			}
+			if tc.abort {
+				// The second Ctrl-C comes while after: hangs, well before
+				// its grace of 3 s ends.
+				time.AfterFunc(800*time.Millisecond, func() { close(abort) })
+			}
+			grace := time.Second
+			if tc.abort {
+				grace = 3 * time.Second
+			}
+			start := time.Now()
+			run := Run(ctx, plan, Options{Grace: grace, Abort: abort})
+			took := time.Since(start)
+			if n := len(tg.entries()); n != 1 {
+				t.Errorf("after: sent its cleanup %d times, want 1", n)
+			}
+			last := run.Cases[len(run.Cases)-1]
+			if last.Role != "after" || series(t, last, "cleanup").Outcomes[metrics.Success] != 1 {
+				t.Errorf("the last case %q (%q): %+v", last.Stats.Name, last.Role, last.Stats.Series)
+			}
+			if s := series(t, last, "slow"); s.Count != 0 {
+				t.Errorf("the cut request was counted")
+			}
+			want := metrics.Interrupted
+			if tc.sla {
+				want = metrics.StoppedBySLA
+			}
+			if run.Status != want {
+				t.Errorf("status %v, want %v", run.Status, want)
+			}
+			// Cut at the grace period (or at once by a second Ctrl-C):
+			// well before the hanging request's 30 s timeout.
+			if limit := map[bool]time.Duration{false: 10 * time.Second, true: 2500 * time.Millisecond}[tc.abort]; took > limit {
+				t.Errorf("the run took %v, want under %v", took, limit)
+			}
+		})
+	}
+}
+
+// On the fake clock: a Ctrl-C at 1.05 s stops the case once its request
+// in flight ends (1.1 s); the after: steps then start, send their
+// cleanup, and their hanging request is cut when the grace period (2 s)
+// has passed since the Ctrl-C was heard by them: the run ends at 3.1 s.
+// Without the Ctrl-C, the after: steps have no deadline.
+func TestAfterGraceOnFakeClock(t *testing.T) {
+	plan := compile(t, `
+name: grace
+after:
+  - http: {name: cleanup, url: "${base}/clean"}
+  - http: {name: slow, url: "${base}/hang", timeout: 2h}
+cases:
+  - name: c
+    steps: [{http: {name: r, url: "${base}/work"}}]
+    stages: [{concurrency: 1, duration: 10s}]
+`, "http://mem", nil)
+	var log reqLog
+	h := log.handler(func(r *mem.Request) mem.Reply {
+		switch {
+		case strings.HasSuffix(r.Target, "/hang"):
+			return mem.Reply{Status: 200, Latency: time.Hour}
+		case strings.HasSuffix(r.Target, "/clean"):
+			return mem.Reply{Status: 200, Latency: ms(10)}
+		}
+		return mem.Reply{Status: 200, Latency: ms(100)}
+	})
+	var run *metrics.Run
+	var took time.Duration
+	synctest.Test(t, func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		time.AfterFunc(ms(1050), cancel)
+		run = Run(ctx, plan, Options{Grace: 2 * time.Second, Drivers: memHTTP(h)})
+		took = at(time.Now())
+	})
+	var after []string
+	for _, r := range log.all() {
+		if !strings.HasSuffix(r.target, "/work") {
+			after = append(after, r.target+"@"+r.at.String())
+		}
+	}
+	if got := strings.Join(after, " "); got != "http://mem/clean@1.1s http://mem/hang@1.11s" {
+		t.Errorf("after: requests %s", got)
+	}
+	if took != ms(3100) {
+		t.Errorf("the run ended at %v, want 3.1s: 2s of grace after the case stopped", took)
+	}
+	if s := series(t, run.Cases[0], "r"); s.Count != 11 {
+		t.Errorf("the case ran %d requests, want 11 (0 to 1.1 s)", s.Count)
+	}
+	if run.Status != metrics.Interrupted {
+		t.Errorf("status %v", run.Status)
 	}
 }

@@ -16,7 +16,7 @@ func Check(plan *scenario.Plan) scenario.ErrorList {
 	add := func(pos scenario.Pos, what, hint string) {
 		errs = append(errs, &scenario.Error{Pos: pos, Msg: what + " is not supported by the run engine yet", Hint: hint})
 	}
-	for _, cp := range plan.Cases {
+	for _, cp := range withHooks(plan) {
 		if cp.Disabled {
 			continue
 		}
@@ -42,6 +42,20 @@ func Check(plan *scenario.Plan) scenario.ErrorList {
 	}
 	errs.Sort()
 	return errs
+}
+
+// withHooks is the plan's cases with its test-wide before: and after:
+// steps, in the order they run.
+func withHooks(plan *scenario.Plan) []*scenario.CasePlan {
+	var all []*scenario.CasePlan
+	if plan.Before != nil {
+		all = append(all, plan.Before)
+	}
+	all = append(all, plan.Cases...)
+	if plan.After != nil {
+		all = append(all, plan.After)
+	}
+	return all
 }
 
 // protocolsOf lists the protocols a case uses, spelled as the report does.

@@ -163,6 +163,11 @@ func newVU(c *caseRun, id int) *vu {
 		vals: make([][]byte, n), idx: make([]int64, n), own: make([]int64, n), ver: make([]uint32, n),
 		once: make([]bool, c.plan.Controllers), wake: make(chan struct{}, 1),
 	}
+	for i, s := range c.plan.Slots {
+		if s.FromBefore {
+			v.vals[i] = append([]byte(nil), c.before[s.Name]...)
+		}
+	}
 	if c.plan.Cookies && c.cookies {
 		v.jar = protocols.NewJar()
 	}

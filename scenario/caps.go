@@ -68,6 +68,8 @@ func (c *compiler) checkCaps() {
 	for _, t := range c.f.Transactions {
 		walkSteps(t.Steps, c.capStep)
 	}
+	walkSteps(c.f.Before, c.capStep)
+	walkSteps(c.f.After, c.capStep)
 }
 
 // capStages checks a case's stages, each value at the key it came from.

@@ -82,13 +82,27 @@ func compile(f *File, opts Options, src []byte) (*Plan, error) {
 		c.txns[t.Name] = t
 	}
 	c.checkTransactionGraph()
+	if len(f.Before) > 0 {
+		p.Before = c.compileCase(c.hookCase(BeforeName, f.Before))
+		for _, s := range p.Before.Slots {
+			if s.Global == nil && s.Builtin == NotBuiltin {
+				c.beforeVars = append(c.beforeVars, s.Name)
+			}
+		}
+	}
 	names := map[string]Pos{}
 	for _, cs := range f.Cases {
 		if prev, dup := names[cs.Name]; dup && cs.Name != "" {
 			c.errs.add(cs.Pos, "give each case its own name", "case %q is defined twice (first at %s)", cs.Name, prev)
 		}
+		if (cs.Name == BeforeName && len(f.Before) > 0) || (cs.Name == AfterName && len(f.After) > 0) {
+			c.errs.add(cs.Pos, "rename the case", "case %q has the name the file's %s: steps are reported under", cs.Name, cs.Name)
+		}
 		names[cs.Name] = cs.Pos
 		p.Cases = append(p.Cases, c.compileCase(cs))
+	}
+	if len(f.After) > 0 {
+		p.After = c.compileCase(c.hookCase(AfterName, f.After))
 	}
 	c.checkUnusedTransactions()
 	c.refuseCustomKPIs()
@@ -107,8 +121,25 @@ func compile(f *File, opts Options, src []byte) (*Plan, error) {
 	return p, nil
 }
 
+// The names the test-wide before: and after: steps run and are reported
+// under, as cases of their own.
+const (
+	BeforeName = "before"
+	AfterName  = "after"
+)
+
+// hookCase is the case test-wide steps run as: one VU, one pass.
+func (c *compiler) hookCase(name string, steps []*Step) *Case {
+	pos := steps[0].Pos
+	return &Case{Pos: pos, Name: name, Steps: steps,
+		Stages: []*Stage{{Pos: pos, Mode: ModeConcurrency, VUs: 1, StartVUs: 1, Count: 1}}}
+}
+
 type compiler struct {
 	f        *File
+	// beforeVars are the variables the before: steps extract or set,
+	// which every case and the after: steps may read.
+	beforeVars []string
 	opts     Options
 	dir      string
 	errs     ErrorList
@@ -349,13 +380,16 @@ func allDisabled(steps []*Step) bool {
 }
 
 // addGlobalSlots gives the case its global variables' slots, then the
-// built-in ones, before any local.
+// built-in ones, then those the before: steps leave, before any local.
 func (cc *caseCompiler) addGlobalSlots() {
 	for _, g := range cc.globals {
 		cc.addSlot(Slot{Name: g.Name, Global: g})
 	}
 	cc.addSlot(Slot{Name: VUName, Builtin: BuiltinVU})
 	cc.addSlot(Slot{Name: IterName, Builtin: BuiltinIter})
+	for _, name := range cc.beforeVars {
+		cc.addSlot(Slot{Name: name, FromBefore: true})
+	}
 }
 
 func (cc *caseCompiler) addSlot(s Slot) {
@@ -855,6 +889,8 @@ func (c *compiler) refuseCustomKPIs() {
 		refuse(t.KPIs)
 		requests(t.Steps)
 	}
+	requests(c.f.Before)
+	requests(c.f.After)
 	for _, cs := range c.f.Cases {
 		requests(cs.Setup)
 		requests(cs.Steps)
@@ -1174,6 +1210,7 @@ func (c *compiler) checkUnusedTransactions() {
 	for _, t := range c.f.Transactions {
 		cc.collectLocals(t.Steps, seen)
 	}
+	cc.collectLocals(c.f.After, seen)
 	for _, t := range unused {
 		cc.transaction(&Step{Pos: t.Pos, Kind: StepTransaction, Transaction: t.Name})
 	}

@@ -18,7 +18,10 @@ type File struct {
 	Parallel     bool // cases run at once; serial (false) is the default
 	Variables    []*Variable
 	Transactions []*Transaction
-	Cases        []*Case
+	// Before and After are the test-wide steps: run once per run by one
+	// VU, before the first case and after the last.
+	Before, After []*Step
+	Cases         []*Case
 }
 
 // VarType is the kind of a global variable (PerfTest variable_type).

@@ -276,6 +276,12 @@ func (fm *formatter) file(f *File) *yaml.Node {
 		}
 		m.add("transactions", tm.n)
 	}
+	if len(f.Before) > 0 {
+		m.add("before", fm.steps(f.Before))
+	}
+	if len(f.After) > 0 {
+		m.add("after", fm.steps(f.After))
+	}
 	cases := ySeq(nil)
 	for _, c := range f.Cases {
 		cases.Content = append(cases.Content, fm.caseNode(c))

@@ -221,3 +221,73 @@ cases:
 		}
 	}
 }
+
+// Test-wide before: and after: steps compile as cases of their own, one VU
+// and one pass; what before: extracts or sets is a variable of every case
+// and of after:, which cases cannot see the after: steps' own.
+func TestBeforeAfterCompile(t *testing.T) {
+	p, err := compileSrc(t, `name: h
+before:
+  - http: {name: login, url: "http://127.0.0.1:1/login"}
+    extract: {token: {header: X-Token}}
+  - set: {region: eu}
+after:
+  - http: {name: logout, url: "http://127.0.0.1:1/logout?t=${token}&r=${region}"}
+    extract: {bye: {header: X-Bye}}
+cases:
+  - name: c
+    steps: [{http: "http://127.0.0.1:1/${token}"}]
+    stages: [{concurrency: 2, count: 4}]
+`, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Before == nil || p.Before.Name != BeforeName || p.After == nil || p.After.Name != AfterName {
+		t.Fatalf("before %+v after %+v", p.Before, p.After)
+	}
+	st := p.Before.Stages[0]
+	if st.Mode != ModeConcurrency || st.VUs != 1 || st.Count != 1 {
+		t.Errorf("before's stage %+v, want one VU for one pass", st)
+	}
+	from := func(cp *CasePlan) []string {
+		var out []string
+		for _, s := range cp.Slots {
+			if s.FromBefore {
+				out = append(out, s.Name)
+			}
+		}
+		return out
+	}
+	if got := strings.Join(from(p.Cases[0]), ","); got != "token,region" {
+		t.Errorf("the case's variables from before: %s", got)
+	}
+	if got := strings.Join(from(p.After), ","); got != "token,region" {
+		t.Errorf("after's variables from before: %s", got)
+	}
+	if got := from(p.Before); len(got) != 0 {
+		t.Errorf("before: reads its own variables as locals, got %v", got)
+	}
+
+	_, err = compileSrc(t, `name: h
+variables: {base: "http://127.0.0.1:1"}
+before:
+  - http: "${base}/"
+    extract: {base: {header: X}}
+after:
+  - http: "${base}/bye"
+    extract: {bye: {header: X}}
+cases:
+  - name: before
+    steps: [{http: "${base}/${bye}"}]
+    stages: [{concurrency: 1, count: 1}]
+`, Options{})
+	for _, want := range []string{
+		`s.yaml:5:15: "base" is a global variable; extraction and set: assign VU variables only`,
+		`s.yaml:10:5: case "before" has the name the file's before: steps are reported under`,
+		`s.yaml:11:31: unknown variable "bye"`,
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("missing %q in:\n%v", want, err)
+		}
+	}
+}

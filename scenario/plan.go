@@ -21,6 +21,11 @@ type Plan struct {
 	Source      string // the scenario file
 	Parallel    bool
 	Cases       []*CasePlan
+	// Before and After are the test-wide steps as cases of their own,
+	// named "before" and "after", that one VU runs once (their stage):
+	// before the first case, and after the last. nil when the file has
+	// none.
+	Before, After *CasePlan
 	// Warnings are problems that do not stop a run, such as a plugin step
 	// that needs a runtime perfcase does not have yet.
 	Warnings ErrorList
@@ -86,6 +91,10 @@ type Slot struct {
 	// a global the case never reads is never read for it, so its cursor
 	// and its end (on_end: stop) do not touch the case.
 	Used bool
+	// FromBefore marks a variable the run's before: steps extract or
+	// set: every VU starts with the value they left (empty if they did
+	// not), and may change it as any local.
+	FromBefore bool
 }
 
 // Builtin marks the slots whose value the runner keeps rather than the
