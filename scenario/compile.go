@@ -136,17 +136,17 @@ func (c *compiler) hookCase(name string, steps []*Step) *Case {
 }
 
 type compiler struct {
-	f        *File
+	f *File
 	// beforeVars are the variables the before: steps extract or set,
 	// which every case and the after: steps may read.
 	beforeVars []string
-	opts     Options
-	dir      string
-	errs     ErrorList
-	warnings ErrorList
-	globals  []*VarData
-	txns     map[string]*Transaction
-	txnUsed  map[string]bool
+	opts       Options
+	dir        string
+	errs       ErrorList
+	warnings   ErrorList
+	globals    []*VarData
+	txns       map[string]*Transaction
+	txnUsed    map[string]bool
 	// txnBad marks transactions in a cycle, so each cycle is reported once
 	// and compiling does not recurse forever.
 	txnBad map[string]bool
