@@ -389,6 +389,8 @@ func ptChildren(s *scenario.Step) [][]*scenario.Step {
 		}
 	case scenario.StepThroughput:
 		out = append(out, s.Throughput.Steps)
+	case scenario.StepTogether:
+		out = append(out, s.Together.Steps)
 	}
 	return out
 }
@@ -412,6 +414,8 @@ func TestExportImportRoundTrip(t *testing.T) {
 				ptCanonical(c.Setup)
 				ptCanonical(c.Steps)
 			}
+			ptCanonical(want.Before)
+			ptCanonical(want.After)
 			ptSameFile(t, "importDoc(Export(f))", got, want)
 		})
 	}
