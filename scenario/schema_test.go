@@ -471,6 +471,10 @@ func TestSchemaKPIs(t *testing.T) {
 		{"p99 < 300ms", false},     // unknown metric
 		{"tp99 300ms", false},      // no operator
 		{"tp99 < fast", false},     // not a number
+		{"queue_ms.tp95 < 50", true},
+		{"orders.rate >= 2/s", true},
+		{"orders.total > 10/s", false}, // only a rate takes /s
+		{"queue_ms.p95 < 50", false},   // not a stat
 	}
 	for _, tt := range tests {
 		_, perr := ParseKPI(tt.kpi)
