@@ -22,7 +22,8 @@ import (
 
 // lane is one goroutine of a VU that sends together: requests.
 type lane struct {
-	sessions [scenario.NumProtocols]protocols.Session
+	sessions [scenario.NumProtocols]protocols.Session // made as the lane's requests need them
+	seed     uint64
 	in       protocols.Input
 	res      protocols.Result
 	work     chan *scenario.RequestNode
@@ -37,31 +38,32 @@ func (l *lane) run(done chan<- struct{}) {
 	}
 }
 
-// lane returns the VU's i-th lane, starting it if need be. Its template
+// lane returns the VU's i-th lane, ready to send a request of protocol
+// p, starting it and making its session of p if need be. Its template
 // functions have their own random source: lanes render at the same time.
-func (v *vu) lane(i int) *lane {
+func (v *vu) lane(i int, p scenario.Protocol) *lane {
 	v.lanesMu.Lock()
 	defer v.lanesMu.Unlock()
 	for len(v.lanes) <= i {
-		k := len(v.lanes)
-		l := &lane{work: make(chan *scenario.RequestNode, 1)}
-		seed := v.seed + uint64(k+1)*0xbf58476d1ce4e5b9
+		seed := v.seed + uint64(len(v.lanes)+1)*0xbf58476d1ce4e5b9
+		l := &lane{work: make(chan *scenario.RequestNode, 1), seed: seed}
 		l.in = protocols.Input{Scope: v, Funcs: scenario.NewFuncEnv(seed)}
-		for p, d := range v.c.drivers {
-			if d.New != nil {
-				l.sessions[p] = d.New(protocols.Config{Ctx: v.c.hardCtx, Seed: seed, Jar: v.jar, Lane: v.sessions[p]})
-				if v.c.hardStopped.Load() {
-					l.sessions[p].Interrupt()
-				}
-			}
-		}
 		if v.laneDone == nil {
 			v.laneDone = make(chan struct{}, scenario.MaxTogether)
 		}
 		go l.run(v.laneDone)
 		v.lanes = append(v.lanes, l)
 	}
-	return v.lanes[i]
+	l := v.lanes[i]
+	if l.sessions[p] == nil {
+		// Made here, on the VU's goroutine and under the lock interrupt
+		// takes, before the lane is handed a request that uses it.
+		l.sessions[p] = v.c.drivers[p].New(protocols.Config{Ctx: v.c.hardCtx, Seed: l.seed, Jar: v.jar, Lane: v.sessions[p]})
+		if v.c.hardStopped.Load() {
+			l.sessions[p].Interrupt()
+		}
+	}
+	return l
 }
 
 // together sends its requests at once, waits for every one, then judges
@@ -75,7 +77,7 @@ func (v *vu) together(n *scenario.TogetherNode) flow {
 		v.jar.Share(true)
 	}
 	for i, r := range reqs[1:] {
-		v.lane(i).work <- r
+		v.lane(i, r.Protocol).work <- r
 	}
 	v.sessions[reqs[0].Protocol].Do(reqs[0].Spec, &v.in, &v.res)
 	for range len(reqs) - 1 {
