@@ -11,6 +11,11 @@
 // judges the KPIs and SLA rules from metrics.KPIs, and returns the run
 // judged (metrics.Run.Verdict) for its caller to end the outputs with.
 //
+// A plan's test-wide before: and after: steps run as cases of their own,
+// first and last; a together: step's requests go out from lanes, the VU's
+// own goroutines (together.go); custom metrics and soft checks are the
+// case's extra metrics after its protocols'.
+//
 // Its timing tests run on testing/synctest's fake clock, every request
 // answered in memory by package protocols/mem: the runner waits only on
 // timers and channels, which that clock sees, never on a busy loop or a
