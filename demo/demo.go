@@ -23,7 +23,7 @@ import (
 // Options are the listen addresses, as host:port. An empty address turns
 // that listener off; port 0 picks a free port.
 type Options struct {
-	HTTP string // HTTP API and WebSocket echo at /ws
+	HTTP string // HTTP API (HTTP/1.1 and h2c) and WebSocket echo at /ws
 	TCP  string // TCP echo of "\n"-terminated lines
 	UDP  string // UDP echo of datagrams
 }
@@ -86,10 +86,16 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	if s.httpLn != nil {
+		// HTTP/1.1 and, on the same port, HTTP/2 with prior knowledge
+		// (h2c), which requests with version "2" speak.
+		var protos http.Protocols
+		protos.SetHTTP1(true)
+		protos.SetUnencryptedHTTP2(true)
 		s.httpSrv = &http.Server{
 			Handler:           s.routes(),
 			ReadHeaderTimeout: 10 * time.Second,
 			BaseContext:       func(net.Listener) context.Context { return ctx },
+			Protocols:         &protos,
 		}
 		// Serve returns only once Close has shut the server down.
 		s.wg.Go(func() { s.httpSrv.Serve(s.httpLn) })

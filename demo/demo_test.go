@@ -573,3 +573,24 @@ func TestLiveStreams(t *testing.T) {
 		t.Errorf("the first tag is of type %d, not audio or video", typ)
 	}
 }
+
+// The HTTP port speaks HTTP/2 with prior knowledge (h2c) beside
+// HTTP/1.1: a client that knows it gets every route over HTTP/2.
+func TestH2C(t *testing.T) {
+	s := start(t)
+	var p http.Protocols
+	p.SetUnencryptedHTTP2(true)
+	c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{Protocols: &p}}
+	resp, err := c.Get("http://" + s.HTTPAddr() + "/items/2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.ProtoMajor != 2 || resp.StatusCode != 200 || !strings.Contains(string(b), `"id":2`) {
+		t.Errorf("%s %d %s", resp.Proto, resp.StatusCode, b)
+	}
+	if r := get(t, "http://"+s.HTTPAddr()+"/items/2"); r.code != 200 {
+		t.Errorf("HTTP/1.1 beside it: %d", r.code)
+	}
+}

@@ -69,3 +69,21 @@ func TestHistogramValuesDoNotAllocate(t *testing.T) {
 		t.Errorf("AddValue and Observe allocate %v times per exchange", n)
 	}
 }
+
+func TestAddDoesNotAllocate(t *testing.T) {
+	kinds := []ExtraKind{Counter, Gauge, Trend, Rate}
+	var extras []ExtraInfo
+	for _, k := range kinds {
+		extras = append(extras, ExtraInfo{Name: k.String(), Kind: k, Unit: UnitMilli, Custom: true})
+	}
+	r := NewRecorder([]SeriesInfo{{Name: "a"}}, 2, testStart, extras...)
+	sh := r.Shard(1)
+	i := 0
+	allocs := testing.AllocsPerRun(1000, func() {
+		i++
+		sh.Add(i%len(kinds), at(time.Duration(i)*time.Millisecond), int64(i))
+	})
+	if allocs != 0 {
+		t.Errorf("Add allocates %v times", allocs)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"math"
 	"sync/atomic"
 	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Extra metrics are what a protocol measures beyond the request tables: a
@@ -13,6 +15,12 @@ import (
 // each by its index in that list: recording one is an atomic add on the
 // VU's shard, like a sample, with no name, lock or allocation. A case
 // whose protocols declare none pays nothing.
+//
+// A scenario's own measurements are extra metrics too, declared by the
+// case after its protocols': its custom metrics (metric: steps, Custom
+// set: counters, gauges and trends of values in thousandths) and its soft
+// checks (Rate: how many of a request's responses a check held for).
+// Recording one (Shard.Add) is the same atomic add, with no allocation.
 
 // ExtraKind says how an extra metric's observations add up.
 type ExtraKind uint8
@@ -28,13 +36,45 @@ const (
 	// which gives percentiles to within 1/32: a message's end-to-end
 	// latency. An exchange reports each value (Observations.AddValue).
 	Histogram
+	// Gauge is a Distribution that also keeps the last value observed:
+	// what a metric: step with gauge: measured last.
+	Gauge
+	// Trend is a Distribution whose values are also counted in a
+	// histogram, for percentiles: what a metric: step with trend:
+	// measures. Its histogram is that of response times, read in the
+	// metric's unit: values from 0 to 3,600,000 (a negative one counts as
+	// 0, a larger one as the largest) to 3 significant digits.
+	Trend
+	// Rate counts observations (N) and how many of them held (Sum, each
+	// observation 0 or 1): a soft check's evaluations and passes.
+	Rate
 )
+
+var extraKindNames = [...]string{"counter", "distribution", "histogram", "gauge", "trend", "rate"}
+
+// String is the kind's name: counter, distribution, histogram, gauge,
+// trend, rate.
+func (k ExtraKind) String() string {
+	if int(k) < len(extraKindNames) {
+		return extraKindNames[k]
+	}
+	return "unknown"
+}
+
+// ranged says a kind keeps its least and greatest value.
+func (k ExtraKind) ranged() bool { return k != Counter && k != Rate }
 
 // ExtraInfo declares one extra metric.
 type ExtraInfo struct {
 	Name string // unique in a case, e.g. "mqtt_messages_qos1"
 	Kind ExtraKind
 	Unit Unit
+	// Custom marks a metric the scenario defines with metric: steps;
+	// false for a protocol's.
+	Custom bool
+	// Series is the request a soft check (Kind Rate) judges, whose
+	// source Name is; "" for other metrics.
+	Series string
 }
 
 // Observation is what one exchange adds to an extra metric: N values
@@ -118,9 +158,14 @@ func (o *Observations) AddMany(metric int, n, sum, lo, hi int64) {
 // extraCell is one extra metric of one shard.
 type extraCell struct {
 	ring     [ringSize]extraSlot
-	min, max atomic.Int64 // distributions only
-	// hist counts a histogram metric's values by coarse bucket (µs), over
-	// the whole case; nil for the other kinds.
+	min, max atomic.Int64 // ranged kinds only
+	// last and lastAt are a gauge's last value and when it was observed
+	// (ns from the case's start). Of values observed at the same instant
+	// by VUs of the same shard, either may be kept.
+	last, lastAt atomic.Int64
+	// hist counts a histogram metric's values by coarse bucket (µs), or a
+	// trend's laid out as hist.go's, over the whole case; nil for the
+	// other kinds.
 	hist []atomic.Int64
 }
 
@@ -137,7 +182,7 @@ func (s *Shard) Observe(base int, end time.Time, obs *Observations) {
 		sl := &c.ring[sec]
 		sl.n.Add(o.N)
 		sl.sum.Add(o.Sum)
-		if s.kinds[base+o.Metric] != Counter && o.N > 0 {
+		if s.kinds[base+o.Metric].ranged() && o.N > 0 {
 			storeMin(&c.min, o.Min)
 			storeMax(&c.max, o.Max)
 		}
@@ -147,13 +192,42 @@ func (s *Shard) Observe(base int, end time.Time, obs *Observations) {
 	}
 }
 
+// Add records one value of extra metric i (its index in the case's list)
+// observed at end: a counter's increment, a gauge's or a trend's value,
+// a rate's 1 (held) or 0. Like Record, it neither locks nor allocates and
+// is safe for concurrent use.
+func (s *Shard) Add(i int, end time.Time, v int64) {
+	at := max(end.Sub(s.start), 0)
+	c := &s.extras[i]
+	sl := &c.ring[uint64(at/time.Second)%ringSize]
+	sl.n.Add(1)
+	sl.sum.Add(v)
+	k := s.kinds[i]
+	if !k.ranged() {
+		return
+	}
+	storeMin(&c.min, v)
+	storeMax(&c.max, v)
+	switch k {
+	case Gauge:
+		c.last.Store(v)
+		c.lastAt.Store(int64(at))
+	case Trend:
+		c.hist[histIndex(min(max(v, 0), histHighest))].Add(1)
+	}
+}
+
 func newExtraCells(kinds []ExtraKind) []extraCell {
 	cells := make([]extraCell, len(kinds))
 	for i := range cells {
 		cells[i].min.Store(math.MaxInt64)
 		cells[i].max.Store(math.MinInt64)
-		if kinds[i] == Histogram {
+		cells[i].lastAt.Store(-1)
+		switch kinds[i] {
+		case Histogram:
 			cells[i].hist = make([]atomic.Int64, CoarseLen)
+		case Trend:
+			cells[i].hist = make([]atomic.Int64, histLen)
 		}
 	}
 	return cells
@@ -166,12 +240,19 @@ type ExtraSecond struct{ N, Sum int64 }
 type ExtraStats struct {
 	ExtraInfo
 	N, Sum int64
-	// Min and Max are a distribution's least and greatest values; 0 for a
-	// counter, and when nothing was observed.
+	// Min and Max are a distribution's, histogram's, gauge's or trend's
+	// least and greatest values; 0 for a counter or a rate, and when
+	// nothing was observed.
 	Min, Max int64
+	// Last is a gauge's last value; 0 for other kinds, and when nothing
+	// was observed.
+	Last int64
 	// Hist counts a histogram metric's values by coarse bucket; nil for
 	// the other kinds.
 	Hist *Coarse
+	// TrendHist holds a trend's values (nil for other kinds, and when
+	// nothing was observed), as Stats.Hist holds response times.
+	TrendHist *hdrhistogram.Histogram
 	// Seconds is the per-second series, aligned with Stats.Seconds.
 	Seconds []ExtraSecond
 }
@@ -184,6 +265,15 @@ func (x *ExtraStats) Quantile(q float64) time.Duration {
 		return 0
 	}
 	return min(x.Hist.Quantile(x.N, q), time.Duration(x.Max))
+}
+
+// Percentile is the q-th percentile (0-100) of a trend's values, never
+// above the greatest; 0 for other kinds and when nothing was observed.
+func (x *ExtraStats) Percentile(q float64) int64 {
+	if x.TrendHist == nil {
+		return 0
+	}
+	return min(x.TrendHist.ValueAtQuantile(q), x.Max)
 }
 
 // Extra is the case's extra metric named name, or nil.
@@ -234,21 +324,37 @@ func (r *Recorder) finishExtras(n int) []*ExtraStats {
 			st.N += s.N
 			st.Sum += s.Sum
 		}
+		lastAt := int64(-1)
+		var counts []int64
+		if info.Kind == Trend {
+			counts = make([]int64, histLen)
+		}
 		for _, sh := range r.shards {
 			c := &sh.extras[i]
 			st.Min = min(st.Min, c.min.Load())
 			st.Max = max(st.Max, c.max.Load())
-			if c.hist != nil {
+			if at := c.lastAt.Load(); at > lastAt {
+				lastAt, st.Last = at, c.last.Load()
+			}
+			switch info.Kind {
+			case Histogram:
 				if st.Hist == nil {
 					st.Hist = new(Coarse)
 				}
 				for b := range c.hist {
 					st.Hist[b] += c.hist[b].Load()
 				}
+			case Trend:
+				for k := range c.hist {
+					counts[k] += c.hist[k].Load()
+				}
 			}
 		}
-		if info.Kind == Counter || st.N == 0 {
+		if !info.Kind.ranged() || st.N == 0 {
 			st.Min, st.Max = 0, 0
+		}
+		if info.Kind == Trend && st.N > 0 {
+			st.TrendHist = newHist(counts)
 		}
 		out[i] = st
 	}

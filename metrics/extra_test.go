@@ -144,3 +144,101 @@ func TestExtraHistogram(t *testing.T) {
 		t.Errorf("a counter has a histogram: %+v", c)
 	}
 }
+
+// A scenario's own extra metrics, recorded with Add from several shards:
+// a counter adds up, a gauge keeps its last value (the latest across
+// shards) and its extremes, a trend its distribution for percentiles
+// (negative values counted as 0), a rate its evaluations and passes; per
+// second too.
+func TestCustomExtras(t *testing.T) {
+	extras := []ExtraInfo{
+		{Name: "orders", Kind: Counter, Unit: UnitMilli, Custom: true},
+		{Name: "depth", Kind: Gauge, Unit: UnitMilli, Custom: true},
+		{Name: "queue_ms", Kind: Trend, Unit: UnitMilli, Custom: true},
+		{Name: "status == 200", Kind: Rate, Unit: UnitCount, Series: "get"},
+	}
+	r := NewRecorder([]SeriesInfo{{Name: "get"}}, 2, testStart, extras...)
+	for i := range 100 {
+		sh := r.Shard(i)
+		when := at(time.Duration(i) * 15 * time.Millisecond) // seconds 0 and 1
+		sh.Add(0, when, 2000)
+		sh.Add(1, when, int64(1000*(i-50)))
+		sh.Add(2, when, int64(1000*(i+1))) // 1..100
+		sh.Add(3, when, int64(i%4/3))      // held 1 time in 4
+	}
+	r.Shard(0).Add(2, at(0), -5000)
+	cs := r.Finish("c", at(1500*time.Millisecond))
+
+	o := cs.Extra("orders")
+	if o.N != 100 || o.Sum != 200000 || o.Min != 0 || o.Max != 0 || o.Last != 0 || o.Hist != nil || o.TrendHist != nil {
+		t.Errorf("counter: %+v", o)
+	}
+	if got := (ExtraSecond{N: 67, Sum: 134000}); o.Seconds[0] != got {
+		t.Errorf("counter's second 0: %+v, want %+v", o.Seconds[0], got)
+	}
+	d := cs.Extra("depth")
+	if d.Last != 49000 || d.Min != -50000 || d.Max != 49000 {
+		t.Errorf("gauge: last %d min %d max %d, want 49000 -50000 49000", d.Last, d.Min, d.Max)
+	}
+	q := cs.Extra("queue_ms")
+	if q.N != 101 || q.Min != -5000 || q.Max != 100000 {
+		t.Fatalf("trend: n %d min %d max %d", q.N, q.Min, q.Max)
+	}
+	// 101 values: 0 (the negative one), then 1000..100000 in thousandths;
+	// the median is the 51st, 50000, to 3 significant digits.
+	if p := q.Percentile(50); p < 49950 || p > 50050 {
+		t.Errorf("trend median %d, want 50000 within 0.1%%", p)
+	}
+	if p := q.Percentile(100); p != 100000 {
+		t.Errorf("trend max percentile %d, want 100000", p)
+	}
+	rt := cs.Extra("status == 200")
+	if rt.N != 100 || rt.Sum != 25 || rt.Series != "get" {
+		t.Errorf("rate: %+v", rt)
+	}
+}
+
+// A custom metric's KPI rows: each kind's stats, in its own unit (a value
+// recorded in thousandths reads as units), and none for a stat the kind
+// has not.
+func TestCustomKPIs(t *testing.T) {
+	r := NewRecorder([]SeriesInfo{{Name: "get"}}, 1, testStart,
+		ExtraInfo{Name: "orders", Kind: Counter, Unit: UnitMilli, Custom: true},
+		ExtraInfo{Name: "depth", Kind: Gauge, Unit: UnitMilli, Custom: true},
+		ExtraInfo{Name: "q", Kind: Trend, Unit: UnitMilli, Custom: true})
+	sh := r.Shard(0)
+	for i := range 10 {
+		sh.Add(0, at(0), 1500)
+		sh.Add(1, at(time.Duration(i)*time.Millisecond), int64(1000*i))
+		sh.Add(2, at(0), int64(1000*(i+1)))
+	}
+	cs := r.Finish("c", at(2*time.Second))
+	tests := []struct {
+		metric, stat string
+		want         float64
+	}{
+		{"orders", "total", 15}, {"orders", "rate", 7.5},
+		{"depth", "value", 9}, {"depth", "min", 0}, {"depth", "max", 9},
+		{"q", "count", 10}, {"q", "avg", 5.5}, {"q", "min", 1}, {"q", "max", 10}, {"q", "tp50", 5}, {"q", "tp90", 9},
+	}
+	for _, tt := range tests {
+		x := cs.Extra(tt.metric)
+		m, ok := CustomKPI(x.ExtraInfo, tt.stat)
+		if !ok || m.Name != tt.metric+"."+tt.stat || m.Extra != tt.metric {
+			t.Errorf("CustomKPI(%s, %s) = %+v, %v", tt.metric, tt.stat, m, ok)
+			continue
+		}
+		// Percentiles are the histogram's, to 3 significant digits.
+		if got := m.OnExtra(x, 2*time.Second); got < tt.want || got > tt.want*1.001 {
+			t.Errorf("%s = %v, want %v (within 0.1%% above)", m.Name, got, tt.want)
+		}
+	}
+	for _, bad := range []struct {
+		kind ExtraKind
+		stat string
+	}{{Counter, "avg"}, {Gauge, "tp99"}, {Trend, "value"}, {Trend, "tp42"}} {
+		if _, ok := CustomKPI(ExtraInfo{Name: "x", Kind: bad.kind}, bad.stat); ok {
+			t.Errorf("a %v has a %s", bad.kind, bad.stat)
+		}
+	}
+}

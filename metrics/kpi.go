@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -28,6 +30,11 @@ type KPIMetric struct {
 	OnPasses bool
 	// Run is the metric of a whole series over a run of duration d.
 	Run func(s *Stats, d time.Duration) float64
+	// Extra, when set, names the case's extra metric the KPI judges (a
+	// custom metric): OnExtra computes it from that metric over the
+	// case's duration d, and Run and Window are nil.
+	Extra   string
+	OnExtra func(x *ExtraStats, d time.Duration) float64
 	// Window is the metric of c, counts over the given whole seconds,
 	// and whether those counts give it: a value that needs responses has
 	// none when no sample completed, and such a window neither holds nor
@@ -48,7 +55,19 @@ const (
 	UnitBytes                 // bytes
 	UnitPerSecond             // samples per second
 	UnitDuration              // nanoseconds: what extra metrics of time record
+	// UnitMilli is thousandths of a custom metric's own unit, which the
+	// scenario does not say: a metric: step records 12.5 as 12500.
+	UnitMilli
 )
+
+// Value is x, recorded in unit u, in the unit's own terms: thousandths
+// become units; anything else is as recorded.
+func (u Unit) Value(x int64) float64 {
+	if u == UnitMilli {
+		return float64(x) / 1000
+	}
+	return float64(x)
+}
 
 // Suffix is how a value in the unit is written after its number: " ms",
 // "%", " B", "/s", or nothing for a count.
@@ -233,6 +252,57 @@ func rate(name string, passes bool) KPIMetric {
 			return float64(s.Count) / d.Seconds()
 		},
 		Window: func(c *Counts, seconds int) (float64, bool) { return float64(c.Count) / float64(seconds), true }}
+}
+
+// The KPIs of a custom metric are written NAME.STAT, e.g.
+// "queue_ms.tp95 < 50": a counter has total (what was added up) and rate
+// (that per second of the case); a gauge value (the last), min and max; a
+// trend count (of values), avg, min, max and the percentiles tp50 to
+// tp99.99. A threshold is in the metric's own unit, a rate's per second.
+var customStats = map[ExtraKind][]string{
+	Counter: {"total", "rate"},
+	Gauge:   {"value", "min", "max"},
+	Trend:   {"count", "avg", "min", "max", "tp50", "tp75", "tp85", "tp90", "tp95", "tp99", "tp99.9", "tp99.99"},
+}
+
+// CustomStats lists the stats a custom metric of kind k has, in the order
+// above.
+func CustomStats(k ExtraKind) []string { return customStats[k] }
+
+// CustomKPI is the KPI row of stat of the custom metric x ("NAME.STAT");
+// ok is false for a stat x's kind does not have. Counters and counts are
+// better higher, values, extremes and percentiles lower.
+func CustomKPI(x ExtraInfo, stat string) (m KPIMetric, ok bool) {
+	m = KPIMetric{Name: x.Name + "." + stat, Unit: UnitCount, Better: Lower, Extra: x.Name}
+	val := x.Unit.Value
+	switch {
+	case x.Kind == Counter && stat == "total":
+		m.Better, m.OnExtra = Higher, func(e *ExtraStats, _ time.Duration) float64 { return val(e.Sum) }
+	case x.Kind == Counter && stat == "rate":
+		m.Unit, m.Better = UnitPerSecond, Higher
+		m.OnExtra = func(e *ExtraStats, d time.Duration) float64 {
+			if d <= 0 {
+				return 0
+			}
+			return val(e.Sum) / d.Seconds()
+		}
+	case x.Kind == Gauge && stat == "value":
+		m.OnExtra = func(e *ExtraStats, _ time.Duration) float64 { return val(e.Last) }
+	case (x.Kind == Gauge || x.Kind == Trend) && stat == "min":
+		m.OnExtra = func(e *ExtraStats, _ time.Duration) float64 { return val(e.Min) }
+	case (x.Kind == Gauge || x.Kind == Trend) && stat == "max":
+		m.OnExtra = func(e *ExtraStats, _ time.Duration) float64 { return val(e.Max) }
+	case x.Kind == Trend && stat == "count":
+		m.Better, m.OnExtra = Higher, func(e *ExtraStats, _ time.Duration) float64 { return float64(e.N) }
+	case x.Kind == Trend && stat == "avg":
+		m.OnExtra = func(e *ExtraStats, _ time.Duration) float64 { return perSample(val(e.Sum), e.N) }
+	case x.Kind == Trend && strings.HasPrefix(stat, "tp") && slices.Contains(customStats[Trend], stat):
+		q, _ := strconv.ParseFloat(stat[2:], 64)
+		m.OnExtra = func(e *ExtraStats, _ time.Duration) float64 { return val(e.Percentile(q)) }
+	default:
+		return KPIMetric{}, false
+	}
+	return m, true
 }
 
 // responses makes the window function of a value that needs responses:

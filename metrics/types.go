@@ -268,6 +268,9 @@ func (r *Run) Passed() bool { return r.Verdict.Passed }
 
 // CaseResult is one case of a finished run.
 type CaseResult struct {
+	// Role is "before" or "after" for the run's test-wide steps, which
+	// run and are reported as cases of their own; "" for a case.
+	Role      string
 	Stats     *CaseStats
 	Protocols []string // e.g. ["HTTP"], in the report's spelling
 	Mode      string   // the first stage's pressure mode, e.g. "concurrency_mode"

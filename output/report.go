@@ -63,6 +63,12 @@ type PerfcaseInfo struct {
 	// Curves are every series' per-second records over time, folded into
 	// buckets when the run is long or has many series.
 	Curves PerfcaseCurves `json:"curves"`
+	// Metrics are the cases' custom metrics (metric: steps), each case's
+	// in the order its steps first name them.
+	Metrics []PerfcaseMetric `json:"metrics"`
+	// SoftChecks are, per request series and soft check, how many of its
+	// responses the check held for and how many it did not.
+	SoftChecks []PerfcaseSoftCheck `json:"soft_checks"`
 }
 
 // PerfcaseCI is the CI build that made the run; "" where the CI system
@@ -72,6 +78,45 @@ type PerfcaseCI struct {
 	Commit      string `json:"commit"`
 	Branch      string `json:"branch"`
 	PipelineURL string `json:"pipeline_url"`
+}
+
+// PerfcaseMetric is one custom metric of a case over the run, in its own
+// unit (what its expression yields, to the thousandth). A stat its kind
+// does not have is null, as is one with no values.
+type PerfcaseMetric struct {
+	Case string `json:"case"`
+	Name string `json:"name"`
+	Type string `json:"type"` // counter, gauge or trend
+	// Count is how many values were recorded.
+	Count int64 `json:"count"`
+	// Total and Rate are a counter's: what was added up, and that per
+	// second of the case.
+	Total *float64 `json:"total"`
+	Rate  *float64 `json:"rate"`
+	// Value is a gauge's last value.
+	Value *float64 `json:"value"`
+	// Min and Max are a gauge's or a trend's; Avg and the percentiles
+	// (to 3 significant digits) a trend's.
+	Min  *float64 `json:"min"`
+	Max  *float64 `json:"max"`
+	Avg  *float64 `json:"avg"`
+	TP50 *float64 `json:"tp50"`
+	TP90 *float64 `json:"tp90"`
+	TP95 *float64 `json:"tp95"`
+	TP99 *float64 `json:"tp99"`
+	// PerSecond is, per second of the case from its start, a counter's
+	// total, or a gauge's or a trend's mean value (null in a second
+	// without values).
+	PerSecond []*float64 `json:"per_second"`
+}
+
+// PerfcaseSoftCheck is one soft check of one request series.
+type PerfcaseSoftCheck struct {
+	Case   string `json:"case"`
+	Series string `json:"series"` // the request
+	Check  string `json:"check"`  // as written
+	Passed int64  `json:"passed"`
+	Failed int64  `json:"failed"`
 }
 
 // PerfcaseConnections is the connections one request series opened.
@@ -85,6 +130,9 @@ type PerfcaseConnections struct {
 // PerfcaseCase is what one case's load model and probing came to.
 type PerfcaseCase struct {
 	Case string `json:"case"`
+	// Role is "case", or "before" or "after" for the run's test-wide
+	// steps, reported as cases of their own.
+	Role string `json:"role"`
 	// Verdict is the case's part of the verdict: "passed" (every KPI
 	// held, or it had none), "failed" (a KPI missed or an SLA rule
 	// triggered on it) or "unusable" (it sent requests and not one

@@ -32,6 +32,12 @@ func Export(f *scenario.File) ([]byte, error) {
 		}
 		doc.Transactions = append(doc.Transactions, pt)
 	}
+	if len(f.Before) > 0 {
+		doc.Before = ex.cards(f.Before)
+	}
+	if len(f.After) > 0 {
+		doc.After = ex.cards(f.After)
+	}
 	for _, c := range f.Cases {
 		doc.Cases = append(doc.Cases, ex.caseBody(c))
 	}
@@ -322,24 +328,14 @@ func (ex *exporter) requestCard(s *scenario.Step) Contents {
 // checkItems are a request's checkpoint and extraction items.
 func (ex *exporter) checkItems(r *scenario.Request) []Content {
 	var items []Content
-	if len(r.Checks) > 0 || r.CheckAny || (r.Retry != scenario.Retry{}) {
-		cp := Checkpoint{Mode: "AND", RetryCount: r.Retry.Count, RetryInterval: ex.ms(r.Retry.Interval, r.Pos, "retry interval"), RetryOn: r.Retry.On.Names(), Checks: []Check{}}
+	if len(r.Checks) > 0 || r.CheckAny || (r.Retry != scenario.Retry{}) || len(r.SoftChecks) > 0 {
+		cp := Checkpoint{Mode: "AND", RetryCount: r.Retry.Count, RetryInterval: ex.ms(r.Retry.Interval, r.Pos, "retry interval"), RetryOn: r.Retry.On.Names(),
+			Checks: ex.checks(r.Checks), SoftChecks: ex.checks(r.SoftChecks)}
 		if r.CheckAny {
 			cp.Mode = "OR"
 		}
-		for _, c := range r.Checks {
-			if c.Expr != nil {
-				cp.Checks = append(cp.Checks, Check{Subject: "expression", Value: ex.raw(c.Expr.Source)})
-				continue
-			}
-			pc := Check{Subject: ptCheckSubjects[c.Subject], Key: c.Arg, Operator: c.Op}
-			if c.Value != "" {
-				pc.Value = ex.raw(c.Value)
-			}
-			for _, v := range c.Values {
-				pc.Values = append(pc.Values, ex.raw(v))
-			}
-			cp.Checks = append(cp.Checks, pc)
+		if len(cp.SoftChecks) == 0 {
+			cp.SoftChecks = nil
 		}
 		items = append(items, Content{ContentType: 3, Content: ex.raw(cp)})
 	}
@@ -359,6 +355,26 @@ func (ex *exporter) checkItems(r *scenario.Request) []Content {
 		items = append(items, Content{ContentType: 4, Content: ex.raw(x)})
 	}
 	return items
+}
+
+// checks writes checks as a checkpoint's list.
+func (ex *exporter) checks(list []*scenario.Check) []Check {
+	out := []Check{}
+	for _, c := range list {
+		if c.Expr != nil {
+			out = append(out, Check{Subject: "expression", Value: ex.raw(c.Expr.Source)})
+			continue
+		}
+		pc := Check{Subject: ptCheckSubjects[c.Subject], Key: c.Arg, Operator: c.Op}
+		if c.Value != "" {
+			pc.Value = ex.raw(c.Value)
+		}
+		for _, v := range c.Values {
+			pc.Values = append(pc.Values, ex.raw(v))
+		}
+		out = append(out, pc)
+	}
+	return out
 }
 
 func ptKVs(list []scenario.KV) []ContentHeader {
@@ -384,6 +400,10 @@ func (ex *exporter) packet(r *scenario.Request, pos scenario.Pos) ContentInfo {
 		}
 		if ci.HTTPVersion == "" {
 			ci.HTTPVersion = "HTTP/1.1"
+		}
+		if scenario.HTTPVersion(ci.HTTPVersion) == scenario.HTTP2Version {
+			// "2" is perfcase's short form; PerfTest writes the name.
+			ci.HTTPVersion = scenario.HTTP2Version
 		}
 		ci.Headers = ptKVs(h.Headers)
 		ci.ConnectTimeout, ci.ReturnTimeout = ex.ms(h.ConnectTimeout, pos, "connect_timeout"), ex.ms(h.Timeout, pos, "timeout")
@@ -476,6 +496,18 @@ func (ex *exporter) controllerCard(s *scenario.Step) Contents {
 		if c.ContentID == 0 {
 			ex.errorf(s.Pos, "define it under transactions:", "transaction %q is not defined in this file", s.Transaction)
 		}
+		if len(s.With) > 0 {
+			c.Data = ex.raw(CallData{With: ptKVs(s.With)})
+		}
+	case scenario.StepMetric:
+		m := s.Metric
+		d := MetricData{Name: m.Name, Type: m.Kind.String()}
+		if m.Value != nil {
+			d.Value = m.Value.Source
+		}
+		c.DataType, c.Data = dataMetric, ex.raw(d)
+	case scenario.StepTogether:
+		c.DataType, c.Data = dataTogether, ex.raw(TogetherData{Name: s.Together.Name, Contents: ex.cards(s.Together.Steps)})
 	case scenario.StepLoop:
 		l := s.Loop
 		d := LoopData{Count: l.Count, Max: l.Max, Contents: ex.cards(l.Steps)}

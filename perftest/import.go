@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/internal/jsonpos"
+	"github.com/perfcase/perfcase/metrics"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -74,10 +75,10 @@ func importJSON(name string, data []byte) *importer {
 	casePath := func(i int) string { return indexPath("cases", i) }
 	switch {
 	case top["cases"] != nil:
-		wrapperKeys := []string{"name", "description", "parallel", "variables", "transactions", "cases"}
+		wrapperKeys := []string{"name", "description", "parallel", "variables", "transactions", "before", "after", "cases"}
 		for _, k := range slices.Sorted(maps.Keys(top)) {
 			if !slices.Contains(wrapperKeys, k) {
-				im.errorf(k, "the wrapper holds name, description, parallel, variables, transactions and cases; a case's fields go inside cases", "unknown field %q", k)
+				im.errorf(k, "the wrapper holds name, description, parallel, variables, transactions, before, after and cases; a case's fields go inside cases", "unknown field %q", k)
 			}
 		}
 		if !im.decode(data, "", &doc, false) {
@@ -152,7 +153,7 @@ func (im *importer) unknownCode(path string, code int, set codeSet) {
 func (im *importer) document(doc *Document, casePath func(int) string, base string) *scenario.File {
 	f := &scenario.File{Path: im.file, Name: doc.Name, Description: doc.Description, Parallel: doc.Parallel}
 	im.mark(f, "", base)
-	for _, k := range []string{"name", "description", "parallel", "variables", "transactions", "cases"} {
+	for _, k := range []string{"name", "description", "parallel", "variables", "transactions", "before", "after", "cases"} {
 		im.mark(f, k, joinPath(base, k))
 	}
 	for i := range doc.Variables {
@@ -175,6 +176,8 @@ func (im *importer) document(doc *Document, casePath func(int) string, base stri
 	for i := range doc.Transactions {
 		f.Transactions = append(f.Transactions, im.transaction(&doc.Transactions[i], indexPath("transactions", i)))
 	}
+	f.Before = im.cards(doc.Before, joinPath(base, "before"), 0)
+	f.After = im.cards(doc.After, joinPath(base, "after"), 0)
 	for i := range doc.Cases {
 		f.Cases = append(f.Cases, im.caseBody(&doc.Cases[i], casePath(i)))
 	}
@@ -448,6 +451,14 @@ func (im *importer) transactionCards(group []Contents, path string, first int) *
 	im.mark(s, "transaction", p+".content_id")
 	im.mark(s, "transaction", p+".selected_temp_name")
 	im.mark(s, "disabled", p+".is_disabled")
+	if !isJSONNull(c.Data) && !carriesSteps(c) {
+		var d CallData
+		if im.decode(c.Data, p+".data", &d, true) {
+			s.With = kvsFromPT(d.With)
+			im.mark(s, "transaction", p+".data")
+			im.markKVs(s.With, p+".data.with")
+		}
+	}
 	var steps []*scenario.Step
 	for k := range group {
 		s.Disabled = s.Disabled && group[k].IsDisabled
@@ -630,6 +641,35 @@ func (im *importer) card(c *Contents, path string, ownID int) []*scenario.Step {
 		}
 	case dataClearCookies:
 		steps = append(steps, &scenario.Step{Kind: scenario.StepClearCookies})
+	case dataMetric:
+		var d MetricData
+		if needData() && im.decode(c.Data, data, &d, true) {
+			m := &scenario.Metric{Name: d.Name, Value: &scenario.Expr{Source: d.Value}}
+			switch d.Type {
+			case "counter":
+				m.Kind = metrics.Counter
+			case "gauge":
+				m.Kind = metrics.Gauge
+			case "trend":
+				m.Kind = metrics.Trend
+			default:
+				im.errorf(data+".type", "use counter, gauge or trend", "unknown metric type %q", d.Type)
+			}
+			s := &scenario.Step{Kind: scenario.StepMetric, Metric: m}
+			im.mark(s, "metric", data)
+			im.mark(m, "name", data+".name")
+			im.mark(m, d.Type, data+".value")
+			im.mark(m.Value, "", data+".value")
+			steps = append(steps, s)
+		}
+	case dataTogether:
+		var d TogetherData
+		if needData() && im.decode(c.Data, data, &d, true) {
+			s := &scenario.Step{Kind: scenario.StepTogether, Together: &scenario.Together{Name: d.Name, Steps: im.cards(d.Contents, data+".contents", ownID)}}
+			im.mark(s, "together", data+".contents")
+			im.mark(s, "name", data+".name")
+			steps = append(steps, s)
+		}
 	case dataBreak:
 		s := &scenario.Step{Kind: scenario.StepBreak}
 		im.mark(s, "break", data)

@@ -462,8 +462,18 @@ func (im *importer) checkpoint(raw json.RawMessage, path string, r *scenario.Req
 	if (r.Retry != scenario.Retry{}) && r.Protocol == scenario.NoProtocol {
 		im.errorf(path, "remove retry_count and retry_interval", "a plugin request has no retry")
 	}
-	for i, c := range cp.Checks {
-		cpth := indexPath(path+".checks", i)
+	r.Checks = im.checks(cp.Checks, path+".checks")
+	if len(cp.SoftChecks) > 0 {
+		im.mark(s, "soft_check", path+".soft_checks")
+		r.SoftChecks = im.checks(cp.SoftChecks, path+".soft_checks")
+	}
+}
+
+// checks reads a checkpoint's list of checks at path.
+func (im *importer) checks(list []Check, path string) []*scenario.Check {
+	var out []*scenario.Check
+	for i, c := range list {
+		cpth := indexPath(path, i)
 		value := im.scalarText(c.Value, cpth+".value")
 		var values []string
 		for k, raw := range c.Values {
@@ -475,7 +485,7 @@ func (im *importer) checkpoint(raw json.RawMessage, path string, r *scenario.Req
 			}
 			ch := &scenario.Check{Expr: &scenario.Expr{Source: value}}
 			im.mark(ch, "", cpth+".value")
-			r.Checks = append(r.Checks, ch)
+			out = append(out, ch)
 			continue
 		}
 		subj, ok := ptSubjectsByName[c.Subject]
@@ -502,8 +512,9 @@ func (im *importer) checkpoint(raw json.RawMessage, path string, r *scenario.Req
 		im.mark(ch, c.Operator, cpth+".value")
 		im.mark(ch, "in", cpth+".values")
 		im.mark(ch, "exists", cpth+".operator")
-		r.Checks = append(r.Checks, ch)
+		out = append(out, ch)
 	}
+	return out
 }
 
 // scalarText reads an optional string, number or boolean as text.

@@ -363,6 +363,9 @@ func ptCanonical(steps []*scenario.Step) {
 			if h.Version == "HTTP/1.1" {
 				h.Version = ""
 			}
+			if scenario.HTTPVersion(h.Version) == scenario.HTTP2Version {
+				h.Version = scenario.HTTP2Version
+			}
 		}
 		for _, list := range ptChildren(s) {
 			ptCanonical(list)
@@ -386,6 +389,8 @@ func ptChildren(s *scenario.Step) [][]*scenario.Step {
 		}
 	case scenario.StepThroughput:
 		out = append(out, s.Throughput.Steps)
+	case scenario.StepTogether:
+		out = append(out, s.Together.Steps)
 	}
 	return out
 }
@@ -409,6 +414,8 @@ func TestExportImportRoundTrip(t *testing.T) {
 				ptCanonical(c.Setup)
 				ptCanonical(c.Steps)
 			}
+			ptCanonical(want.Before)
+			ptCanonical(want.After)
 			ptSameFile(t, "importDoc(Export(f))", got, want)
 		})
 	}
@@ -1042,5 +1049,33 @@ func TestImportStreamingPackets(t *testing.T) {
 		"$.contents[0].content[1].content.retry_time: ignored: RTMP requests do not read retry_time, an HLS field"}
 	if !slices.Equal(noted, wantNotes) {
 		t.Errorf("notes %q, want %q", noted, wantNotes)
+	}
+}
+
+// HTTP/2 travels as PerfTest's http_version: export writes "HTTP/2" for
+// version "2", and import reads "HTTP/2" and "HTTP/2.0" back as a request
+// the HTTP/2 driver sends.
+func TestHTTP2VersionInterop(t *testing.T) {
+	f, err := scenario.Parse("s.yaml", []byte("name: r\ncases: [{name: c, steps: [{http: {url: \"https://h/\", version: \"2\"}}], stages: [{concurrency: 1, count: 1}]}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := Export(f)
+	if err != nil || !strings.Contains(string(doc), `"http_version": "HTTP/2"`) {
+		t.Fatalf("export = %v\n%s", err, doc)
+	}
+	for _, v := range []string{"HTTP/2", "HTTP/2.0"} {
+		body := strings.Replace(string(doc), `"http_version": "HTTP/2"`, `"http_version": "`+v+`"`, 1)
+		back, err := importDoc("s.json", []byte(body))
+		if err != nil {
+			t.Fatalf("import %s: %v", v, err)
+		}
+		plan, err := scenario.Compile(back, scenario.Options{})
+		if err != nil {
+			t.Fatalf("compile %s: %v", v, err)
+		}
+		if n := plan.Cases[0].Steps[0].(*scenario.RequestNode); n.Protocol != scenario.HTTP2 {
+			t.Errorf("http_version %s imports as %v", v, n.Protocol)
+		}
 	}
 }

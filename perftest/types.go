@@ -15,7 +15,11 @@ type Document struct {
 	Parallel     bool          `json:"parallel"`
 	Variables    []Variable    `json:"variables"`
 	Transactions []Transaction `json:"transactions"`
-	Cases        []Case        `json:"cases"`
+	// Before and After are the scenario's test-wide steps, as cards:
+	// perfcase's own, since PerfTest runs nothing around a task's cases.
+	Before []Contents `json:"before,omitempty"`
+	After  []Contents `json:"after,omitempty"`
+	Cases  []Case     `json:"cases"`
 }
 
 // Case is the CreateCase request body (§4.3.5). The ids are read and
@@ -228,6 +232,9 @@ type Checkpoint struct {
 	RetryInterval int64    `json:"retry_interval,omitempty"`
 	RetryOn       []string `json:"retry_on,omitempty"` // perfcase's retry on:; absent: every failure
 	Checks        []Check  `json:"checks"`
+	// SoftChecks are perfcase's soft_check: counted, never failing the
+	// request; PerfTest has none.
+	SoftChecks []Check `json:"soft_checks,omitempty"`
 }
 
 // Check is one check of a checkpoint. Value and Values hold strings; a
@@ -339,6 +346,28 @@ type BreakData struct {
 	Condition string `json:"condition"`
 }
 
+// MetricData is the data of perfcase's metric card (data_type 9101): a
+// custom metric's name, type (counter, gauge or trend) and the
+// expression of its value.
+type MetricData struct {
+	Name  string `json:"name"`
+	Type  string `json:"type"`
+	Value string `json:"value"`
+}
+
+// TogetherData is the data of perfcase's together card (data_type
+// 9102): the request cards sent at once, and the group's name.
+type TogetherData struct {
+	Name     string     `json:"name,omitempty"`
+	Contents []Contents `json:"contents"`
+}
+
+// CallData is the data of a transaction card that calls its transaction
+// with arguments (perfcase's: PerfTest's calls take none).
+type CallData struct {
+	With []ContentHeader `json:"with"`
+}
+
 // TestCaseStage is a pressure stage (TestCaseStage). Times are seconds.
 type TestCaseStage struct {
 	Name                  string          `json:"name"`
@@ -448,6 +477,10 @@ const (
 	// break card, nor one that empties the cookie jar.
 	dataBreak        = 9001
 	dataClearCookies = 9002
+	// dataMetric and dataTogether are perfcase's too: a custom metric's
+	// value, and requests sent at once.
+	dataMetric   = 9101
+	dataTogether = 9102
 )
 
 // protocolMQTT is perfcase's protocol_type for an mqtt step: the
@@ -456,7 +489,7 @@ const (
 const protocolMQTT = 9003
 
 var (
-	dataTypes     = codeSet{dataRequest: "request card", dataSet: "data instruction", dataLoop: "loop", dataIf: "condition", dataWeighted: "VU-percentage controller", dataThroughput: "throughput controller", dataRendezvous: "rendezvous", dataPlugin: "plugin request", dataBreak: "break (perfcase)", dataClearCookies: "cookies: clear (perfcase)"}
+	dataTypes     = codeSet{dataRequest: "request card", dataSet: "data instruction", dataLoop: "loop", dataIf: "condition", dataWeighted: "VU-percentage controller", dataThroughput: "throughput controller", dataRendezvous: "rendezvous", dataPlugin: "plugin request", dataBreak: "break (perfcase)", dataClearCookies: "cookies: clear (perfcase)", dataMetric: "metric (perfcase)", dataTogether: "together (perfcase)"}
 	contentTypes  = codeSet{1: "think time", 2: "request packet", 3: "checkpoint", 4: "variable extraction"}
 	protocolTypes = codeSet{1: "HTTP", 2: "HTTPS", 3: "TCP", 4: "UDP", 7: "HLS/RTMP", 9: "WebSocket", 10: "HTTP-FLV", protocolMQTT: "MQTT (perfcase)"}
 	bodyTypes     = codeSet{0: "raw string", 1: "multipart/form-data", 3: "x-www-form-urlencoded"}

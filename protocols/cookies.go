@@ -2,6 +2,7 @@ package protocols
 
 import (
 	"bytes"
+	"sync"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -18,8 +19,13 @@ import (
 //
 // A Jar allocates when a cookie is first stored; sending steady cookies,
 // and storing a cookie again with a value no longer than before, do not.
-// It is not safe for concurrent use: each VU owns one.
+// Each VU owns one, used by its goroutine alone, without a lock, except
+// while the VU's lanes send a together: step's requests: then it is
+// shared (Share) and every method locks.
 type Jar struct {
+	shared bool       // set and cleared by the VU while no lane runs
+	mu     sync.Mutex // held by every method while shared
+
 	cookies []jarCookie
 	parsed  *fasthttp.Cookie // made at the first Set-Cookie: most VUs of a load test never see one
 	order   []int            // scratch: the matching cookies, in sending order
@@ -48,6 +54,24 @@ const (
 	maxCookieSize = 4096
 )
 
+// Share makes the jar safe for the VU's lanes (on) or its goroutine's
+// alone again (off). Call it only while no lane uses the jar: before
+// handing them work, after they are done.
+func (j *Jar) Share(on bool) { j.shared = on }
+
+// lock locks the jar while it is shared; unlock undoes it.
+func (j *Jar) lock() {
+	if j.shared {
+		j.mu.Lock()
+	}
+}
+
+func (j *Jar) unlock() {
+	if j.shared {
+		j.mu.Unlock()
+	}
+}
+
 // NewJar returns an empty jar on the wall clock.
 func NewJar() *Jar { return &Jar{now: time.Now} }
 
@@ -55,13 +79,19 @@ func NewJar() *Jar { return &Jar{now: time.Now} }
 // Jar has nothing to clear.
 func (j *Jar) Clear() {
 	if j != nil {
+		j.lock()
+		defer j.unlock()
 		j.cookies = j.cookies[:0]
 	}
 }
 
 // Len is the number of cookies held, expired ones included until they are
 // next looked at.
-func (j *Jar) Len() int { return len(j.cookies) }
+func (j *Jar) Len() int {
+	j.lock()
+	defer j.unlock()
+	return len(j.cookies)
+}
 
 // Get returns the value of the cookie named name, or "" when there is
 // none (or no jar). Of several with that name (other domains or paths),
@@ -70,6 +100,8 @@ func (j *Jar) Get(name string) string {
 	if j == nil {
 		return ""
 	}
+	j.lock()
+	defer j.unlock()
 	now := j.now()
 	best := -1
 	for i := range j.cookies {
@@ -159,12 +191,28 @@ func defaultPath(reqPath []byte) []byte {
 // Store keeps the cookies a response set (every Set-Cookie header), for
 // the URL whose host and path it answered.
 func (j *Jar) Store(hostPort, reqPath []byte, resp *fasthttp.ResponseHeader) {
+	j.lock()
+	defer j.unlock()
 	var now time.Time
 	for _, v := range resp.Cookies() {
 		if now.IsZero() {
 			now = j.now()
 		}
 		j.store(hostPort, reqPath, v, now)
+	}
+}
+
+// StoreLines keeps the cookies of a response's Set-Cookie header lines,
+// as net/http holds them, for the URL whose host and path it answered.
+func (j *Jar) StoreLines(hostPort, reqPath []byte, setCookies []string) {
+	j.lock()
+	defer j.unlock()
+	var now time.Time
+	for _, v := range setCookies {
+		if now.IsZero() {
+			now = j.now()
+		}
+		j.store(hostPort, reqPath, []byte(v), now)
 	}
 }
 
@@ -259,6 +307,8 @@ func lowerASCII(b []byte) {
 // "; " unless dst is empty. A cookie whose name manual already holds is
 // left out: the one the scenario wrote wins. Expired cookies are dropped.
 func (j *Jar) AppendHeader(dst, manual, hostPort, reqPath []byte, secure bool) []byte {
+	j.lock()
+	defer j.unlock()
 	if len(j.cookies) == 0 {
 		return dst
 	}

@@ -17,6 +17,14 @@
 // scenario, a driver file here and one row in that table; the runner does
 // not change.
 //
+// HTTP has two drivers: HTTP/1.x on fasthttp, allocation-free, and
+// HTTP/2 (scenario.HTTP2, version "2") on net/http, one connection per
+// origin that the session owns, which allocates per request. A session
+// made as a lane of another (Config.Lane) sends a together: step's
+// requests beside it: HTTP/2's lanes share its connections, HTTP/1.1's
+// have their own; the VU's cookie jar is shared (Jar.Share) while they
+// run.
+//
 // Package mem is a driver answered by a Go function, which the runner's
 // tests plug in through runner.Options.Drivers. Packages stream and mqtt
 // hold the clients the streaming drivers (stream.go: HLS, HTTP-FLV,

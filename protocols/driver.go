@@ -92,6 +92,14 @@ type Config struct {
 	// Jar is the VU's cookie jar, for the protocols that keep cookies;
 	// nil keeps none.
 	Jar *Jar
+	// Lane, when set, makes the session a lane of that one, the VU's own
+	// session of the protocol: it sends the requests of a together: step
+	// at the same time as the VU's session and its other lanes. A lane
+	// shares what its protocol multiplexes (HTTP/2's connections, whose
+	// streams carry the requests at once) and opens connections of its
+	// own otherwise (HTTP/1.1's, one request at a time each). While lanes
+	// run, the jar is shared (Jar.Share).
+	Lane Session
 }
 
 // Driver is a protocol's row in the table of drivers.
@@ -113,6 +121,7 @@ type Driver struct {
 // in package scenario, a driver file here, and a row in this table.
 var drivers = [scenario.NumProtocols]Driver{
 	scenario.HTTP:      {New: session(newHTTP), Cookies: true},
+	scenario.HTTP2:     {New: session(newHTTP2), Cookies: true},
 	scenario.TCP:       {New: session(newTCP)},
 	scenario.UDP:       {New: session(newUDP)},
 	scenario.WebSocket: {New: session(newWS)},

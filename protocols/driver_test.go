@@ -14,7 +14,7 @@ import (
 // if it says so, and declares at most MaxObservations extra metrics, none
 // named as another's.
 func TestDriverTable(t *testing.T) {
-	want := map[scenario.Protocol]bool{scenario.HTTP: true, scenario.TCP: true, scenario.UDP: true, scenario.WebSocket: true,
+	want := map[scenario.Protocol]bool{scenario.HTTP: true, scenario.HTTP2: true, scenario.TCP: true, scenario.UDP: true, scenario.WebSocket: true,
 		scenario.HLS: true, scenario.FLV: true, scenario.RTMP: true, scenario.MQTT: true}
 	names := map[string]scenario.Protocol{}
 	for p := range scenario.NumProtocols + 1 {
@@ -28,7 +28,7 @@ func TestDriverTable(t *testing.T) {
 		s := d.New(Config{Ctx: context.Background(), Seed: 1, Jar: NewJar()})
 		s.Release()
 		s.Close()
-		if d.Cookies != (p == scenario.HTTP) {
+		if d.Cookies != (p == scenario.HTTP || p == scenario.HTTP2) {
 			t.Errorf("%v keeps cookies: %v", p, d.Cookies)
 		}
 		if len(d.Extras) > metrics.MaxObservations {
@@ -49,6 +49,7 @@ func TestDriverTable(t *testing.T) {
 func TestInterruptedSessionsFailAtOnce(t *testing.T) {
 	specs := map[scenario.Protocol]scenario.Spec{
 		scenario.HTTP:      spec(t, "http://127.0.0.1:1", `{url: "${base}/"}`),
+		scenario.HTTP2:     spec(t, "http://127.0.0.1:1", `{url: "${base}/", version: "2"}`),
 		scenario.TCP:       sockSpec(t, "tcp", "127.0.0.1:1", `{address: "${addr}", payload: x}`),
 		scenario.UDP:       sockSpec(t, "udp", "127.0.0.1:1", `{address: "${addr}", payload: x}`),
 		scenario.WebSocket: wsSpec(t, "ws://127.0.0.1:1", `{url: "${base}/", actions: [{send: x}]}`),

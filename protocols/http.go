@@ -253,23 +253,8 @@ func (c *httpSession) build(spec *scenario.HTTPSpec, scope scenario.Scope, fe *s
 		req.Header.SetProtocol("HTTP/1.0")
 	}
 	c.manual = c.manual[:0]
-	u := spec.URL.Append(c.url[:0], scope, fe)
-	if len(spec.Query) > 0 {
-		sep := byte('?')
-		if bytes.IndexByte(u, '?') >= 0 {
-			sep = '&'
-		}
-		for _, q := range spec.Query {
-			u = append(u, sep)
-			u = appendQueryEscaped(u, q.Key)
-			u = append(u, '=')
-			c.buf = q.Value.Append(c.buf[:0], scope, fe)
-			u = appendQueryEscaped(u, c.buf)
-			sep = '&'
-		}
-	}
-	c.url = u
-	req.SetRequestURIBytes(u)
+	c.url = appendURL(c.url[:0], spec, scope, fe, &c.buf)
+	req.SetRequestURIBytes(c.url)
 	hasType := false
 	for _, h := range spec.Headers {
 		c.buf = h.Value.Append(c.buf[:0], scope, fe)
@@ -289,45 +274,92 @@ func (c *httpSession) build(spec *scenario.HTTPSpec, scope scenario.Scope, fe *s
 		hasType = hasType || strings.EqualFold(h.Key, "Content-Type")
 		req.Header.AddBytesV(h.Key, c.buf)
 	}
-	b := c.body[:0]
-	switch spec.BodyKind {
-	case scenario.BodyRaw:
-		b = spec.Body.Append(b, scope, fe)
-	case scenario.BodyJSON:
-		b = spec.Body.Append(b, scope, fe)
-		if !hasType {
-			req.Header.SetContentType("application/json")
-		}
-	case scenario.BodyForm:
-		for i, f := range spec.Form {
-			if i > 0 {
-				b = append(b, '&')
-			}
-			b = appendQueryEscaped(b, f.Key)
-			b = append(b, '=')
-			c.buf = f.Value.Append(c.buf[:0], scope, fe)
-			b = appendQueryEscaped(b, c.buf)
-		}
-		if !hasType {
-			req.Header.SetContentType("application/x-www-form-urlencoded")
-		}
-	case scenario.BodyMultipart:
-		b = c.multipart(b, spec.Parts, scope, fe)
-		if !hasType {
-			c.buf = append(append(c.buf[:0], "multipart/form-data; boundary="...), c.bound...)
-			req.Header.SetContentTypeBytes(c.buf)
-		}
+	var kind bodyType
+	c.body, kind = appendBody(c.body[:0], spec, scope, fe, c.bound, &c.buf)
+	if !hasType && kind != noType {
+		c.buf = kind.append(c.buf[:0], c.bound)
+		req.Header.SetContentTypeBytes(c.buf)
 	}
-	c.body = b
 	if spec.BodyKind != scenario.BodyNone {
-		req.SetBodyRaw(b)
+		req.SetBodyRaw(c.body)
 	}
 }
 
-func (c *httpSession) multipart(b []byte, parts []scenario.PartSpec, scope scenario.Scope, fe *scenario.FuncEnv) []byte {
+// appendURL renders a request's URL and query string into dst; buf is
+// scratch.
+func appendURL(dst []byte, spec *scenario.HTTPSpec, scope scenario.Scope, fe *scenario.FuncEnv, buf *[]byte) []byte {
+	u := spec.URL.Append(dst, scope, fe)
+	if len(spec.Query) > 0 {
+		sep := byte('?')
+		if bytes.IndexByte(u, '?') >= 0 {
+			sep = '&'
+		}
+		for _, q := range spec.Query {
+			u = append(u, sep)
+			u = appendQueryEscaped(u, q.Key)
+			u = append(u, '=')
+			*buf = q.Value.Append((*buf)[:0], scope, fe)
+			u = appendQueryEscaped(u, *buf)
+			sep = '&'
+		}
+	}
+	return u
+}
+
+// bodyType is the Content-Type a body's kind implies, which perfcase sets
+// only when the scenario did not.
+type bodyType uint8
+
+const (
+	noType bodyType = iota
+	jsonType
+	formType
+	multipartType
+)
+
+// append writes the Content-Type's value; bound is the multipart
+// boundary.
+func (t bodyType) append(dst []byte, bound string) []byte {
+	switch t {
+	case jsonType:
+		return append(dst, "application/json"...)
+	case formType:
+		return append(dst, "application/x-www-form-urlencoded"...)
+	case multipartType:
+		return append(append(dst, "multipart/form-data; boundary="...), bound...)
+	}
+	return dst
+}
+
+// appendBody renders a request's body into dst and says which
+// Content-Type it implies; buf is scratch.
+func appendBody(dst []byte, spec *scenario.HTTPSpec, scope scenario.Scope, fe *scenario.FuncEnv, bound string, buf *[]byte) ([]byte, bodyType) {
+	switch spec.BodyKind {
+	case scenario.BodyRaw:
+		return spec.Body.Append(dst, scope, fe), noType
+	case scenario.BodyJSON:
+		return spec.Body.Append(dst, scope, fe), jsonType
+	case scenario.BodyForm:
+		for i, f := range spec.Form {
+			if i > 0 {
+				dst = append(dst, '&')
+			}
+			dst = appendQueryEscaped(dst, f.Key)
+			dst = append(dst, '=')
+			*buf = f.Value.Append((*buf)[:0], scope, fe)
+			dst = appendQueryEscaped(dst, *buf)
+		}
+		return dst, formType
+	case scenario.BodyMultipart:
+		return appendMultipart(dst, spec.Parts, scope, fe, bound), multipartType
+	}
+	return dst, noType
+}
+
+func appendMultipart(b []byte, parts []scenario.PartSpec, scope scenario.Scope, fe *scenario.FuncEnv, bound string) []byte {
 	for _, p := range parts {
 		b = append(b, "--"...)
-		b = append(b, c.bound...)
+		b = append(b, bound...)
 		b = append(b, "\r\nContent-Disposition: form-data; name=\""...)
 		b = appendQuotedField(b, p.Name)
 		b = append(b, '"')
@@ -353,7 +385,7 @@ func (c *httpSession) multipart(b []byte, parts []scenario.PartSpec, scope scena
 		b = append(b, "\r\n"...)
 	}
 	b = append(b, "--"...)
-	b = append(b, c.bound...)
+	b = append(b, bound...)
 	return append(b, "--\r\n"...)
 }
 

@@ -610,6 +610,42 @@ func respTimeRange(views []*caseView) map[string]string {
 }
 
 // perfcaseInfo collects what the API has no place for.
+// orCase is a case's role in the report: its Role, or "case".
+func orCase(role string) string {
+	if role == "" {
+		return "case"
+	}
+	return role
+}
+
+// customMetric renders a custom metric over a case that ran for d; each
+// stat is the KPI grammar's (metrics.CustomKPI), so the report shows what
+// a KPI on it judged.
+func customMetric(caseName string, x *metrics.ExtraStats, d time.Duration) output.PerfcaseMetric {
+	m := output.PerfcaseMetric{Case: caseName, Name: x.Name, Type: x.Kind.String(), Count: x.N, PerSecond: []*float64{}}
+	stat := func(name string) *float64 {
+		k, ok := metrics.CustomKPI(x.ExtraInfo, name)
+		if !ok || x.N == 0 && name != "total" && name != "rate" {
+			return nil
+		}
+		return num(round(k.OnExtra(x, d), 3))
+	}
+	m.Total, m.Rate, m.Value = stat("total"), stat("rate"), stat("value")
+	m.Min, m.Max, m.Avg = stat("min"), stat("max"), stat("avg")
+	m.TP50, m.TP90, m.TP95, m.TP99 = stat("tp50"), stat("tp90"), stat("tp95"), stat("tp99")
+	for _, sec := range x.Seconds {
+		switch {
+		case x.Kind == metrics.Counter:
+			m.PerSecond = append(m.PerSecond, num(x.Unit.Value(sec.Sum)))
+		case sec.N == 0:
+			m.PerSecond = append(m.PerSecond, nil)
+		default:
+			m.PerSecond = append(m.PerSecond, num(round(x.Unit.Value(sec.Sum)/float64(sec.N), 3)))
+		}
+	}
+	return m
+}
+
 func perfcaseInfo(run *metrics.Run) output.PerfcaseInfo {
 	p := output.PerfcaseInfo{
 		RunID:    run.ID,
@@ -632,6 +668,8 @@ func perfcaseInfo(run *metrics.Run) output.PerfcaseInfo {
 		Connections:   []output.PerfcaseConnections{},
 		Labels:        map[string]string{},
 		CI:            output.PerfcaseCI(run.CI),
+		Metrics:       []output.PerfcaseMetric{},
+		SoftChecks:    []output.PerfcaseSoftCheck{},
 	}
 	maps.Copy(p.Labels, run.Labels)
 	for i, c := range run.Cases {
@@ -652,11 +690,20 @@ func perfcaseInfo(run *metrics.Run) output.PerfcaseInfo {
 					AvgConnectMS: ratio(float64(s.ConnectTime)/float64(time.Millisecond), float64(s.Connects), 3)})
 			}
 		}
+		for _, x := range c.Stats.Extras {
+			switch {
+			case x.Custom:
+				p.Metrics = append(p.Metrics, customMetric(name, x, c.Stats.Duration()))
+			case x.Kind == metrics.Rate:
+				p.SoftChecks = append(p.SoftChecks, output.PerfcaseSoftCheck{Case: name, Series: x.Series, Check: x.Name,
+					Passed: x.Sum, Failed: x.N - x.Sum})
+			}
+		}
 		for _, st := range c.Stages {
 			p.Stages = append(p.Stages, output.PerfcaseStage{Case: name, Name: st.Name, Mode: st.Mode,
 				Start: *timestamp(st.Start), End: *timestamp(st.End)})
 		}
-		pc := output.PerfcaseCase{Case: name, Verdict: caseVerdict(&run.Verdict.Cases[i]), LatencyFrom: latencyFrom(c),
+		pc := output.PerfcaseCase{Case: name, Role: orCase(c.Role), Verdict: caseVerdict(&run.Verdict.Cases[i]), LatencyFrom: latencyFrom(c),
 			MissedStarts: c.Missed, TP99PerSecond: []*float64{}, Streaming: perfcaseStreaming(c.Stats), MQTT: perfcaseMQTT(c.Stats)}
 		if c.RowsOut != "" {
 			pc.RowsOut = &c.RowsOut

@@ -285,7 +285,7 @@ func TestReportFieldNames(t *testing.T) {
 	}
 	perfcase := result["perfcase"].(map[string]any)
 	if got, want := keys(perfcase), sorted([]string{"run_id", "scenario", "file", "status", "reason", "passed", "verdict", "exit_code", "kpis", "errors", "stages",
-		"cases", "probe_steps", "manual_changes", "sla_triggers", "rendezvous", "connections", "labels", "ci", "curves"}); !slices.Equal(got, want) {
+		"cases", "probe_steps", "manual_changes", "sla_triggers", "rendezvous", "connections", "labels", "ci", "curves", "metrics", "soft_checks"}); !slices.Equal(got, want) {
 		t.Errorf("perfcase keys = %v, want %v", got, want)
 	}
 	if got, want := keys(perfcase["ci"]), sorted([]string{"system", "commit", "branch", "pipeline_url"}); !slices.Equal(got, want) {
@@ -734,8 +734,8 @@ func TestReportProbing(t *testing.T) {
 		obj  any
 		want []string
 	}{
-		{"cases[0]", pc["cases"].([]any)[0], []string{"case", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out", "streaming", "mqtt"}},
-		{"cases[1]", pc["cases"].([]any)[1], []string{"case", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out", "streaming", "mqtt"}},
+		{"cases[0]", pc["cases"].([]any)[0], []string{"case", "role", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out", "streaming", "mqtt"}},
+		{"cases[1]", pc["cases"].([]any)[1], []string{"case", "role", "verdict", "latency_from", "missed_starts", "peak", "tp99_per_second", "rows_out", "streaming", "mqtt"}},
 		{"cases[0].peak", pc["cases"].([]any)[0].(map[string]any)["peak"],
 			[]string{"stage", "time", "vus", "rps", "tps", "avg_rt", "success_rate", "reason"}},
 		{"probe_steps[0]", pc["probe_steps"].([]any)[0],
@@ -859,5 +859,58 @@ func TestReportVerdict(t *testing.T) {
 	run.Cases = run.Cases[1:]
 	if p := report(run).Result.Perfcase; p.Verdict != "unusable" || p.ExitCode != 3 || !p.Passed {
 		t.Errorf("only an unusable case: verdict %q, exit %d, passed %v", p.Verdict, p.ExitCode, p.Passed)
+	}
+}
+
+// Custom metrics and soft checks are in the perfcase object: each stat
+// of a metric's kind (null for the others), its values per second, and
+// each soft check's passes and failures on its request.
+func TestReportCustomMetrics(t *testing.T) {
+	run := shopRun()
+	cs := run.Cases[0].Stats
+	rec := metrics.NewRecorder(nil, 1, cs.Start,
+		metrics.ExtraInfo{Name: "orders", Kind: metrics.Counter, Unit: metrics.UnitMilli, Custom: true},
+		metrics.ExtraInfo{Name: "depth", Kind: metrics.Gauge, Unit: metrics.UnitMilli, Custom: true},
+		metrics.ExtraInfo{Name: "queue_ms", Kind: metrics.Trend, Unit: metrics.UnitMilli, Custom: true},
+		metrics.ExtraInfo{Name: `body contains "ok"`, Kind: metrics.Rate, Unit: metrics.UnitCount, Series: "item"})
+	sh := rec.Shard(0)
+	for i := range 4 {
+		at := cs.Start.Add(time.Duration(i) * 500 * time.Millisecond) // seconds 0 and 1
+		sh.Add(0, at, 1500)
+		sh.Add(1, at, int64(1000*i))
+		sh.Add(2, at, int64(10000*(i+1)))
+		sh.Add(3, at, int64(i%2))
+	}
+	cs.Extras = rec.Finish("browse", cs.End).Extras
+	p := report(run).Result.Perfcase
+	if len(p.Metrics) != 3 || len(p.SoftChecks) != 1 {
+		t.Fatalf("metrics %+v soft checks %+v", p.Metrics, p.SoftChecks)
+	}
+	orders, depth, queue := p.Metrics[0], p.Metrics[1], p.Metrics[2]
+	if orders.Type != "counter" || orders.Count != 4 || f(orders.Total) != 6 || f(orders.Rate) != 1.5 || orders.Min != nil || orders.Value != nil {
+		t.Errorf("counter %+v", orders)
+	}
+	if depth.Type != "gauge" || f(depth.Value) != 3 || f(depth.Min) != 0 || f(depth.Max) != 3 || depth.Avg != nil || depth.TP95 != nil {
+		t.Errorf("gauge %+v", depth)
+	}
+	if queue.Type != "trend" || queue.Count != 4 || f(queue.Avg) != 25 || f(queue.Min) != 10 || f(queue.Max) != 40 || f(queue.TP50) < 20 || f(queue.TP50) > 20.02 || queue.Total != nil {
+		t.Errorf("trend %+v", queue)
+	}
+	perSecond := func(m output.PerfcaseMetric) []float64 {
+		var out []float64
+		for _, v := range m.PerSecond {
+			out = append(out, f(v))
+		}
+		return out
+	}
+	// Four seconds: two with values, two without (null, or 0 for a counter).
+	if got := perSecond(orders); !slices.Equal(got, []float64{3, 3, 0, 0}) {
+		t.Errorf("counter per second %v", got)
+	}
+	if got := perSecond(queue); !slices.Equal(got, []float64{15, 35, -1, -1}) {
+		t.Errorf("trend per second %v", got)
+	}
+	if sc := p.SoftChecks[0]; sc != (output.PerfcaseSoftCheck{Case: "browse", Series: "item", Check: `body contains "ok"`, Passed: 2, Failed: 2}) {
+		t.Errorf("soft check %+v", sc)
 	}
 }

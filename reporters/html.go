@@ -84,6 +84,8 @@ type htmlPage struct {
 	Rendezvous  []output.PerfcaseRendezvous
 	Connections []htmlConnections
 	Stages      []htmlStage
+	Metrics     []htmlMetric
+	SoftChecks  []htmlSoftCheck
 
 	Ranges    []htmlRange
 	Charts    *chartData
@@ -97,6 +99,18 @@ type htmlPage struct {
 }
 
 type htmlTile struct{ Label, Value, Note string }
+
+// htmlMetric is a custom metric's row: each stat its kind has, "—" for
+// the others.
+type htmlMetric struct {
+	Case, Name, Type, Count                             string
+	Total, Rate, Value, Min, Avg, Max, TP50, TP95, TP99 string
+}
+
+type htmlSoftCheck struct {
+	Case, Series, Check, Passed, Failed, Share string
+	AllHeld                                    bool
+}
 
 type htmlKPI struct {
 	Case, Scope, KPI, Threshold, Observed string
@@ -239,6 +253,30 @@ func newHTMLPage(r *output.Report) *htmlPage {
 	for _, c := range pc.Connections {
 		p.Connections = append(p.Connections, htmlConnections{Case: c.Case, Series: c.Series,
 			Opened: htmlGroup(float64(c.Opened), 0), AvgConnect: htmlMillis(c.AvgConnectMS)})
+	}
+	for _, m := range pc.Metrics {
+		v := func(x *float64) string {
+			if x == nil {
+				return htmlNone
+			}
+			return strconv.FormatFloat(round(*x, 3), 'f', -1, 64)
+		}
+		rate := htmlNone
+		if m.Rate != nil {
+			rate = v(m.Rate) + "/s"
+		}
+		p.Metrics = append(p.Metrics, htmlMetric{Case: m.Case, Name: m.Name, Type: m.Type, Count: htmlGroup(float64(m.Count), 0),
+			Total: v(m.Total), Rate: rate, Value: v(m.Value), Min: v(m.Min), Avg: v(m.Avg), Max: v(m.Max),
+			TP50: v(m.TP50), TP95: v(m.TP95), TP99: v(m.TP99)})
+	}
+	for _, sc := range pc.SoftChecks {
+		share := htmlNone
+		if n := sc.Passed + sc.Failed; n > 0 {
+			pct := 100 * float64(sc.Passed) / float64(n)
+			share = htmlPct(&pct)
+		}
+		p.SoftChecks = append(p.SoftChecks, htmlSoftCheck{Case: sc.Case, Series: sc.Series, Check: sc.Check,
+			Passed: htmlGroup(float64(sc.Passed), 0), Failed: htmlGroup(float64(sc.Failed), 0), Share: share, AllHeld: sc.Failed == 0})
 	}
 	for _, s := range pc.Stages {
 		p.Stages = append(p.Stages, htmlStage{Case: s.Case, Name: s.Name, Mode: s.Mode,

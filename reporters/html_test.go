@@ -841,3 +841,30 @@ func TestHTMLRateChartsLeavePartialLastSecondOut(t *testing.T) {
 		t.Errorf("a half-second run of %v requests: tps %v, want %v", count, tps, count/0.5)
 	}
 }
+
+// Custom metrics and soft checks have their tables, from the report's
+// perfcase object: each stat of a metric's kind, "—" for the others, and
+// a soft check that did not always hold marked.
+func TestHTMLCustomMetrics(t *testing.T) {
+	rep := report(shopRun())
+	n := func(v float64) *float64 { return &v }
+	rep.Result.Perfcase.Metrics = []output.PerfcaseMetric{
+		{Case: "browse", Name: "queue_ms", Type: "trend", Count: 1200, Min: n(1), Avg: n(12.5), Max: n(80), TP50: n(10), TP95: n(41.25), TP99: n(77)},
+		{Case: "browse", Name: "orders", Type: "counter", Count: 10, Total: n(30), Rate: n(7.5)},
+	}
+	rep.Result.Perfcase.SoftChecks = []output.PerfcaseSoftCheck{{Case: "browse", Series: "item", Check: `body contains "fast"`, Passed: 3, Failed: 1}}
+	page := renderHTML(t, rep)
+	for _, want := range []string{
+		`<a href="#custom">Custom metrics</a>`,
+		`<td>browse</td><td><code>queue_ms</code></td><td>trend</td><td class="num">1,200</td><td class="num">—</td><td class="num">—</td><td class="num">—</td><td class="num">1</td><td class="num">12.5</td><td class="num">80</td><td class="num">10</td><td class="num">41.25</td><td class="num">77</td>`,
+		`<td><code>orders</code></td><td>counter</td><td class="num">10</td><td class="num">30</td><td class="num">7.5/s</td>`,
+		`<tr class="fail"><td>browse</td><td>item</td><td><code>body contains &#34;fast&#34;</code></td><td class="num">3</td><td class="num">1</td><td class="num">75.00%</td>`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if page := renderHTML(t, report(shopRun())); strings.Contains(page, `id="custom"`) {
+		t.Error("a run without custom metrics has their section")
+	}
+}

@@ -33,8 +33,19 @@ func WriteSummary(w io.Writer, f *output.Finished) error {
 	if run.Source != "" {
 		b.WriteString(" (" + run.Source + ")")
 	}
-	fmt.Fprintf(&b, ": %s after %s, %d %s\n", statusWords(run.Status), seconds(run.End.Sub(run.Start)),
-		len(run.Cases), plural(len(run.Cases), "case", "cases"))
+	cases, hooks := 0, []string{}
+	for _, c := range run.Cases {
+		if c.Role == "" {
+			cases++
+		} else {
+			hooks = append(hooks, c.Role+":")
+		}
+	}
+	fmt.Fprintf(&b, ": %s after %s, %d %s", statusWords(run.Status), seconds(run.End.Sub(run.Start)), cases, plural(cases, "case", "cases"))
+	if len(hooks) > 0 {
+		fmt.Fprintf(&b, " and the %s steps", strings.Join(hooks, " and "))
+	}
+	b.WriteByte('\n')
 	for i, c := range run.Cases {
 		b.WriteByte('\n')
 		writeCase(&b, c, &run.Verdict.Cases[i], passedWords(run.Status))
@@ -86,9 +97,14 @@ func caseStatus(c *metrics.CaseResult, v *metrics.CaseVerdict, passed string) (s
 func writeCase(b *strings.Builder, c *metrics.CaseResult, v *metrics.CaseVerdict, passed string) {
 	cs := c.Stats
 	status, _ := caseStatus(c, v, passed)
-	fmt.Fprintf(b, "case %s: %s, %s, max %d VUs", cs.Name, status, seconds(cs.Duration()), cs.MaxVUs)
-	if c.Mode != "" {
-		b.WriteString(", " + c.Mode)
+	if c.Role != "" {
+		// The run's test-wide steps: one VU, one pass.
+		fmt.Fprintf(b, "%s: steps: %s, %s", c.Role, status, seconds(cs.Duration()))
+	} else {
+		fmt.Fprintf(b, "case %s: %s, %s, max %d VUs", cs.Name, status, seconds(cs.Duration()), cs.MaxVUs)
+		if c.Mode != "" {
+			b.WriteString(", " + c.Mode)
+		}
 	}
 	b.WriteByte('\n')
 	if c.LatencyFrom == "intended_start" {

@@ -225,3 +225,30 @@ func TestInterruptedCaseHeaders(t *testing.T) {
 		}
 	}
 }
+
+// The run's test-wide steps are blocks of their own, headed by their
+// role, and the first line counts the cases without them.
+func TestSummaryBeforeAfter(t *testing.T) {
+	run := shopRun()
+	hook := func(role string) *metrics.CaseResult {
+		st := *run.Cases[0].Stats
+		st.Name = role
+		return &metrics.CaseResult{Role: role, Stats: &st, Mode: "concurrency_mode"}
+	}
+	run.Cases = []*metrics.CaseResult{hook("before"), run.Cases[0], hook("after")}
+	var buf bytes.Buffer
+	if err := WriteSummary(&buf, finished(run)); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	for _, want := range []string{
+		": completed after 4s, 1 case and the before: and after: steps\n",
+		"\nbefore: steps: no checkpoints, 4s\n",
+		"\ncase browse: failed, 4s, max 4 VUs, concurrency_mode\n",
+		"\nafter: steps: no checkpoints, 4s\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the summary lacks %q:\n%s", want, out)
+		}
+	}
+}

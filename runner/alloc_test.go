@@ -34,3 +34,36 @@ func TestPassWithVUNumbersAllocs(t *testing.T) {
 		t.Errorf("after 251 passes the URL is %s, want it to hold %s", got, want)
 	}
 }
+
+// Recording a custom metric from a variable and counting a soft check
+// allocate nothing per pass: the value is read as a number in place, and
+// the structured check is an integer compare.
+func TestCustomMetricAllocs(t *testing.T) {
+	v := iterationVU(t, `      - http: {name: get, url: "${base}/items/${id}"}
+        soft_check: status == 200
+        extract: {size: {header: Content-Length}}
+      - metric: {name: size_b, trend: size}
+      - metric: {name: gets, counter: 1}`)
+	pass := func() {
+		v.readGlobals(false)
+		v.pass = acc{}
+		if v.exec(v.c.plan.Steps) != flowNext || v.pass.outcome != metrics.Success {
+			t.Fatalf("pass failed: %+v", v.c.rec.Finish("c", time.Now()).Series[0].Errors)
+		}
+	}
+	for range 50 {
+		pass()
+	}
+	if n := testing.AllocsPerRun(200, pass); n != 0 {
+		t.Errorf("%v allocations per pass, want 0", n)
+	}
+	st := v.c.rec.Finish("c", time.Now())
+	if x := st.Extra("size_b"); x == nil || x.N != 251 || x.Min != 5000 || x.Max != 5000 {
+		t.Errorf("size_b: %+v, want 251 values of 5 (the hello body's length)", x)
+	}
+	for _, x := range st.Extras {
+		if x.Kind == metrics.Rate && (x.N != 251 || x.Sum != 251) {
+			t.Errorf("soft check %q: %d of %d held", x.Name, x.Sum, x.N)
+		}
+	}
+}

@@ -40,7 +40,7 @@ cases:
       - {concurrency: 1, duration: 1s}
 `, helloServer(tb), nil)
 	c := newCaseRun(plan.Cases[0], &Options{}, 1)
-	c.rec = metrics.NewRecorder(c.series, 1, time.Now())
+	c.rec = metrics.NewRecorder(c.series, 1, time.Now(), c.extras...)
 	v := newVU(c, 0)
 	tb.Cleanup(v.closeDrivers)
 	return v

@@ -50,6 +50,13 @@ type caseRun struct {
 	cookies   bool
 	extras    []metrics.ExtraInfo
 	extraBase [scenario.NumProtocols]int
+	// customBase is where the plan's own extra metrics (its custom
+	// metrics and soft checks, CasePlan.Metrics) start in extras.
+	customBase int
+
+	// before are the variables the run's before: steps left, which every
+	// VU starts with (scenario.Slot.FromBefore).
+	before map[string][]byte
 
 	passSeries int // series index of the case's passes
 	txnSeries  int // series index of the first transaction
@@ -122,11 +129,28 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 		c.extraBase[p] = len(c.extras)
 		c.extras = append(c.extras, d.Extras...)
 	}
+	c.customBase = len(c.extras)
+	c.extras = append(c.extras, cp.Metrics...)
 	c.ctl = newControllers(cp)
 	c.conns = connsPerVU(cp)
 	c.think = thinkBudget(cp.Steps)
 	c.hardCtx, c.hardCancel = context.WithCancel(context.Background())
 	return c
+}
+
+// left is what the case's first VU left in its variables (extracted or
+// set): what before: steps hand every VU of the run.
+func (c *caseRun) left() map[string][]byte {
+	if len(c.vus) == 0 {
+		return nil
+	}
+	v, out := c.vus[0], map[string][]byte{}
+	for i, s := range c.plan.Slots {
+		if s.Global == nil && s.Builtin == scenario.NotBuiltin {
+			out[s.Name] = v.vals[i]
+		}
+	}
+	return out
 }
 
 // mayStart blocks until VU v may begin a pass, and reports false when the

@@ -241,40 +241,69 @@ func bytesText(n int64) string {
 
 // connsPerVU estimates the connections a VU of the case keeps at once:
 // one per distinct endpoint its requests name, as written (a VU keeps one
-// connection per HTTP origin, TCP or UDP address and WebSocket URL).
+// connection per HTTP origin, TCP or UDP address and WebSocket URL), and
+// over HTTP/1.1 one more per lane of a together: step, whose requests
+// each have a connection (HTTP/2's lanes share the VU's).
 func connsPerVU(cp *scenario.CasePlan) int {
-	seen := map[string]bool{}
-	visit := func(n *scenario.RequestNode) {
-		if e := n.Spec.Endpoint(); e != "" {
-			seen[n.Protocol.String()+" "+e] = true
+	type endpoint struct {
+		p    scenario.Protocol // HTTP/1.1 and HTTP/2 to one origin are two connections
+		e    string
+		lane int
+	}
+	seen := map[endpoint]bool{}
+	visit := func(n scenario.Node) {
+		switch n := n.(type) {
+		case *scenario.RequestNode:
+			if e := n.Spec.Endpoint(); e != "" {
+				seen[endpoint{n.Protocol, e, 0}] = true
+			}
+		case *scenario.TogetherNode:
+			for i, r := range n.Requests {
+				if e := r.Spec.Endpoint(); e != "" && r.Protocol == scenario.HTTP {
+					seen[endpoint{r.Protocol, e, i}] = true
+				}
+			}
 		}
 	}
-	walkRequests(cp.Setup, visit)
-	walkRequests(cp.Steps, visit)
+	walkNodes(cp.Setup, visit)
+	walkNodes(cp.Steps, visit)
 	return max(len(seen), 1)
 }
 
 // walkRequests calls fn on every request of a tree of compiled steps.
 func walkRequests(nodes []scenario.Node, fn func(*scenario.RequestNode)) {
+	walkNodes(nodes, func(n scenario.Node) {
+		if r, ok := n.(*scenario.RequestNode); ok {
+			fn(r)
+		}
+	})
+}
+
+// walkNodes calls fn on every node of a tree of compiled steps, depth
+// first.
+func walkNodes(nodes []scenario.Node, fn func(scenario.Node)) {
 	for _, n := range nodes {
+		fn(n)
 		switch n := n.(type) {
-		case *scenario.RequestNode:
-			fn(n)
 		case *scenario.TransactionNode:
-			walkRequests(n.Steps, fn)
+			walkNodes(n.Steps, fn)
 		case *scenario.LoopNode:
-			walkRequests(n.Steps, fn)
+			walkNodes(n.Steps, fn)
 		case *scenario.IfNode:
 			for _, b := range n.Branches {
-				walkRequests(b.Steps, fn)
+				walkNodes(b.Steps, fn)
 			}
-			walkRequests(n.Else, fn)
+			walkNodes(n.Else, fn)
 		case *scenario.WeightedNode:
 			for _, b := range n.Branches {
-				walkRequests(b, fn)
+				walkNodes(b, fn)
 			}
 		case *scenario.ThroughputNode:
-			walkRequests(n.Steps, fn)
+			walkNodes(n.Steps, fn)
+		case *scenario.TogetherNode:
+			for _, r := range n.Requests {
+				fn(r)
+			}
 		}
 	}
 }

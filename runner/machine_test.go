@@ -44,6 +44,15 @@ func TestCheckMachine(t *testing.T) {
 			want:   []string{"5,000 VUs keeping 3 connections each need 15,256 open files"},
 		},
 		{
+			// HTTP/1.1 lanes of a together: step keep a connection each;
+			// HTTP/2's share the VU's one, which is apart from HTTP/1.1's.
+			name:   "connections of requests sent together",
+			stages: "[{concurrency: 5000, duration: 1m}]",
+			steps:  `[{together: [{http: "${base}/a"}, {http: "${base}/b"}, {http: "${base}/c"}]}, {together: [{http: {url: "${base}/a", version: "2"}}, {http: {url: "${base}/b", version: "2"}}]}]`,
+			m:      Machine{OpenFiles: 20_000, OpenFilesHard: 20_000},
+			want:   []string{"5,000 VUs keeping 4 connections each need 20,256 open files"},
+		},
+		{
 			name:   "memory",
 			stages: "[{surge_concurrency: {min: 1, max: 100000, loops: 1, hold: 10s}, duration: 1m}]",
 			m:      Machine{Memory: 512 * mib, MemoryFrom: "the memory limit of cgroup /x"},

@@ -11,6 +11,11 @@
 // judges the KPIs and SLA rules from metrics.KPIs, and returns the run
 // judged (metrics.Run.Verdict) for its caller to end the outputs with.
 //
+// A plan's test-wide before: and after: steps run as cases of their own,
+// first and last; a together: step's requests go out from lanes, the VU's
+// own goroutines (together.go); custom metrics and soft checks are the
+// case's extra metrics after its protocols'.
+//
 // Its timing tests run on testing/synctest's fake clock, every request
 // answered in memory by package protocols/mem: the runner waits only on
 // timers and channels, which that clock sees, never on a busy loop or a
@@ -100,10 +105,17 @@ func (o *Options) shards() int {
 }
 
 // Run runs every enabled case of the plan, in order or all at once as the
-// plan says, and returns what was measured, judged (Run.Verdict).
-// Cancelling ctx ends the run gracefully: the result then has status
-// Interrupted and holds everything measured until then. Call Check
-// first: Run assumes the plan is supported.
+// plan says, between the plan's test-wide before: and after: steps, and
+// returns what was measured, judged (Run.Verdict). Cancelling ctx ends
+// the run gracefully: the result then has status Interrupted and holds
+// everything measured until then. Call Check first: Run assumes the plan
+// is supported.
+//
+// The before: steps run first, by one VU, once; every VU of every case
+// and of the after: steps starts with the variables they left. The
+// after: steps run last, once, whatever ended the cases: when that was a
+// Ctrl-C, an SLA rule or an internal error, they get the grace period to
+// run, and a second Ctrl-C cuts them at once.
 func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	seed := opts.Seed
 	if seed == 0 {
@@ -111,23 +123,36 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	}
 	run := &metrics.Run{ID: newRunID(), Name: plan.Name, Source: plan.Source, Start: time.Now()}
 	opts.output().Start(&output.Start{RunID: run.ID, Time: run.Start, Plan: plan})
-	var cases []*scenario.CasePlan
+	// What runs, in order: before, the enabled cases, after. Seeds are
+	// the cases' own (seed + i × k) whatever runs around them.
+	var all []*scenario.CasePlan
+	var seeds []uint64
+	if plan.Before != nil {
+		all, seeds = append(all, plan.Before), append(seeds, seed^0x6a09e667f3bcc908)
+	}
+	lo := len(all)
 	for _, cp := range plan.Cases {
 		if !cp.Disabled {
-			cases = append(cases, cp)
+			all, seeds = append(all, cp), append(seeds, seed+uint64(len(all)-lo)*0x2545f4914f6cdd1d)
 		}
 	}
-	results := make([]*metrics.CaseResult, len(cases))
-	interrupted := make([]bool, len(cases))
-	fatal := make([]*string, len(cases))
-	slaStop := make([]string, len(cases))
+	hi := len(all)
+	if plan.After != nil {
+		all, seeds = append(all, plan.After), append(seeds, seed^0xbb67ae8584caa73b)
+	}
+	results := make([]*metrics.CaseResult, len(all))
+	interrupted := make([]bool, len(all))
+	fatal := make([]*string, len(all))
+	slaStop := make([]string, len(all))
 	// An SLA rule that stops, or a VU that panics, ends the whole run:
 	// the other cases, running or still to run, stop too.
 	ctx, endRun := context.WithCancel(ctx)
 	defer endRun()
-	runCase := func(i int) {
-		cr := newCaseRun(cases[i], &opts, seed+uint64(i)*0x2545f4914f6cdd1d)
-		results[i], interrupted[i] = cr.run(ctx, opts.Abort)
+	var before map[string][]byte
+	runCase := func(i int, ctx context.Context, abort <-chan struct{}) *caseRun {
+		cr := newCaseRun(all[i], &opts, seeds[i])
+		cr.before = before
+		results[i], interrupted[i] = cr.run(ctx, abort)
 		if cr.slaStop.Load() || cr.fatal.Load() != nil {
 			endRun()
 		}
@@ -135,25 +160,31 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 		if cr.slaStop.Load() {
 			slaStop[i] = cr.watch.slaStop
 		}
-		judge(cases[i], results[i])
+		judge(all[i], results[i])
+		return cr
+	}
+	if plan.Before != nil {
+		before = runCase(0, ctx, opts.Abort).left()
+		results[0].Role = scenario.BeforeName
 	}
 	if plan.Parallel {
 		var wg sync.WaitGroup
-		for i := range cases {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				runCase(i)
-			}()
+		for i := lo; i < hi && ctx.Err() == nil; i++ {
+			wg.Go(func() { runCase(i, ctx, opts.Abort) })
 		}
 		wg.Wait()
 	} else {
-		for i := range cases {
-			if ctx.Err() != nil {
-				break
-			}
-			runCase(i)
+		for i := lo; i < hi && ctx.Err() == nil; i++ {
+			runCase(i, ctx, opts.Abort)
 		}
+	}
+	if plan.After != nil {
+		// The after: steps are not stopped by what stopped the cases, but
+		// a run that was stopped gives them the grace period only.
+		cut, done := graceAfter(ctx, opts.Abort, opts.grace())
+		runCase(len(all)-1, context.Background(), cut)
+		close(done)
+		results[len(all)-1].Role = scenario.AfterName
 	}
 	for i, r := range results {
 		if r != nil {
@@ -171,6 +202,32 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	run.End = time.Now()
 	run.Judge()
 	return run
+}
+
+// graceAfter is when the after: steps are cut: when abort closes, or
+// once grace has passed since stopped ended (a Ctrl-C, an SLA rule or an
+// internal error stopped the run), and not before; closing done ends the
+// watch.
+func graceAfter(stopped context.Context, abort <-chan struct{}, grace time.Duration) (cut, done chan struct{}) {
+	cut, done = make(chan struct{}), make(chan struct{})
+	go func() {
+		select {
+		case <-done:
+			return
+		case <-abort:
+		case <-stopped.Done():
+			t := time.NewTimer(grace)
+			defer t.Stop()
+			select {
+			case <-done:
+				return
+			case <-abort:
+			case <-t.C:
+			}
+		}
+		close(cut)
+	}()
+	return cut, done
 }
 
 // newRunID returns a random version-4 UUID.

@@ -31,6 +31,13 @@ type target struct {
 
 func newTarget(t *testing.T) *target {
 	t.Helper()
+	return newTargetWith(t, (*httptest.Server).Start)
+}
+
+// newTargetWith is newTarget started by start, after it may change the
+// server's configuration (HTTP/2, TLS).
+func newTargetWith(t *testing.T, start func(*httptest.Server)) *target {
+	t.Helper()
 	tg := &target{}
 	mux := http.NewServeMux()
 	mux.HandleFunc("/ok", func(w http.ResponseWriter, r *http.Request) {
@@ -75,7 +82,8 @@ func newTarget(t *testing.T) *target {
 		w.Header().Set("X-Seen", strconv.Itoa(len(body)))
 		io.WriteString(w, `{"count":`+strconv.Itoa(len(body))+`}`)
 	})
-	tg.Server = httptest.NewServer(mux)
+	tg.Server = httptest.NewUnstartedServer(mux)
+	start(tg.Server)
 	t.Cleanup(tg.Close)
 	return tg
 }

@@ -16,7 +16,7 @@ func Check(plan *scenario.Plan) scenario.ErrorList {
 	add := func(pos scenario.Pos, what, hint string) {
 		errs = append(errs, &scenario.Error{Pos: pos, Msg: what + " is not supported by the run engine yet", Hint: hint})
 	}
-	for _, cp := range plan.Cases {
+	for _, cp := range withHooks(plan) {
 		if cp.Disabled {
 			continue
 		}
@@ -42,6 +42,20 @@ func Check(plan *scenario.Plan) scenario.ErrorList {
 	}
 	errs.Sort()
 	return errs
+}
+
+// withHooks is the plan's cases with its test-wide before: and after:
+// steps, in the order they run.
+func withHooks(plan *scenario.Plan) []*scenario.CasePlan {
+	var all []*scenario.CasePlan
+	if plan.Before != nil {
+		all = append(all, plan.Before)
+	}
+	all = append(all, plan.Cases...)
+	if plan.After != nil {
+		all = append(all, plan.After)
+	}
+	return all
 }
 
 // protocolsOf lists the protocols a case uses, spelled as the report does.
@@ -79,6 +93,10 @@ func judge(cp *scenario.CasePlan, res *metrics.CaseResult) {
 	d := st.Duration()
 	pass := st.Series[len(st.Series)-1]
 	for _, k := range cp.KPIs {
+		if k.Def.OnExtra != nil {
+			res.KPIs = append(res.KPIs, kpiResult(k, "", k.Def.OnExtra(customStats(st, k.Def.Extra), d)))
+			continue
+		}
 		s := st.Requests
 		if k.Def.OnPasses {
 			s = pass
@@ -95,6 +113,17 @@ func judge(cp *scenario.CasePlan, res *metrics.CaseResult) {
 			res.KPIs = append(res.KPIs, kpiResult(k, t.Name, k.Def.Run(st.Series[len(cp.Requests)+i], d)))
 		}
 	}
+}
+
+// customStats is the case's custom metric of that name; an empty one
+// when it recorded nothing.
+func customStats(st *metrics.CaseStats, name string) *metrics.ExtraStats {
+	for _, x := range st.Extras {
+		if x.Custom && x.Name == name {
+			return x
+		}
+	}
+	return &metrics.ExtraStats{}
 }
 
 func kpiResult(k *scenario.KPICheck, series string, obs float64) metrics.KPIResult {

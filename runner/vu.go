@@ -2,8 +2,11 @@ package runner
 
 import (
 	"fmt"
+	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/perfcase/perfcase/internal/redact"
 	"github.com/perfcase/perfcase/metrics"
@@ -51,8 +54,17 @@ type vu struct {
 	sessions [scenario.NumProtocols]protocols.Session
 	jar      *protocols.Jar
 	in       protocols.Input
-	// res is the exchange being judged.
+	// res is the VU's own exchange; cur is the one being judged: res, or
+	// a lane's in a together: step.
 	res protocols.Result
+	cur *protocols.Result
+	// lanes send a together: step's requests beside the VU (see
+	// together.go); lanesMu guards the list against interrupt, from the
+	// scheduler's goroutine; laneDone hears each request come back.
+	lanes    []*lane
+	lanesMu  sync.Mutex
+	laneDone chan struct{}
+	seed     uint64
 
 	vals [][]byte // local variables by slot
 	idx  []int64  // global variables: the index of the value read, by slot
@@ -107,8 +119,20 @@ type vu struct {
 	backoff     time.Duration
 }
 
-// closeDrivers closes every connection of the VU.
+// closeDrivers closes every connection of the VU, its lanes' too, and
+// ends its lanes.
 func (v *vu) closeDrivers() {
+	v.lanesMu.Lock()
+	defer v.lanesMu.Unlock()
+	for _, l := range v.lanes {
+		close(l.work)
+		for _, s := range l.sessions {
+			if s != nil {
+				s.Close()
+			}
+		}
+	}
+	v.lanes = nil
 	for _, s := range v.sessions {
 		if s != nil {
 			s.Close()
@@ -116,9 +140,18 @@ func (v *vu) closeDrivers() {
 	}
 }
 
-// interrupt cuts whatever exchange the VU has in flight; safe from any
-// goroutine.
+// interrupt cuts whatever exchange the VU and its lanes have in flight;
+// safe from any goroutine.
 func (v *vu) interrupt() {
+	v.lanesMu.Lock()
+	defer v.lanesMu.Unlock()
+	for _, l := range v.lanes {
+		for _, s := range l.sessions {
+			if s != nil {
+				s.Interrupt()
+			}
+		}
+	}
 	for _, s := range v.sessions {
 		if s != nil {
 			s.Interrupt()
@@ -132,9 +165,14 @@ func newVU(c *caseRun, id int) *vu {
 	v := &vu{
 		// A run split over several generators will number its VUs from
 		// an offset here, so that __VU stays unique across them.
-		c: c, id: id, num: int64(id) + 1, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed),
+		c: c, id: id, num: int64(id) + 1, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed), seed: seed,
 		vals: make([][]byte, n), idx: make([]int64, n), own: make([]int64, n), ver: make([]uint32, n),
 		once: make([]bool, c.plan.Controllers), wake: make(chan struct{}, 1),
+	}
+	for i, s := range c.plan.Slots {
+		if s.FromBefore {
+			v.vals[i] = append([]byte(nil), c.before[s.Name]...)
+		}
 	}
 	if c.plan.Cookies && c.cookies {
 		v.jar = protocols.NewJar()
@@ -314,6 +352,10 @@ func (v *vu) exec(nodes []scenario.Node) flow {
 			fl = v.throughput(n)
 		case *scenario.CookiesNode:
 			v.jar.Clear()
+		case *scenario.MetricNode:
+			fl = v.metric(n)
+		case *scenario.TogetherNode:
+			fl = v.together(n)
 		default:
 			// Refused by Check before the run starts.
 			panic(fmt.Sprintf("runner: step %T is not supported", n))
@@ -338,7 +380,13 @@ func (v *vu) recordError(series int, o metrics.Outcome, msg string) string {
 // evaluated (int("abc"), a missing map key): there is no request to charge,
 // so the failure is counted against the pass.
 func (v *vu) flowError(p *scenario.Program, err error) flow {
-	v.recordError(v.c.passSeries, metrics.Other, fmt.Sprintf("%s: expression %q: %s", p.Pos, p.Src, err))
+	return v.failPass(fmt.Sprintf("%s: expression %q: %s", p.Pos, p.Src, err))
+}
+
+// failPass ends the pass with a failure no request had, counted against
+// the pass and its open transactions.
+func (v *vu) failPass(msg string) flow {
+	v.recordError(v.c.passSeries, metrics.Other, msg)
 	if v.pass.outcome == metrics.Success {
 		v.pass.outcome = metrics.Other
 	}
@@ -351,6 +399,10 @@ func (v *vu) flowError(p *scenario.Program, err error) flow {
 }
 
 func (v *vu) transaction(n *scenario.TransactionNode) flow {
+	for _, a := range n.With {
+		v.buf = a.Template.Append(v.buf[:0], v, v.fe)
+		v.set(a.Slot, v.buf)
+	}
 	v.txns = append(v.txns, acc{})
 	fl := v.exec(n.Steps)
 	t := v.txns[len(v.txns)-1]
@@ -450,19 +502,11 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 		s.Release()
 		return flowStop
 	}
-	end := v.res.End
-	if x := v.res.Extras; x != nil {
-		v.shard.Observe(v.c.extraBase[n.Protocol], end, x)
-	}
-	s.Release()
 	if v.lag > 0 {
 		smp.RT += v.lag
 		v.lag = 0
 	}
-	v.shard.Record(n.ID, end, smp)
-	if msg != "" {
-		v.recordError(n.ID, smp.Outcome, msg)
-	}
+	v.settle(n, &v.res, s, &smp, msg)
 	v.pass.add(&smp)
 	for i := range v.txns {
 		v.txns[i].add(&smp)
@@ -471,6 +515,87 @@ func (v *vu) request(n *scenario.RequestNode) flow {
 		return flowEndPass
 	}
 	return flowNext
+}
+
+// settle records a judged exchange of session s: its protocol's extra
+// metrics, its soft checks, the sample and its failure's message; then it
+// gives the response's buffers back.
+func (v *vu) settle(n *scenario.RequestNode, r *protocols.Result, s protocols.Session, smp *metrics.Sample, msg string) {
+	end := r.End
+	if x := r.Extras; x != nil {
+		v.shard.Observe(v.c.extraBase[n.Protocol], end, x)
+	}
+	if r.Fail == nil {
+		// A soft check judges any response that arrived, and fails
+		// nothing: it is counted, held or not.
+		for i := range n.SoftChecks {
+			sc := &n.SoftChecks[i]
+			held, _ := v.check(&sc.CheckSpec)
+			v.shard.Add(v.c.customBase+sc.Metric, end, boolInt(held))
+		}
+	}
+	s.Release()
+	v.shard.Record(n.ID, end, *smp)
+	if msg != "" {
+		v.recordError(n.ID, smp.Outcome, msg)
+	}
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// metric records one value of a custom metric. A value that is not a
+// number ends the pass, as a data instruction that cannot be evaluated
+// does.
+func (v *vu) metric(n *scenario.MetricNode) flow {
+	f := n.Const
+	switch {
+	case n.Value != nil:
+		out, err := v.eval(n.Value, false)
+		if err != nil {
+			return v.flowError(n.Value, err)
+		}
+		x, ok := number(out)
+		if !ok {
+			return v.failPass(fmt.Sprintf("%s: metric %s: %q is not a number", n.Pos, n.Name, fmt.Sprint(out)))
+		}
+		f = x
+	case n.Slot >= 0:
+		v.buf = v.AppendValue(v.buf[:0], n.Slot, -1)
+		// The text is read in place: ParseFloat keeps no reference to it.
+		x, err := strconv.ParseFloat(unsafe.String(unsafe.SliceData(v.buf), len(v.buf)), 64)
+		if err != nil {
+			return v.failPass(fmt.Sprintf("%s: metric %s: %q is not a number", n.Pos, n.Name, v.buf))
+		}
+		f = x
+	}
+	x, ok := scenario.MetricValue(f)
+	if !ok {
+		return v.failPass(fmt.Sprintf("%s: metric %s: %g is out of range (at most %g in size)", n.Pos, n.Name, f, scenario.MaxMetricValue))
+	}
+	v.shard.Add(v.c.customBase+n.Metric, time.Now(), x)
+	return flowNext
+}
+
+// number is an expression's result as a number: an integer, a float, or
+// text that reads as one.
+func number(out any) (float64, bool) {
+	switch x := out.(type) {
+	case int:
+		return float64(x), true
+	case int64:
+		return float64(x), true
+	case float64:
+		return x, true
+	case string:
+		f, err := strconv.ParseFloat(x, 64)
+		return f, err == nil
+	}
+	return 0, false
 }
 
 // failureKind says what kind of failure the attempt just judged was, as
@@ -486,7 +611,7 @@ func (v *vu) failureKind(o metrics.Outcome) scenario.RetryOn {
 	case metrics.Refused:
 		return scenario.RetryRefused
 	}
-	if f := v.res.Fail; f != nil && f.Reset {
+	if f := v.cur.Fail; f != nil && f.Reset {
 		return scenario.RetryReset
 	}
 	return scenario.RetryOther
@@ -497,8 +622,15 @@ func (v *vu) failureKind(o metrics.Outcome) scenario.RetryOn {
 // as the body. cut reports an exchange the end of the run interrupted,
 // which is not counted.
 func (v *vu) attempt(n *scenario.RequestNode) (smp metrics.Sample, msg string, cut bool) {
-	r := &v.res
-	v.sessions[n.Protocol].Do(n.Spec, &v.in, r)
+	v.sessions[n.Protocol].Do(n.Spec, &v.in, &v.res)
+	return v.judged(n, &v.res)
+}
+
+// judged judges a finished exchange r of request n, making it the one
+// checks and extractions read; cut reports an exchange the end of the
+// run interrupted, which is not counted.
+func (v *vu) judged(n *scenario.RequestNode, r *protocols.Result) (smp metrics.Sample, msg string, cut bool) {
+	v.cur = r
 	smp = metrics.Sample{RT: r.RT, Status: r.Status, Sent: r.Sent, Recv: r.Recv, Connect: r.Connect}
 	v.reached(r.Fail)
 	if r.Fail != nil {
@@ -526,10 +658,10 @@ func (v *vu) reached(f *protocols.Failure) {
 // header is a header of the response being judged; nil when absent or
 // when its protocol has no headers.
 func (v *vu) header(name string) []byte {
-	if v.res.Header == nil {
+	if v.cur == nil || v.cur.Header == nil {
 		return nil
 	}
-	return v.res.Header.Peek(name)
+	return v.cur.Header.Peek(name)
 }
 
 // thinkBudget is the think time of a full pass, what a pass ended early

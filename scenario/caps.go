@@ -41,6 +41,10 @@ const (
 	// MaxReadLength bounds a TCP or UDP reply read by length, as every
 	// reply is bounded at run time.
 	MaxReadLength = 16 << 20
+	// MaxTogether bounds the requests of a together: step, each of which
+	// a VU sends from a goroutine (and, over HTTP/1.1, a connection) of
+	// its own.
+	MaxTogether = 100
 )
 
 // capHint says what a cap is and where the list of them is.
@@ -64,6 +68,8 @@ func (c *compiler) checkCaps() {
 	for _, t := range c.f.Transactions {
 		walkSteps(t.Steps, c.capStep)
 	}
+	walkSteps(c.f.Before, c.capStep)
+	walkSteps(c.f.After, c.capStep)
 }
 
 // capStages checks a case's stages, each value at the key it came from.

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +19,8 @@ import (
 	"github.com/expr-lang/expr/ast"
 
 	"github.com/theory/jsonpath"
+
+	"github.com/perfcase/perfcase/metrics"
 )
 
 // Options are what loading and compiling take from outside the file.
@@ -79,15 +82,30 @@ func compile(f *File, opts Options, src []byte) (*Plan, error) {
 		c.txns[t.Name] = t
 	}
 	c.checkTransactionGraph()
+	if len(f.Before) > 0 {
+		p.Before = c.compileCase(c.hookCase(BeforeName, f.Before))
+		for _, s := range p.Before.Slots {
+			if s.Global == nil && s.Builtin == NotBuiltin {
+				c.beforeVars = append(c.beforeVars, s.Name)
+			}
+		}
+	}
 	names := map[string]Pos{}
 	for _, cs := range f.Cases {
 		if prev, dup := names[cs.Name]; dup && cs.Name != "" {
 			c.errs.add(cs.Pos, "give each case its own name", "case %q is defined twice (first at %s)", cs.Name, prev)
 		}
+		if (cs.Name == BeforeName && len(f.Before) > 0) || (cs.Name == AfterName && len(f.After) > 0) {
+			c.errs.add(cs.Pos, "rename the case", "case %q has the name the file's %s: steps are reported under", cs.Name, cs.Name)
+		}
 		names[cs.Name] = cs.Pos
 		p.Cases = append(p.Cases, c.compileCase(cs))
 	}
+	if len(f.After) > 0 {
+		p.After = c.compileCase(c.hookCase(AfterName, f.After))
+	}
 	c.checkUnusedTransactions()
+	c.refuseCustomKPIs()
 	c.errs = c.errs.normalize()
 	if src == nil {
 		src, _ = c.readData(f.Path, DefaultMaxFileSize)
@@ -103,15 +121,32 @@ func compile(f *File, opts Options, src []byte) (*Plan, error) {
 	return p, nil
 }
 
+// The names the test-wide before: and after: steps run and are reported
+// under, as cases of their own.
+const (
+	BeforeName = "before"
+	AfterName  = "after"
+)
+
+// hookCase is the case test-wide steps run as: one VU, one pass.
+func (c *compiler) hookCase(name string, steps []*Step) *Case {
+	pos := steps[0].Pos
+	return &Case{Pos: pos, Name: name, Steps: steps,
+		Stages: []*Stage{{Pos: pos, Mode: ModeConcurrency, VUs: 1, StartVUs: 1, Count: 1}}}
+}
+
 type compiler struct {
-	f        *File
-	opts     Options
-	dir      string
-	errs     ErrorList
-	warnings ErrorList
-	globals  []*VarData
-	txns     map[string]*Transaction
-	txnUsed  map[string]bool
+	f *File
+	// beforeVars are the variables the before: steps extract or set,
+	// which every case and the after: steps may read.
+	beforeVars []string
+	opts       Options
+	dir        string
+	errs       ErrorList
+	warnings   ErrorList
+	globals    []*VarData
+	txns       map[string]*Transaction
+	txnUsed    map[string]bool
 	// txnBad marks transactions in a cycle, so each cycle is reported once
 	// and compiling does not recurse forever.
 	txnBad map[string]bool
@@ -283,6 +318,8 @@ func walkSteps(steps []*Step, fn func(*Step)) {
 			}
 		case StepThroughput:
 			walkSteps(s.Throughput.Steps, fn)
+		case StepTogether:
+			walkSteps(s.Together.Steps, fn)
 		}
 	}
 }
@@ -298,17 +335,26 @@ type caseCompiler struct {
 	txnStack    []string
 	loopDepth   int
 	controllers int
+	// metricIdx and softIdx place the case's custom metrics (by name) and
+	// soft checks (by request and check) in plan.Metrics.
+	metricIdx map[string]int
+	softIdx   map[[2]string]int
+	// groupIDs place the series of together: steps, by name, in
+	// plan.Transactions.
+	groupIDs map[string]int
 }
 
 func (c *compiler) compileCase(cs *Case) *CasePlan {
 	cp := &CasePlan{Name: cs.Name, Description: cs.Description, Labels: cs.Labels, Disabled: cs.Disabled,
 		Replicas: cs.Replicas, Pacing: cs.Pacing, LogPolicy: cs.LogPolicy, Cookies: !cs.NoCookies, Stages: cs.Stages, KPIs: cs.KPIs, SLA: cs.SLA}
-	cc := &caseCompiler{compiler: c, cs: cs, plan: cp, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{}}
+	cc := &caseCompiler{compiler: c, cs: cs, plan: cp, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{},
+		metricIdx: map[string]int{}, softIdx: map[[2]string]int{}, groupIDs: map[string]int{}}
 	cc.addGlobalSlots()
 	cc.collectLocals(cs.Setup, map[string]bool{})
 	cc.collectLocals(cs.Steps, map[string]bool{})
 	cp.Setup = cc.nodes(cs.Setup)
 	cp.Steps = cc.nodes(cs.Steps)
+	cp.KPIs = cc.caseKPIs(cs.KPIs)
 	cp.Slots = cc.slots
 	cp.Controllers = cc.controllers
 	if len(cs.Steps) > 0 && allDisabled(cs.Steps) && !cs.Disabled {
@@ -334,13 +380,16 @@ func allDisabled(steps []*Step) bool {
 }
 
 // addGlobalSlots gives the case its global variables' slots, then the
-// built-in ones, before any local.
+// built-in ones, then those the before: steps leave, before any local.
 func (cc *caseCompiler) addGlobalSlots() {
 	for _, g := range cc.globals {
 		cc.addSlot(Slot{Name: g.Name, Global: g})
 	}
 	cc.addSlot(Slot{Name: VUName, Builtin: BuiltinVU})
 	cc.addSlot(Slot{Name: IterName, Builtin: BuiltinIter})
+	for _, name := range cc.beforeVars {
+		cc.addSlot(Slot{Name: name, FromBefore: true})
+	}
 }
 
 func (cc *caseCompiler) addSlot(s Slot) {
@@ -366,6 +415,9 @@ func (cc *caseCompiler) collectLocals(steps []*Step, seen map[string]bool) {
 				cc.local(a.Var, a.Pos)
 			}
 		case StepTransaction:
+			for _, kv := range s.With {
+				cc.local(kv.Key, kv.Pos)
+			}
 			if t, ok := cc.txns[s.Transaction]; ok && !seen[t.Name] {
 				seen[t.Name] = true
 				cc.collectLocals(t.Steps, seen)
@@ -539,6 +591,10 @@ func (cc *caseCompiler) node(s *Step) Node {
 	case StepThroughput:
 		t := s.Throughput
 		return &ThroughputNode{Controller: cc.controller(), RPS: t.RPS, Percent: t.Percent, Total: t.Total, Steps: cc.nodes(t.Steps)}
+	case StepMetric:
+		return cc.metric(s)
+	case StepTogether:
+		return cc.together(s)
 	case StepClearCookies:
 		if cc.cs.NoCookies {
 			cc.errs.add(s.Pos, "remove the step, or turn the jar back on (drop cookies: false)", "cookies: clear in case %q, which keeps no cookies (cookies: false)", cc.cs.Name)
@@ -554,9 +610,30 @@ func (cc *caseCompiler) controller() int {
 }
 
 // transaction compiles a transaction reference. A transaction used twice
-// in a case is compiled once and shares its series.
+// in a case is compiled once and shares its series; a call with
+// arguments is a node of its own around the same steps.
 func (cc *caseCompiler) transaction(s *Step) Node {
+	n := cc.transactionNode(s)
+	if n == nil {
+		return nil // undefined, or in a cycle: reported
+	}
+	if len(s.With) == 0 {
+		return n
+	}
+	call := *n
+	for _, kv := range s.With {
+		if i, ok := cc.slotIdx[kv.Key]; ok && cc.slots[i].Global == nil {
+			call.With = append(call.With, AssignSpec{Slot: i, Template: cc.template(kv.Value, kv.Pos)})
+		}
+	}
+	return &call
+}
+
+func (cc *caseCompiler) transactionNode(s *Step) *TransactionNode {
 	t, ok := cc.txns[s.Transaction]
+	if !ok && s.Transaction == "" {
+		return nil // the parser said the name is missing
+	}
 	if !ok {
 		cc.errs.add(s.Pos, DidYouMeanOr(s.Transaction, sortedKeys(cc.txns), "define it under transactions:"), "undefined transaction %q", s.Transaction)
 		return nil
@@ -622,7 +699,13 @@ func (cc *caseCompiler) request(s *Step) Node {
 		name = orDefault(name, "plugin "+s.Plugin.Name)
 		cc.warnings.add(s.Pos, "plugin steps are part of the model; running one needs a plugin runtime, planned for a later release", "plugin %q: perfcase has no plugin runtime yet", s.Plugin.Name)
 	case r.HTTP != nil:
-		n.Spec = cc.httpSpec(r.HTTP)
+		sp := cc.httpSpec(r.HTTP)
+		if sp.Version == HTTP2Version {
+			// A driver of its own: HTTP/2 runs on net/http, HTTP/1.x on
+			// fasthttp.
+			n.Protocol = HTTP2
+		}
+		n.Spec = sp
 		name = orDefault(name, orDefault(r.HTTP.Method, "GET")+" "+r.HTTP.URL)
 	case r.Socket != nil:
 		n.Spec = cc.socketSpec(r.Socket)
@@ -656,14 +739,183 @@ func (cc *caseCompiler) request(s *Step) Node {
 			n.Extract = append(n.Extract, spec)
 		}
 	}
+	for _, ch := range r.SoftChecks {
+		spec, ok := cc.check(ch, r.Protocol)
+		if !ok {
+			continue
+		}
+		// One count per request series and check, however many steps of
+		// that name carry it.
+		key := [2]string{name, spec.Src}
+		i, seen := cc.softIdx[key]
+		if !seen {
+			i = len(cc.plan.Metrics)
+			cc.softIdx[key] = i
+			cc.plan.Metrics = append(cc.plan.Metrics, metrics.ExtraInfo{Name: spec.Src, Kind: metrics.Rate, Unit: metrics.UnitCount, Series: name})
+		}
+		n.SoftChecks = append(n.SoftChecks, SoftCheckSpec{CheckSpec: spec, Metric: i})
+	}
 	return n
+}
+
+// together compiles a together: step: its requests, each its own
+// series, and the group's series, a transaction's, named by the step or
+// after its requests. Steps of one name share the group's series.
+func (cc *caseCompiler) together(s *Step) Node {
+	t := s.Together
+	n := &TogetherNode{Pos: s.Pos}
+	var names []string
+	for _, st := range cc.nodes(t.Steps) {
+		if r, ok := st.(*RequestNode); ok {
+			n.Requests = append(n.Requests, r)
+			names = append(names, r.Name)
+		}
+	}
+	if len(n.Requests) == 0 {
+		if len(t.Steps) > 0 && allDisabled(t.Steps) {
+			cc.errs.add(s.Pos, "enable a request, or disable the together: step", "every request of the together: step is disabled")
+		}
+		return nil
+	}
+	n.Name = orDefault(t.Name, strings.Join(names, " + "))
+	if _, clash := cc.txns[n.Name]; clash {
+		cc.errs.add(s.Pos, "give the together: step a name of its own with name:", "together: %q has the name of a transaction, whose series it would share", n.Name)
+	}
+	id, seen := cc.groupIDs[n.Name]
+	if !seen {
+		id = len(cc.plan.Transactions)
+		cc.groupIDs[n.Name] = id
+		cc.plan.Transactions = append(cc.plan.Transactions, TransactionInfo{Name: n.Name})
+	}
+	n.ID = id
+	return n
+}
+
+// metric compiles a metric: step. Its value is a number written as is,
+// a variable read as a number, or else an expression; each metric name
+// keeps one kind throughout the case.
+func (cc *caseCompiler) metric(s *Step) Node {
+	mt := s.Metric
+	if mt.Value == nil {
+		return nil // the parser said what is missing
+	}
+	n := &MetricNode{Pos: s.Pos, Name: mt.Name, Slot: -1}
+	i, seen := cc.metricIdx[mt.Name]
+	if !seen {
+		i = len(cc.plan.Metrics)
+		cc.metricIdx[mt.Name] = i
+		cc.plan.Metrics = append(cc.plan.Metrics, metrics.ExtraInfo{Name: mt.Name, Kind: mt.Kind, Unit: metrics.UnitMilli, Custom: true})
+	} else if k := cc.plan.Metrics[i].Kind; k != mt.Kind {
+		cc.errs.add(s.Pos, "a metric keeps one kind: rename one of them", "metric %q is a %s elsewhere in case %q, not a %s", mt.Name, k, cc.cs.Name, mt.Kind)
+	}
+	n.Metric = i
+	src := strings.TrimSpace(mt.Value.Source)
+	if f, err := strconv.ParseFloat(src, 64); err == nil {
+		if !metricValueFits(f) {
+			cc.errs.add(mt.Value.Pos, "", "metric %s: %s is out of range (a value is at most %g in size)", mt.Name, src, MaxMetricValue)
+		}
+		n.Const = f
+		return n
+	}
+	if j, ok := cc.slotIdx[src]; ok {
+		n.Slot = j
+		cc.slots[j].Used = true
+		return n
+	}
+	n.Value = cc.compileExpr(mt.Value, ctxFlow, false)
+	return n
+}
+
+// MaxMetricValue is the largest size of a custom metric's value, which
+// is kept in thousandths in 64 bits.
+const MaxMetricValue = 9e15
+
+// metricValueFits says a custom metric can record f.
+func metricValueFits(f float64) bool { return f >= -MaxMetricValue && f <= MaxMetricValue }
+
+// MetricValue is f as a custom metric records it, in thousandths, and
+// whether it can (a finite number within MaxMetricValue).
+func MetricValue(f float64) (int64, bool) {
+	if !metricValueFits(f) {
+		return 0, false
+	}
+	return int64(math.Round(f * 1000)), true
+}
+
+// caseKPIs resolves the case's KPIs on custom metrics against its
+// metric: steps; the others are kept as they are.
+func (cc *caseCompiler) caseKPIs(list []*KPICheck) []*KPICheck {
+	if list == nil {
+		return nil
+	}
+	out := make([]*KPICheck, 0, len(list))
+	for _, k := range list {
+		if k.Def != nil {
+			out = append(out, k)
+			continue
+		}
+		name, stat, _ := strings.Cut(k.Metric, ".")
+		i, ok := cc.metricIdx[name]
+		if !ok {
+			cc.errs.add(k.Pos, DidYouMeanOr(name, sortedKeys(cc.metricIdx), "define it with a metric: step, e.g. - metric: {name: "+name+", trend: value}"), "kpi %q: case %q has no custom metric %q", k.Source, cc.cs.Name, name)
+			continue
+		}
+		x := cc.plan.Metrics[i]
+		def, ok := metrics.CustomKPI(x, stat)
+		if !ok {
+			cc.errs.add(k.Pos, "a "+x.Kind.String()+"'s stats: "+strings.Join(metrics.CustomStats(x.Kind), ", "), "kpi %q: %s is a %s, which has no %s", k.Source, name, x.Kind, stat)
+			continue
+		}
+		resolved := *k
+		resolved.Def = &def
+		out = append(out, &resolved)
+	}
+	return out
+}
+
+// refuseCustomKPIs reports a custom metric's KPI anywhere but a case's
+// kpis: requests and transactions judge their own series, and SLA rules
+// and probes windows of request counts.
+func (c *compiler) refuseCustomKPIs() {
+	refuse := func(list []*KPICheck) {
+		for _, k := range list {
+			if k.Def == nil {
+				c.errs.add(k.Pos, "move it to the case's kpis:, which judge the case's custom metrics", "kpi %q: a custom metric's KPI goes under the case's kpis", k.Source)
+			}
+		}
+	}
+	requests := func(steps []*Step) {
+		walkSteps(steps, func(s *Step) {
+			if s.Request != nil {
+				refuse(s.Request.KPIs)
+			}
+		})
+	}
+	for _, t := range c.f.Transactions {
+		refuse(t.KPIs)
+		requests(t.Steps)
+	}
+	requests(c.f.Before)
+	requests(c.f.After)
+	for _, cs := range c.f.Cases {
+		requests(cs.Setup)
+		requests(cs.Steps)
+		for _, r := range cs.SLA {
+			if r.KPI != nil {
+				refuse([]*KPICheck{r.KPI})
+			}
+		}
+		for _, st := range cs.Stages {
+			refuse(st.KPIs)
+		}
+	}
 }
 
 func (cc *caseCompiler) httpSpec(h *HTTPRequest) *HTTPSpec {
 	sp := &HTTPSpec{
 		Method:         orDefault(h.Method, "GET"),
 		URL:            cc.template(h.URL, h.URLPos),
-		Version:        orDefault(h.Version, "HTTP/1.1"),
+		Version:        HTTPVersion(h.Version),
 		Headers:        cc.headerFields(h.Headers),
 		Query:          cc.headers(h.Query),
 		BodyKind:       h.BodyKind,
@@ -933,6 +1185,9 @@ func (cc *caseCompiler) checkOnly(fn func(*caseCompiler)) {
 	tmp.plan = &CasePlan{}
 	tmp.reqIDs = map[string]int{}
 	tmp.txnNodes = map[string]*TransactionNode{}
+	tmp.metricIdx = map[string]int{}
+	tmp.softIdx = map[[2]string]int{}
+	tmp.groupIDs = map[string]int{}
 	fn(&tmp)
 }
 
@@ -950,7 +1205,8 @@ func (c *compiler) checkUnusedTransactions() {
 	if len(unused) == 0 {
 		return
 	}
-	cc := &caseCompiler{compiler: c, cs: &Case{}, plan: &CasePlan{}, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{}}
+	cc := &caseCompiler{compiler: c, cs: &Case{}, plan: &CasePlan{}, slotIdx: map[string]int{}, reqIDs: map[string]int{}, txnNodes: map[string]*TransactionNode{},
+		metricIdx: map[string]int{}, softIdx: map[[2]string]int{}, groupIDs: map[string]int{}}
 	cc.addGlobalSlots()
 	seen := map[string]bool{}
 	for _, cs := range c.f.Cases {
@@ -960,6 +1216,7 @@ func (c *compiler) checkUnusedTransactions() {
 	for _, t := range c.f.Transactions {
 		cc.collectLocals(t.Steps, seen)
 	}
+	cc.collectLocals(c.f.After, seen)
 	for _, t := range unused {
 		cc.transaction(&Step{Pos: t.Pos, Kind: StepTransaction, Transaction: t.Name})
 	}

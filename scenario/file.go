@@ -18,7 +18,10 @@ type File struct {
 	Parallel     bool // cases run at once; serial (false) is the default
 	Variables    []*Variable
 	Transactions []*Transaction
-	Cases        []*Case
+	// Before and After are the test-wide steps: run once per run by one
+	// VU, before the first case and after the last.
+	Before, After []*Step
+	Cases         []*Case
 }
 
 // VarType is the kind of a global variable (PerfTest variable_type).
@@ -132,9 +135,11 @@ const (
 	StepThroughput
 	StepPlugin
 	StepClearCookies
+	StepMetric
+	StepTogether
 )
 
-var stepKindNames = []string{"request", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies"}
+var stepKindNames = []string{"request", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies", "metric", "together"}
 
 func (k StepKind) String() string { return stepKindNames[k] }
 
@@ -148,14 +153,35 @@ type Step struct {
 	Request     *Request
 	Think       *Think
 	Transaction string // the referenced transaction's name
-	Loop        *Loop
-	Break       *Expr // nil condition means an unconditional break
-	If          *If
-	Set         *Set
-	Rendezvous  *Rendezvous
-	Weighted    *Weighted
-	Throughput  *Throughput
-	Plugin      *Plugin
+	// With are a transaction call's arguments: VU variables set from
+	// their templates before the transaction's steps run.
+	With       []KV
+	Loop       *Loop
+	Break      *Expr // nil condition means an unconditional break
+	If         *If
+	Set        *Set
+	Rendezvous *Rendezvous
+	Weighted   *Weighted
+	Throughput *Throughput
+	Plugin     *Plugin
+	Metric     *Metric
+	Together   *Together
+}
+
+// Together is a together: step: HTTP requests a VU sends at once, as a
+// browser loads a page's resources, timed each and as a group (Name's
+// series, the slowest of them).
+type Together struct {
+	Name  string // "" names the group after its requests
+	Steps []*Step
+}
+
+// Metric is a metric: step: one value of a custom metric, from an
+// expression.
+type Metric struct {
+	Name  string
+	Kind  metrics.ExtraKind // Counter, Gauge or Trend
+	Value *Expr
 }
 
 // Expr is an expression as written, with the place it was written.
@@ -182,6 +208,9 @@ const (
 	RTMP           // an RTMP player or publisher (protocol_type 7)
 	MQTT           // an MQTT client (no PerfTest code)
 	PluginProtocol // a plugin step in the plan; perfcase has no driver for it yet
+	// HTTP2 is an http: request with version "2" in the plan, which a
+	// driver of its own sends; the file tree has HTTP with that version.
+	HTTP2
 	NumProtocols
 )
 
@@ -197,6 +226,7 @@ var protocolNames = [NumProtocols]struct{ key, title string }{
 	RTMP:           {"rtmp", "RTMP"},
 	MQTT:           {"mqtt", "MQTT"},
 	PluginProtocol: {"plugin", "PLUGIN"},
+	HTTP2:          {"http", "HTTP"},
 }
 
 // String is the protocol's step key: http, tcp, udp, ws, hls, flv, rtmp,
@@ -217,7 +247,8 @@ func (p Protocol) Title() string {
 	return p.String()
 }
 
-// protocolOf is the protocol whose step key is key.
+// protocolOf is the protocol whose step key is key: HTTP for "http",
+// whatever the version.
 func protocolOf(key string) Protocol {
 	for p, n := range protocolNames {
 		if n.key == key && key != "" {
@@ -239,8 +270,11 @@ type Request struct {
 	Stream *StreamRequest // HLS, HTTP-FLV and RTMP
 	MQTT   *MQTTRequest
 
-	Checks            []*Check
-	CheckAny          bool // OR instead of AND
+	Checks   []*Check
+	CheckAny bool // OR instead of AND
+	// SoftChecks are judged like checks and counted per check, passed or
+	// failed, without failing the request.
+	SoftChecks        []*Check
 	Retry             Retry
 	Extract           []*Extract
 	ContinueOnFailure bool
@@ -568,7 +602,9 @@ type KPICheck struct {
 	Source string
 	Metric string // as written
 	// Def is the metric's row of the KPI table: its unit and how it is
-	// computed, on a finished series and on a window.
+	// computed, on a finished series and on a window. A custom metric's
+	// KPI has none in the file tree; the compiler makes its row from the
+	// case's metric: steps (metrics.CustomKPI).
 	Def   *metrics.KPIMetric
 	Op    string
 	Value float64 // in the metric's unit: ms, %, /s, bytes or a count

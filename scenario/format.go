@@ -276,6 +276,12 @@ func (fm *formatter) file(f *File) *yaml.Node {
 		}
 		m.add("transactions", tm.n)
 	}
+	if len(f.Before) > 0 {
+		m.add("before", fm.steps(f.Before))
+	}
+	if len(f.After) > 0 {
+		m.add("after", fm.steps(f.After))
+	}
 	cases := ySeq(nil)
 	for _, c := range f.Cases {
 		cases.Content = append(cases.Content, fm.caseNode(c))
@@ -522,7 +528,11 @@ func (fm *formatter) step(s *Step) *yaml.Node {
 	case StepThink:
 		m.add("think", fm.think(s.Think))
 	case StepTransaction:
-		m.add("transaction", yStr(s.Transaction))
+		if len(s.With) == 0 {
+			m.add("transaction", yStr(s.Transaction))
+			break
+		}
+		m.add("transaction", fm.mapOf(nil).add("name", yStr(s.Transaction)).add("with", fm.kvNode(s.With)).flow())
 	case StepLoop:
 		l := s.Loop
 		if l.Count > 0 && l.While == nil && l.Max == 0 {
@@ -549,6 +559,18 @@ func (fm *formatter) step(s *Step) *yaml.Node {
 		}
 	case StepClearCookies:
 		m.add("cookies", yStr("clear"))
+	case StepTogether:
+		m.add("together", fm.steps(s.Together.Steps))
+		if s.Together.Name != "" {
+			m.add("name", yStr(s.Together.Name))
+		}
+	case StepMetric:
+		mt := s.Metric
+		mm := fm.mapOf(mt).add("name", yStr(mt.Name))
+		if mt.Value != nil {
+			mm.add(mt.Kind.String(), yStr(mt.Value.Source))
+		}
+		m.add("metric", mm.flow())
 	case StepIf:
 		bs := s.If.Branches
 		if len(bs) == 0 {

@@ -229,6 +229,13 @@ func (fm *formatter) requestModifiers(m *ymap, r *Request) {
 	if r.CheckAny {
 		m.add("check_mode", yStr("or"))
 	}
+	if len(r.SoftChecks) > 0 {
+		soft := ySeq(nil)
+		for _, c := range r.SoftChecks {
+			soft.Content = append(soft.Content, fm.checkNode(c))
+		}
+		m.add("soft_check", flowIfShort(soft))
+	}
 	switch {
 	case r.Retry.Interval != 0 || r.Retry.On != 0:
 		rm := newMap().add("count", yInt(r.Retry.Count))

@@ -2,6 +2,7 @@ package scenario
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,8 @@ import (
 //
 //	kpi    = metric op number [unit]
 //	metric = the name of a metric in metrics.KPIs, e.g. "tp99", "success_rate", "tps"
+//	       | custom "." stat             (a case's custom metric, e.g. "queue_ms.tp95")
+//	stat   = a stat of the custom metric's kind (metrics.CustomStats)
 //	op     = "<" | "<=" | ">" | ">=" | "==" | "!="
 //	unit   = "us" | "ms" | "s" | "m"   (a time; a bare number is ms)
 //	       | "%"                       (a rate; optional)
@@ -45,6 +48,22 @@ func ParseKPI(s string) (*KPICheck, error) {
 	}
 	metric := strings.TrimSpace(src[:opAt])
 	def := metrics.KPIs.Lookup(metric)
+	if name, stat, ok := strings.Cut(metric, "."); def == nil && ok && validIdent(name) {
+		// A custom metric's: the compiler resolves it against the
+		// case's metric: steps (KPICheck.Def is nil until then).
+		if !slices.Contains(customStats(), stat) {
+			return nil, &hintError{fmt.Errorf("%q is not a stat of a custom metric", stat), "stats: " + strings.Join(customStats(), ", ")}
+		}
+		unit := metrics.UnitCount
+		if stat == "rate" {
+			unit = metrics.UnitPerSecond
+		}
+		v, err := kpiValue(strings.TrimSpace(src[opAt+len(op):]), unit)
+		if err != nil {
+			return nil, fmt.Errorf("kpi %q: %v", s, err)
+		}
+		return &KPICheck{Source: src, Metric: metric, Op: op, Value: v}, nil
+	}
 	if def == nil {
 		names := metrics.KPIs.Names()
 		return nil, &hintError{fmt.Errorf("unknown kpi metric %q", metric), DidYouMeanOr(metric, names, "metrics: "+strings.Join(names, ", "))}
@@ -55,6 +74,19 @@ func ParseKPI(s string) (*KPICheck, error) {
 		return nil, fmt.Errorf("kpi %q: %v", s, err)
 	}
 	return &KPICheck{Source: src, Metric: metric, Def: def, Op: op, Value: v}, nil
+}
+
+// customStats lists every stat of any custom metric's kind, once.
+func customStats() []string {
+	var out []string
+	for _, k := range []metrics.ExtraKind{metrics.Counter, metrics.Gauge, metrics.Trend} {
+		for _, st := range metrics.CustomStats(k) {
+			if !slices.Contains(out, st) {
+				out = append(out, st)
+			}
+		}
+	}
+	return out
 }
 
 // KPISources lists the KPIs as they were written ("tp99 < 300ms"), nil for

@@ -72,7 +72,7 @@ func (w *walker) parse(src []byte) *File {
 // root reads the scenario's top mapping into f: from a YAML document, or
 // from the tree an imported PerfTest case is written as.
 func (w *walker) root(root *yaml.Node, f *File) {
-	m := w.asMapping(root, "the scenario", "name", "description", "parallel", "variables", "transactions", "cases")
+	m := w.asMapping(root, "the scenario", "name", "description", "parallel", "variables", "transactions", "before", "after", "cases")
 	if m == nil {
 		return
 	}
@@ -92,6 +92,12 @@ func (w *walker) root(root *yaml.Node, f *File) {
 	}
 	if n := m.get("transactions"); n != nil {
 		f.Transactions = w.transactions(n)
+	}
+	if n := m.get("before"); n != nil {
+		f.Before = w.steps(n, "before")
+	}
+	if n := m.get("after"); n != nil {
+		f.After = w.steps(n, "after")
 	}
 	if n := m.get("cases"); n != nil {
 		for _, c := range w.seq(n, "cases") {

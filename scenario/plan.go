@@ -7,6 +7,8 @@ import (
 
 	"github.com/expr-lang/expr/vm"
 	"github.com/theory/jsonpath"
+
+	"github.com/perfcase/perfcase/metrics"
 )
 
 // Plan is a compiled scenario: names resolved, templates split, expressions
@@ -19,6 +21,11 @@ type Plan struct {
 	Source      string // the scenario file
 	Parallel    bool
 	Cases       []*CasePlan
+	// Before and After are the test-wide steps as cases of their own,
+	// named "before" and "after", that one VU runs once (their stage):
+	// before the first case, and after the last. nil when the file has
+	// none.
+	Before, After *CasePlan
 	// Warnings are problems that do not stop a run, such as a plugin step
 	// that needs a runtime perfcase does not have yet.
 	Warnings ErrorList
@@ -53,6 +60,11 @@ type CasePlan struct {
 	// Controllers gives every controller that keeps state across VUs (once,
 	// rendezvous, throughput, weighted) its own index.
 	Controllers int
+	// Metrics are the case's custom metrics (its metric: steps') and its
+	// soft checks (one Rate per request name and check), which a
+	// MetricNode and a request's SoftChecks record by their index here:
+	// the runner declares them after its protocols' extra metrics.
+	Metrics []metrics.ExtraInfo
 }
 
 // RequestInfo names a request series ("AW" in PerfTest's report): every
@@ -79,6 +91,10 @@ type Slot struct {
 	// a global the case never reads is never read for it, so its cursor
 	// and its end (on_end: stop) do not touch the case.
 	Used bool
+	// FromBefore marks a variable the run's before: steps extract or
+	// set: every VU starts with the value they left (empty if they did
+	// not), and may change it as any local.
+	FromBefore bool
 }
 
 // Builtin marks the slots whose value the runner keeps rather than the
@@ -162,6 +178,7 @@ type RequestNode struct {
 
 	Checks            []CheckSpec
 	CheckAny          bool
+	SoftChecks        []SoftCheckSpec
 	Retry             Retry
 	Extract           []ExtractSpec
 	ContinueOnFailure bool
@@ -331,6 +348,25 @@ type CheckSpec struct {
 	Codes [][2]int
 }
 
+// SoftCheckSpec is a compiled soft check: a check counted, passed or
+// failed, in CasePlan.Metrics[Metric] without failing the request.
+type SoftCheckSpec struct {
+	CheckSpec
+	Metric int
+}
+
+// MetricNode records one value of CasePlan.Metrics[Metric]: the number
+// Value yields, or, when it is nil, Const, or the text of the variable in
+// Slot (>= 0) read as a number, which needs no expression VM.
+type MetricNode struct {
+	Pos    Pos
+	Name   string
+	Metric int
+	Value  *Program
+	Const  float64
+	Slot   int
+}
+
 // ExtractSpec is a compiled extraction.
 type ExtractSpec struct {
 	Pos     Pos
@@ -355,10 +391,24 @@ type CookiesNode struct{}
 type ThinkNode struct{ Min, Max time.Duration }
 
 // TransactionNode runs a named transaction, timed and counted as one unit.
+// Every use of a transaction in a case shares its ID and Steps; a call
+// with arguments has its own node, whose With set VU variables before
+// the steps run.
 type TransactionNode struct {
 	ID    int // index into CasePlan.Transactions
 	Name  string
 	Steps []Node
+	With  []AssignSpec
+}
+
+// TogetherNode sends its requests at once, each from its own goroutine
+// of the VU, and records each, then the group as a transaction (ID's
+// series) whose time is the slowest request's.
+type TogetherNode struct {
+	Pos      Pos
+	ID       int // index into CasePlan.Transactions
+	Name     string
+	Requests []*RequestNode
 }
 
 // LoopNode repeats Steps Count times, or while While holds (at most Max
@@ -442,3 +492,5 @@ func (*RendezvousNode) node()  {}
 func (*WeightedNode) node()    {}
 func (*ThroughputNode) node()  {}
 func (*CookiesNode) node()     {}
+func (*MetricNode) node()      {}
+func (*TogetherNode) node()    {}

@@ -36,6 +36,17 @@ func (w *walker) request(proto Protocol, v *yaml.Node, step *mapping, pos Pos) *
 			}
 		}
 	}
+	if sc := step.get("soft_check"); sc != nil {
+		items := []*yaml.Node{sc}
+		if sc.Kind == yaml.SequenceNode {
+			items = sc.Content
+		}
+		for _, item := range items {
+			if ch := w.check(item); ch != nil {
+				r.SoftChecks = append(r.SoftChecks, ch)
+			}
+		}
+	}
 	if cm := step.get("check_mode"); cm != nil {
 		switch s := w.str(cm, "check_mode"); s {
 		case "and", "all":
@@ -134,8 +145,8 @@ func (w *walker) httpRequest(v *yaml.Node, r *Request) *HTTPRequest {
 	}
 	if n := m.get("version"); n != nil {
 		h.Version = w.str(n, "version")
-		if h.Version != "HTTP/1.1" && h.Version != "HTTP/1.0" {
-			w.errorf(n, "use HTTP/1.1 or HTTP/1.0", "unsupported HTTP version %q", h.Version)
+		if HTTPVersion(h.Version) == "" {
+			w.errorf(n, `use "HTTP/1.1", "HTTP/1.0" or "2" (HTTP/2)`, "unsupported HTTP version %q", h.Version)
 		}
 	}
 	if n := m.get("headers"); n != nil {
@@ -185,6 +196,25 @@ func (w *walker) httpRequest(v *yaml.Node, r *Request) *HTTPRequest {
 	}
 	return h
 }
+
+// HTTPVersion is the HTTP version a request's version: names, as the
+// plan spells it ("HTTP/1.1", "HTTP/1.0" or "HTTP/2"); "" for none.
+// PerfTest writes HTTP/2 as "HTTP/2" or "HTTP/2.0", and "2" is the
+// short form.
+func HTTPVersion(v string) string {
+	switch v {
+	case "", "HTTP/1.1":
+		return "HTTP/1.1"
+	case "HTTP/1.0":
+		return v
+	case "2", "2.0", "HTTP/2", "HTTP/2.0":
+		return HTTP2Version
+	}
+	return ""
+}
+
+// HTTP2Version is how a plan spells HTTP/2 (HTTPSpec.Version).
+const HTTP2Version = "HTTP/2"
 
 // validToken reports whether s is an RFC 9110 token (a method name).
 func validToken(s string) bool {

@@ -476,6 +476,10 @@ func TestSchemaKPIs(t *testing.T) {
 		{"p99 < 300ms", false},     // unknown metric
 		{"tp99 300ms", false},      // no operator
 		{"tp99 < fast", false},     // not a number
+		{"queue_ms.tp95 < 50", true},
+		{"orders.rate >= 2/s", true},
+		{"orders.total > 10/s", false}, // only a rate takes /s
+		{"queue_ms.p95 < 50", false},   // not a stat
 	}
 	for _, tt := range tests {
 		_, perr := ParseKPI(tt.kpi)
@@ -565,7 +569,22 @@ var snippetTests = []struct {
 	{"header check without comparison", snippetScenario("", `[{http: "http://h/", check: {header: X}}]`, ""), false},
 	{"two bodies", snippetScenario("", `[{http: {url: "http://h/", body: x, json: {a: 1}}}]`, ""), false},
 	{"http without url", snippetScenario("", "[{http: {method: GET}}]", ""), false},
-	{"http version unknown", snippetScenario("", `[{http: {url: "http://h/", version: HTTP/2}}]`, ""), false},
+	{"http version unknown", snippetScenario("", `[{http: {url: "http://h/", version: HTTP/3}}]`, ""), false},
+	{"http version 2", snippetScenario("", `[{http: {url: "http://h/", version: "2"}}]`, ""), true},
+	{"http version HTTP/2.0", snippetScenario("", `[{http: {url: "https://h/", version: HTTP/2.0}}]`, ""), true},
+	{"soft checks", snippetScenario("", `[{http: "http://h/", soft_check: [status == 200, {body: true, contains: x}]}]`, ""), true},
+	{"soft check on think", snippetScenario("", `[{think: 1s, soft_check: status == 200}]`, ""), false},
+	{"metric of each kind", snippetScenario("", `[{metric: {name: a, counter: 1}}, {metric: {name: b, gauge: "2"}}, {metric: {name: c, trend: __ITER}}]`, ""), true},
+	{"metric without kind", snippetScenario("", `[{metric: {name: a}}]`, ""), false},
+	{"metric of two kinds", snippetScenario("", `[{metric: {name: a, gauge: 1, trend: 1}}]`, ""), false},
+	{"metric named badly", snippetScenario("", `[{metric: {name: 1a, counter: 1}}]`, ""), false},
+	{"together", snippetScenario("", `[{together: [{http: "http://h/a"}, {http: {url: "http://h/b", version: "2"}, check: status == 200}], name: page}]`, ""), true},
+	{"together with a think", snippetScenario("", `[{together: [{http: "http://h/a"}, {think: 1s}]}]`, ""), false},
+	{"together empty", snippetScenario("", `[{together: []}]`, ""), false},
+	{"name on a request step", snippetScenario("", `[{http: "http://h/a", name: x}]`, ""), false},
+	{"transaction with arguments", "transactions: {t: [{http: \"http://h/${u}\"}]}\ncases: [{name: c, steps: [{transaction: {name: t, with: {u: x}}}], stages: [{concurrency: 1, duration: 1s}]}]", true},
+	{"transaction call without name", "transactions: {t: [{think: 1s}]}\ncases: [{name: c, steps: [{transaction: {with: {u: x}}}], stages: [{concurrency: 1, duration: 1s}]}]", false},
+	{"before and after", "before: [{http: \"http://h/login\"}]\nafter: [{think: 1s}]\ncases: [{name: c, steps: [{think: 1s}], stages: [{concurrency: 1, duration: 1s}]}]", true},
 	{"multipart value and file", snippetScenario("", `[{http: {url: "http://h/", multipart: {a: {value: x, file: f}}}}]`, ""), false},
 	{"udp has no close", snippetScenario("", `[{udp: {address: "h:1", close: true}}]`, ""), false},
 	{"tcp cannot read a datagram", snippetScenario("", `[{tcp: {address: "h:1", read: datagram}}]`, ""), false},

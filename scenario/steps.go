@@ -4,22 +4,24 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/perfcase/perfcase/metrics"
 )
 
 // stepKindKeys are the keys that say what a step is; a step has exactly one.
-var stepKindKeys = []string{"http", "tcp", "udp", "ws", "hls", "flv", "rtmp", "mqtt", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies"}
+var stepKindKeys = []string{"http", "tcp", "udp", "ws", "hls", "flv", "rtmp", "mqtt", "think", "transaction", "loop", "break", "if", "set", "rendezvous", "weighted", "throughput", "plugin", "cookies", "metric", "together"}
 
 // stepModifiers lists, per kind key, the other keys a step of that kind may
 // carry.
 var stepModifiers = map[string][]string{
-	"http":        {"check", "check_mode", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
-	"tcp":         {"check", "check_mode", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
-	"udp":         {"check", "check_mode", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
-	"ws":          {"check", "check_mode", "extract", "continue_on_failure", "kpis", "disabled"},
+	"http":        {"check", "check_mode", "soft_check", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
+	"tcp":         {"check", "check_mode", "soft_check", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
+	"udp":         {"check", "check_mode", "soft_check", "retry", "extract", "continue_on_failure", "kpis", "disabled"},
+	"ws":          {"check", "check_mode", "soft_check", "extract", "continue_on_failure", "kpis", "disabled"},
 	"hls":         {"continue_on_failure", "kpis", "disabled"},
 	"flv":         {"continue_on_failure", "kpis", "disabled"},
 	"rtmp":        {"continue_on_failure", "kpis", "disabled"},
-	"mqtt":        {"check", "check_mode", "extract", "continue_on_failure", "kpis", "disabled"},
+	"mqtt":        {"check", "check_mode", "soft_check", "extract", "continue_on_failure", "kpis", "disabled"},
 	"think":       {"disabled"},
 	"transaction": {"disabled"},
 	"loop":        {"steps", "disabled"},
@@ -31,10 +33,12 @@ var stepModifiers = map[string][]string{
 	"throughput":  {"steps", "disabled"},
 	"plugin":      {"check", "check_mode", "extract", "continue_on_failure", "disabled"},
 	"cookies":     {"disabled"},
+	"metric":      {"disabled"},
+	"together":    {"name", "disabled"},
 }
 
 var allStepKeys = append(append([]string{}, stepKindKeys...),
-	"check", "check_mode", "retry", "extract", "continue_on_failure", "kpis", "disabled", "steps", "elif", "else", "once")
+	"check", "check_mode", "soft_check", "retry", "extract", "continue_on_failure", "kpis", "disabled", "steps", "elif", "else", "once", "name")
 
 // maxDepth bounds nesting of controllers (PerfTest allows 10 levels; a
 // little more here), which also keeps the parser's recursion bounded.
@@ -103,7 +107,8 @@ func (w *walker) step(n *yaml.Node, depth int) *Step {
 	case "think":
 		s.Kind, s.Think = StepThink, w.think(v)
 	case "transaction":
-		s.Kind, s.Transaction = StepTransaction, w.str(v, "transaction")
+		s.Kind = StepTransaction
+		s.Transaction, s.With = w.transactionCall(v)
 	case "loop":
 		s.Kind, s.Loop = StepLoop, w.loop(v)
 		s.Loop.Steps = w.bodySteps(m, "loop", depth)
@@ -143,6 +148,10 @@ func (w *walker) step(n *yaml.Node, depth int) *Step {
 	case "throughput":
 		s.Kind, s.Throughput = StepThroughput, w.throughput(v)
 		s.Throughput.Steps = w.bodySteps(m, "throughput", depth)
+	case "metric":
+		s.Kind, s.Metric = StepMetric, w.metric(v)
+	case "together":
+		s.Kind, s.Together = StepTogether, w.together(v, m, depth)
 	case "cookies":
 		s.Kind = StepClearCookies
 		if a := w.str(v, "cookies"); a != "clear" {
@@ -150,6 +159,80 @@ func (w *walker) step(n *yaml.Node, depth int) *Step {
 		}
 	}
 	return s
+}
+
+// together reads a together: step, a list of http requests, and its
+// name.
+func (w *walker) together(v *yaml.Node, m *mapping, depth int) *Together {
+	t := &Together{}
+	if n := m.get("name"); n != nil {
+		t.Name = w.str(n, "name")
+	}
+	items := w.seq(v, "together")
+	for _, item := range items {
+		st := w.step(item, depth+1)
+		if st == nil {
+			continue
+		}
+		switch {
+		case st.Kind != StepRequest || st.Request.Protocol != HTTP:
+			w.errs.add(st.Pos, "put it before or after the together: step", "together: holds http requests, which a VU sends at once; a %s step cannot be one", stepKeyOf(st))
+			continue
+		case st.Request.Retry != (Retry{}):
+			w.errs.add(st.Pos, "drop retry, or move the request out of together:", "retry does not apply inside together: (its requests are sent once, at the same time)")
+		}
+		t.Steps = append(t.Steps, st)
+	}
+	if len(items) > MaxTogether {
+		w.errorf(v, capHint, "together: %d requests are over the cap of %d", len(items), MaxTogether)
+	}
+	if w.emptyList(v) {
+		w.errorf(m.node, "list the http requests to send at once", "together has no requests")
+	}
+	return t
+}
+
+// stepKeyOf is the key a step is written with, for messages.
+func stepKeyOf(s *Step) string {
+	if s.Kind == StepRequest && s.Request != nil {
+		return s.Request.Protocol.String()
+	}
+	return s.Kind.String()
+}
+
+// transactionCall reads transaction: NAME, or {name: NAME, with: {var:
+// value}}, a call with arguments.
+func (w *walker) transactionCall(v *yaml.Node) (string, []KV) {
+	if tv := w.resolve(v); tv == nil || tv.Kind != yaml.MappingNode {
+		name := w.str(v, "transaction")
+		if name == "" && tv != nil && tv.Kind == yaml.ScalarNode {
+			w.errorf(tv, "e.g. transaction: login", "a transaction call needs the transaction's name")
+		}
+		return name, nil
+	}
+	m := w.asMapping(v, "transaction", "name", "with")
+	if m == nil {
+		return "", nil
+	}
+	if !m.has("name") {
+		w.errorf(m.node, "e.g. transaction: {name: login, with: {user: u1}}", "a transaction call needs the transaction's name")
+	}
+	name := w.str(m.get("name"), "transaction name")
+	wn := w.resolve(m.get("with"))
+	if wn == nil {
+		return name, nil
+	}
+	if wn.Kind != yaml.MappingNode {
+		w.errorf(wn, "e.g. with: {user: u1, pass: \"${password}\"}", "with must be a mapping of variable names to values, got %s", kindName(wn))
+		return name, nil
+	}
+	with := w.kvs(wn, "with")
+	for _, kv := range with {
+		if !validIdent(kv.Key) {
+			w.errs.add(kv.Pos, "use letters, digits and _", "with: %q is not a valid variable name", kv.Key)
+		}
+	}
+	return name, with
 }
 
 // bodySteps reads the steps: of a controller, which must not be empty.
@@ -381,6 +464,38 @@ func (w *walker) throughput(v *yaml.Node) *Throughput {
 		}
 	}
 	return t
+}
+
+// metricKinds are the keys of a metric: step that say its kind, each
+// holding the expression of the value.
+var metricKinds = map[string]metrics.ExtraKind{"counter": metrics.Counter, "gauge": metrics.Gauge, "trend": metrics.Trend}
+
+// metric parses metric: {name: NAME, counter|gauge|trend: EXPR}.
+func (w *walker) metric(v *yaml.Node) *Metric {
+	mt := &Metric{}
+	m := w.asMapping(v, "metric", "name", "counter", "gauge", "trend")
+	if m == nil {
+		return mt
+	}
+	if !m.has("name") {
+		w.errorf(m.node, "e.g. metric: {name: queue_ms, trend: queue}", "a metric needs a name")
+	} else if n := m.get("name"); n != nil {
+		mt.Name = w.str(n, "metric name")
+		if !validIdent(mt.Name) {
+			w.errorf(n, "use letters, digits and _: KPIs name it as NAME.STAT, e.g. queue_ms.tp95", "%q is not a valid metric name", mt.Name)
+		} else if metrics.KPIs.Lookup(mt.Name) != nil {
+			w.errorf(n, "give the custom metric a name of its own", "%q is a built-in KPI metric", mt.Name)
+		}
+	}
+	kinds := m.present("counter", "gauge", "trend")
+	if len(kinds) != 1 {
+		w.errorf(m.node, "counter adds values up, gauge keeps the last, trend keeps their distribution: e.g. {name: orders, counter: 1}", "a metric is exactly one of counter, gauge, trend, with the expression of its value")
+		return mt
+	}
+	mt.Kind = metricKinds[kinds[0]]
+	vn := m.get(kinds[0])
+	mt.Value = w.expr(vn, w.str(vn, kinds[0]))
+	return mt
 }
 
 // expr records an expression with the position of its first character, so

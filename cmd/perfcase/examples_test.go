@@ -132,3 +132,20 @@ func copyDir(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// validate lists the run's before: and after: steps around its cases.
+func TestValidateListsBeforeAfter(t *testing.T) {
+	path := writeScenario(t, `name: h
+before: [{http: "http://127.0.0.1:1/login"}, {think: 1s}]
+after: [{http: "http://127.0.0.1:1/logout"}]
+cases:
+  - name: c
+    steps: [{together: [{http: "http://127.0.0.1:1/a"}, {http: "http://127.0.0.1:1/b"}]}]
+    stages: [{concurrency: 1, count: 1}]
+`)
+	code, out, errOut := runCmd(t, "validate", path)
+	want := "  before: 2 steps, 1 requests, once per run\n  case \"c\": 3 steps, 2 requests, 1 stages, peak 1 VUs, 1 sends\n  after: 1 steps, 1 requests, once per run\n"
+	if code != exitOK || !strings.HasSuffix(out, want) {
+		t.Errorf("exit %d\n%s\n%s\nwant it to end with\n%s", code, out, errOut, want)
+	}
+}

@@ -54,8 +54,14 @@ func runValidate(e *env, args []string) error {
 			fmt.Fprintf(e.stderr, "warning: %v\n", w)
 		}
 		fmt.Fprintf(e.stdout, "%s: ok\n", path)
+		if plan.Before != nil {
+			fmt.Fprintf(e.stdout, "  %s\n", hookSummary(plan.Before))
+		}
 		for _, c := range plan.Cases {
 			fmt.Fprintf(e.stdout, "  %s\n", caseSummary(c))
+		}
+		if plan.After != nil {
+			fmt.Fprintf(e.stdout, "  %s\n", hookSummary(plan.After))
 		}
 	}
 	if bad > 0 {
@@ -112,6 +118,11 @@ func caseSummary(c *scenario.CasePlan) string {
 	return fmt.Sprintf("case %q: %d steps, %d requests, %d stages, peak %s, %s", c.Name, countNodes(c.Setup)+countNodes(c.Steps), len(c.Requests), len(c.Stages), strings.Join(peak, " and "), est)
 }
 
+// hookSummary is one line about the run's before: or after: steps.
+func hookSummary(c *scenario.CasePlan) string {
+	return fmt.Sprintf("%s: %d steps, %d requests, once per run", c.Name, countNodes(c.Steps), len(c.Requests))
+}
+
 func countNodes(nodes []scenario.Node) int {
 	n := 0
 	for _, node := range nodes {
@@ -132,6 +143,8 @@ func countNodes(nodes []scenario.Node) int {
 			n += countNodes(x.Steps)
 		case *scenario.TransactionNode:
 			n += countNodes(x.Steps)
+		case *scenario.TogetherNode:
+			n += len(x.Requests)
 		}
 	}
 	return n
