@@ -8,8 +8,9 @@
 // The three share one model (state): per series, cumulative counts by
 // outcome, bytes and a response-time histogram whose buckets are exact
 // bucket edges of the harvest's coarse histograms; per case, the VUs,
-// the missed starts and the protocols' extra metrics; and, once the run
-// ended, each KPI checkpoint's result. The metrics and their names are
+// the missed starts, the protocols' extra metrics, the scenario's custom
+// metrics and its soft checks' counts; and, once the run ended, each KPI
+// checkpoint's result. The metrics and their names are
 // one table (families), spelled both the Prometheus way and the
 // OpenTelemetry way; docs/live-metrics.md is their contract.
 //

@@ -13,6 +13,10 @@ const (
 	counter   famType = iota // only goes up over a run
 	gauge                    // a value at a time
 	histogram                // counts in buckets of response time, with count and sum
+	// summary is a count and a sum and, once the run ended, quantiles
+	// over the whole run: a trend's, whose values the harvested seconds
+	// carry only as their count and sum.
+	summary
 )
 
 // family is one metric perfcase exports, in both spellings: Prometheus's
@@ -58,11 +62,16 @@ var (
 		labels: []string{"case"}, help: "Passes a rate stage was due to start but could not, every VU being busy."}
 	famCheckpoint = &family{prom: "perfcase_checkpoint_passed", otel: "perfcase.checkpoint.passed", typ: gauge,
 		labels: []string{"case", "series", "checkpoint"}, help: "1 if the KPI checkpoint held, 0 if it missed; set once the run ended. series is the request or transaction it judges, empty for the case."}
+	// famSoftChecks has a request label because checks written the same
+	// on two requests are two counts: as extra metrics of their own
+	// (perfcase_extra_<check>) they would be one name twice.
+	famSoftChecks = &family{prom: "perfcase_soft_checks_total", otel: "perfcase.soft_checks", unit: "{check}", typ: counter,
+		labels: []string{"case", "request", "check", "result"}, help: "Responses a soft check judged, by result: passed or failed. check is the soft check as written."}
 )
 
 // families is every fixed family, for the tests and the docs' check.
 var families = []*family{famRequests, famRequestDuration, famSent, famReceived, famTransactions, famTransactionDuration,
-	famPasses, famPassDuration, famVUs, famMissed, famCheckpoint}
+	famPasses, famPassDuration, famVUs, famMissed, famCheckpoint, famSoftChecks}
 
 // seriesFamilies are the families of a series of each kind: its counts
 // and its times.
@@ -106,13 +115,24 @@ var bucketOf = func() (t [metrics.CoarseLen]uint8) {
 	return t
 }()
 
-// extraFamily is the family of a protocol's extra metric (or a custom
-// metric), and the factor that brings its values to the family's unit: a
+// trendQuantiles are the quantiles a trend's summary carries once the
+// run ended: the report's tp50, tp90, tp95 and tp99.
+var trendQuantiles = []float64{0.5, 0.9, 0.95, 0.99}
+
+// extraFamily is the family of a protocol's extra metric or of a custom
+// metric, and the factor that brings its values to the family's unit: a
 // counter adds up, a distribution is a histogram of one bucket (its count
 // and sum). Times become seconds, as Prometheus wants base units. The
 // names have their own prefix, so that no name a scenario or a protocol
-// chooses can clash with perfcase's own.
+// chooses can clash with perfcase's own; a soft check (kind Rate) counts
+// in the fixed family famSoftChecks.
 func extraFamily(x metrics.ExtraInfo) (*family, float64) {
+	switch {
+	case x.Kind == metrics.Rate:
+		return famSoftChecks, 1
+	case x.Custom:
+		return customFamily(x)
+	}
 	name := sanitize(x.Name)
 	f := &family{prom: "perfcase_extra_" + name, otel: "perfcase.extra." + name, labels: []string{"case"},
 		help: "The protocol's extra metric " + x.Name + "."}
@@ -135,6 +155,28 @@ func extraFamily(x metrics.ExtraInfo) (*family, float64) {
 		f.typ = histogram
 	}
 	return f, scale
+}
+
+// customFamily is the family of a custom metric (a metric: step's),
+// under a prefix of its own: a protocol's extra metric may have the same
+// name. Its values are kept in thousandths of a unit the scenario does
+// not name, so the family names none: the values are the metric's own.
+// A gauge is a gauge; a trend, whose harvested seconds carry only their
+// count and sum, is a summary whose quantiles come with the finished run.
+func customFamily(x metrics.ExtraInfo) (*family, float64) {
+	name := sanitize(x.Name)
+	f := &family{prom: "perfcase_metric_" + name, otel: "perfcase.metric." + name, labels: []string{"case"},
+		help: "The scenario's custom metric " + x.Name + " (metric: steps), in its own unit."}
+	switch x.Kind {
+	case metrics.Counter:
+		f.typ, f.prom = counter, f.prom+"_total"
+	case metrics.Gauge:
+		f.typ = gauge
+		f.help += " The last value of the run once it ended; before, the mean of the latest harvested second's values."
+	default:
+		f.typ = summary
+	}
+	return f, x.Unit.Value(1)
 }
 
 // sanitize makes name a valid part of a metric name in both spellings:

@@ -102,6 +102,16 @@ func resourceMetrics(s *snapshot, res *resource.Resource) *metricdata.ResourceMe
 					Count: p.hist.count, Sum: p.hist.sum, Bounds: f.bounds, BucketCounts: p.hist.counts})
 			}
 			m.Data = h
+		case summary:
+			sm := metricdata.Summary{}
+			for _, p := range ps {
+				dp := metricdata.SummaryDataPoint{Attributes: attrs(s, f, p), StartTime: s.start, Time: s.time, Count: p.hist.count, Sum: p.hist.sum}
+				for i, v := range p.hist.quantiles {
+					dp.QuantileValues = append(dp.QuantileValues, metricdata.QuantileValue{Quantile: trendQuantiles[i], Value: v})
+				}
+				sm.DataPoints = append(sm.DataPoints, dp)
+			}
+			m.Data = sm
 		}
 		ms = append(ms, m)
 	}

@@ -41,7 +41,7 @@ func TestOTLP(t *testing.T) {
 	if res["service.name"] != "perfcase" || res["perfcase.scenario"] != "live" || res["perfcase.run_id"] != rec.start.RunID {
 		t.Errorf("resource %v", res)
 	}
-	rec.checkWants(t, otlpSamples(t, rm))
+	rec.checkWants(t, rec.otlpSamples(t, rm))
 }
 
 // The OTLP exporter's own environment variables apply: headers (a
@@ -62,15 +62,15 @@ func TestOTLPEnvironment(t *testing.T) {
 		t.Errorf("headers %v", hs)
 	}
 	exports := recv.Exports(t)
-	rec.checkWants(t, otlpSamples(t, exports[len(exports)-1].ResourceMetrics[0]))
+	rec.checkWants(t, rec.otlpSamples(t, exports[len(exports)-1].ResourceMetrics[0]))
 }
 
 // otlpSamples are the metrics of rm named as Prometheus's OTLP
 // translation names them: dots become underscores, the unit is spelled
 // out (annotations like {request} are dropped), a monotonic sum gets
-// _total, and a histogram its classic series. Each is checked to be a
-// family's Prometheus name.
-func otlpSamples(t *testing.T, rm *metricpb.ResourceMetrics) []sample {
+// _total, a histogram its classic series, and a summary its quantiles,
+// _sum and _count. Each is checked to be a family's Prometheus name.
+func (r *recorded) otlpSamples(t *testing.T, rm *metricpb.ResourceMetrics) []sample {
 	t.Helper()
 	units := map[string]string{"s": "_seconds", "By": "_bytes", "%": "_percent", "1/s": "_per_second", "": ""}
 	var out []sample
@@ -122,10 +122,18 @@ func otlpSamples(t *testing.T, rm *metricpb.ResourceMetrics) []sample {
 					out = append(out, sample{name + "_bucket", with(l, "le", "+Inf"), float64(p.Count)},
 						sample{name + "_sum", l, p.GetSum()}, sample{name + "_count", l, float64(p.Count)})
 				}
+			case *metricpb.Metric_Summary:
+				for _, p := range d.Summary.DataPoints {
+					l := labels(p.Attributes)
+					for _, q := range p.QuantileValues {
+						out = append(out, sample{name, with(l, "quantile", strconv.FormatFloat(q.Quantile, 'g', -1, 64)), q.Value})
+					}
+					out = append(out, sample{name + "_sum", l, p.Sum}, sample{name + "_count", l, float64(p.Count)})
+				}
 			default:
 				t.Fatalf("%s is a %T", m.Name, d)
 			}
-			if !isFamily(name) {
+			if !r.isFamily(name) {
 				t.Errorf("%s translates to %s, no family's Prometheus name", m.Name, name)
 			}
 		}
@@ -133,17 +141,19 @@ func otlpSamples(t *testing.T, rm *metricpb.ResourceMetrics) []sample {
 	return out
 }
 
-// isFamily reports whether name is a fixed family's or an extra
-// metric's Prometheus name.
-func isFamily(name string) bool {
+// isFamily reports whether name is a fixed family's or the Prometheus
+// name of an extra metric of the run (a protocol's or a custom one).
+func (r *recorded) isFamily(name string) bool {
 	for _, f := range families {
 		if f.prom == name {
 			return true
 		}
 	}
-	for _, x := range liveExtras {
-		if f, _ := extraFamily(x); f.prom == name {
-			return true
+	for _, s := range r.seconds {
+		for _, x := range s.ExtraInfo {
+			if f, _ := extraFamily(x); f.prom == name {
+				return true
+			}
 		}
 	}
 	return false

@@ -143,6 +143,12 @@ func (c collector) Collect(ch chan<- prometheus.Metric) {
 				buckets[b] = n
 			}
 			ch <- prometheus.MustNewConstHistogram(d, p.hist.count, p.hist.sum, buckets, p.labels...)
+		case summary:
+			qs := make(map[float64]float64, len(p.hist.quantiles))
+			for i, v := range p.hist.quantiles {
+				qs[trendQuantiles[i]] = v
+			}
+			ch <- prometheus.MustNewConstSummary(d, p.hist.count, p.hist.sum, qs, p.labels...)
 		}
 	}
 }

@@ -149,6 +149,12 @@ func scrape(t *testing.T, addr string) []sample {
 				}
 				// The parser keeps the +Inf bucket among the others.
 				out = append(out, sample{name + "_sum", labels, h.GetSampleSum()}, sample{name + "_count", labels, float64(h.GetSampleCount())})
+			case dto.MetricType_SUMMARY:
+				s := m.Summary
+				for _, q := range s.Quantile {
+					out = append(out, sample{name, with("quantile", strconv.FormatFloat(q.GetQuantile(), 'g', -1, 64)), q.GetValue()})
+				}
+				out = append(out, sample{name + "_sum", labels, s.GetSampleSum()}, sample{name + "_count", labels, float64(s.GetSampleCount())})
 			default:
 				t.Fatalf("%s is a %v", name, f.GetType())
 			}

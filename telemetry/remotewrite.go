@@ -74,7 +74,8 @@ func (rw *remoteWrite) send(ctx context.Context, s *snapshot) error {
 //	Sample       { double value = 1; int64 timestamp = 2; }
 //
 // A histogram is its classic series: _bucket{le} (cumulative), _sum and
-// _count. Labels are sorted by name, as the protocol requires.
+// _count; a summary its {quantile}, _sum and _count. Labels are sorted by
+// name, as the protocol requires.
 func writeRequest(s *snapshot, ts int64) []byte {
 	var out []byte
 	series := func(name string, v float64, labels []string, names []string, extra ...string) {
@@ -108,18 +109,25 @@ func writeRequest(s *snapshot, ts int64) []byte {
 	}
 	for _, p := range s.points {
 		f := p.fam
-		if f.typ != histogram {
+		switch f.typ {
+		case counter, gauge:
 			series(f.prom, p.value, p.labels, f.labels)
-			continue
+		case summary:
+			for i, v := range p.hist.quantiles {
+				series(f.prom, v, p.labels, f.labels, "quantile", strconv.FormatFloat(trendQuantiles[i], 'g', -1, 64))
+			}
+			series(f.prom+"_sum", p.hist.sum, p.labels, f.labels)
+			series(f.prom+"_count", float64(p.hist.count), p.labels, f.labels)
+		case histogram:
+			var n uint64
+			for i, b := range f.bounds {
+				n += p.hist.counts[i]
+				series(f.prom+"_bucket", float64(n), p.labels, f.labels, "le", strconv.FormatFloat(b, 'g', -1, 64))
+			}
+			series(f.prom+"_bucket", float64(p.hist.count), p.labels, f.labels, "le", "+Inf")
+			series(f.prom+"_sum", p.hist.sum, p.labels, f.labels)
+			series(f.prom+"_count", float64(p.hist.count), p.labels, f.labels)
 		}
-		var n uint64
-		for i, b := range f.bounds {
-			n += p.hist.counts[i]
-			series(f.prom+"_bucket", float64(n), p.labels, f.labels, "le", strconv.FormatFloat(b, 'g', -1, 64))
-		}
-		series(f.prom+"_bucket", float64(p.hist.count), p.labels, f.labels, "le", "+Inf")
-		series(f.prom+"_sum", p.hist.sum, p.labels, f.labels)
-		series(f.prom+"_count", float64(p.hist.count), p.labels, f.labels)
 	}
 	return out
 }

@@ -38,9 +38,17 @@ type seriesState struct {
 }
 
 type extraState struct {
+	info   metrics.ExtraInfo
 	fam    *family
 	scale  float64
 	n, sum int64
+	// last is a gauge's value, in the family's unit, once it has one:
+	// while the run goes, the mean of the latest harvested second with
+	// values (a second carries no more); then the run's last value.
+	last    float64
+	hasLast bool
+	// quantiles are a trend's, with trendQuantiles, once the run ended.
+	quantiles []float64
 }
 
 type checkResult struct {
@@ -68,6 +76,7 @@ func (st *state) add(s *output.Second) {
 		}
 		c.extras = make([]extraState, len(s.ExtraInfo))
 		for i, x := range s.ExtraInfo {
+			c.extras[i].info = x
 			c.extras[i].fam, c.extras[i].scale = extraFamily(x)
 		}
 	}
@@ -81,8 +90,12 @@ func (st *state) add(s *output.Second) {
 		}
 	}
 	for i, x := range s.Extras {
-		c.extras[i].n += x.N
-		c.extras[i].sum += x.Sum
+		e := &c.extras[i]
+		e.n += x.N
+		e.sum += x.Sum
+		if e.fam.typ == gauge && x.N > 0 {
+			e.last, e.hasLast = float64(x.Sum)/float64(x.N)*e.scale, true
+		}
 	}
 	c.vus = s.VUs
 	c.missed = s.Progress.Missed
@@ -103,8 +116,22 @@ func (st *state) end(f *output.Finished) {
 		c.vus = 0
 		c.missed = cr.Missed
 		for i, x := range cr.Stats.Extras {
-			if i < len(c.extras) {
-				c.extras[i].n, c.extras[i].sum = x.N, x.Sum
+			if i >= len(c.extras) {
+				break
+			}
+			e := &c.extras[i]
+			e.n, e.sum = x.N, x.Sum
+			if x.N == 0 {
+				continue
+			}
+			switch e.fam.typ {
+			case gauge:
+				e.last, e.hasLast = float64(x.Last)*e.scale, true
+			case summary:
+				e.quantiles = make([]float64, len(trendQuantiles))
+				for j, q := range trendQuantiles {
+					e.quantiles[j] = float64(x.Percentile(q*100)) * e.scale
+				}
 			}
 		}
 		for _, k := range cr.KPIs {
@@ -144,6 +171,9 @@ type histPoint struct {
 	count  uint64
 	sum    float64
 	counts []uint64 // per bucket, len(fam.bounds)+1, not cumulative
+	// quantiles are a summary's values at trendQuantiles; nil until the
+	// run ended.
+	quantiles []float64
 }
 
 // snapshot copies the state, stamped now; nil before the run started.
@@ -182,12 +212,26 @@ func (st *state) snapshot(now time.Time) *snapshot {
 		add(famVUs, float64(c.vus), cn)
 		add(famMissed, float64(c.missed), cn)
 		for _, x := range c.extras {
-			if x.fam.typ == counter {
+			switch {
+			case x.fam == famSoftChecks:
+				// A rate's observations are its check's judgements, its
+				// sum those that held.
+				id := []string{cn, label(x.info.Series), label(x.info.Name)}
+				add(x.fam, float64(x.sum), append(id[:3:3], "passed")...)
+				add(x.fam, float64(x.n-x.sum), append(id[:3:3], "failed")...)
+			case x.fam.typ == counter:
 				add(x.fam, float64(x.sum)*x.scale, cn)
-				continue
+			case x.fam.typ == gauge:
+				if x.hasLast {
+					add(x.fam, x.last, cn)
+				}
+			case x.fam.typ == summary:
+				s.points = append(s.points, point{fam: x.fam, labels: []string{cn},
+					hist: &histPoint{count: uint64(x.n), sum: float64(x.sum) * x.scale, quantiles: x.quantiles}})
+			default:
+				s.points = append(s.points, point{fam: x.fam, labels: []string{cn},
+					hist: &histPoint{count: uint64(x.n), sum: float64(x.sum) * x.scale, counts: []uint64{uint64(x.n)}}})
 			}
-			s.points = append(s.points, point{fam: x.fam, labels: []string{cn},
-				hist: &histPoint{count: uint64(x.n), sum: float64(x.sum) * x.scale, counts: []uint64{uint64(x.n)}}})
 		}
 	}
 	for _, k := range st.checks {
