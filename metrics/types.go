@@ -276,6 +276,9 @@ type CaseResult struct {
 	Mode      string   // the first stage's pressure mode, e.g. "concurrency_mode"
 	Stages    []StageResult
 	KPIs      []KPIResult
+	// Together names the case's transaction series that time a together:
+	// step's group of requests sent at once.
+	Together []string
 
 	// LatencyFrom says where response times start: "send" (closed
 	// models), or "intended_start" when a TPS stage ran: the first request

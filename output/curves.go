@@ -53,9 +53,12 @@ const (
 // PerfcaseSeriesCurve is one series over time: per bucket, what its
 // samples that completed in it add up to.
 type PerfcaseSeriesCurve struct {
-	Kind  string  `json:"kind"`
-	Name  string  `json:"name"`
-	Count []int64 `json:"count"`
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// Together marks a transaction series that times a together: step's
+	// group (its slowest request); false for every other series.
+	Together bool    `json:"together"`
+	Count    []int64 `json:"count"`
 	// Failures are the failed samples per bucket by outcome
 	// (metrics.Outcome's names: "check_failed", "parse_failed",
 	// "refused", "timeout", "other"), for the outcomes that have any: an

@@ -2,6 +2,7 @@ package reporters
 
 import (
 	"math"
+	"slices"
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
@@ -101,7 +102,9 @@ func (v *caseView) curves(step int) output.PerfcaseCaseCurves {
 		cc.Series = append(cc.Series, foldSeries(output.CurveRequest, s.Name, s, buckets, step))
 	}
 	for _, s := range v.txs {
-		cc.Series = append(cc.Series, foldSeries(output.CurveTransaction, s.Name, s, buckets, step))
+		sc := foldSeries(output.CurveTransaction, s.Name, s, buckets, step)
+		sc.Together = slices.Contains(v.c.Together, s.Name)
+		cc.Series = append(cc.Series, sc)
 	}
 	cc.Series = append(cc.Series, foldSeries(output.CurvePasses, v.pass.Name, v.pass, buckets, step))
 	return cc

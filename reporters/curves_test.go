@@ -81,7 +81,7 @@ func TestCurves(t *testing.T) {
 	if got, want := keys(cc), []string{"case", "end", "series", "start", "vus"}; !slices.Equal(got, want) {
 		t.Errorf("curves.cases[0] keys %v", got)
 	}
-	if got, want := keys(cc.(map[string]any)["series"].([]any)[0]), sorted([]string{"kind", "name", "count", "failures", "rt_sum", "rt_max", "tp99",
+	if got, want := keys(cc.(map[string]any)["series"].([]any)[0]), sorted([]string{"kind", "name", "together", "count", "failures", "rt_sum", "rt_max", "tp99",
 		"sent", "recv", "ranges", "hists"}); !slices.Equal(got, want) {
 		t.Errorf("curves.cases[0].series[0] keys %v", got)
 	}

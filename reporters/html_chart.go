@@ -1,6 +1,7 @@
 package reporters
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"github.com/perfcase/perfcase/metrics"
 	"github.com/perfcase/perfcase/output"
 	"github.com/perfcase/perfcase/perftest"
+	"github.com/perfcase/perfcase/scenario"
 )
 
 // chartData is what the page's script charts: the run's per-second
@@ -40,6 +42,7 @@ type chartData struct {
 // response-time charts draw them.
 type chartPickCase struct {
 	Case   string      `json:"case"`
+	Label  string      `json:"-"` // the page's name for its group of series
 	Step   int         `json:"step"`
 	X      chartSeries `json:"x"`
 	Series []chartPick `json:"series"`
@@ -100,7 +103,7 @@ func (s chartSeries) MarshalJSON() ([]byte, error) {
 func newChartData(res *output.RunResult) *chartData {
 	start, offset := chartStart(res)
 	cd := &chartData{Start: start, Offset: offset, Step: 1, Series: map[string]chartSeries{}, TP99: []chartCaseSeries{}, Markers: []chartMarker{},
-		Picks: chartPicks(&res.Perfcase.Curves, offset)}
+		Picks: chartPicks(&res.Perfcase.Curves, res.Perfcase.Cases, offset)}
 	if rs := htmlRanges(res.RespTimeRange); rs != nil {
 		cd.Ranges = &chartRanges{}
 		for _, name := range metrics.RangeNames {
@@ -178,8 +181,10 @@ func newChartData(res *output.RunResult) *chartData {
 }
 
 // chartPicks turns the report's curves into what the page charts when a
-// series is picked; offset is the run's UTC offset, as X is shifted.
-func chartPicks(cv *output.PerfcaseCurves, offset string) []chartPickCase {
+// series is picked; cases (perfcase.cases, aligned with the curves) say
+// which are the run's before: and after: steps, and offset is the run's
+// UTC offset, as X is shifted.
+func chartPicks(cv *output.PerfcaseCurves, cases []output.PerfcaseCase, offset string) []chartPickCase {
 	picks := []chartPickCase{}
 	var names []string
 	for _, cc := range cv.Cases {
@@ -190,8 +195,18 @@ func chartPicks(cv *output.PerfcaseCurves, offset string) []chartPickCase {
 		return picks
 	}
 	off := zoneSeconds(offset)
-	for _, cc := range cv.Cases {
-		p := chartPickCase{Case: cc.Case, Step: max(cv.Step, 1), X: chartSeries{}, Series: []chartPick{}}
+	for i, cc := range cv.Cases {
+		role := ""
+		if len(cases) == len(cv.Cases) {
+			role = cases[i].Role
+		}
+		where, group := "case "+cc.Case, "case "+cc.Case
+		switch role {
+		case scenario.BeforeName, scenario.AfterName:
+			where = role + ":"
+			group = fmt.Sprintf("%s: (once, %s the cases)", role, role)
+		}
+		p := chartPickCase{Case: cc.Case, Label: group, Step: max(cv.Step, 1), X: chartSeries{}, Series: []chartPick{}}
 		n := len(cc.VUs)
 		// secs is each bucket's length; the last ends with the case.
 		secs := make([]float64, n)
@@ -208,7 +223,7 @@ func chartPicks(cv *output.PerfcaseCurves, offset string) []chartPickCase {
 		}
 		for i := range cc.Series {
 			s := &cc.Series[i]
-			pk := chartPick{Kind: s.Kind, Name: s.Name, Label: pickLabel(s.Kind, s.Name, cc.Case), TPS: make(chartSeries, n), Error: make(chartSeries, n),
+			pk := chartPick{Kind: s.Kind, Name: s.Name, Label: pickLabel(s, where), TPS: make(chartSeries, n), Error: make(chartSeries, n),
 				Avg: make(chartSeries, n), TP99: make(chartSeries, n)}
 			for k := range n {
 				count := float64(s.Count[k])
@@ -228,15 +243,18 @@ func chartPicks(cv *output.PerfcaseCurves, offset string) []chartPickCase {
 	return picks
 }
 
-// pickLabel names a series in the page's list of series.
-func pickLabel(kind, name, c string) string {
-	switch kind {
-	case output.CurveCase:
-		return "all requests of case " + c
-	case output.CurvePasses:
-		return "passes of case " + c
+// pickLabel names a series of the steps where ("case NAME", or
+// "before:" or "after:") in the page's list of series.
+func pickLabel(s *output.PerfcaseSeriesCurve, where string) string {
+	switch {
+	case s.Kind == output.CurveCase:
+		return "all requests of " + where
+	case s.Kind == output.CurvePasses:
+		return "passes of " + where
+	case s.Together:
+		return "requests sent together as " + s.Name + " (" + where + ")"
 	}
-	return kind + " " + name + " (case " + c + ")"
+	return s.Kind + " " + s.Name + " (" + where + ")"
 }
 
 // lastSecond is how much of its last second, in (0, 1], the run's n

@@ -283,6 +283,11 @@ func (c *caseRun) run(ctx context.Context, abort <-chan struct{}) (*metrics.Case
 	go c.clock(start, clockStop, clockDone)
 
 	res := &metrics.CaseResult{Protocols: protocolsOf(c.plan), Mode: modeName(c.plan), LatencyFrom: "send"}
+	for _, t := range c.plan.Transactions {
+		if t.Together {
+			res.Together = append(res.Together, t.Name)
+		}
+	}
 	c.opts.Control.register(c)
 	interrupted := false
 stages:

@@ -785,7 +785,7 @@ func (cc *caseCompiler) together(s *Step) Node {
 	if !seen {
 		id = len(cc.plan.Transactions)
 		cc.groupIDs[n.Name] = id
-		cc.plan.Transactions = append(cc.plan.Transactions, TransactionInfo{Name: n.Name})
+		cc.plan.Transactions = append(cc.plan.Transactions, TransactionInfo{Name: n.Name, Together: true})
 	}
 	n.ID = id
 	return n

@@ -79,6 +79,9 @@ type RequestInfo struct {
 type TransactionInfo struct {
 	Name string
 	KPIs []*KPICheck
+	// Together marks the series of a together: step's group, whose time
+	// is its slowest request's.
+	Together bool
 }
 
 // Slot is one VU variable. Global variables carry their data; locals start
