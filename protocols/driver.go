@@ -115,20 +115,51 @@ type Driver struct {
 	// the request tables (at most metrics.MaxObservations): a Result's
 	// Extras name them by their index in this list.
 	Extras []metrics.ExtraInfo
+	// Memory is what one session keeps while its VU lives, in bytes of
+	// the process's resident memory: its connection's buffers and
+	// goroutines and, for a stream, its player's buffers mid-play. The
+	// machine check (runner.CheckMachine) counts it for each connection
+	// a VU keeps, beside the VU's own. BenchmarkSessionMemory measures
+	// the Go memory a session keeps in use, which the benchmark requires
+	// to be no more than this: the figures are about twice the measure,
+	// as the garbage collector lets the heap grow to twice what is live
+	// (GOGC=100), or, where bench/ scripts measure the resident memory
+	// of many VUs, on the safe side of what they found.
+	Memory int64
 }
+
+// Memory per session, from BenchmarkSessionMemory and the bench/ scripts
+// (docs/language.md's Caps lists the figures).
+const (
+	// bench/vus.sh: 12.3 KiB per VU keeping one HTTP connection;
+	// bench/ws.sh: 15.0 KiB with a WebSocket; the VU's own 16 KiB and
+	// this cover either.
+	connMemory = 4 << 10
+	// net/http's HTTP/2 connection: framer buffers and the read loop's
+	// goroutine.
+	h2Memory = 64 << 10
+	// bench/stream.sh: 129 KiB per HLS viewer (segments are buffered
+	// whole) and 77 KiB per HTTP-FLV viewer, VU included.
+	hlsMemory = 128 << 10
+	flvMemory = 64 << 10
+	// gortmplib's chunk reader and writer, player or publisher.
+	rtmpMemory = 64 << 10
+	// paho's client: its goroutines, channels and buffers.
+	mqttMemory = 160 << 10
+)
 
 // drivers is every protocol perfcase can run. A new protocol is its spec
 // in package scenario, a driver file here, and a row in this table.
 var drivers = [scenario.NumProtocols]Driver{
-	scenario.HTTP:      {New: session(newHTTP), Cookies: true},
-	scenario.HTTP2:     {New: session(newHTTP2), Cookies: true},
-	scenario.TCP:       {New: session(newTCP)},
-	scenario.UDP:       {New: session(newUDP)},
-	scenario.WebSocket: {New: session(newWS)},
-	scenario.HLS:       {New: session(newStream(scenario.HLS)), Extras: streamExtras(scenario.HLS)},
-	scenario.FLV:       {New: session(newStream(scenario.FLV)), Extras: streamExtras(scenario.FLV)},
-	scenario.RTMP:      {New: session(newStream(scenario.RTMP)), Extras: streamExtras(scenario.RTMP)},
-	scenario.MQTT:      {New: session(newMQTT), Extras: mqttExtras},
+	scenario.HTTP:      {New: session(newHTTP), Cookies: true, Memory: connMemory},
+	scenario.HTTP2:     {New: session(newHTTP2), Cookies: true, Memory: h2Memory},
+	scenario.TCP:       {New: session(newTCP), Memory: connMemory},
+	scenario.UDP:       {New: session(newUDP), Memory: connMemory},
+	scenario.WebSocket: {New: session(newWS), Memory: connMemory},
+	scenario.HLS:       {New: session(newStream(scenario.HLS)), Extras: streamExtras(scenario.HLS), Memory: hlsMemory},
+	scenario.FLV:       {New: session(newStream(scenario.FLV)), Extras: streamExtras(scenario.FLV), Memory: flvMemory},
+	scenario.RTMP:      {New: session(newStream(scenario.RTMP)), Extras: streamExtras(scenario.RTMP), Memory: rtmpMemory},
+	scenario.MQTT:      {New: session(newMQTT), Extras: mqttExtras, Memory: mqttMemory},
 }
 
 // session adapts a constructor of a concrete session to the table.

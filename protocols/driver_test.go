@@ -11,8 +11,8 @@ import (
 // Every protocol a scenario can run has a driver, and only those: a
 // plugin has none (Check refuses it before a run), nor does a protocol
 // past the table. A driver makes a working session, keeps cookies only
-// if it says so, and declares at most MaxObservations extra metrics, none
-// named as another's.
+// if it says so, declares the memory a session keeps, and at most
+// MaxObservations extra metrics, none named as another's.
 func TestDriverTable(t *testing.T) {
 	want := map[scenario.Protocol]bool{scenario.HTTP: true, scenario.HTTP2: true, scenario.TCP: true, scenario.UDP: true, scenario.WebSocket: true,
 		scenario.HLS: true, scenario.FLV: true, scenario.RTMP: true, scenario.MQTT: true}
@@ -30,6 +30,12 @@ func TestDriverTable(t *testing.T) {
 		s.Close()
 		if d.Cookies != (p == scenario.HTTP || p == scenario.HTTP2) {
 			t.Errorf("%v keeps cookies: %v", p, d.Cookies)
+		}
+		// The machine check counts it per connection: a driver that
+		// declares nothing would let a plan past it that the machine
+		// cannot hold (BenchmarkSessionMemory checks the figures).
+		if d.Memory < 4<<10 {
+			t.Errorf("%v declares %d bytes per session", p, d.Memory)
 		}
 		if len(d.Extras) > metrics.MaxObservations {
 			t.Errorf("%v declares %d extra metrics, over %d", p, len(d.Extras), metrics.MaxObservations)

@@ -15,13 +15,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfcase/perfcase/internal/media"
 	"github.com/perfcase/perfcase/scenario"
 )
 
-// benchServerEnv makes the test binary a target for BenchmarkHTTPDrivers
+// benchServerEnv makes the test binary a target for the benchmarks
 // instead of running tests: an HTTP server that speaks HTTP/1.1 and h2c on
-// one port, in a process of its own, so that the benchmark's CPU time is
-// the client's alone.
+// one port, in a process of its own, so that a benchmark's CPU time and
+// memory are the client's alone. Besides "ok" it serves the demo's live
+// HLS stream under /hls/ and its HTTP-FLV stream at /live.flv.
 const benchServerEnv = "PERFCASE_BENCH_SERVER"
 
 func TestMain(m *testing.M) {
@@ -42,10 +44,14 @@ func serveBench() {
 	var p http.Protocols
 	p.SetHTTP1(true)
 	p.SetUnencryptedHTTP2(true)
-	srv := &http.Server{Protocols: &p, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header()["Date"] = nil
 		io.WriteString(w, "ok")
-	})}
+	})
+	mux.Handle("/hls/", http.StripPrefix("/hls", &media.LiveHLS{Start: time.Now().Add(-time.Minute)}))
+	mux.Handle("/live.flv", media.NewLiveFLV())
+	srv := &http.Server{Protocols: &p, Handler: mux}
 	go srv.Serve(ln)
 	os.Stdout.WriteString(ln.Addr().String() + "\n")
 	io.Copy(io.Discard, os.Stdin)
@@ -59,28 +65,7 @@ func serveBench() {
 //
 //	go test -run '^$' -bench HTTPDrivers -benchmem ./protocols
 func BenchmarkHTTPDrivers(b *testing.B) {
-	cmd := exec.Command(os.Args[0])
-	cmd.Env = append(os.Environ(), benchServerEnv+"=1")
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		stdin.Close()
-		cmd.Wait()
-	})
-	addr, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		b.Fatalf("bench server: %v", err)
-	}
-	base := "http://" + strings.TrimSpace(addr)
+	base := benchServer(b)
 	for _, tc := range []struct {
 		name    string
 		version string
@@ -118,4 +103,32 @@ func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchServer starts the test binary as the benchmarks' server
+// (serveBench), in a process of its own until b ends, and returns its
+// base URL.
+func benchServer(b *testing.B) string {
+	cmd := exec.Command(os.Args[0])
+	cmd.Env = append(os.Environ(), benchServerEnv+"=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	addr, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		b.Fatalf("bench server: %v", err)
+	}
+	return "http://" + strings.TrimSpace(addr)
 }

@@ -38,7 +38,7 @@ type caseRun struct {
 	rec     *metrics.Recorder
 	globals *globals
 	seed    uint64
-	conns   int           // the connections a VU keeps, estimated
+	need    vuNeed        // what a VU keeps, estimated: connections and memory
 	think   time.Duration // the think time of a full pass (thinkBudget)
 	series  []metrics.SeriesInfo
 
@@ -132,7 +132,7 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 	c.customBase = len(c.extras)
 	c.extras = append(c.extras, cp.Metrics...)
 	c.ctl = newControllers(cp)
-	c.conns = connsPerVU(cp)
+	c.need = needPerVU(cp)
 	c.think = thinkBudget(cp.Steps)
 	c.hardCtx, c.hardCancel = context.WithCancel(context.Background())
 	return c
@@ -255,7 +255,7 @@ func (c *caseRun) newStagePlan(st *scenario.Stage, start time.Time) *stagePlan {
 	sp.tokens.Store(st.Count)
 	sp.limit = int64(st.VUs)
 	if sp.limit <= 0 {
-		sp.limit = int64(ThisMachine().maxVUs(c.conns))
+		sp.limit = int64(ThisMachine().maxVUs(c.need))
 	}
 	if sp.rate {
 		sp.open = newRateStage(st, start, sp.limit, &c.missed)

@@ -170,7 +170,7 @@ func (cr *caseRun) manualLimit(rate bool) float64 {
 	if rate {
 		return scenario.MaxTPS
 	}
-	return float64(ThisMachine().maxVUs(cr.conns))
+	return float64(ThisMachine().maxVUs(cr.need))
 }
 
 // regulated returns the target the scheduler should use: the shape's, or

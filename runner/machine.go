@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/perfcase/perfcase/protocols"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -26,13 +27,13 @@ func ThisMachine() Machine {
 	return m
 }
 
-// What a VU costs, on the safe side of what bench/vus.sh measures (12.3
-// KiB for a VU keeping one HTTP connection, thinking between requests)
-// and bench/ws.sh (15.0 KiB with a WebSocket): a VU's goroutine,
-// variables and buffers, plus each connection it keeps.
+// What a VU costs beside its sessions, on the safe side of what
+// bench/vus.sh measures (12.3 KiB for a VU keeping one HTTP connection,
+// thinking between requests, its session included): its goroutine,
+// variables and buffers. Each connection it keeps adds its protocol's
+// session memory (protocols.Driver.Memory).
 const (
-	vuBytes   = 16 << 10
-	connBytes = 4 << 10
+	vuBytes = 16 << 10
 	// baseBytes is the rest of a run: metric shards, reports, the runtime.
 	baseBytes = 64 << 20
 	// reservedFiles are kept for what is not a VU's connection: data
@@ -40,22 +41,26 @@ const (
 	reservedFiles = 256
 )
 
-// memoryPerVU is the estimated memory of a VU keeping conns connections.
-func memoryPerVU(conns int) int64 { return vuBytes + int64(conns)*connBytes }
+// vuNeed is what one VU of a case keeps: its connections (open files)
+// and its memory, sessions included.
+type vuNeed struct {
+	conns int
+	mem   int64
+}
 
-// maxVUs is how many VUs keeping conns connections each this machine can
-// hold: what a rate stage without max_vus may grow to, and the highest
-// target a person may set by hand.
-func (m Machine) maxVUs(conns int) int {
+// maxVUs is how many VUs needing need each this machine can hold: what a
+// rate stage without max_vus may grow to, and the highest target a
+// person may set by hand.
+func (m Machine) maxVUs(need vuNeed) int {
 	n := int64(scenario.MaxVUs)
 	if m.OpenFiles <= 0 && m.Memory <= 0 {
 		n = 10_000
 	}
 	if m.OpenFiles > 0 {
-		n = min(n, (m.OpenFiles-reservedFiles)/int64(max(conns, 1)))
+		n = min(n, (m.OpenFiles-reservedFiles)/int64(max(need.conns, 1)))
 	}
 	if m.Memory > 0 {
-		n = min(n, (m.Memory-baseBytes)/memoryPerVU(conns))
+		n = min(n, (m.Memory-baseBytes)/max(need.mem, vuBytes))
 	}
 	return int(max(n, 64))
 }
@@ -66,13 +71,13 @@ type casePeak struct {
 	cp    *scenario.CasePlan
 	stage *scenario.Stage
 	vus   int64
-	conns int
+	need  vuNeed
 }
 
 // peakOf finds a case's peak. A rate stage without max_vus grows its pool
 // only as far as the machine allows (maxVUs), so it asks for nothing here.
 func peakOf(cp *scenario.CasePlan) casePeak {
-	p := casePeak{cp: cp, conns: connsPerVU(cp)}
+	p := casePeak{cp: cp, need: needPerVU(cp)}
 	for _, st := range cp.Stages {
 		var n int64
 		switch {
@@ -132,8 +137,8 @@ func CheckMachine(plan *scenario.Plan, m Machine) scenario.ErrorList {
 		var vus, files, mem int64
 		for _, p := range g {
 			vus += p.vus
-			files += p.vus * int64(p.conns)
-			mem += p.vus * memoryPerVU(p.conns)
+			files += p.vus * int64(p.need.conns)
+			mem += p.vus * p.need.mem
 		}
 		files += reservedFiles
 		mem += baseBytes
@@ -172,38 +177,32 @@ func needOf(g []casePeak) string {
 
 // connections says how many connections each VU keeps.
 func connections(g []casePeak) string {
-	if len(g) == 1 || sameConns(g) {
-		if g[0].conns == 1 {
-			return "1 connection each"
-		}
-		return fmt.Sprintf("%d connections each", g[0].conns)
+	lo, hi := spread(g, func(n vuNeed) int64 { return int64(n.conns) })
+	switch {
+	case lo != hi:
+		return "their connections"
+	case lo == 1:
+		return "1 connection each"
 	}
-	return "their connections"
+	return fmt.Sprintf("%d connections each", lo)
 }
 
+// perVUText says how much memory each VU needs.
 func perVUText(g []casePeak) string {
-	if len(g) == 1 || sameConns(g) {
-		return bytesText(memoryPerVU(g[0].conns))
+	lo, hi := spread(g, func(n vuNeed) int64 { return n.mem })
+	if lo == hi {
+		return bytesText(lo)
 	}
-	return fmt.Sprintf("%s to %s", bytesText(memoryPerVU(minConns(g))), bytesText(memoryPerVU(maxConns(g))))
+	return fmt.Sprintf("%s to %s", bytesText(lo), bytesText(hi))
 }
 
-func sameConns(g []casePeak) bool { return minConns(g) == maxConns(g) }
-
-func minConns(g []casePeak) int {
-	n := g[0].conns
+// spread is the least and the greatest of f over the cases' needs.
+func spread(g []casePeak, f func(vuNeed) int64) (lo, hi int64) {
+	lo, hi = f(g[0].need), f(g[0].need)
 	for _, p := range g {
-		n = min(n, p.conns)
+		lo, hi = min(lo, f(p.need)), max(hi, f(p.need))
 	}
-	return n
-}
-
-func maxConns(g []casePeak) int {
-	n := g[0].conns
-	for _, p := range g {
-		n = max(n, p.conns)
-	}
-	return n
+	return lo, hi
 }
 
 // filesHint says how to raise the open-files limit to need.
@@ -239,12 +238,15 @@ func bytesText(n int64) string {
 	return fmt.Sprintf("%d KiB", n>>10)
 }
 
-// connsPerVU estimates the connections a VU of the case keeps at once:
-// one per distinct endpoint its requests name, as written (a VU keeps one
-// connection per HTTP origin, TCP or UDP address and WebSocket URL), and
-// over HTTP/1.1 one more per lane of a together: step, whose requests
-// each have a connection (HTTP/2's lanes share the VU's).
-func connsPerVU(cp *scenario.CasePlan) int {
+// needPerVU estimates what a VU of the case keeps at once: a connection
+// per distinct endpoint its requests name, as written (a VU keeps one
+// connection per HTTP origin, TCP or UDP address, WebSocket URL, stream
+// origin and MQTT broker), and over HTTP/1.1 one more per lane of a
+// together: step, whose requests each have a connection (HTTP/2's lanes
+// share the VU's); and its memory: its own and, per connection, what a
+// session of that protocol keeps (protocols.Driver.Memory: a streaming
+// viewer's buffers weigh far more than an HTTP connection's).
+func needPerVU(cp *scenario.CasePlan) vuNeed {
 	type endpoint struct {
 		p    scenario.Protocol // HTTP/1.1 and HTTP/2 to one origin are two connections
 		e    string
@@ -267,7 +269,12 @@ func connsPerVU(cp *scenario.CasePlan) int {
 	}
 	walkNodes(cp.Setup, visit)
 	walkNodes(cp.Steps, visit)
-	return max(len(seen), 1)
+	need := vuNeed{conns: max(len(seen), 1), mem: vuBytes}
+	for ep := range seen {
+		d, _ := protocols.For(ep.p)
+		need.mem += d.Memory
+	}
+	return need
 }
 
 // walkRequests calls fn on every request of a tree of compiled steps.

@@ -59,6 +59,23 @@ func TestCheckMachine(t *testing.T) {
 			want:   []string{`s.yaml:5:43: case "c", stage "surge_concurrency": 100,000 VUs need about 2.0 GiB of memory (20 KiB per VU, 64.0 MiB for the rest); 512.0 MiB is available (the memory limit of cgroup /x)`},
 		},
 		{
+			// A VU's memory counts its sessions' as their drivers
+			// declare them: an HLS viewer's buffered segments weigh far
+			// more than an HTTP connection.
+			name:   "memory of streaming viewers",
+			stages: "[{concurrency: 5000, duration: 1m}]",
+			steps:  `[{hls: {url: "${base}/hls/master.m3u8", duration: 10s}}]`,
+			m:      Machine{Memory: 512 * mib, MemoryFrom: "MemAvailable"},
+			want:   []string{`5,000 VUs need about 767.1 MiB of memory (144 KiB per VU, 64.0 MiB for the rest); 512.0 MiB is available`},
+		},
+		{
+			name:   "memory of an HTTP/2 and an MQTT session",
+			stages: "[{concurrency: 5000, duration: 1m}]",
+			steps:  `[{http: {url: "${base}/", version: "2"}}, {mqtt: {broker: "tcp://127.0.0.1:1883", connect: true}}]`,
+			m:      Machine{Memory: 512 * mib, MemoryFrom: "MemAvailable"},
+			want:   []string{`5,000 VUs need about 1.2 GiB of memory (240 KiB per VU, 64.0 MiB for the rest)`},
+		},
+		{
 			name:   "max_vus of a rate stage",
 			stages: "[{tps: 100, max_vus: 30000, duration: 1m}]",
 			m:      Machine{OpenFiles: 20_000, OpenFilesHard: 20_000},
@@ -124,21 +141,23 @@ cases:
 
 // The most VUs a machine holds follows the tighter of its limits.
 func TestMaxVUs(t *testing.T) {
+	http := vuNeed{conns: 1, mem: 20 << 10}
 	tests := []struct {
-		m     Machine
-		conns int
-		want  int
+		m    Machine
+		need vuNeed
+		want int
 	}{
-		{Machine{}, 1, 10_000},
-		{Machine{OpenFiles: 20_256}, 1, 20_000},
-		{Machine{OpenFiles: 20_256}, 2, 10_000},
-		{Machine{OpenFiles: 1 << 40}, 1, 1_000_000},
-		{Machine{OpenFiles: 1 << 40, Memory: 64<<20 + 1000*20<<10}, 1, 1000},
-		{Machine{OpenFiles: 100}, 1, 64},
+		{Machine{}, http, 10_000},
+		{Machine{OpenFiles: 20_256}, http, 20_000},
+		{Machine{OpenFiles: 20_256}, vuNeed{conns: 2, mem: 24 << 10}, 10_000},
+		{Machine{OpenFiles: 1 << 40}, http, 1_000_000},
+		{Machine{OpenFiles: 1 << 40, Memory: 64<<20 + 1000*20<<10}, http, 1000},
+		{Machine{OpenFiles: 1 << 40, Memory: 64<<20 + 1000*20<<10}, vuNeed{conns: 1, mem: 144 << 10}, 138},
+		{Machine{OpenFiles: 100}, http, 64},
 	}
 	for _, tt := range tests {
-		if got := tt.m.maxVUs(tt.conns); got != tt.want {
-			t.Errorf("%+v.maxVUs(%d) = %d, want %d", tt.m, tt.conns, got, tt.want)
+		if got := tt.m.maxVUs(tt.need); got != tt.want {
+			t.Errorf("%+v.maxVUs(%+v) = %d, want %d", tt.m, tt.need, got, tt.want)
 		}
 	}
 }
