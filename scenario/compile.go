@@ -150,6 +150,16 @@ type compiler struct {
 	// txnBad marks transactions in a cycle, so each cycle is reported once
 	// and compiling does not recurse forever.
 	txnBad map[string]bool
+	// metricKinds are the kinds of the custom metrics the cases compiled
+	// so far define, by name, with the first case that did: one name is
+	// one kind across cases, as the live outputs export it under one
+	// name whose type follows the kind.
+	metricKinds map[string]metricKind
+}
+
+type metricKind struct {
+	kind     metrics.ExtraKind
+	caseName string
 }
 
 // readData reads a file the scenario names, within limit bytes unless
@@ -805,6 +815,17 @@ func (cc *caseCompiler) metric(s *Step) Node {
 		i = len(cc.plan.Metrics)
 		cc.metricIdx[mt.Name] = i
 		cc.plan.Metrics = append(cc.plan.Metrics, metrics.ExtraInfo{Name: mt.Name, Kind: mt.Kind, Unit: metrics.UnitMilli, Custom: true})
+		if cc.cs.Name != "" {
+			if cc.metricKinds == nil {
+				cc.metricKinds = map[string]metricKind{}
+			}
+			if other, ok := cc.metricKinds[mt.Name]; !ok {
+				cc.metricKinds[mt.Name] = metricKind{mt.Kind, cc.cs.Name}
+			} else if other.kind != mt.Kind {
+				cc.errs.add(s.Pos, "a metric keeps one kind in the whole scenario, as Prometheus and OTLP export it under one name: rename one of them",
+					"metric %q is a %s in case %q, not a %s", mt.Name, other.kind, other.caseName, mt.Kind)
+			}
+		}
 	} else if k := cc.plan.Metrics[i].Kind; k != mt.Kind {
 		cc.errs.add(s.Pos, "a metric keeps one kind: rename one of them", "metric %q is a %s elsewhere in case %q, not a %s", mt.Name, k, cc.cs.Name, mt.Kind)
 	}

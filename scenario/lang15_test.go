@@ -94,6 +94,11 @@ cases:
     stages: [{concurrency: 1, count: 1}]
     kpis: [queue_ms.value < 5, nope.tp95 < 5, queue_ms.p95 < 5]
     sla: [{kpi: queue_ms.avg < 5}]
+  - name: d
+    steps:
+      - metric: {name: queue_ms, gauge: 1}
+      - metric: {name: orders, counter: 1}
+    stages: [{concurrency: 1, count: 1}]
 `, Options{})
 	if err == nil {
 		t.Fatal("compiled")
@@ -111,6 +116,9 @@ cases:
 		`s.yaml:16:32: kpi "nope.tp95 < 5": case "c" has no custom metric "nope"`,
 		`s.yaml:16:47: "p95" is not a stat of a custom metric`,
 		`s.yaml:17:17: kpi "queue_ms.avg < 5": a custom metric's KPI goes under the case's kpis`,
+		// Another case may not give the name another kind: the live
+		// outputs export one name per metric.
+		`s.yaml:20:9: metric "queue_ms" is a trend in case "c", not a gauge`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("missing %q in:\n%v", want, err)
