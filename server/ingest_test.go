@@ -73,6 +73,9 @@ func TestUploadRefusals(t *testing.T) {
 	notJSON := []byte("<html>hello</html>")
 	noRunID := bytes.Replace(report, []byte(`"run_id": "`+id+`"`), []byte(`"run_id": ""`), 1)
 	badType := bytes.Replace(report, []byte(`"pageIndex": 1`), []byte(`"pageIndex": "one"`), 1)
+	// A report whose code is not the report API's success: not a finished
+	// run's report, so nothing the service could list as a run.
+	unfinished := bytes.Replace(report, []byte(`"code": "`+successCode+`"`), []byte(`"code": "CPTS.05000001"`), 1)
 	labels := bytes.Replace(report, []byte(`"labels": {}`), []byte(`"labels": {"bad key!": "x"}`), 1)
 	// A count column one bucket short: the report API would index past it.
 	curves := regexp.MustCompile(`"count": \[(\d+),`).ReplaceAll(report, []byte(`"count": [`))
@@ -95,6 +98,7 @@ func TestUploadRefusals(t *testing.T) {
 		{"not JSON", "shop", write, notJSON, nil, 422, "CPTS.04220001", "not a report JSON"},
 		{"no run id", "shop", write, noRunID, nil, 422, "CPTS.04220001", "no run id"},
 		{"a field of the wrong type", "shop", write, badType, nil, 422, "CPTS.04220001", "pageIndex"},
+		{"not a finished run's report", "shop", write, unfinished, nil, 422, "CPTS.04220001", "not a finished run's report"},
 		{"a bad label", "shop", write, labels, nil, 422, "CPTS.04220004", "bad key!"},
 		{"curves of uneven columns", "shop", write, curves, nil, 422, "CPTS.04220001", "result.perfcase.curves.cases[0].series[0].count has 3 buckets, vus 4"},
 		{"Idempotency-Key of another run", "shop", write, report, []string{"Idempotency-Key", "other"}, 422, "CPTS.04220002", "Idempotency-Key"},
