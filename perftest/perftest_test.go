@@ -64,8 +64,9 @@ var ptNotCarried = map[string]string{
 	"connect_type":    "unused, per the reference",
 	"start_time":      "stage timing the reference leaves undefined",
 	"end_time":        "stage timing the reference leaves undefined",
-	// The UI fills the streaming fields in on every request; perfcase does
-	// not run HLS/RTMP/HTTP-FLV (protocol_type 7 and 10 are import errors).
+	// The UI fills the streaming fields in on every request, where they mean
+	// nothing; a streaming request (protocol_type 7 and 10) carries them as
+	// its step's keys, and rich.yaml's streaming steps round-trip them.
 	"duration":     "streaming only",
 	"retry_delay":  "streaming only",
 	"retry_time":   "streaming only",
