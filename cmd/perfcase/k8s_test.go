@@ -5,6 +5,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -338,6 +339,41 @@ func TestK8sRefusals(t *testing.T) {
 			if !strings.Contains(errOut, w) {
 				t.Errorf("%q: stderr lacks %q:\n%s", tc.args, w, errOut)
 			}
+		}
+	}
+}
+
+// TestScaleOutDocK8s runs the perfcase k8s command of docs/scale-out.md
+// and checks that its table of flags names every flag the command has.
+func TestScaleOutDocK8s(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/scale-out.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(doc)
+	i := strings.Index(text, "    perfcase k8s ")
+	if i < 0 {
+		t.Fatal("docs/scale-out.md has no perfcase k8s command")
+	}
+	cmdline, _, _ := strings.Cut(text[i:], "| kubectl")
+	args := strings.Fields(strings.ReplaceAll(cmdline, "\\\n", " "))[2:]
+	args[len(args)-1] = "../../" + args[len(args)-1]
+	code, out, errOut := runK8sCmd(t, args...)
+	if code != exitOK {
+		t.Fatalf("%q: exit %d\n%s", args, code, errOut)
+	}
+	if _, job := decodeManifests(t, out); *job.Spec.Completions != 4 {
+		t.Errorf("completions %d", *job.Spec.Completions)
+	}
+
+	code, help, _ := runK8sCmd(t, "--help")
+	flags := regexp.MustCompile(`(?m)^  -([a-z-]+)`).FindAllStringSubmatch(help, -1)
+	if code != exitOK || len(flags) < 10 {
+		t.Fatalf("k8s --help: exit %d, flags %q", code, flags)
+	}
+	for _, m := range flags {
+		if !strings.Contains(text, "`--"+m[1]) {
+			t.Errorf("docs/scale-out.md does not describe --%s", m[1])
 		}
 	}
 }
