@@ -76,6 +76,7 @@ var commands = map[string]command{
 	"upload":   {"send a report to a report service (and verdicts to TestPlan)", runUpload},
 	"serve":    {"serve the report service: stored runs, the report API, a web UI", runServe},
 	"compare":  {"compare two reports and fail on a regression", runCompare},
+	"k8s":      {"print Kubernetes manifests that split a run over N pods", runK8s},
 }
 
 func main() {
