@@ -44,8 +44,9 @@ const (
 // Every harvested second goes to the function given to OnHarvest, and is
 // kept as one 64-byte Second per series, plus one for the case's requests
 // taken together: that is all a Recorder keeps per second of a run. The
-// shards cost series × shards × ~190 KB of histogram counts, whatever the
-// run's length.
+// shards cost series × shards × (8 KB of ring and the histogram pages the
+// series' response times fill, 36 KB for a typical spread, at most
+// 184 KB), whatever the run's length (TestSeriesMemory).
 type Recorder struct {
 	series []SeriesInfo
 	start  time.Time
@@ -103,10 +104,12 @@ type Shard struct {
 	kinds  []ExtraKind // per extra metric
 }
 
-// cell is one series of one shard. The histogram counts make a cell about
-// 190 KB, so the hot counters of two series are never on one cache line;
-// they are laid out first, and the histogram's tail (values near an hour)
-// is almost never written.
+// cell is one series of one shard. Its histogram is in pages allocated
+// the first time a value falls in them: a series' response times fill a
+// few of the 92 pages, and a shard that never sees a series (1,000
+// request names over 16 shards) keeps none, where a whole histogram
+// cost 184 KB per series and shard. A page is never freed, so the hot
+// path pays one pointer load and, once per page, an allocation.
 type cell struct {
 	ring             [ringSize]slot
 	status           [6]atomic.Int64
@@ -114,16 +117,45 @@ type cell struct {
 	maxSent, maxRecv atomic.Int64
 	connects         atomic.Int64 // connections the samples opened
 	connectTime      atomic.Int64 // ns spent opening them
-	hist             [histLen]atomic.Int64
+	hist             [histPages]atomic.Pointer[histPage]
+}
+
+// A histogram page is histPageLen consecutive counts of the histogram.
+const (
+	histPageMag = 8
+	histPageLen = 1 << histPageMag
+	histPages   = histLen / histPageLen
+)
+
+type histPage [histPageLen]atomic.Int64
+
+// count adds one to histogram index i, allocating its page if no sample
+// has fallen in it yet; two VUs that race for a new page keep one.
+func (c *cell) count(i int) {
+	p := c.hist[i>>histPageMag].Load()
+	if p == nil {
+		p = c.newPage(i >> histPageMag)
+	}
+	p[i&(histPageLen-1)].Add(1)
+}
+
+func (c *cell) newPage(k int) *histPage {
+	p := new(histPage)
+	if c.hist[k].CompareAndSwap(nil, p) {
+		return p
+	}
+	return c.hist[k].Load()
 }
 
 // slot is one second of one series in a shard. It has no count: the
 // count is the sum of the outcomes, which saves an atomic add per sample.
+// Its coarse counts are 32-bit, half the memory: a slot is emptied every
+// second, and no shard records 2³¹ samples of a series in one.
 type slot struct {
 	outcomes          [NumOutcomes]atomic.Int64
 	rtSum, sent, recv atomic.Int64
 	maxRT             atomic.Int64            // ns; the harvest keeps the run's maximum too
-	coarse            [CoarseLen]atomic.Int64 // response times, for the second's percentiles
+	coarse            [CoarseLen]atomic.Int32 // response times, for the second's percentiles
 }
 
 // NewRecorder returns a Recorder for the given series and extra metrics;
@@ -185,7 +217,17 @@ func (s *Shard) Record(series int, end time.Time, smp Sample) {
 		c.connects.Add(1)
 		c.connectTime.Add(int64(smp.Connect))
 	}
-	c.hist[histIndex(us)].Add(1)
+	c.count(histIndex(us))
+}
+
+// empty says no sample has counted its outcome in the slot.
+func (sl *slot) empty() bool {
+	for o := range sl.outcomes {
+		if sl.outcomes[o].Load() != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // storeMin lowers a to v if v is smaller. Only a new minimum, rare once a
@@ -252,7 +294,7 @@ func (r *Recorder) Finish(name string, end time.Time) *CaseStats {
 		req := r.reqLog.last()
 		for i := range r.series {
 			for k := range ringSize {
-				s := r.take(i, k, &r.hists[i])
+				s := r.take(i, k, &r.hists[i], true)
 				r.logs[i].last().add(s)
 				if r.series[i].Kind == KindRequest {
 					req.add(s)
@@ -299,10 +341,10 @@ func (r *Recorder) harvest(vus int, sweep bool) {
 	for i := range r.series {
 		hist := &r.hists[i]
 		clear(hist[:])
-		s := r.take(i, k, hist)
+		s := r.take(i, k, hist, sweep)
 		for j := range ringSize {
 			if sweep && j != k { // the late samples of earlier seconds
-				s.add(r.take(i, j, hist))
+				s.add(r.take(i, j, hist, true))
 			}
 		}
 		s.P99 = micros(hist.Quantile(int64(s.Count), 0.99))
@@ -331,15 +373,22 @@ func (r *Recorder) harvest(vus int, sweep bool) {
 
 // take empties ring slot k of a series in every shard and returns the
 // sum, adding its response times to hist and its longest to the series'
-// maximum.
-func (r *Recorder) take(series, k int, hist *Coarse) Second {
+// maximum. Unless all, it passes over a slot no sample has counted its
+// outcome in yet: with many series over many shards most slots are
+// empty, and reading one costs a cache line instead of 2 KB. What a
+// sample in progress already added to such a slot stays there for a
+// later take; Finish takes all.
+func (r *Recorder) take(series, k int, hist *Coarse, all bool) Second {
 	var s Second
 	var maxRT int64
 	for _, sh := range r.shards {
 		sl := &sh.cells[series].ring[k]
+		if !all && sl.empty() {
+			continue
+		}
 		for j := range sl.coarse {
 			if n := sl.coarse[j].Load(); n != 0 {
-				hist[j] += sl.coarse[j].Swap(0)
+				hist[j] += int64(sl.coarse[j].Swap(0))
 			}
 		}
 		for o := range sl.outcomes {
@@ -400,7 +449,11 @@ func (r *Recorder) stats(i int, counts []int64) *Stats {
 		st.Connects += c.connects.Load()
 		st.ConnectTime += time.Duration(c.connectTime.Load())
 		for k := range c.hist {
-			counts[k] += c.hist[k].Load()
+			if p := c.hist[k].Load(); p != nil {
+				for j := range p {
+					counts[k<<histPageMag+j] += p[j].Load()
+				}
+			}
 		}
 	}
 	if st.Count == 0 {
