@@ -43,7 +43,9 @@ const (
 //
 // Every harvested second goes to the function given to OnHarvest, and is
 // kept as one 64-byte Second per series, plus one for the case's requests
-// taken together: that is all a Recorder keeps per second of a run. The
+// taken together, each with its coarse histogram in compact form
+// (CoarseLog: 8 bytes and some 2 per bucket counted): that is all a
+// Recorder keeps per second of a run. The
 // shards cost series × shards × (8 KB of ring and the histogram pages the
 // series' response times fill, 36 KB for a typical spread, at most
 // 184 KB), whatever the run's length (TestSeriesMemory).
@@ -56,7 +58,9 @@ type Recorder struct {
 	mu        sync.Mutex // guards the harvest: Tick and Finish
 	harvested int        // seconds harvested so far
 	logs      []secondLog
-	reqLog    secondLog       // the case's requests taken together
+	reqLog    secondLog   // the case's requests taken together
+	hlogs     []CoarseLog // per series, each second's coarse histogram
+	reqHLog   CoarseLog
 	maxRT     []time.Duration // per series, the longest response time harvested
 	lastVUs   int             // the VU count of the latest Tick
 	maxVUs    int
@@ -168,6 +172,7 @@ func NewRecorder(series []SeriesInfo, shards int, start time.Time, extras ...Ext
 		shards:    make([]*Shard, max(shards, 1)),
 		errs:      make([]errorLog, len(series)),
 		logs:      make([]secondLog, len(series)),
+		hlogs:     make([]CoarseLog, len(series)),
 		maxRT:     make([]time.Duration, len(series)),
 		hists:     make([]Coarse, len(series)),
 		extras:    slices.Clone(extras),
@@ -292,15 +297,26 @@ func (r *Recorder) Finish(name string, end time.Time) *CaseStats {
 	n := max(int((end.Sub(r.start)+time.Second-1)/time.Second), r.harvested, 1)
 	if r.harvested == n {
 		req := r.reqLog.last()
+		var late Coarse
 		for i := range r.series {
+			clear(late[:])
 			for k := range ringSize {
-				s := r.take(i, k, &r.hists[i], true)
+				s := r.take(i, k, &late, true)
 				r.logs[i].last().add(s)
 				if r.series[i].Kind == KindRequest {
 					req.add(s)
 				}
 			}
+			hist, last := &r.hists[i], r.logs[i].last()
+			hist.Merge(&late)
+			last.P99 = micros(hist.Quantile(int64(last.Count), 0.99))
+			r.hlogs[i].setLast(hist)
+			if r.series[i].Kind == KindRequest {
+				r.reqHist.Merge(&late)
+			}
 		}
+		req.P99 = micros(r.reqHist.Quantile(int64(req.Count), 0.99))
+		r.reqHLog.setLast(&r.reqHist)
 	}
 	for r.harvested < n {
 		r.harvest(r.lastVUs, r.harvested == n-1)
@@ -326,6 +342,7 @@ func (r *Recorder) Finish(name string, end time.Time) *CaseStats {
 	// A merged second's tp99 cannot come from its parts' tp99s; the
 	// recorder took it from the requests' counts when it harvested.
 	cs.Requests.Seconds = r.reqLog.all()
+	cs.Requests.SecondHists = &r.reqHLog
 	return cs
 }
 
@@ -354,10 +371,12 @@ func (r *Recorder) harvest(vus int, sweep bool) {
 			r.reqHist.Merge(hist)
 		}
 		r.logs[i].append(s)
+		r.hlogs[i].Append(hist)
 		h.Series[i] = s
 	}
 	req.P99 = micros(r.reqHist.Quantile(int64(req.Count), 0.99))
 	r.reqLog.append(req)
+	r.reqHLog.Append(&r.reqHist)
 	h.Requests = req
 	r.harvestExtras(k)
 	h.Extras = h.Extras[:0]
@@ -426,12 +445,13 @@ func (s *Second) add(t Second) {
 // counts, which must be zero.
 func (r *Recorder) stats(i int, counts []int64) *Stats {
 	st := &Stats{
-		Name:    r.series[i].Name,
-		Kind:    r.series[i].Kind,
-		Seconds: r.logs[i].all(),
-		Errors:  r.errs[i].counts(),
-		Min:     math.MaxInt64,
-		Max:     r.maxRT[i],
+		Name:        r.series[i].Name,
+		Kind:        r.series[i].Kind,
+		Seconds:     r.logs[i].all(),
+		SecondHists: &r.hlogs[i],
+		Errors:      r.errs[i].counts(),
+		Min:         math.MaxInt64,
+		Max:         r.maxRT[i],
 	}
 	var total Counts
 	for k := range st.Seconds {

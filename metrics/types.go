@@ -184,6 +184,10 @@ type Stats struct {
 	Errors []ErrorCount
 	// Seconds is the per-second series, one entry per second of the case.
 	Seconds []Second
+	// SecondHists holds each second's coarse histogram, aligned with
+	// Seconds; nil, or shorter, where a series was built without them
+	// (a report written before they were kept).
+	SecondHists *CoarseLog
 }
 
 // Failures is the number of failed samples.
