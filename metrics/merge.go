@@ -3,8 +3,6 @@ package metrics
 import (
 	"slices"
 	"time"
-
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Merge combines series into one, exactly: counts, buckets and bytes add,
@@ -83,7 +81,7 @@ func mergeTotals(name string, kind Kind, parts []*Stats) *Stats {
 		}
 		if p.Hist != nil {
 			if m.Hist == nil {
-				m.Hist = hdrhistogram.New(histLowest, histHighest, histDigits)
+				m.Hist = NewHist()
 			}
 			m.Hist.Merge(p.Hist)
 		}

@@ -43,7 +43,7 @@ func TestCurves(t *testing.T) {
 	it := c.Find(output.CurveRequest, "item")
 	if fmt.Sprint(it.Count) != "[2 3 3 1]" || fmt.Sprint(it.Failures) != "map[check_failed:[0 0 0 1] timeout:[0 0 1 0]]" ||
 		fmt.Sprint(it.RTSum) != "[20 30 340 20]" || fmt.Sprint(it.Sent) != "[200 300 300 100]" || fmt.Sprint(it.Recv) != "[2000 3000 2000 500]" ||
-		it.RTMax[2] != 300 || it.TP99[2] != 296 || fmt.Sprint(it.Ranges) != fmt.Sprint(item.Ranges[:]) || it.Hists != nil {
+		it.RTMax[2] != 300 || it.TP99[2] != 296 || fmt.Sprint(it.Ranges) != fmt.Sprint(item.Ranges[:]) || it.Hists != "" {
 		t.Errorf("item's curves: %+v", *it)
 	}
 	// The case's row is its requests taken together, as its report row.
@@ -82,7 +82,7 @@ func TestCurves(t *testing.T) {
 		t.Errorf("curves.cases[0] keys %v", got)
 	}
 	if got, want := keys(cc.(map[string]any)["series"].([]any)[0]), sorted([]string{"kind", "name", "together", "count", "failures", "rt_sum", "rt_max", "tp99",
-		"sent", "recv", "ranges", "hists"}); !slices.Equal(got, want) {
+		"sent", "recv", "ranges", "hists", "hist", "totals"}); !slices.Equal(got, want) {
 		t.Errorf("curves.cases[0].series[0] keys %v", got)
 	}
 }
