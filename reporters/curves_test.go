@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -147,8 +148,10 @@ func TestCurvesSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a one-hour run")
 	}
+	run := synthRun(3600, 200)
+	spreadHists(run)
 	var buf bytes.Buffer
-	if err := WriteJSON(&buf, finished(synthRun(3600, 200))); err != nil {
+	if err := WriteJSON(&buf, finished(run)); err != nil {
 		t.Fatal(err)
 	}
 	var rep output.Report
@@ -161,9 +164,44 @@ func TestCurvesSize(t *testing.T) {
 	zw := gzip.NewWriter(&gz)
 	zw.Write(buf.Bytes())
 	zw.Close()
-	t.Logf("a one-hour run of 200 requests: report %d bytes (%d gzipped), of which curves %d (step %d s, %d buckets)",
-		buf.Len(), gz.Len(), buf.Len()-start, cv.Step, cv.Cases[0].Series[0].Buckets())
-	if cv.Step != 10 || buf.Len() > 6_000_000 {
-		t.Errorf("step %d, %d bytes; want 10 s and at most 6 MB", cv.Step, buf.Len())
+	hists := 0
+	for _, sc := range cv.Cases[0].Series {
+		hists += len(sc.Hists) + len(sc.Hist)
+	}
+	t.Logf("a one-hour run of 200 requests: report %d bytes (%d gzipped), of which curves %d (step %d s, %d buckets), histograms %d",
+		buf.Len(), gz.Len(), buf.Len()-start, cv.Step, cv.Cases[0].Series[0].Buckets(), hists)
+	if cv.Step != 10 || buf.Len() > 8_000_000 || hists == 0 {
+		t.Errorf("step %d, %d bytes, %d of histograms; want 10 s and at most 8 MB", cv.Step, buf.Len(), hists)
+	}
+}
+
+// spreadHists gives every series of a run each second's coarse histogram,
+// its samples spread as a real target's response times spread (log-normal,
+// σ 0.35, about each second's mean), so that a report's size counts what
+// its histograms take in a real run.
+func spreadHists(run *metrics.Run) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, c := range run.Cases {
+		for _, s := range c.Stats.Series {
+			s.SecondHists = &metrics.CoarseLog{}
+			for _, sec := range s.Seconds {
+				var h metrics.Coarse
+				if sec.Count > 0 {
+					mean := float64(sec.RTSum/time.Microsecond) / float64(sec.Count)
+					for range sec.Count {
+						us := int64(mean * math.Exp(0.35*rng.NormFloat64()-0.06))
+						h[metrics.CoarseBucket(us)]++
+					}
+				}
+				s.SecondHists.Append(&h)
+			}
+		}
+		var reqs []*metrics.Stats
+		for _, s := range c.Stats.Series {
+			if s.Kind == metrics.KindRequest {
+				reqs = append(reqs, s)
+			}
+		}
+		c.Stats.Requests = metrics.Merge(c.Stats.Name, metrics.KindCase, reqs...)
 	}
 }
