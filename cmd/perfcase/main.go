@@ -76,6 +76,7 @@ var commands = map[string]command{
 	"upload":   {"send a report to a report service (and verdicts to TestPlan)", runUpload},
 	"serve":    {"serve the report service: stored runs, the report API, a web UI", runServe},
 	"compare":  {"compare two reports and fail on a regression", runCompare},
+	"merge":    {"merge the reports of a split run's parts into one run", runMerge},
 }
 
 func main() {
