@@ -238,4 +238,9 @@ func TestMergeRefusals(t *testing.T) {
 	if math.IsNaN(pc.Merged.StartSpreadMS) {
 		t.Error("no start spread")
 	}
+	// A KPI on a custom metric cannot be judged again: refused, named.
+	parts[0].Report.Result.Perfcase.KPIs[0].Metric = "queue_ms.avg"
+	if _, err := MergeParts(parts, true); err == nil || !strings.Contains(err.Error(), `the KPI "tp99 < 900ms" is on a custom metric`) {
+		t.Errorf("a custom metric's KPI: %v", err)
+	}
 }
