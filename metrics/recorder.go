@@ -342,7 +342,9 @@ func (r *Recorder) Finish(name string, end time.Time) *CaseStats {
 	// A merged second's tp99 cannot come from its parts' tp99s; the
 	// recorder took it from the requests' counts when it harvested.
 	cs.Requests.Seconds = r.reqLog.all()
-	cs.Requests.SecondHists = &r.reqHLog
+	// Copies, not pointers into the Recorder, which would keep its
+	// shards alive as long as the finished case.
+	cs.Requests.SecondHists = &CoarseLog{chunks: r.reqHLog.chunks, ends: r.reqHLog.ends}
 	return cs
 }
 
@@ -448,7 +450,7 @@ func (r *Recorder) stats(i int, counts []int64) *Stats {
 		Name:        r.series[i].Name,
 		Kind:        r.series[i].Kind,
 		Seconds:     r.logs[i].all(),
-		SecondHists: &r.hlogs[i],
+		SecondHists: &CoarseLog{chunks: r.hlogs[i].chunks, ends: r.hlogs[i].ends},
 		Errors:      r.errs[i].counts(),
 		Min:         math.MaxInt64,
 		Max:         r.maxRT[i],
