@@ -79,3 +79,10 @@ func histRanges(counts []int64) [len(RangeNames)]int64 {
 	}
 	return r
 }
+
+// NewHist is an empty histogram of response times in µs, laid out as
+// every Stats.Hist: what a histogram read back from a report must match
+// to merge with it.
+func NewHist() *hdrhistogram.Histogram {
+	return hdrhistogram.New(histLowest, histHighest, histDigits)
+}

@@ -3,23 +3,48 @@ package metrics
 import (
 	"slices"
 	"time"
-
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 )
 
 // Merge combines series into one, exactly: counts, buckets and bytes add,
-// histograms merge, and the per-second series add second by second (a
-// second's P99 is then the largest of its parts', an upper bound). A
-// case's requests merged are its report row (PerfTest's "performance").
+// histograms merge, and the per-second series add second by second. A
+// second's P99 comes from the merged coarse histograms of the second when
+// every part kept them (Stats.SecondHists), and is otherwise the largest
+// of its parts', an upper bound. A case's requests merged are its report
+// row (PerfTest's "performance").
 func Merge(name string, kind Kind, parts ...*Stats) *Stats {
+	return MergeAt(name, kind, parts, make([]int, len(parts)))
+}
+
+// MergeAt is Merge with the parts' seconds shifted: part i's second k is
+// the merged series' second offsets[i]+k (offsets >= 0). Parts of a split
+// run started at different instants line up so by absolute time.
+func MergeAt(name string, kind Kind, parts []*Stats, offsets []int) *Stats {
 	m := mergeTotals(name, kind, parts)
-	for _, p := range parts {
-		for len(m.Seconds) < len(p.Seconds) {
-			m.Seconds = append(m.Seconds, Second{})
+	n, hists := 0, true
+	for i, p := range parts {
+		if len(p.Seconds) > 0 {
+			n = max(n, offsets[i]+len(p.Seconds))
+			hists = hists && p.SecondHists.Len() >= len(p.Seconds)
 		}
+	}
+	m.Seconds = make([]Second, n)
+	for i, p := range parts {
 		for k, s := range p.Seconds {
-			m.Seconds[k].add(s)
+			m.Seconds[offsets[i]+k].add(s)
 		}
+	}
+	if !hists || n == 0 {
+		return m
+	}
+	m.SecondHists = &CoarseLog{}
+	var h Coarse
+	for k := range m.Seconds {
+		clear(h[:])
+		for i, p := range parts {
+			p.SecondHists.AddTo(k-offsets[i], &h)
+		}
+		m.Seconds[k].P99 = micros(h.Quantile(int64(m.Seconds[k].Count), 0.99))
+		m.SecondHists.Append(&h)
 	}
 	return m
 }
@@ -56,7 +81,7 @@ func mergeTotals(name string, kind Kind, parts []*Stats) *Stats {
 		}
 		if p.Hist != nil {
 			if m.Hist == nil {
-				m.Hist = hdrhistogram.New(histLowest, histHighest, histDigits)
+				m.Hist = NewHist()
 			}
 			m.Hist.Merge(p.Hist)
 		}

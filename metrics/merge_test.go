@@ -69,3 +69,66 @@ func TestConnects(t *testing.T) {
 		t.Errorf("merged: %d connects in %v", m.Connects, m.ConnectTime)
 	}
 }
+
+// Four parts of a run, each a recorder fed a quarter of a deterministic
+// sample set (two starting later, as the parts of a split run may), merge
+// into what one recorder fed every sample gives: the same percentiles,
+// element by element, minimum, maximum and mean, and per second the same
+// counts and the same coarse histogram, so the same tp99.
+func TestMergeFourPartsEqualsOne(t *testing.T) {
+	series := []SeriesInfo{{Name: "get"}, {Name: "post"}}
+	offsets := []int{0, 0, 1, 2}
+	one := NewRecorder(series, 4, testStart)
+	var parts []*Recorder
+	for _, off := range offsets {
+		parts = append(parts, NewRecorder(series, 2, at(time.Duration(off)*time.Second)))
+	}
+	for i := range 20000 {
+		// Response times over four powers of ten, not in order.
+		rt := time.Duration((i*7919)%100_000+1) * time.Microsecond * time.Duration(1+i%7)
+		smp := Sample{RT: rt, Outcome: Outcome(i % 5 / 4 * int(Timeout)), Status: 200, Sent: int64(i % 90), Recv: int64(i % 900)}
+		d := time.Duration(i) * 400 * time.Microsecond
+		if d%time.Second == 100*time.Millisecond { // the clock, as a run's
+			one.Tick(at(d), 10)
+			for _, r := range parts {
+				r.Tick(at(d), 10)
+			}
+		}
+		p := i % 4
+		if d < time.Duration(offsets[p])*time.Second {
+			p = 0
+		}
+		parts[p].Shard(i).Record(i%2, at(d), smp)
+		one.Shard(i).Record(i%2, at(d), smp)
+	}
+	end := at(8 * time.Second)
+	want := one.Finish("c", end)
+	var got [][]*Stats
+	for _, r := range parts {
+		cs := r.Finish("c", end)
+		got = append(got, append(cs.Series, cs.Requests))
+	}
+	for i, w := range append(want.Series, want.Requests) {
+		var ps []*Stats
+		for _, g := range got {
+			ps = append(ps, g[i])
+		}
+		m := MergeAt(w.Name, w.Kind, ps, offsets)
+		for _, q := range []float64{50, 75, 90, 95, 99, 99.9} {
+			if m.Percentile(q) != w.Percentile(q) {
+				t.Errorf("%s tp%v: merged %v, one %v", w.Name, q, m.Percentile(q), w.Percentile(q))
+			}
+		}
+		if m.Count != w.Count || m.Min != w.Min || m.Max != w.Max || m.Mean != w.Mean || m.Outcomes != w.Outcomes {
+			t.Errorf("%s: merged count %d min %v max %v mean %v, one %d %v %v %v", w.Name, m.Count, m.Min, m.Max, m.Mean, w.Count, w.Min, w.Max, w.Mean)
+		}
+		if !reflect.DeepEqual(m.Seconds, w.Seconds) {
+			t.Errorf("%s: merged seconds %v\none %v", w.Name, m.Seconds, w.Seconds)
+		}
+		for k := range w.Seconds {
+			if g, o := m.SecondHists.Compact(k), w.SecondHists.Compact(k); !reflect.DeepEqual(g, o) {
+				t.Errorf("%s second %d: merged histogram %x, one %x", w.Name, k, g, o)
+			}
+		}
+	}
+}

@@ -43,9 +43,12 @@ const (
 //
 // Every harvested second goes to the function given to OnHarvest, and is
 // kept as one 64-byte Second per series, plus one for the case's requests
-// taken together: that is all a Recorder keeps per second of a run. The
-// shards cost series × shards × ~190 KB of histogram counts, whatever the
-// run's length.
+// taken together, each with its coarse histogram in compact form
+// (CoarseLog: 8 bytes and some 2 per bucket counted): that is all a
+// Recorder keeps per second of a run. The
+// shards cost series × shards × (8 KB of ring and the histogram pages the
+// series' response times fill, 36 KB for a typical spread, at most
+// 184 KB), whatever the run's length (TestSeriesMemory).
 type Recorder struct {
 	series []SeriesInfo
 	start  time.Time
@@ -55,7 +58,9 @@ type Recorder struct {
 	mu        sync.Mutex // guards the harvest: Tick and Finish
 	harvested int        // seconds harvested so far
 	logs      []secondLog
-	reqLog    secondLog       // the case's requests taken together
+	reqLog    secondLog   // the case's requests taken together
+	hlogs     []CoarseLog // per series, each second's coarse histogram
+	reqHLog   CoarseLog
 	maxRT     []time.Duration // per series, the longest response time harvested
 	lastVUs   int             // the VU count of the latest Tick
 	maxVUs    int
@@ -103,10 +108,12 @@ type Shard struct {
 	kinds  []ExtraKind // per extra metric
 }
 
-// cell is one series of one shard. The histogram counts make a cell about
-// 190 KB, so the hot counters of two series are never on one cache line;
-// they are laid out first, and the histogram's tail (values near an hour)
-// is almost never written.
+// cell is one series of one shard. Its histogram is in pages allocated
+// the first time a value falls in them: a series' response times fill a
+// few of the 92 pages, and a shard that never sees a series (1,000
+// request names over 16 shards) keeps none, where a whole histogram
+// cost 184 KB per series and shard. A page is never freed, so the hot
+// path pays one pointer load and, once per page, an allocation.
 type cell struct {
 	ring             [ringSize]slot
 	status           [6]atomic.Int64
@@ -114,16 +121,45 @@ type cell struct {
 	maxSent, maxRecv atomic.Int64
 	connects         atomic.Int64 // connections the samples opened
 	connectTime      atomic.Int64 // ns spent opening them
-	hist             [histLen]atomic.Int64
+	hist             [histPages]atomic.Pointer[histPage]
+}
+
+// A histogram page is histPageLen consecutive counts of the histogram.
+const (
+	histPageMag = 8
+	histPageLen = 1 << histPageMag
+	histPages   = histLen / histPageLen
+)
+
+type histPage [histPageLen]atomic.Int64
+
+// count adds one to histogram index i, allocating its page if no sample
+// has fallen in it yet; two VUs that race for a new page keep one.
+func (c *cell) count(i int) {
+	p := c.hist[i>>histPageMag].Load()
+	if p == nil {
+		p = c.newPage(i >> histPageMag)
+	}
+	p[i&(histPageLen-1)].Add(1)
+}
+
+func (c *cell) newPage(k int) *histPage {
+	p := new(histPage)
+	if c.hist[k].CompareAndSwap(nil, p) {
+		return p
+	}
+	return c.hist[k].Load()
 }
 
 // slot is one second of one series in a shard. It has no count: the
 // count is the sum of the outcomes, which saves an atomic add per sample.
+// Its coarse counts are 32-bit, half the memory: a slot is emptied every
+// second, and no shard records 2³¹ samples of a series in one.
 type slot struct {
 	outcomes          [NumOutcomes]atomic.Int64
 	rtSum, sent, recv atomic.Int64
 	maxRT             atomic.Int64            // ns; the harvest keeps the run's maximum too
-	coarse            [CoarseLen]atomic.Int64 // response times, for the second's percentiles
+	coarse            [CoarseLen]atomic.Int32 // response times, for the second's percentiles
 }
 
 // NewRecorder returns a Recorder for the given series and extra metrics;
@@ -136,6 +172,7 @@ func NewRecorder(series []SeriesInfo, shards int, start time.Time, extras ...Ext
 		shards:    make([]*Shard, max(shards, 1)),
 		errs:      make([]errorLog, len(series)),
 		logs:      make([]secondLog, len(series)),
+		hlogs:     make([]CoarseLog, len(series)),
 		maxRT:     make([]time.Duration, len(series)),
 		hists:     make([]Coarse, len(series)),
 		extras:    slices.Clone(extras),
@@ -185,7 +222,17 @@ func (s *Shard) Record(series int, end time.Time, smp Sample) {
 		c.connects.Add(1)
 		c.connectTime.Add(int64(smp.Connect))
 	}
-	c.hist[histIndex(us)].Add(1)
+	c.count(histIndex(us))
+}
+
+// empty says no sample has counted its outcome in the slot.
+func (sl *slot) empty() bool {
+	for o := range sl.outcomes {
+		if sl.outcomes[o].Load() != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // storeMin lowers a to v if v is smaller. Only a new minimum, rare once a
@@ -250,15 +297,26 @@ func (r *Recorder) Finish(name string, end time.Time) *CaseStats {
 	n := max(int((end.Sub(r.start)+time.Second-1)/time.Second), r.harvested, 1)
 	if r.harvested == n {
 		req := r.reqLog.last()
+		var late Coarse
 		for i := range r.series {
+			clear(late[:])
 			for k := range ringSize {
-				s := r.take(i, k, &r.hists[i])
+				s := r.take(i, k, &late, true)
 				r.logs[i].last().add(s)
 				if r.series[i].Kind == KindRequest {
 					req.add(s)
 				}
 			}
+			hist, last := &r.hists[i], r.logs[i].last()
+			hist.Merge(&late)
+			last.P99 = micros(hist.Quantile(int64(last.Count), 0.99))
+			r.hlogs[i].setLast(hist)
+			if r.series[i].Kind == KindRequest {
+				r.reqHist.Merge(&late)
+			}
 		}
+		req.P99 = micros(r.reqHist.Quantile(int64(req.Count), 0.99))
+		r.reqHLog.setLast(&r.reqHist)
 	}
 	for r.harvested < n {
 		r.harvest(r.lastVUs, r.harvested == n-1)
@@ -284,6 +342,9 @@ func (r *Recorder) Finish(name string, end time.Time) *CaseStats {
 	// A merged second's tp99 cannot come from its parts' tp99s; the
 	// recorder took it from the requests' counts when it harvested.
 	cs.Requests.Seconds = r.reqLog.all()
+	// Copies, not pointers into the Recorder, which would keep its
+	// shards alive as long as the finished case.
+	cs.Requests.SecondHists = &CoarseLog{chunks: r.reqHLog.chunks, ends: r.reqHLog.ends}
 	return cs
 }
 
@@ -299,10 +360,10 @@ func (r *Recorder) harvest(vus int, sweep bool) {
 	for i := range r.series {
 		hist := &r.hists[i]
 		clear(hist[:])
-		s := r.take(i, k, hist)
+		s := r.take(i, k, hist, sweep)
 		for j := range ringSize {
 			if sweep && j != k { // the late samples of earlier seconds
-				s.add(r.take(i, j, hist))
+				s.add(r.take(i, j, hist, true))
 			}
 		}
 		s.P99 = micros(hist.Quantile(int64(s.Count), 0.99))
@@ -312,10 +373,12 @@ func (r *Recorder) harvest(vus int, sweep bool) {
 			r.reqHist.Merge(hist)
 		}
 		r.logs[i].append(s)
+		r.hlogs[i].Append(hist)
 		h.Series[i] = s
 	}
 	req.P99 = micros(r.reqHist.Quantile(int64(req.Count), 0.99))
 	r.reqLog.append(req)
+	r.reqHLog.Append(&r.reqHist)
 	h.Requests = req
 	r.harvestExtras(k)
 	h.Extras = h.Extras[:0]
@@ -331,15 +394,22 @@ func (r *Recorder) harvest(vus int, sweep bool) {
 
 // take empties ring slot k of a series in every shard and returns the
 // sum, adding its response times to hist and its longest to the series'
-// maximum.
-func (r *Recorder) take(series, k int, hist *Coarse) Second {
+// maximum. Unless all, it passes over a slot no sample has counted its
+// outcome in yet: with many series over many shards most slots are
+// empty, and reading one costs a cache line instead of 2 KB. What a
+// sample in progress already added to such a slot stays there for a
+// later take; Finish takes all.
+func (r *Recorder) take(series, k int, hist *Coarse, all bool) Second {
 	var s Second
 	var maxRT int64
 	for _, sh := range r.shards {
 		sl := &sh.cells[series].ring[k]
+		if !all && sl.empty() {
+			continue
+		}
 		for j := range sl.coarse {
 			if n := sl.coarse[j].Load(); n != 0 {
-				hist[j] += sl.coarse[j].Swap(0)
+				hist[j] += int64(sl.coarse[j].Swap(0))
 			}
 		}
 		for o := range sl.outcomes {
@@ -377,12 +447,13 @@ func (s *Second) add(t Second) {
 // counts, which must be zero.
 func (r *Recorder) stats(i int, counts []int64) *Stats {
 	st := &Stats{
-		Name:    r.series[i].Name,
-		Kind:    r.series[i].Kind,
-		Seconds: r.logs[i].all(),
-		Errors:  r.errs[i].counts(),
-		Min:     math.MaxInt64,
-		Max:     r.maxRT[i],
+		Name:        r.series[i].Name,
+		Kind:        r.series[i].Kind,
+		Seconds:     r.logs[i].all(),
+		SecondHists: &CoarseLog{chunks: r.hlogs[i].chunks, ends: r.hlogs[i].ends},
+		Errors:      r.errs[i].counts(),
+		Min:         math.MaxInt64,
+		Max:         r.maxRT[i],
 	}
 	var total Counts
 	for k := range st.Seconds {
@@ -400,7 +471,11 @@ func (r *Recorder) stats(i int, counts []int64) *Stats {
 		st.Connects += c.connects.Load()
 		st.ConnectTime += time.Duration(c.connectTime.Load())
 		for k := range c.hist {
-			counts[k] += c.hist[k].Load()
+			if p := c.hist[k].Load(); p != nil {
+				for j := range p {
+					counts[k<<histPageMag+j] += p[j].Load()
+				}
+			}
 		}
 	}
 	if st.Count == 0 {

@@ -131,7 +131,18 @@ func TestRecorderTotals(t *testing.T) {
 				t.Errorf("%s second %d: no tp99", got.Name, k)
 			}
 			w.Seconds[k].P99 = got.Seconds[k].P99
+			// The second's histogram is kept: it counts the second's
+			// samples and gives its tp99.
+			var h Coarse
+			got.SecondHists.AddTo(k, &h)
+			if n := h.Count(); n != int64(got.Seconds[k].Count) || micros(h.Quantile(n, 0.99)) != got.Seconds[k].P99 {
+				t.Errorf("%s second %d: kept histogram counts %d with tp99 %v, the second %d and %v", got.Name, k, n, h.Quantile(n, 0.99), got.Seconds[k].Count, got.Seconds[k].P99)
+			}
 		}
+		if got.SecondHists.Len() != len(got.Seconds) {
+			t.Errorf("%s: %d seconds, %d histograms", got.Name, len(got.Seconds), got.SecondHists.Len())
+		}
+		w.SecondHists = got.SecondHists
 		if !reflect.DeepEqual(got, w) {
 			t.Errorf("series %d:\n got %+v\nwant %+v", i, *got, *w)
 		}

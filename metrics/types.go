@@ -184,6 +184,10 @@ type Stats struct {
 	Errors []ErrorCount
 	// Seconds is the per-second series, one entry per second of the case.
 	Seconds []Second
+	// SecondHists holds each second's coarse histogram, aligned with
+	// Seconds; nil, or shorter, where a series was built without them
+	// (a report written before they were kept).
+	SecondHists *CoarseLog
 }
 
 // Failures is the number of failed samples.
@@ -251,6 +255,10 @@ type Run struct {
 	// service, which stores them with it and filters by them.
 	Labels map[string]string
 	CI     CI
+	// Partial says why a run merged from the parts of a split run lacks
+	// some of them (a part missing or failed); "" for a whole run. Judge
+	// then cannot pass it.
+	Partial string
 }
 
 // CI is what a CI system told about the build that ran a run; every field

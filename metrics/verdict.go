@@ -1,8 +1,6 @@
 package metrics
 
-// State is what a finished run came to, as its exit code tells CI. A run
-// merged from parts with one missing will be a state of its own, one
-// that cannot pass.
+// State is what a finished run came to, as its exit code tells CI.
 type State uint8
 
 const (
@@ -24,9 +22,14 @@ const (
 	VerdictInterrupted
 	// VerdictAborted: an internal error stopped the run.
 	VerdictAborted
+	// VerdictPartial: the run was merged from the parts of a split run
+	// with a part missing or failed ('perfcase merge --allow-partial'):
+	// it measured less than the load asked for, so it cannot pass, what
+	// its KPIs say notwithstanding.
+	VerdictPartial
 )
 
-var stateNames = [...]string{"passed", "failed", "stopped_by_sla", "unusable", "interrupted", "aborted"}
+var stateNames = [...]string{"passed", "failed", "stopped_by_sla", "unusable", "interrupted", "aborted", "partial"}
 
 // String is the state as the report JSON spells it (perfcase.verdict).
 func (s State) String() string {
@@ -87,6 +90,9 @@ func (r *Run) Judge() {
 		v.State = VerdictInterrupted
 	case r.Status == Aborted:
 		v.State = VerdictAborted
+	case r.Partial != "":
+		v.State = VerdictPartial
+		v.Passed = false
 	case r.Status == StoppedBySLA:
 		v.State = VerdictStoppedBySLA
 	case !v.Passed:
@@ -124,7 +130,7 @@ func (v *Verdict) Unusable() string {
 
 // ExitCode is the exit code of the README's table for this verdict: 0 the
 // run passed, 1 a checkpoint failed (the CI gate), 3 the run could not
-// complete or tested nothing. An interruption outranks a missed KPI,
+// complete, was merged from some of its parts only, or tested nothing. An interruption outranks a missed KPI,
 // which outranks an unusable case. (2, an invalid scenario or command
 // line, is decided before anything runs.)
 func (v *Verdict) ExitCode() int {

@@ -78,11 +78,32 @@ type PerfcaseSeriesCurve struct {
 	// Ranges is the whole run's samples per response-time range, in the
 	// order of metrics.RangeNames: the series' own respTimeRange.
 	Ranges []int64 `json:"ranges"`
-	// Hists is reserved for each bucket's mergeable coarse histogram
+	// Hists is each bucket's coarse histogram of response times
 	// (metrics.Coarse), so that parts of a split run merge their
-	// percentiles exactly: null until then (docs/report-json.md says how
-	// it will be encoded).
-	Hists [][]int64 `json:"hists"`
+	// per-bucket percentiles exactly: EncodeHists' form, "" when the
+	// series kept none (docs/report-json.md).
+	Hists string `json:"hists"`
+	// Hist is the whole series' HDR histogram of response times in µs
+	// (1 µs to 1 h, 3 significant digits), as hdrhistogram-go's Encode
+	// writes it (V2, compressed, base64); "" without samples.
+	Hist string `json:"hist"`
+	// Totals are what the rows round and a merge needs exact; nil in a
+	// report written before perfcase wrote them.
+	Totals *PerfcaseSeriesTotals `json:"totals"`
+}
+
+// PerfcaseSeriesTotals are a series' whole-run figures that the rest of
+// the report rounds or leaves out, so that parts of a split run merge
+// exactly ('perfcase merge').
+type PerfcaseSeriesTotals struct {
+	MinNS     int64   `json:"min_ns"`    // the shortest response time
+	MaxNS     int64   `json:"max_ns"`    // the longest
+	RTSumNS   int64   `json:"rt_sum_ns"` // every response time, summed
+	Status    []int64 `json:"status"`    // responses 1xx to 5xx
+	MaxSent   int64   `json:"max_sent"`  // bytes, the largest single sample
+	MaxRecv   int64   `json:"max_recv"`
+	Connects  int64   `json:"connects"`   // connections the samples opened
+	ConnectNS int64   `json:"connect_ns"` // time spent opening them
 }
 
 // failureNames are the keys of PerfcaseSeriesCurve.Failures: every

@@ -69,6 +69,50 @@ type PerfcaseInfo struct {
 	// SoftChecks are, per request series and soft check, how many of its
 	// responses the check held for and how many it did not.
 	SoftChecks []PerfcaseSoftCheck `json:"soft_checks"`
+	// Segment says which part of a split run this report is; omitted for
+	// an unsplit run.
+	Segment *PerfcaseSegment `json:"segment,omitempty"`
+	// Merged says which parts 'perfcase merge' or the report service
+	// merged this run from; omitted for a run of one process.
+	Merged *PerfcaseMerged `json:"merged,omitempty"`
+}
+
+// PerfcaseSegment says which part of a split run this report is (perfcase run --segment).
+type PerfcaseSegment struct {
+	Index   int     `json:"index"`
+	Count   int     `json:"count"`
+	StartAt string  `json:"start_at,omitempty"` // --start-at, RFC 3339 (nanoseconds), as planned
+	Started string  `json:"started"`            // when this part's clock 0 was, RFC 3339 (nanoseconds)
+	LateMS  float64 `json:"late_ms"`            // how much later than start_at it started; 0 when on time or no --start-at
+}
+
+// PerfcaseMerged is what a run merged from the parts of a split run was
+// merged from.
+type PerfcaseMerged struct {
+	// Count is the number of parts the run was split into.
+	Count int `json:"count"`
+	// Partial: a part is missing or failed, and the run was merged from
+	// the others ('perfcase merge --allow-partial', or the report service
+	// before every part arrived); its verdict is then "partial".
+	Partial bool `json:"partial"`
+	// Missing are the indexes of the parts not merged, Failed those of
+	// the parts merged that did not complete (interrupted or aborted).
+	Missing []int `json:"missing"`
+	Failed  []int `json:"failed"`
+	// StartSpreadMS is how far apart the parts started: the latest
+	// part's start less the earliest's (segment.started), in ms.
+	StartSpreadMS float64 `json:"start_spread_ms"`
+	// Parts are the parts merged, by index.
+	Parts []PerfcaseMergedPart `json:"parts"`
+}
+
+// PerfcaseMergedPart is one part of a merged run, as its own report said.
+type PerfcaseMergedPart struct {
+	Index   int     `json:"index"`
+	Started string  `json:"started"` // segment.started
+	LateMS  float64 `json:"late_ms"` // segment.late_ms: how late it started after start_at
+	Status  string  `json:"status"`  // its own perfcase.status
+	Verdict string  `json:"verdict"` // its own perfcase.verdict
 }
 
 // PerfcaseCI is the CI build that made the run; "" where the CI system

@@ -111,8 +111,11 @@ func (v *caseView) curves(step int) output.PerfcaseCaseCurves {
 }
 
 // foldSeries sums a series' seconds into buckets of step seconds: counts,
-// failures, response-time sums and bytes add; the longest response time
-// and the tp99 are the bucket's highest second's.
+// failures, response-time sums, bytes and the seconds' coarse histograms
+// add; the longest response time is the bucket's highest second's, and
+// the tp99 that of the bucket's histogram, or, for a series without
+// them, its highest second's, an upper bound. The series' totals and
+// HDR histogram come along, for a merge.
 func foldSeries(kind, name string, s *metrics.Stats, buckets, step int) output.PerfcaseSeriesCurve {
 	sc := output.PerfcaseSeriesCurve{
 		Kind:     kind,
@@ -125,6 +128,11 @@ func foldSeries(kind, name string, s *metrics.Stats, buckets, step int) output.P
 		Sent:     make([]int64, buckets),
 		Recv:     make([]int64, buckets),
 		Ranges:   append([]int64(nil), s.Ranges[:]...),
+		Hist:     output.EncodeHist(s.Hist),
+		Totals: &output.PerfcaseSeriesTotals{
+			MinNS: int64(s.Min), MaxNS: int64(s.Max), Status: append([]int64(nil), s.Status[1:]...),
+			MaxSent: s.MaxSent, MaxRecv: s.MaxRecv, Connects: s.Connects, ConnectNS: int64(s.ConnectTime),
+		},
 	}
 	rtSum := make([]time.Duration, buckets)
 	rtMax, tp99 := make([]metrics.Micros, buckets), make([]metrics.Micros, buckets)
@@ -144,10 +152,29 @@ func foldSeries(kind, name string, s *metrics.Stats, buckets, step int) output.P
 			col[b] += int64(sec.Outcomes[o])
 		}
 		rtSum[b] += sec.RTSum
+		sc.Totals.RTSumNS += int64(sec.RTSum)
 		rtMax[b] = max(rtMax[b], sec.Max)
 		tp99[b] = max(tp99[b], sec.P99)
 		sc.Sent[b] += sec.Sent
 		sc.Recv[b] += sec.Recv
+	}
+	if s.SecondHists.Len() >= len(s.Seconds) {
+		var hw output.HistWriter
+		var h metrics.Coarse
+		for b := range buckets {
+			clear(h[:])
+			for k := b * step; k < min((b+1)*step, len(s.Seconds)); k++ {
+				s.SecondHists.AddTo(k, &h)
+			}
+			if b == buckets-1 { // the last bucket takes any seconds past it
+				for k := buckets * step; k < len(s.Seconds); k++ {
+					s.SecondHists.AddTo(k, &h)
+				}
+			}
+			tp99[b] = metrics.Micros(h.Quantile(sc.Count[b], 0.99) / time.Microsecond)
+			hw.Add(&h)
+		}
+		sc.Hists = hw.String()
 	}
 	for b := range buckets {
 		sc.RTSum[b] = millis3(rtSum[b])

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -43,7 +44,7 @@ func TestCurves(t *testing.T) {
 	it := c.Find(output.CurveRequest, "item")
 	if fmt.Sprint(it.Count) != "[2 3 3 1]" || fmt.Sprint(it.Failures) != "map[check_failed:[0 0 0 1] timeout:[0 0 1 0]]" ||
 		fmt.Sprint(it.RTSum) != "[20 30 340 20]" || fmt.Sprint(it.Sent) != "[200 300 300 100]" || fmt.Sprint(it.Recv) != "[2000 3000 2000 500]" ||
-		it.RTMax[2] != 300 || it.TP99[2] != 296 || fmt.Sprint(it.Ranges) != fmt.Sprint(item.Ranges[:]) || it.Hists != nil {
+		it.RTMax[2] != 300 || it.TP99[2] != 296 || fmt.Sprint(it.Ranges) != fmt.Sprint(item.Ranges[:]) || it.Hists != "" {
 		t.Errorf("item's curves: %+v", *it)
 	}
 	// The case's row is its requests taken together, as its report row.
@@ -82,7 +83,7 @@ func TestCurves(t *testing.T) {
 		t.Errorf("curves.cases[0] keys %v", got)
 	}
 	if got, want := keys(cc.(map[string]any)["series"].([]any)[0]), sorted([]string{"kind", "name", "together", "count", "failures", "rt_sum", "rt_max", "tp99",
-		"sent", "recv", "ranges", "hists"}); !slices.Equal(got, want) {
+		"sent", "recv", "ranges", "hists", "hist", "totals"}); !slices.Equal(got, want) {
 		t.Errorf("curves.cases[0].series[0] keys %v", got)
 	}
 }
@@ -147,8 +148,10 @@ func TestCurvesSize(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds a one-hour run")
 	}
+	run := synthRun(3600, 200)
+	spreadHists(run)
 	var buf bytes.Buffer
-	if err := WriteJSON(&buf, finished(synthRun(3600, 200))); err != nil {
+	if err := WriteJSON(&buf, finished(run)); err != nil {
 		t.Fatal(err)
 	}
 	var rep output.Report
@@ -161,9 +164,44 @@ func TestCurvesSize(t *testing.T) {
 	zw := gzip.NewWriter(&gz)
 	zw.Write(buf.Bytes())
 	zw.Close()
-	t.Logf("a one-hour run of 200 requests: report %d bytes (%d gzipped), of which curves %d (step %d s, %d buckets)",
-		buf.Len(), gz.Len(), buf.Len()-start, cv.Step, cv.Cases[0].Series[0].Buckets())
-	if cv.Step != 10 || buf.Len() > 6_000_000 {
-		t.Errorf("step %d, %d bytes; want 10 s and at most 6 MB", cv.Step, buf.Len())
+	hists := 0
+	for _, sc := range cv.Cases[0].Series {
+		hists += len(sc.Hists) + len(sc.Hist)
+	}
+	t.Logf("a one-hour run of 200 requests: report %d bytes (%d gzipped), of which curves %d (step %d s, %d buckets), histograms %d",
+		buf.Len(), gz.Len(), buf.Len()-start, cv.Step, cv.Cases[0].Series[0].Buckets(), hists)
+	if cv.Step != 10 || buf.Len() > 8_000_000 || hists == 0 {
+		t.Errorf("step %d, %d bytes, %d of histograms; want 10 s and at most 8 MB", cv.Step, buf.Len(), hists)
+	}
+}
+
+// spreadHists gives every series of a run each second's coarse histogram,
+// its samples spread as a real target's response times spread (log-normal,
+// σ 0.35, about each second's mean), so that a report's size counts what
+// its histograms take in a real run.
+func spreadHists(run *metrics.Run) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for _, c := range run.Cases {
+		for _, s := range c.Stats.Series {
+			s.SecondHists = &metrics.CoarseLog{}
+			for _, sec := range s.Seconds {
+				var h metrics.Coarse
+				if sec.Count > 0 {
+					mean := float64(sec.RTSum/time.Microsecond) / float64(sec.Count)
+					for range sec.Count {
+						us := int64(mean * math.Exp(0.35*rng.NormFloat64()-0.06))
+						h[metrics.CoarseBucket(us)]++
+					}
+				}
+				s.SecondHists.Append(&h)
+			}
+		}
+		var reqs []*metrics.Stats
+		for _, s := range c.Stats.Series {
+			if s.Kind == metrics.KindRequest {
+				reqs = append(reqs, s)
+			}
+		}
+		c.Stats.Requests = metrics.Merge(c.Stats.Name, metrics.KindCase, reqs...)
 	}
 }

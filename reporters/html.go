@@ -300,6 +300,9 @@ func htmlVerdict(pc *output.PerfcaseInfo) (badge, css, sentence string) {
 		}
 	}
 	sla := len(pc.SLATriggers)
+	if m := pc.Merged; m != nil && m.Partial && pc.Verdict == metrics.VerdictPartial.String() {
+		return "PARTIAL", "fail", "partial run (" + PartialWords(m) + "), which cannot pass"
+	}
 	switch pc.Status {
 	case "":
 		return "REPORT", "none", "this report carries no perfcase verdict (a PerfTest report?): see the tables"

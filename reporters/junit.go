@@ -156,6 +156,9 @@ func WriteJUnit(w io.Writer, f *output.Finished) error {
 		for i, c := range run.Cases {
 			add(junitCaseSuite(run, c, &run.Verdict.Cases[i]))
 		}
+		if run.Partial != "" {
+			add(junitPartialSuite(run))
+		}
 	}
 	if c := f.Comparison; c != nil {
 		s := junitComparisonSuite(c)
@@ -348,3 +351,13 @@ func xmlChars(s string) string {
 }
 
 func junitTimestamp(t time.Time) string { return t.UTC().Format(junitTimeLayout) }
+
+// junitPartialSuite is the failed test a run merged from some of its
+// parts only has ('perfcase merge --allow-partial'), so that CI shows
+// why it cannot pass.
+func junitPartialSuite(run *metrics.Run) junitSuite {
+	s := junitSuite{Name: "merge", Time: junitSeconds(0), Properties: []junitProperty{}}
+	s.add(junitCase{Name: "every part merged", Classname: "merge",
+		Failure: &junitProblem{Message: "partial run: " + run.Partial, Type: "partial", Text: "the run was merged without " + run.Partial + "; its verdict cannot pass"}})
+	return s
+}

@@ -289,8 +289,17 @@ func failures[N int64 | uint32](o [metrics.NumOutcomes]N) string {
 	return strings.Join(parts, ", ")
 }
 
-// verdict is the summary's last line: the run's verdict in words.
+// verdict is the summary's last line: the run's verdict in words. A
+// partial run says so first: what its checkpoints say cannot pass it.
 func verdict(run *metrics.Run) string {
+	if run.Partial != "" && run.Verdict.State == metrics.VerdictPartial {
+		return "partial run (" + run.Partial + "), which cannot pass: " + judged(run)
+	}
+	return judged(run)
+}
+
+// judged is the run's verdict in words, but for its being partial.
+func judged(run *metrics.Run) string {
 	v := &run.Verdict
 	switch v.State {
 	case metrics.VerdictStoppedBySLA:

@@ -105,9 +105,8 @@ type taskRun struct {
 }
 
 // loadTaskRun reads the run of the path's task_run_id. A run split in
-// parts has no report of its own until the parts are merged, which this
-// service does not do yet (issue 13's perfcase merge): its calls answer
-// 501, the reference's status for what is not implemented.
+// parts is served merged once every part has arrived; until then it has
+// no figures of its own, and its calls answer 409.
 func (s *Server) loadTaskRun(r *http.Request, p store.Project) (*taskRun, error) {
 	runID, e := id(r, "task_run_id")
 	if e != nil {
@@ -117,11 +116,11 @@ func (s *Server) loadTaskRun(r *http.Request, p store.Project) (*taskRun, error)
 	if err != nil {
 		return nil, notFound(err, "no task run %d in project %q", runID, p.Name)
 	}
-	if run.Segments > 1 {
-		return nil, newError(http.StatusNotImplemented, 1, "task run %d (run %s) was uploaded in %d parts (%d arrived); the report API serves a split run once its parts are merged, which this service does not do yet",
+	if run.Partial() {
+		return nil, newError(http.StatusConflict, 1, "task run %d (run %s) was uploaded in %d parts and %d have arrived: the report API serves it once all have, merged",
 			run.ID, run.UUID, run.Segments, run.Parts)
 	}
-	data, err := s.store.Report(r.Context(), run.ID, 0)
+	data, err := s.runReport(r.Context(), run)
 	if err != nil {
 		return nil, err
 	}

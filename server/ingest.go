@@ -94,6 +94,15 @@ func parseUpload(h http.Header, body []byte) (*ingested, error) {
 	if err != nil {
 		return nil, err
 	}
+	if rs := pc.Segment; rs != nil {
+		if h.Get(SegmentHeader) == "" {
+			if seg, err = parseSegment(fmt.Sprintf("%d/%d", rs.Index, rs.Count)); err != nil {
+				return nil, err
+			}
+		} else if rs.Index != seg.Index || rs.Count != seg.Count {
+			return nil, newError(http.StatusUnprocessableEntity, 3, "the %s header says part %d/%d, the report's perfcase.segment %d/%d", SegmentHeader, seg.Index, seg.Count, rs.Index, rs.Count)
+		}
+	}
 	return &ingested{report: &rep, run: run, segment: seg}, nil
 }
 
@@ -304,6 +313,13 @@ func (s *Server) postReport(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.fail(w, r, err)
 		return
+	}
+	if in.segment.Count > 1 {
+		// The part is stored whatever the merge does: a merge that fails
+		// leaves the run unmerged, which its pages say, and is logged.
+		if err := s.mergeParts(r.Context(), p.ID, res.RunID, in.segment.Count); err != nil {
+			s.logf("cannot merge the parts of run %s: %v", in.run.ID, err)
+		}
 	}
 	loc := runURL(p.Name, in.run.ID)
 	w.Header().Set("Location", loc)

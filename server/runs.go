@@ -211,7 +211,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	seg := 0
+	seg := -1 // the run's report: its one part's, or its parts merged
 	if v := r.URL.Query().Get("segment"); v != "" {
 		if seg, err = strconv.Atoi(v); err != nil || seg < 0 {
 			writeError(w, newError(http.StatusBadRequest, 1, "segment %q is not a part's index", v))
@@ -222,7 +222,13 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) writeReport(w http.ResponseWriter, r *http.Request, run store.Run, seg int) {
-	data, err := s.store.Report(r.Context(), run.ID, seg)
+	var data []byte
+	var err error
+	if seg < 0 {
+		data, err = s.runReport(r.Context(), run)
+	} else {
+		data, err = s.store.Report(r.Context(), run.ID, seg)
+	}
 	if err != nil {
 		s.fail(w, r, notFound(err, "run %s has no part %d", run.UUID, seg))
 		return
@@ -331,7 +337,7 @@ func (s *Server) baseline(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.writeReport(w, r, run, 0)
+	s.writeReport(w, r, run, -1)
 }
 
 // comparison compares two stored runs of the project.
@@ -342,10 +348,10 @@ func (s *Server) comparison(r *http.Request, p store.Project, base, new string, 
 		if err != nil {
 			return nil, notFound(err, "no run %q in project %q", id, p.Name)
 		}
-		if run.Segments > 1 {
-			return nil, newError(http.StatusNotImplemented, 1, "run %s was uploaded in %d parts; a split run is compared once its parts are merged, which this service does not do yet", run.UUID, run.Segments)
+		if run.Partial() {
+			return nil, newError(http.StatusConflict, 1, "run %s was uploaded in %d parts and %d have arrived: it is compared once all have, merged", run.UUID, run.Segments, run.Parts)
 		}
-		data, err := s.store.Report(r.Context(), run.ID, 0)
+		data, err := s.runReport(r.Context(), run)
 		if err != nil {
 			return nil, err
 		}

@@ -59,6 +59,7 @@ type Server struct {
 	mux     *http.ServeMux
 	limiter *limiter
 	logMu   sync.Mutex
+	mergeMu sync.Mutex // one merge of a split run's parts at a time
 	// csrfKey signs the UI's forms; made at start, so a form older than
 	// the process is refused and reloaded.
 	csrfKey [32]byte

@@ -417,7 +417,7 @@ func (s *Server) uiReport(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	data, err := s.store.Report(r.Context(), run.ID, 0)
+	data, err := s.runReport(r.Context(), run)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
@@ -449,7 +449,7 @@ func (s *Server) uiReportJSON(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	s.writeReport(w, r, run, 0)
+	s.writeReport(w, r, run, -1)
 }
 
 // uiBaseline marks a run as its scenario's baseline (write scope).

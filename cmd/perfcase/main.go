@@ -77,6 +77,7 @@ var commands = map[string]command{
 	"serve":    {"serve the report service: stored runs, the report API, a web UI", runServe},
 	"compare":  {"compare two reports and fail on a regression", runCompare},
 	"k8s":      {"print Kubernetes manifests that split a run over N pods", runK8s},
+	"merge":    {"merge the reports of a split run's parts into one run", runMerge},
 }
 
 func main() {

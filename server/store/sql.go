@@ -115,9 +115,14 @@ const (
 		requests, errors, tps, avg_rt, tp99, success_rate, case_names, parallel, labels, ci_system, ci_commit, ci_branch, ci_pipeline)
 		VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (project_id, uuid) DO NOTHING RETURNING id`
-	qRunKey        = `SELECT id, task_id, segments FROM runs WHERE project_id = ? AND uuid = ?`
-	qPartInsert    = `INSERT INTO run_parts (run_id, segment, encoding, size, report, stored) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, segment) DO NOTHING`
-	qPartCount     = `UPDATE runs SET parts = parts + 1, start_ms = CASE WHEN parts = 0 OR ? < start_ms THEN ? ELSE start_ms END, end_ms = CASE WHEN ? > end_ms THEN ? ELSE end_ms END WHERE id = ? RETURNING parts`
+	qRunKey     = `SELECT id, task_id, segments FROM runs WHERE project_id = ? AND uuid = ?`
+	qPartInsert = `INSERT INTO run_parts (run_id, segment, encoding, size, report, stored) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (run_id, segment) DO NOTHING`
+	qPartCount  = `UPDATE runs SET parts = parts + 1, start_ms = CASE WHEN parts = 0 OR ? < start_ms THEN ? ELSE start_ms END, end_ms = CASE WHEN ? > end_ms THEN ? ELSE end_ms END WHERE id = ? RETURNING parts`
+	qMergedPut  = `INSERT INTO run_parts (run_id, segment, encoding, size, report, stored) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (run_id, segment) DO UPDATE SET encoding = excluded.encoding, size = excluded.size, report = excluded.report, stored = excluded.stored`
+	qMergedRun     = `UPDATE runs SET status = ?, verdict = ?, requests = ?, errors = ?, tps = ?, avg_rt = ?, tp99 = ?, success_rate = ? WHERE id = ?`
+	qCasesDelete   = `DELETE FROM case_runs WHERE run_id = ?`
+	qRunTask       = `SELECT task_id FROM runs WHERE id = ?`
 	qLabelInsert   = `INSERT INTO run_labels (run_id, name, value) VALUES (?, ?, ?)`
 	qCaseInsert    = `INSERT INTO case_runs (run_id, idx, name, passed, requests, errors, tps, avg_rt, tp99, success_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 	qCaseDetailID  = `UPDATE case_runs SET detail_id = ? WHERE id = ?`
@@ -149,7 +154,7 @@ const (
 )
 
 var allQueries = []string{qCreateProject, qProject, qProjects, qCreateToken, qTokenByHash, qTokens, qRevokeToken,
-	qTaskUpsert, qTaskID, qRunInsert, qRunKey, qPartInsert, qPartCount, qLabelInsert, qCaseInsert, qCaseDetailID, qDetailInsert,
+	qTaskUpsert, qTaskID, qRunInsert, qRunKey, qPartInsert, qPartCount, qMergedPut, qMergedRun, qCasesDelete, qRunTask, qLabelInsert, qCaseInsert, qCaseDetailID, qDetailInsert,
 	qTasks, qTask, qRun, qRunByUUID, qCaseRuns, qDetails, qReport, qTrend, qBaselineRun, qSetBaseline, qDeleteRun,
 	qClearBase, qDeleteBefore}
 
@@ -362,6 +367,33 @@ func (s *sqlStore) PutPart(ctx context.Context, p *Part) (PutResult, error) {
 		return PutResult{}, err
 	}
 	return res, nil
+}
+
+func (s *sqlStore) PutMerged(ctx context.Context, runID int64, p *Part, complete bool) error {
+	encoding, data := encodeReport(p.Report)
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var taskID int64
+		if err := tx.QueryRowContext(ctx, s.q(qRunTask), runID).Scan(&taskID); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(qMergedPut), runID, MergedSegment, encoding, len(p.Report), data, p.StoredAt.UnixMilli()); err != nil {
+			return err
+		}
+		if !complete {
+			return nil
+		}
+		sum := p.Summary
+		if _, err := tx.ExecContext(ctx, s.q(qMergedRun), sum.Status, sum.Verdict, sum.Requests, sum.Errors, sum.TPS, sum.AvgRT, sum.TP99, sum.SuccessRate, runID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.q(qCasesDelete), runID); err != nil {
+			return err
+		}
+		return s.putCases(ctx, tx, taskID, runID, p)
+	})
 }
 
 // taskID finds or creates the scenario's task. Two uploads of a new

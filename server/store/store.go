@@ -76,8 +76,14 @@ type Store interface {
 	// Details lists a case run's rows: the case's own first, then its
 	// requests and transactions in the report's order.
 	Details(ctx context.Context, caseRunID int64) ([]Detail, error)
-	// Report returns the report of a run's part, as it was uploaded.
+	// Report returns the report of a run's part, as it was uploaded, or,
+	// for MergedSegment, the report merged from a split run's parts.
 	Report(ctx context.Context, runID int64, segment int) ([]byte, error)
+	// PutMerged stores the report merged from a split run's parts,
+	// replacing an earlier merge of fewer parts, and, once every part
+	// has arrived (complete), the merged run's figures and cases from p,
+	// as a run of one part has them, so lists and trends read it.
+	PutMerged(ctx context.Context, runID int64, p *Part, complete bool) error
 	// Trend returns a series' figures in a scenario's latest runs, oldest
 	// first.
 	Trend(ctx context.Context, q TrendQuery) ([]TrendPoint, error)
@@ -148,6 +154,10 @@ type Token struct {
 	Created   time.Time
 	Revoked   time.Time // zero while it is live
 }
+
+// MergedSegment is where a split run's merged report is kept among its
+// parts' reports.
+const MergedSegment = -1
 
 // Segment is which part of a run a report is: Index of Count (0 of 1 for
 // a run made in one process).

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/perfcase/perfcase/output"
+)
+
+// writeParts runs the count scenario n times against a server on
+// 127.0.0.1, 25 passes each, and stamps each report as part i of a run
+// split n ways, as 'perfcase run --segment i/n --run-id split-1' does.
+func writeParts(t *testing.T, n int, kpis string) []string {
+	t.Helper()
+	srv, hits := okServer(t)
+	scn := strings.Replace(strings.Replace(countScenario, "%s", kpis, 1), "count: 100", "count: 25", 1)
+	dir := t.TempDir()
+	var files []string
+	for i := range n {
+		path := filepath.Join(dir, fmt.Sprintf("part-%d.json", i))
+		if code, out, errOut := runScenario(t, scn, "--set=base="+srv.URL, "--out", path); code != exitFailed {
+			t.Fatalf("part %d alone sends 25 requests and misses requests == 100: exit %d\n%s%s", i, code, out, errOut)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep output.Report
+		if err := json.Unmarshal(data, &rep); err != nil {
+			t.Fatal(err)
+		}
+		pc := &rep.Result.Perfcase
+		pc.RunID = "split-1"
+		pc.Segment = &output.PerfcaseSegment{Index: i, Count: n,
+			Started: time.UnixMilli(pc.Curves.Cases[0].Start).UTC().Format(time.RFC3339Nano)}
+		data, err = json.Marshal(&rep)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, path)
+	}
+	if hits.Load() != int64(25*n) {
+		t.Fatalf("the parts sent %d requests", hits.Load())
+	}
+	return files
+}
+
+// Four parts of 25 requests each, none of which holds requests == 100
+// alone, merge into a run of 100 requests whose KPIs hold: the verdict
+// and exit code are the merged run's.
+func TestMergeCommand(t *testing.T) {
+	files := writeParts(t, 4, "requests == 100, success_rate >= 100")
+	out := filepath.Join(t.TempDir(), "run.json")
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	code, stdout, stderr := runCmd(t, append([]string{"merge", "--out", out, "--junit", junit}, files...)...)
+	if code != exitOK || !strings.Contains(stdout, "all 2 checkpoints passed") {
+		t.Fatalf("merge: exit %d\n%s%s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep output.Report
+	if err := json.Unmarshal(data, &rep); err != nil {
+		t.Fatal(err)
+	}
+	pc := rep.Result.Perfcase
+	if perf := rep.Result.Cases[0].Detail.Performance; *perf.Requests != 100 || pc.Verdict != "passed" || pc.RunID != "split-1" ||
+		pc.Merged == nil || pc.Merged.Count != 4 || len(pc.Merged.Parts) != 4 || pc.Merged.Partial || pc.Segment != nil {
+		t.Errorf("merged report: %v requests, verdict %s, merged %+v", *perf.Requests, pc.Verdict, pc.Merged)
+	}
+	if _, err := os.Stat(junit); err != nil {
+		t.Error(err)
+	}
+
+	// A part missing: refused, named, nothing written.
+	os.Remove(out)
+	code, _, stderr = runCmd(t, "merge", "--out", out, files[0], files[1], files[3])
+	if code != exitInvalid || !strings.Contains(stderr, `part 2 of 4 of run "split-1" missing`) || !strings.Contains(stderr, "--allow-partial") {
+		t.Errorf("a missing part: exit %d\n%s", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a refused merge wrote its report")
+	}
+	// --allow-partial merges the three, and the run is partial: exit 3.
+	code, stdout, stderr = runCmd(t, "merge", "--allow-partial", "--out", out, files[0], files[1], files[3])
+	if code != exitAborted || !strings.Contains(stdout, "partial run (part 2 of 4 missing), which cannot pass") || !strings.Contains(stderr, "the run is partial") {
+		t.Errorf("--allow-partial: exit %d\n%s%s", code, stdout, stderr)
+	}
+	data, _ = os.ReadFile(out)
+	if !strings.Contains(string(data), `"verdict": "partial"`) || !strings.Contains(string(data), `"missing": [2]`) {
+		t.Errorf("the partial report does not say so:\n%.300s", data)
+	}
+	// A report that is not a part.
+	code, _, stderr = runCmd(t, "merge", files[0], writeScenario(t, "name: x\n"))
+	if code != exitInvalid || !strings.Contains(stderr, "is not a report JSON") {
+		t.Errorf("a scenario given as a part: exit %d\n%s", code, stderr)
+	}
+}
