@@ -69,6 +69,18 @@ type PerfcaseInfo struct {
 	// SoftChecks are, per request series and soft check, how many of its
 	// responses the check held for and how many it did not.
 	SoftChecks []PerfcaseSoftCheck `json:"soft_checks"`
+	// Segment says which part of a split run this report is; nil for a
+	// run made whole in one process.
+	Segment *PerfcaseSegment `json:"segment,omitempty"`
+}
+
+// PerfcaseSegment says which part of a split run this report is (perfcase run --segment).
+type PerfcaseSegment struct {
+	Index   int     `json:"index"`
+	Count   int     `json:"count"`
+	StartAt string  `json:"start_at,omitempty"` // --start-at, RFC 3339 (nanoseconds), as planned
+	Started string  `json:"started"`            // when this part's clock 0 was, RFC 3339 (nanoseconds)
+	LateMS  float64 `json:"late_ms"`            // how much later than start_at it started; 0 when on time or no --start-at
 }
 
 // PerfcaseCI is the CI build that made the run; "" where the CI system
