@@ -323,11 +323,11 @@ type throughput struct {
 	next     atomic.Int64
 	base     time.Time
 
-	ppm   int64 // percent, in millionths of the passes
+	ppm     int64 // percent, in millionths of the passes
 	total   int64 // the part's share of the total, which may be 0
 	byTotal bool
-	seg   scenario.Segment
-	n     atomic.Int64 // passes that reached the block (percent), or runs taken (total)
+	seg     scenario.Segment
+	n       atomic.Int64 // passes that reached the block (percent), or runs taken (total)
 }
 
 // newThroughput makes a throughput controller for seg's part of a run. A

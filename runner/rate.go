@@ -48,11 +48,11 @@ const (
 // atomics read and written by every VU taking part and by the supervisor;
 // the given-back list, used only when a VU runs out of rows, takes a lock.
 type rateStage struct {
-	start time.Time
-	end   time.Duration // the stage's length; never in count mode
-	count int64         // count mode: the stage's passes (the part's share, which may be 0)
-	counted bool        // count mode
-	limit int64         // max_vus: the VUs numbered below it take passes
+	start   time.Time
+	end     time.Duration // the stage's length; never in count mode
+	count   int64         // count mode: the stage's passes (the part's share, which may be 0)
+	counted bool          // count mode
+	limit   int64         // max_vus: the VUs numbered below it take passes
 
 	pace atomic.Pointer[pacer]
 	// wake is closed, and replaced, when the pacer changes or a pass is
