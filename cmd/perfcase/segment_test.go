@@ -313,3 +313,55 @@ cases:
 		t.Errorf("%d requests; rows not used exactly once: %v", len(what), bad)
 	}
 }
+
+// validate --segment and run --segment refuse, at their place in the
+// file, what a split run cannot do; run then sends nothing. A file that
+// splits validates as its part, N taken from user_replicas when only I
+// is given; malformed flags are usage errors.
+func TestSegmentFlags(t *testing.T) {
+	a := newArrivals(t)
+	refused := writeScenario(t, `name: refused
+cases:
+  - name: c
+    user_replicas: 4
+    sla: [{name: slow, kpi: avg_rt < 1s, action: stop}]
+    steps:
+      - rendezvous: {name: all, users: 10}
+      - http: {url: "`+a.srv.URL+`/"}
+    stages: [{concurrency: 20, duration: 1s}]
+`)
+	for _, args := range [][]string{{"validate", "--segment", "0/4", refused}, {"run", "--segment", "1", "--quiet", refused}} {
+		code, _, stderr := runCmd(t, args...)
+		if code != exitInvalid || !strings.Contains(stderr, `s.yaml:5:11: case "c": SLA rule "slow" stops the run`) ||
+			!strings.Contains(stderr, `s.yaml:7:9: case "c": rendezvous "all" waits for 10 users, but split in 4 parts the smallest part has 5 VUs`) {
+			t.Errorf("%v: exit %d, stderr:\n%s", args, code, stderr)
+		}
+	}
+	if when, _ := a.reset(); len(when) != 0 {
+		t.Errorf("a refused run sent %d requests", len(when))
+	}
+	if code, stdout, stderr := runCmd(t, "validate", refused); code != 0 || !strings.Contains(stdout, "s.yaml: ok") {
+		t.Errorf("unsplit, the file is valid: exit %d\n%s%s", code, stdout, stderr)
+	}
+	ok := writeScenario(t, `name: ok
+cases:
+  - name: c
+    user_replicas: 3
+    steps: [{http: {url: "http://127.0.0.1:1/"}}]
+    stages: [{concurrency: 6, duration: 1s}]
+`)
+	if code, stdout, stderr := runCmd(t, "validate", "--segment", "2", ok); code != 0 || !strings.Contains(stdout, "s.yaml: ok as part 2/3") {
+		t.Errorf("validate --segment 2: exit %d\n%s%s", code, stdout, stderr)
+	}
+	for _, tt := range []struct{ flag, value, want string }{
+		{"--segment", "3/3", "I counts from 0"},
+		{"--segment", "x", "want I/N"},
+		{"--start-at", "tomorrow", "want an RFC 3339 time"},
+		{"--run-id", "a b", "want 1 to 128 letters"},
+	} {
+		code, _, stderr := runCmd(t, "run", tt.flag, tt.value, ok)
+		if code != exitInvalid || !strings.Contains(stderr, tt.want) {
+			t.Errorf("run %s %s: exit %d, stderr %s", tt.flag, tt.value, code, stderr)
+		}
+	}
+}
