@@ -43,6 +43,10 @@ Example:
 Before the load starts, run checks that this machine holds the VUs the
 plan needs: open files (ulimit -n) for their connections, and memory.
 
+--segment I/N runs part I of N disjoint parts, so that N processes make
+exactly one process's load; --start-at starts them together and
+--run-id makes them one run for the report service (docs/scale-out.md).
+
 Exit status: 0 every checkpoint (kpis:) passed, 1 a checkpoint failed,
 2 the scenario or the command line is invalid, or the plan needs more
 than this machine has, 3 the run could not complete (interrupted, or the
