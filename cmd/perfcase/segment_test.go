@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -363,5 +364,72 @@ cases:
 		if code != exitInvalid || !strings.Contains(stderr, tt.want) {
 			t.Errorf("run %s %s: exit %d, stderr %s", tt.flag, tt.value, code, stderr)
 		}
+	}
+}
+
+// Ctrl-C while a part waits for --start-at ends it at once: no request is
+// sent, the report is written, interrupted, and the exit status is 3.
+func TestSegmentInterruptedWhileWaiting(t *testing.T) {
+	a := newArrivals(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := writeScenario(t, `name: wait
+cases:
+  - name: c
+    steps: [{http: {url: "`+a.srv.URL+`/"}}]
+    stages: [{concurrency: 2, count: 10}]
+`)
+	logPath := filepath.Join(dir, "stderr")
+	logf, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logf.Close()
+	cmd := exec.Command(exe, "run", "--quiet", "--segment", "0/2", "--start-at", time.Now().Add(time.Hour).Format(time.RFC3339),
+		"--out", filepath.Join(dir, "part.json"), file)
+	cmd.Env = append(os.Environ(), mainEnv+"=1")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if b, _ := os.ReadFile(logPath); bytes.Contains(b, []byte("the cases start at")) {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			t.Fatal("the part never said it waits")
+		}
+	}
+	cmd.Process.Signal(os.Interrupt)
+	select {
+	case err = <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("the part did not end after Ctrl-C")
+	}
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != exitAborted {
+		b, _ := os.ReadFile(logPath)
+		t.Fatalf("exit %v, want 3:\n%s", err, b)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "part.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r output.Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		t.Fatal(err)
+	}
+	if p := r.Result.Perfcase; p.Status != "interrupted" || p.Segment == nil || p.Segment.Started != "" || len(p.Cases) != 0 {
+		t.Errorf("report: status %q, segment %+v, %d cases", p.Status, p.Segment, len(p.Cases))
+	}
+	if when, _ := a.reset(); len(when) != 0 {
+		t.Errorf("%d requests sent", len(when))
 	}
 }
