@@ -379,3 +379,25 @@ cases:
 		}
 	})
 }
+
+// A part of a split run needs only its share of the VUs: 50,000 VUs that
+// one machine of 20,000 files cannot hold fit in 4 parts there.
+func TestCheckPart(t *testing.T) {
+	plan := compile(t, `
+name: m
+cases:
+  - name: c
+    steps: [{http: "${base}/"}]
+    stages: [{concurrency: 50000, duration: 1m}]
+`, "http://127.0.0.1:9", nil)
+	m := Machine{OpenFiles: 20_000, OpenFilesHard: 20_000}
+	if errs := CheckPart(plan, scenario.Segment{}, m); len(errs) != 1 || !strings.Contains(errs[0].Msg, "50,000 VUs") {
+		t.Errorf("whole: %v", errs)
+	}
+	if errs := CheckPart(plan, scenario.Segment{Index: 0, Count: 2}, m); len(errs) != 1 || !strings.Contains(errs[0].Msg, "25,000 VUs") {
+		t.Errorf("half: %v", errs)
+	}
+	if errs := CheckPart(plan, scenario.Segment{Index: 0, Count: 4}, m); len(errs) != 0 {
+		t.Errorf("a quarter: %v", errs)
+	}
+}

@@ -113,7 +113,7 @@ func runRun(e *env, args []string) error {
 	}
 	// What this machine can hold is checked before anything starts: a run
 	// that runs out of files or memory half way takes its reports with it.
-	if errs := runner.CheckMachine(plan, e.thisMachine()); len(errs) > 0 {
+	if errs := runner.CheckPart(plan, split.seg, e.thisMachine()); len(errs) > 0 {
 		reportScenarioError(e.stderr, file, errs)
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%s needs more than this machine has; nothing was run", file)}
 	}
