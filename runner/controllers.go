@@ -344,7 +344,10 @@ func newThroughput(n *scenario.ThroughputNode, seg scenario.Segment, base time.T
 	t := &throughput{base: base, total: seg.Share(n.Total), byTotal: n.Total > 0, seg: seg}
 	switch {
 	case n.RPS > 0:
+		// Part I's slots sit I whole-run intervals after part 0's, so
+		// the parts' starts interleave as one process's would.
 		t.interval = max(int64(math.Round(1e9/n.RPS*float64(max(seg.Count, 1)))), 1)
+		t.next.Store(int64(math.Round(1e9 / n.RPS * float64(seg.Index))))
 	case n.Percent > 0:
 		t.ppm = int64(math.Round(min(n.Percent, 100) * 1e4))
 	}

@@ -143,7 +143,19 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	if id == "" {
 		id = newRunID()
 	}
+	// clock0 is the start of the cases that start first: all of them in
+	// a parallel plan, else the first. A run without before: steps waits
+	// for StartAt before it begins, so that it begins then; one with them
+	// runs them first and waits after.
+	var clock0 time.Time
+	waited := plan.Before == nil
+	if waited {
+		clock0 = startCases(ctx, &opts)
+	}
 	run := &metrics.Run{ID: id, Name: plan.Name, Source: plan.Source, Start: time.Now()}
+	if !clock0.IsZero() {
+		run.Start = clock0
+	}
 	opts.output().Start(&output.Start{RunID: run.ID, Time: run.Start, Plan: plan})
 	// What runs, in order: before, the enabled cases, after. Seeds are
 	// the cases' own (seed + i × k) whatever runs around them.
@@ -171,9 +183,6 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	ctx, endRun := context.WithCancel(ctx)
 	defer endRun()
 	var before map[string][]byte
-	// clock0 is the start of the cases that start first: all of them in
-	// a parallel plan, else the first.
-	var clock0 time.Time
 	runCase := func(i int, ctx context.Context, abort <-chan struct{}) *caseRun {
 		cr := newCaseRun(all[i], &opts, seeds[i])
 		cr.before = before
@@ -195,7 +204,7 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 		before = runCase(0, ctx, opts.Abort).left()
 		results[0].Role = scenario.BeforeName
 	}
-	if lo < hi {
+	if !waited {
 		clock0 = startCases(ctx, &opts)
 	}
 	if plan.Parallel {

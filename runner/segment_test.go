@@ -401,3 +401,28 @@ cases:
 		t.Errorf("a quarter: %v", errs)
 	}
 }
+
+// A throughput ceiling split in 4: each part gets a quarter of the rate,
+// its slots a whole-run interval after the part before, so the parts'
+// starts of the block merged are the whole run's.
+func TestSegmentThroughputRPS(t *testing.T) {
+	plan := compile(t, `
+name: rps
+cases:
+  - name: c
+    steps:
+      - throughput: {rps: 100}
+        steps: [{http: {name: r, url: "${base}/r"}}]
+    stages: [{concurrency: 8, duration: 1s}]
+`, "http://mem", nil)
+	_, logs, _ := splitRuns(t, plan, 4, Options{})
+	var got []time.Duration
+	for i := range 4 {
+		got = append(got, logs[i].starts()...)
+	}
+	slices.Sort(got)
+	want := logs[4].starts()
+	if len(want) < 99 || !sameTimes(got, want) {
+		t.Errorf("the parts started the block at %v\nthe whole run at %v", got, want)
+	}
+}
