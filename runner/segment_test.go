@@ -431,3 +431,32 @@ cases:
 		t.Errorf("the parts started the block at %v\nthe whole run at %v", got, want)
 	}
 }
+
+// A count smaller than the parts leaves some parts nothing to do: they
+// end at once, and the parts still send the count between them.
+func TestSegmentCountBelowParts(t *testing.T) {
+	for _, stage := range []string{"{concurrency: 4, count: 3}", "{tps: 10, count: 3}", "{tps: 10, count: 3, max_vus: 4}"} {
+		plan := compile(t, `
+name: few
+cases:
+  - name: c
+    steps: [{http: {name: get, url: "${base}/"}}]
+    stages: [`+stage+`]
+`, "http://mem", nil)
+		if errs := plan.CheckSegment(4); len(errs) > 0 {
+			t.Fatalf("%s: %v", stage, errs)
+		}
+		runs, _, _ := splitRuns(t, plan, 4, Options{})
+		var sum int64
+		for i := range 4 {
+			c := runs[i].Cases[0]
+			sum += series(t, c, "get").Count
+			if took := c.Stages[0].End.Sub(c.Stages[0].Start); i == 3 && took > 20*time.Millisecond {
+				t.Errorf("%s: part 3, with no pass, ran %v", stage, took)
+			}
+		}
+		if sum != 3 {
+			t.Errorf("%s: the parts sent %d, want 3", stage, sum)
+		}
+	}
+}

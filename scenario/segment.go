@@ -103,6 +103,8 @@ func (p *Plan) Replicas() (int, error) {
 //   - Manual regulation takes one process's control address.
 //   - Peak and step probing decide the next step from the whole load's
 //     KPIs, which no part sees.
+//   - A count stage of fewer VUs than parts, or a rate stage's max_vus
+//     below the parts, leaves a part without a VU to run its passes.
 func (p *Plan) CheckSegment(n int) ErrorList {
 	var errs ErrorList
 	if n <= 1 {
@@ -125,6 +127,17 @@ func (p *Plan) CheckSegment(n int) ErrorList {
 			case st.Manual:
 				errs.add(st.KeyPos("manual"), "drop manual: true to split the run, or run it in one process",
 					"case %q: a manual stage cannot run with --segment: 'perfcase scale' reaches one process, not every part", c.Name)
+			}
+			// A part without a VU cannot run its share of the passes: a
+			// count stage would wait for them for ever, and a rate stage
+			// would count them all missed.
+			switch {
+			case !st.IsRate() && st.Count > 0 && st.Peak() < float64(n):
+				errs.add(st.KeyPos("concurrency"), fmt.Sprintf("run it with at least %d VUs, or in fewer parts", n),
+					"case %q: a count stage of %g VUs cannot run split in %d parts: the VUs are split too, and a part without one could not run its share of the count", c.Name, st.Peak(), n)
+			case st.IsRate() && st.VUs > 0 && st.VUs < n:
+				errs.add(st.KeyPos("max_vus"), fmt.Sprintf("raise max_vus to %d or more, or run in fewer parts", n),
+					"case %q: max_vus %d cannot be split in %d parts: a part without a VU would count every pass of its share missed", c.Name, st.VUs, n)
 			}
 			switch {
 			case !st.IsRate():

@@ -28,6 +28,12 @@ cases:
       - rendezvous: {name: unbounded, users: 50}
       - http: {url: "http://127.0.0.1/"}
     stages: [{tps: 100, duration: 1m}]
+  - name: few
+    steps: [{http: {url: "http://127.0.0.1/"}}]
+    stages:
+      - {concurrency: 3, count: 10}
+      - {concurrency: 3, duration: 1m}
+      - {tps: 10, duration: 1m, max_vus: 2}
 `)
 	if err != nil {
 		t.Fatal(err)
@@ -42,6 +48,8 @@ cases:
 		`snippet.yaml:13:41: case "c": a manual stage cannot run with --segment`,
 		`snippet.yaml:14:9: case "c": peak_probe cannot run with --segment`,
 		`snippet.yaml:15:9: case "c": step_probe cannot run with --segment`,
+		`snippet.yaml:24:10: case "few": a count stage of 3 VUs cannot run split in 4 parts`,
+		`snippet.yaml:26:33: case "few": max_vus 2 cannot be split in 4 parts`,
 	}
 	if len(errs) != len(want) {
 		t.Fatalf("got %d errors, want %d:\n%v", len(errs), len(want), errs)
