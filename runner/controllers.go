@@ -234,11 +234,11 @@ type weighted struct {
 	cum   []int // cumulative weights
 	sum   int
 
-	// Fixed mode: VU gid (the whole run's number) maps to slot gid % sum, and slot k to the k-th
-	// pick of a smooth weighted round-robin over the weights, so that
-	// any sum consecutive VUs split exactly by weight and any prefix is
-	// within one VU of its share. The table grows, copy on write, as far
-	// as the VU ids need.
+	// Fixed mode: VU gid (its number in the whole run) maps to slot
+	// gid % sum, and slot k to the k-th pick of a smooth weighted
+	// round-robin over the weights, so that any sum consecutive VUs split
+	// exactly by weight and any prefix is within one VU of its share. The
+	// table grows, copy on write, as far as the VU ids need.
 	mu    sync.Mutex
 	table atomic.Pointer[[]int32]
 	cur   []int // the round-robin's state after the table's last pick

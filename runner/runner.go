@@ -69,9 +69,10 @@ type Options struct {
 	// Segment runs the whole plan.
 	Segment scenario.Segment
 	// StartAt, when set, is when the cases start (perfcase run
-	// --start-at): Run waits for it, after the before: steps, and the
-	// cases' clock 0 is that instant, so parts started on several
-	// machines share one. A run that reaches it late starts at once.
+	// --start-at): Run waits for it (after the before: steps, when the
+	// plan has some), and the cases' clock 0 is that instant, so parts
+	// started on several machines share one. A run that reaches it late
+	// starts at once.
 	StartAt time.Time
 	// Started, when set, is called as the cases start, with their clock 0
 	// and how much later than StartAt that is (0 when on time or without
