@@ -39,6 +39,14 @@ func Finish(run *metrics.Run) *output.Finished {
 	return &output.Finished{Run: run, Report: PerfTestReport(run)}
 }
 
+// FinishSegment is Finish for part of a split run: its report says which
+// part it is (perfcase.segment).
+func FinishSegment(run *metrics.Run, seg *output.PerfcaseSegment) *output.Finished {
+	f := Finish(run)
+	f.Report.Result.Perfcase.Segment = seg
+	return f
+}
+
 // successCode is the report API's code for a successful response.
 const successCode = "SVCSTG.CPTS.0000000"
 

@@ -35,6 +35,7 @@ type stagePlan struct {
 type caseRun struct {
 	plan    *scenario.CasePlan
 	opts    *Options
+	seg     scenario.Segment // the part of a split run this process runs (Options.Segment)
 	rec     *metrics.Recorder
 	globals *globals
 	seed    uint64
@@ -93,6 +94,7 @@ type caseRun struct {
 	fatal atomic.Pointer[string]
 
 	start      time.Time // the case's start: second k is [start+k s, start+(k+1) s)
+	clock0     time.Time // the start to take, when set (Options.StartAt); else now
 	ended      bool      // the load has ended: set once the clock has stopped, before the last harvest
 	watch      *watch    // SLA rules and probes, fed by the clock
 	stageAt    atomic.Pointer[stageMark]
@@ -113,7 +115,7 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 	}
 	series = append(series, metrics.SeriesInfo{Name: cp.Name, Kind: metrics.KindCase})
 	c := &caseRun{
-		plan: cp, opts: opts, globals: newGlobals(cp.Slots), seed: seed,
+		plan: cp, opts: opts, seg: opts.Segment, globals: newGlobals(cp.Slots), seed: seed,
 		txnSeries: len(cp.Requests), passSeries: len(cp.Requests) + len(cp.Transactions),
 		stopCh: make(chan struct{}),
 	}
@@ -131,7 +133,7 @@ func newCaseRun(cp *scenario.CasePlan, opts *Options, seed uint64) *caseRun {
 	}
 	c.customBase = len(c.extras)
 	c.extras = append(c.extras, cp.Metrics...)
-	c.ctl = newControllers(cp)
+	c.ctl = newControllers(cp, c.seg)
 	c.need = needPerVU(cp)
 	c.think = thinkBudget(cp.Steps)
 	c.hardCtx, c.hardCancel = context.WithCancel(context.Background())
@@ -251,14 +253,17 @@ func (c *caseRun) publish(sp *stagePlan) {
 // stage without max_vus may grow its pool as far as the machine holds,
 // read when the stage starts. Only the scheduler goroutine calls it.
 func (c *caseRun) newStagePlan(st *scenario.Stage, start time.Time) *stagePlan {
-	sp := &stagePlan{rate: st.IsRate(), counted: st.Count > 0, count: st.Count, tokens: new(atomic.Int64), done: new(atomic.Int64)}
-	sp.tokens.Store(st.Count)
-	sp.limit = int64(st.VUs)
-	if sp.limit <= 0 {
+	// A part of a split run counts its share of a count stage's passes,
+	// and may use its share of max_vus (striped as the VUs are).
+	count := c.seg.Share(st.Count)
+	sp := &stagePlan{rate: st.IsRate(), counted: st.Count > 0, count: count, tokens: new(atomic.Int64), done: new(atomic.Int64)}
+	sp.tokens.Store(count)
+	sp.limit = c.seg.Share(int64(st.VUs))
+	if st.VUs <= 0 {
 		sp.limit = int64(ThisMachine().maxVUs(c.need))
 	}
 	if sp.rate {
-		sp.open = newRateStage(st, start, sp.limit, &c.missed)
+		sp.open = newRateStage(st, c.seg, start, sp.limit, &c.missed)
 		// The VUs that will take part without being started: those
 		// below max_vus that have not stopped.
 		for _, v := range c.vus[:min(int64(len(c.vus)), sp.limit)] {
@@ -274,6 +279,9 @@ func (c *caseRun) newStagePlan(st *scenario.Stage, start time.Time) *stagePlan {
 // ctx ending stops the case gracefully; abort cuts it at once.
 func (c *caseRun) run(ctx context.Context, abort <-chan struct{}) (*metrics.CaseResult, bool) {
 	start := time.Now()
+	if !c.clock0.IsZero() {
+		start = c.clock0
+	}
 	c.start = start
 	c.rec = metrics.NewRecorder(c.series, c.opts.shards(), start, c.extras...)
 	c.rec.OnHarvest(c.harvested)
@@ -296,6 +304,11 @@ stages:
 			break
 		}
 		sr := metrics.StageResult{Name: st.Name, Mode: stageMode(st), Start: time.Now()}
+		if i == 0 {
+			// The first stage's shape runs from the case's clock 0, which
+			// the parts of a split run share.
+			sr.Start = start
+		}
 		c.beginStage(stageLabel(st), stageMode(st), st.Manual, st.IsRate())
 		c.watch.beginStage(st, sr.Start)
 		sp := c.newStagePlan(st, sr.Start)
@@ -317,8 +330,10 @@ stages:
 		t := time.NewTicker(schedulerTick)
 		for {
 			elapsed := time.Since(sr.Start)
-			c.setActive(int(math.Round(c.regulated(st.Target(elapsed)))))
-			if st.Count > 0 && sp.done.Load() >= st.Count || st.Count == 0 && elapsed >= st.Duration || c.watch.stopStage() || c.rowsUsedUp() {
+			// A part runs the VUs of the whole run's count numbered
+			// j mod N = I: its share of the whole count.
+			c.setActive(int(c.seg.Share(int64(math.Round(c.regulated(st.Target(elapsed)))))))
+			if st.Count > 0 && sp.done.Load() >= sp.count || st.Count == 0 && elapsed >= st.Duration || c.watch.stopStage() || c.rowsUsedUp() {
 				break
 			}
 			select {
@@ -461,7 +476,7 @@ func (c *caseRun) progress() output.Progress {
 	if m := c.stageAt.Load(); m != nil {
 		p.Stage, p.StageIndex, p.Elapsed = stageLabel(m.st), m.index, time.Since(m.start)
 		if m.st.Count > 0 {
-			p.Count, p.Done = m.st.Count, m.sp.done.Load()
+			p.Count, p.Done = m.sp.count, m.sp.done.Load()
 		} else {
 			p.Duration = m.st.Duration
 		}

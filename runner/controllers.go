@@ -30,7 +30,7 @@ type controllers struct {
 	held atomic.Int64
 }
 
-func newControllers(cp *scenario.CasePlan) *controllers {
+func newControllers(cp *scenario.CasePlan, seg scenario.Segment) *controllers {
 	n := cp.Controllers
 	c := &controllers{rdv: make([]*rendezvous, n), wtd: make([]*weighted, n), thr: make([]*throughput, n)}
 	base := time.Now()
@@ -64,7 +64,7 @@ func newControllers(cp *scenario.CasePlan) *controllers {
 				}
 			case *scenario.ThroughputNode:
 				if c.thr[nd.Controller] == nil {
-					c.thr[nd.Controller] = newThroughput(nd, base)
+					c.thr[nd.Controller] = newThroughput(nd, seg, base)
 				}
 				walk(nd.Steps)
 			}
@@ -234,11 +234,11 @@ type weighted struct {
 	cum   []int // cumulative weights
 	sum   int
 
-	// Fixed mode: VU id maps to slot id % sum, and slot k to the k-th
-	// pick of a smooth weighted round-robin over the weights, so that
-	// any sum consecutive VUs split exactly by weight and any prefix is
-	// within one VU of its share. The table grows, copy on write, as far
-	// as the VU ids need.
+	// Fixed mode: VU gid (its number in the whole run) maps to slot
+	// gid % sum, and slot k to the k-th pick of a smooth weighted
+	// round-robin over the weights, so that any sum consecutive VUs split
+	// exactly by weight and any prefix is within one VU of its share. The
+	// table grows, copy on write, as far as the VU ids need.
 	mu    sync.Mutex
 	table atomic.Pointer[[]int32]
 	cur   []int // the round-robin's state after the table's last pick
@@ -266,7 +266,7 @@ func (w *weighted) pick(v *vu) int {
 		}
 		return i
 	}
-	k := v.id % w.sum
+	k := v.gid % w.sum
 	if t := w.table.Load(); t != nil && k < len(*t) {
 		return int((*t)[k])
 	}
@@ -323,16 +323,31 @@ type throughput struct {
 	next     atomic.Int64
 	base     time.Time
 
-	ppm   int64 // percent, in millionths of the passes
-	total int64
-	n     atomic.Int64 // passes that reached the block (percent), or runs taken (total)
+	ppm     int64 // percent, in millionths of the passes
+	total   int64 // the part's share of the total, which may be 0
+	byTotal bool
+	seg     scenario.Segment
+	n       atomic.Int64 // passes that reached the block (percent), or runs taken (total)
 }
 
-func newThroughput(n *scenario.ThroughputNode, base time.Time) *throughput {
-	t := &throughput{base: base, total: n.Total}
+// newThroughput makes a throughput controller for seg's part of a run. A
+// part counts the turns of its own passes, and the whole run's turn
+// numbers are striped over the parts as passes are (scenario.Segment): the
+// part's turn k is the whole run's turn seg.Global(k). So a total gives
+// the part the turns numbered below it, its share, and a percent judges
+// each turn by its whole-run number. Both are exact across the parts when
+// the parts reach the block equally often, to within one turn, as in
+// count mode when every pass reaches it; otherwise a total may fall short
+// by what a part did not reach and a percent may drift by a turn per part.
+// An rps ceiling gives each part 1/N of the rate.
+func newThroughput(n *scenario.ThroughputNode, seg scenario.Segment, base time.Time) *throughput {
+	t := &throughput{base: base, total: seg.Share(n.Total), byTotal: n.Total > 0, seg: seg}
 	switch {
 	case n.RPS > 0:
-		t.interval = max(int64(math.Round(1e9/n.RPS)), 1)
+		// Part I's slots sit I whole-run intervals after part 0's, so
+		// the parts' starts interleave as one process's would.
+		t.interval = max(int64(math.Round(1e9/n.RPS*float64(max(seg.Count, 1)))), 1)
+		t.next.Store(int64(math.Round(1e9 / n.RPS * float64(seg.Index))))
 	case n.Percent > 0:
 		t.ppm = int64(math.Round(min(n.Percent, 100) * 1e4))
 	}
@@ -358,11 +373,11 @@ func (v *vu) throughput(n *scenario.ThroughputNode) flow {
 		// The k-th pass to reach the block (from 0) runs it when
 		// floor((k+1)·p) > floor(k·p): exactly the share over any run of
 		// passes, spread evenly (JMeter's percent executions).
-		k := t.n.Add(1) - 1
+		k := t.seg.Global(t.n.Add(1) - 1)
 		if (k+1)*t.ppm/1e6 == k*t.ppm/1e6 {
 			return flowNext
 		}
-	case t.total > 0:
+	case t.byTotal:
 		if t.n.Load() >= t.total || t.n.Add(1) > t.total {
 			return flowNext
 		}

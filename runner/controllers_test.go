@@ -222,7 +222,7 @@ func TestWeightedFixedApportionment(t *testing.T) {
 		w := newWeighted(&scenario.WeightedNode{Fixed: true, Weights: ws, Branches: make([][]scenario.Node, len(ws))})
 		counts := make([]int, len(ws))
 		for id := range 3 * w.sum {
-			counts[w.pick(&vu{id: id})]++
+			counts[w.pick(&vu{id: id, gid: id})]++
 			n := id + 1
 			for i, x := range ws {
 				share := float64(n) * float64(x) / float64(w.sum)

@@ -112,6 +112,13 @@ func vuKey(st *scenario.Stage) string {
 // their peaks together. Each error is at the stage that asks for the
 // most and says what to raise.
 func CheckMachine(plan *scenario.Plan, m Machine) scenario.ErrorList {
+	return CheckPart(plan, scenario.Segment{}, m)
+}
+
+// CheckPart is CheckMachine for part seg of a split run, which needs only
+// its share of each stage's VUs: what one machine cannot hold is what
+// splitting is for.
+func CheckPart(plan *scenario.Plan, seg scenario.Segment, m Machine) scenario.ErrorList {
 	var groups [][]casePeak
 	var all []casePeak
 	for _, cp := range plan.Cases {
@@ -119,6 +126,7 @@ func CheckMachine(plan *scenario.Plan, m Machine) scenario.ErrorList {
 			continue
 		}
 		if p := peakOf(cp); p.stage != nil {
+			p.vus = seg.Share(p.vus)
 			all = append(all, p)
 		}
 	}

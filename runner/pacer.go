@@ -23,8 +23,15 @@ const never = time.Duration(math.MaxInt64)
 // A manual change holds a new rate from the moment it was seen; passes due
 // before then keep their times. A pacer never changes: a manual change
 // makes a new one, so VUs read it without a lock.
+//
+// In a part of a split run (seg) the schedule stays the whole run's, and
+// the part's pass k is the whole run's pass seg.Global(k-1)+1: the parts'
+// passes are every whole-run pass exactly once, each at its own time, so
+// the parts' arrivals merged are one process's, each part's phase-shifted
+// by one whole-run interval from the next.
 type pacer struct {
-	st *scenario.Stage
+	st  *scenario.Stage
+	seg scenario.Segment
 	// A manual change: from elapsed time from on, rate passes a second;
 	// base passes were due by then, under prev. prev is nil for the
 	// stage's own shape.
@@ -39,7 +46,7 @@ func newPacer(st *scenario.Stage) *pacer { return &pacer{st: st} }
 // changed is p with the rate held at rate (passes a second) from elapsed
 // time at on.
 func (p *pacer) changed(at time.Duration, rate float64) *pacer {
-	return &pacer{st: p.st, prev: p, from: at, base: p.passes(at), rate: rate}
+	return &pacer{st: p.st, seg: p.seg, prev: p, from: at, base: p.passes(at), rate: rate}
 }
 
 // passes is how many passes are due by elapsed time t, as a real number.
@@ -65,18 +72,24 @@ func (p *pacer) rateAt(t time.Duration) float64 {
 	return p.rate
 }
 
-// dueBy is how many passes are due by elapsed time t: pass k is due by t
-// exactly when k <= dueBy(t).
+// dueBy is how many of the part's passes are due by elapsed time t: pass
+// k is due by t exactly when k <= dueBy(t).
 func (p *pacer) dueBy(t time.Duration) int64 {
-	return int64(min(p.passes(t), 1<<62))
+	return p.seg.Share(int64(min(p.passes(t), 1<<62)))
 }
 
-// due is when pass k (from 1) falls due, from the stage's start: the
-// first nanosecond at which passes reaches k; never when it never does.
+// due is when the part's pass k (from 1) falls due, from the stage's
+// start; never when it never does.
 func (p *pacer) due(k int64) time.Duration {
+	return p.dueGlobal(p.seg.Global(k-1) + 1)
+}
+
+// dueGlobal is when the whole run's pass k (from 1) falls due: the first
+// nanosecond at which passes reaches k.
+func (p *pacer) dueGlobal(k int64) time.Duration {
 	x := float64(k)
 	if p.prev != nil && x <= p.base {
-		return p.prev.due(k)
+		return p.prev.dueGlobal(k)
 	}
 	if p.passes(never) < x {
 		return never

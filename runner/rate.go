@@ -48,10 +48,11 @@ const (
 // atomics read and written by every VU taking part and by the supervisor;
 // the given-back list, used only when a VU runs out of rows, takes a lock.
 type rateStage struct {
-	start time.Time
-	end   time.Duration // the stage's length; never in count mode
-	count int64         // count mode: the stage's passes; 0 in duration mode
-	limit int64         // max_vus: the VUs numbered below it take passes
+	start   time.Time
+	end     time.Duration // the stage's length; never in count mode
+	count   int64         // count mode: the stage's passes (the part's share, which may be 0)
+	counted bool          // count mode
+	limit   int64         // max_vus: the VUs numbered below it take passes
 
 	pace atomic.Pointer[pacer]
 	// wake is closed, and replaced, when the pacer changes or a pass is
@@ -79,12 +80,15 @@ type rateStage struct {
 	back   []int64 // passes given back by VUs that stopped before them
 }
 
-func newRateStage(st *scenario.Stage, start time.Time, limit int64, caseMissed *atomic.Int64) *rateStage {
-	r := &rateStage{start: start, end: st.Duration, count: st.Count, limit: limit, caseMissed: caseMissed}
+// newRateStage hands out seg's share of the stage's passes: the part's
+// pass k is the whole stage's pass seg.Global(k-1)+1 (see pacer), and of a
+// count stage's count the passes numbered below it.
+func newRateStage(st *scenario.Stage, seg scenario.Segment, start time.Time, limit int64, caseMissed *atomic.Int64) *rateStage {
+	r := &rateStage{start: start, end: st.Duration, count: seg.Share(st.Count), counted: st.Count > 0, limit: limit, caseMissed: caseMissed}
 	if st.Count > 0 {
 		r.end = never
 	}
-	r.pace.Store(newPacer(st))
+	r.pace.Store(&pacer{st: st, seg: seg})
 	wake := make(chan struct{})
 	r.wake.Store(&wake)
 	r.fullAt.Store(int64(never))
@@ -100,7 +104,7 @@ func (r *rateStage) broadcast() {
 // last is the last pass of the stage due by elapsed time t.
 func (r *rateStage) last(p *pacer, t time.Duration) int64 {
 	n := p.dueBy(min(t, r.end))
-	if r.count > 0 {
+	if r.counted {
 		n = min(n, r.count)
 	}
 	return n
@@ -120,14 +124,14 @@ func (r *rateStage) claim(p *pacer, now time.Duration) (int64, time.Duration) {
 	for {
 		n := r.next.Load()
 		k := n + 1
-		if n >= closedNext || r.count > 0 && k > r.count {
+		if n >= closedNext || r.counted && k > r.count {
 			return 0, never
 		}
 		due := p.due(k)
 		if due < now && due <= r.end && due >= time.Duration(r.fullAt.Load()) {
 			last := max(r.last(p, now), k)
 			take := last + 1
-			if r.count > 0 && take > r.count {
+			if r.counted && take > r.count {
 				take = 0
 			}
 			if r.skip(n, last, take) {
@@ -331,7 +335,7 @@ func (c *caseRun) runRate(ctx context.Context, abort <-chan struct{}, st *scenar
 			}
 			r.close(r.end)
 			return false
-		case r.count > 0 && r.next.Load() >= r.count && sp.done.Load()+r.missed.Load() >= r.count:
+		case r.counted && r.next.Load() >= r.count && sp.done.Load()+r.missed.Load() >= r.count:
 			r.close(at)
 			return false
 		}

@@ -25,7 +25,7 @@ func rateCase(t *testing.T, st *scenario.Stage, vus int, limit int64) (*caseRun,
 	c := newCaseRun(&scenario.CasePlan{Name: "c", Stages: []*scenario.Stage{st}}, &Options{}, 1)
 	c.rec = metrics.NewRecorder(c.series, 1, time.Now())
 	sp := &stagePlan{rate: true, counted: st.Count > 0, count: st.Count, done: new(atomic.Int64), limit: limit}
-	sp.open = newRateStage(st, time.Now(), limit, &c.missed)
+	sp.open = newRateStage(st, scenario.Segment{}, time.Now(), limit, &c.missed)
 	c.cur.Store(sp)
 	for i := range vus {
 		v := newVU(c, i)

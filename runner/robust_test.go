@@ -50,7 +50,7 @@ func TestRateScheduleMissesByArithmetic(t *testing.T) {
 		c.beginStage("tps", "tps", false, true)
 		start := time.Now()
 		// max_vus 0: every VU the stage may use is busy.
-		sp := &stagePlan{rate: true, done: new(atomic.Int64), open: newRateStage(st, start, 0, &c.missed)}
+		sp := &stagePlan{rate: true, done: new(atomic.Int64), open: newRateStage(st, scenario.Segment{}, start, 0, &c.missed)}
 		if c.runRate(context.Background(), nil, st, sp) {
 			t.Fatal("the stage reports an interruption")
 		}

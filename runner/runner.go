@@ -62,6 +62,25 @@ type Options struct {
 	// Control, when set, lets a person change the target of manual stages
 	// while they run.
 	Control *Control
+	// Segment makes this process part Index of Count of a run split over
+	// Count processes (perfcase run --segment): each case runs its share
+	// of the VUs, passes and case-share reads, striped by their whole-run
+	// numbers (scenario.Segment). Call Plan.CheckSegment first. The zero
+	// Segment runs the whole plan.
+	Segment scenario.Segment
+	// StartAt, when set, is when the cases start (perfcase run
+	// --start-at): Run waits for it (after the before: steps, when the
+	// plan has some), and the cases' clock 0 is that instant, so parts
+	// started on several machines share one. A run that reaches it late
+	// starts at once.
+	StartAt time.Time
+	// Started, when set, is called as the cases start, with their clock 0
+	// and how much later than StartAt that is (0 when on time or without
+	// StartAt).
+	Started func(at time.Time, late time.Duration)
+	// RunID, when set, is the run's id (perfcase run --run-id): the parts
+	// of a split run share one. By default Run makes a random UUID.
+	RunID string
 	// Drivers replaces perfcase's driver of a protocol, for tests and for
 	// programs that embed the runner: the runner's own tests answer
 	// requests with a Go function (package protocols/mem). Protocols not
@@ -121,7 +140,23 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	if seed == 0 {
 		seed = rand.Uint64()
 	}
-	run := &metrics.Run{ID: newRunID(), Name: plan.Name, Source: plan.Source, Start: time.Now()}
+	id := opts.RunID
+	if id == "" {
+		id = newRunID()
+	}
+	// clock0 is the start of the cases that start first: all of them in
+	// a parallel plan, else the first. A run without before: steps waits
+	// for StartAt before it begins, so that it begins then; one with them
+	// runs them first and waits after.
+	var clock0 time.Time
+	waited := plan.Before == nil
+	if waited {
+		clock0 = startCases(ctx, &opts)
+	}
+	run := &metrics.Run{ID: id, Name: plan.Name, Source: plan.Source, Start: time.Now()}
+	if !clock0.IsZero() {
+		run.Start = clock0
+	}
 	opts.output().Start(&output.Start{RunID: run.ID, Time: run.Start, Plan: plan})
 	// What runs, in order: before, the enabled cases, after. Seeds are
 	// the cases' own (seed + i × k) whatever runs around them.
@@ -152,6 +187,9 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	runCase := func(i int, ctx context.Context, abort <-chan struct{}) *caseRun {
 		cr := newCaseRun(all[i], &opts, seeds[i])
 		cr.before = before
+		if i >= lo && i < hi {
+			cr.clock0 = clock0
+		}
 		results[i], interrupted[i] = cr.run(ctx, abort)
 		if cr.slaStop.Load() || cr.fatal.Load() != nil {
 			endRun()
@@ -167,6 +205,9 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 		before = runCase(0, ctx, opts.Abort).left()
 		results[0].Role = scenario.BeforeName
 	}
+	if !waited {
+		clock0 = startCases(ctx, &opts)
+	}
 	if plan.Parallel {
 		var wg sync.WaitGroup
 		for i := lo; i < hi && ctx.Err() == nil; i++ {
@@ -176,6 +217,7 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	} else {
 		for i := lo; i < hi && ctx.Err() == nil; i++ {
 			runCase(i, ctx, opts.Abort)
+			clock0 = time.Time{}
 		}
 	}
 	if plan.After != nil {
@@ -202,6 +244,35 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	run.End = time.Now()
 	run.Judge()
 	return run
+}
+
+// startCases waits for opts.StartAt, if set and not yet passed, and
+// returns the cases' clock 0: StartAt itself, or now when it has passed or
+// is not set. A ctx that ends while it waits ends the wait, and no case
+// starts. The instant returned carries the monotonic clock, so a step of
+// the wall clock during the run does not move the cases' elapsed time.
+func startCases(ctx context.Context, opts *Options) time.Time {
+	now := time.Now()
+	at, late := now, time.Duration(0)
+	if !opts.StartAt.IsZero() {
+		wait := opts.StartAt.Sub(now)
+		if wait > 0 {
+			t := time.NewTimer(wait)
+			select {
+			case <-t.C:
+			case <-ctx.Done():
+				t.Stop()
+				return time.Time{}
+			}
+			at = now.Add(wait)
+		} else {
+			late = -wait
+		}
+	}
+	if opts.Started != nil {
+		opts.Started(at, late)
+	}
+	return at
 }
 
 // graceAfter is when the after: steps are cut: when abort closes, or

@@ -53,7 +53,10 @@ func (g *globals) next(v *vu, i int) (k int64, ok bool) {
 	case d.Mode == scenario.Random:
 		return v.fe.Rand.Int64N(n), true
 	case d.Share == scenario.ShareCase:
-		k = g.cursors[i].Add(1) - 1
+		// A part of a split run takes the whole run's reads numbered
+		// j mod N = I, so each value goes to exactly one read across the
+		// parts, as it would in one process.
+		k = v.c.seg.Global(g.cursors[i].Add(1) - 1)
 	default:
 		k = v.own[i]
 		v.own[i]++

@@ -45,7 +45,8 @@ func (a *acc) add(s *metrics.Sample) {
 // and buffers. Nothing in it is shared, so the hot path takes no lock.
 type vu struct {
 	c     *caseRun
-	id    int
+	id    int // the VU's index in its case, in this process
+	gid   int // the VU's number in the whole run, from 0: id unless the run is split
 	shard *metrics.Shard
 	fe    *scenario.FuncEnv
 	// sessions are the VU's side of each protocol the case uses, made
@@ -161,11 +162,13 @@ func (v *vu) interrupt() {
 
 func newVU(c *caseRun, id int) *vu {
 	n := len(c.globals.slots)
-	seed := c.seed + uint64(id)*0x9e3779b97f4a7c15
+	// In a part of a split run, the VU is the whole run's VU gid (striped,
+	// see scenario.Segment): __VU, its random source and a fixed weighted
+	// branch are those it would have in one process.
+	gid := int(c.seg.Global(int64(id)))
+	seed := c.seed + uint64(gid)*0x9e3779b97f4a7c15
 	v := &vu{
-		// A run split over several generators will number its VUs from
-		// an offset here, so that __VU stays unique across them.
-		c: c, id: id, num: int64(id) + 1, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed), seed: seed,
+		c: c, id: id, gid: gid, num: int64(gid) + 1, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed), seed: seed,
 		vals: make([][]byte, n), idx: make([]int64, n), own: make([]int64, n), ver: make([]uint32, n),
 		once: make([]bool, c.plan.Controllers), wake: make(chan struct{}, 1),
 	}

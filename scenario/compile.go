@@ -590,7 +590,7 @@ func (cc *caseCompiler) node(s *Step) Node {
 		return n
 	case StepRendezvous:
 		r := s.Rendezvous
-		return &RendezvousNode{Controller: cc.controller(), Name: r.Name, Users: r.Users, Timeout: r.Timeout}
+		return &RendezvousNode{Pos: s.Pos, Controller: cc.controller(), Name: r.Name, Users: r.Users, Timeout: r.Timeout}
 	case StepWeighted:
 		n := &WeightedNode{Controller: cc.controller(), Fixed: s.Weighted.Fixed}
 		for _, b := range s.Weighted.Branches {

@@ -461,6 +461,7 @@ type AssignSpec struct {
 // RendezvousNode holds VUs until Users have arrived (or every live VU, if
 // fewer are running) or Timeout passes; a zero Timeout means no limit.
 type RendezvousNode struct {
+	Pos        Pos // the step, for what a split run refuses (Plan.CheckSegment)
 	Controller int
 	Name       string
 	Users      int

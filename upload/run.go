@@ -19,6 +19,9 @@ type Run struct {
 	// report written before perfcase wrote verdicts, whose cases' Passed
 	// cannot be trusted.
 	Verdict string
+	// Segment is "I/N" for part I of a run split in N (perfcase run
+	// --segment), sent as X-Perfcase-Segment; "" for a whole run.
+	Segment string
 	Cases   []Case // in the scenario's order
 }
 
@@ -66,6 +69,10 @@ type report struct {
 				Rule string `json:"rule"`
 				KPI  string `json:"kpi"`
 			} `json:"sla_triggers"`
+			Segment *struct {
+				Index int `json:"index"`
+				Count int `json:"count"`
+			} `json:"segment"`
 		} `json:"perfcase"`
 	} `json:"result"`
 }
@@ -89,6 +96,12 @@ func ReadRun(data []byte) (*Run, error) {
 		return nil, fmt.Errorf("the report's run id %.80q is not a key: want 1 to 128 letters, digits and ._:-", p.RunID)
 	}
 	run := &Run{ID: p.RunID, Scenario: p.Scenario, Status: p.Status, Passed: p.Passed, Verdict: p.Verdict}
+	if s := p.Segment; s != nil {
+		if s.Count < 1 || s.Index < 0 || s.Index >= s.Count {
+			return nil, fmt.Errorf("the report's segment %d/%d is not a part: want I/N with 0 <= I < N", s.Index, s.Count)
+		}
+		run.Segment = fmt.Sprintf("%d/%d", s.Index, s.Count)
+	}
 	index := map[string]int{}
 	for i, c := range p.Cases {
 		index[c.Case] = i
@@ -126,6 +139,10 @@ func ReadRun(data []byte) (*Run, error) {
 	}
 	return run, nil
 }
+
+// ValidRunID reports whether s can serve as a run id (perfcase run
+// --run-id): the rules of the idempotency key it becomes.
+func ValidRunID(s string) bool { return validKey(s) }
 
 // validKey reports whether s can serve as an idempotency key and a
 // header value as it is.

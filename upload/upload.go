@@ -200,6 +200,9 @@ func (c *Client) Upload(ctx context.Context, report []byte) (Result, error) {
 	h.Set("Content-Type", "application/json")
 	h.Set("Idempotency-Key", run.ID)
 	h.Set("X-Perfcase-Run-Id", run.ID)
+	if run.Segment != "" {
+		h.Set("X-Perfcase-Segment", run.Segment)
+	}
 	a, err := c.post(ctx, &request{url: u, body: report, header: h, endpointFlag: "--endpoint", projectFlag: "--project"})
 	if err != nil {
 		return Result{}, err

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/perfcase/perfcase/scenario"
 )
 
 // setFlags collects repeated --set name=value flags.
@@ -105,4 +107,24 @@ func (fs *flagSet) oneFile(args []string, missing string) (file string, done boo
 		return "", true, fs.mistake("%s", missing)
 	}
 	return files[0], false, nil
+}
+
+// addSegmentFlag is --segment, which run and validate take alike.
+func addSegmentFlag(fs *flag.FlagSet) *string {
+	return fs.String("segment", "", "run part `I/N` of a run split over N processes (I from 0; I alone takes N from user_replicas); see docs/scale-out.md")
+}
+
+// segmentOf reads --segment for plan and checks that the plan can be
+// split so. The error is a plain one for a malformed value, and a
+// scenario.ErrorList (file:line:col) of what a split run cannot do. The
+// zero Segment is the whole run.
+func segmentOf(value string, plan *scenario.Plan) (scenario.Segment, error) {
+	if value == "" {
+		return scenario.Segment{}, nil
+	}
+	seg, err := scenario.ParseSegment(value, plan)
+	if err != nil {
+		return seg, err
+	}
+	return seg, plan.CheckSegment(seg.Count).Err()
 }

@@ -12,9 +12,11 @@ import (
 	"time"
 
 	"github.com/perfcase/perfcase/metrics"
+	"github.com/perfcase/perfcase/output"
 	"github.com/perfcase/perfcase/reporters"
 	"github.com/perfcase/perfcase/runner"
 	"github.com/perfcase/perfcase/scenario"
+	"github.com/perfcase/perfcase/upload"
 )
 
 const runUsage = `usage: perfcase run [flags] FILE
@@ -41,6 +43,10 @@ Example:
 Before the load starts, run checks that this machine holds the VUs the
 plan needs: open files (ulimit -n) for their connections, and memory.
 
+--segment I/N runs part I of N disjoint parts, so that N processes make
+exactly one process's load; --start-at starts them together and
+--run-id makes them one run for the report service (docs/scale-out.md).
+
 Exit status: 0 every checkpoint (kpis:) passed, 1 a checkpoint failed,
 2 the scenario or the command line is invalid, or the plan needs more
 than this machine has, 3 the run could not complete (interrupted, or the
@@ -59,6 +65,8 @@ type runFlags struct {
 	control *string
 	maxSize *sizeFlag
 	labels  labelFlags
+	// One part of a split run (docs/scale-out.md).
+	segment, startAt, runID *string
 }
 
 func newRunFlags(e *env) *runFlags {
@@ -71,6 +79,9 @@ func newRunFlags(e *env) *runFlags {
 	fs.maxSize = addMaxFileSize(fs.FlagSet)
 	fs.labels = labelFlags{}
 	fs.Var(fs.labels, "label", "label the run `key=value` for the report service (repeatable), e.g. --label env=staging")
+	fs.segment = addSegmentFlag(fs.FlagSet)
+	fs.startAt = fs.String("start-at", "", "start the cases at `TIME` (RFC 3339, e.g. 2026-01-02T15:04:05Z), waiting until then, so that the parts of a split run start together")
+	fs.runID = fs.String("run-id", "", "the run's `ID` (result.perfcase.run_id; 1 to 128 letters, digits and ._:-), one for every part of a split run; default a random UUID")
 	return fs
 }
 
@@ -87,13 +98,22 @@ func runRun(e *env, args []string) error {
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%s is not valid; nothing was run", file)}
 	}
 	plan := loaded.Plan
+	split, err := fs.split(plan)
+	if err != nil {
+		var list scenario.ErrorList
+		if !errors.As(err, &list) {
+			return err
+		}
+		reportScenarioError(e.stderr, file, list)
+		return &exitError{code: exitInvalid, err: fmt.Errorf("%s cannot run split into %d parts; nothing was run", file, split.seg.Count)}
+	}
 	if errs := runner.Check(plan); len(errs) > 0 {
 		reportScenarioError(e.stderr, file, errs)
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%s uses what the run engine cannot do yet; nothing was run", file)}
 	}
 	// What this machine can hold is checked before anything starts: a run
 	// that runs out of files or memory half way takes its reports with it.
-	if errs := runner.CheckMachine(plan, e.thisMachine()); len(errs) > 0 {
+	if errs := runner.CheckPart(plan, split.seg, e.thisMachine()); len(errs) > 0 {
 		reportScenarioError(e.stderr, file, errs)
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%s needs more than this machine has; nothing was run", file)}
 	}
@@ -138,9 +158,79 @@ func runRun(e *env, args []string) error {
 		}
 	}()
 
-	run := runner.Run(ctx, plan, runner.Options{Grace: *fs.grace, Seed: *fs.seed, Abort: abort, Control: ctl, Output: outs})
+	opts := runner.Options{Grace: *fs.grace, Seed: *fs.seed, Abort: abort, Control: ctl, Output: outs,
+		Segment: split.seg, StartAt: split.startAt, RunID: *fs.runID, Started: split.started(e)}
+	if !split.startAt.IsZero() {
+		fmt.Fprintf(e.stderr, "perfcase: the cases start at %s (--start-at)\n", split.startAt.Format(time.RFC3339Nano))
+	}
+	run := runner.Run(ctx, plan, opts)
 	stampRun(e, run, fs.labels)
-	return runExit(run, outs.End(reporters.Finish(run)))
+	if split.seg.Whole() {
+		return runExit(run, outs.End(reporters.Finish(run)))
+	}
+	return runExit(run, outs.End(reporters.FinishSegment(run, split.report())))
+}
+
+// split is what makes a run one part of a split run: --segment,
+// --start-at, and when the cases started.
+type split struct {
+	seg     scenario.Segment
+	startAt time.Time
+	at      time.Time
+	late    time.Duration
+}
+
+// split reads --segment, --start-at and --run-id for plan: a usage error
+// for a malformed value, a scenario.ErrorList of what the plan cannot do
+// split.
+func (fs *runFlags) split(plan *scenario.Plan) (*split, error) {
+	s := &split{}
+	if *fs.runID != "" && !upload.ValidRunID(*fs.runID) {
+		return s, usageError("--run-id %.80q: want 1 to 128 letters, digits and ._:- (it is the upload's idempotency key)", *fs.runID)
+	}
+	if *fs.startAt != "" {
+		t, err := time.Parse(time.RFC3339Nano, *fs.startAt)
+		if err != nil {
+			return s, usageError("--start-at %q: want an RFC 3339 time, e.g. 2026-01-02T15:04:05Z", *fs.startAt)
+		}
+		s.startAt = t
+	}
+	seg, err := segmentOf(*fs.segment, plan)
+	s.seg = seg
+	var list scenario.ErrorList
+	if err != nil && !errors.As(err, &list) {
+		return s, usageError("%v", err)
+	}
+	return s, err
+}
+
+// started notes when the cases started and says on standard error when
+// that was later than --start-at: the part's load is that much behind
+// the other parts'.
+func (s *split) started(e *env) func(time.Time, time.Duration) {
+	return func(at time.Time, late time.Duration) {
+		s.at, s.late = at, late
+		if late > 0 {
+			what := "the run"
+			if !s.seg.Whole() {
+				what = "part " + s.seg.String()
+			}
+			fmt.Fprintf(e.stderr, "perfcase: %s started %v late (--start-at %s): its load is that much behind schedule\n",
+				what, late.Round(time.Millisecond), s.startAt.Format(time.RFC3339Nano))
+		}
+	}
+}
+
+// report is the report's perfcase.segment.
+func (s *split) report() *output.PerfcaseSegment {
+	r := &output.PerfcaseSegment{Index: s.seg.Index, Count: s.seg.Count, LateMS: float64(s.late.Microseconds()) / 1000}
+	if !s.startAt.IsZero() {
+		r.StartAt = s.startAt.Format(time.RFC3339Nano)
+	}
+	if !s.at.IsZero() {
+		r.Started = s.at.Format(time.RFC3339Nano)
+	}
+	return r
 }
 
 // runExit is how a run ends: the exit code of its verdict

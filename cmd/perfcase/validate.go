@@ -10,13 +10,15 @@ import (
 	"github.com/perfcase/perfcase/scenario"
 )
 
-const validateUsage = `usage: perfcase validate [--set name=value]... FILE...
+const validateUsage = `usage: perfcase validate [--set name=value]... [--segment I/N] FILE...
 
 Checks scenario files without running them: every error is printed with
 file:line:col and a hint, then a one-line summary per case. A FILE is a
 YAML scenario or a PerfTest case JSON, told apart by content (a JSON
 error also names the JSONPath of the value, e.g. $.stages[0].ramp_up);
 - reads standard input. 'perfcase run' checks a file exactly the same way.
+With --segment, it also checks that the file can run split into N parts
+(perfcase run --segment): what needs every part at once is refused.
 
 Example:
   perfcase validate examples/*.yaml
@@ -33,6 +35,7 @@ func runValidate(e *env, args []string) error {
 	sets := setFlags{}
 	fs.Var(sets, "set", "override a variable: name=value (repeatable)")
 	maxSize := addMaxFileSize(fs.FlagSet)
+	segment := addSegmentFlag(fs.FlagSet)
 	files, done, err := fs.parseArgs(args)
 	if done || err != nil {
 		return err
@@ -50,10 +53,20 @@ func runValidate(e *env, args []string) error {
 			continue
 		}
 		plan := l.Plan
+		seg, err := segmentOf(*segment, plan)
+		if err != nil {
+			bad++
+			reportScenarioError(e.stderr, path, err)
+			continue
+		}
 		for _, w := range plan.Warnings {
 			fmt.Fprintf(e.stderr, "warning: %v\n", w)
 		}
-		fmt.Fprintf(e.stdout, "%s: ok\n", path)
+		if seg.Whole() {
+			fmt.Fprintf(e.stdout, "%s: ok\n", path)
+		} else {
+			fmt.Fprintf(e.stdout, "%s: ok as part %s\n", path, seg)
+		}
 		if plan.Before != nil {
 			fmt.Fprintf(e.stdout, "  %s\n", hookSummary(plan.Before))
 		}
