@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +19,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/perfcase/perfcase/k8s"
+	"github.com/perfcase/perfcase/output"
 )
 
 // runK8sCmd runs perfcase k8s in-process, with a token in the
@@ -375,5 +378,111 @@ func TestScaleOutDocK8s(t *testing.T) {
 		if !strings.Contains(text, "`--"+m[1]) {
 			t.Errorf("docs/scale-out.md does not describe --%s", m[1])
 		}
+	}
+}
+
+// What the pods run, run here: the Job's own container args, with
+// $(JOB_COMPLETION_INDEX) expanded as Kubernetes does for each index, the
+// ConfigMap's files written where its items mount them and the token
+// given as the Secret would give it, upload three parts of a count run to
+// a report service on 127.0.0.1. The target sees exactly the run's count,
+// each part's report says which part it is, and the service lists one
+// whole run of that count.
+func TestK8sPodArgsRunLocally(t *testing.T) {
+	srv, hits := okServer(t)
+	data := t.TempDir()
+	token := makeToken(t, data, "shop", "write")
+	base, _ := serveInProcess(t, "--data", data)
+	scen := filepath.Join(t.TempDir(), "s.yaml")
+	if err := os.WriteFile(scen, []byte(`name: pods
+variables:
+  base: http://127.0.0.1:8080
+cases:
+  - name: c
+    steps: [{http: {name: get, url: "${base}/"}}]
+    stages: [{concurrency: 6, count: 300}]
+    kpis: [requests == 300]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runK8sCmd(t, "--workers", "3", "--start-in", "1s", "--run-id", "pods-1",
+		"--endpoint", base, "--project", "shop", "--set", "base="+srv.URL, scen)
+	if code != exitOK {
+		t.Fatalf("k8s: exit %d\n%s", code, errOut)
+	}
+	cm, job := decodeManifests(t, out)
+	pod := job.Spec.Template.Spec
+	c := pod.Containers[0]
+	root, outDir := t.TempDir(), t.TempDir()
+	for _, v := range pod.Volumes {
+		if v.ConfigMap == nil {
+			continue
+		}
+		for _, it := range v.ConfigMap.Items {
+			b, ok := cm.BinaryData[it.Key]
+			if !ok {
+				b = []byte(cm.Data[it.Key])
+			}
+			full := filepath.Join(root, filepath.FromSlash(it.Path))
+			if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(full, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	tokenFromSecret := false
+	for _, ev := range c.Env {
+		tokenFromSecret = tokenFromSecret || ev.Name == "PERFCASE_TOKEN" && ev.ValueFrom != nil && ev.ValueFrom.SecretKeyRef != nil
+	}
+	if !tokenFromSecret {
+		t.Fatalf("the pod's env does not take PERFCASE_TOKEN from a Secret: %+v", c.Env)
+	}
+	for i := range int(*job.Spec.Completions) {
+		args := make([]string, len(c.Args))
+		for j, a := range c.Args {
+			a = strings.ReplaceAll(a, "$("+k8s.IndexEnv+")", strconv.Itoa(i))
+			a = strings.Replace(a, k8s.FilesDir, root, 1)
+			args[j] = strings.Replace(a, "/perfcase/out", filepath.Join(outDir, strconv.Itoa(i)), 1)
+		}
+		os.MkdirAll(filepath.Join(outDir, strconv.Itoa(i)), 0o755)
+		// Each part alone misses requests == 300: exit 1, its report
+		// uploaded all the same.
+		if code, stdout, stderr := uploadCmd(t, token, args...); code != exitFailed {
+			t.Fatalf("pod %d (%q): exit %d\n%s%s", i, args, code, stdout, stderr)
+		}
+		rep, err := os.ReadFile(filepath.Join(outDir, strconv.Itoa(i), "report.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var r output.Report
+		if err := json.Unmarshal(rep, &r); err != nil {
+			t.Fatal(err)
+		}
+		if s := r.Result.Perfcase.Segment; s == nil || s.Index != i || s.Count != 3 || r.Result.Perfcase.RunID != "pods-1" {
+			t.Errorf("pod %d's report: run %s, segment %+v", i, r.Result.Perfcase.RunID, s)
+		}
+	}
+	if hits.Load() != 300 {
+		t.Errorf("the target saw %d requests, want 300", hits.Load())
+	}
+	status, body := get(t, base+"/v1/shop/perfcase/runs", token)
+	var runs struct {
+		Result struct {
+			Runs []struct {
+				RunID    string `json:"run_id"`
+				Parts    int    `json:"parts"`
+				Partial  bool   `json:"partial"`
+				Requests int64  `json:"requests"`
+				Verdict  string `json:"verdict"`
+			} `json:"runs"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(body, &runs); status != 200 || err != nil || len(runs.Result.Runs) != 1 {
+		t.Fatalf("the runs in the service: %d %s", status, body)
+	}
+	if r := runs.Result.Runs[0]; r.RunID != "pods-1" || r.Parts != 3 || r.Partial || r.Requests != 300 || r.Verdict != "passed" {
+		t.Errorf("the service has %+v, want 3 parts, whole, 300 requests, passed", r)
 	}
 }

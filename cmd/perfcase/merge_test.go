@@ -7,47 +7,28 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/perfcase/perfcase/output"
 )
 
-// writeParts runs the count scenario n times against a server on
-// 127.0.0.1, 25 passes each, and stamps each report as part i of a run
-// split n ways, as 'perfcase run --segment i/n --run-id split-1' does.
+// writeParts runs the count scenario's 100 passes split n ways, part i
+// with 'perfcase run --segment i/n --run-id split-1', one after the other,
+// against a server on 127.0.0.1, and returns the parts' reports.
 func writeParts(t *testing.T, n int, kpis string) []string {
 	t.Helper()
 	srv, hits := okServer(t)
-	scn := strings.Replace(strings.Replace(countScenario, "%s", kpis, 1), "count: 100", "count: 25", 1)
+	scn := strings.Replace(countScenario, "%s", kpis, 1)
 	dir := t.TempDir()
 	var files []string
 	for i := range n {
 		path := filepath.Join(dir, fmt.Sprintf("part-%d.json", i))
-		if code, out, errOut := runScenario(t, scn, "--set=base="+srv.URL, "--out", path); code != exitFailed {
-			t.Fatalf("part %d alone sends 25 requests and misses requests == 100: exit %d\n%s%s", i, code, out, errOut)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var rep output.Report
-		if err := json.Unmarshal(data, &rep); err != nil {
-			t.Fatal(err)
-		}
-		pc := &rep.Result.Perfcase
-		pc.RunID = "split-1"
-		pc.Segment = &output.PerfcaseSegment{Index: i, Count: n,
-			Started: time.UnixMilli(pc.Curves.Cases[0].Start).UTC().Format(time.RFC3339Nano)}
-		data, err = json.Marshal(&rep)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, data, 0o600); err != nil {
-			t.Fatal(err)
+		if code, out, errOut := runScenario(t, scn, "--set=base="+srv.URL, "--out", path,
+			"--segment", fmt.Sprintf("%d/%d", i, n), "--run-id", "split-1"); code != exitFailed {
+			t.Fatalf("part %d alone sends its share of 100 requests and misses requests == 100: exit %d\n%s%s", i, code, out, errOut)
 		}
 		files = append(files, path)
 	}
-	if hits.Load() != int64(25*n) {
+	if hits.Load() != 100 {
 		t.Fatalf("the parts sent %d requests", hits.Load())
 	}
 	return files

@@ -60,8 +60,8 @@ func (a *arrivals) reset() ([]time.Time, []string) {
 
 // runParts runs the scenario yml in n processes, part i of n each (n = 0:
 // one process, unsplit), all starting at the same instant a little ahead,
-// and returns that instant and their reports.
-func runParts(t *testing.T, yml string, n int, base string, files map[string]string) (time.Time, []*output.Report) {
+// and returns that instant, their reports and the reports' files.
+func runParts(t *testing.T, yml string, n int, base string, files map[string]string) (time.Time, []*output.Report, []string) {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
@@ -103,7 +103,10 @@ func runParts(t *testing.T, yml string, n int, base string, files map[string]str
 	for range procs {
 		select {
 		case err := <-done:
-			if err != nil {
+			// Exit 1 is a part that ran and whose checkpoints failed:
+			// its report is written, and the caller judges it.
+			var exit *exec.ExitError
+			if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == exitFailed) {
 				for i := range procs {
 					t.Logf("part %d: %s", i, outs[i].String())
 				}
@@ -117,8 +120,10 @@ func runParts(t *testing.T, yml string, n int, base string, files map[string]str
 		}
 	}
 	reports := make([]*output.Report, procs)
+	paths := make([]string, procs)
 	for i := range procs {
-		data, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("part%d.json", i)))
+		paths[i] = filepath.Join(dir, fmt.Sprintf("part%d.json", i))
+		data, err := os.ReadFile(paths[i])
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -147,7 +152,7 @@ func runParts(t *testing.T, yml string, n int, base string, files map[string]str
 			}
 		}
 	}
-	return startAt, reports
+	return startAt, reports, paths
 }
 
 // requests is the case's requests in a report, from its curves.
@@ -165,11 +170,12 @@ func requests(r *output.Report) int64 {
 // requests, and the parts' reports say 1,000 between them.
 func TestSegmentProcessesCount(t *testing.T) {
 	a := newArrivals(t)
-	_, reports := runParts(t, `name: count
+	_, reports, paths := runParts(t, `name: count
 cases:
   - name: c
     steps: [{http: {name: get, url: "${base}/"}}]
     stages: [{concurrency: 8, count: 1000}]
+    kpis: [requests == 1000]
 `, 4, a.srv.URL, nil)
 	when, _ := a.reset()
 	var sum int64
@@ -182,6 +188,57 @@ cases:
 	}
 	if len(when) != 1000 || sum != 1000 {
 		t.Errorf("the target saw %d requests and the parts' reports say %d, want 1000", len(when), sum)
+	}
+
+	// 'perfcase merge' makes them one run of 1,000 requests, whose KPIs,
+	// which no part holds alone, hold.
+	merged := filepath.Join(t.TempDir(), "run.json")
+	code, stdout, stderr := runCmd(t, append([]string{"merge", "--out", merged}, paths...)...)
+	if code != exitOK {
+		t.Fatalf("merge: exit %d\n%s%s", code, stdout, stderr)
+	}
+	data, err := os.ReadFile(merged)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var run output.Report
+	if err := json.Unmarshal(data, &run); err != nil {
+		t.Fatal(err)
+	}
+	pc := run.Result.Perfcase
+	if perf := run.Result.Cases[0].Detail.Performance; *perf.Requests != 1000 || requests(&run) != 1000 || pc.Verdict != "passed" ||
+		pc.Merged == nil || pc.Merged.Count != 4 || len(pc.Merged.Parts) != 4 || pc.Merged.Partial {
+		t.Errorf("the merged run: %v requests (curves %d), verdict %s, merged %+v", *perf.Requests, requests(&run), pc.Verdict, pc.Merged)
+	}
+
+	// Uploaded to the report service, the parts are one run, partial
+	// until the last arrives, then of 1,000 requests.
+	data2 := t.TempDir()
+	token := makeToken(t, data2, "shop", "write")
+	base, _ := serveInProcess(t, "--data", data2)
+	for i, path := range paths {
+		if code, out, errOut := uploadCmd(t, token, "upload", "--endpoint", base, "--project", "shop", path); code != exitOK {
+			t.Fatalf("upload of part %d: exit %d\n%s%s", i, code, out, errOut)
+		}
+		status, body := get(t, base+"/v1/shop/perfcase/runs", token)
+		var runs struct {
+			Result struct {
+				Runs []struct {
+					RunID    string `json:"run_id"`
+					Parts    int    `json:"parts"`
+					Partial  bool   `json:"partial"`
+					Requests int64  `json:"requests"`
+					Verdict  string `json:"verdict"`
+				} `json:"runs"`
+			} `json:"result"`
+		}
+		if err := json.Unmarshal(body, &runs); status != 200 || err != nil || len(runs.Result.Runs) != 1 {
+			t.Fatalf("after part %d: runs %d %s", i, status, body)
+		}
+		r := runs.Result.Runs[0]
+		if r.RunID != "split-"+t.Name() || r.Parts != i+1 || r.Partial != (i < 3) || i == 3 && (r.Requests != 1000 || r.Verdict != "passed") {
+			t.Errorf("after part %d: the service lists %+v", i, r)
+		}
 	}
 }
 
@@ -218,7 +275,7 @@ cases:
     steps: [{http: {name: get, url: "${base}/"}}]
     stages: [{tps: 400, duration: 3s}]
 `
-	start, _ := runParts(t, yml, 0, a.srv.URL, nil)
+	start, _, _ := runParts(t, yml, 0, a.srv.URL, nil)
 	one, _ := a.reset()
 	// The bins are counted from 200 ms in, for both: in the first ones
 	// every process spawns its VUs and dials its connections at once,
@@ -227,7 +284,7 @@ cases:
 	// each start on cores of their own).
 	const warm = 200 * time.Millisecond
 	oneBins, _, oneSD := binStats(one, start.Add(warm), 3*time.Second-warm)
-	start, reports := runParts(t, yml, 4, a.srv.URL, nil)
+	start, reports, _ := runParts(t, yml, 4, a.srv.URL, nil)
 	split, _ := a.reset()
 	bins, mean, sd := binStats(split, start.Add(warm), 3*time.Second-warm)
 	t.Logf("arrivals per 100 ms: one process sd %.2f (%d requests); 4 parts mean %.2f sd %.2f (%d requests)", oneSD, len(one), mean, sd, len(split))
@@ -262,7 +319,7 @@ cases:
       - think: 50ms
     stages: [{concurrency: 10, start_vus: 0, ramp_up: 3s, duration: 5s}]
 `
-	_, reports := runParts(t, yml, 3, a.srv.URL, nil)
+	_, reports, _ := runParts(t, yml, 3, a.srv.URL, nil)
 	f, err := scenario.Parse("ramp.yaml", []byte(yml))
 	if err != nil {
 		t.Fatal(err)
