@@ -168,7 +168,7 @@ func (c *compiler) readData(path string, limit int64) ([]byte, error) {
 	if c.opts.ReadFile != nil {
 		return c.opts.ReadFile(path)
 	}
-	return readDataFile(path, limit)
+	return ReadDataFile(path, limit)
 }
 
 // dataError says why a data file cannot be read, with a hint that fits.

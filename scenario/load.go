@@ -236,11 +236,11 @@ type fileLimitError struct{ msg, hint string }
 
 func (e *fileLimitError) Error() string { return e.msg }
 
-// readDataFile reads a file a scenario names: a regular file of at most
+// ReadDataFile reads a file a scenario names: a regular file of at most
 // limit bytes. It is opened without blocking, so that a named pipe is
 // refused at once instead of waiting for a writer, and a device such as
 // /dev/zero is refused before it is read.
-func readDataFile(path string, limit int64) ([]byte, error) {
+func ReadDataFile(path string, limit int64) ([]byte, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return nil, err

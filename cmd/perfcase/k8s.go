@@ -4,16 +4,13 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -272,7 +269,9 @@ func scenarioFiles(e *env, file string, sets setFlags) (string, []k8s.File, erro
 		if filepath.IsAbs(p) {
 			absolute = append(absolute, p)
 		}
-		data, err := readRegular(p)
+		// The loader held the file to its limit when it validated the
+		// scenario; the biggest limit holds here.
+		data, err := scenario.ReadDataFile(p, scenario.MaxDataFileSize)
 		if err == nil {
 			read[filepath.Join(cwd, p)] = data
 		}
@@ -309,26 +308,6 @@ func scenarioFiles(e *env, file string, sets setFlags) (string, []k8s.File, erro
 		files = append(files, k8s.File{Path: relTo(p), Data: read[p]})
 	}
 	return files[0].Path, files, nil
-}
-
-// readRegular reads a data file as the loader does: a regular file,
-// opened without blocking so that a named pipe is refused at once. The
-// loader already held it to its size limit when it validated the
-// scenario.
-func readRegular(p string) ([]byte, error) {
-	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	if !st.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
-	return io.ReadAll(io.LimitReader(f, scenario.MaxDataFileSize+1))
 }
 
 // newRunID names a run after its scenario and when it was planned, with

@@ -467,22 +467,11 @@ cases:
 	if hits.Load() != 300 {
 		t.Errorf("the target saw %d requests, want 300", hits.Load())
 	}
-	status, body := get(t, base+"/v1/shop/perfcase/runs", token)
-	var runs struct {
-		Result struct {
-			Runs []struct {
-				RunID    string `json:"run_id"`
-				Parts    int    `json:"parts"`
-				Partial  bool   `json:"partial"`
-				Requests int64  `json:"requests"`
-				Verdict  string `json:"verdict"`
-			} `json:"runs"`
-		} `json:"result"`
+	runs := serviceRuns(t, base, token)
+	if len(runs) != 1 {
+		t.Fatalf("the service lists %d runs", len(runs))
 	}
-	if err := json.Unmarshal(body, &runs); status != 200 || err != nil || len(runs.Result.Runs) != 1 {
-		t.Fatalf("the runs in the service: %d %s", status, body)
-	}
-	if r := runs.Result.Runs[0]; r.RunID != "pods-1" || r.Parts != 3 || r.Partial || r.Requests != 300 || r.Verdict != "passed" {
+	if r := runs[0]; r.RunID != "pods-1" || r.Parts != 3 || r.Partial || r.Requests != 300 || r.Verdict != "passed" {
 		t.Errorf("the service has %+v, want 3 parts, whole, 300 requests, passed", r)
 	}
 }

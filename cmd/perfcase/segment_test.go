@@ -220,22 +220,11 @@ cases:
 		if code, out, errOut := uploadCmd(t, token, "upload", "--endpoint", base, "--project", "shop", path); code != exitOK {
 			t.Fatalf("upload of part %d: exit %d\n%s%s", i, code, out, errOut)
 		}
-		status, body := get(t, base+"/v1/shop/perfcase/runs", token)
-		var runs struct {
-			Result struct {
-				Runs []struct {
-					RunID    string `json:"run_id"`
-					Parts    int    `json:"parts"`
-					Partial  bool   `json:"partial"`
-					Requests int64  `json:"requests"`
-					Verdict  string `json:"verdict"`
-				} `json:"runs"`
-			} `json:"result"`
+		runs := serviceRuns(t, base, token)
+		if len(runs) != 1 {
+			t.Fatalf("after part %d: the service lists %d runs", i, len(runs))
 		}
-		if err := json.Unmarshal(body, &runs); status != 200 || err != nil || len(runs.Result.Runs) != 1 {
-			t.Fatalf("after part %d: runs %d %s", i, status, body)
-		}
-		r := runs.Result.Runs[0]
+		r := runs[0]
 		if r.RunID != "split-"+t.Name() || r.Parts != i+1 || r.Partial != (i < 3) || i == 3 && (r.Requests != 1000 || r.Verdict != "passed") {
 			t.Errorf("after part %d: the service lists %+v", i, r)
 		}
@@ -496,4 +485,28 @@ cases:
 	if when, _ := a.reset(); len(when) != 0 {
 		t.Errorf("%d requests sent", len(when))
 	}
+}
+
+// serviceRun is a run as the report service lists it.
+type serviceRun struct {
+	RunID    string `json:"run_id"`
+	Parts    int    `json:"parts"`
+	Partial  bool   `json:"partial"`
+	Requests int64  `json:"requests"`
+	Verdict  string `json:"verdict"`
+}
+
+// serviceRuns lists project shop's runs in the report service at base.
+func serviceRuns(t *testing.T, base, token string) []serviceRun {
+	t.Helper()
+	status, body := get(t, base+"/v1/shop/perfcase/runs", token)
+	var runs struct {
+		Result struct {
+			Runs []serviceRun `json:"runs"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(body, &runs); status != 200 || err != nil {
+		t.Fatalf("the service's runs: %d %s", status, body)
+	}
+	return runs.Result.Runs
 }
