@@ -61,6 +61,11 @@ func TestMergeCommand(t *testing.T) {
 	if _, err := os.Stat(junit); err != nil {
 		t.Error(err)
 	}
+	// Each part ran 1 of the 4 VUs, for less than a second: the merged
+	// case's peak is their sum, not the mean of its one second.
+	if perf := rep.Result.Cases[0].Detail.Performance; *perf.UserConcur != 4 || !strings.Contains(stdout, "max 4 VUs") {
+		t.Errorf("merged peak: userConcur %v\n%s", *perf.UserConcur, stdout)
+	}
 
 	// A part missing: refused, named, nothing written.
 	os.Remove(out)
