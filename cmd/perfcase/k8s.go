@@ -37,8 +37,9 @@ never in the manifests. Parts uploaded with one run id are one run in
 'perfcase serve'.
 
 The scenario is checked first, exactly as each pod's 'perfcase run
---segment I/N' checks it; nothing is printed unless it is valid. N is --workers, or else the cases'
-user_replicas when they agree; --workers overrides user_replicas.
+--segment I/N' checks it; nothing is printed unless it is valid. N is
+--workers, or else the cases' user_replicas when they agree; --workers
+overrides user_replicas.
 A ConfigMap holds at most 1 MiB: bigger data is refused, naming the
 biggest files. A failed pod is not retried (a part run twice would double
 its load); the others run on.
