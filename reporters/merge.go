@@ -251,6 +251,14 @@ func mergeCases(cases []*metrics.CaseResult, parts []Part) (*metrics.CaseResult,
 		}
 		cs.MaxVUs = int(slices.Max(vus))
 	}
+	// A second's VUs are a mean, below the peak of a run shorter than a
+	// second; the parts' VUs are shares of one shape read at the same
+	// instants, so their peaks coincide and add up to the whole run's.
+	peaks := 0
+	for _, c := range cases {
+		peaks += c.Stats.MaxVUs
+	}
+	cs.MaxVUs = max(cs.MaxVUs, peaks)
 	for _, c := range cases {
 		mc.Missed += c.Missed
 		mc.SLA = append(mc.SLA, c.SLA...)
@@ -407,14 +415,17 @@ func readCase(rep *output.Report, i int) (*metrics.CaseResult, error) {
 	if r := pc.Cases[i].RowsOut; r != nil {
 		c.RowsOut = *r
 	}
+	cs := &metrics.CaseStats{Name: name, Start: time.UnixMilli(cc.Start), End: time.UnixMilli(cc.End)}
 	if i < len(rep.Result.Cases) && rep.Result.Cases[i].Detail != nil && rep.Result.Cases[i].Detail.Performance != nil {
 		perf := rep.Result.Cases[i].Detail.Performance
 		c.Protocols = perf.Protocols
 		if perf.Mode != nil {
 			c.Mode = *perf.Mode
 		}
+		if perf.UserConcur != nil {
+			cs.MaxVUs = int(*perf.UserConcur)
+		}
 	}
-	cs := &metrics.CaseStats{Name: name, Start: time.UnixMilli(cc.Start), End: time.UnixMilli(cc.End)}
 	for j := range cc.Series {
 		sc := &cc.Series[j]
 		if sc.Kind == output.CurveCase {

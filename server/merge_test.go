@@ -90,7 +90,8 @@ func TestSplitRunMerged(t *testing.T) {
 			t.Fatalf("part %d: %v", i, err)
 		}
 		e.getJSON("/v1/shop/perfcase/runs", rtok, &runs)
-		if len(runs.Result.Runs) != 1 || runs.Result.Runs[0].RunID != "split-run" || runs.Result.Runs[0].Parts != i+1 || runs.Result.Runs[0].Partial != (i < 3) {
+		if len(runs.Result.Runs) != 1 || runs.Result.Runs[0].RunID != "split-run" || runs.Result.Runs[0].Parts != i+1 || runs.Result.Runs[0].Partial != (i < 3) ||
+			(i < 3) != (runs.Result.Runs[0].Verdict == "partial") {
 			t.Fatalf("after part %d: runs %+v", i, runs.Result.Runs)
 		}
 		var rep output.Report

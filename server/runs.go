@@ -59,7 +59,13 @@ func toJSON(r store.Run, baseline int64) runJSON {
 	if names == nil {
 		names = []string{}
 	}
-	return runJSON{RunID: r.UUID, TaskRunID: r.ID, TaskID: r.TaskID, Scenario: r.Scenario, Status: r.Status, Verdict: r.Verdict,
+	verdict := r.Verdict
+	if r.Partial() {
+		// Its parts' figures are not indexed until all have arrived;
+		// the verdict is the merged report's.
+		verdict = "partial"
+	}
+	return runJSON{RunID: r.UUID, TaskRunID: r.ID, TaskID: r.TaskID, Scenario: r.Scenario, Status: r.Status, Verdict: verdict,
 		Start: *runTime(r.Start), End: *runTime(r.End), Duration: r.End.Sub(r.Start).Seconds(),
 		Requests: r.Requests, Errors: r.Errors, TPS: r.TPS, AvgRT: r.AvgRT, TP99: r.TP99, SuccessRate: r.SuccessRate,
 		Cases: names, Labels: labels, CI: ciJSON(r.CI), Segments: r.Segments, Parts: r.Parts, Partial: r.Partial(),

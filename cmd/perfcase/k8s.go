@@ -36,9 +36,10 @@ named by --token-secret (key "token") into PERFCASE_TOKEN: the token is
 never in the manifests. Parts uploaded with one run id are one run in
 'perfcase serve'.
 
-The scenario is checked first, exactly as 'perfcase run' checks it;
-nothing is printed unless it is valid. N is --workers, or else the cases'
-user_replicas when they agree; --workers overrides user_replicas.
+The scenario is checked first, exactly as each pod's 'perfcase run
+--segment I/N' checks it; nothing is printed unless it is valid. N is
+--workers, or else the cases' user_replicas when they agree; --workers
+overrides user_replicas.
 A ConfigMap holds at most 1 MiB: bigger data is refused, naming the
 biggest files. A failed pod is not retried (a part run twice would double
 its load); the others run on.
@@ -114,6 +115,12 @@ func runK8s(e *env, args []string) error {
 	}
 	if spec.Workers, err = workers(e, loaded.File, f.workers, workersGiven); err != nil {
 		return err
+	}
+	// Every pod runs --segment I/N, which refuses these: a Job printed
+	// anyway would have each of its pods fail.
+	if errs := loaded.Plan.CheckSegment(spec.Workers); len(errs) > 0 {
+		reportScenarioError(e.stderr, file, errs)
+		return &exitError{code: exitInvalid, err: fmt.Errorf("%s cannot run split into %d parts; nothing was printed", file, spec.Workers)}
 	}
 	spec.Scenario, spec.Files, err = scenarioFiles(e, file, f.sets)
 	if err != nil {

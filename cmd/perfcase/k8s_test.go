@@ -319,6 +319,8 @@ func TestK8sRefusals(t *testing.T) {
 	}
 	absScen := writeScenario(t, strings.Replace(validScenario, "  base: http://127.0.0.1:8080\n", "  base: http://127.0.0.1:8080\n  acct: {type: file, path: "+abs+"}\n", 1))
 	bad := writeScenario(t, "name: bad\ncases:\n  - name: c\n    steps:\n      - thnk: 1s\n    stages: [{concurrency: 1}]\n")
+	// Valid as one run, but every pod's --segment I/3 would refuse it.
+	unsplit := writeScenario(t, "name: unsplit\ncases:\n  - name: c\n    steps:\n      - think: 1ms\n    stages: [{concurrency: 2, count: 10}]\n")
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -326,6 +328,7 @@ func TestK8sRefusals(t *testing.T) {
 		{[]string{"--workers", "0", good}, []string{"--workers 0: give 1 pod or more"}},
 		{[]string{good}, []string{"give --workers N, the number of pods: no case sets user_replicas"}},
 		{[]string{"--workers", "2", bad}, []string{bad + ":5:9: unknown key \"thnk\"", bad + ":6:14: stage (concurrency) needs a duration or a count", "is not valid; nothing was printed"}},
+		{[]string{"--workers", "3", unsplit}, []string{unsplit + ":6:15: case \"c\": a count stage of 2 VUs cannot run split in 3 parts", "cannot run split into 3 parts; nothing was printed"}},
 		{[]string{"--workers", "2", absScen}, []string{"names " + abs + " by an absolute path, which the pods do not have"}},
 		{[]string{"--workers", "2", "-"}, []string{"name the scenario file, not -"}},
 		{[]string{"--workers", "2", "--run-id", "a/b", good}, []string{`--run-id "a/b": use at most 128 letters`}},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -61,6 +62,11 @@ func TestMergeCommand(t *testing.T) {
 	if _, err := os.Stat(junit); err != nil {
 		t.Error(err)
 	}
+	// Each part ran 1 of the 4 VUs, for less than a second: the merged
+	// case's peak is their sum, not the mean of its one second.
+	if perf := rep.Result.Cases[0].Detail.Performance; *perf.UserConcur != 4 || !strings.Contains(stdout, "max 4 VUs") {
+		t.Errorf("merged peak: userConcur %v\n%s", *perf.UserConcur, stdout)
+	}
 
 	// A part missing: refused, named, nothing written.
 	os.Remove(out)
@@ -84,5 +90,47 @@ func TestMergeCommand(t *testing.T) {
 	code, _, stderr = runCmd(t, "merge", files[0], writeScenario(t, "name: x\n"))
 	if code != exitInvalid || !strings.Contains(stderr, "is not a report JSON") {
 		t.Errorf("a scenario given as a part: exit %d\n%s", code, stderr)
+	}
+}
+
+// TestScaleOutDocMerge runs the perfcase merge command of
+// docs/scale-out.md on four parts, and checks that the refusal and the
+// partial run's summary it quotes are what merge says.
+func TestScaleOutDocMerge(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/scale-out.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(doc)), " ")
+	line := regexp.MustCompile(`perfcase merge ((?:--\S+ \S+ )+)part-\*\.json`).FindStringSubmatch(text)
+	refusal := regexp.MustCompile("`(part 2 of 4 of run \"nightly-42\" missing: [^`]+)`").FindStringSubmatch(text)
+	partial := regexp.MustCompile("`(partial run \\(part 2 of 4 missing\\), which cannot pass:) …`").FindStringSubmatch(text)
+	if line == nil || refusal == nil || partial == nil {
+		t.Fatalf("docs/scale-out.md lacks the merge command (%v), its refusal (%v) or its partial summary (%v)", line != nil, refusal != nil, partial != nil)
+	}
+	files := writeParts(t, 4, "requests == 100")
+	dir := t.TempDir()
+	args := strings.Fields(line[1])
+	var outs []string
+	for i := 1; i < len(args); i += 2 {
+		args[i] = filepath.Join(dir, args[i])
+		outs = append(outs, args[i])
+	}
+	code, stdout, stderr := runCmd(t, append(append([]string{"merge"}, args...), files...)...)
+	if code != exitOK || !strings.Contains(stdout, "all 1 checkpoint passed") {
+		t.Fatalf("merge %q: exit %d\n%s%s", args, code, stdout, stderr)
+	}
+	for _, o := range outs {
+		if st, err := os.Stat(o); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", o, err)
+		}
+	}
+	missing := []string{files[0], files[1], files[3]}
+	want := strings.Replace(refusal[1], "nightly-42", "split-1", 1)
+	if code, _, stderr := runCmd(t, append([]string{"merge"}, missing...)...); code != exitInvalid || !strings.Contains(stderr, want) {
+		t.Errorf("a part missing: exit %d, want 2 and %q:\n%s", code, want, stderr)
+	}
+	if code, stdout, _ := runCmd(t, append([]string{"merge", "--allow-partial"}, missing...)...); code != exitAborted || !strings.Contains(stdout, partial[1]) {
+		t.Errorf("--allow-partial: exit %d, want 3 and %q:\n%s", code, partial[1], stdout)
 	}
 }
