@@ -134,3 +134,14 @@ func TestScaleOutDocMerge(t *testing.T) {
 		t.Errorf("--allow-partial: exit %d, want 3 and %q:\n%s", code, partial[1], stdout)
 	}
 }
+
+// An output merge cannot write is refused before anything is merged, and
+// says so in merge's words.
+func TestMergeUnwritableOutput(t *testing.T) {
+	files := writeParts(t, 2, "requests == 100")
+	out := filepath.Join(t.TempDir(), "no", "such", "dir", "run.json")
+	code, _, stderr := runCmd(t, append([]string{"merge", "--out", out}, files...)...)
+	if code != exitInvalid || !strings.Contains(stderr, "nothing was merged") || strings.Contains(stderr, "nothing was run") {
+		t.Errorf("exit %d\n%s", code, stderr)
+	}
+}

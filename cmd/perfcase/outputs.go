@@ -98,6 +98,9 @@ type outputContext struct {
 	// scenario is the scenario's name, by which the report service knows
 	// its runs.
 	scenario string
+	// merging: the outputs are a merge's, so a mistake means nothing was
+	// merged rather than nothing was run.
+	merging bool
 }
 
 // value is the value of another row's flag.
@@ -122,7 +125,11 @@ func makeOutputs(c *outputContext, rows []outputRow) (output.List, error) {
 		}
 	}
 	if len(errs) > 0 {
-		return nil, &exitError{code: exitInvalid, err: fmt.Errorf("%w; nothing was run", errors.Join(errs...))}
+		nothing := "nothing was run"
+		if c.merging {
+			nothing = "nothing was merged"
+		}
+		return nil, &exitError{code: exitInvalid, err: fmt.Errorf("%w; %s", errors.Join(errs...), nothing)}
 	}
 	return list, nil
 }
