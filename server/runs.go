@@ -193,6 +193,16 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, http.StatusOK, map[string]any{"runs": out})
 }
 
+// taskByPath finds the scenario the path's task_id names.
+func (s *Server) taskByPath(r *http.Request, p store.Project) (store.Task, error) {
+	taskID, e := id(r, "task_id")
+	if e != nil {
+		return store.Task{}, e
+	}
+	t, err := s.store.Task(r.Context(), p.ID, taskID)
+	return t, notFound(err, "no scenario (task) %d in project %q", taskID, p.Name)
+}
+
 // runByPath finds the run the path's run_id (a UUID) names.
 func (s *Server) runByPath(r *http.Request, p store.Project) (store.Run, error) {
 	run, err := s.store.RunByUUID(r.Context(), p.ID, r.PathValue("run_id"))
@@ -262,14 +272,9 @@ func (s *Server) setBaseline(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	taskID, e := id(r, "task_id")
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	task, err := s.store.Task(r.Context(), p.ID, taskID)
+	task, err := s.taskByPath(r, p)
 	if err != nil {
-		s.fail(w, r, notFound(err, "no scenario (task) %d in project %q", taskID, p.Name))
+		s.fail(w, r, err)
 		return
 	}
 	var runID int64
@@ -462,14 +467,9 @@ func (s *Server) trend(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	taskID, e := id(r, "task_id")
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	task, err := s.store.Task(r.Context(), p.ID, taskID)
+	task, err := s.taskByPath(r, p)
 	if err != nil {
-		s.fail(w, r, notFound(err, "no scenario (task) %d in project %q", taskID, p.Name))
+		s.fail(w, r, err)
 		return
 	}
 	tq, err := trendQuery(r, task.ID)

@@ -178,6 +178,21 @@ func TestRunsAPI(t *testing.T) {
 				t.Errorf("a request trend without its name: %d", status)
 			}
 
+			// Every call of a scenario finds it alike: a task id that is
+			// not an id, or not the project's, is a 404 naming it.
+			for _, c := range []struct{ method, path, want string }{
+				{"GET", "/v1/shop/perfcase/tasks/x/trend?case=browse", `task_id \"x\" is not an id`},
+				{"GET", "/v1/shop/perfcase/tasks/999/trend?case=browse", `no scenario (task) 999 in project \"shop\"`},
+				{"PUT", "/v1/shop/perfcase/tasks/x/baseline", `task_id \"x\" is not an id`},
+				{"PUT", "/v1/shop/perfcase/tasks/999/baseline", `no scenario (task) 999 in project \"shop\"`},
+				{"GET", "/v1/shop/tasks/history-run-list/999", `no scenario (task) 999 in project \"shop\"`},
+			} {
+				status, body, _ := e.do(c.method, c.path, write, mark)
+				if code, _ := apiErr(t, body); status != 404 || code != "CPTS.04040002" || !strings.Contains(string(body), c.want) {
+					t.Errorf("%s %s: %d %s, want 404 CPTS.04040002 %s", c.method, c.path, status, body, c.want)
+				}
+			}
+
 			// Deleting: admin only; a deleted baseline is no baseline.
 			if status, _, _ := e.do("DELETE", "/v1/shop/perfcase/runs/"+uuidN(1), write, nil); status != 403 {
 				t.Errorf("a write token deleting: %d", status)

@@ -299,7 +299,7 @@ func (s *Server) uiRuns(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	task, err := s.uiTask(r, p)
+	task, err := s.taskByPath(r, p)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
@@ -350,15 +350,6 @@ func (s *Server) uiRuns(w http.ResponseWriter, r *http.Request) {
 	pg := s.page(p, task.Name, crumb{task.Name, ""})
 	pg.Body = b
 	s.render(w, r, http.StatusOK, "runs", pg)
-}
-
-func (s *Server) uiTask(r *http.Request, p store.Project) (store.Task, error) {
-	id, e := id(r, "task_id")
-	if e != nil {
-		return store.Task{}, e
-	}
-	t, err := s.store.Task(r.Context(), p.ID, id)
-	return t, notFound(err, "no scenario (task) %d in project %q", id, p.Name)
 }
 
 type runBody struct {
@@ -462,7 +453,7 @@ func (s *Server) uiBaseline(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	task, err := s.uiTask(r, p)
+	task, err := s.taskByPath(r, p)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
@@ -519,7 +510,7 @@ func (s *Server) uiTrend(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	task, err := s.uiTask(r, p)
+	task, err := s.taskByPath(r, p)
 	if err != nil {
 		s.uiError(w, r, err)
 		return

@@ -172,6 +172,17 @@ func TestUIPages(t *testing.T) {
 			t.Errorf("asset %s: %d, %d bytes", a, status, len(body))
 		}
 	}
+	// The pages of a scenario find it as the API does: a task id that is
+	// not an id, or not the project's, is a 404 page naming it.
+	for _, c := range []struct{ path, want string }{
+		{"/ui/shop/tasks/x/", `task_id "x" is not an id`},
+		{"/ui/shop/tasks/999/", `no scenario (task) 999 in project "shop"`},
+		{"/ui/shop/tasks/999/trend?case=browse", `no scenario (task) 999 in project "shop"`},
+	} {
+		if status, body, _ := b.get(c.path); status != 404 || !strings.Contains(html.UnescapeString(body), c.want) {
+			t.Errorf("GET %s: %d, want 404 and %q", c.path, status, c.want)
+		}
+	}
 	// A project the login is not for, and a read login marking a
 	// baseline: refused, nothing changed.
 	if status, _, _ := b.get("/ui/other/"); status != 403 {
