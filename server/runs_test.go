@@ -116,7 +116,7 @@ func TestRunsAPI(t *testing.T) {
 			if status, _, _ := e.do("PUT", bpath, read, mark); status != 403 {
 				t.Errorf("a read token marking a baseline: %d", status)
 			}
-			if status, body, _ := e.do("PUT", bpath, write, []byte(`{"run_id": "nope"}`)); status != 404 {
+			if status, body, _ := e.do("PUT", bpath, write, []byte(`{"run_id": "nope"}`)); status != 404 || !strings.Contains(string(body), `no run \"nope\" of scenario \"shop\"`) {
 				t.Errorf("an unknown baseline: %d %s", status, body)
 			}
 			if status, body, _ := e.do("GET", "/v1/shop/perfcase/baseline?scenario=shop", read, nil); status != 404 || !strings.Contains(string(body), "has no baseline") {
