@@ -107,6 +107,29 @@ func (c *jsonConv) jsonError(src []byte, err error, notJSON, wrongType string) {
 	}
 }
 
+// enterKey reads dec's next value, which must be an object, up to the
+// value of key, without decoding the values before it: detection reads
+// only as far as it must. False when the value is not an object or has
+// no such key.
+func enterKey(dec *json.Decoder, key string) bool {
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return false
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if k == key {
+			return true
+		}
+		if !jsonpos.Skip(dec, nil) {
+			return false
+		}
+	}
+	return false
+}
+
 // lit writes recorded text as a template that renders to the same text.
 func lit(s string) string { return strings.ReplaceAll(s, "${", "$${") }
 

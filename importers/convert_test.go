@@ -25,3 +25,32 @@ func TestJSONDocumentErrors(t *testing.T) {
 		}
 	}
 }
+
+// Detection walks only as far into the document as it must: HAR to
+// log.entries, Postman to info.schema, each past any key before.
+func TestDetectKeys(t *testing.T) {
+	const v21 = `"https://schema.getpostman.com/json/collection/v2.1.0/collection.json"`
+	for _, tc := range []struct {
+		src  string
+		har  bool
+		post bool
+	}{
+		{`{"a": [1, {"log": {"entries": []}}], "log": {"version": "1.2", "entries": []}}`, true, false},
+		{`{"log": {"version": "1.2", "entries": `, true, false}, // claimed, then refused as broken JSON
+		{`{"log": {"version": "1.2"}, "entries": []}`, false, false},
+		{`{"log": [{"entries": []}]}`, false, false},
+		{`[{"log": {"entries": []}}]`, false, false},
+		{`{"a": [1, 2,, "log": {"entries": []}}`, false, false},
+		{`{"a": {"info": 1}, "info": {"name": "n", "schema": ` + v21 + `}}`, false, true},
+		{`{"info": {"schema": "https://example.com/collection.json"}}`, false, false},
+		{`{"info": "https://schema.getpostman.com/json/collection/"}`, false, false},
+		{`{"item": [], "info": {"schema": ` + v21 + `}, "log": {"entries": []}}`, true, true},
+	} {
+		if got := (HAR{}).Detect([]byte(tc.src)); got != tc.har {
+			t.Errorf("HAR.Detect(%s) = %v, want %v", tc.src, got, tc.har)
+		}
+		if got := (Postman{}).Detect([]byte(tc.src)); got != tc.post {
+			t.Errorf("Postman.Detect(%s) = %v, want %v", tc.src, got, tc.post)
+		}
+	}
+}

@@ -33,38 +33,7 @@ func (HAR) Format() string { return "HAR" }
 // no perfcase scenario has.
 func (HAR) Detect(src []byte) bool {
 	dec := json.NewDecoder(bytes.NewReader(src))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return false
-	}
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		if key != "log" {
-			if !jsonpos.Skip(dec, nil) {
-				return false
-			}
-			continue
-		}
-		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-			return false
-		}
-		for dec.More() {
-			k, err := dec.Token()
-			if err != nil {
-				return false
-			}
-			if k == "entries" {
-				return true
-			}
-			if !jsonpos.Skip(dec, nil) {
-				return false
-			}
-		}
-		return false
-	}
-	return false
+	return enterKey(dec, "log") && enterKey(dec, "entries")
 }
 
 func (h HAR) Import(name string, src []byte) *scenario.Imported {

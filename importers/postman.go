@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/perfcase/perfcase/internal/jsonpos"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -35,26 +34,13 @@ var postmanSchema = regexp.MustCompile(`^https?://schema\.(get)?postman\.com/jso
 // schema's URL, of any version, so that an old one is refused clearly.
 func (Postman) Detect(src []byte) bool {
 	dec := json.NewDecoder(bytes.NewReader(src))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	if !enterKey(dec, "info") {
 		return false
 	}
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		if key != "info" {
-			if !jsonpos.Skip(dec, nil) {
-				return false
-			}
-			continue
-		}
-		var info struct {
-			Schema string `json:"schema"`
-		}
-		return dec.Decode(&info) == nil && postmanSchema.MatchString(info.Schema)
+	var info struct {
+		Schema string `json:"schema"`
 	}
-	return false
+	return dec.Decode(&info) == nil && postmanSchema.MatchString(info.Schema)
 }
 
 func (p Postman) Import(name string, src []byte) *scenario.Imported {
