@@ -2,6 +2,7 @@ package importers
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"reflect"
@@ -58,6 +59,75 @@ func (s *source) mark(owner any, key string, sp scenario.Spot) {
 	if sp.Val.Line > 0 {
 		s.at[posKey{owner, key}] = sp
 	}
+}
+
+// jsonConv is what a conversion of a JSON document (a HAR, a Postman
+// collection) keeps: errors and notes name a JSON path of the document,
+// placed at its line and column through idx.
+type jsonConv struct {
+	name string
+	idx  *jsonpos.Index
+	out  *Converted
+	src  *source
+}
+
+func newJSONConv(name string, src []byte) jsonConv {
+	idx := jsonpos.Read(name, src)
+	c := jsonConv{name: name, idx: idx, out: &Converted{Comments: map[any]string{}}}
+	c.src = &source{at: map[posKey]scenario.Spot{}, pathAt: func(p scenario.Pos) (string, bool) {
+		path, ok := idx.PathAt(p)
+		return jsonpos.Display(path), ok
+	}}
+	c.out.Source = c.src
+	return c
+}
+
+func (c *jsonConv) errorf(p, hint, format string, args ...any) {
+	c.out.Errors = append(c.out.Errors, &scenario.Error{Pos: c.idx.Pos(p), Path: jsonpos.Display(p), Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+func (c *jsonConv) notef(p, hint, format string, args ...any) {
+	c.out.Notes = append(c.out.Notes, &scenario.Error{Pos: c.idx.Pos(p), Path: jsonpos.Display(p), Msg: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// jsonError reports a document that did not decode: notJSON is the hint
+// for one that is not JSON at all, wrongType for a field of another type
+// than its format gives.
+func (c *jsonConv) jsonError(src []byte, err error, notJSON, wrongType string) {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		c.out.Errors = append(c.out.Errors, &scenario.Error{Pos: jsonpos.NewCursor(c.name, src).Pos(max(se.Offset-1, 0)), Msg: fmt.Sprintf("invalid JSON: %v", se), Hint: notJSON})
+	case errors.As(err, &te):
+		path, want := typeError(c.idx, te)
+		c.errorf(path, wrongType, "expected %s, got %s", want, te.Value)
+	default:
+		c.errorf("", "", "%v", err)
+	}
+}
+
+// enterKey reads dec's next value, which must be an object, up to the
+// value of key, without decoding the values before it: detection reads
+// only as far as it must. False when the value is not an object or has
+// no such key.
+func enterKey(dec *json.Decoder, key string) bool {
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return false
+	}
+	for dec.More() {
+		k, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if k == key {
+			return true
+		}
+		if !jsonpos.Skip(dec, nil) {
+			return false
+		}
+	}
+	return false
 }
 
 // lit writes recorded text as a template that renders to the same text.

@@ -3,7 +3,6 @@ package importers
 import (
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html"
 	"net/url"
@@ -34,38 +33,7 @@ func (HAR) Format() string { return "HAR" }
 // no perfcase scenario has.
 func (HAR) Detect(src []byte) bool {
 	dec := json.NewDecoder(bytes.NewReader(src))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return false
-	}
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		if key != "log" {
-			if !jsonpos.Skip(dec, nil) {
-				return false
-			}
-			continue
-		}
-		if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-			return false
-		}
-		for dec.More() {
-			k, err := dec.Token()
-			if err != nil {
-				return false
-			}
-			if k == "entries" {
-				return true
-			}
-			if !jsonpos.Skip(dec, nil) {
-				return false
-			}
-		}
-		return false
-	}
-	return false
+	return enterKey(dec, "log") && enterKey(dec, "entries")
 }
 
 func (h HAR) Import(name string, src []byte) *scenario.Imported {
@@ -143,10 +111,7 @@ type harResponse struct {
 // harConv is one HAR conversion under way.
 type harConv struct {
 	HAR
-	name  string
-	idx   *jsonpos.Index
-	out   *Converted
-	src   *source
+	jsonConv
 	bases bases
 }
 
@@ -167,15 +132,10 @@ type entry struct {
 const minThink = 100 * time.Millisecond
 
 func (h HAR) Convert(name string, src []byte) *Converted {
-	c := &harConv{HAR: h, name: name, idx: jsonpos.Read(name, src), out: &Converted{Comments: map[any]string{}}}
-	c.src = &source{at: map[posKey]scenario.Spot{}, pathAt: func(p scenario.Pos) (string, bool) {
-		path, ok := c.idx.PathAt(p)
-		return jsonpos.Display(path), ok
-	}}
-	c.out.Source = c.src
+	c := &harConv{HAR: h, jsonConv: newJSONConv(name, src)}
 	var doc harDoc
 	if err := json.Unmarshal(src, &doc); err != nil {
-		c.jsonError(src, err)
+		c.jsonError(src, err, "save the HAR again; a HAR is JSON", "HAR 1.2 gives this field another type; save the recording again")
 		return c.out
 	}
 	if _, ok := c.idx.At("log.entries"); !ok || doc.Log.Entries == nil {
@@ -252,28 +212,6 @@ func spot(idx *jsonpos.Index, p string) scenario.Spot {
 		return scenario.Spot{}
 	}
 	return scenario.Spot{Key: sp.Key, Val: sp.Val, Quoted: sp.Quoted}
-}
-
-func (c *harConv) errorf(p, hint, format string, args ...any) {
-	c.out.Errors = append(c.out.Errors, &scenario.Error{Pos: c.idx.Pos(p), Path: jsonpos.Display(p), Msg: fmt.Sprintf(format, args...), Hint: hint})
-}
-
-func (c *harConv) notef(p, hint, format string, args ...any) {
-	c.out.Notes = append(c.out.Notes, &scenario.Error{Pos: c.idx.Pos(p), Path: jsonpos.Display(p), Msg: fmt.Sprintf(format, args...), Hint: hint})
-}
-
-func (c *harConv) jsonError(src []byte, err error) {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		c.out.Errors = append(c.out.Errors, &scenario.Error{Pos: jsonpos.NewCursor(c.name, src).Pos(max(se.Offset-1, 0)), Msg: fmt.Sprintf("invalid JSON: %v", se), Hint: "save the HAR again; a HAR is JSON"})
-	case errors.As(err, &te):
-		path, want := typeError(c.idx, te)
-		c.errorf(path, "HAR 1.2 gives this field another type; save the recording again", "expected %s, got %s", want, te.Value)
-	default:
-		c.errorf("", "", "%v", err)
-	}
 }
 
 // entries reads the entries in the order they started.

@@ -4,13 +4,11 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path"
 	"regexp"
 	"strings"
 
-	"github.com/perfcase/perfcase/internal/jsonpos"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -36,26 +34,13 @@ var postmanSchema = regexp.MustCompile(`^https?://schema\.(get)?postman\.com/jso
 // schema's URL, of any version, so that an old one is refused clearly.
 func (Postman) Detect(src []byte) bool {
 	dec := json.NewDecoder(bytes.NewReader(src))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+	if !enterKey(dec, "info") {
 		return false
 	}
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return false
-		}
-		if key != "info" {
-			if !jsonpos.Skip(dec, nil) {
-				return false
-			}
-			continue
-		}
-		var info struct {
-			Schema string `json:"schema"`
-		}
-		return dec.Decode(&info) == nil && postmanSchema.MatchString(info.Schema)
+	var info struct {
+		Schema string `json:"schema"`
 	}
-	return false
+	return dec.Decode(&info) == nil && postmanSchema.MatchString(info.Schema)
 }
 
 func (p Postman) Import(name string, src []byte) *scenario.Imported {
@@ -150,10 +135,7 @@ type pmVar struct {
 }
 
 type pmConv struct {
-	name  string
-	idx   *jsonpos.Index
-	out   *Converted
-	src   *source
+	jsonConv
 	vars  map[string]string // Postman name -> perfcase name
 	taken uniqueNames
 	txs   uniqueNames
@@ -161,16 +143,10 @@ type pmConv struct {
 }
 
 func (p Postman) Convert(name string, src []byte) *Converted {
-	c := &pmConv{name: name, idx: jsonpos.Read(name, src), out: &Converted{Comments: map[any]string{}},
-		vars: map[string]string{}, taken: uniqueNames{}, txs: uniqueNames{}}
-	c.src = &source{at: map[posKey]scenario.Spot{}, pathAt: func(pos scenario.Pos) (string, bool) {
-		pp, ok := c.idx.PathAt(pos)
-		return jsonpos.Display(pp), ok
-	}}
-	c.out.Source = c.src
+	c := &pmConv{jsonConv: newJSONConv(name, src), vars: map[string]string{}, taken: uniqueNames{}, txs: uniqueNames{}}
 	var col pmCollection
 	if err := json.Unmarshal(src, &col); err != nil {
-		c.jsonError(src, err)
+		c.jsonError(src, err, "export the collection again; it is JSON", "a v2.1 collection gives this field another type")
 		return c.out
 	}
 	if !strings.Contains(col.Info.Schema, "/v2.1") {
@@ -214,28 +190,6 @@ func (p Postman) Convert(name string, src []byte) *Converted {
 		"Set the load in stages:.",
 	}
 	return c.out
-}
-
-func (c *pmConv) errorf(p, hint, format string, args ...any) {
-	c.out.Errors = append(c.out.Errors, &scenario.Error{Pos: c.idx.Pos(p), Path: jsonpos.Display(p), Msg: fmt.Sprintf(format, args...), Hint: hint})
-}
-
-func (c *pmConv) notef(p, hint, format string, args ...any) {
-	c.out.Notes = append(c.out.Notes, &scenario.Error{Pos: c.idx.Pos(p), Path: jsonpos.Display(p), Msg: fmt.Sprintf(format, args...), Hint: hint})
-}
-
-func (c *pmConv) jsonError(src []byte, err error) {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		c.out.Errors = append(c.out.Errors, &scenario.Error{Pos: jsonpos.NewCursor(c.name, src).Pos(max(se.Offset-1, 0)), Msg: fmt.Sprintf("invalid JSON: %v", se), Hint: "export the collection again; it is JSON"})
-	case errors.As(err, &te):
-		path, want := typeError(c.idx, te)
-		c.errorf(path, "a v2.1 collection gives this field another type", "expected %s, got %s", want, te.Value)
-	default:
-		c.errorf("", "", "%v", err)
-	}
 }
 
 // varName is the perfcase name of a Postman variable: letters, digits

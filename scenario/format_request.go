@@ -195,26 +195,30 @@ func (fm *formatter) wsAction(a *WSAction) *yaml.Node {
 	case "close":
 		m.add("close", yInt(a.Code))
 	case "receive":
-		rm := fm.mapOf(a)
-		if a.Until == nil || a.Count != 0 {
-			rm.add("count", yInt(a.Count))
-		}
-		if a.Until != nil {
-			rm.add("until", yStr(a.Until.Source))
-		}
-		if a.Max != 0 {
-			rm.add("max", yInt(a.Max))
-		}
-		if a.Timeout != 0 {
-			rm.add("timeout", yDur(a.Timeout))
-		}
-		if len(rm.n.Content) == 2 && a.Until == nil {
-			m.add("receive", yInt(a.Count))
-		} else {
-			m.add("receive", rm.flow())
-		}
+		m.add("receive", receiveAction{a.Count, a.Until, a.Max, a.Timeout}.node(fm.mapOf(a)))
 	}
 	return m.flow()
+}
+
+// node writes a receive into rm, as the shortest form that reads back
+// the same: a bare count when that is all it has.
+func (r receiveAction) node(rm *ymap) *yaml.Node {
+	if r.Until == nil || r.Count != 0 {
+		rm.add("count", yInt(r.Count))
+	}
+	if r.Until != nil {
+		rm.add("until", yStr(r.Until.Source))
+	}
+	if r.Max != 0 {
+		rm.add("max", yInt(r.Max))
+	}
+	if r.Timeout != 0 {
+		rm.add("timeout", yDur(r.Timeout))
+	}
+	if len(rm.n.Content) == 2 && r.Until == nil {
+		return yInt(r.Count)
+	}
+	return rm.flow()
 }
 
 // requestModifiers adds a request step's checks, extraction and the rest.

@@ -166,7 +166,8 @@ func (w *walker) mqttRequest(v *yaml.Node, r *Request) *MQTTRequest {
 	case MQTTUnsubscribe:
 		a.Topics = w.mqttFilters(n, "unsubscribe", false)
 	case MQTTReceive:
-		w.mqttReceive(n, a)
+		r := w.receive(n, "receive at least one message")
+		a.Count, a.Until, a.Max, a.Timeout = r.Count, r.Until, r.Max, r.Timeout
 	}
 	return q
 }
@@ -275,51 +276,6 @@ func (w *walker) qos(n *yaml.Node) int {
 		w.errorf(n, "0 at most once, 1 at least once, 2 exactly once", "qos must be 0, 1 or 2, got %d", q)
 	}
 	return q
-}
-
-// mqttReceive reads receive: a count, or {count, until, max, timeout}, as
-// a WebSocket receive is written.
-func (w *walker) mqttReceive(n *yaml.Node, a *MQTTAction) {
-	a.Count = 1
-	n = w.resolve(n)
-	if n == nil {
-		return
-	}
-	if n.Kind == yaml.ScalarNode {
-		a.Count = w.nonNegInt(n, "receive")
-		if a.Count == 0 {
-			w.errorf(n, "receive at least one message", "receive 0 messages does nothing")
-		}
-		return
-	}
-	rm := w.asMapping(n, "receive", "count", "until", "max", "timeout")
-	if rm == nil {
-		return
-	}
-	if c := rm.get("count"); c != nil {
-		a.Count = w.nonNegInt(c, "receive count")
-		if a.Count == 0 {
-			w.errorf(c, "receive at least one message", "receive 0 messages does nothing")
-		}
-	}
-	if u := rm.get("until"); u != nil {
-		a.Until = w.expr(u, w.str(u, "until"))
-		if !rm.has("count") {
-			a.Count = 0
-		}
-	}
-	if mx := rm.get("max"); mx != nil {
-		a.Max = w.nonNegInt(mx, "receive max")
-		if a.Until == nil {
-			w.errs.add(rm.keyPos("max"), "max bounds a receive with until", "receive max applies with until")
-		}
-	}
-	if rm.has("count") && rm.has("until") {
-		w.errorf(rm.node, "receive N messages with count, or until one matches with until (and max to bound it)", "receive takes count or until, not both")
-	}
-	if t := rm.get("timeout"); t != nil {
-		a.Timeout = w.duration(t, "receive timeout")
-	}
 }
 
 // MQTTSpec is a compiled mqtt step.
@@ -500,24 +456,7 @@ func (fm *formatter) mqttRequest(m *ymap, q *MQTTRequest) {
 			m.add(a.Kind, flowIfShort(items))
 		}
 	case MQTTReceive:
-		rm := newMap()
-		if a.Until == nil || a.Count != 0 {
-			rm.add("count", yInt(a.Count))
-		}
-		if a.Until != nil {
-			rm.add("until", yStr(a.Until.Source))
-		}
-		if a.Max != 0 {
-			rm.add("max", yInt(a.Max))
-		}
-		if a.Timeout != 0 {
-			rm.add("timeout", yDur(a.Timeout))
-		}
-		if len(rm.n.Content) == 2 && a.Until == nil {
-			m.add(a.Kind, yInt(a.Count))
-		} else {
-			m.add(a.Kind, rm.flow())
-		}
+		m.add(a.Kind, receiveAction{a.Count, a.Until, a.Max, a.Timeout}.node(newMap()))
 	}
 }
 

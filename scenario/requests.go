@@ -3,6 +3,7 @@ package scenario
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -486,44 +487,65 @@ func (w *walker) wsAction(n *yaml.Node) (WSAction, bool) {
 			}
 		}
 	case "receive":
-		a.Kind, a.Count = "receive", 1
-		if v.Kind == yaml.ScalarNode {
-			a.Count = w.nonNegInt(v, "receive")
-			if a.Count == 0 {
-				w.errorf(v, "receive at least one message, or drop the action", "receive 0 messages does nothing")
-			}
-			break
-		}
-		rm := w.asMapping(v, "receive", "count", "until", "max", "timeout")
-		if rm == nil {
-			break
-		}
-		if c := rm.get("count"); c != nil {
-			a.Count = w.nonNegInt(c, "receive count")
-			if a.Count == 0 {
-				w.errorf(c, "receive at least one message, or drop the action", "receive 0 messages does nothing")
-			}
-		}
-		if u := rm.get("until"); u != nil {
-			a.Until = w.expr(u, w.str(u, "until"))
-			if !rm.has("count") {
-				a.Count = 0
-			}
-		}
-		if mx := rm.get("max"); mx != nil {
-			a.Max = w.nonNegInt(mx, "receive max")
-			if a.Until == nil {
-				w.errs.add(rm.keyPos("max"), "max bounds a receive with until", "receive max applies with until")
-			}
-		}
-		if rm.has("count") && rm.has("until") {
-			w.errorf(rm.node, "receive N messages with count, or until one matches with until (and max to bound it)", "receive takes count or until, not both")
-		}
-		if t := rm.get("timeout"); t != nil {
-			a.Timeout = w.duration(t, "receive timeout")
-		}
+		r := w.receive(v, "receive at least one message, or drop the action")
+		a.Kind, a.Count, a.Until, a.Max, a.Timeout = "receive", r.Count, r.Until, r.Max, r.Timeout
 	}
 	return a, true
+}
+
+// receiveAction is a receive action as WebSocket and MQTT steps both write
+// it: a count, or {count, until, max, timeout}.
+type receiveAction struct {
+	Count   int
+	Until   *Expr
+	Max     int
+	Timeout time.Duration
+}
+
+// receive reads a receive action; zeroHint is what to do instead of
+// receiving 0 messages, which differs by protocol.
+func (w *walker) receive(n *yaml.Node, zeroHint string) receiveAction {
+	r := receiveAction{Count: 1}
+	n = w.resolve(n)
+	if n == nil {
+		return r
+	}
+	if n.Kind == yaml.ScalarNode {
+		r.Count = w.nonNegInt(n, "receive")
+		if r.Count == 0 {
+			w.errorf(n, zeroHint, "receive 0 messages does nothing")
+		}
+		return r
+	}
+	rm := w.asMapping(n, "receive", "count", "until", "max", "timeout")
+	if rm == nil {
+		return r
+	}
+	if c := rm.get("count"); c != nil {
+		r.Count = w.nonNegInt(c, "receive count")
+		if r.Count == 0 {
+			w.errorf(c, zeroHint, "receive 0 messages does nothing")
+		}
+	}
+	if u := rm.get("until"); u != nil {
+		r.Until = w.expr(u, w.str(u, "until"))
+		if !rm.has("count") {
+			r.Count = 0
+		}
+	}
+	if mx := rm.get("max"); mx != nil {
+		r.Max = w.nonNegInt(mx, "receive max")
+		if r.Until == nil {
+			w.errs.add(rm.keyPos("max"), "max bounds a receive with until", "receive max applies with until")
+		}
+	}
+	if rm.has("count") && rm.has("until") {
+		w.errorf(rm.node, "receive N messages with count, or until one matches with until (and max to bound it)", "receive takes count or until, not both")
+	}
+	if t := rm.get("timeout"); t != nil {
+		r.Timeout = w.duration(t, "receive timeout")
+	}
+	return r
 }
 
 func (w *walker) plugin(v *yaml.Node) *Plugin {

@@ -46,14 +46,9 @@ func (s *Server) history(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	taskID, e := id(r, "task_id")
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	task, err := s.store.Task(r.Context(), p.ID, taskID)
+	task, err := s.taskByPath(r, p)
 	if err != nil {
-		s.fail(w, r, notFound(err, "no scenario (task) %d in project %q", taskID, p.Name))
+		s.fail(w, r, err)
 		return
 	}
 	limit := 1 << 30

@@ -199,6 +199,16 @@ func (s *Server) runs(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, http.StatusOK, map[string]any{"runs": out})
 }
 
+// taskByPath finds the scenario the path's task_id names.
+func (s *Server) taskByPath(r *http.Request, p store.Project) (store.Task, error) {
+	taskID, e := id(r, "task_id")
+	if e != nil {
+		return store.Task{}, e
+	}
+	t, err := s.store.Task(r.Context(), p.ID, taskID)
+	return t, notFound(err, "no scenario (task) %d in project %q", taskID, p.Name)
+}
+
 // runByPath finds the run the path's run_id (a UUID) names.
 func (s *Server) runByPath(r *http.Request, p store.Project) (store.Run, error) {
 	run, err := s.store.RunByUUID(r.Context(), p.ID, r.PathValue("run_id"))
@@ -249,16 +259,26 @@ func (s *Server) deleteRun(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	run, err := s.deleteRunByPath(r, p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeResult(w, http.StatusOK, map[string]string{"deleted": run.UUID})
+}
+
+// deleteRunByPath deletes the path's run and logs it: the API and the UI
+// delete alike.
+func (s *Server) deleteRunByPath(r *http.Request, p store.Project) (store.Run, error) {
 	run, err := s.runByPath(r, p)
 	if err == nil {
 		err = s.store.DeleteRun(r.Context(), p.ID, run.ID)
 	}
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return run, err
 	}
 	s.logf("run %s (%s) of project %s deleted", run.UUID, run.Scenario, p.Name)
-	writeResult(w, http.StatusOK, map[string]string{"deleted": run.UUID})
+	return run, nil
 }
 
 // setBaseline marks a run as its scenario's baseline (write): PUT with
@@ -268,14 +288,9 @@ func (s *Server) setBaseline(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	taskID, e := id(r, "task_id")
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	task, err := s.store.Task(r.Context(), p.ID, taskID)
+	task, err := s.taskByPath(r, p)
 	if err != nil {
-		s.fail(w, r, notFound(err, "no scenario (task) %d in project %q", taskID, p.Name))
+		s.fail(w, r, err)
 		return
 	}
 	var runID int64
@@ -289,9 +304,9 @@ func (s *Server) setBaseline(w http.ResponseWriter, r *http.Request) {
 			writeError(w, newError(http.StatusBadRequest, 1, `the body is not {"run_id": "…"}`))
 			return
 		}
-		run, err := s.store.RunByUUID(r.Context(), p.ID, body.RunID)
-		if err != nil || run.TaskID != task.ID {
-			s.fail(w, r, notFound(cmpErr(err, store.ErrNotFound), "no run %q of scenario %q", body.RunID, task.Name))
+		run, err := s.runOfTask(r, p, task, body.RunID)
+		if err != nil {
+			s.fail(w, r, err)
 			return
 		}
 		runID, uuid = run.ID, run.UUID
@@ -303,11 +318,14 @@ func (s *Server) setBaseline(w http.ResponseWriter, r *http.Request) {
 	writeResult(w, http.StatusOK, map[string]any{"task_id": task.ID, "baseline": nilIfEmpty(uuid)})
 }
 
-func cmpErr(err, otherwise error) error {
-	if err != nil {
-		return err
+// runOfTask finds the run of that run id among the scenario's: a
+// baseline must be one of its own runs.
+func (s *Server) runOfTask(r *http.Request, p store.Project, task store.Task, runID string) (store.Run, error) {
+	run, err := s.store.RunByUUID(r.Context(), p.ID, runID)
+	if err == nil && run.TaskID != task.ID {
+		err = store.ErrNotFound
 	}
-	return otherwise
+	return run, notFound(err, "no run %q of scenario %q", runID, task.Name)
 }
 
 func nilIfEmpty(s string) *string {
@@ -468,14 +486,9 @@ func (s *Server) trend(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	taskID, e := id(r, "task_id")
-	if e != nil {
-		writeError(w, e)
-		return
-	}
-	task, err := s.store.Task(r.Context(), p.ID, taskID)
+	task, err := s.taskByPath(r, p)
 	if err != nil {
-		s.fail(w, r, notFound(err, "no scenario (task) %d in project %q", taskID, p.Name))
+		s.fail(w, r, err)
 		return
 	}
 	tq, err := trendQuery(r, task.ID)

@@ -116,7 +116,7 @@ func TestRunsAPI(t *testing.T) {
 			if status, _, _ := e.do("PUT", bpath, read, mark); status != 403 {
 				t.Errorf("a read token marking a baseline: %d", status)
 			}
-			if status, body, _ := e.do("PUT", bpath, write, []byte(`{"run_id": "nope"}`)); status != 404 {
+			if status, body, _ := e.do("PUT", bpath, write, []byte(`{"run_id": "nope"}`)); status != 404 || !strings.Contains(string(body), `no run \"nope\" of scenario \"shop\"`) {
 				t.Errorf("an unknown baseline: %d %s", status, body)
 			}
 			if status, body, _ := e.do("GET", "/v1/shop/perfcase/baseline?scenario=shop", read, nil); status != 404 || !strings.Contains(string(body), "has no baseline") {
@@ -176,6 +176,21 @@ func TestRunsAPI(t *testing.T) {
 			}
 			if status, _, _ := e.do("GET", fmt.Sprintf("/v1/shop/perfcase/tasks/%d/trend?case=browse&kind=request", task), read, nil); status != 400 {
 				t.Errorf("a request trend without its name: %d", status)
+			}
+
+			// Every call of a scenario finds it alike: a task id that is
+			// not an id, or not the project's, is a 404 naming it.
+			for _, c := range []struct{ method, path, want string }{
+				{"GET", "/v1/shop/perfcase/tasks/x/trend?case=browse", `task_id \"x\" is not an id`},
+				{"GET", "/v1/shop/perfcase/tasks/999/trend?case=browse", `no scenario (task) 999 in project \"shop\"`},
+				{"PUT", "/v1/shop/perfcase/tasks/x/baseline", `task_id \"x\" is not an id`},
+				{"PUT", "/v1/shop/perfcase/tasks/999/baseline", `no scenario (task) 999 in project \"shop\"`},
+				{"GET", "/v1/shop/tasks/history-run-list/999", `no scenario (task) 999 in project \"shop\"`},
+			} {
+				status, body, _ := e.do(c.method, c.path, write, mark)
+				if code, _ := apiErr(t, body); status != 404 || code != "CPTS.04040002" || !strings.Contains(string(body), c.want) {
+					t.Errorf("%s %s: %d %s, want 404 CPTS.04040002 %s", c.method, c.path, status, body, c.want)
+				}
 			}
 
 			// Deleting: admin only; a deleted baseline is no baseline.

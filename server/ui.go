@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"embed"
@@ -299,7 +300,7 @@ func (s *Server) uiRuns(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	task, err := s.uiTask(r, p)
+	task, err := s.taskByPath(r, p)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
@@ -333,18 +334,9 @@ func (s *Server) uiRuns(w http.ResponseWriter, r *http.Request) {
 	}
 	if task.Latest != nil {
 		// The trend links list the latest run's cases and series.
-		if b.Cases, err = s.store.CaseRuns(r.Context(), task.Latest.ID); err != nil {
+		if b.Cases, b.Series, err = s.caseSeries(r.Context(), task.Latest.ID); err != nil {
 			s.uiError(w, r, err)
 			return
-		}
-		b.Series = map[string][]store.Detail{}
-		for _, c := range b.Cases {
-			ds, err := s.store.Details(r.Context(), c.ID)
-			if err != nil {
-				s.uiError(w, r, err)
-				return
-			}
-			b.Series[c.Name] = ds[1:]
 		}
 	}
 	pg := s.page(p, task.Name, crumb{task.Name, ""})
@@ -352,13 +344,23 @@ func (s *Server) uiRuns(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "runs", pg)
 }
 
-func (s *Server) uiTask(r *http.Request, p store.Project) (store.Task, error) {
-	id, e := id(r, "task_id")
-	if e != nil {
-		return store.Task{}, e
+// caseSeries is a run's cases and, by case name, their requests and
+// transactions (their details but the case's own row): what a page
+// links the trends of.
+func (s *Server) caseSeries(ctx context.Context, runID int64) ([]store.CaseRun, map[string][]store.Detail, error) {
+	cases, err := s.store.CaseRuns(ctx, runID)
+	if err != nil {
+		return nil, nil, err
 	}
-	t, err := s.store.Task(r.Context(), p.ID, id)
-	return t, notFound(err, "no scenario (task) %d in project %q", id, p.Name)
+	series := map[string][]store.Detail{}
+	for _, c := range cases {
+		ds, err := s.store.Details(ctx, c.ID)
+		if err != nil {
+			return nil, nil, err
+		}
+		series[c.Name] = ds[1:]
+	}
+	return cases, series, nil
 }
 
 type runBody struct {
@@ -386,18 +388,10 @@ func (s *Server) uiRun(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, err)
 		return
 	}
-	b := runBody{Run: run, Baseline: task.BaselineID == run.ID, HasBase: task.BaselineID != 0, Series: map[string][]store.Detail{}}
-	if b.Cases, err = s.store.CaseRuns(r.Context(), run.ID); err != nil {
+	b := runBody{Run: run, Baseline: task.BaselineID == run.ID, HasBase: task.BaselineID != 0}
+	if b.Cases, b.Series, err = s.caseSeries(r.Context(), run.ID); err != nil {
 		s.uiError(w, r, err)
 		return
-	}
-	for _, c := range b.Cases {
-		ds, err := s.store.Details(r.Context(), c.ID)
-		if err != nil {
-			s.uiError(w, r, err)
-			return
-		}
-		b.Series[c.Name] = ds[1:]
 	}
 	pg := s.page(p, run.Scenario+" · "+run.Start.UTC().Format("2006-01-02 15:04"), crumb{task.Name, taskURL(p.Name, task.ID)}, crumb{shortID(run.UUID), ""})
 	pg.Body = b
@@ -462,14 +456,14 @@ func (s *Server) uiBaseline(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	task, err := s.uiTask(r, p)
+	task, err := s.taskByPath(r, p)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	run, err := s.store.RunByUUID(r.Context(), p.ID, r.PostFormValue("run_id"))
-	if err != nil || run.TaskID != task.ID {
-		s.uiError(w, r, notFound(cmpErr(err, store.ErrNotFound), "no run %q of scenario %q", r.PostFormValue("run_id"), task.Name))
+	run, err := s.runOfTask(r, p, task, r.PostFormValue("run_id"))
+	if err != nil {
+		s.uiError(w, r, err)
 		return
 	}
 	if err := s.store.SetBaseline(r.Context(), task.ID, run.ID); err != nil {
@@ -489,15 +483,11 @@ func (s *Server) uiDelete(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	run, err := s.runByPath(r, p)
-	if err == nil {
-		err = s.store.DeleteRun(r.Context(), p.ID, run.ID)
-	}
+	run, err := s.deleteRunByPath(r, p)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
 	}
-	s.logf("run %s (%s) of project %s deleted", run.UUID, run.Scenario, p.Name)
 	http.Redirect(w, r, taskURL(p.Name, run.TaskID), http.StatusSeeOther)
 }
 
@@ -519,7 +509,7 @@ func (s *Server) uiTrend(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	task, err := s.uiTask(r, p)
+	task, err := s.taskByPath(r, p)
 	if err != nil {
 		s.uiError(w, r, err)
 		return
@@ -565,12 +555,10 @@ func (s *Server) uiTrend(w http.ResponseWriter, r *http.Request) {
 	}
 	b.Data = template.JS(js)
 	if task.Latest != nil {
-		if b.Cases, err = s.store.CaseRuns(r.Context(), task.Latest.ID); err == nil {
-			for _, c := range b.Cases {
-				if ds, err := s.store.Details(r.Context(), c.ID); err == nil {
-					b.Others[c.Name] = ds[1:]
-				}
-			}
+		// The links to the other series are a convenience: the trend is
+		// drawn without them when they cannot be read.
+		if cases, series, err := s.caseSeries(r.Context(), task.Latest.ID); err == nil {
+			b.Cases, b.Others = cases, series
 		}
 	}
 	pg := s.page(p, "Trend of "+b.Series, crumb{task.Name, taskURL(p.Name, task.ID)}, crumb{"trend", ""})

@@ -129,8 +129,10 @@ func TestUIPages(t *testing.T) {
 		{task, []string{uuidN(1), uuidN(2), uuidN(3), `<a class="label" href="?labels=env%3dprod">env=prod</a>`, "<code>9f3c2a1e</code> main", "trend?case=browse&kind=request&name=item"}},
 		{task + "?labels=env=staging", []string{uuidN(2)}},
 		{"/ui/shop/runs/" + uuidN(3) + "/", []string{"run " + uuidN(3), "commit <code>9f3c2a1e</code>", `href="https://github.com/shop/shop/actions/runs/77"`,
-			`src="/ui/shop/runs/` + uuidN(3) + `/report.html" sandbox="allow-scripts"`, "Mark as the baseline", "<td>browse</td>", `name="csrf"`}},
-		{task + "trend?case=browse&kind=request&name=item", []string{`id="trend-data"`, "Trend of request item of case browse", `data-metric="tp99"`}},
+			`src="/ui/shop/runs/` + uuidN(3) + `/report.html" sandbox="allow-scripts"`, "Mark as the baseline", "<td>browse</td>", `name="csrf"`,
+			task + "trend?case=browse&kind=request&name=item"}},
+		{task + "trend?case=browse&kind=request&name=item", []string{`id="trend-data"`, "Trend of request item of case browse", `data-metric="tp99"`,
+			`<a href="?case=browse&kind=request&name=item">item</a>`}},
 		{"/ui/shop/compare?base=" + uuidN(1) + "&new=" + uuidN(3), []string{`regression (limit tp99 +10%)`, `<tr class="regression`, "regressions past the limits"}},
 		{"/ui/shop/compare?base=" + uuidN(1) + "&new=" + uuidN(2), []string{"No regression"}},
 	} {
@@ -170,6 +172,17 @@ func TestUIPages(t *testing.T) {
 	for _, a := range []string{"uPlot.js", "uPlot.css", "ui.js", "ui.css"} {
 		if status, body, _ := b.get("/assets/" + a); status != 200 || len(body) < 500 {
 			t.Errorf("asset %s: %d, %d bytes", a, status, len(body))
+		}
+	}
+	// The pages of a scenario find it as the API does: a task id that is
+	// not an id, or not the project's, is a 404 page naming it.
+	for _, c := range []struct{ path, want string }{
+		{"/ui/shop/tasks/x/", `task_id "x" is not an id`},
+		{"/ui/shop/tasks/999/", `no scenario (task) 999 in project "shop"`},
+		{"/ui/shop/tasks/999/trend?case=browse", `no scenario (task) 999 in project "shop"`},
+	} {
+		if status, body, _ := b.get(c.path); status != 404 || !strings.Contains(html.UnescapeString(body), c.want) {
+			t.Errorf("GET %s: %d, want 404 and %q", c.path, status, c.want)
 		}
 	}
 	// A project the login is not for, and a read login marking a
@@ -213,6 +226,10 @@ func TestUIForms(t *testing.T) {
 	if tk, _ := e.st.Task(context.Background(), p.ID, run1.TaskID); tk.BaselineID != 0 {
 		t.Fatal("a refused form marked the baseline")
 	}
+	unknown := url.Values{"csrf": {csrf}, "run_id": {"nope"}}
+	if status, body, _ := b.post(task+"baseline", unknown, ""); status != 404 || !strings.Contains(html.UnescapeString(body), `no run "nope" of scenario "shop"`) {
+		t.Errorf("marking an unknown run: %d", status)
+	}
 	status, _, h := b.post(task+"baseline", mark, "")
 	if tk, _ := e.st.Task(context.Background(), p.ID, run1.TaskID); status != http.StatusSeeOther || tk.BaselineID != run1.ID || h.Get("Location") != "/ui/shop/runs/"+uuidN(1)+"/" {
 		t.Errorf("marking the baseline: %d, baseline %d", status, tk.BaselineID)
@@ -235,6 +252,12 @@ func TestUIForms(t *testing.T) {
 	acsrf := csrfField.FindStringSubmatch(page)[1]
 	if status, _, _ := admin.post("/ui/shop/runs/"+uuidN(2)+"/delete", url.Values{"csrf": {acsrf}}, ""); status != http.StatusSeeOther || e.runCount("shop") != 2 {
 		t.Errorf("an admin deleting: %d, %d runs left", status, e.runCount("shop"))
+	}
+	if !strings.Contains(e.log.String(), "run "+uuidN(2)+" (shop) of project shop deleted") {
+		t.Errorf("the deletion is not in the log:\n%s", e.log.String())
+	}
+	if status, _, _ := admin.post("/ui/shop/runs/"+uuidN(2)+"/delete", url.Values{"csrf": {acsrf}}, ""); status != 404 {
+		t.Errorf("deleting twice: %d", status)
 	}
 	// The cookie is the UI's: it does not authorise an API write.
 	req, _ := http.NewRequest("POST", e.srv.URL+"/v1/shop/perfcase/reports", bytes.NewReader(fixture(t, "big.json")))
