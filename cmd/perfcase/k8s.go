@@ -37,9 +37,10 @@ never in the manifests. Parts uploaded with one run id are one run in
 'perfcase serve'.
 
 The scenario is checked first, exactly as each pod's 'perfcase run
---segment I/N' checks it; nothing is printed unless it is valid. N is
---workers, or else the cases' user_replicas when they agree; --workers
-overrides user_replicas.
+--segment I/N' checks it, and the biggest part's VUs must fit a pod's
+--memory; nothing is printed unless both hold. N is --workers, or else
+the cases' user_replicas when they agree; --workers overrides
+user_replicas.
 A ConfigMap holds at most 1 MiB: bigger data is refused, naming the
 biggest files. A failed pod is not retried (a part run twice would double
 its load); the others run on.
@@ -121,6 +122,13 @@ func runK8s(e *env, args []string) error {
 	if errs := loaded.Plan.CheckSegment(spec.Workers); len(errs) > 0 {
 		reportScenarioError(e.stderr, file, errs)
 		return &exitError{code: exitInvalid, err: fmt.Errorf("%s cannot run split into %d parts; nothing was printed", file, spec.Workers)}
+	}
+	// Part 0 has the biggest share of every stage's VUs; if it does not fit
+	// a pod's memory limit, the kernel would kill the pod mid-run.
+	pod := runner.Machine{Memory: spec.Memory.Value(), MemoryFrom: "each pod's --memory " + f.memory}
+	if errs := runner.CheckPart(loaded.Plan, scenario.Segment{Index: 0, Count: spec.Workers}, pod); len(errs) > 0 {
+		reportScenarioError(e.stderr, file, errs)
+		return &exitError{code: exitInvalid, err: fmt.Errorf("a part of %s split into %d does not fit a pod of --memory %s: raise --memory or --workers; nothing was printed", file, spec.Workers, f.memory)}
 	}
 	spec.Scenario, spec.Files, err = scenarioFiles(e, file, f.sets)
 	if err != nil {

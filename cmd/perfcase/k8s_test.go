@@ -321,6 +321,12 @@ func TestK8sRefusals(t *testing.T) {
 	bad := writeScenario(t, "name: bad\ncases:\n  - name: c\n    steps:\n      - thnk: 1s\n    stages: [{concurrency: 1}]\n")
 	// Valid as one run, but every pod's --segment I/3 would refuse it.
 	unsplit := writeScenario(t, "name: unsplit\ncases:\n  - name: c\n    steps:\n      - think: 1ms\n    stages: [{concurrency: 2, count: 10}]\n")
+	// 100,000 VUs of HTTP: half of them need about 1 GiB, over a pod of
+	// 512 MiB; a twentieth of them fit.
+	big := writeScenario(t, "name: big\ncases:\n  - name: c\n    steps:\n      - http: {url: \"http://127.0.0.1:8080/\"}\n    stages: [{concurrency: 100000, duration: 1m}]\n")
+	if code, _, errOut := runK8sCmd(t, "--workers", "20", "--memory", "512Mi", big); code != exitOK {
+		t.Errorf("a twentieth of 100,000 VUs in 512 MiB: exit %d\n%s", code, errOut)
+	}
 	for _, tc := range []struct {
 		args []string
 		want []string
@@ -329,6 +335,8 @@ func TestK8sRefusals(t *testing.T) {
 		{[]string{good}, []string{"give --workers N, the number of pods: no case sets user_replicas"}},
 		{[]string{"--workers", "2", bad}, []string{bad + ":5:9: unknown key \"thnk\"", bad + ":6:14: stage (concurrency) needs a duration or a count", "is not valid; nothing was printed"}},
 		{[]string{"--workers", "3", unsplit}, []string{unsplit + ":6:15: case \"c\": a count stage of 2 VUs cannot run split in 3 parts", "cannot run split into 3 parts; nothing was printed"}},
+		{[]string{"--workers", "2", "--memory", "512Mi", big}, []string{big + ":6:15: case \"c\", stage \"concurrency\": 50,000 VUs need about 1.0 GiB", "(each pod's --memory 512Mi)",
+			"split into 2 does not fit a pod of --memory 512Mi: raise --memory or --workers; nothing was printed"}},
 		{[]string{"--workers", "2", absScen}, []string{"names " + abs + " by an absolute path, which the pods do not have"}},
 		{[]string{"--workers", "2", "-"}, []string{"name the scenario file, not -"}},
 		{[]string{"--workers", "2", "--run-id", "a/b", good}, []string{`--run-id "a/b": use at most 128 letters`}},
