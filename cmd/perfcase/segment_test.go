@@ -404,7 +404,8 @@ cases:
     steps: [{http: {url: "http://127.0.0.1:1/"}}]
     stages: [{concurrency: 6, duration: 1s}]
 `)
-	if code, stdout, stderr := runCmd(t, "validate", "--segment", "2", ok); code != 0 || !strings.Contains(stdout, "s.yaml: ok as part 2/3") {
+	if code, stdout, stderr := runCmd(t, "validate", "--segment", "2", ok); code != 0 || !strings.Contains(stdout, "s.yaml: ok as part 2/3") ||
+		!strings.Contains(stdout, "peak 6 VUs (this part 2)") {
 		t.Errorf("validate --segment 2: exit %d\n%s%s", code, stdout, stderr)
 	}
 	for _, tt := range []struct{ flag, value, want string }{

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"time"
 
@@ -71,7 +72,7 @@ func runValidate(e *env, args []string) error {
 			fmt.Fprintf(e.stdout, "  %s\n", hookSummary(plan.Before))
 		}
 		for _, c := range plan.Cases {
-			fmt.Fprintf(e.stdout, "  %s\n", caseSummary(c))
+			fmt.Fprintf(e.stdout, "  %s\n", caseSummary(c, seg))
 		}
 		if plan.After != nil {
 			fmt.Fprintf(e.stdout, "  %s\n", hookSummary(plan.After))
@@ -100,7 +101,9 @@ func reportScenarioError(w io.Writer, path string, err error) {
 	fmt.Fprintf(w, "%s: %v\n", path, err)
 }
 
-func caseSummary(c *scenario.CasePlan) string {
+// caseSummary is one line about a case; for part seg of a split run its
+// peaks are followed by the part's share of them.
+func caseSummary(c *scenario.CasePlan, seg scenario.Segment) string {
 	if c.Disabled {
 		return fmt.Sprintf("case %q: disabled", c.Name)
 	}
@@ -124,9 +127,15 @@ func caseSummary(c *scenario.CasePlan) string {
 	var peak []string
 	if vus > 0 {
 		peak = append(peak, fmt.Sprintf("%g VUs", vus))
+		if !seg.Whole() {
+			peak[len(peak)-1] += fmt.Sprintf(" (this part %d)", seg.Share(int64(math.Ceil(vus))))
+		}
 	}
 	if tps > 0 {
 		peak = append(peak, fmt.Sprintf("%g TPS", tps))
+		if !seg.Whole() {
+			peak[len(peak)-1] += fmt.Sprintf(" (this part %.4g)", tps/float64(seg.Count))
+		}
 	}
 	return fmt.Sprintf("case %q: %d steps, %d requests, %d stages, peak %s, %s", c.Name, countNodes(c.Setup)+countNodes(c.Steps), len(c.Requests), len(c.Stages), strings.Join(peak, " and "), est)
 }
