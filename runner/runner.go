@@ -184,8 +184,17 @@ func Run(ctx context.Context, plan *scenario.Plan, opts Options) *metrics.Run {
 	ctx, endRun := context.WithCancel(ctx)
 	defer endRun()
 	var before map[string][]byte
+	// before: and after: run whole in every part of a split run: a
+	// part's VUs need what its own before: extracted, and a part's share
+	// of their one pass would be none but in part 0.
+	hookOpts := opts
+	hookOpts.Segment = scenario.Segment{}
 	runCase := func(i int, ctx context.Context, abort <-chan struct{}) *caseRun {
-		cr := newCaseRun(all[i], &opts, seeds[i])
+		o := &opts
+		if i < lo || i >= hi {
+			o = &hookOpts
+		}
+		cr := newCaseRun(all[i], o, seeds[i])
 		cr.before = before
 		if i >= lo && i < hi {
 			cr.clock0 = clock0

@@ -15,6 +15,7 @@ import (
 
 	"github.com/perfcase/perfcase/metrics"
 	"github.com/perfcase/perfcase/output"
+	"github.com/perfcase/perfcase/protocols/mem"
 	"github.com/perfcase/perfcase/scenario"
 )
 
@@ -457,6 +458,57 @@ cases:
 		}
 		if sum != 3 {
 			t.Errorf("%s: the parts sent %d, want 3", stage, sum)
+		}
+	}
+}
+
+// before: and after: run whole in every part of a split run: each part's
+// VUs carry the token its own before: extracted, and each part runs its
+// after: once. Only the cases' load is split.
+func TestSegmentHooksInEveryPart(t *testing.T) {
+	plan := compile(t, `
+name: hooks
+before:
+  - http: {name: login, url: "${base}/login"}
+    extract: {token: {jsonpath: $.token}}
+after:
+  - http: {name: logout, url: "${base}/logout"}
+cases:
+  - name: c
+    steps: [{http: {name: use, url: "${base}/use/${token}"}}]
+    stages: [{concurrency: 4, count: 8}]
+`, "http://mem", nil)
+	const n = 4
+	logs := make([]*reqLog, n)
+	runs := make([]*metrics.Run, n)
+	synctest.Test(t, func(t *testing.T) {
+		var wg sync.WaitGroup
+		for i := range n {
+			logs[i] = &reqLog{}
+			reply := func(r *mem.Request) mem.Reply {
+				if strings.HasSuffix(r.Target, "/login") {
+					return mem.Reply{Status: 200, Body: `{"token": "tok"}`, Latency: ms(1)}
+				}
+				return mem.Reply{Status: 200, Latency: ms(1)}
+			}
+			o := Options{Segment: scenario.Segment{Index: i, Count: n}, Drivers: memHTTP(logs[i].handler(reply))}
+			wg.Go(func() { runs[i] = Run(context.Background(), plan, o) })
+		}
+		wg.Wait()
+	})
+	for i := range n {
+		var got []string
+		for _, r := range logs[i].reqs {
+			got = append(got, r.target)
+		}
+		want := []string{"http://mem/login", "http://mem/use/tok", "http://mem/use/tok", "http://mem/logout"}
+		if !slices.Equal(got, want) {
+			t.Errorf("part %d sent %v, want %v", i, got, want)
+		}
+		for _, c := range runs[i].Cases {
+			if c.Role != "" && c.Stats.Series[0].Count != 1 {
+				t.Errorf("part %d: its %s steps ran %d times, want 1", i, c.Role, c.Stats.Series[0].Count)
+			}
 		}
 	}
 }
