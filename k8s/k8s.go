@@ -82,11 +82,15 @@ type Spec struct {
 	TTL         time.Duration     // how long a finished Job is kept
 }
 
-// Name is the name of the ConfigMap and the Job: perfcase- and the run
-// id, made a DNS label (at most 63 lowercase letters, digits and -, as a
-// Job's name must be to label its pods). An id that had to be changed to
-// fit ends with a hash of itself, so two ids never share a name.
-func Name(runID string) string {
+// Name is the name of the ConfigMap and the Job of a run over workers
+// pods: perfcase- and the run id, made a DNS label short enough that the
+// hostname the Job controller gives pod I, the name, "-" and I, is still
+// one (at most 63 lowercase letters, digits and -): Kubernetes does not
+// shorten it, and a pod with a longer one is never created. An id that
+// had to be changed to fit ends with a hash of itself, so two ids never
+// share a name.
+func Name(runID string, workers int) string {
+	limit := 63 - len("-"+strconv.Itoa(max(workers-1, 0)))
 	var b strings.Builder
 	b.WriteString("perfcase-")
 	for _, r := range strings.ToLower(runID) {
@@ -97,12 +101,12 @@ func Name(runID string) string {
 		}
 	}
 	name := strings.TrimRight(b.String(), "-")
-	if name == "perfcase-"+runID && len(name) <= 63 {
+	if name == "perfcase-"+runID && len(name) <= limit {
 		return name
 	}
 	sum := sha256.Sum256([]byte(runID))
 	suffix := "-" + hex.EncodeToString(sum[:4])
-	return strings.TrimRight(name[:min(len(name), 63-len(suffix))], "-") + suffix
+	return strings.TrimRight(name[:min(len(name), limit-len(suffix))], "-") + suffix
 }
 
 // ValidRunID reports whether id can be a run id: the rule of the report
@@ -175,7 +179,7 @@ func size(n int) string {
 // Build makes the ConfigMap and the Job of a spec, or a *TooBigError
 // when the files do not fit a ConfigMap.
 func Build(s *Spec) (*corev1.ConfigMap, *batchv1.Job, error) {
-	name := Name(s.RunID)
+	name := Name(s.RunID, s.Workers)
 	labels := map[string]string{
 		"app.kubernetes.io/name":      "perfcase",
 		"app.kubernetes.io/instance":  name,

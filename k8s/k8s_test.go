@@ -2,6 +2,7 @@ package k8s
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -26,9 +27,16 @@ func TestName(t *testing.T) {
 		if !ValidRunID(id) {
 			t.Errorf("ValidRunID(%q) = false", id)
 		}
-		got := Name(id)
+		got := Name(id, 10)
 		if errs := validation.IsDNS1123Label(got); len(errs) > 0 {
 			t.Errorf("Name(%q) = %q: %v", id, got, errs)
+		}
+		// The Job controller names pod I's host name-I, unshortened.
+		for _, workers := range []int{1, 10, 1000} {
+			host := Name(id, workers) + "-" + strconv.Itoa(workers-1)
+			if errs := validation.IsDNS1123Label(host); len(errs) > 0 {
+				t.Errorf("Name(%q, %d): the last pod's host name %q: %v", id, workers, host, errs)
+			}
 		}
 		if want != "" && got != want {
 			t.Errorf("Name(%q) = %q, want %q", id, got, want)

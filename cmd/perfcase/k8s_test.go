@@ -114,7 +114,7 @@ func TestK8sManifests(t *testing.T) {
 	}
 	cm, job := decodeManifests(t, out)
 
-	name := k8s.Name("Shop_Run.1")
+	name := k8s.Name("Shop_Run.1", 4)
 	if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
 		t.Errorf("name %q: %v", name, errs)
 	}
