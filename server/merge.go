@@ -18,9 +18,10 @@ import (
 // of 'perfcase merge' (reporters.MergeParts), the run partial until every
 // part has arrived, and stores the merged report; once every part is
 // there, the merged run's figures too, which the lists, trends and the
-// report API read. Merges are one at a time, each reading every part
-// stored when it starts: two parts arriving at once cannot leave the
-// merge of fewer parts last.
+// report API read. Merges in one service are one at a time, each reading
+// every part stored when it starts; services sharing a database may merge
+// at once, and the store drops a merge of fewer parts than it holds by
+// then (PutMerged), so the merge of fewer parts is never left last.
 func (s *Server) mergeParts(ctx context.Context, projectID, runID int64, count int) error {
 	s.mergeMu.Lock()
 	defer s.mergeMu.Unlock()
@@ -53,7 +54,7 @@ func (s *Server) mergeParts(ctx context.Context, projectID, runID int64, count i
 		return err
 	}
 	in := &ingested{report: f.Report, run: run, segment: store.Segment{Index: 0, Count: 1}}
-	return s.store.PutMerged(ctx, runID, in.part(projectID, body, s.cfg.Now()), len(parts) == count)
+	return s.store.PutMerged(ctx, runID, in.part(projectID, body, s.cfg.Now()), len(parts), len(parts) == count)
 }
 
 // runReport is a stored run's report: its one part's, or the report

@@ -120,9 +120,12 @@ const (
 	qPartCount  = `UPDATE runs SET parts = parts + 1, start_ms = CASE WHEN parts = 0 OR ? < start_ms THEN ? ELSE start_ms END, end_ms = CASE WHEN ? > end_ms THEN ? ELSE end_ms END WHERE id = ? RETURNING parts`
 	qMergedPut  = `INSERT INTO run_parts (run_id, segment, encoding, size, report, stored) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (run_id, segment) DO UPDATE SET encoding = excluded.encoding, size = excluded.size, report = excluded.report, stored = excluded.stored`
-	qMergedRun     = `UPDATE runs SET status = ?, verdict = ?, requests = ?, errors = ?, tps = ?, avg_rt = ?, tp99 = ?, success_rate = ? WHERE id = ?`
-	qCasesDelete   = `DELETE FROM case_runs WHERE run_id = ?`
-	qRunTask       = `SELECT task_id FROM runs WHERE id = ?`
+	qMergedRun   = `UPDATE runs SET status = ?, verdict = ?, requests = ?, errors = ?, tps = ?, avg_rt = ?, tp99 = ?, success_rate = ? WHERE id = ?`
+	qCasesDelete = `DELETE FROM case_runs WHERE run_id = ?`
+	// An UPDATE rather than a SELECT: it holds the run's row until the
+	// merge commits, so a part stored meanwhile (qPartCount) waits, and
+	// its own merge comes after this one.
+	qRunTask       = `UPDATE runs SET parts = parts WHERE id = ? RETURNING task_id, parts`
 	qLabelInsert   = `INSERT INTO run_labels (run_id, name, value) VALUES (?, ?, ?)`
 	qCaseInsert    = `INSERT INTO case_runs (run_id, idx, name, passed, requests, errors, tps, avg_rt, tp99, success_rate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`
 	qCaseDetailID  = `UPDATE case_runs SET detail_id = ? WHERE id = ?`
@@ -369,15 +372,19 @@ func (s *sqlStore) PutPart(ctx context.Context, p *Part) (PutResult, error) {
 	return res, nil
 }
 
-func (s *sqlStore) PutMerged(ctx context.Context, runID int64, p *Part, complete bool) error {
+func (s *sqlStore) PutMerged(ctx context.Context, runID int64, p *Part, merged int, complete bool) error {
 	encoding, data := encodeReport(p.Report)
 	return s.tx(ctx, func(tx *sql.Tx) error {
 		var taskID int64
-		if err := tx.QueryRowContext(ctx, s.q(qRunTask), runID).Scan(&taskID); err != nil {
+		var stored int
+		if err := tx.QueryRowContext(ctx, s.q(qRunTask), runID).Scan(&taskID, &stored); err != nil {
 			if errors.Is(err, sql.ErrNoRows) {
 				return ErrNotFound
 			}
 			return err
+		}
+		if merged < stored {
+			return nil
 		}
 		if _, err := tx.ExecContext(ctx, s.q(qMergedPut), runID, MergedSegment, encoding, len(p.Report), data, p.StoredAt.UnixMilli()); err != nil {
 			return err

@@ -79,11 +79,14 @@ type Store interface {
 	// Report returns the report of a run's part, as it was uploaded, or,
 	// for MergedSegment, the report merged from a split run's parts.
 	Report(ctx context.Context, runID int64, segment int) ([]byte, error)
-	// PutMerged stores the report merged from a split run's parts,
-	// replacing an earlier merge of fewer parts, and, once every part
-	// has arrived (complete), the merged run's figures and cases from p,
-	// as a run of one part has them, so lists and trends read it.
-	PutMerged(ctx context.Context, runID int64, p *Part, complete bool) error
+	// PutMerged stores the report merged from merged of a split run's
+	// parts, replacing an earlier merge of fewer parts, and, once every
+	// part has arrived (complete), the merged run's figures and cases
+	// from p, as a run of one part has them, so lists and trends read it.
+	// A merge of fewer parts than are stored by then is stale and is
+	// dropped: the merge after the last part stored writes its own, even
+	// when services on one database merge at once.
+	PutMerged(ctx context.Context, runID int64, p *Part, merged int, complete bool) error
 	// Trend returns a series' figures in a scenario's latest runs, oldest
 	// first.
 	Trend(ctx context.Context, q TrendQuery) ([]TrendPoint, error)

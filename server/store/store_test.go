@@ -318,6 +318,41 @@ func TestSegments(t *testing.T) {
 	})
 }
 
+// A merge is dropped when more parts are stored by the time it is written
+// than it merged: the merge that follows the last part writes its own, so
+// services on one database that merge at once never leave the merge of
+// fewer parts last.
+func TestStaleMergeDropped(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *sqlStore) {
+		ctx := context.Background()
+		p := project(t, s, "shop")
+		base := time.Date(2025, 3, 1, 10, 0, 0, 0, time.UTC)
+		for i := range 2 {
+			in := part(p.ID, "split", "checkout", base)
+			in.Segment = Segment{i, 2}
+			if _, err := s.PutPart(ctx, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r, _ := s.RunByUUID(ctx, p.ID, "split")
+		merged := func(report string) *Part {
+			m := part(p.ID, "split", "checkout", base)
+			m.Report = []byte(report)
+			return m
+		}
+		// The merge of both parts, then a late one of part 0 alone.
+		if err := s.PutMerged(ctx, r.ID, merged(`{"parts": 2}`), 2, true); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.PutMerged(ctx, r.ID, merged(`{"parts": 1}`), 1, false); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.Report(ctx, r.ID, MergedSegment); err != nil || string(got) != `{"parts": 2}` {
+			t.Errorf("the merged report is %s (%v), want the merge of both parts", got, err)
+		}
+	})
+}
+
 // Uploads at once, each run twice: every run is stored exactly once.
 func TestConcurrentPuts(t *testing.T) {
 	eachStore(t, func(t *testing.T, s *sqlStore) {
