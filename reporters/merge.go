@@ -83,10 +83,15 @@ func checkParts(parts []Part, allowPartial bool) (*output.PerfcaseMerged, error)
 			errs = append(errs, fmt.Errorf("%s and %s are both part %d of run %q", seen[seg.Index], p.Name, seg.Index, pc.RunID))
 		}
 		seen[seg.Index] = p.Name
+		failed := failedPart(pc)
 		started, err := time.Parse(time.RFC3339Nano, seg.Started)
-		if err != nil {
+		switch {
+		case seg.Started == "" && failed:
+			// Stopped while waiting for --start-at, it started no case:
+			// it has no start to spread.
+		case err != nil:
 			errs = append(errs, fmt.Errorf("%s: segment.started %q is not an RFC 3339 time", p.Name, seg.Started))
-		} else {
+		default:
 			if earliest.IsZero() || started.Before(earliest) {
 				earliest = started
 			}
@@ -94,7 +99,7 @@ func checkParts(parts []Part, allowPartial bool) (*output.PerfcaseMerged, error)
 				latest = started
 			}
 		}
-		if pc.Status == "interrupted" || pc.Status == "aborted" {
+		if failed {
 			m.Failed = append(m.Failed, seg.Index)
 			if !allowPartial {
 				errs = append(errs, fmt.Errorf("%s, part %d of %d, failed (%s%s): run it again, or merge the others with --allow-partial",
@@ -123,6 +128,12 @@ func checkParts(parts []Part, allowPartial bool) (*output.PerfcaseMerged, error)
 	m.Partial = len(m.Missing)+len(m.Failed) > 0
 	m.StartSpreadMS = float64(latest.Sub(earliest).Microseconds()) / 1000
 	return m, nil
+}
+
+// failedPart reports whether a part's run did not complete: interrupted
+// or aborted, it may lack its later cases, or every case.
+func failedPart(pc *output.PerfcaseInfo) bool {
+	return pc.Status == "interrupted" || pc.Status == "aborted"
 }
 
 func colon(s string) string {
@@ -162,36 +173,60 @@ func PartialWords(m *output.PerfcaseMerged) string {
 	return strings.Join(why, "; ")
 }
 
-// mergeRuns builds the merged run from the parts' reports.
+// mergeRuns builds the merged run from the parts' reports, case by case
+// by name (caseOrder).
 func mergeRuns(parts []Part, m *output.PerfcaseMerged) (*metrics.Run, error) {
-	runs := make([]*metrics.Run, len(parts))
+	ps := make([]runPart, len(parts))
 	var errs []error
 	for i, p := range parts {
 		r, err := readRun(p.Report)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("%s: %v", p.Name, err))
 		}
-		runs[i] = r
+		ps[i] = runPart{Part: p, run: r, failed: failedPart(&p.Report.Result.Perfcase)}
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
-	first := runs[0]
-	run := &metrics.Run{ID: first.ID, Name: first.Name, Source: first.Source, Start: first.Start, End: first.End,
-		Labels: first.Labels, CI: first.CI}
-	for _, r := range runs {
-		run.Start, run.End = minTime(run.Start, r.Start), maxTime(run.End, r.End)
+	// Complete parts first, then by index: whatever the order the parts
+	// are given in, a case's first part is the same, and a complete one
+	// where it can be, whose stages all ran.
+	slices.SortFunc(ps, func(a, b runPart) int {
+		if a.failed != b.failed {
+			if a.failed {
+				return 1
+			}
+			return -1
+		}
+		return a.Report.Result.Perfcase.Segment.Index - b.Report.Result.Perfcase.Segment.Index
+	})
+	names, err := caseOrder(ps)
+	if err != nil {
+		return nil, err
+	}
+	first := ps[0].run
+	run := &metrics.Run{ID: first.ID, Name: first.Name, Source: first.Source, Labels: first.Labels, CI: first.CI}
+	// A part that started no case (stopped while waiting for --start-at)
+	// has no time of the cases': it spans the run only when no part has.
+	timed := slices.DeleteFunc(slices.Clone(ps), func(p runPart) bool { return len(p.run.Cases) == 0 })
+	if len(timed) == 0 {
+		timed = ps
+	}
+	run.Start, run.End = timed[0].run.Start, timed[0].run.End
+	for _, p := range timed {
+		run.Start, run.End = minTime(run.Start, p.run.Start), maxTime(run.End, p.run.End)
 	}
 	run.Partial = PartialWords(m)
-	for ci, c := range first.Cases {
-		cases := make([]*metrics.CaseResult, len(runs))
-		for i, r := range runs {
-			if len(r.Cases) != len(first.Cases) || r.Cases[ci].Stats.Name != c.Stats.Name {
-				return nil, fmt.Errorf("%s and %s are not of the same scenario: their cases differ", parts[0].Name, parts[i].Name)
+	for _, name := range names {
+		var cases []*metrics.CaseResult
+		var of []Part
+		for _, p := range ps {
+			if i := slices.IndexFunc(p.run.Cases, func(c *metrics.CaseResult) bool { return c.Stats.Name == name }); i >= 0 {
+				cases = append(cases, p.run.Cases[i])
+				of = append(of, p.Part)
 			}
-			cases[i] = r.Cases[ci]
 		}
-		mc, err := mergeCases(cases, parts)
+		mc, err := mergeCases(cases, of)
 		if err != nil {
 			return nil, err
 		}
@@ -199,6 +234,66 @@ func mergeRuns(parts []Part, m *output.PerfcaseMerged) (*metrics.Run, error) {
 	}
 	run.Judge()
 	return run, nil
+}
+
+// runPart is a part and the run read from its report.
+type runPart struct {
+	Part
+	run    *metrics.Run
+	failed bool
+}
+
+// caseOrder is the names of the merged run's cases, in the scenario's
+// order. Every complete part ran every case; a failed part ran those it
+// started, in the same order (a sequential file's first ones), and the
+// union of the failed parts' is what there is when no part completed.
+// Parts whose cases differ otherwise are of different scenarios, and
+// refused. ps has its complete parts first.
+func caseOrder(ps []runPart) ([]string, error) {
+	var names []string
+	var complete *runPart
+	for k := range ps {
+		p := &ps[k]
+		got := make([]string, len(p.run.Cases))
+		for i, c := range p.run.Cases {
+			got[i] = c.Stats.Name
+		}
+		if !p.failed {
+			if complete == nil {
+				complete, names = p, got
+			} else if !slices.Equal(got, names) {
+				return nil, fmt.Errorf("%s and %s are not of the same scenario: their cases differ (%s; %s)",
+					complete.Name, p.Name, quoteList(names), quoteList(got))
+			}
+			continue
+		}
+		at := -1
+		for _, n := range got {
+			i := slices.Index(names, n)
+			switch {
+			case i < 0 && complete != nil:
+				return nil, fmt.Errorf("%s has case %q, which %s, a part that completed, has not: they are not of the same scenario", p.Name, n, complete.Name)
+			case i < 0:
+				i = at + 1
+				names = slices.Insert(names, i, n)
+			case i <= at:
+				return nil, fmt.Errorf("%s is not of the same scenario as the other parts: its cases (%s) are not in their order (%s)", p.Name, quoteList(got), quoteList(names))
+			}
+			at = i
+		}
+	}
+	return names, nil
+}
+
+func quoteList(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	q := make([]string, len(names))
+	for i, n := range names {
+		q[i] = fmt.Sprintf("%q", n)
+	}
+	return strings.Join(q, ", ")
 }
 
 // mergeCases merges one case of every part.
@@ -398,6 +493,11 @@ func readRun(rep *output.Report) (*metrics.Run, error) {
 		}
 		run.End = maxTime(run.End, c.Stats.End)
 		run.Cases = append(run.Cases, c)
+	}
+	if o := rep.Result.Outline; len(run.Cases) == 0 && o != nil && o.StartTime != nil && o.EndTime != nil {
+		// No case to time the run by: the run's own times, to the second.
+		run.Start, _ = time.Parse(timeLayout, *o.StartTime)
+		run.End, _ = time.Parse(timeLayout, *o.EndTime)
 	}
 	return run, nil
 }

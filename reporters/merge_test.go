@@ -244,3 +244,128 @@ func TestMergeRefusals(t *testing.T) {
 		t.Errorf("a custom metric's KPI: %v", err)
 	}
 }
+
+// caseParts are the reports of three parts of a run of two sequential
+// cases, "a" then "b": part 0 completed both, part 1 was interrupted in
+// "a", part 2 while waiting for --start-at (no case, no start). Case "a"
+// of part i has 10·(i+1) requests, "b" of part 0 has 7.
+func caseParts(t *testing.T) []Part {
+	t.Helper()
+	series := []metrics.SeriesInfo{{Name: "get"}, {Name: "pass", Kind: metrics.KindCase}}
+	caseOf := func(name string, start time.Time, n int) *metrics.CaseResult {
+		r := metrics.NewRecorder(series, 1, start)
+		for i := range n {
+			at := start.Add(time.Duration(i) * 10 * time.Millisecond)
+			smp := metrics.Sample{RT: time.Duration(1+i) * time.Millisecond, Status: 200, Sent: 100, Recv: 1000}
+			r.Shard(0).Record(0, at, smp)
+			r.Shard(0).Record(1, at, smp)
+		}
+		r.Tick(start.Add(time.Second+100*time.Millisecond), 2)
+		return &metrics.CaseResult{Stats: r.Finish(name, start.Add(time.Second)), Protocols: []string{"HTTP"}, Mode: "concurrency_mode",
+			KPIs: []metrics.KPIResult{{Source: "requests >= 1", Metric: "requests", Op: ">=", Threshold: 1}}}
+	}
+	b := mergeStart.Add(time.Second)
+	runs := []*metrics.Run{
+		{Cases: []*metrics.CaseResult{caseOf("a", mergeStart, 10), caseOf("b", b, 7)}},
+		{Cases: []*metrics.CaseResult{caseOf("a", mergeStart, 20)}, Status: metrics.Interrupted, Reason: "interrupted"},
+		{Status: metrics.Interrupted, Reason: "interrupted", Start: mergeStart.Add(-time.Hour), End: mergeStart.Add(-time.Hour)},
+	}
+	var parts []Part
+	for i, run := range runs {
+		run.ID, run.Name = "part", "two"
+		if len(run.Cases) > 0 {
+			run.Start, run.End = mergeStart, run.Cases[len(run.Cases)-1].Stats.End
+		}
+		run.Judge()
+		rep := report(run)
+		rep.Result.Perfcase.RunID = "run-1"
+		rep.Result.Perfcase.Segment = &output.PerfcaseSegment{Index: i, Count: 3}
+		if i < 2 {
+			rep.Result.Perfcase.Segment.Started = mergeStart.Add(time.Duration(i) * 3 * time.Millisecond).Format(time.RFC3339Nano)
+		}
+		var buf bytes.Buffer
+		if err := WriteJSON(&buf, &output.Finished{Report: rep}); err != nil {
+			t.Fatal(err)
+		}
+		var back output.Report
+		if err := json.Unmarshal(buf.Bytes(), &back); err != nil {
+			t.Fatal(err)
+		}
+		parts = append(parts, Part{Name: fmt.Sprintf("part-%d.json", i), Report: &back})
+	}
+	return parts
+}
+
+// Failed parts contribute the cases they have, merged by name in the
+// scenario's order, whatever the order the parts are given in; a part
+// stopped before its cases started has no start to spread. Cases only
+// different scenarios explain are refused, naming the part.
+func TestMergeCasesByName(t *testing.T) {
+	parts := caseParts(t)
+	if _, err := MergeParts(parts, false); err == nil || !strings.Contains(err.Error(), "part-1.json, part 1 of 3, failed (interrupted") ||
+		!strings.Contains(err.Error(), "part-2.json, part 2 of 3, failed (interrupted") || strings.Contains(err.Error(), "RFC 3339") {
+		t.Errorf("failed parts without --allow-partial: %v", err)
+	}
+	var want []byte
+	for _, order := range [][]int{{0, 1, 2}, {2, 1, 0}, {1, 2, 0}, {2, 0, 1}} {
+		var ps []Part
+		for _, i := range order {
+			ps = append(ps, parts[i])
+		}
+		f, err := MergeParts(ps, true)
+		if err != nil {
+			t.Fatalf("order %v: %v", order, err)
+		}
+		pc := f.Report.Result.Perfcase
+		var got []string
+		for _, c := range f.Run.Cases {
+			got = append(got, fmt.Sprint(c.Stats.Name, "=", c.Stats.Requests.Count))
+		}
+		if fmt.Sprint(got) != "[a=30 b=7]" || pc.Verdict != "partial" || pc.ExitCode != 3 || fmt.Sprint(pc.Merged.Failed) != "[1 2]" ||
+			pc.Merged.StartSpreadMS != 3 || pc.Merged.Parts[2].Started != "" || !f.Run.Start.Equal(mergeStart) {
+			t.Errorf("order %v: cases %v, verdict %s, merged %+v, start %v", order, got, pc.Verdict, pc.Merged, f.Run.Start)
+		}
+		var buf bytes.Buffer
+		if err := WriteJSON(&buf, f); err != nil {
+			t.Fatal(err)
+		}
+		if want == nil {
+			want = buf.Bytes()
+		} else if !bytes.Equal(buf.Bytes(), want) {
+			t.Errorf("order %v merges into another report than order [0 1 2]", order)
+		}
+	}
+	// No part completed: the union of the cases there are.
+	f, err := MergeParts([]Part{parts[2], parts[1]}, true)
+	if err != nil || len(f.Run.Cases) != 1 || f.Run.Cases[0].Stats.Requests.Count != 20 || f.Report.Result.Perfcase.Verdict != "partial" {
+		t.Errorf("failed parts alone: %v %+v", err, f)
+	}
+	// Only the part stopped before its cases: a partial run of no case.
+	if f, err := MergeParts([]Part{parts[2]}, true); err != nil || len(f.Run.Cases) != 0 || f.Report.Result.Perfcase.Verdict != "partial" {
+		t.Errorf("a part of no case alone: %v %+v", err, f)
+	}
+	// A failed part with a case the complete part has not.
+	parts[1].Report.Result.Perfcase.Cases[0].Case = "x"
+	parts[1].Report.Result.Perfcase.Curves.Cases[0].Case = "x"
+	if _, err := MergeParts(parts, true); err == nil ||
+		err.Error() != `part-1.json has case "x", which part-0.json, a part that completed, has not: they are not of the same scenario` {
+		t.Errorf("a case unknown to a complete part: %v", err)
+	}
+	// Failed parts whose cases come in different orders.
+	parts = caseParts(t)
+	pc := &parts[0].Report.Result.Perfcase
+	pc.Status = "interrupted"
+	pc.Cases[0], pc.Cases[1] = pc.Cases[1], pc.Cases[0]
+	pc.Curves.Cases[0], pc.Curves.Cases[1] = pc.Curves.Cases[1], pc.Curves.Cases[0]
+	parts[1].Report.Result.Perfcase.Cases = append(parts[1].Report.Result.Perfcase.Cases, pc.Cases[0])
+	parts[1].Report.Result.Perfcase.Curves.Cases = append(parts[1].Report.Result.Perfcase.Curves.Cases, pc.Curves.Cases[0])
+	if _, err := MergeParts(parts, true); err == nil || !strings.Contains(err.Error(), `part-1.json is not of the same scenario as the other parts: its cases ("a", "b") are not in their order ("b", "a")`) {
+		t.Errorf("cases in another order: %v", err)
+	}
+	// Two complete parts of different cases.
+	parts = caseParts(t)
+	parts[1].Report.Result.Perfcase.Status = "completed"
+	if _, err := MergeParts(parts, true); err == nil || !strings.Contains(err.Error(), `part-0.json and part-1.json are not of the same scenario: their cases differ ("a", "b"; "a")`) {
+		t.Errorf("complete parts of different cases: %v", err)
+	}
+}

@@ -138,3 +138,54 @@ func TestSplitRunMerged(t *testing.T) {
 		t.Errorf("the run's figures in the list: %+v", r)
 	}
 }
+
+// A part interrupted while waiting for --start-at has no case and no
+// segment.started: the service merges the run without it, partial, its
+// figures the other parts', instead of having no report to show (422),
+// from the moment it arrives first.
+func TestSplitRunInterruptedPart(t *testing.T) {
+	e := newEnv(t, "sqlite", nil)
+	_, parts := splitReports(t)
+	start := time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC)
+	cut := &metrics.Run{ID: "split-run", Name: "shop", Start: start, End: start, Status: metrics.Interrupted, Reason: "interrupted"}
+	cut.Judge()
+	f := reporters.Finish(cut)
+	f.Report.Result.Perfcase.Segment = &output.PerfcaseSegment{Index: 3, Count: 4}
+	var buf bytes.Buffer
+	if err := reporters.WriteJSON(&buf, f); err != nil {
+		t.Fatal(err)
+	}
+	parts[3] = buf.Bytes()
+	wtok, rtok := e.token("shop", store.ScopeWrite), e.token("shop", store.ScopeRead)
+	c := upload.Client{Endpoint: e.srv.URL, Project: "shop", Token: wtok, Attempts: 1}
+	want := 0.0
+	for _, i := range []int{3, 0, 1, 2} {
+		part := parts[i]
+		if _, err := c.Upload(context.Background(), part); err != nil {
+			t.Fatalf("part %d: %v", i, err)
+		}
+		if status, body, _ := e.do("GET", "/v1/shop/perfcase/runs/split-run/report", rtok, nil); status != 200 {
+			t.Fatalf("the run's report after part %d: %d %s", i, status, body)
+		}
+		var rep output.Report
+		if err := json.Unmarshal(part, &rep); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range rep.Result.Cases {
+			want += *c.Detail.Performance.Requests
+		}
+	}
+	status, body, _ := e.do("GET", "/v1/shop/perfcase/runs/split-run/report", rtok, nil)
+	if status != 200 {
+		t.Fatalf("the run's report: %d %s", status, body)
+	}
+	var rep output.Report
+	if err := json.Unmarshal(body, &rep); err != nil {
+		t.Fatal(err)
+	}
+	pc := rep.Result.Perfcase
+	if pc.Verdict != "partial" || pc.Merged == nil || fmt.Sprint(pc.Merged.Failed, pc.Merged.Missing) != "[3] []" || len(rep.Result.Cases) != 1 ||
+		*rep.Result.Cases[0].Detail.Performance.Requests != want {
+		t.Errorf("the merged report: verdict %s, merged %+v, %d cases", pc.Verdict, pc.Merged, len(rep.Result.Cases))
+	}
+}
