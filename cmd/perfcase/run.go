@@ -21,8 +21,9 @@ import (
 
 const runUsage = `usage: perfcase run [flags] FILE
 
-Runs a scenario: a YAML file, or a PerfTest case JSON as 'perfcase import'
-reads it (told apart by content; - reads standard input). It is checked
+Runs a scenario: a YAML file, or any format 'perfcase import' reads (a
+PerfTest case JSON, a HAR, a Postman collection, cURL commands), told
+apart by content; - reads standard input. It is checked
 exactly as 'perfcase validate' checks it, and nothing runs unless it is
 valid. While it runs, one progress line per second goes to standard
 error; at the end a summary goes to standard output, and --out writes the

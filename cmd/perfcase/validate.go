@@ -15,8 +15,9 @@ const validateUsage = `usage: perfcase validate [--set name=value]... [--segment
 
 Checks scenario files without running them: every error is printed with
 file:line:col and a hint, then a one-line summary per case. A FILE is a
-YAML scenario or a PerfTest case JSON, told apart by content (a JSON
-error also names the JSONPath of the value, e.g. $.stages[0].ramp_up);
+YAML scenario or any format 'perfcase import' reads (a PerfTest case
+JSON, a HAR, a Postman collection, cURL commands), told apart by content
+(a JSON error also names the JSONPath of the value, e.g. $.stages[0].ramp_up);
 - reads standard input. 'perfcase run' checks a file exactly the same way.
 With --segment, it also checks that the file can run split into N parts
 (perfcase run --segment): what needs every part at once is refused.
