@@ -67,3 +67,38 @@ func TestCustomMetricAllocs(t *testing.T) {
 		}
 	}
 }
+
+// A pass with a together: step allocates nothing once its lanes are
+// started: a request handed to a lane and heard back is two channel
+// operations, and the lanes' exchanges are judged in the VU's buffers.
+func TestTogetherAllocs(t *testing.T) {
+	v := iterationVU(t, `      - together:
+          - http: {name: a, url: "${base}/a/${id}"}
+            check: status == 200
+          - http: {name: b, url: "${base}/b/${id}"}
+            check: status == 200
+          - http: {name: c, url: "${base}/c/${id}"}
+            check: status == 200`)
+	pass := func() {
+		v.readGlobals(false)
+		v.pass = acc{}
+		if v.exec(v.c.plan.Steps) != flowNext || v.pass.outcome != metrics.Success {
+			t.Fatalf("pass failed: %+v", v.c.rec.Finish("c", time.Now()).Series[0].Errors)
+		}
+	}
+	for range 50 {
+		pass()
+	}
+	if n := testing.AllocsPerRun(200, pass); n != 0 {
+		t.Errorf("%v allocations per pass, want 0", n)
+	}
+	if len(v.lanes) != 2 {
+		t.Errorf("%d lanes, want 2", len(v.lanes))
+	}
+	st := v.c.rec.Finish("c", time.Now())
+	for _, s := range st.Series {
+		if s.Kind != metrics.KindCase && s.Count != 251 { // the passes are not recorded here
+			t.Errorf("series %s: %d samples, want 251", s.Name, s.Count)
+		}
+	}
+}
