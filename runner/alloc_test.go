@@ -15,12 +15,20 @@ import (
 func TestPassWithVUNumbersAllocs(t *testing.T) {
 	v := iterationVU(t, `      - http: {name: get, url: "${base}/items/${__VU}/${__ITER}?id=${id}"}
         check: status == 200`)
+	// The pass as run takes it: let in by a closed model's stage, its
+	// steps, its own sample, and its end counted.
+	v.c.active.Store(1)
 	pass := func() {
+		if !v.c.mayStart(v) {
+			t.Fatal("the VU may not start a pass")
+		}
 		v.readGlobals(false)
 		v.pass = acc{}
 		if v.exec(v.c.plan.Steps) != flowNext || v.pass.outcome != metrics.Success {
 			t.Fatalf("pass failed: %+v", v.c.rec.Finish("c", time.Now()).Series[0].Errors)
 		}
+		v.shard.Record(v.c.passSeries, time.Now(), metrics.Sample{RT: v.pass.rt, Outcome: v.pass.outcome, Sent: v.pass.sent, Recv: v.pass.recv})
+		v.c.passEnded(v, true)
 		v.nextIter()
 	}
 	for range 50 {
@@ -32,6 +40,9 @@ func TestPassWithVUNumbersAllocs(t *testing.T) {
 	v.exec(v.c.plan.Steps)
 	if got, want := string(v.res.URL), "/items/1/251?"; !strings.Contains(got, want) {
 		t.Errorf("after 251 passes the URL is %s, want it to hold %s", got, want)
+	}
+	if n := v.c.rec.Finish("c", time.Now()).Series[v.c.passSeries].Count; n != 251 {
+		t.Errorf("%d passes recorded, want 251", n)
 	}
 }
 
