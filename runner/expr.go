@@ -64,7 +64,7 @@ func (v *vu) eval(p *scenario.Program, withResponse bool) (any, error) {
 		s := v.c.globals.slots[i]
 		switch s.Builtin {
 		case scenario.BuiltinVU:
-			env[s.Name] = int(v.num)
+			env[s.Name] = v.gid + 1
 			continue
 		case scenario.BuiltinIter:
 			env[s.Name] = int(v.iter)

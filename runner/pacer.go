@@ -41,8 +41,6 @@ type pacer struct {
 	rate float64
 }
 
-func newPacer(st *scenario.Stage) *pacer { return &pacer{st: st} }
-
 // changed is p with the rate held at rate (passes a second) from elapsed
 // time at on.
 func (p *pacer) changed(at time.Duration, rate float64) *pacer {

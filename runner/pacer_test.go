@@ -11,6 +11,9 @@ import (
 // Every rate shape, and manual changes to one, time their passes exactly:
 // pass k is due at the first nanosecond by which the rate's integral
 // reaches k.
+// newPacer is the pacer of a stage run whole, in one process.
+func newPacer(st *scenario.Stage) *pacer { return &pacer{st: st} }
+
 func TestPacerDue(t *testing.T) {
 	const ms, s = time.Millisecond, time.Second
 	flat := &scenario.Stage{Mode: scenario.ModeTPS, StartTPS: 500, TPS: 500, Duration: 10 * s}

@@ -42,6 +42,12 @@ func (l *lane) run(done chan<- struct{}) {
 // p, starting it and making its session of p if need be. Its template
 // functions have their own random source: lanes render at the same time.
 func (v *vu) lane(i int, p scenario.Protocol) *lane {
+	// Only the VU's goroutine changes the lanes (the lock is for
+	// interrupt's reads), so it reads them without it: a step whose lanes
+	// are ready takes no lock.
+	if i < len(v.lanes) && v.lanes[i].sessions[p] != nil {
+		return v.lanes[i]
+	}
 	v.lanesMu.Lock()
 	defer v.lanesMu.Unlock()
 	for len(v.lanes) <= i {

@@ -105,7 +105,7 @@ func (v *vu) AppendValue(dst []byte, slot, field int) []byte {
 	if d == nil {
 		switch s.Builtin {
 		case scenario.BuiltinVU:
-			return strconv.AppendInt(dst, v.num, 10)
+			return strconv.AppendInt(dst, int64(v.gid)+1, 10)
 		case scenario.BuiltinIter:
 			return strconv.AppendInt(dst, v.iter, 10)
 		}

@@ -107,10 +107,10 @@ type vu struct {
 	secrets   *redact.Secrets
 	secretVer []uint32
 
-	// num is the VU's number as scenarios see it (__VU), from 1; iter is
-	// its pass number (__ITER), from 0.
-	num, iter int64
-	exact     scenario.ExactState
+	// iter is the VU's pass number as scenarios see it (__ITER), from 0;
+	// its __VU is gid+1.
+	iter  int64
+	exact scenario.ExactState
 
 	// thought is the think time slept in the current pass. unreachable
 	// says the last request could not reach its target; backoff is the
@@ -168,7 +168,7 @@ func newVU(c *caseRun, id int) *vu {
 	gid := int(c.seg.Global(int64(id)))
 	seed := c.seed + uint64(gid)*0x9e3779b97f4a7c15
 	v := &vu{
-		c: c, id: id, gid: gid, num: int64(gid) + 1, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed), seed: seed,
+		c: c, id: id, gid: gid, shard: c.rec.Shard(id), fe: scenario.NewFuncEnv(seed), seed: seed,
 		vals: make([][]byte, n), idx: make([]int64, n), own: make([]int64, n), ver: make([]uint32, n),
 		once: make([]bool, c.plan.Controllers), wake: make(chan struct{}, 1),
 	}
