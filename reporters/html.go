@@ -301,7 +301,7 @@ func htmlVerdict(pc *output.PerfcaseInfo) (badge, css, sentence string) {
 	}
 	sla := len(pc.SLATriggers)
 	if m := pc.Merged; m != nil && m.Partial && pc.Verdict == metrics.VerdictPartial.String() {
-		return "PARTIAL", "fail", "partial run (" + PartialWords(m) + "), which cannot pass"
+		return "PARTIAL", "fail", "partial run (" + partialWords(m) + "), which cannot pass"
 	}
 	switch pc.Status {
 	case "":
