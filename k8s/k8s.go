@@ -125,10 +125,10 @@ func ValidRunID(id string) bool {
 	return true
 }
 
-// RunArgs are the arguments of the perfcase each pod runs (the image's
+// runArgs are the arguments of the perfcase each pod runs (the image's
 // entrypoint): part $(JOB_COMPLETION_INDEX) of Workers, which Kubernetes
 // expands from the container's environment.
-func RunArgs(s *Spec) []string {
+func runArgs(s *Spec) []string {
 	args := []string{"run", "--segment", "$(" + IndexEnv + ")/" + strconv.Itoa(s.Workers)}
 	if !s.StartAt.IsZero() {
 		args = append(args, "--start-at", s.StartAt.UTC().Format(time.RFC3339))
@@ -218,7 +218,7 @@ func Build(s *Spec) (*corev1.ConfigMap, *batchv1.Job, error) {
 		Name:            "perfcase",
 		Image:           s.Image,
 		ImagePullPolicy: corev1.PullIfNotPresent,
-		Args:            RunArgs(s),
+		Args:            runArgs(s),
 		// The Job controller sets this variable too; declaring it makes
 		// the $(JOB_COMPLETION_INDEX) in the arguments expand whatever
 		// the cluster's version.

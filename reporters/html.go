@@ -301,7 +301,7 @@ func htmlVerdict(pc *output.PerfcaseInfo) (badge, css, sentence string) {
 	}
 	sla := len(pc.SLATriggers)
 	if m := pc.Merged; m != nil && m.Partial && pc.Verdict == metrics.VerdictPartial.String() {
-		return "PARTIAL", "fail", "partial run (" + PartialWords(m) + "), which cannot pass"
+		return "PARTIAL", "fail", "partial run (" + partialWords(m) + "), which cannot pass"
 	}
 	switch pc.Status {
 	case "":
@@ -328,21 +328,13 @@ func htmlVerdict(pc *output.PerfcaseInfo) (badge, css, sentence string) {
 		}
 		return strings.ToUpper(pc.Status), css, sentence
 	}
-	triggers := fmt.Sprintf("%d SLA %s", sla, plural(sla, "trigger", "triggers"))
-	checkpoints := plural(total, "checkpoint", "checkpoints")
 	switch {
 	case total == 0 && sla == 0:
 		return "NO CHECKPOINTS", "none", "the run completed; it had no checkpoints to judge"
-	case total == 0:
-		return "FAILED", "fail", triggers + " failed the run"
 	case failed == 0 && sla == 0:
-		return "PASSED", "pass", fmt.Sprintf("all %d %s passed", total, checkpoints)
-	case failed == 0:
-		return "FAILED", "fail", fmt.Sprintf("all %d %s passed, but %s failed the run", total, checkpoints, triggers)
-	case sla == 0:
-		return "FAILED", "fail", fmt.Sprintf("%d of %d %s failed", failed, total, checkpoints)
+		return "PASSED", "pass", checkpointsJudged(total, failed, sla)
 	}
-	return "FAILED", "fail", fmt.Sprintf("%d of %d %s failed, and %s", failed, total, checkpoints, triggers)
+	return "FAILED", "fail", checkpointsJudged(total, failed, sla)
 }
 
 // htmlUnusable names the first case whose verdict is that it was

@@ -160,9 +160,9 @@ func indexList(ix []int) string {
 	return " " + s
 }
 
-// PartialWords says what a merged run lacks, e.g. "part 3 of 4 missing;
+// partialWords says what a merged run lacks, e.g. "part 3 of 4 missing;
 // part 1 of 4 failed"; "" when it has every part.
-func PartialWords(m *output.PerfcaseMerged) string {
+func partialWords(m *output.PerfcaseMerged) string {
 	var why []string
 	if len(m.Missing) > 0 {
 		why = append(why, fmt.Sprintf("part%s of %d missing", indexList(m.Missing), m.Count))
@@ -216,7 +216,7 @@ func mergeRuns(parts []Part, m *output.PerfcaseMerged) (*metrics.Run, error) {
 	for _, p := range timed {
 		run.Start, run.End = minTime(run.Start, p.run.Start), maxTime(run.End, p.run.End)
 	}
-	run.Partial = PartialWords(m)
+	run.Partial = partialWords(m)
 	for _, name := range names {
 		var cases []*metrics.CaseResult
 		var of []Part

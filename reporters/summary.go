@@ -319,20 +319,28 @@ func judged(run *metrics.Run) string {
 		}
 		return line
 	}
-	total, failed, sla := v.Checkpoints, v.Missed, v.Triggers
+	if v.Checkpoints == 0 && v.Triggers == 0 {
+		return "no checkpoints"
+	}
+	return checkpointsJudged(v.Checkpoints, v.Missed, v.Triggers)
+}
+
+// checkpointsJudged is the verdict of a run that ran its course and had
+// checkpoints or SLA triggers, in the words of the summary and the HTML
+// headline alike.
+func checkpointsJudged(total, failed, sla int) string {
 	// An SLA rule that only flags still fails the run.
 	triggers := fmt.Sprintf("%d SLA %s", sla, plural(sla, "trigger", "triggers"))
+	checkpoints := plural(total, "checkpoint", "checkpoints")
 	switch {
-	case total == 0 && sla == 0:
-		return "no checkpoints"
 	case total == 0:
 		return triggers + " failed the run"
 	case failed == 0 && sla == 0:
-		return fmt.Sprintf("all %d %s passed", total, plural(total, "checkpoint", "checkpoints"))
+		return fmt.Sprintf("all %d %s passed", total, checkpoints)
 	case failed == 0:
-		return fmt.Sprintf("all %d %s passed, but %s failed the run", total, plural(total, "checkpoint", "checkpoints"), triggers)
+		return fmt.Sprintf("all %d %s passed, but %s failed the run", total, checkpoints, triggers)
 	}
-	line := fmt.Sprintf("%d of %d %s failed", failed, total, plural(total, "checkpoint", "checkpoints"))
+	line := fmt.Sprintf("%d of %d %s failed", failed, total, checkpoints)
 	if sla > 0 {
 		line += ", and " + triggers
 	}

@@ -31,11 +31,11 @@ func NewToken() (secret string, hash []byte, prefix string) {
 	var b [32]byte
 	rand.Read(b[:])
 	secret = TokenPrefix + tokenEncoding.EncodeToString(b[:])
-	return secret, HashToken(secret), secret[:len(TokenPrefix)+6]
+	return secret, hashToken(secret), secret[:len(TokenPrefix)+6]
 }
 
-// HashToken is how the store keeps a token.
-func HashToken(secret string) []byte {
+// hashToken is how the store keeps a token.
+func hashToken(secret string) []byte {
 	h := sha256.Sum256([]byte(secret))
 	return h[:]
 }
@@ -94,7 +94,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request, project strin
 	if s.limiter.empty(addr) {
 		return store.Project{}, errRate
 	}
-	tok, err := s.store.TokenByHash(r.Context(), HashToken(secret))
+	tok, err := s.store.TokenByHash(r.Context(), hashToken(secret))
 	if errors.Is(err, store.ErrNotFound) {
 		s.limiter.allow(addr)
 		return store.Project{}, newError(http.StatusUnauthorized, 2, "the token was refused: it is not one of this service's, or it was revoked")

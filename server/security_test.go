@@ -25,7 +25,7 @@ func TestAccess(t *testing.T) {
 	p, _ := e.st.Project(t.Context(), "shop")
 	run, _ := e.st.RunByUUID(t.Context(), p.ID, id)
 	revoked := e.token("shop", store.ScopeAdmin)
-	tok, _ := e.st.TokenByHash(t.Context(), HashToken(revoked))
+	tok, _ := e.st.TokenByHash(t.Context(), hashToken(revoked))
 	e.st.RevokeToken(t.Context(), p.ID, tok.ID, e.s.cfg.Now())
 
 	calls := []struct {

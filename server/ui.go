@@ -203,7 +203,7 @@ func (s *Server) uiLogin(w http.ResponseWriter, r *http.Request) {
 		s.uiError(w, r, errRate)
 		return
 	}
-	tok, err := s.store.TokenByHash(r.Context(), HashToken(secret))
+	tok, err := s.store.TokenByHash(r.Context(), hashToken(secret))
 	if err != nil {
 		if !errors.Is(err, store.ErrNotFound) {
 			s.uiError(w, r, err)
@@ -236,7 +236,7 @@ func (s *Server) uiLogout(w http.ResponseWriter, r *http.Request) {
 func (s *Server) uiProjects(w http.ResponseWriter, r *http.Request) {
 	var names []string
 	if tok := cookieToken(r); tok != "" {
-		t, err := s.store.TokenByHash(r.Context(), HashToken(tok))
+		t, err := s.store.TokenByHash(r.Context(), hashToken(tok))
 		if err == nil {
 			http.Redirect(w, r, "/ui/"+url.PathEscape(t.Project)+"/", http.StatusSeeOther)
 			return

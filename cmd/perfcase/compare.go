@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 
@@ -50,8 +49,11 @@ func runCompare(e *env, args []string) error {
 	fs := newFlagSet(e, "compare", compareUsage)
 	limitsFlag := fs.String("max-regression", "", "regression `limits`, e.g. tp99=10%,success_rate=0.5,tps=5% (default: the defaults above)")
 	asJSON := fs.Bool("json", false, "write the comparison as JSON instead of a table")
-	junit := fs.String("junit", "", "write the comparison as JUnit XML to `file`: a test per limit of every row")
-	md := fs.String("summary-md", "", "write the comparison as Markdown to `file` (and append it to $GITHUB_STEP_SUMMARY when that is set)")
+	rows := []outputRow{
+		{flag: "junit", help: "write the comparison as JUnit XML to `file`: a test per limit of every row", make: fileOutput("the JUnit report", reporters.WriteJUnit)},
+		{flag: "summary-md", help: "write the comparison as Markdown to `file` (and append it to $GITHUB_STEP_SUMMARY when that is set)", make: newMarkdownOutput},
+	}
+	addOutputFlags(fs.FlagSet, rows)
 	files, done, err := fs.parseArgs(args)
 	if done || err != nil {
 		return err
@@ -65,25 +67,9 @@ func runCompare(e *env, args []string) error {
 	}
 	// The same outputs as run's --junit and --summary-md, checked before
 	// anything is read.
-	var outs output.List
-	var errs []error
-	oc := &outputContext{e: e}
-	for _, o := range []struct {
-		path string
-		make func(*outputContext, string) (output.Output, error)
-	}{{*junit, fileOutput("the JUnit report", reporters.WriteJUnit)}, {*md, newMarkdownOutput}} {
-		if o.path == "" {
-			continue
-		}
-		out, err := o.make(oc, o.path)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		outs = append(outs, out)
-	}
-	if len(errs) > 0 {
-		return usageError("%v", errors.Join(errs...))
+	outs, err := makeOutputs(&outputContext{e: e, fs: fs.FlagSet, nothing: "nothing was compared"}, rows)
+	if err != nil {
+		return err
 	}
 	var runs [2]*compare.Run
 	for i, f := range files {

@@ -59,7 +59,7 @@ func runMerge(e *env, args []string) error {
 	if len(files) == 0 {
 		return fs.mistake("name the parts' reports, e.g. perfcase merge --out run.json part-0.json part-1.json")
 	}
-	outs, err := makeOutputs(&outputContext{e: e, fs: fs.FlagSet, merging: true}, rows)
+	outs, err := makeOutputs(&outputContext{e: e, fs: fs.FlagSet, nothing: "nothing was merged"}, rows)
 	if err != nil {
 		return err
 	}

@@ -98,9 +98,9 @@ type outputContext struct {
 	// scenario is the scenario's name, by which the report service knows
 	// its runs.
 	scenario string
-	// merging: the outputs are a merge's, so a mistake means nothing was
-	// merged rather than nothing was run.
-	merging bool
+	// nothing is what a mistake in the outputs means, for a command that
+	// is not a run: "nothing was merged"; "" is "nothing was run".
+	nothing string
 }
 
 // value is the value of another row's flag.
@@ -125,9 +125,9 @@ func makeOutputs(c *outputContext, rows []outputRow) (output.List, error) {
 		}
 	}
 	if len(errs) > 0 {
-		nothing := "nothing was run"
-		if c.merging {
-			nothing = "nothing was merged"
+		nothing := c.nothing
+		if nothing == "" {
+			nothing = "nothing was run"
 		}
 		return nil, &exitError{code: exitInvalid, err: fmt.Errorf("%w; %s", errors.Join(errs...), nothing)}
 	}
