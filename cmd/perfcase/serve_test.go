@@ -25,32 +25,13 @@ import (
 	"github.com/perfcase/perfcase/upload"
 )
 
-// lockedBuffer is an output stream a command writes while the test reads
-// it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 var listening = regexp.MustCompile(`listening on (https?://[^ ]+) `)
 
 // serveInProcess runs 'perfcase serve' with args in this process until the
 // test ends, and returns its base URL and its log.
-func serveInProcess(t *testing.T, args ...string) (string, *lockedBuffer) {
+func serveInProcess(t *testing.T, args ...string) (string, *testsupport.SyncBuffer) {
 	t.Helper()
-	log := &lockedBuffer{}
+	log := &testsupport.SyncBuffer{}
 	sigs := make(chan os.Signal, 1)
 	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: log, signals: sigs,
 		lookupEnv: func(string) (string, bool) { return "", false }}
