@@ -24,6 +24,7 @@ VUS=${VUS:-50}
 PORT=${PORT:-18090}
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
+start_hello
 
 sed -e "s/concurrency: 50, duration: 10s/concurrency: $VUS, duration: $DURATION/" bench/http.yaml >"$tmp/http.yaml"
 live=()

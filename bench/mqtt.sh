@@ -15,44 +15,28 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 VUS=${VUS:-1000}
 PORT=${PORT:-18094}
-for tool in mosquitto jq taskset; do
-	command -v "$tool" >/dev/null || {
-		echo "mqtt.sh: needs $tool" >&2
-		exit 1
-	}
-done
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+needs mosquitto jq taskset
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 
-tmp=$(mktemp -d)
-broker_pid=
-cleanup() {
-	if [ -n "$broker_pid" ]; then kill "$broker_pid" 2>/dev/null || true; fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-go build -o "$tmp/perfcase" ./cmd/perfcase
 # mosquitto 2 listens only where a listener line says; "user root" keeps a
 # broker started as root this user (no effect otherwise).
 printf 'per_listener_settings true\nuser root\nlog_dest stderr\nlog_type error\nlog_type warning\nlistener %d 127.0.0.1\nallow_anonymous true\n' "$PORT" >"$tmp/mosquitto.conf"
 taskset -c 0 mosquitto -c "$tmp/mosquitto.conf" 2>"$tmp/broker.log" &
-broker_pid=$!
-for _ in $(seq 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-	sleep 0.1
-done
+target_pid=$!
+wait_port
 ticks=$(getconf CLK_TCK)
-broker_cpu() { awk '{print $14 + $15}' "/proc/$broker_pid/stat"; }
 
 for qos in 0 1; do
 	echo "== QoS $qos: $VUS devices, one message a second each"
 	sed -e "s/qos: 1}/qos: $qos}/g" -e "s/concurrency: 1000/concurrency: $VUS/" bench/mqtt.yaml >"$tmp/m.yaml"
-	c0=$(broker_cpu)
+	c0=$(target_cpu)
 	taskset -c 1 "$tmp/perfcase" run --quiet --self --out "$tmp/r.json" --set "broker=tcp://127.0.0.1:$PORT" "$tmp/m.yaml" >"$tmp/out" 2>"$tmp/err" || {
 		cat "$tmp/out" "$tmp/err" >&2
 		exit 1
 	}
-	c1=$(broker_cpu)
+	c1=$(target_cpu)
 	grep '^generator' "$tmp/err"
 	grep -E '^  (publish|receive|mqtt|    end-to-end)' "$tmp/out" || true
 	us=$(sed -n 's/.* \([0-9.]*\) µs CPU per request.*/\1/p' "$tmp/err")

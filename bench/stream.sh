@@ -22,21 +22,10 @@ cd "$(dirname "$0")/.."
 VUS=${VUS:-1000}
 PORT=${PORT:-18093}
 BATCH=${BATCH:-100ms}
-for tool in ffmpeg jq taskset; do
-	command -v "$tool" >/dev/null || {
-		echo "stream.sh: needs $tool" >&2
-		exit 1
-	}
-done
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+needs ffmpeg jq taskset
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-
-tmp=$(mktemp -d)
-srv_pid=
-cleanup() {
-	if [ -n "$srv_pid" ]; then kill "$srv_pid" 2>/dev/null || true; fi
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
 
 echo "== making a 256 kbit/s stream with ffmpeg"
 mkdir -p "$tmp/assets/hls/low" "$tmp/assets/hls/high"
@@ -52,18 +41,11 @@ hls_kbps=$(cat "$tmp"/assets/hls/low/seg*.ts | wc -c | awk '{printf "%.0f", $1 *
 flv_kbps=$(wc -c <"$tmp/clip.flv" | awk '{printf "%.0f", $1 * 8 / 10 / 1000}')
 echo "HLS segments: $hls_kbps kbit/s; FLV clip: $flv_kbps kbit/s (container included)"
 
-go build -o "$tmp/perfcase" ./cmd/perfcase
 go build -o "$tmp/streamsrv" ./bench/streamsrv
 taskset -c 0 "$tmp/streamsrv" -hls "$tmp/assets" -flv "$tmp/clip.flv" -batch "$BATCH" "127.0.0.1:$PORT" 2>"$tmp/srv.log" &
-srv_pid=$!
-for _ in $(seq 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-	sleep 0.1
-done
+target_pid=$!
+wait_port
 
-srv_cpu() { # the target's CPU so far, in clock ticks
-	awk '{print $14 + $15}' "/proc/$srv_pid/stat"
-}
 ticks=$(getconf CLK_TCK)
 
 run() { # protocol VUs -> "rss_kib cpu_s recv_bytes", after printing what the run saw
@@ -74,13 +56,13 @@ run() { # protocol VUs -> "rss_kib cpu_s recv_bytes", after printing what the ru
 	esac
 	sed -e "s#hls: {name: play.*#$step#" -e "s/concurrency: 1000/concurrency: $2/" bench/stream.yaml >"$tmp/s.yaml"
 	local c0
-	c0=$(srv_cpu)
+	c0=$(target_cpu)
 	taskset -c 1 "$tmp/perfcase" run --quiet --self --out "$tmp/r.json" --set "base=http://127.0.0.1:$PORT" "$tmp/s.yaml" >"$tmp/out" 2>"$tmp/err" || {
 		cat "$tmp/out" "$tmp/err" >&2
 		exit 1
 	}
 	local c1
-	c1=$(srv_cpu)
+	c1=$(target_cpu)
 	grep '^generator' "$tmp/err" >&2
 	jq -r --arg p "$1" --arg n "$2" --argjson cpu "$(((c1 - c0)))" --argjson hz "$ticks" '.result as $r | $r.cases[0].detail.performance as $c | $r.perfcase.cases[0].streaming as $s |
 		"\($p) x \($n): \($s.plays) plays, \($s.failed) failed, \($s.stalls) stalls (\($s.stall_ms) ms), startup avg \($s.avg_startup_ms) ms; received \($c.avgRecBytes * $c.requests / 1e6 | floor) MB; target CPU \($cpu / $hz | . * 10 | floor / 10) s over \($r.outline.duration) s"' "$tmp/r.json" >&2

@@ -11,6 +11,7 @@ VUS=${VUS:-10000}
 PORT=${PORT:-18091}
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
+start_hello
 
 rss() { # VUs -> peak RSS in KiB, from run --self
 	sed -e "s/concurrency: 10000/concurrency: $1/" bench/vus.yaml >"$tmp/vus.yaml"

@@ -2,16 +2,9 @@ package protocols
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -341,7 +334,7 @@ func TestHTTP2Nghttpd(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "index.html"), []byte(page), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	key, cert := selfSigned(t, t.TempDir())
+	cert, key, _ := testsupport.SelfSigned(t)
 	for _, tlsOn := range []bool{true, false} {
 		t.Run(map[bool]string{true: "h2", false: "h2c"}[tlsOn], func(t *testing.T) {
 			base, log := startNghttpd(t, bin, dir, tlsOn, key, cert)
@@ -434,34 +427,4 @@ func startNghttpd(t *testing.T, bin, dir string, tlsOn bool, key, cert string) (
 		time.Sleep(20 * time.Millisecond)
 	}
 	return scheme + "://" + addr, &log
-}
-
-// selfSigned writes a key and a self-signed certificate for 127.0.0.1
-// into dir.
-func selfSigned(t *testing.T, dir string) (keyPath, certPath string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "127.0.0.1"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kder, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyPath, certPath = filepath.Join(dir, "key.pem"), filepath.Join(dir, "cert.pem")
-	if err := os.WriteFile(keyPath, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(certPath, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return keyPath, certPath
 }

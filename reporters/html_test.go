@@ -3,13 +3,11 @@ package reporters
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -523,46 +521,11 @@ func TestHTMLPerfTestAPIReport(t *testing.T) {
 	}
 }
 
-// chromium finds a Chromium to test the page in.
-func chromium(t *testing.T) string {
-	return testsupport.Peer(t, "chromium", "chromium", "chromium-browser")
-}
-
-// headless runs Chromium headless on a page and returns its standard
-// output.
-func headless(t *testing.T, bin string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	args = append([]string{"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--no-first-run", "--hide-scrollbars", "--user-data-dir=" + t.TempDir()}, args...)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.String()
-}
-
-// artifacts is where the browser test leaves its pages and screenshots:
-// $PERFCASE_ARTIFACTS (.ci/run sets it), else the test's own directory.
-func artifacts(t *testing.T) string {
-	dir := os.Getenv("PERFCASE_ARTIFACTS")
-	if dir == "" {
-		return t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // The page in a real browser: every chart draws, without a script error,
 // and a screenshot shows how it reads.
 func TestHTMLInBrowser(t *testing.T) {
-	bin := chromium(t)
-	dir := artifacts(t)
+	bin := testsupport.Chromium(t)
+	dir := testsupport.Artifacts(t)
 	for _, c := range []struct {
 		name   string
 		report *output.Report
@@ -583,7 +546,7 @@ func TestHTMLInBrowser(t *testing.T) {
 				t.Fatal(err)
 			}
 			url := "file://" + path
-			dom := headless(t, bin, "--virtual-time-budget=5000", "--dump-dom", url)
+			dom := testsupport.Headless(t, bin, "--virtual-time-budget=5000", "--dump-dom", url)
 			html := regexp.MustCompile(`<html[^>]*>`).FindString(dom)
 			if m := regexp.MustCompile(`data-error="([^"]*)"`).FindStringSubmatch(html); m != nil {
 				t.Fatalf("a script error: %s", m[1])
@@ -608,7 +571,7 @@ func TestHTMLInBrowser(t *testing.T) {
 			}
 			if c.shot {
 				png := filepath.Join(dir, c.name+".png")
-				headless(t, bin, "--virtual-time-budget=5000", "--window-size=1400,3000", "--screenshot="+png, url)
+				testsupport.Headless(t, bin, "--virtual-time-budget=5000", "--window-size=1400,3000", "--screenshot="+png, url)
 				if st, err := os.Stat(png); err != nil || st.Size() < 10000 {
 					t.Fatalf("no screenshot at %s: %v", png, err)
 				}
@@ -649,7 +612,7 @@ func interact(t *testing.T, bin, path string, page []byte) {
 		t.Fatal(err)
 	}
 	defer os.Remove(probe)
-	dom := headless(t, bin, "--virtual-time-budget=5000", "--window-size=1400,3000", "--dump-dom", "file://"+probe)
+	dom := testsupport.Headless(t, bin, "--virtual-time-budget=5000", "--window-size=1400,3000", "--dump-dom", "file://"+probe)
 	html := regexp.MustCompile(`<html[^>]*>`).FindString(dom)
 	legend := regexp.MustCompile(`data-legend="([^"]*)"`).FindStringSubmatch(html)
 	zoom := regexp.MustCompile(`data-zoom="([^"]*)"`).FindStringSubmatch(html)
@@ -706,7 +669,7 @@ func pickInBrowser(t *testing.T, bin, path string, page []byte, rep *output.Repo
 		t.Fatal(err)
 	}
 	defer os.Remove(probe)
-	dom := headless(t, bin, "--virtual-time-budget=5000", "--window-size=1400,3000", "--dump-dom", "file://"+probe)
+	dom := testsupport.Headless(t, bin, "--virtual-time-budget=5000", "--window-size=1400,3000", "--dump-dom", "file://"+probe)
 	html := regexp.MustCompile(`<html[^>]*>`).FindString(dom)
 	if m := regexp.MustCompile(`data-error="([^"]*)"`).FindStringSubmatch(html); m != nil {
 		t.Fatalf("a script error: %s", m[1])

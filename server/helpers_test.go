@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,31 +21,13 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(testsupport.PostgresMain(m)) }
 
-// syncBuffer is a log several goroutines write.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // env is a service on 127.0.0.1 on a store of its own.
 type env struct {
 	t   testing.TB
 	st  store.Store
 	s   *Server
 	srv *httptest.Server
-	log *syncBuffer
+	log *testsupport.SyncBuffer
 }
 
 // stores are the backends every service test runs on.
@@ -73,7 +54,7 @@ func openStore(t testing.TB, backend string) store.Store {
 // newEnv starts a service on the backend; edit changes its Config.
 func newEnv(t testing.TB, backend string, edit func(*Config)) *env {
 	t.Helper()
-	e := &env{t: t, st: openStore(t, backend), log: &syncBuffer{}}
+	e := &env{t: t, st: openStore(t, backend), log: &testsupport.SyncBuffer{}}
 	cfg := Config{Store: e.st, Log: e.log, Rate: -1}
 	if edit != nil {
 		edit(&cfg)

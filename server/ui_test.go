@@ -10,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -281,47 +280,18 @@ func TestUIForms(t *testing.T) {
 	}
 }
 
-// headless runs Chromium headless and returns its standard output.
-func headless(t *testing.T, bin string, args ...string) string {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	args = append([]string{"--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		"--no-first-run", "--hide-scrollbars", "--user-data-dir=" + t.TempDir()}, args...)
-	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %s: %v\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.String()
-}
-
-// artifacts is where the browser test leaves its screenshots:
-// $PERFCASE_ARTIFACTS (.ci/run sets it), else the test's own folder.
-func artifacts(t *testing.T) string {
-	dir := os.Getenv("PERFCASE_ARTIFACTS")
-	if dir == "" {
-		return t.TempDir()
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
 // The pages in a real browser (headless Chromium, on a service with
 // public reads): the scenario list, a scenario's runs, a run with its
 // framed report, a trend and a comparison render without a script error,
 // the trend's four charts drawn; screenshots are kept.
 func TestUIInBrowser(t *testing.T) {
-	bin := testsupport.Peer(t, "chromium", "chromium", "chromium-browser")
+	bin := testsupport.Chromium(t)
 	e, _ := uiEnv(t, func(c *Config) { c.PublicRead = true })
 	p, _ := e.st.Project(context.Background(), "shop")
 	run1, _ := e.st.RunByUUID(context.Background(), p.ID, uuidN(1))
 	e.st.SetBaseline(context.Background(), run1.TaskID, run1.ID)
 	task := fmt.Sprintf("/ui/shop/tasks/%d/", run1.TaskID)
-	dir := artifacts(t)
+	dir := testsupport.Artifacts(t)
 	for _, c := range []struct {
 		name, path string
 		charts     string
@@ -334,7 +304,7 @@ func TestUIInBrowser(t *testing.T) {
 		{"serve-compare", "/ui/shop/compare?new=" + uuidN(3), "0"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			dom := headless(t, bin, "--virtual-time-budget=5000", "--dump-dom", e.srv.URL+c.path)
+			dom := testsupport.Headless(t, bin, "--virtual-time-budget=5000", "--dump-dom", e.srv.URL+c.path)
 			html := regexp.MustCompile(`<html[^>]*>`).FindString(dom)
 			if m := regexp.MustCompile(`data-error="([^"]*)"`).FindStringSubmatch(html); m != nil {
 				t.Fatalf("a script error: %s", m[1])
@@ -346,7 +316,7 @@ func TestUIInBrowser(t *testing.T) {
 				t.Errorf("%d uPlot charts in the DOM, want %s", n, c.charts)
 			}
 			png := filepath.Join(dir, c.name+".png")
-			headless(t, bin, "--virtual-time-budget=5000", "--window-size=1400,1800", "--screenshot="+png, e.srv.URL+c.path)
+			testsupport.Headless(t, bin, "--virtual-time-budget=5000", "--window-size=1400,1800", "--screenshot="+png, e.srv.URL+c.path)
 			if st, err := os.Stat(png); err != nil || st.Size() < 10000 {
 				t.Fatalf("no screenshot at %s: %v", png, err)
 			}

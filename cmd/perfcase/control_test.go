@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net"
@@ -10,10 +9,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/perfcase/perfcase/internal/testsupport"
 	"github.com/perfcase/perfcase/runner"
 	"github.com/perfcase/perfcase/scenario"
 )
@@ -200,25 +199,6 @@ func TestControlFormatStatus(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer a running command writes while the test
-// reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 const manualScenario = `name: manual
 cases:
   - name: browse
@@ -244,7 +224,7 @@ func TestControlEndToEnd(t *testing.T) {
 	}
 	srv, _ := okServer(t)
 	report := filepath.Join(t.TempDir(), "report.json")
-	var stdout, stderr syncBuffer
+	var stdout, stderr testsupport.SyncBuffer
 	e := &env{stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr, lookupEnv: func(string) (string, bool) { return "", false }}
 	exit := make(chan int, 1)
 	go func() {

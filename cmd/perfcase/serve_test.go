@@ -4,18 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -29,35 +21,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/perfcase/perfcase/internal/testsupport"
 	"github.com/perfcase/perfcase/upload"
 )
-
-// lockedBuffer is an output stream a command writes while the test reads
-// it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 var listening = regexp.MustCompile(`listening on (https?://[^ ]+) `)
 
 // serveInProcess runs 'perfcase serve' with args in this process until the
 // test ends, and returns its base URL and its log.
-func serveInProcess(t *testing.T, args ...string) (string, *lockedBuffer) {
+func serveInProcess(t *testing.T, args ...string) (string, *testsupport.SyncBuffer) {
 	t.Helper()
-	log := &lockedBuffer{}
+	log := &testsupport.SyncBuffer{}
 	sigs := make(chan os.Signal, 1)
 	e := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: log, signals: sigs,
 		lookupEnv: func(string) (string, bool) { return "", false }}
@@ -356,42 +330,12 @@ func TestServeKilledMidUploads(t *testing.T) {
 	t.Logf("%d uploads answered 201 before the kill; %d of the 50 were there after the restart", len(created), again)
 }
 
-// selfSigned writes a certificate for 127.0.0.1 and its key, and returns
-// their paths and a pool that trusts it.
-func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "perfcase test"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	kb, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600)
-	os.WriteFile(keyFile, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kb}), 0o600)
-	cert, _ := x509.ParseCertificate(der)
-	pool = x509.NewCertPool()
-	pool.AddCert(cert)
-	return certFile, keyFile, pool
-}
-
 // With --tls-cert and --tls-key the service speaks HTTPS only, and the
 // upload client reaches it.
 func TestServeTLS(t *testing.T) {
 	data := t.TempDir()
 	token := makeToken(t, data, "shop", "write")
-	certFile, keyFile, pool := selfSigned(t)
+	certFile, keyFile, pool := testsupport.SelfSigned(t)
 	base, _ := serveInProcess(t, "--data", data, "--tls-cert", certFile, "--tls-key", keyFile)
 	if !strings.HasPrefix(base, "https://127.0.0.1:") {
 		t.Fatalf("serving at %s", base)

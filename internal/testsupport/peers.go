@@ -137,7 +137,7 @@ func FreePort(t testing.TB) int {
 // address. Its output is logged when the test fails.
 func serve(t testing.TB, name string, port int, bin string, args ...string) string {
 	t.Helper()
-	out := new(syncBuffer)
+	out := new(SyncBuffer)
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -170,7 +170,7 @@ func waitListen(t testing.TB, name string, port int) string {
 // listening waits up to 10 s until something accepts on port, and
 // returns its address; done, when given, is closed if the peer exits
 // first, and out is what it wrote.
-func listening(t testing.TB, name string, port int, done <-chan struct{}, out *syncBuffer) string {
+func listening(t testing.TB, name string, port int, done <-chan struct{}, out *SyncBuffer) string {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	deadline := time.Now().Add(10 * time.Second)
@@ -191,19 +191,20 @@ func listening(t testing.TB, name string, port int, done <-chan struct{}, out *s
 	}
 }
 
-// syncBuffer is a buffer a child process writes to while the test reads.
-type syncBuffer struct {
+// SyncBuffer is a buffer a command, child process or goroutine writes
+// while the test reads it.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	if s == nil {
 		return ""
 	}

@@ -31,6 +31,17 @@ func (m *meter) start(end time.Time, timeout time.Duration) {
 	m.quietReads.Store(false)
 }
 
+// finish completes st of a call meant to last until end: when it ended,
+// the bytes counted, and a call that ctx canceled before its end is cut,
+// not failed.
+func (m *meter) finish(ctx context.Context, st *Stats, end time.Time) {
+	st.End = time.Now()
+	st.Recv, st.Sent = m.recv.Load(), m.sent.Load()
+	if ctx.Err() != nil && st.End.Before(end) {
+		st.Cut, st.Fail = true, nil
+	}
+}
+
 // deadline is the earlier of now plus the timeout and the call's end.
 func (m *meter) deadline(read bool) time.Time {
 	if read && m.quietReads.Load() {

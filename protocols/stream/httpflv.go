@@ -36,13 +36,7 @@ func (p *FLVPlayer) Close() { p.h.Close() }
 func (p *FLVPlayer) Play(ctx context.Context, o *Options, st *Stats) {
 	*st = Stats{Start: time.Now()}
 	end := st.Start.Add(o.Duration)
-	defer func() {
-		st.End = time.Now()
-		st.Recv, st.Sent = p.h.m.recv.Load(), p.h.m.sent.Load()
-		if ctx.Err() != nil && st.End.Before(end) {
-			st.Cut, st.Fail = true, nil
-		}
-	}()
+	defer p.h.m.finish(ctx, st, end)
 	u, host, f := httpURL(o.URL)
 	if f != nil {
 		st.Fail = f

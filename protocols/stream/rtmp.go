@@ -421,11 +421,7 @@ func (c *RTMPClient) finish(ctx context.Context, s *rtmpSession, st *Stats, end 
 	if s != nil {
 		s.close()
 	}
-	st.End = time.Now()
-	st.Recv, st.Sent = c.m.recv.Load(), c.m.sent.Load()
-	if ctx.Err() != nil && st.End.Before(end) {
-		st.Cut, st.Fail = true, nil
-	}
+	c.m.finish(ctx, st, end)
 }
 
 // Publish publishes file to an RTMP stream for o.Duration and fills st
