@@ -56,12 +56,12 @@ func (p *HLSPlayer) Play(ctx context.Context, o *HLSOptions, st *Stats) {
 	*st = Stats{Start: time.Now()}
 	end := st.Start.Add(o.Duration)
 	defer p.h.m.finish(ctx, st, end)
+	p.h.m.start(end, o.timeout())
 	raw, host, f := httpURL(o.URL)
 	if f != nil {
 		st.Fail = f
 		return
 	}
-	p.h.m.start(end, o.timeout())
 	s := hlsPlay{p: p, o: o, st: st, ctx: ctx, c: p.h.client(&o.Options), host: host, end: end}
 	u, _ := url.Parse(raw)
 	if st.Fail = s.playlist(u); st.Fail != nil {

@@ -37,12 +37,12 @@ func (p *FLVPlayer) Play(ctx context.Context, o *Options, st *Stats) {
 	*st = Stats{Start: time.Now()}
 	end := st.Start.Add(o.Duration)
 	defer p.h.m.finish(ctx, st, end)
+	p.h.m.start(end, o.timeout())
 	u, host, f := httpURL(o.URL)
 	if f != nil {
 		st.Fail = f
 		return
 	}
-	p.h.m.start(end, o.timeout())
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		st.Fail = fixed(IllegalURLFailed, metrics.Other, "the URL is not a valid HTTP URL", err)

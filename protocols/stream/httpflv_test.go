@@ -50,6 +50,11 @@ func TestFLVPlayInProcess(t *testing.T) {
 	if st.Fail != nil || st.VideoPackets < 5 || st.VideoPackets > 15 {
 		t.Errorf("second play: %v, %d video packets in 1 s", st.Fail, st.VideoPackets)
 	}
+	// A play refused for its URL counts no bytes, not the play before's.
+	pl.Play(context.Background(), &Options{URL: "ftp://127.0.0.1/live.flv", Duration: time.Second}, &st)
+	if st.Fail == nil || st.Recv != 0 || st.Sent != 0 {
+		t.Errorf("a bad URL: %v, %d bytes received, %d sent", st.Fail, st.Recv, st.Sent)
+	}
 }
 
 // https:// plays with the certificate check off; with it on, a

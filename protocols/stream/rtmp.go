@@ -102,11 +102,11 @@ func rtmpURL(raw string) (addr, tcURL, app, name, host string, f *Failure) {
 // open dials, handshakes, connects and creates a stream: everything a
 // play and a publish share.
 func (c *RTMPClient) open(ctx context.Context, o *Options, publish bool, end time.Time) (*rtmpSession, string, *Failure) {
+	c.m.start(end, o.timeout())
 	addr, tcURL, app, name, host, f := rtmpURL(o.URL)
 	if f != nil {
 		return nil, "", f
 	}
-	c.m.start(end, o.timeout())
 	dctx, cancel := context.WithTimeout(ctx, o.connectTimeout())
 	defer cancel()
 	dial := (&net.Dialer{}).DialContext
