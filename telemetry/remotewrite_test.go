@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -73,7 +72,7 @@ func TestRemoteWriteFailures(t *testing.T) {
 	defer srv.Close()
 
 	u, _ := url.Parse(srv.URL + "/api/v1/write")
-	var log syncBuffer
+	var log testsupport.SyncBuffer
 	rec.replay(t, NewRemoteWrite(u, Options{Log: &log}), func(*output.Second) {
 		// While the run goes, the first push fails and is said.
 		for deadline := time.Now().Add(5 * time.Second); calls.Load() == 0 || log.String() == ""; time.Sleep(time.Millisecond) {
@@ -102,24 +101,6 @@ func TestRemoteWriteFailures(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log a pusher's goroutine writes while the test reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // A receiver that fails a push and then takes them: the failure and the
 // recovery are each said once. Credentials in the URL go as basic auth
 // and never appear in a message.
@@ -139,7 +120,7 @@ func TestRemoteWriteRecovers(t *testing.T) {
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
 	u.User, u.Path = url.UserPassword("perf", "s3cret"), "/api/v1/write"
-	var log syncBuffer
+	var log testsupport.SyncBuffer
 	seconds := 0
 	rec.replay(t, NewRemoteWrite(u, Options{Log: &log}), func(*output.Second) {
 		seconds++
